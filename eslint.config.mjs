@@ -1,0 +1,23 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', 'media/vendor/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  // Layer rules: the engine is pure; the client never reaches into the server or engine;
+  // webviews only see the shared protocol.
+  { files: ['src/engine/**'], rules: restrict(['vscode', 'vscode-*', 'node:*', 'fs', '**/server/**', '**/client/**', '**/formats/**']) },
+  { files: ['src/server/**', 'src/formats/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
+  { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**']) },
+  { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**']) },
+  { files: ['src/shared/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**']) },
+);
