@@ -19,5 +19,5 @@ export default tseslint.config(
   { files: ['src/server/**', 'src/formats/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
   { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**']) },
   { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**']) },
-  { files: ['src/shared/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**']) },
+  { files: ['src/shared/**'], rules: { ...restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**']), '@typescript-eslint/no-namespace': 'off' } },
 );

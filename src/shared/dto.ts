@@ -1,0 +1,154 @@
+// JSON-serialisable shapes exchanged between server, client and webviews. Types only, no logic.
+
+export type ParamValue = number | string;
+export type Params = Record<string, ParamValue>;
+
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'failed' | 'diverged';
+export type Goal = 'minimize' | 'maximize';
+
+export interface ParameterInfo {
+  name: string;
+  type: 'float' | 'int' | 'categorical';
+  low?: number;
+  high?: number;
+  scale?: 'linear' | 'log';
+  choices?: string[];
+}
+
+export interface CurvePoint {
+  step: number;
+  value: number;
+}
+
+export interface TrialDTO {
+  id: number;
+  params: Params;
+  status: TrialStatus;
+  /** The trial's objective value in the metric's units, when known. */
+  value?: number;
+  log?: string;
+  started?: string;
+  finished?: string;
+  /** Learning curve of the objective metric from the trial's log (downsampled). */
+  curve?: CurvePoint[];
+  /** Why a trial failed or diverged, when known. */
+  reason?: string;
+}
+
+export interface ExperimentSummary {
+  uri: string;
+  name: string;
+  metric: string;
+  goal: Goal;
+  budget?: number;
+  trials: { total: number; completed: number; running: number; pending: number; failed: number };
+  best?: { trialId: number; value: number; params: Params };
+  /** Present when the file does not parse or validate; the last good state is still served. */
+  errors?: number;
+}
+
+export interface Suggestion {
+  params: Params;
+  /** Predicted objective in the metric's units, and its standard deviation. */
+  predictedMean: number;
+  predictedSd: number;
+  acquisition: number;
+  /** Per-parameter signed distance from the best trial, in unit-cube coordinates (-1..1). */
+  deltaFromBest?: Record<string, number>;
+}
+
+export interface SuggestResult {
+  uri: string;
+  experiment: string;
+  goal: Goal;
+  metric: string;
+  suggestions: Suggestion[];
+  best?: { trialId: number; value: number; params: Params };
+  /** 'pretrained' when a HyperBO prior was used, else a GP fitted to this task alone. */
+  model: 'pretrained' | 'single-task';
+  acquisition: string;
+}
+
+export interface Slice1D {
+  param: string;
+  scale: 'linear' | 'log';
+  categorical?: string[];
+  /** Parameter values along the slice (in the parameter's own units). */
+  xs: number[];
+  mean: number[];
+  sd: number[];
+  acquisition: number[];
+  /** The pre-trained (or fitted) prior before conditioning on this task, when requested. */
+  priorMean?: number[];
+  priorSd?: number[];
+}
+
+export interface Contour2D {
+  x: string;
+  y: string;
+  xs: number[];
+  ys: number[];
+  /** Row-major: mean[j][i] at (xs[i], ys[j]). */
+  mean: number[][];
+  sd: number[][];
+  acquisition: number[][];
+}
+
+export interface PosteriorResult {
+  uri: string;
+  metric: string;
+  goal: Goal;
+  parameters: ParameterInfo[];
+  /** The point the slices pass through. */
+  anchor: Params;
+  anchorKind: 'best' | 'suggested';
+  slices: Slice1D[];
+  contour?: Contour2D;
+  observations: { trialId: number; params: Params; value: number }[];
+}
+
+export interface TrialHistoryResult {
+  uri: string;
+  experiment: string;
+  metric: string;
+  goal: Goal;
+  parameters: ParameterInfo[];
+  trials: TrialDTO[];
+}
+
+export interface ProvenanceResult {
+  uri: string;
+  model: 'pretrained' | 'single-task';
+  objective?: 'nll' | 'ekl' | 'nll+ekl';
+  mean: string;
+  kernel: string;
+  /** Tasks the prior learned from and how many points each had. */
+  tasks: { name: string; source: string; points: number }[];
+  matchedGroups: number;
+  finalLoss?: number;
+  trainedAt?: string;
+  cacheKey?: string;
+  /** Named constrained hyperparameters, e.g. lengthscales, signal and noise variance. */
+  hyperparameters: Record<string, number | number[]>;
+  /** Fit on this task's completed trials: leave-one-out style predictive log-likelihood and RMSE in metric units. */
+  heldOut?: { points: number; meanLogLik: number; rmse: number };
+}
+
+/** A text edit in LSP coordinates (0-based line/character). */
+export interface TextEditDTO {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  newText: string;
+}
+
+export interface RunPlan {
+  trialId: number;
+  /** argv[0] and its arguments, placeholders substituted; never joined into a shell string. */
+  command: string[];
+  cwd: string;
+  env?: Record<string, string>;
+  /** Absolute path where the trial's log is expected. */
+  logPath: string;
+  /** True when the command writes the log itself; otherwise the runner captures stdout/stderr there. */
+  commandWritesLog: boolean;
+  parallel: number;
+}

@@ -1,0 +1,139 @@
+// Custom LSP messages between the client and the HyperBO language server. Declared once, used by both.
+import { NotificationType, ProtocolRequestType, RequestType } from 'vscode-languageserver-protocol';
+import type { PartialResultParams, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import type {
+  ExperimentSummary,
+  Params as Configuration,
+  PosteriorResult,
+  ProvenanceResult,
+  RunPlan,
+  SuggestResult,
+  TextEditDTO,
+  TrialDTO,
+  TrialHistoryResult,
+  TrialStatus,
+} from './dto';
+
+export interface UriParams {
+  /** The experiment file's URI. */
+  uri: string;
+}
+
+/** client → server: the next configuration(s) with predicted mean ± sd and acquisition value. */
+export namespace SuggestRequest {
+  export const method = 'hyperbo/suggest' as const;
+  export interface Params extends UriParams, WorkDoneProgressParams {
+    count?: number;
+  }
+  export const type = new ProtocolRequestType<Params, SuggestResult, never, void, void>(method);
+}
+
+/** client → server: 1-D slices and an optional 2-D grid of the posterior, for plotting. */
+export namespace PosteriorRequest {
+  export const method = 'hyperbo/posterior' as const;
+  export interface Params extends UriParams {
+    anchor?: 'best' | 'suggested';
+    /** Parameter pair for the contour plot. */
+    pair?: [string, string];
+    resolution?: number;
+    includePrior?: boolean;
+  }
+  export const type = new RequestType<Params, PosteriorResult, void>(method);
+}
+
+/** client → server: all trials with their learning curves. */
+export namespace TrialHistoryRequest {
+  export const method = 'hyperbo/trialHistory' as const;
+  export const type = new RequestType<UriParams, TrialHistoryResult, void>(method);
+}
+
+/** client → server: what the prior learned from and how well it fits this task. */
+export namespace ProvenanceRequest {
+  export const method = 'hyperbo/provenance' as const;
+  export const type = new RequestType<UriParams, ProvenanceResult, void>(method);
+}
+
+/** client → server: pre-train (or load from cache) the experiment's prior, with work-done progress and cancellation. */
+export namespace PretrainRequest {
+  export const method = 'hyperbo/pretrain' as const;
+  export interface Params extends UriParams, WorkDoneProgressParams, PartialResultParams {
+    /** Ignore the cache and train again. */
+    force?: boolean;
+  }
+  export const type = new ProtocolRequestType<Params, ProvenanceResult, never, void, void>(method);
+}
+
+/** client → server: every experiment in the workspace. */
+export namespace ListExperimentsRequest {
+  export const method = 'hyperbo/listExperiments' as const;
+  export const type = new RequestType<void, ExperimentSummary[], void>(method);
+}
+
+/** client → server: the edit that appends a trial (a given configuration, or suggestion #index) under `trials:`. */
+export namespace AddTrialEditRequest {
+  export const method = 'hyperbo/addTrialEdit' as const;
+  export interface Params extends UriParams {
+    params: Configuration;
+    status?: TrialStatus;
+  }
+  export interface Result {
+    trialId: number;
+    edits: TextEditDTO[];
+  }
+  export const type = new RequestType<AddTrialEditRequest.Params, Result, void>(method);
+}
+
+/** client → server: the edit that updates one trial's status/value/timestamps in place. */
+export namespace UpdateTrialEditRequest {
+  export const method = 'hyperbo/updateTrialEdit' as const;
+  export interface Params extends UriParams {
+    trialId: number;
+    status: TrialStatus;
+    /** Omitted: the server fills the value from the trial's log when the status is completed. */
+    value?: number;
+    started?: string;
+    finished?: string;
+  }
+  export interface Result {
+    edits: TextEditDTO[];
+    /** The status actually written: a completed run whose log diverged is written as diverged. */
+    status: TrialStatus;
+    value?: number;
+  }
+  export const type = new RequestType<UpdateTrialEditRequest.Params, Result, void>(method);
+}
+
+/** client → server: the command line, working directory and log path to run a trial. */
+export namespace RunPlanRequest {
+  export const method = 'hyperbo/runPlan' as const;
+  export interface Params extends UriParams {
+    trialId: number;
+  }
+  export const type = new RequestType<RunPlanRequest.Params, RunPlan, void>(method);
+}
+
+/** server → client: the workspace's experiments changed (tree view, status item). */
+export namespace ExperimentsChangedNotification {
+  export const method = 'hyperbo/experimentsChanged' as const;
+  export const type = new NotificationType<ExperimentSummary[]>(method);
+}
+
+/** server → client: a trial's log grew or its state changed (live learning curves). */
+export namespace TrialUpdatedNotification {
+  export const method = 'hyperbo/trialUpdated' as const;
+  export interface Params extends UriParams {
+    trial: TrialDTO;
+  }
+  export const type = new NotificationType<TrialUpdatedNotification.Params>(method);
+}
+
+/** server → client: what the engine is busy with, for the status item. */
+export namespace ServerStatusNotification {
+  export const method = 'hyperbo/serverStatus' as const;
+  export interface Params {
+    state: 'idle' | 'pretraining' | 'suggesting' | 'error';
+    message?: string;
+  }
+  export const type = new NotificationType<ServerStatusNotification.Params>(method);
+}
+
