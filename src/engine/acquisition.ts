@@ -1,0 +1,227 @@
+// Acquisition functions (all maximised, paper defaults) and their maximisation over a finite
+// candidate set or the continuous unit cube.
+import { HaltonSequence } from './rng';
+import { EngineError, type Points, type Rng } from './types';
+
+export type AcquisitionKind = 'ucb' | 'ei' | 'pi';
+
+export interface AcquisitionOptions {
+  readonly kind: AcquisitionKind;
+  /** UCB: μ + β·σ. Default 3. */
+  readonly beta?: number;
+  /** PI: target τ = max y + margin. Default 0.1. */
+  readonly piMargin?: number;
+}
+
+/** Predictive mean and variance (model units) at a batch of points in the unit cube. */
+export type BatchPredictor = (x: Points) => { mean: Float64Array; variance: Float64Array };
+
+const SQRT2 = Math.SQRT2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/** erfc via the Taylor series of erf for |x| < 2.5 and a Lentz continued fraction beyond (≈1e-14 relative). */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return Number.NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = ax;
+    let sum = ax;
+    const x2 = ax * ax;
+    for (let n = 1; n < 100; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    const erf = (2 / Math.sqrt(Math.PI)) * sum;
+    return x >= 0 ? 1 - erf : 1 + erf;
+  }
+  // erfc(x) = exp(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))).
+  const tiny = 1e-300;
+  let f = ax;
+  let c = ax;
+  let d = 0;
+  for (let n = 1; n < 200; n++) {
+    const an = n / 2;
+    d = ax + an * d;
+    d = Math.abs(d) < tiny ? tiny : d;
+    c = ax + an / c;
+    c = Math.abs(c) < tiny ? tiny : c;
+    d = 1 / d;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  const tail = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return x >= 0 ? tail : 2 - tail;
+}
+
+export const normalCdf = (z: number): number => 0.5 * erfc(-z / SQRT2);
+export const normalPdf = (z: number): number => INV_SQRT_2PI * Math.exp(-0.5 * z * z);
+
+/** The target τ: EI uses max y, PI max y + margin; both 0 with no observations (as the reference code). UCB ignores it. */
+export function acquisitionTarget(options: AcquisitionOptions, observedY: ArrayLike<number>): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < observedY.length; i++) if (Number.isFinite(observedY[i]!)) best = Math.max(best, observedY[i]!);
+  if (best === Number.NEGATIVE_INFINITY) return 0;
+  return options.kind === 'pi' ? best + (options.piMargin ?? 0.1) : best;
+}
+
+export function validateAcquisition(options: AcquisitionOptions): void {
+  if (!['ucb', 'ei', 'pi'].includes(options.kind)) {
+    throw new EngineError(`Unknown acquisition "${options.kind}"; use ucb, ei or pi.`);
+  }
+  if (options.beta !== undefined && !(options.beta >= 0 && Number.isFinite(options.beta))) {
+    throw new EngineError(`UCB beta must be a finite number ≥ 0, got ${options.beta}.`);
+  }
+  if (options.piMargin !== undefined && !Number.isFinite(options.piMargin)) {
+    throw new EngineError(`PI margin must be finite, got ${options.piMargin}.`);
+  }
+}
+
+/** Acquisition value at predictive mean μ and standard deviation σ (σ ≥ 0). */
+export function acquisitionValue(options: AcquisitionOptions, mean: number, sd: number, target: number): number {
+  const s = sd > 1e-12 ? sd : 1e-12;
+  switch (options.kind) {
+    case 'ucb':
+      return mean + (options.beta ?? 3) * sd;
+    case 'pi':
+      // (μ − τ)/σ: monotone in Φ((μ − τ)/σ), and keeps resolution where Φ underflows.
+      return (mean - target) / s;
+    case 'ei': {
+      const z = (mean - target) / s;
+      const ei = s * (normalPdf(z) + z * normalCdf(z));
+      return ei > 0 ? ei : 0;
+    }
+  }
+}
+
+/** Scores a batch of points (variance as returned by the predictor, clamped at 0). */
+export function scorePoints(
+  predict: BatchPredictor,
+  x: Points,
+  options: AcquisitionOptions,
+  target: number,
+): { score: Float64Array; mean: Float64Array; sd: Float64Array } {
+  const { mean, variance } = predict(x);
+  const score = new Float64Array(x.n);
+  const sd = new Float64Array(x.n);
+  for (let i = 0; i < x.n; i++) {
+    sd[i] = Math.sqrt(Math.max(0, variance[i]!));
+    const v = acquisitionValue(options, mean[i]!, sd[i]!, target);
+    score[i] = Number.isFinite(v) ? v : Number.NEGATIVE_INFINITY;
+  }
+  return { score, mean, sd };
+}
+
+/** Index of the best candidate (first maximum), skipping `exclude`; -1 when none is left. */
+export function maximizeOverCandidates(
+  predict: BatchPredictor,
+  candidates: Points,
+  options: AcquisitionOptions,
+  target: number,
+  exclude?: ReadonlySet<number>,
+): { index: number; value: number; mean: number; sd: number } {
+  if (candidates.n === 0) throw new EngineError('The candidate pool is empty.');
+  const { score, mean, sd } = scorePoints(predict, candidates, options, target);
+  let index = -1;
+  for (let i = 0; i < candidates.n; i++) {
+    if (exclude?.has(i)) continue;
+    if (index < 0 || score[i]! > score[index]!) index = i;
+  }
+  if (index < 0) return { index, value: Number.NEGATIVE_INFINITY, mean: Number.NaN, sd: Number.NaN };
+  return { index, value: score[index]!, mean: mean[index]!, sd: sd[index]! };
+}
+
+export interface ContinuousOptions {
+  rng: Rng;
+  /** Quasi-random candidates; default max(1000, 300·d) capped at 5000. */
+  numCandidates?: number;
+  /** Observed points (unit cube) whose neighbourhoods are also searched, best first. */
+  incumbents?: Points;
+  /** Starts refined by the local search. Default 5. */
+  numRefine?: number;
+  /** Maps a point to the representable point it stands for (ints/categories), applied to the result. */
+  snap?: (u: Float64Array) => Float64Array;
+}
+
+/**
+ * Maximises the acquisition over [0,1]^d: shifted-Halton candidates plus Gaussian perturbations of
+ * the incumbents, then a batched compass (pattern) search from the best few, staying in the cube.
+ */
+export function maximizeOverUnitCube(
+  predict: BatchPredictor,
+  dim: number,
+  options: AcquisitionOptions,
+  target: number,
+  opts: ContinuousOptions,
+): { x: Float64Array; value: number; mean: number; sd: number } {
+  const rng = opts.rng;
+  const nQuasi = opts.numCandidates ?? Math.min(5000, Math.max(1000, 300 * dim));
+  const incumbents = opts.incumbents;
+  const nInc = incumbents ? Math.min(incumbents.n, 5) : 0;
+  const perInc = 20;
+  const n = nQuasi + nInc * perInc;
+  const data = new Float64Array(n * dim);
+  new HaltonSequence(dim, rng).take(nQuasi).forEach((v, i) => (data[i] = v));
+  for (let k = 0; k < nInc; k++) {
+    for (let r = 0; r < perInc; r++) {
+      const width = r % 2 === 0 ? 0.02 : 0.1;
+      const off = (nQuasi + k * perInc + r) * dim;
+      for (let j = 0; j < dim; j++) {
+        const v = incumbents!.data[k * dim + j]! + width * rng.normal();
+        data[off + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
+    }
+  }
+  const { score } = scorePoints(predict, { n, d: dim, data }, options, target);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]!);
+  const starts = order.slice(0, opts.numRefine ?? 5);
+
+  let bestX = data.slice(starts[0]! * dim, starts[0]! * dim + dim);
+  let bestValue = score[starts[0]!]!;
+  for (const s of starts) {
+    const { x, value } = compassSearch(predict, data.slice(s * dim, s * dim + dim), score[s]!, options, target);
+    if (value > bestValue) {
+      bestValue = value;
+      bestX = x;
+    }
+  }
+  if (opts.snap) bestX = opts.snap(bestX);
+  const final = scorePoints(predict, { n: 1, d: dim, data: bestX }, options, target);
+  return { x: bestX, value: final.score[0]!, mean: final.mean[0]!, sd: final.sd[0]! };
+}
+
+/** Batched compass search inside [0,1]^d: try ±step on every coordinate, move to the best, halve on failure. */
+function compassSearch(
+  predict: BatchPredictor,
+  start: Float64Array,
+  startValue: number,
+  options: AcquisitionOptions,
+  target: number,
+): { x: Float64Array; value: number } {
+  const d = start.length;
+  let x = start;
+  let value = startValue;
+  let step = 0.05;
+  const trial = new Float64Array(2 * d * d);
+  for (let iter = 0; iter < 60 && step > 1e-4; iter++) {
+    for (let k = 0; k < 2 * d; k++) {
+      const j = k >> 1;
+      trial.set(x, k * d);
+      const v = x[j]! + (k & 1 ? -step : step);
+      trial[k * d + j] = v < 0 ? 0 : v > 1 ? 1 : v;
+    }
+    const { score } = scorePoints(predict, { n: 2 * d, d, data: trial }, options, target);
+    let best = -1;
+    for (let k = 0; k < 2 * d; k++) if (score[k]! > value + 1e-12 * Math.abs(value) && (best < 0 || score[k]! > score[best]!)) best = k;
+    if (best < 0) {
+      step /= 2;
+    } else {
+      x = trial.slice(best * d, best * d + d);
+      value = score[best]!;
+      step = Math.min(0.2, step * 1.5);
+    }
+  }
+  return { x, value };
+}

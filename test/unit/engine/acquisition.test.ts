@@ -1,0 +1,81 @@
+import { strict as assert } from 'node:assert';
+import {
+  acquisitionTarget,
+  acquisitionValue,
+  maximizeOverCandidates,
+  maximizeOverUnitCube,
+  normalCdf,
+  type BatchPredictor,
+} from '../../../src/engine/acquisition';
+import { createRng } from '../../../src/engine/rng';
+
+const close = (a: number, b: number, rel = 1e-10): void =>
+  assert.ok(Math.abs(a - b) <= rel * Math.max(1e-300, Math.abs(b)), `${a} vs ${b}`);
+
+describe('engine/acquisition', () => {
+  it('normal CDF matches math.erfc values (Python)', () => {
+    const table: [number, number][] = [
+      [-10, 7.619853024160593e-24],
+      [-3, 0.0013498980316300957],
+      [-1, 0.15865525393145707],
+      [0, 0.5],
+      [0.5, 0.6914624612740131],
+      [2.4, 0.9918024640754038],
+      [2.6, 0.9953388119762813],
+      [5, 0.9999997133484281],
+    ];
+    for (const [z, p] of table) close(normalCdf(z), p, 1e-12);
+  });
+
+  it('EI, PI and UCB equal their closed forms', () => {
+    // EI values computed with Python: s*(phi(z) + z*Phi(z)).
+    const ei: [number, number, number, number][] = [
+      [1, 1, 0, 1.0833154705876864],
+      [0.3, 0.5, 0.8, 0.041657735293843146],
+      [-2, 0.1, 0, 1.3700124947100585e-91],
+      [2, 2, -1, 3.0586135875252096],
+    ];
+    for (const [mu, s, t, v] of ei) close(acquisitionValue({ kind: 'ei' }, mu, s, t), v, 1e-9);
+    close(acquisitionValue({ kind: 'pi' }, 1.5, 0.5, 1.1), 0.8);
+    close(acquisitionValue({ kind: 'ucb' }, 1.5, 0.5, 0), 3);
+    close(acquisitionValue({ kind: 'ucb', beta: 2 }, 1.5, 0.5, 0), 2.5);
+  });
+
+  it('targets follow the paper defaults', () => {
+    assert.equal(acquisitionTarget({ kind: 'ei' }, [0.2, 1.5, Number.NaN, -3]), 1.5);
+    close(acquisitionTarget({ kind: 'pi' }, [0.2, 1.5]), 1.6);
+    assert.equal(acquisitionTarget({ kind: 'pi' }, []), 0);
+    assert.equal(acquisitionTarget({ kind: 'ei' }, []), 0);
+  });
+
+  // A known posterior: mean peaks at c, variance constant.
+  const peak = (c: number[]): BatchPredictor => (x) => {
+    const mean = new Float64Array(x.n);
+    const variance = new Float64Array(x.n).fill(0.01);
+    for (let i = 0; i < x.n; i++) {
+      let s = 0;
+      for (let j = 0; j < x.d; j++) s += (x.data[i * x.d + j]! - c[j]!) ** 2;
+      mean[i] = -s;
+    }
+    return { mean, variance };
+  };
+
+  it('finds the argmax of a finite pool and honours exclusions', () => {
+    const data = Float64Array.from([0.1, 0.1, 0.5, 0.5, 0.45, 0.5, 0.9, 0.9]);
+    const cands = { n: 4, d: 2, data };
+    const best = maximizeOverCandidates(peak([0.5, 0.5]), cands, { kind: 'ucb' }, 0);
+    assert.equal(best.index, 1);
+    const next = maximizeOverCandidates(peak([0.5, 0.5]), cands, { kind: 'ucb' }, 0, new Set([1]));
+    assert.equal(next.index, 2);
+    assert.equal(maximizeOverCandidates(peak([0.5, 0.5]), cands, { kind: 'ucb' }, 0, new Set([0, 1, 2, 3])).index, -1);
+  });
+
+  it('maximises over the unit cube to high precision and stays in bounds', () => {
+    const c = [0.123, 0.77, 0.5, 0.31];
+    const r = maximizeOverUnitCube(peak(c), 4, { kind: 'ei' }, 0, { rng: createRng(4) });
+    c.forEach((v, j) => assert.ok(Math.abs(r.x[j]! - v) < 2e-3, `${r.x[j]} vs ${v}`));
+    // Optimum outside the cube → lands on the boundary, never outside.
+    const r2 = maximizeOverUnitCube(peak([1.4, -0.3]), 2, { kind: 'ucb' }, 0, { rng: createRng(5) });
+    assert.ok(Math.abs(r2.x[0]! - 1) < 1e-9 && Math.abs(r2.x[1]!) < 1e-9, `${Array.from(r2.x)}`);
+  });
+});
