@@ -178,7 +178,7 @@ export function maximizeOverUnitCube(
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]!);
   const starts = order.slice(0, opts.numRefine ?? 5);
 
-  let bestX = data.slice(starts[0]! * dim, starts[0]! * dim + dim);
+  let bestX: Float64Array = data.slice(starts[0]! * dim, starts[0]! * dim + dim);
   let bestValue = score[starts[0]!]!;
   for (const s of starts) {
     const { x, value } = compassSearch(predict, data.slice(s * dim, s * dim + dim), score[s]!, options, target);
@@ -201,7 +201,7 @@ function compassSearch(
   target: number,
 ): { x: Float64Array; value: number } {
   const d = start.length;
-  let x = start;
+  let x: Float64Array = start;
   let value = startValue;
   let step = 0.05;
   const trial = new Float64Array(2 * d * d);
