@@ -1,0 +1,313 @@
+// Dense linear algebra on row-major Float64Arrays, written for the GP hot paths.
+// All n×n matrices are row-major; a Cholesky factor is lower triangular with its upper part zeroed.
+
+import { EngineError } from './types';
+
+/** Result of a Cholesky factorisation: L with L·Lᵀ = A + jitter·I. */
+export interface CholeskyFactor {
+  readonly n: number;
+  /** Lower-triangular factor, row-major n×n, upper part zero. */
+  readonly factor: Float64Array;
+  /** Extra diagonal jitter that had to be added on top of the input to make it positive definite (0 if none). */
+  readonly jitter: number;
+}
+
+export interface CholeskyOptions {
+  /** Extra jitters tried in order, relative to the mean diagonal, after the plain factorisation fails. */
+  readonly jitterSchedule?: readonly number[];
+  /** Names the matrix in error messages, e.g. "the covariance of task 'cifar10'". */
+  readonly what?: string;
+  /** Reuse this buffer (length ≥ n²) for the factor. */
+  readonly out?: Float64Array;
+}
+
+/** Relative jitters tried after a failed plain factorisation: 1e-6 … 1e-2 times the mean diagonal. */
+export const DEFAULT_JITTER_SCHEDULE: readonly number[] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
+
+/**
+ * Factors the lower triangle of `a` (row-major n×n, in place) into L. Reads only the lower triangle,
+ * zeroes the upper one. Returns false, leaving `a` partly overwritten, when a pivot is not positive.
+ * Rows are processed four at a time so each earlier row of L is streamed from memory once per block.
+ */
+export function choleskyInPlace(a: Float64Array, n: number): boolean {
+  let i0 = 0;
+  for (; i0 + 4 <= n; i0 += 4) {
+    const r0 = i0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    // Columns left of the block: four dot products share each loaded row j.
+    for (let j = 0; j < i0; j++) {
+      const rj = j * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = 0; k < j; k++) {
+        const l = a[rj + k];
+        s0 += a[r0 + k] * l;
+        s1 += a[r1 + k] * l;
+        s2 += a[r2 + k] * l;
+        s3 += a[r3 + k] * l;
+      }
+      const inv = 1 / a[rj + j];
+      a[r0 + j] = (a[r0 + j] - s0) * inv;
+      a[r1 + j] = (a[r1 + j] - s1) * inv;
+      a[r2 + j] = (a[r2 + j] - s2) * inv;
+      a[r3 + j] = (a[r3 + j] - s3) * inv;
+    }
+    // The 4×4 diagonal block.
+    for (let i = i0; i < i0 + 4; i++) {
+      if (!finishRow(a, n, i, i0)) return false;
+    }
+  }
+  for (let i = i0; i < n; i++) {
+    if (!finishRow(a, n, i, 0)) return false;
+  }
+  return true;
+}
+
+/** Completes row i of the factor for columns from `from` to i (earlier columns already final). */
+function finishRow(a: Float64Array, n: number, i: number, from: number): boolean {
+  const ri = i * n;
+  for (let j = from; j < i; j++) {
+    const rj = j * n;
+    let s = 0;
+    for (let k = 0; k < j; k++) s += a[ri + k] * a[rj + k];
+    a[ri + j] = (a[ri + j] - s) / a[rj + j];
+  }
+  let d = a[ri + i];
+  for (let k = 0; k < i; k++) d -= a[ri + k] * a[ri + k];
+  if (!(d > 0) || !Number.isFinite(d)) return false;
+  a[ri + i] = Math.sqrt(d);
+  for (let j = i + 1; j < n; j++) a[ri + j] = 0;
+  return true;
+}
+
+/**
+ * Cholesky factor of a symmetric matrix (lower triangle read). If the matrix is not numerically
+ * positive definite, retries with growing diagonal jitter and reports the jitter used.
+ * Throws EngineError for non-finite entries or when even the largest jitter fails.
+ */
+export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = {}): CholeskyFactor {
+  const what = options.what ?? 'the covariance matrix';
+  if (a.length < n * n) throw new EngineError(`Internal: ${what} has ${a.length} entries, expected ${n * n}.`);
+  let diagSum = 0;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j <= i; j++) {
+      if (!Number.isFinite(a[ri + j])) {
+        throw new EngineError(
+          `${capitalise(what)} contains a non-finite value (NaN or Infinity) at (${i}, ${j}); ` +
+            'check the inputs and parameters for NaN/Infinity.',
+        );
+      }
+    }
+    diagSum += a[ri + i];
+  }
+  const out = options.out && options.out.length >= n * n ? options.out : new Float64Array(n * n);
+  out.set(a.subarray(0, n * n));
+  if (choleskyInPlace(out, n)) return { n, factor: out, jitter: 0 };
+  const scale = n > 0 && diagSum > 0 ? diagSum / n : 1;
+  const schedule = options.jitterSchedule ?? DEFAULT_JITTER_SCHEDULE;
+  for (const relative of schedule) {
+    const jitter = relative * scale;
+    out.set(a.subarray(0, n * n));
+    for (let i = 0; i < n; i++) out[i * n + i] += jitter;
+    if (choleskyInPlace(out, n)) return { n, factor: out, jitter };
+  }
+  const largest = schedule.length > 0 ? schedule[schedule.length - 1] * scale : 0;
+  throw new EngineError(
+    `${capitalise(what)} (${n}×${n}) is not positive definite even with ${largest.toExponential(1)} added to its diagonal. ` +
+      'Increase the noise variance, or remove duplicate or nearly identical points.',
+  );
+}
+
+function capitalise(s: string): string {
+  return s.length === 0 ? s : s[0].toUpperCase() + s.slice(1);
+}
+
+/** Solves L·x = b for lower-triangular L (forward substitution). `out` may alias `b`. */
+export function solveLower(l: Float64Array, n: number, b: Float64Array, out: Float64Array = new Float64Array(n)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[ri + k] * out[k];
+    out[i] = s / l[ri + i];
+  }
+  return out;
+}
+
+/** Solves Lᵀ·x = b for lower-triangular L (back substitution). `out` may alias `b`. */
+export function solveLowerTransposed(
+  l: Float64Array,
+  n: number,
+  b: Float64Array,
+  out: Float64Array = new Float64Array(n),
+): Float64Array {
+  if (out !== b) out.set(b.subarray(0, n));
+  // Column-oriented on Lᵀ = row-oriented on L: after x_i is final, subtract it from earlier entries.
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const xi = out[i] / l[ri + i];
+    out[i] = xi;
+    for (let k = 0; k < i; k++) out[k] -= l[ri + k] * xi;
+  }
+  return out;
+}
+
+/** Solves (L·Lᵀ)·x = b. `out` may alias `b`. */
+export function choleskySolve(l: Float64Array, n: number, b: Float64Array, out: Float64Array = new Float64Array(n)): Float64Array {
+  solveLower(l, n, b, out);
+  return solveLowerTransposed(l, n, out, out);
+}
+
+/** Solves L·X = B for B n×m row-major. `out` may alias `b`. */
+export function solveLowerMatrix(
+  l: Float64Array,
+  n: number,
+  b: Float64Array,
+  m: number,
+  out: Float64Array = new Float64Array(n * m),
+): Float64Array {
+  if (out !== b) out.set(b.subarray(0, n * m));
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const xi = i * m;
+    for (let k = 0; k < i; k++) {
+      const c = l[ri + k];
+      if (c === 0) continue;
+      const xk = k * m;
+      for (let c2 = 0; c2 < m; c2++) out[xi + c2] -= c * out[xk + c2];
+    }
+    const inv = 1 / l[ri + i];
+    for (let c2 = 0; c2 < m; c2++) out[xi + c2] *= inv;
+  }
+  return out;
+}
+
+/** Solves Lᵀ·X = B for B n×m row-major. `out` may alias `b`. */
+export function solveLowerTransposedMatrix(
+  l: Float64Array,
+  n: number,
+  b: Float64Array,
+  m: number,
+  out: Float64Array = new Float64Array(n * m),
+): Float64Array {
+  if (out !== b) out.set(b.subarray(0, n * m));
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const xi = i * m;
+    const inv = 1 / l[ri + i];
+    for (let c2 = 0; c2 < m; c2++) out[xi + c2] *= inv;
+    for (let k = 0; k < i; k++) {
+      const c = l[ri + k];
+      if (c === 0) continue;
+      const xk = k * m;
+      for (let c2 = 0; c2 < m; c2++) out[xk + c2] -= c * out[xi + c2];
+    }
+  }
+  return out;
+}
+
+/** Solves (L·Lᵀ)·X = B for B n×m row-major. */
+export function choleskySolveMatrix(
+  l: Float64Array,
+  n: number,
+  b: Float64Array,
+  m: number,
+  out: Float64Array = new Float64Array(n * m),
+): Float64Array {
+  solveLowerMatrix(l, n, b, m, out);
+  return solveLowerTransposedMatrix(l, n, out, m, out);
+}
+
+/** log|A| from the Cholesky factor of A. */
+export function logDetFromCholesky(l: Float64Array, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.log(l[i * n + i]);
+  return 2 * s;
+}
+
+/**
+ * A⁻¹ = L⁻ᵀL⁻¹ from the Cholesky factor of A (full symmetric n×n result). `work` (n², optional)
+ * holds L⁻¹. Only gradient code should need this.
+ */
+export function choleskyInverse(
+  l: Float64Array,
+  n: number,
+  out: Float64Array = new Float64Array(n * n),
+  work: Float64Array = new Float64Array(n * n),
+): Float64Array {
+  const inv = invertLower(l, n, work);
+  // (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} M_ki M_kj with M = L⁻¹; accumulate row by row of M.
+  out.fill(0, 0, n * n);
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const mki = inv[rk + i];
+      if (mki === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) out[ri + j] += mki * inv[rk + j];
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    for (let j = 0; j < i; j++) out[j * n + i] = out[ri + j];
+  }
+  return out;
+}
+
+/** L⁻¹ for lower-triangular L (lower-triangular result, upper part zero). */
+export function invertLower(l: Float64Array, n: number, out: Float64Array = new Float64Array(n * n)): Float64Array {
+  out.fill(0, 0, n * n);
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const inv = 1 / l[ri + i];
+    out[ri + i] = inv;
+    // Row i of L⁻¹: M_ij = -(1/L_ii) Σ_{k=j}^{i-1} L_ik M_kj.
+    for (let k = 0; k < i; k++) {
+      const c = l[ri + k];
+      if (c === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) out[ri + j] -= c * out[rk + j];
+    }
+    for (let j = 0; j < i; j++) out[ri + j] *= inv;
+  }
+  return out;
+}
+
+/** C = A·B with A n×k and B k×m, all row-major. */
+export function matmul(
+  a: Float64Array,
+  b: Float64Array,
+  n: number,
+  k: number,
+  m: number,
+  out: Float64Array = new Float64Array(n * m),
+): Float64Array {
+  out.fill(0, 0, n * m);
+  for (let i = 0; i < n; i++) {
+    const ai = i * k;
+    const ci = i * m;
+    for (let p = 0; p < k; p++) {
+      const v = a[ai + p];
+      if (v === 0) continue;
+      const bp = p * m;
+      for (let j = 0; j < m; j++) out[ci + j] += v * b[bp + j];
+    }
+  }
+  return out;
+}
+
+/** y = A·x with A n×m row-major. */
+export function matVec(a: Float64Array, n: number, m: number, x: Float64Array, out: Float64Array = new Float64Array(n)): Float64Array {
+  for (let i = 0; i < n; i++) {
+    const ri = i * m;
+    let s = 0;
+    for (let j = 0; j < m; j++) s += a[ri + j] * x[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Σ a_i b_i over the first n entries (offsets optional). */
+export function dot(a: Float64Array, b: Float64Array, n: number, offsetA = 0, offsetB = 0): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[offsetA + i] * b[offsetB + i];
+  return s;
+}
