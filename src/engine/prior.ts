@@ -1,0 +1,166 @@
+// Versioned JSON form of a pre-trained prior, with what it was trained on, and strict validation on load.
+import { paramLayout, type ParamValues } from './model';
+import { SearchSpace, type ParamSpec } from './space';
+import { EngineError, type KernelKind, type MeanKind, type ModelSpec } from './types';
+import type { OutputSpec } from './warp';
+
+export const PRIOR_FORMAT = 'hyperbo-prior';
+export const PRIOR_FORMAT_VERSION = 1;
+
+export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
+
+export interface PriorTrainingInfo {
+  readonly objective: PretrainObjectiveKind;
+  readonly optimizer: 'lbfgs' | 'adam';
+  readonly finalLoss: number;
+  readonly steps: number;
+  readonly seed: number;
+  /** Every training task with its number of usable points. */
+  readonly tasks: readonly { readonly name: string; readonly points: number }[];
+  readonly matchedGroups: readonly { readonly points: number; readonly tasks: number }[];
+  /** Hash of the training data, computed by the caller (the engine has no file access). */
+  readonly dataHash?: string;
+  readonly durationMs?: number;
+}
+
+export interface PriorFile {
+  readonly format: typeof PRIOR_FORMAT;
+  readonly version: typeof PRIOR_FORMAT_VERSION;
+  readonly createdAt: string;
+  readonly spec: ModelSpec;
+  /** The flat unconstrained parameter vector the engine uses. */
+  readonly theta: readonly number[];
+  /** Constrained values by name, for humans; ignored on load. */
+  readonly parameters: ParamValues;
+  readonly output: OutputSpec;
+  readonly space: readonly ParamSpec[];
+  readonly training: PriorTrainingInfo;
+}
+
+export interface LoadedPrior {
+  readonly file: PriorFile;
+  readonly spec: ModelSpec;
+  readonly theta: Float64Array;
+  readonly space: SearchSpace;
+  readonly output: OutputSpec;
+}
+
+const MEANS: readonly MeanKind[] = ['zero', 'constant', 'linear', 'linear-mlp'];
+const KERNELS: readonly KernelKind[] = ['se', 'matern32', 'matern52'];
+
+export interface BuildPriorInput {
+  spec: ModelSpec;
+  theta: Float64Array;
+  output: OutputSpec;
+  space: SearchSpace;
+  training: PriorTrainingInfo;
+  /** Named constrained values (e.g. from describeParams). */
+  parameters: ParamValues;
+  createdAt?: Date;
+}
+
+export function buildPriorFile(input: BuildPriorInput): PriorFile {
+  if (input.space.dim !== input.spec.dim) {
+    throw new EngineError(`The prior's model has ${input.spec.dim} inputs but the search space has ${input.space.dim}.`);
+  }
+  if (!input.theta.every(Number.isFinite)) throw new EngineError('Refusing to save a prior with non-finite parameters.');
+  return {
+    format: PRIOR_FORMAT,
+    version: PRIOR_FORMAT_VERSION,
+    createdAt: (input.createdAt ?? new Date()).toISOString(),
+    spec: { dim: input.spec.dim, mean: input.spec.mean, kernel: input.spec.kernel, kernelOnFeatures: input.spec.kernelOnFeatures, mlp: [...input.spec.mlp] },
+    theta: Array.from(input.theta),
+    parameters: input.parameters,
+    output: { goal: input.output.goal, warp: input.output.warp, normalization: input.output.normalization },
+    space: input.space.toJSON(),
+    training: input.training,
+  };
+}
+
+export function serializePrior(file: PriorFile): string {
+  return JSON.stringify(file, null, 2) + '\n';
+}
+
+const fail = (what: string): never => {
+  throw new EngineError(`Invalid prior file: ${what}`);
+};
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkSpec(raw: unknown): ModelSpec {
+  if (!isObj(raw)) return fail('"spec" must be an object.');
+  const { dim, mean, kernel, kernelOnFeatures, mlp } = raw;
+  if (!Number.isInteger(dim) || (dim as number) < 1) fail(`"spec.dim" must be a positive integer, got ${JSON.stringify(dim)}.`);
+  if (!MEANS.includes(mean as MeanKind)) fail(`"spec.mean" must be one of ${MEANS.join(', ')}, got ${JSON.stringify(mean)}.`);
+  if (!KERNELS.includes(kernel as KernelKind)) fail(`"spec.kernel" must be one of ${KERNELS.join(', ')}, got ${JSON.stringify(kernel)}.`);
+  if (typeof kernelOnFeatures !== 'boolean') fail('"spec.kernelOnFeatures" must be true or false.');
+  if (!Array.isArray(mlp) || !mlp.every((w) => Number.isInteger(w) && w >= 1)) fail('"spec.mlp" must be a list of positive integers.');
+  const needsMlp = mean === 'linear-mlp' || kernelOnFeatures === true;
+  if (needsMlp && (mlp as number[]).length === 0) fail('"spec.mlp" is empty but the mean or kernel uses MLP features.');
+  return { dim: dim as number, mean: mean as MeanKind, kernel: kernel as KernelKind, kernelOnFeatures: kernelOnFeatures as boolean, mlp: [...(mlp as number[])] };
+}
+
+function checkOutput(raw: unknown): OutputSpec {
+  if (!isObj(raw)) return fail('"output" must be an object.');
+  if (raw.goal !== 'minimize' && raw.goal !== 'maximize') fail('"output.goal" must be minimize or maximize.');
+  if (!['none', 'log', 'log1m'].includes(raw.warp as string)) fail('"output.warp" must be none, log or log1m.');
+  if (!['none', 'standardize', 'robust'].includes(raw.normalization as string)) {
+    fail('"output.normalization" must be none, standardize or robust.');
+  }
+  return raw as unknown as OutputSpec;
+}
+
+function checkTraining(raw: unknown): PriorTrainingInfo {
+  if (!isObj(raw)) return fail('"training" must be an object.');
+  if (!['nll', 'ekl', 'nll+ekl'].includes(raw.objective as string)) fail('"training.objective" must be nll, ekl or nll+ekl.');
+  if (!['lbfgs', 'adam'].includes(raw.optimizer as string)) fail('"training.optimizer" must be lbfgs or adam.');
+  if (typeof raw.finalLoss !== 'number' || !Number.isFinite(raw.finalLoss)) fail('"training.finalLoss" must be a finite number.');
+  if (!Array.isArray(raw.tasks)) fail('"training.tasks" must be a list.');
+  for (const t of raw.tasks as unknown[]) {
+    if (!isObj(t) || typeof t.name !== 'string' || !Number.isInteger(t.points)) {
+      fail('every entry of "training.tasks" needs a name and a whole number of points.');
+    }
+  }
+  if (!Array.isArray(raw.matchedGroups)) fail('"training.matchedGroups" must be a list.');
+  return raw as unknown as PriorTrainingInfo;
+}
+
+/** Parses and validates a prior file (text or parsed JSON); throws EngineError saying what is wrong. */
+export function parsePrior(json: string | unknown): LoadedPrior {
+  let raw: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      raw = JSON.parse(json);
+    } catch (e) {
+      fail(`not valid JSON (${(e as Error).message}).`);
+    }
+  }
+  if (!isObj(raw)) return fail('expected a JSON object.');
+  if (raw.format !== PRIOR_FORMAT) fail(`"format" must be "${PRIOR_FORMAT}", got ${JSON.stringify(raw.format)}.`);
+  if (raw.version !== PRIOR_FORMAT_VERSION) {
+    fail(
+      `format version ${JSON.stringify(raw.version)} is not supported (this engine reads version ${PRIOR_FORMAT_VERSION}); ` +
+        're-run pre-training to regenerate it.',
+    );
+  }
+  const spec = checkSpec(raw.spec);
+  if (!Array.isArray(raw.theta) || !raw.theta.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    fail('"theta" must be a list of finite numbers.');
+  }
+  const expected = paramLayout(spec).size;
+  if ((raw.theta as number[]).length !== expected) {
+    fail(`"theta" has ${(raw.theta as number[]).length} entries but the spec needs ${expected}.`);
+  }
+  const output = checkOutput(raw.output);
+  if (!Array.isArray(raw.space)) fail('"space" must be a list of parameters.');
+  let space: SearchSpace;
+  try {
+    space = new SearchSpace(raw.space as ParamSpec[]);
+  } catch (e) {
+    return fail(`"space": ${(e as Error).message}`);
+  }
+  if (space.dim !== spec.dim) fail(`"space" has ${space.dim} parameters but "spec.dim" is ${spec.dim}.`);
+  checkTraining(raw.training);
+  if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('"createdAt" must be an ISO date.');
+  if (!isObj(raw.parameters)) fail('"parameters" must be an object.');
+  return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output };
+}

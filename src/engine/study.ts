@@ -1,0 +1,305 @@
+// Ask/tell BO over a search space with a frozen pre-trained prior, or a single-task GP re-fitted
+// whenever the observations change.
+//
+// Failed and diverged trials:
+// - 'failed' (crash, infrastructure): excluded from the model; the configuration may be suggested again.
+// - 'diverged' (the training itself blew up): by default the worst completed value so far, in model
+//   units, is used at that point so the model learns to avoid the region ('worst'); with 'exclude' it
+//   is ignored like a failure. Until a completed value exists, diverged points are excluded.
+// A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP.
+import {
+  acquisitionTarget,
+  maximizeOverCandidates,
+  maximizeOverUnitCube,
+  validateAcquisition,
+  type AcquisitionOptions,
+  type BatchPredictor,
+} from './acquisition';
+import { condition, type Posterior } from './model';
+import { createRng, type SeededRng } from './rng';
+import { fitSingleTask, type SingleTaskFit } from './singleTask';
+import type { Config, ParamValue, SearchSpace } from './space';
+import { EngineError, type ModelSpec, type Points } from './types';
+import { applyOutput, fitOutputTransform, invertPrediction, type OutputSpec, type OutputTransform } from './warp';
+
+export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged';
+export type DivergedPolicy = 'worst' | 'exclude';
+
+export interface Trial {
+  readonly id: number;
+  readonly config: Record<string, ParamValue>;
+  status: TrialStatus;
+  value?: number;
+}
+
+export interface StudyPrior {
+  readonly spec: ModelSpec;
+  readonly theta: Float64Array;
+  /** Number of training tasks; when ≥ 2 the predictive variance gets the paper's N/(N−1) factor. */
+  readonly numTrainingTasks?: number;
+}
+
+export interface StudyOptions {
+  readonly space: SearchSpace;
+  /** How metric values become model y; the prior must have been trained with the same rule. */
+  readonly output: OutputSpec;
+  /** Frozen pre-trained prior; without it a single-task GP is fitted on the study's own data. */
+  readonly prior?: StudyPrior;
+  /** Default UCB with β = 3. */
+  readonly acquisition?: AcquisitionOptions;
+  /** Optional finite pool of configurations to choose from (e.g. a pre-evaluated table). */
+  readonly candidates?: readonly Config[];
+  /** With a pool, never suggest a configuration that already has a trial. Default true. */
+  readonly excludeTried?: boolean;
+  readonly divergedPolicy?: DivergedPolicy;
+  readonly seed?: number;
+}
+
+export interface Suggestion {
+  readonly trialId: number;
+  readonly config: Record<string, ParamValue>;
+  /** Predicted metric value (inverse-warped posterior mean) and an ±1 sd interval in metric units. */
+  readonly predicted: { value: number; sd: number; low: number; high: number };
+  /** Posterior mean and sd in model units (maximised, warped, normalised). */
+  readonly model: { mean: number; sd: number };
+  readonly acquisition: number;
+  /** Index into the candidate pool when one was given. */
+  readonly candidateIndex?: number;
+}
+
+export type TellResult = number | { status: 'failed' | 'diverged' };
+
+export class Study {
+  readonly space: SearchSpace;
+  readonly output: OutputSpec;
+  readonly acquisition: AcquisitionOptions;
+  private readonly prior: StudyPrior | undefined;
+  private readonly pool: Points | undefined;
+  private readonly poolConfigs: Record<string, ParamValue>[] | undefined;
+  private readonly excludeTried: boolean;
+  private readonly divergedPolicy: DivergedPolicy;
+  private readonly rng: SeededRng;
+  private readonly trialList: Trial[] = [];
+  private nextId = 1;
+  private singleTaskCache: { key: string; fit: SingleTaskFit } | undefined;
+
+  constructor(options: StudyOptions) {
+    this.space = options.space;
+    this.output = options.output;
+    this.acquisition = options.acquisition ?? { kind: 'ucb', beta: 3 };
+    validateAcquisition(this.acquisition);
+    fitOutputTransform([], options.output); // validates the output spec
+    this.prior = options.prior;
+    if (this.prior && this.prior.spec.dim !== this.space.dim) {
+      throw new EngineError(
+        `The prior was trained on ${this.prior.spec.dim} inputs but the search space has ${this.space.dim} parameters.`,
+      );
+    }
+    this.excludeTried = options.excludeTried ?? true;
+    this.divergedPolicy = options.divergedPolicy ?? 'worst';
+    if (this.divergedPolicy !== 'worst' && this.divergedPolicy !== 'exclude') {
+      throw new EngineError(`Unknown diverged policy "${this.divergedPolicy}"; use worst or exclude.`);
+    }
+    this.rng = createRng(options.seed ?? 0);
+    if (options.candidates) {
+      if (options.candidates.length === 0) throw new EngineError('The candidate pool is empty.');
+      this.poolConfigs = options.candidates.map((c) => this.space.fromUnit(this.space.toUnit(c)));
+      this.pool = this.space.encode(options.candidates);
+    }
+  }
+
+  get trials(): readonly Trial[] {
+    return this.trialList;
+  }
+
+  /** Registers a trial that is already running (e.g. launched outside the study). */
+  addPending(config: Config): Trial {
+    return this.addTrial(config, 'pending');
+  }
+
+  /** Records a finished trial that the study did not suggest, or the result of a suggested one. */
+  tell(trialOrConfig: number | Config, result: TellResult): Trial {
+    let trial: Trial | undefined;
+    if (typeof trialOrConfig === 'number') {
+      trial = this.trialList.find((t) => t.id === trialOrConfig);
+      if (!trial) throw new EngineError(`No trial with id ${trialOrConfig}.`);
+    } else {
+      this.space.toUnit(trialOrConfig); // validates
+      const key = this.configKey(trialOrConfig);
+      trial = this.trialList.find((t) => t.status === 'pending' && this.configKey(t.config) === key);
+      trial ??= this.addTrial(trialOrConfig, 'pending');
+    }
+    if (typeof result === 'number') {
+      const y = applyOutput(fitOutputTransform([], this.output), result);
+      if (!Number.isFinite(result) || !Number.isFinite(y)) {
+        trial.status = 'failed';
+        trial.value = undefined;
+      } else {
+        trial.status = 'completed';
+        trial.value = result;
+      }
+    } else if (result && (result.status === 'failed' || result.status === 'diverged')) {
+      trial.status = result.status;
+      trial.value = undefined;
+    } else {
+      throw new EngineError('tell() needs a finite metric value or { status: "failed" | "diverged" }.');
+    }
+    return trial;
+  }
+
+  /** The output transform fitted on the completed values (per-task normalisation). */
+  outputTransform(): OutputTransform {
+    return fitOutputTransform(
+      this.trialList.filter((t) => t.status === 'completed').map((t) => t.value!),
+      this.output,
+    );
+  }
+
+  /** Observations the model conditions on: unit-cube x and model-unit y (never NaN). */
+  observations(): { x: Points; y: Float64Array; transform: OutputTransform } {
+    const transform = this.outputTransform();
+    const rows: Float64Array[] = [];
+    const ys: number[] = [];
+    const completed = this.trialList.filter((t) => t.status === 'completed');
+    let worst = Number.POSITIVE_INFINITY;
+    for (const t of completed) {
+      const y = applyOutput(transform, t.value!);
+      if (!Number.isFinite(y)) continue;
+      rows.push(this.space.toUnit(t.config));
+      ys.push(y);
+      worst = Math.min(worst, y);
+    }
+    if (this.divergedPolicy === 'worst' && Number.isFinite(worst)) {
+      for (const t of this.trialList) {
+        if (t.status !== 'diverged') continue;
+        rows.push(this.space.toUnit(t.config));
+        ys.push(worst);
+      }
+    }
+    return { x: stack(rows, this.space.dim), y: Float64Array.from(ys), transform };
+  }
+
+  /** Suggests n configurations; each becomes a pending trial. Batches use the kriging believer. */
+  ask(n = 1): Suggestion[] {
+    if (!Number.isInteger(n) || n < 1) throw new EngineError(`ask() needs a positive whole number, got ${n}.`);
+    const obs = this.observations();
+    const target = acquisitionTarget(this.acquisition, obs.y);
+    const model = this.modelFor(obs.x, obs.y);
+    // Pending trials enter as believers: y = posterior mean given everything before them.
+    const xs: Float64Array[] = [];
+    for (let i = 0; i < obs.x.n; i++) xs.push(obs.x.data.slice(i * obs.x.d, (i + 1) * obs.x.d));
+    const ys = Array.from(obs.y);
+    let posterior = model.condition(stack(xs, this.space.dim), Float64Array.from(ys));
+    const addBeliever = (u: Float64Array): void => {
+      const p = posterior.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
+      xs.push(u);
+      ys.push(p.mean[0]!);
+      posterior = model.condition(stack(xs, this.space.dim), Float64Array.from(ys));
+    };
+    for (const t of this.trialList) if (t.status === 'pending') addBeliever(this.space.toUnit(t.config));
+
+    const out: Suggestion[] = [];
+    for (let k = 0; k < n; k++) {
+      const current = posterior;
+      const predict: BatchPredictor = (x) =>
+        current.predict(x, { includeNoise: true, varianceScale: model.varianceFactor });
+      let u: Float64Array;
+      let value: number;
+      let mean: number;
+      let sd: number;
+      let candidateIndex: number | undefined;
+      if (this.pool) {
+        const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
+        const best = maximizeOverCandidates(predict, this.pool, this.acquisition, target, exclude);
+        if (best.index < 0) throw new EngineError('Every configuration in the candidate pool has already been tried.');
+        candidateIndex = best.index;
+        u = this.pool.data.slice(best.index * this.space.dim, (best.index + 1) * this.space.dim);
+        ({ value, mean, sd } = best);
+      } else {
+        const incumbents = topPoints(obs.x, obs.y, 5);
+        const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
+          rng: this.rng,
+          incumbents,
+          snap: (p) => this.space.snapUnit(p),
+        });
+        ({ x: u, value, mean, sd } = best);
+      }
+      if (!Number.isFinite(mean) || !Number.isFinite(sd)) {
+        throw new EngineError('The model produced a non-finite prediction; the observations may be degenerate.');
+      }
+      const config = candidateIndex !== undefined ? { ...this.poolConfigs![candidateIndex]! } : this.space.fromUnit(u);
+      const trial = this.addTrial(config, 'pending');
+      out.push({
+        trialId: trial.id,
+        config,
+        predicted: invertPrediction(obs.transform, mean, sd),
+        model: { mean, sd },
+        acquisition: value,
+        candidateIndex,
+      });
+      if (k + 1 < n) addBeliever(this.space.toUnit(config));
+    }
+    return out;
+  }
+
+  /** Posterior (model units, noise-free) at given configurations, for plots and explanations. */
+  predict(configs: readonly Config[]): { mean: Float64Array; sd: Float64Array; metric: ReturnType<typeof invertPrediction>[] } {
+    const obs = this.observations();
+    const posterior = this.modelFor(obs.x, obs.y).condition(obs.x, obs.y);
+    const p = posterior.predict(this.space.encode(configs), { includeNoise: false });
+    const sd = p.variance.map((v) => Math.sqrt(Math.max(0, v)));
+    return { mean: p.mean, sd, metric: Array.from(p.mean, (m, i) => invertPrediction(obs.transform, m, sd[i]!)) };
+  }
+
+  private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
+    if (this.prior) {
+      const { spec, theta, numTrainingTasks } = this.prior;
+      const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
+      return { condition: (px, py) => condition(spec, theta, px, py), varianceFactor: factor };
+    }
+    const key = `${x.n}:${hashArray(x.data)}:${hashArray(y)}`;
+    if (!this.singleTaskCache || this.singleTaskCache.key !== key) {
+      this.singleTaskCache = { key, fit: fitSingleTask(x, y, { seed: this.rng.nextUint32() }) };
+    }
+    const fit = this.singleTaskCache.fit;
+    return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+  }
+
+  private triedPoolIndices(): Set<number> {
+    const keys = new Set(this.trialList.map((t) => this.configKey(t.config)));
+    const out = new Set<number>();
+    this.poolConfigs!.forEach((c, i) => {
+      if (keys.has(this.configKey(c))) out.add(i);
+    });
+    return out;
+  }
+
+  private addTrial(config: Config, status: TrialStatus): Trial {
+    this.space.toUnit(config);
+    const trial: Trial = { id: this.nextId++, config: { ...config }, status };
+    this.trialList.push(trial);
+    return trial;
+  }
+
+  private configKey(config: Config): string {
+    return this.space.names.map((n) => `${n}=${String(config[n])}`).join('&');
+  }
+}
+
+function stack(rows: readonly Float64Array[], d: number): Points {
+  const data = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => data.set(r, i * d));
+  return { n: rows.length, d, data };
+}
+
+function topPoints(x: Points, y: Float64Array, k: number): Points {
+  const order = Array.from(y, (_, i) => i).sort((a, b) => y[b]! - y[a]!).slice(0, k);
+  return stack(order.map((i) => x.data.slice(i * x.d, (i + 1) * x.d)), x.d);
+}
+
+function hashArray(a: Float64Array): number {
+  const bytes = new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
+  let h = 2166136261;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619);
+  return h >>> 0;
+}

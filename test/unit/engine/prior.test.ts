@@ -1,0 +1,66 @@
+import { strict as assert } from 'node:assert';
+import { buildPriorFile, parsePrior, serializePrior, type PriorFile } from '../../../src/engine/prior';
+import { pd1SearchSpace } from '../../../src/engine/space';
+import { EngineError, type ModelSpec } from '../../../src/engine/types';
+import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
+import { describeParams, paramLayout } from '../../../src/engine/model';
+
+const spec: ModelSpec = { dim: 4, mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };
+
+function sample(): PriorFile {
+  const n = paramLayout(spec).size;
+  const theta = Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1) * 1.2345678901234567);
+  return buildPriorFile({
+    spec,
+    theta,
+    output: PD1_OUTPUT_SPEC,
+    space: pd1SearchSpace(),
+    parameters: describeParams(spec, theta),
+    training: {
+      objective: 'nll',
+      optimizer: 'lbfgs',
+      finalLoss: 12.5,
+      steps: 100,
+      seed: 1,
+      tasks: [{ name: 'cifar10/wrn/256', points: 96 }],
+      matchedGroups: [],
+      dataHash: 'sha256:abc',
+    },
+    createdAt: new Date('2026-01-02T03:04:05Z'),
+  });
+}
+
+describe('engine/prior', () => {
+  it('save → load is the identity on spec, theta (bit-exact), space and output', () => {
+    const file = sample();
+    const loaded = parsePrior(serializePrior(file));
+    assert.deepEqual(loaded.spec, spec);
+    assert.deepEqual(Array.from(loaded.theta), file.theta);
+    assert.deepEqual(loaded.space.toJSON(), pd1SearchSpace().toJSON());
+    assert.deepEqual(loaded.output, PD1_OUTPUT_SPEC);
+    assert.equal(loaded.file.training.dataHash, 'sha256:abc');
+    assert.equal(loaded.file.createdAt, '2026-01-02T03:04:05.000Z');
+  });
+
+  it('rejects bad files with clear messages', () => {
+    const good = sample();
+    const cases: [unknown, RegExp][] = [
+      ['{not json', /not valid JSON/],
+      [[], /JSON object/],
+      [{ ...good, format: 'other' }, /"format"/],
+      [{ ...good, version: 99 }, /version 99 is not supported/],
+      [{ ...good, theta: [...good.theta, 1] }, /entries but the spec needs/],
+      [{ ...good, theta: good.theta.map((v, i) => (i === 0 ? null : v)) }, /finite numbers/],
+      [{ ...good, spec: { ...spec, kernel: 'rbf' } }, /spec.kernel/],
+      [{ ...good, spec: { ...spec, dim: 3 } }, /spec|space/],
+      [{ ...good, spec: { ...spec, mean: 'linear-mlp', mlp: [] } }, /MLP/],
+      [{ ...good, output: { ...good.output, goal: 'up' } }, /output.goal/],
+      [{ ...good, space: [{ name: 'a', type: 'float', low: 1, high: 1 }] }, /zero-width/],
+      [{ ...good, training: { ...good.training, finalLoss: 'x' } }, /finalLoss/],
+    ];
+    for (const [input, re] of cases) {
+      const text = typeof input === 'string' ? input : JSON.stringify(input);
+      assert.throws(() => parsePrior(text), (e: unknown) => e instanceof EngineError && re.test(e.message), String(re));
+    }
+  });
+});

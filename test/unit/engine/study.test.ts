@@ -1,0 +1,120 @@
+import { strict as assert } from 'node:assert';
+import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
+import { createRng } from '../../../src/engine/rng';
+import { SearchSpace } from '../../../src/engine/space';
+import { Study } from '../../../src/engine/study';
+import type { Task } from '../../../src/engine/types';
+
+const space = new SearchSpace([
+  { name: 'lr', type: 'float', low: 1e-4, high: 1, scale: 'log' },
+  { name: 'wd', type: 'float', low: 0, high: 0.1 },
+  { name: 'layers', type: 'int', low: 1, high: 6 },
+  { name: 'opt', type: 'categorical', choices: ['sgd', 'adam'] },
+]);
+
+// A loss with its minimum near lr = 1e-2 (u ≈ 0.5), wd = 0.03, 3 layers.
+function loss(c: Record<string, unknown>): number {
+  const u = space.toUnit(c as never);
+  return 0.1 + (u[0]! - 0.5) ** 2 + 0.5 * (u[1]! - 0.3) ** 2 + 0.2 * (u[2]! - 0.4) ** 2 + (c.opt === 'sgd' ? 0.05 : 0);
+}
+
+describe('engine/study', () => {
+  it('without a prior: in-bounds suggestions that improve on the first ones', () => {
+    const study = new Study({ space, output: { goal: 'minimize', warp: 'log', normalization: 'standardize' }, seed: 1 });
+    const values: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const [s] = study.ask(1);
+      assert.ok(space.contains(s!.config), JSON.stringify(s!.config));
+      assert.ok(Number.isFinite(s!.predicted.value) && Number.isFinite(s!.acquisition));
+      const v = loss(s!.config);
+      values.push(v);
+      study.tell(s!.trialId, v);
+    }
+    const best = Math.min(...values);
+    assert.ok(best < 0.16, `best ${best}`);
+    assert.ok(best < Math.min(...values.slice(0, 3)));
+  });
+
+  it('batch ask gives distinct points and accounts for pending trials', () => {
+    const study = new Study({ space, output: { goal: 'minimize', warp: 'none', normalization: 'standardize' }, seed: 2 });
+    const rng = createRng(3);
+    for (let i = 0; i < 6; i++) {
+      const c = space.sample(rng);
+      study.tell(c, loss(c));
+    }
+    const batch = study.ask(4);
+    assert.equal(batch.length, 4);
+    const keys = new Set(batch.map((b) => JSON.stringify(b.config)));
+    assert.equal(keys.size, 4);
+    assert.equal(study.trials.filter((t) => t.status === 'pending').length, 4);
+    // A further ask must differ from the pending ones.
+    const [next] = study.ask(1);
+    assert.ok(!keys.has(JSON.stringify(next!.config)));
+  });
+
+  it('NaN, infinite, failed and diverged results never poison the model', () => {
+    for (const policy of ['worst', 'exclude'] as const) {
+      const study = new Study({
+        space,
+        output: { goal: 'minimize', warp: 'log', normalization: 'standardize' },
+        divergedPolicy: policy,
+        seed: 4,
+      });
+      const rng = createRng(5);
+      for (let i = 0; i < 5; i++) {
+        const c = space.sample(rng);
+        study.tell(c, loss(c));
+      }
+      study.tell(space.sample(rng), Number.NaN);
+      study.tell(space.sample(rng), Number.POSITIVE_INFINITY);
+      study.tell(space.sample(rng), -1); // outside the log warp's domain
+      study.tell(space.sample(rng), { status: 'diverged' });
+      study.tell(space.sample(rng), { status: 'failed' });
+      const obs = study.observations();
+      assert.equal(obs.x.n, policy === 'worst' ? 6 : 5);
+      assert.ok(obs.y.every(Number.isFinite));
+      assert.equal(study.trials.filter((t) => t.status === 'failed').length, 4);
+      for (const s of study.ask(3)) {
+        assert.ok(space.contains(s.config));
+        assert.ok(Number.isFinite(s.predicted.value) && Number.isFinite(s.model.sd) && Number.isFinite(s.acquisition));
+      }
+    }
+  });
+
+  it('with a finite pool picks only pool members, never twice', () => {
+    const rng = createRng(6);
+    const pool = Array.from({ length: 40 }, () => space.sample(rng));
+    const study = new Study({ space, output: { goal: 'minimize', warp: 'none', normalization: 'none' }, candidates: pool, seed: 7 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 10; i++) {
+      const [s] = study.ask(1);
+      assert.ok(s!.candidateIndex !== undefined && !seen.has(s!.candidateIndex));
+      seen.add(s!.candidateIndex!);
+      study.tell(s!.trialId, loss(s!.config));
+    }
+  });
+
+  it('works with a pre-trained prior from the first ask and is deterministic per seed', () => {
+    const rng = createRng(8);
+    const d = 2;
+    const space2 = new SearchSpace([
+      { name: 'a', type: 'float', low: 0, high: 1 },
+      { name: 'b', type: 'float', low: 0, high: 1 },
+    ]);
+    const tasks: Task[] = Array.from({ length: 6 }, (_, t) => {
+      const x = Float64Array.from({ length: 30 * d }, () => rng.next());
+      const y = Float64Array.from({ length: 30 }, (_, i) => -((x[i * d]! - 0.7) ** 2) - (x[i * d + 1]! - 0.2) ** 2 + 0.05 * t);
+      return { name: `t${t}`, x: { n: 30, d, data: x }, y };
+    });
+    const prior = pretrain({ tasks, matched: [] }, { spec: simpleSpec(d), objective: 'nll', seed: 1, steps: 60 });
+    const make = (): Study =>
+      new Study({ space: space2, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior, seed: 9 });
+    const a = make().ask(2);
+    const b = make().ask(2);
+    assert.deepEqual(a.map((s) => s.config), b.map((s) => s.config));
+    assert.ok(a.every((s) => Number.isFinite(s.predicted.value) && s.model.sd > 0));
+    assert.notDeepEqual(a[0]!.config, a[1]!.config);
+    // A prior for another dimension is refused.
+    assert.throws(() => new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior }), /2 inputs/);
+  });
+});
