@@ -1,5 +1,6 @@
 // Acquisition functions (all maximised, paper defaults) and their maximisation over a finite
 // candidate set or the continuous unit cube.
+import { minimizeLbfgs } from './optimize';
 import { HaltonSequence } from './rng';
 import { EngineError, type Points, type Rng } from './types';
 
@@ -15,6 +16,14 @@ export interface AcquisitionOptions {
 
 /** Predictive mean and variance (model units) at a batch of points in the unit cube. */
 export type BatchPredictor = (x: Points) => { mean: Float64Array; variance: Float64Array };
+
+/** Mean and variance at one point with their gradients with respect to the point. */
+export type GradientPredictor = (x: Float64Array) => {
+  mean: number;
+  variance: number;
+  meanGradient: Float64Array;
+  varianceGradient: Float64Array;
+};
 
 const SQRT2 = Math.SQRT2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -96,6 +105,33 @@ export function acquisitionValue(options: AcquisitionOptions, mean: number, sd: 
   }
 }
 
+/** Acquisition value with its partial derivatives in μ and σ (for gradient-based refinement). */
+export function acquisitionWithPartials(
+  options: AcquisitionOptions,
+  mean: number,
+  sd: number,
+  target: number,
+): { value: number; dMean: number; dSd: number } {
+  const s = sd > 1e-12 ? sd : 1e-12;
+  switch (options.kind) {
+    case 'ucb': {
+      const beta = options.beta ?? 3;
+      return { value: mean + beta * sd, dMean: 1, dSd: beta };
+    }
+    case 'pi': {
+      const z = (mean - target) / s;
+      return { value: z, dMean: 1 / s, dSd: -z / s };
+    }
+    case 'ei': {
+      const z = (mean - target) / s;
+      const cdf = normalCdf(z);
+      const pdf = normalPdf(z);
+      const ei = s * (pdf + z * cdf);
+      return ei > 0 ? { value: ei, dMean: cdf, dSd: pdf } : { value: 0, dMean: 0, dSd: 0 };
+    }
+  }
+}
+
 /** Scores a batch of points (variance as returned by the predictor, clamped at 0). */
 export function scorePoints(
   predict: BatchPredictor,
@@ -143,11 +179,14 @@ export interface ContinuousOptions {
   numRefine?: number;
   /** Maps a point to the representable point it stands for (ints/categories), applied to the result. */
   snap?: (u: Float64Array) => Float64Array;
+  /** When given, starts are refined with L-BFGS on the acquisition's gradient instead of a compass search. */
+  gradient?: GradientPredictor;
 }
 
 /**
  * Maximises the acquisition over [0,1]^d: shifted-Halton candidates plus Gaussian perturbations of
- * the incumbents, then a batched compass (pattern) search from the best few, staying in the cube.
+ * the incumbents, then local refinement of the best few (L-BFGS through u = (1 − cos z)/2, which keeps
+ * u in the cube, when a gradient predictor is given; otherwise a batched compass search).
  */
 export function maximizeOverUnitCube(
   predict: BatchPredictor,
@@ -181,7 +220,10 @@ export function maximizeOverUnitCube(
   let bestX: Float64Array = data.slice(starts[0]! * dim, starts[0]! * dim + dim);
   let bestValue = score[starts[0]!]!;
   for (const s of starts) {
-    const { x, value } = compassSearch(predict, data.slice(s * dim, s * dim + dim), score[s]!, options, target);
+    const start = data.slice(s * dim, s * dim + dim);
+    const { x, value } = opts.gradient
+      ? gradientSearch(opts.gradient, start, score[s]!, options, target)
+      : compassSearch(predict, start, score[s]!, options, target);
     if (value > bestValue) {
       bestValue = value;
       bestX = x;
@@ -224,4 +266,43 @@ function compassSearch(
     }
   }
   return { x, value };
+}
+
+/**
+ * L-BFGS on −acquisition in z with u = (1 − cos z)/2: u stays in [0, 1] and a bound optimum is a
+ * stationary point (du/dz = 0 there). Returns the start when nothing better is found.
+ */
+function gradientSearch(
+  gradient: GradientPredictor,
+  start: Float64Array,
+  startValue: number,
+  options: AcquisitionOptions,
+  target: number,
+): { x: Float64Array; value: number } {
+  const d = start.length;
+  const toU = (z: Float64Array): Float64Array => Float64Array.from(z, (v) => (1 - Math.cos(v)) / 2);
+  const z0 = Float64Array.from(start, (u) => Math.acos(1 - 2 * Math.min(1, Math.max(0, u))));
+  // Nudge starts sitting exactly on a bound off the flat point of the map.
+  for (let j = 0; j < d; j++) z0[j] = Math.min(Math.PI - 1e-3, Math.max(1e-3, z0[j]!));
+  const objective = (z: Float64Array) => {
+    const u = toU(z);
+    const p = gradient(u);
+    const sd = Math.sqrt(Math.max(0, p.variance));
+    const a = acquisitionWithPartials(options, p.mean, sd, target);
+    const dVar = sd > 1e-12 ? a.dSd / (2 * sd) : 0;
+    const grad = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      const dA = a.dMean * p.meanGradient[j]! + dVar * p.varianceGradient[j]!;
+      grad[j] = -dA * (Math.sin(z[j]!) / 2);
+    }
+    return { value: -a.value, grad };
+  };
+  try {
+    const r = minimizeLbfgs(objective, z0, { maxIterations: 30, gradTolerance: 1e-7, relTolerance: 1e-9 });
+    const x = toU(r.theta);
+    if (-r.value > startValue) return { x, value: -r.value };
+  } catch {
+    // A non-finite acquisition at the start: keep the candidate as it is.
+  }
+  return { x: start, value: startValue };
 }

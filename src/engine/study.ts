@@ -220,6 +220,7 @@ export class Study {
         const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
           rng: this.rng,
           incumbents,
+          gradient: (x) => current.predictWithGradient(x, { includeNoise: true, varianceScale: model.varianceFactor }),
           snap: (p) => this.space.snapUnit(p),
         });
         ({ x: u, value, mean, sd } = best);

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   acquisitionTarget,
   acquisitionValue,
+  acquisitionWithPartials,
   maximizeOverCandidates,
   maximizeOverUnitCube,
   normalCdf,
@@ -41,6 +42,23 @@ describe('engine/acquisition', () => {
     close(acquisitionValue({ kind: 'ucb', beta: 2 }, 1.5, 0.5, 0), 2.5);
   });
 
+  it('partial derivatives in μ and σ match finite differences', () => {
+    for (const kind of ['ucb', 'ei', 'pi'] as const) {
+      for (const [mu, s, t] of [
+        [0.3, 0.5, 0.8],
+        [1.2, 0.2, 1.0],
+        [-0.5, 1.5, 0.1],
+      ] as const) {
+        const a = acquisitionWithPartials({ kind }, mu, s, t);
+        const h = 1e-6;
+        const fm = (acquisitionValue({ kind }, mu + h, s, t) - acquisitionValue({ kind }, mu - h, s, t)) / (2 * h);
+        const fs = (acquisitionValue({ kind }, mu, s + h, t) - acquisitionValue({ kind }, mu, s - h, t)) / (2 * h);
+        close(a.value, acquisitionValue({ kind }, mu, s, t));
+        assert.ok(Math.abs(a.dMean - fm) < 1e-6 && Math.abs(a.dSd - fs) < 1e-6, `${kind}: ${a.dMean} ${fm} ${a.dSd} ${fs}`);
+      }
+    }
+  });
+
   it('targets follow the paper defaults', () => {
     assert.equal(acquisitionTarget({ kind: 'ei' }, [0.2, 1.5, Number.NaN, -3]), 1.5);
     close(acquisitionTarget({ kind: 'pi' }, [0.2, 1.5]), 1.6);
@@ -74,6 +92,19 @@ describe('engine/acquisition', () => {
     const c = [0.123, 0.77, 0.5, 0.31];
     const r = maximizeOverUnitCube(peak(c), 4, { kind: 'ei' }, 0, { rng: createRng(4) });
     c.forEach((v, j) => assert.ok(Math.abs(r.x[j]! - v) < 2e-3, `${r.x[j]} vs ${v}`));
+    // Gradient-based refinement reaches the same point.
+    const grad = (x: Float64Array) => ({
+      mean: -x.reduce((a, v, j) => a + (v - c[j]!) ** 2, 0),
+      variance: 0.01,
+      meanGradient: Float64Array.from(x, (v, j) => -2 * (v - c[j]!)),
+      varianceGradient: new Float64Array(4),
+    });
+    const rg = maximizeOverUnitCube(peak(c), 4, { kind: 'ucb' }, 0, { rng: createRng(4), gradient: grad });
+    c.forEach((v, j) => assert.ok(Math.abs(rg.x[j]! - v) < 1e-4, `${rg.x[j]} vs ${v}`));
+    const edge = [1.4, -0.3, 0.5, 0.5];
+    const gradEdge = (x: Float64Array) => ({ ...grad(x), mean: -x.reduce((a, v, j) => a + (v - edge[j]!) ** 2, 0), meanGradient: Float64Array.from(x, (v, j) => -2 * (v - edge[j]!)) });
+    const re = maximizeOverUnitCube(peak(edge), 4, { kind: 'ucb' }, 0, { rng: createRng(4), gradient: gradEdge });
+    assert.ok(re.x[0]! <= 1 && re.x[0]! > 0.999 && re.x[1]! >= 0 && re.x[1]! < 1e-3, `${Array.from(re.x)}`);
     // Optimum outside the cube → lands on the boundary, never outside.
     const r2 = maximizeOverUnitCube(peak([1.4, -0.3]), 2, { kind: 'ucb' }, 0, { rng: createRng(5) });
     assert.ok(Math.abs(r2.x[0]! - 1) < 1e-9 && Math.abs(r2.x[1]!) < 1e-9, `${Array.from(r2.x)}`);

@@ -1,0 +1,163 @@
+// Engine speed benchmark (not a test): `npm run bench:engine`.
+// d = 4. Suggestion latency at 50/200/500 observations, pre-training time for 16 tasks × 96 points
+// (NLL and EKL), and Cholesky at n = 1000 against numpy when it is installed.
+import { execFileSync } from 'node:child_process';
+import { cholesky } from '../src/engine/linalg';
+import { pretrain } from '../src/engine/pretrain';
+import { createRng } from '../src/engine/rng';
+import { SearchSpace } from '../src/engine/space';
+import { Study } from '../src/engine/study';
+import type { MatchedGroup, Task } from '../src/engine/types';
+
+const D = 4;
+const rows: [string, string, string, string][] = [];
+const add = (what: string, value: string, target = '', verdict = ''): void => {
+  rows.push([what, value, target, verdict]);
+  console.error(`  ${what}: ${value}`);
+};
+const ms = (t: number): string => `${t.toFixed(1)} ms`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** A smooth synthetic task family: shifted bowls with a task-specific offset and noise. */
+function objective(u: Float64Array, o: number, shift: number[]): number {
+  let s = 0;
+  for (let j = 0; j < D; j++) s += (u[o + j]! - shift[j]!) ** 2 * (j + 1);
+  return Math.exp(-s) + 0.3 * Math.sin(6 * u[o]!);
+}
+
+function makeTasks(numTasks: number, points: number, seed: number): { tasks: Task[]; groups: MatchedGroup[] } {
+  const rng = createRng(seed);
+  const shared = Float64Array.from({ length: points * D }, () => rng.next());
+  const tasks: Task[] = [];
+  const ym = new Float64Array(points * numTasks);
+  for (let t = 0; t < numTasks; t++) {
+    const shift = Array.from({ length: D }, () => 0.3 + 0.4 * rng.next());
+    const x = Float64Array.from({ length: points * D }, () => rng.next());
+    const y = new Float64Array(points);
+    for (let i = 0; i < points; i++) {
+      y[i] = objective(x, i * D, shift) + 0.02 * rng.normal();
+      ym[i * numTasks + t] = objective(shared, i * D, shift) + 0.02 * rng.normal();
+    }
+    tasks.push({ name: `task${t}`, x: { n: points, d: D, data: x }, y });
+  }
+  const groups: MatchedGroup[] = [
+    { x: { n: points, d: D, data: shared }, m: numTasks, y: ym, taskNames: tasks.map((t) => t.name) },
+  ];
+  return { tasks, groups };
+}
+
+function benchSuggest(): void {
+  const space = new SearchSpace(Array.from({ length: D }, (_, j) => ({ name: `x${j}`, type: 'float' as const, low: 0, high: 1 })));
+  const { tasks } = makeTasks(8, 64, 1);
+  const prior = pretrain({ tasks, matched: [] }, { objective: 'nll', seed: 1, steps: 60 });
+  const rng = createRng(2);
+  const shift = [0.4, 0.6, 0.5, 0.3];
+  for (const n of [50, 200, 500]) {
+    const study = new Study({
+      space,
+      output: { goal: 'maximize', warp: 'none', normalization: 'none' },
+      prior: { spec: prior.spec, theta: prior.theta, numTrainingTasks: tasks.length },
+      seed: 3,
+    });
+    for (let i = 0; i < n; i++) {
+      const u = Float64Array.from({ length: D }, () => rng.next());
+      study.tell(space.fromUnit(u), objective(u, 0, shift));
+    }
+    const times: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      const [s] = study.ask(1);
+      times.push(performance.now() - t0);
+      study.tell(s!.trialId, { status: 'failed' });
+    }
+    const t = median(times);
+    add(`suggest 1 config, ${n} observations (HyperBO prior)`, ms(t), n === 200 ? '< 150 ms' : '', n === 200 ? (t < 150 ? 'OK' : 'MISS') : '');
+  }
+  // Single-task GP (refit on the study's own data) at 50 observations.
+  const study = new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'standardize' }, seed: 4 });
+  for (let i = 0; i < 50; i++) {
+    const u = Float64Array.from({ length: D }, () => rng.next());
+    study.tell(space.fromUnit(u), objective(u, 0, shift));
+  }
+  const t0 = performance.now();
+  study.ask(1);
+  add('suggest 1 config, 50 observations (single-task GP incl. fit)', ms(performance.now() - t0));
+}
+
+function benchPretrain(): void {
+  const { tasks, groups } = makeTasks(16, 96, 5);
+  for (const objectiveKind of ['nll', 'ekl'] as const) {
+    const t0 = performance.now();
+    const r = pretrain(
+      objectiveKind === 'nll' ? { tasks, matched: [] } : { tasks: [], matched: groups },
+      { objective: objectiveKind, seed: 1 },
+    );
+    const t = performance.now() - t0;
+    add(
+      `pretrain 16 tasks × 96 points, ${objectiveKind.toUpperCase()} (${r.provenance.optimizer}, ${r.provenance.steps} it, default spec)`,
+      ms(t),
+      '< 30000 ms',
+      t < 30000 ? 'OK' : 'MISS',
+    );
+  }
+}
+
+function benchCholesky(): void {
+  const n = 1000;
+  const rng = createRng(9);
+  const x = Float64Array.from({ length: n * D }, () => rng.next());
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      let q = 0;
+      for (let k = 0; k < D; k++) q += (x[i * D + k]! - x[j * D + k]!) ** 2;
+      a[i * n + j] = a[j * n + i] = Math.exp(-q / 0.5) + (i === j ? 1e-2 : 0);
+    }
+  const out = new Float64Array(n * n);
+  cholesky(a, n, { out });
+  const times: number[] = [];
+  for (let r = 0; r < 7; r++) {
+    const t0 = performance.now();
+    cholesky(a, n, { out });
+    times.push(performance.now() - t0);
+  }
+  const ts = median(times);
+  add('Cholesky n=1000 (TypeScript)', ms(ts));
+  try {
+    execFileSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' });
+  } catch {
+    add('Cholesky n=1000 (numpy)', 'numpy not available', '', 'skipped');
+    return;
+  }
+  const script = `
+import numpy as np, time
+rng = np.random.default_rng(9); n = 1000
+x = rng.random((n, ${D}))
+q = ((x[:, None, :] - x[None, :, :]) ** 2).sum(-1)
+a = np.exp(-q / 0.5) + 1e-2 * np.eye(n)
+np.linalg.cholesky(a)
+ts = []
+for _ in range(7):
+    t0 = time.perf_counter(); np.linalg.cholesky(a); ts.append(time.perf_counter() - t0)
+print(sorted(ts)[3] * 1000)
+`;
+  const tn = Number(execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim());
+  add('Cholesky n=1000 (numpy)', ms(tn));
+  const ratio = ts / tn;
+  add('Cholesky ratio TypeScript / numpy', `${ratio.toFixed(2)}x`, '≤ 3x', ratio <= 3 ? 'OK' : 'MISS');
+}
+
+console.error('Running engine benchmark (d = 4)…');
+benchCholesky();
+benchSuggest();
+benchPretrain();
+
+const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), ['measurement', 'value', 'target', ''][c]!.length));
+const line = (r: string[]): string => r.map((s, c) => s.padEnd(widths[c]!)).join(' | ');
+console.log(line(['measurement', 'value', 'target', 'result']));
+console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+for (const r of rows) console.log(line(r));
