@@ -1,0 +1,78 @@
+// The engine's public surface: what the server, CLI and benchmarks import.
+export { EngineError } from './types';
+export type {
+  KernelKind,
+  MatchedGroup,
+  MeanKind,
+  ModelSpec,
+  Objective,
+  Points,
+  PretrainData,
+  Progress,
+  Rng,
+  Task,
+  ValueAndGrad,
+} from './types';
+
+export { HaltonSequence, SeededRng, createRng, sampleWithoutReplacement, shuffleInPlace } from './rng';
+
+export {
+  PD1_PARAM_NAMES,
+  PD1_SPACE_PARAMS,
+  SearchSpace,
+  pd1Config,
+  pd1SearchSpace,
+} from './space';
+export type { CategoricalParam, Config, FloatParam, IntParam, ParamSpec, ParamValue, Scale } from './space';
+
+export {
+  PD1_OUTPUT_SPEC,
+  applyOutput,
+  defaultOutputSpec,
+  fitOutputTransform,
+  invertOutput,
+  invertPrediction,
+  transformTaskValues,
+  unwarpValue,
+  warpValue,
+} from './warp';
+export type { Goal, NormalizationKind, OutputSpec, OutputTransform, OutputWarpKind, TransformedValues } from './warp';
+
+export {
+  acquisitionTarget,
+  acquisitionValue,
+  maximizeOverCandidates,
+  maximizeOverUnitCube,
+  normalCdf,
+  normalPdf,
+  validateAcquisition,
+} from './acquisition';
+export type { AcquisitionKind, AcquisitionOptions, BatchPredictor, GradientPredictor } from './acquisition';
+
+export { minimizeAdam, minimizeLbfgs } from './optimize';
+export type { AdamOptions, LbfgsOptions, OptimizeResult, StochasticObjective, StopReason } from './optimize';
+
+export {
+  condition,
+  describeParams,
+  initialParams,
+  paramLayout,
+  paramsFromValues,
+  priorCovariance,
+  priorMean,
+  samplePrior,
+} from './model';
+export type { ParamLayout, ParamValues, Posterior, PredictOptions, Prediction } from './model';
+export { combinedObjective, eklObjective, fullEkl, nllObjective } from './objectives';
+
+export { MIN_EKL_POINTS, chooseObjective, cleanPretrainData, pretrain, recommendedSpec, simpleSpec } from './pretrain';
+export type { PretrainOptions, PretrainProvenance, PretrainResult } from './pretrain';
+
+export { fitSingleTask, singleTaskSpec } from './singleTask';
+export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
+
+export { Study } from './study';
+export type { DivergedPolicy, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
+
+export { PRIOR_FORMAT, PRIOR_FORMAT_VERSION, buildPriorFile, parsePrior, serializePrior } from './prior';
+export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, PriorTrainingInfo } from './prior';

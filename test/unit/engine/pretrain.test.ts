@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import { chooseObjective, pretrain, recommendedSpec, simpleSpec } from '../../../src/engine/pretrain';
+import { createRng } from '../../../src/engine/rng';
+import type { MatchedGroup, Task } from '../../../src/engine/types';
+
+const D = 3;
+function family(numTasks: number, points: number, seed: number): { tasks: Task[]; group: MatchedGroup } {
+  const rng = createRng(seed);
+  const shared = Float64Array.from({ length: points * D }, () => rng.next());
+  const ym = new Float64Array(points * numTasks);
+  const f = (x: Float64Array, o: number, a: number): number =>
+    Math.exp(-4 * ((x[o]! - a) ** 2 + (x[o + 1]! - 0.5) ** 2)) + 0.5 * x[o + 2]! * a;
+  const tasks = Array.from({ length: numTasks }, (_, t) => {
+    const a = 0.3 + 0.4 * rng.next();
+    const x = Float64Array.from({ length: points * D }, () => rng.next());
+    const y = Float64Array.from({ length: points }, (_, i) => f(x, i * D, a) + 0.01 * rng.normal());
+    for (let i = 0; i < points; i++) ym[i * numTasks + t] = f(shared, i * D, a) + 0.01 * rng.normal();
+    return { name: `t${t}`, x: { n: points, d: D, data: x }, y };
+  });
+  return { tasks, group: { x: { n: points, d: D, data: shared }, m: numTasks, y: ym, taskNames: tasks.map((t) => t.name) } };
+}
+
+describe('engine/pretrain', () => {
+  it('auto picks EKL with usable matched data, NLL otherwise', () => {
+    const { tasks, group } = family(4, 20, 1);
+    assert.equal(chooseObjective('auto', tasks, [group]), 'ekl');
+    assert.equal(chooseObjective('auto', tasks, []), 'nll');
+    const oneTaskGroup = { ...group, m: 1, y: group.y.filter((_, i) => i % 4 === 0), taskNames: ['t0'] };
+    const r = pretrain({ tasks, matched: [oneTaskGroup] }, { spec: simpleSpec(D), steps: 10 });
+    assert.equal(r.objective, 'nll');
+    assert.match(r.provenance.skippedTasks[0]!.reason, /fewer than 2 tasks/);
+  });
+
+  it('the recommended MLP spec trains, lowers the loss, and is deterministic per seed', () => {
+    const { tasks } = family(8, 48, 2);
+    const run = () => pretrain({ tasks, matched: [] }, { spec: recommendedSpec(D), objective: 'nll', seed: 7, steps: 60 });
+    const a = run();
+    const b = run();
+    assert.deepEqual(Array.from(a.theta), Array.from(b.theta));
+    assert.ok(a.finalLoss < a.history[0]! - 1, `${a.history[0]} → ${a.finalLoss}`);
+    assert.ok(a.theta.every(Number.isFinite));
+    assert.equal(a.provenance.tasks.length, 8);
+    assert.ok(a.parameters.mlpLayers && a.parameters.mlpLayers.length === 2);
+  });
+
+  it('Adam subsamples per step and reports progress; cancellation stops early with finite parameters', () => {
+    const { tasks } = family(4, 80, 3);
+    const fractions: number[] = [];
+    const r = pretrain(
+      { tasks, matched: [] },
+      { spec: simpleSpec(D), optimizer: 'adam', steps: 100, batchSize: 20, seed: 1, progress: { report: (f) => fractions.push(f) } },
+    );
+    assert.equal(r.history.length, 100);
+    assert.ok(fractions.length > 0 && fractions.every((f) => f > 0 && f <= 1));
+    let polls = 0;
+    const c = pretrain({ tasks, matched: [] }, { spec: simpleSpec(D), steps: 100, seed: 1, progress: { cancelled: () => ++polls > 5 } });
+    assert.equal(c.provenance.stopReason, 'cancelled');
+    assert.ok(c.theta.every(Number.isFinite) && Number.isFinite(c.finalLoss));
+  });
+
+  it('EKL with L-BFGS subsamples shared rows to the batch size', () => {
+    const { group } = family(6, 150, 4);
+    const r = pretrain({ tasks: [], matched: [group] }, { spec: simpleSpec(D), batchSize: 50, steps: 40, seed: 2 });
+    assert.equal(r.objective, 'ekl');
+    assert.equal(r.provenance.matchedGroups[0]!.points, 150);
+    assert.ok(Number.isFinite(r.finalLoss) && r.finalLoss < r.history[0]!);
+  });
+});
