@@ -146,8 +146,10 @@ export function kernelSymmetricBackward(
   const { kind, lengthscale, signal } = params;
   const p = lengthscale.length;
   const u = scaleInputs(z, n, lengthscale, scratchA.get(n * p));
-  const acc = scratchB.get(p);
+  const acc = scratchB.get(2 * p);
   acc.fill(0, 0, p);
+  const twoOverLs = acc.subarray(p, 2 * p);
+  for (let c = 0; c < p; c++) twoOverLs[c] = 2 / lengthscale[c];
   let dSignal = 0;
   for (let i = 0; i < n; i++) {
     const ri = i * p;
@@ -184,15 +186,18 @@ export function kernelSymmetricBackward(
       }
       dSignal += gij * f;
       const w = gij * signal * df;
-      for (let c = 0; c < p; c++) {
-        const d = u[ri + c] - u[rj + c];
-        acc[c] += w * d * d;
-      }
       if (gradInput) {
         for (let c = 0; c < p; c++) {
-          const v = (2 * w * (u[ri + c] - u[rj + c])) / lengthscale[c];
+          const wd = w * (u[ri + c] - u[rj + c]);
+          acc[c] += wd * (u[ri + c] - u[rj + c]);
+          const v = wd * twoOverLs[c];
           gradInput[ri + c] += v;
           gradInput[rj + c] -= v;
+        }
+      } else {
+        for (let c = 0; c < p; c++) {
+          const d = u[ri + c] - u[rj + c];
+          acc[c] += w * d * d;
         }
       }
     }

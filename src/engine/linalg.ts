@@ -33,8 +33,30 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
   let i0 = 0;
   for (; i0 + 4 <= n; i0 += 4) {
     const r0 = i0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    // Columns left of the block: four dot products share each loaded row j.
-    for (let j = 0; j < i0; j++) {
+    // Columns left of the block, two at a time: a 4×2 register tile of dot products shares each
+    // loaded entry of rows j and j+1 (row j+1 also needs L[j+1][j], handled after the shared prefix).
+    let j = 0;
+    for (; j + 2 <= i0; j += 2) {
+      const rj = j * n, rk = rj + n;
+      let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+      for (let k = 0; k < j; k++) {
+        const l0 = a[rj + k], l1 = a[rk + k];
+        const v0 = a[r0 + k], v1 = a[r1 + k], v2 = a[r2 + k], v3 = a[r3 + k];
+        s00 += v0 * l0; s10 += v1 * l0; s20 += v2 * l0; s30 += v3 * l0;
+        s01 += v0 * l1; s11 += v1 * l1; s21 += v2 * l1; s31 += v3 * l1;
+      }
+      const inv0 = 1 / a[rj + j];
+      const x0 = (a[r0 + j] - s00) * inv0, x1 = (a[r1 + j] - s10) * inv0;
+      const x2 = (a[r2 + j] - s20) * inv0, x3 = (a[r3 + j] - s30) * inv0;
+      a[r0 + j] = x0; a[r1 + j] = x1; a[r2 + j] = x2; a[r3 + j] = x3;
+      const lk = a[rk + j];
+      const inv1 = 1 / a[rk + j + 1];
+      a[r0 + j + 1] = (a[r0 + j + 1] - s01 - x0 * lk) * inv1;
+      a[r1 + j + 1] = (a[r1 + j + 1] - s11 - x1 * lk) * inv1;
+      a[r2 + j + 1] = (a[r2 + j + 1] - s21 - x2 * lk) * inv1;
+      a[r3 + j + 1] = (a[r3 + j + 1] - s31 - x3 * lk) * inv1;
+    }
+    for (; j < i0; j++) {
       const rj = j * n;
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
       for (let k = 0; k < j; k++) {
@@ -225,7 +247,7 @@ export function logDetFromCholesky(l: Float64Array, n: number): number {
 
 /**
  * A⁻¹ = L⁻ᵀL⁻¹ from the Cholesky factor of A (full symmetric n×n result). `work` (n², optional)
- * holds L⁻¹. Only gradient code should need this.
+ * holds (L⁻¹)ᵀ. Only gradient code should need this.
  */
 export function choleskyInverse(
   l: Float64Array,
@@ -233,41 +255,57 @@ export function choleskyInverse(
   out: Float64Array = new Float64Array(n * n),
   work: Float64Array = new Float64Array(n * n),
 ): Float64Array {
-  const inv = invertLower(l, n, work);
-  // (L⁻ᵀL⁻¹)_ij = Σ_{k ≥ max(i,j)} M_ki M_kj with M = L⁻¹; accumulate row by row of M.
-  out.fill(0, 0, n * n);
-  for (let k = 0; k < n; k++) {
-    const rk = k * n;
-    for (let i = 0; i <= k; i++) {
-      const mki = inv[rk + i];
-      if (mki === 0) continue;
-      const ri = i * n;
-      for (let j = 0; j <= i; j++) out[ri + j] += mki * inv[rk + j];
-    }
-  }
+  const w = invertLowerTransposed(l, n, work);
+  // (A⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ik W_jk with W = (L⁻¹)ᵀ upper triangular: dots of contiguous rows.
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    for (let j = 0; j < i; j++) out[j * n + i] = out[ri + j];
+    for (let j = 0; j <= i; j++) {
+      const rj = j * n;
+      const s = dotRange(w, ri + i, w, rj + i, n - i);
+      out[ri + j] = s;
+      out[rj + i] = s;
+    }
   }
   return out;
 }
 
-/** L⁻¹ for lower-triangular L (lower-triangular result, upper part zero). */
-export function invertLower(l: Float64Array, n: number, out: Float64Array = new Float64Array(n * n)): Float64Array {
+/**
+ * (L⁻¹)ᵀ for lower-triangular L: an upper-triangular result (lower part zero). Stored transposed so
+ * both this and choleskyInverse run on contiguous dot products.
+ */
+export function invertLowerTransposed(l: Float64Array, n: number, out: Float64Array = new Float64Array(n * n)): Float64Array {
   out.fill(0, 0, n * n);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     const inv = 1 / l[ri + i];
     out[ri + i] = inv;
-    // Row i of L⁻¹: M_ij = -(1/L_ii) Σ_{k=j}^{i-1} L_ik M_kj.
-    for (let k = 0; k < i; k++) {
-      const c = l[ri + k];
-      if (c === 0) continue;
-      const rk = k * n;
-      for (let j = 0; j <= k; j++) out[ri + j] -= c * out[rk + j];
+    // M_ij = −(1/L_ii) Σ_{k=j}^{i−1} L_ik M_kj, with M_kj = W_jk.
+    for (let j = 0; j < i; j++) {
+      const rj = j * n;
+      out[rj + i] = -dotRange(l, ri + j, out, rj + j, i - j) * inv;
     }
-    for (let j = 0; j < i; j++) out[ri + j] *= inv;
   }
+  return out;
+}
+
+/** Σ_{t<len} a[ai+t]·b[bi+t] with four independent partial sums (hides floating-point add latency). */
+function dotRange(a: Float64Array, ai: number, b: Float64Array, bi: number, len: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let t = 0;
+  for (; t + 4 <= len; t += 4) {
+    s0 += a[ai + t] * b[bi + t];
+    s1 += a[ai + t + 1] * b[bi + t + 1];
+    s2 += a[ai + t + 2] * b[bi + t + 2];
+    s3 += a[ai + t + 3] * b[bi + t + 3];
+  }
+  for (; t < len; t++) s0 += a[ai + t] * b[bi + t];
+  return s0 + s1 + (s2 + s3);
+}
+
+/** L⁻¹ for lower-triangular L (lower-triangular result, upper part zero). */
+export function invertLower(l: Float64Array, n: number, out: Float64Array = new Float64Array(n * n)): Float64Array {
+  const w = invertLowerTransposed(l, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = w[j * n + i];
   return out;
 }
 
