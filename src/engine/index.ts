@@ -74,5 +74,13 @@ export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 export { Study } from './study';
 export type { DivergedPolicy, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 
-export { PRIOR_FORMAT, PRIOR_FORMAT_VERSION, buildPriorFile, parsePrior, serializePrior } from './prior';
+export {
+  PRIOR_FORMAT,
+  PRIOR_FORMAT_VERSION,
+  buildPriorFile,
+  parsePrior,
+  priorFileFromPretrain,
+  serializePrior,
+  studyPriorFromFile,
+} from './prior';
 export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, PriorTrainingInfo } from './prior';

@@ -164,3 +164,52 @@ export function parsePrior(json: string | unknown): LoadedPrior {
   if (!isObj(raw.parameters)) fail('"parameters" must be an object.');
   return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output };
 }
+
+/** A prior file from a pre-training result; `dataHash` and `createdAt` come from the caller. */
+export function priorFileFromPretrain(
+  result: {
+    spec: ModelSpec;
+    theta: Float64Array;
+    objective: PretrainObjectiveKind;
+    finalLoss: number;
+    parameters: ParamValues;
+    provenance: {
+      tasks: readonly { name: string; points: number }[];
+      matchedGroups: readonly { points: number; tasks: number }[];
+      optimizer: 'lbfgs' | 'adam';
+      steps: number;
+      seed: number;
+      durationMs: number;
+    };
+  },
+  space: SearchSpace,
+  output: OutputSpec,
+  extra: { dataHash?: string; createdAt?: Date } = {},
+): PriorFile {
+  const p = result.provenance;
+  return buildPriorFile({
+    spec: result.spec,
+    theta: result.theta,
+    output,
+    space,
+    parameters: result.parameters,
+    createdAt: extra.createdAt,
+    training: {
+      objective: result.objective,
+      optimizer: p.optimizer,
+      finalLoss: result.finalLoss,
+      steps: p.steps,
+      seed: p.seed,
+      tasks: p.tasks.map((t) => ({ name: t.name, points: t.points })),
+      matchedGroups: p.matchedGroups.map((g) => ({ points: g.points, tasks: g.tasks })),
+      ...(extra.dataHash !== undefined ? { dataHash: extra.dataHash } : {}),
+      durationMs: p.durationMs,
+    },
+  });
+}
+
+/** The frozen prior a Study needs, from a loaded file (the task count sets the N/(N−1) variance factor). */
+export function studyPriorFromFile(loaded: LoadedPrior): { spec: ModelSpec; theta: Float64Array; numTrainingTasks: number } {
+  const names = new Set(loaded.file.training.tasks.map((t) => t.name));
+  return { spec: loaded.spec, theta: loaded.theta, numTrainingTasks: names.size };
+}

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { buildPriorFile, parsePrior, serializePrior, type PriorFile } from '../../../src/engine/prior';
+import { buildPriorFile, parsePrior, priorFileFromPretrain, serializePrior, studyPriorFromFile, type PriorFile } from '../../../src/engine/prior';
+import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
+import { createRng } from '../../../src/engine/rng';
 import { pd1SearchSpace } from '../../../src/engine/space';
 import { EngineError, type ModelSpec } from '../../../src/engine/types';
 import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
@@ -62,5 +64,26 @@ describe('engine/prior', () => {
       const text = typeof input === 'string' ? input : JSON.stringify(input);
       assert.throws(() => parsePrior(text), (e: unknown) => e instanceof EngineError && re.test(e.message), String(re));
     }
+  });
+
+  it('a pre-trained prior survives save → load and gives identical predictions', async () => {
+    const rng = createRng(1);
+    const tasks = Array.from({ length: 3 }, (_, t) => {
+      const x = Float64Array.from({ length: 60 }, () => rng.next());
+      const y = Float64Array.from({ length: 15 }, (_, i) => Math.sin(3 * x[i * 4]!) + 0.1 * t);
+      return { name: `t${t}`, x: { n: 15, d: 4, data: x }, y };
+    });
+    const result = pretrain({ tasks, matched: [] }, { spec: simpleSpec(4), steps: 20, seed: 2 });
+    const file = priorFileFromPretrain(result, pd1SearchSpace(), PD1_OUTPUT_SPEC, { dataHash: 'h' });
+    const loaded = parsePrior(serializePrior(file));
+    const prior = studyPriorFromFile(loaded);
+    assert.equal(prior.numTrainingTasks, 3);
+    assert.deepEqual(Array.from(prior.theta), Array.from(result.theta));
+    assert.equal(loaded.file.training.tasks[0]!.points, 15);
+    const { condition } = await import('../../../src/engine/model');
+    const q = { n: 2, d: 4, data: Float64Array.from({ length: 8 }, () => rng.next()) };
+    const a = condition(result.spec, result.theta, tasks[0]!.x, tasks[0]!.y).predict(q);
+    const b = condition(prior.spec, prior.theta, tasks[0]!.x, tasks[0]!.y).predict(q);
+    assert.deepEqual(Array.from(a.mean), Array.from(b.mean));
   });
 });
