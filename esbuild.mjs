@@ -2,6 +2,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
+import { integrationTestList } from './test/integration/esbuildTestList.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -22,7 +23,7 @@ const targets = [
   { ...node, entryPoints: ['src/server/server.ts'], outfile: 'dist/server.js' },
   { ...node, entryPoints: ['src/server/worker.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
-  { ...node, entryPoints: ['test/integration/index.ts'], outfile: 'out/integration/index.js', external: ['vscode', 'mocha'] },
+  { ...node, entryPoints: ['test/integration/index.ts'], outfile: 'out/integration/index.js', external: ['vscode', 'mocha'], plugins: [integrationTestList] },
   {
     bundle: true,
     platform: 'browser',
