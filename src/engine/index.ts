@@ -65,8 +65,23 @@ export {
 export type { ParamLayout, ParamValues, Posterior, PredictOptions, Prediction } from './model';
 export { combinedObjective, eklObjective, fullEkl, nllObjective } from './objectives';
 
-export { MIN_EKL_POINTS, chooseObjective, cleanPretrainData, pretrain, recommendedSpec, simpleSpec } from './pretrain';
-export type { PretrainOptions, PretrainProvenance, PretrainResult } from './pretrain';
+export {
+  MIN_EKL_POINTS,
+  chooseObjective,
+  cleanPretrainData,
+  prepareTrainingData,
+  pretrain,
+  recommendedSpec,
+  simpleSpec,
+} from './pretrain';
+export type {
+  PreparedData,
+  PretrainOptions,
+  PretrainProvenance,
+  PretrainResult,
+  RawMatchedGroup,
+  RawTask,
+} from './pretrain';
 
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';

@@ -16,6 +16,7 @@ import {
 } from './objectives';
 import { minimizeAdam, minimizeLbfgs, type OptimizeResult } from './optimize';
 import type { PretrainObjectiveKind } from './prior';
+import { applyOutput, fitOutputTransform, warpValue, type OutputSpec, type OutputTransform } from './warp';
 import { createRng, sampleWithoutReplacement } from './rng';
 import {
   EngineError,
@@ -263,4 +264,73 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
       durationMs: Date.now() - started,
     },
   };
+}
+
+/** One task's raw metric values at its own inputs (before warping). */
+export interface RawTask {
+  readonly name: string;
+  readonly x: Points;
+  readonly values: ArrayLike<number>;
+}
+
+/** Several tasks' raw metric values at shared inputs: values is n×m row-major, one column per task. */
+export interface RawMatchedGroup {
+  readonly x: Points;
+  readonly taskNames: readonly string[];
+  readonly values: ArrayLike<number>;
+}
+
+export interface PreparedData {
+  data: PretrainData;
+  /** Per-task output transform (fitted on all of that task's values, matched and unmatched). */
+  transforms: Map<string, OutputTransform>;
+  droppedNonFinite: number;
+  droppedOutOfDomain: number;
+}
+
+/**
+ * Applies the output rule (direction, warp, per-task normalisation) to raw metric values. A task's
+ * normalisation is fitted on all its values (its own rows and its matched columns). Non-finite and
+ * out-of-domain values become NaN here and are dropped (and counted) by pretrain's cleaning.
+ */
+export function prepareTrainingData(
+  raw: { tasks: readonly RawTask[]; matched?: readonly RawMatchedGroup[] },
+  output: OutputSpec,
+): PreparedData {
+  const valuesByTask = new Map<string, number[]>();
+  const push = (name: string, v: number): void => {
+    let list = valuesByTask.get(name);
+    if (!list) valuesByTask.set(name, (list = []));
+    list.push(v);
+  };
+  for (const t of raw.tasks) for (let i = 0; i < t.values.length; i++) push(t.name, t.values[i]!);
+  for (const g of raw.matched ?? []) {
+    const m = g.taskNames.length;
+    if (g.values.length !== g.x.n * m) {
+      throw new EngineError(`A matched group has ${g.values.length} values, expected ${g.x.n} points × ${m} tasks.`);
+    }
+    for (let i = 0; i < g.x.n; i++) for (let c = 0; c < m; c++) push(g.taskNames[c]!, g.values[i * m + c]!);
+  }
+  const transforms = new Map<string, OutputTransform>();
+  let droppedNonFinite = 0;
+  let droppedOutOfDomain = 0;
+  for (const [name, values] of valuesByTask) {
+    const usable: number[] = [];
+    for (const v of values) {
+      if (!Number.isFinite(v)) droppedNonFinite++;
+      else if (!Number.isFinite(warpValue(v, output.goal, output.warp))) droppedOutOfDomain++;
+      else usable.push(v);
+    }
+    transforms.set(name, fitOutputTransform(usable, output));
+  }
+  const apply = (name: string, v: number): number => {
+    const y = applyOutput(transforms.get(name)!, v);
+    return Number.isFinite(y) ? y : Number.NaN;
+  };
+  const tasks: Task[] = raw.tasks.map((t) => ({ name: t.name, x: t.x, y: Float64Array.from(t.values, (v) => apply(t.name, v)) }));
+  const matched: MatchedGroup[] = (raw.matched ?? []).map((g) => {
+    const m = g.taskNames.length;
+    return { x: g.x, m, taskNames: g.taskNames, y: Float64Array.from(g.values, (v, k) => apply(g.taskNames[k % m]!, v)) };
+  });
+  return { data: { tasks, matched }, transforms, droppedNonFinite, droppedOutOfDomain };
 }

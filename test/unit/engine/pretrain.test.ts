@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { chooseObjective, pretrain, recommendedSpec, simpleSpec } from '../../../src/engine/pretrain';
+import { chooseObjective, prepareTrainingData, pretrain, recommendedSpec, simpleSpec } from '../../../src/engine/pretrain';
+import { applyOutput } from '../../../src/engine/warp';
 import { createRng } from '../../../src/engine/rng';
 import type { MatchedGroup, Task } from '../../../src/engine/types';
 
@@ -64,5 +65,30 @@ describe('engine/pretrain', () => {
     assert.equal(r.objective, 'ekl');
     assert.equal(r.provenance.matchedGroups[0]!.points, 150);
     assert.ok(Number.isFinite(r.finalLoss) && r.finalLoss < r.history[0]!);
+  });
+
+  it('prepares raw metric values: warp, per-task normalisation over matched and unmatched rows, NaN dropped later', () => {
+    const x = { n: 3, d: 1, data: new Float64Array([0.1, 0.5, 0.9]) };
+    const prepared = prepareTrainingData(
+      {
+        tasks: [
+          { name: 'a', x, values: [0.2, 0.4, Number.NaN] },
+          { name: 'b', x, values: [0.1, -1, 0.3] },
+        ],
+        matched: [{ x, taskNames: ['a', 'b'], values: [0.25, 0.15, 0.35, 0.2, 0.3, 0.1] }],
+      },
+      { goal: 'minimize', warp: 'log', normalization: 'standardize' },
+    );
+    assert.equal(prepared.droppedNonFinite, 1);
+    assert.equal(prepared.droppedOutOfDomain, 1);
+    const ta = prepared.transforms.get('a')!;
+    // Task a's transform is fitted on its 2 finite own values plus its 3 matched values.
+    const ya = [0.2, 0.4, 0.25, 0.35, 0.3].map((v) => -Math.log(v + 1e-10));
+    const mean = ya.reduce((p, q) => p + q) / 5;
+    assert.ok(Math.abs(ta.center - mean) < 1e-12);
+    assert.ok(Math.abs(prepared.data.matched[0]!.y[2]! - applyOutput(ta, 0.35)) < 1e-12);
+    assert.ok(Number.isNaN(prepared.data.tasks[1]!.y[1]!));
+    const r = pretrain(prepared.data, { spec: simpleSpec(1), objective: 'nll', steps: 10 });
+    assert.deepEqual(r.provenance.tasks.map((t) => t.points), [2, 2]);
   });
 });
