@@ -69,6 +69,8 @@ export {
   MIN_EKL_POINTS,
   chooseObjective,
   cleanPretrainData,
+  defaultSpecFor,
+  MIN_POINTS_FOR_MLP,
   prepareTrainingData,
   pretrain,
   recommendedSpec,

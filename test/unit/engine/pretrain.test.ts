@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { chooseObjective, prepareTrainingData, pretrain, recommendedSpec, simpleSpec } from '../../../src/engine/pretrain';
+import { chooseObjective, defaultSpecFor, prepareTrainingData, pretrain, recommendedSpec, simpleSpec } from '../../../src/engine/pretrain';
 import { applyOutput } from '../../../src/engine/warp';
 import { createRng } from '../../../src/engine/rng';
 import type { MatchedGroup, Task } from '../../../src/engine/types';
@@ -30,6 +30,12 @@ describe('engine/pretrain', () => {
     const r = pretrain({ tasks, matched: [oneTaskGroup] }, { spec: simpleSpec(D), steps: 10 });
     assert.equal(r.objective, 'nll');
     assert.match(r.provenance.skippedTasks[0]!.reason, /fewer than 2 tasks/);
+  });
+
+  it('defaults to the MLP model only with enough tasks and points', () => {
+    assert.equal(defaultSpecFor(D, family(8, 48, 5).tasks, []).mean, 'linear-mlp');
+    assert.equal(defaultSpecFor(D, family(2, 400, 5).tasks, []).mean, 'constant');
+    assert.equal(defaultSpecFor(D, family(5, 20, 5).tasks, []).mean, 'constant');
   });
 
   it('the recommended MLP spec trains, lowers the loss, and is deterministic per seed', () => {
