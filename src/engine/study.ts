@@ -63,6 +63,9 @@ export interface Suggestion {
   /** Posterior mean and sd in model units (maximised, warped, normalised). */
   readonly model: { mean: number; sd: number };
   readonly acquisition: number;
+  /** What the prediction rests on: the frozen pre-trained prior, a single-task GP fitted to this
+   * study's results, or (with < 2 results and no prior) the single-task GP's default prior. */
+  readonly basis: 'pretrained-prior' | 'single-task-gp' | 'default-prior';
   /** Index into the candidate pool when one was given. */
   readonly candidateIndex?: number;
 }
@@ -236,6 +239,7 @@ export class Study {
         predicted: invertPrediction(obs.transform, mean, sd),
         model: { mean, sd },
         acquisition: value,
+        basis: this.prior ? 'pretrained-prior' : obs.x.n >= 2 ? 'single-task-gp' : 'default-prior',
         candidateIndex,
       });
       if (k + 1 < n) addBeliever(this.space.toUnit(config));

@@ -24,6 +24,7 @@ describe('engine/study', () => {
     const values: number[] = [];
     for (let i = 0; i < 14; i++) {
       const [s] = study.ask(1);
+      assert.equal(s!.basis, i < 2 ? 'default-prior' : 'single-task-gp');
       assert.ok(space.contains(s!.config), JSON.stringify(s!.config));
       assert.ok(Number.isFinite(s!.predicted.value) && Number.isFinite(s!.acquisition));
       const v = loss(s!.config);
@@ -112,7 +113,7 @@ describe('engine/study', () => {
     const a = make().ask(2);
     const b = make().ask(2);
     assert.deepEqual(a.map((s) => s.config), b.map((s) => s.config));
-    assert.ok(a.every((s) => Number.isFinite(s.predicted.value) && s.model.sd > 0));
+    assert.ok(a.every((s) => Number.isFinite(s.predicted.value) && s.model.sd > 0 && s.basis === 'pretrained-prior'));
     assert.notDeepEqual(a[0]!.config, a[1]!.config);
     // A prior for another dimension is refused.
     assert.throws(() => new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior }), /2 inputs/);
