@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
-import { SearchSpace } from '../../../src/engine/space';
+import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/space';
+import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
+import { prepareTrainingData } from '../../../src/engine/pretrain';
 import { Study } from '../../../src/engine/study';
 import type { Task } from '../../../src/engine/types';
 
@@ -117,5 +119,42 @@ describe('engine/study', () => {
     assert.notDeepEqual(a[0]!.config, a[1]!.config);
     // A prior for another dimension is refused.
     assert.throws(() => new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior }), /2 inputs/);
+  });
+
+  it('PD1 end to end: error rates → −log warp prior → suggestions in bounds with predicted error rates in (0, 1)', () => {
+    const space = pd1SearchSpace();
+    const rng = createRng(12);
+    // Error rate is lowest near lr = 0.1, 1 − β = 0.1; each task shifts the optimum a little.
+    const errorRate = (c: Record<string, number>, shift: number): number => {
+      const a = Math.log10(c.learning_rate!) + 1 - shift;
+      const b = Math.log10(c.one_minus_momentum!) + 1;
+      return Math.min(0.9, 0.05 + 0.08 * a * a + 0.05 * b * b + 0.02 * c.lr_decay_power!);
+    };
+    const rows = (shift: number, n: number) =>
+      Array.from({ length: n }, () =>
+        pd1Config({
+          initialLearningRate: 10 ** (-5 + 6 * rng.next()),
+          momentum: 1 - 10 ** (-3 * rng.next()),
+          power: 0.1 + 1.9 * rng.next(),
+          decayStepsFactor: 0.01 + 0.98 * rng.next(),
+        }),
+      ).map((c) => ({ c, v: errorRate(c, shift) }));
+    const raw = [0, 0.3, -0.3, 0.15, -0.15].map((shift, t) => {
+      const r = rows(shift, 40);
+      return { name: `task${t}`, x: space.encode(r.map((q) => q.c)), values: r.map((q) => q.v) };
+    });
+    const prepared = prepareTrainingData({ tasks: raw }, PD1_OUTPUT_SPEC);
+    const prior = pretrain(prepared.data, { objective: 'nll', seed: 1, steps: 80 });
+    const study = new Study({ space, output: PD1_OUTPUT_SPEC, prior: { ...prior, numTrainingTasks: 5 }, acquisition: { kind: 'pi' }, seed: 3 });
+    let best = 1;
+    for (let i = 0; i < 6; i++) {
+      const [s] = study.ask(1);
+      assert.ok(space.contains(s!.config));
+      assert.ok(s!.predicted.value > 0 && s!.predicted.value < 1, `predicted ${s!.predicted.value}`);
+      const v = errorRate(s!.config as Record<string, number>, 0.1);
+      best = Math.min(best, v);
+      study.tell(s!.trialId, v);
+    }
+    assert.ok(best < 0.09, `best error ${best}`);
   });
 });
