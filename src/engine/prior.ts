@@ -20,6 +20,9 @@ export interface PriorTrainingInfo {
   readonly matchedGroups: readonly { readonly points: number; readonly tasks: number }[];
   /** Hash of the training data, computed by the caller (the engine has no file access). */
   readonly dataHash?: string;
+  /** The metric the prior models and the files it was learned from, as the caller names them. */
+  readonly metric?: string;
+  readonly sources?: readonly string[];
   readonly durationMs?: number;
 }
 
@@ -184,7 +187,7 @@ export function priorFileFromPretrain(
   },
   space: SearchSpace,
   output: OutputSpec,
-  extra: { dataHash?: string; createdAt?: Date } = {},
+  extra: { dataHash?: string; createdAt?: Date; metric?: string; sources?: readonly string[] } = {},
 ): PriorFile {
   const p = result.provenance;
   return buildPriorFile({
@@ -203,6 +206,8 @@ export function priorFileFromPretrain(
       tasks: p.tasks.map((t) => ({ name: t.name, points: t.points })),
       matchedGroups: p.matchedGroups.map((g) => ({ points: g.points, tasks: g.tasks })),
       ...(extra.dataHash !== undefined ? { dataHash: extra.dataHash } : {}),
+      ...(extra.metric !== undefined ? { metric: extra.metric } : {}),
+      ...(extra.sources !== undefined ? { sources: [...extra.sources] } : {}),
       durationMs: p.durationMs,
     },
   });

@@ -1,0 +1,53 @@
+// Regret curves and their summaries for the leave-one-task-out benchmark.
+
+/** Best-so-far simple regret after each evaluation, in the metric's units (always >= 0). */
+export function regretCurve(chosenValues: ArrayLike<number>, bestAvailable: number, goal: 'minimize' | 'maximize'): number[] {
+  const out: number[] = [];
+  let best = goal === 'minimize' ? Infinity : -Infinity;
+  for (let i = 0; i < chosenValues.length; i++) {
+    const v = chosenValues[i];
+    if (Number.isFinite(v)) best = goal === 'minimize' ? Math.min(best, v) : Math.max(best, v);
+    const gap = goal === 'minimize' ? best - bestAvailable : bestAvailable - best;
+    out.push(Number.isFinite(gap) ? Math.max(0, gap) : Infinity);
+  }
+  return out;
+}
+
+/** Linear-interpolated percentile (p in [0, 100]) of finite-or-infinite numbers. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  if (lo === hi || sorted[hi] === sorted[lo]) return sorted[lo];
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export interface Band {
+  median: number[];
+  p20: number[];
+  p80: number[];
+}
+
+/** Per-evaluation median and 20/80 percentiles over several curves of equal length. */
+export function band(curves: readonly number[][]): Band {
+  const length = Math.min(...curves.map((c) => c.length));
+  const median: number[] = [];
+  const p20: number[] = [];
+  const p80: number[] = [];
+  for (let t = 0; t < length; t++) {
+    const column = curves.map((c) => c[t]);
+    median.push(percentile(column, 50));
+    p20.push(percentile(column, 20));
+    p80.push(percentile(column, 80));
+  }
+  return { median, p20, p80 };
+}
+
+/** First evaluation count (1-based) at which a curve gets to `target` or below; null if never. */
+export function evaluationsToReach(curve: readonly number[], target: number): number | null {
+  const tolerance = 1e-12 * Math.max(1, Math.abs(target));
+  for (let t = 0; t < curve.length; t++) if (curve[t] <= target + tolerance) return t + 1;
+  return null;
+}

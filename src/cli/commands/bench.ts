@@ -1,0 +1,92 @@
+// `hyperbo bench regret`: leave-one-task-out regret of HyperBO against its peers on real multi-task data.
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { defaultOutputSpec, PD1_OUTPUT_SPEC } from '../../engine';
+import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
+import { loadTaskFiles } from '../data';
+import { markdownReport, svgReport } from '../bench/report';
+import { METHODS, runRegretBenchmark, type BenchSuite, type Method } from '../bench/regret';
+
+const USAGE = `Usage: hyperbo bench regret --data FILE... --metric NAME [--goal minimize|maximize] --budget B --seeds S
+         [--methods ${METHODS.join(',')}] [--pool N] [--tasks N] [--steps N] [--label TEXT]
+         [--json OUT.json] [--md OUT.md] [--svg OUT.svg]
+
+For each task: pre-train on every other task, then run BO over that task's evaluated configurations
+(a finite pool; --pool N draws a fixed pool of N per task). Prints a Markdown table; writes JSON/SVG when asked.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== 'regret') throw new UsageError(sub ? `Unknown bench "${sub}".\n\n${USAGE}` : USAGE);
+  const { values, positionals } = parse(
+    rest,
+    {
+      data: { type: 'string', multiple: true },
+      metric: { type: 'string' },
+      goal: { type: 'string' },
+      budget: { type: 'string' },
+      seeds: { type: 'string' },
+      methods: { type: 'string' },
+      pool: { type: 'string' },
+      tasks: { type: 'string' },
+      steps: { type: 'string' },
+      label: { type: 'string' },
+      json: { type: 'string' },
+      md: { type: 'string' },
+      svg: { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const files = [...(values.data ?? []), ...positionals];
+  if (files.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
+  const metric = requireString(values.metric, '--metric', USAGE);
+  const budget = optionalInt(values.budget, '--budget', 30);
+  const seeds = optionalInt(values.seeds, '--seeds', 3);
+  const methods = (values.methods ?? METHODS.join(',')).split(',').map((m) => m.trim()) as Method[];
+  for (const m of methods) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`Unknown method "${m}"; use ${METHODS.join(', ')}.`);
+  const goalFlag = values.goal === undefined ? undefined : oneOf(values.goal, '--goal', ['minimize', 'maximize'] as const, 'minimize');
+
+  const data = await loadTaskFiles(files, {
+    metric,
+    goal: goalFlag,
+    pool: values.pool === undefined ? undefined : optionalInt(values.pool, '--pool', 0),
+    seed: 0,
+  });
+  let tasks = data.tasks;
+  if (values.tasks !== undefined) tasks = tasks.slice(0, optionalInt(values.tasks, '--tasks', 2));
+  if (tasks.length < 2) throw new UsageError('The benchmark needs at least 2 tasks (one held out, the others to pre-train on).', 1);
+  const allValues = tasks.flatMap((t) => Array.from(t.values));
+  const suite: BenchSuite = {
+    label: values.label ?? path.basename(files[0]!).replace(/\.(jsonl(\.gz)?|json)$/, ''),
+    metric: data.metric,
+    goal: data.goal,
+    space: data.space,
+    output: data.pd1 ? PD1_OUTPUT_SPEC : defaultOutputSpec(allValues, data.goal),
+    tasks: tasks.map((t) => ({ name: t.name, configs: t.configs, values: Float64Array.from(t.values) })),
+  };
+  const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  log(`${suite.tasks.length} tasks, ${suite.tasks.map((t) => t.configs.length).join('/')} candidates, output ${JSON.stringify(suite.output)}`);
+  const report = await runRegretBenchmark(suite, {
+    budget,
+    seeds,
+    methods,
+    pretrainSteps: values.steps === undefined ? undefined : optionalInt(values.steps, '--steps', 1),
+    log,
+  });
+  const md = markdownReport(report);
+  process.stdout.write(md + '\n');
+  const write = async (file: string | undefined, text: string) => {
+    if (!file) return;
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, text);
+  };
+  await write(values.json, JSON.stringify(report, null, 1) + '\n');
+  await write(values.md, md + '\n');
+  await write(values.svg, svgReport(report));
+  return 0;
+}

@@ -1,0 +1,90 @@
+// `hyperbo pretrain`: learn a GP prior from multi-task tuning data and save it as JSON.
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { defaultOutputSpec, PD1_OUTPUT_SPEC, pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
+import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
+import { buildPretrainData, loadTaskFiles } from '../data';
+
+const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
+         [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]
+
+FILE is PD1 JSONL (.jsonl or .jsonl.gz; tasks are (dataset, model, batch size)) or HPOBench task JSON (.json).
+Rows whose metric is missing or not finite are skipped and counted. Writes the prior (default prior.json).`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      data: { type: 'string', multiple: true },
+      metric: { type: 'string' },
+      goal: { type: 'string' },
+      objective: { type: 'string' },
+      optimizer: { type: 'string' },
+      steps: { type: 'string' },
+      pool: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const files = [...(values.data ?? []), ...positionals];
+  if (files.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
+  const metric = requireString(values.metric, '--metric', USAGE);
+  const objective = oneOf(values.objective, '--objective', ['nll', 'ekl', 'nll+ekl', 'auto'] as const, 'auto');
+  const optimizer = oneOf(values.optimizer, '--optimizer', ['lbfgs', 'adam'] as const, 'lbfgs');
+  const seed = optionalInt(values.seed, '--seed', 0, 0);
+  const out = values.out ?? 'prior.json';
+
+  const data = await loadTaskFiles(files, {
+    metric,
+    goal: values.goal === undefined ? undefined : oneOf(values.goal, '--goal', ['minimize', 'maximize'] as const, 'minimize'),
+    pool: values.pool === undefined ? undefined : optionalInt(values.pool, '--pool', 1),
+    exclude: values.exclude,
+    seed,
+  });
+  const output = data.pd1 ? PD1_OUTPUT_SPEC : defaultOutputSpec(data.tasks.flatMap((t) => t.values), data.goal);
+  const points = data.tasks.reduce((n, t) => n + t.configs.length, 0);
+  process.stderr.write(
+    `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric missing or not finite); ` +
+      `metric ${metric} (${data.goal}).\n`,
+  );
+  const training = buildPretrainData(data.tasks, data.space, output);
+  let lastShown = -1;
+  const result = pretrain(training, {
+    objective,
+    optimizer,
+    steps: values.steps === undefined ? undefined : optionalInt(values.steps, '--steps', 1),
+    seed,
+    progress: {
+      report(fraction) {
+        const pct = Math.floor(fraction * 10) * 10;
+        if (pct !== lastShown && process.stderr.isTTY) process.stderr.write(`\rPre-training… ${pct}%`);
+        lastShown = pct;
+      },
+    },
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r');
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(await readFile(f));
+  const file = priorFileFromPretrain(result, data.space, output, {
+    dataHash: hash.digest('hex').slice(0, 16),
+    metric,
+    sources: files.map((f) => path.basename(f)),
+  });
+  await writeFile(out, serializePrior(file));
+  const p = result.provenance;
+  process.stderr.write(
+    `Pre-trained ${result.spec.mean} mean + ${result.spec.kernel}${result.spec.kernelOnFeatures ? ' on MLP features' : ''} ` +
+      `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks and ${p.matchedGroups.length} matched group(s): ` +
+      `${p.steps} ${p.optimizer} steps in ${(p.durationMs / 1000).toFixed(1)} s, final loss ${result.finalLoss.toFixed(4)} (${p.stopReason}).\n` +
+      `Wrote ${out}.\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,55 @@
+// The `hyperbo` command line: the same engine as the extension, headless.
+import { EngineError } from '../engine';
+import { UsageError } from './args';
+
+const USAGE = `hyperbo — Bayesian optimisation with pre-trained Gaussian-process priors (HyperBO)
+
+Usage:
+  hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S]
+      Pre-train the experiment's prior, then ask → run → tell in a loop; prints a table and the best configuration.
+  hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|auto] [--out prior.json]
+      Learn a GP prior from multi-task tuning data (PD1 JSONL(.gz) or HPOBench task JSON).
+  hyperbo suggest --prior prior.json --observations obs.jsonl [--n K]
+      Print K suggested configurations as JSON lines.
+  hyperbo bench regret --data FILE... --metric NAME [--goal G] --budget B --seeds S --methods LIST [--json OUT] [--md OUT] [--svg OUT]
+      Leave-one-task-out regret benchmark against random search, zero-shot transfer, Optuna TPE and a single-task GP.
+
+Run "hyperbo COMMAND --help" for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE + '\n');
+      return command === undefined ? 2 : 0;
+    case 'pretrain':
+      return (await import('./commands/pretrain')).run(rest);
+    case 'suggest':
+      return (await import('./commands/suggest')).run(rest);
+    case 'bench':
+      return (await import('./commands/bench')).run(rest);
+    default:
+      throw new UsageError(`Unknown command "${command}".\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`hyperbo: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof EngineError || (error instanceof Error && error.name === 'DataError')) {
+      process.stderr.write(`hyperbo: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`hyperbo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);
