@@ -84,6 +84,9 @@ function prepareStateDir(stateDir: string): void {
     'security.workspace.trust.startupPrompt': 'never',
     'window.restoreWindows': 'none',
     'chat.disableAIFeatures': true,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    // The test workspace sits inside this repository's test-output/: no "open parent repo?" toast.
+    'git.openRepositoryInParentFolders': 'never',
   };
   writeFileSync(join(stateDir, 'user-data', 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }

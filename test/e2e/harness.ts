@@ -1,0 +1,237 @@
+// Drives a real VS Code (code-server) in headless Chromium for the end-to-end suite: the
+// packaged .vsix is installed, the examples/ workspace (a fresh copy) is opened, and tests act
+// as a user would through the helpers on `Workbench`. See test/e2e/README.md.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
+import { installExtension, launchChromium, locateTools, repoRoot, startCodeServer, type CodeServer } from './codeServer';
+
+export const e2eOutputDir = join(repoRoot, 'test-output', 'e2e');
+export const vsixPath = join(repoRoot, 'out', 'hyperbo.vsix');
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+  /** CSS selector limiting where the text is looked for (in every frame). */
+  readonly within?: string;
+}
+
+const defaultTimeoutMs = 30_000;
+
+function log(message: string): void {
+  console.log(`      [e2e] ${message}`);
+}
+
+/** Packages the extension (production build) with vsce, as a user would get it. */
+export function packageExtension(): string {
+  const started = Date.now();
+  const result = spawnSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (result.status !== 0 || !existsSync(vsixPath)) {
+    throw new Error(`packaging the extension failed (npm run package):\n${result.stdout}${result.stderr}`);
+  }
+  log(`packaged ${basename(vsixPath)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return vsixPath;
+}
+
+function normalise(text: string): string {
+  return text.replace(/\u00a0/g, ' ');
+}
+
+function matches(text: string, pattern: string | RegExp): boolean {
+  return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
+}
+
+async function frameText(frame: Frame, within?: string): Promise<string> {
+  try {
+    return normalise(
+      await frame.evaluate((selector) => {
+        const roots = selector ? Array.from(document.querySelectorAll<HTMLElement>(selector)) : [document.body];
+        return roots.map((root) => root?.innerText ?? '').join('\n');
+      }, within ?? null),
+    );
+  } catch {
+    return ''; // frame navigated or detached while we looked
+  }
+}
+
+export class Workbench {
+  private screenshotCount = 0;
+
+  constructor(
+    readonly page: Page,
+    readonly server: CodeServer,
+    /** Absolute path of the opened workspace (a copy of examples/). */
+    readonly workspace: string,
+  ) {}
+
+  /** Waits until `text` appears in the page or any of its frames (webviews included). */
+  async waitForText(text: string | RegExp, options: WaitOptions = {}): Promise<Frame> {
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (matches(await frameText(frame, options.within), text)) return frame;
+      }
+      if (Date.now() > deadline) {
+        await this.screenshot(`timeout-${String(text).replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`);
+        throw new Error(`"${String(text)}" did not appear within ${timeoutMs} ms${options.within ? ` in ${options.within}` : ''}`);
+      }
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Waits until `text` is no longer shown anywhere. */
+  async waitForTextGone(text: string | RegExp, options: WaitOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let shown = false;
+      for (const frame of this.page.frames()) shown ||= matches(await frameText(frame, options.within), text);
+      if (!shown) return;
+      if (Date.now() > deadline) throw new Error(`"${String(text)}" was still shown after ${timeoutMs} ms`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** The innermost webview frame whose document shows `text` (webviews are nested iframes). */
+  async webviewFrame(text: string | RegExp, timeoutMs = defaultTimeoutMs): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const frames = this.page.frames().filter((f) => f !== this.page.mainFrame()).reverse();
+      for (const frame of frames) {
+        if (matches(await frameText(frame), text)) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview showing "${String(text)}" within ${timeoutMs} ms`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Gives the editor area focus, so keyboard shortcuts reach the workbench, not a terminal. */
+  async focusEditorArea(): Promise<void> {
+    const editor = this.page.locator('.part.editor .monaco-editor .view-lines').first();
+    if (await editor.isVisible().catch(() => false)) await editor.click();
+    else await this.page.locator('.part.editor').first().click({ position: { x: 20, y: 20 } });
+  }
+
+  /**
+   * Runs a command from the command palette by its full title, e.g. "HyperBO: Show Output".
+   * Retries while the palette does not list it yet: extension commands appear only once the
+   * extension host has registered the extension, 10–15 s after the workbench shows.
+   */
+  async runCommand(title: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const palette = this.page.locator('.quick-input-widget');
+    const input = palette.locator('input');
+    for (;;) {
+      await this.focusEditorArea();
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      const row = await this.paletteRow(title);
+      if (row) {
+        await row.click();
+        await palette.waitFor({ state: 'hidden' });
+        return;
+      }
+      await input.press('Escape');
+      if (Date.now() > deadline) {
+        await this.screenshot(`command-not-found-${title}`);
+        throw new Error(`the command palette did not offer "${title}" within ${timeoutMs} ms`);
+      }
+      await this.page.waitForTimeout(500);
+    }
+  }
+
+  /** The palette row whose label is exactly `title`, once the list shows it (3 s at most). */
+  private async paletteRow(title: string): Promise<Locator | undefined> {
+    const rows = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: title });
+    if (!(await rows.first().waitFor({ state: 'visible', timeout: 3_000 }).then(() => true, () => false))) return undefined;
+    for (const row of await rows.all()) {
+      const label = normalise((await row.locator('.label-name').first().innerText().catch(() => '')).trim());
+      if (label === title) return row;
+    }
+    return undefined;
+  }
+
+  /** Opens a workspace file (path relative to the workspace) through Quick Open. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.focusEditorArea();
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(relativePath);
+    const name = basename(relativePath);
+    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    await input.press('Enter');
+    await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
+    await this.page.locator('.part.editor .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+  }
+
+  /** Waits for the extension's readiness signal: its log channel reports activation. */
+  async waitForExtensionReady(timeoutMs = 90_000): Promise<void> {
+    await this.runCommand('HyperBO: Show Output');
+    await this.waitForText(/HyperBO \S+ activated/, { within: '.part.panel', timeoutMs });
+  }
+
+  /** Saves a screenshot of the whole window to test-output/e2e/NN-name.png and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    this.screenshotCount += 1;
+    const file = join(e2eOutputDir, `${String(this.screenshotCount).padStart(2, '0')}-${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}
+
+export interface E2eSession {
+  readonly workbench: Workbench;
+  close(): Promise<void>;
+}
+
+/**
+ * Packages and installs the extension, starts code-server on a fresh copy of examples/, opens
+ * it in headless Chromium and waits for the workbench and the extension to be ready.
+ */
+export async function startSession(): Promise<E2eSession> {
+  const started = Date.now();
+  rmSync(e2eOutputDir, { recursive: true, force: true });
+  mkdirSync(e2eOutputDir, { recursive: true });
+  const tools = locateTools();
+  // HYPERBO_E2E_REUSE_VSIX=1 skips packaging while iterating on tests alone.
+  if (process.env.HYPERBO_E2E_REUSE_VSIX === '1' && existsSync(vsixPath)) log(`reusing ${vsixPath}`);
+  else packageExtension();
+
+  const stateDir = join(e2eOutputDir, 'code-server');
+  installExtension(tools, stateDir, vsixPath);
+  const workspace = join(e2eOutputDir, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  if (existsSync(join(repoRoot, 'examples'))) cpSync(join(repoRoot, 'examples'), workspace, { recursive: true });
+
+  const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: true });
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  try {
+    browser = await launchChromium(tools);
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const consoleLog = join(e2eOutputDir, 'browser-console.log');
+    page.on('console', (message) => appendFileSync(consoleLog, `[${message.type()}] ${message.text()}\n`));
+    page.on('pageerror', (error) => appendFileSync(consoleLog, `[pageerror] ${error.message}\n`));
+    await page.goto(server.workbenchUrl());
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    const workbench = new Workbench(page, server, workspace);
+    await workbench.waitForExtensionReady();
+    log(`workbench and extension ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const openedBrowser = browser;
+    return {
+      workbench,
+      async close() {
+        await openedBrowser.close();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await page?.screenshot({ path: join(e2eOutputDir, 'startup-failed.png') }).catch(() => undefined);
+    await browser?.close();
+    await server.stop();
+    throw error;
+  }
+}
