@@ -6,7 +6,10 @@ import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import {
   createRng,
+  defaultOutputSpec,
   MIN_EKL_POINTS,
+  PD1_OUTPUT_SPEC,
+  referenceNormalization,
   pd1Config,
   pd1SearchSpace,
   prepareTrainingData,
@@ -215,7 +218,11 @@ export function configKey(space: SearchSpace, c: Config): string {
  * Pre-training data from task pools: every task as unmatched data (all its rows, as the paper does), plus one
  * matched group of the configurations that every task evaluated (a shared Halton set or grid), for EKL.
  */
-export function buildPretrainData(tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[], space: SearchSpace, output: OutputSpec): PretrainData {
+export function buildPretrainData(
+  tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[],
+  space: SearchSpace,
+  output: OutputSpec,
+): { data: PretrainData; output: OutputSpec } {
   const maps = tasks.map((task) => new Map(task.configs.map((c, i) => [configKey(space, c), task.values[i]!])));
   const shared = tasks.length >= 2 ? tasks[0]!.configs.filter((c) => maps.every((m) => m.has(configKey(space, c)))) : [];
   const matched: RawMatchedGroup[] = [];
@@ -224,5 +231,20 @@ export function buildPretrainData(tasks: readonly { name: string; configs: reado
     matched.push({ x: space.encode(shared), taskNames: tasks.map((t) => t.name), values });
   }
   const raw = tasks.map((task) => ({ name: task.name, x: space.encode(task.configs), values: task.values }));
-  return prepareTrainingData({ tasks: raw, matched }, output).data;
+  const prepared = prepareTrainingData({ tasks: raw, matched }, output);
+  const reference = output.normalization === 'none' ? undefined : referenceNormalization(prepared.transforms.values());
+  return { data: prepared.data, output: reference ? { ...output, reference } : output };
+}
+
+/**
+ * The output rule for a data set: the paper's −log(error) for PD1; for accuracies in [0, 1] the HPO-B rule
+ * −log(1 − acc); otherwise a log warp for positive values. Tasks are standardised unless PD1.
+ */
+export function outputSpecFor(data: TaskData): OutputSpec {
+  if (data.pd1) return { ...PD1_OUTPUT_SPEC, goal: data.goal };
+  const values = data.tasks.flatMap((t) => t.values).filter(Number.isFinite);
+  if (data.goal === 'maximize' && values.length > 0 && values.every((v) => v >= 0 && v <= 1)) {
+    return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
+  }
+  return defaultOutputSpec(values, data.goal);
 }

@@ -32,6 +32,8 @@ export {
   fitOutputTransform,
   invertOutput,
   invertPrediction,
+  referenceNormalization,
+  REFERENCE_WEIGHT,
   transformTaskValues,
   unwarpValue,
   warpValue,

@@ -74,7 +74,12 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
     spec: { dim: input.spec.dim, mean: input.spec.mean, kernel: input.spec.kernel, kernelOnFeatures: input.spec.kernelOnFeatures, mlp: [...input.spec.mlp] },
     theta: Array.from(input.theta),
     parameters: input.parameters,
-    output: { goal: input.output.goal, warp: input.output.warp, normalization: input.output.normalization },
+    output: {
+      goal: input.output.goal,
+      warp: input.output.warp,
+      normalization: input.output.normalization,
+      ...(input.output.reference ? { reference: { ...input.output.reference } } : {}),
+    },
     space: input.space.toJSON(),
     training: input.training,
   };
@@ -108,6 +113,12 @@ function checkOutput(raw: unknown): OutputSpec {
   if (!['none', 'log', 'log1m'].includes(raw.warp as string)) fail('"output.warp" must be none, log or log1m.');
   if (!['none', 'standardize', 'robust'].includes(raw.normalization as string)) {
     fail('"output.normalization" must be none, standardize or robust.');
+  }
+  if (raw.reference !== undefined) {
+    const ref = raw.reference;
+    if (!isObj(ref) || !Number.isFinite(ref.center) || !(Number(ref.scale) > 0)) {
+      fail('"output.reference" must have a finite "center" and a positive "scale".');
+    }
   }
   return raw as unknown as OutputSpec;
 }

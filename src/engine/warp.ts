@@ -19,7 +19,15 @@ export interface OutputSpec {
   readonly goal: Goal;
   readonly warp: OutputWarpKind;
   readonly normalization: NormalizationKind;
+  /**
+   * Typical normalisation constants of the training tasks (medians). A new task with few results cannot
+   * estimate its own centre and scale, so they are shrunk towards these (weight REFERENCE_WEIGHT points).
+   */
+  readonly reference?: { readonly center: number; readonly scale: number };
 }
+
+/** How many observations the reference normalisation counts for when shrinking a task's own estimate. */
+export const REFERENCE_WEIGHT = 5;
 
 const LOG_EPS = 1e-10;
 const LOG1M_EPS = 1e-6;
@@ -111,8 +119,27 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
       }
     }
     if (!(scale > 1e-12) || !Number.isFinite(scale)) scale = 1;
+    const ref = spec.reference;
+    if (ref) {
+      const n = warped.length;
+      center = (n * center + REFERENCE_WEIGHT * ref.center) / (n + REFERENCE_WEIGHT);
+      scale = n >= 2 ? (n * scale + REFERENCE_WEIGHT * ref.scale) / (n + REFERENCE_WEIGHT) : ref.scale;
+    }
+  } else if (spec.normalization !== 'none' && spec.reference) {
+    ({ center, scale } = spec.reference);
   }
   return { spec, center, scale };
+}
+
+/** The median centre and scale of several tasks' transforms: the reference for a new task. */
+export function referenceNormalization(transforms: Iterable<OutputTransform>): { center: number; scale: number } | undefined {
+  const list = [...transforms];
+  if (list.length === 0) return undefined;
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    return quantile(s, 0.5);
+  };
+  return { center: median(list.map((t) => t.center)), scale: median(list.map((t) => t.scale)) };
 }
 
 /** Metric value → model y (NaN if the value cannot be warped). */

@@ -111,7 +111,7 @@ function zeroShotOrder(suite: BenchSuite, heldOut: number, seed: number): number
 }
 
 /** Pre-training data from every task but the held-out one. */
-function trainingData(suite: BenchSuite, heldOut: number): PretrainData {
+function trainingData(suite: BenchSuite, heldOut: number): { data: PretrainData; output: OutputSpec } {
   return buildPretrainData(suite.tasks.filter((_, t) => t !== heldOut), suite.space, suite.output);
 }
 
@@ -154,9 +154,9 @@ async function optunaChoices(
   return results;
 }
 
-function gpChoices(suite: BenchSuite, taskIndex: number, budget: number, seed: number, prior?: StudyPrior): number[] {
+function gpChoices(suite: BenchSuite, taskIndex: number, budget: number, seed: number, prior?: { prior: StudyPrior; output: OutputSpec }): number[] {
   const task = suite.tasks[taskIndex]!;
-  const study = new Study({ space: suite.space, output: suite.output, candidates: task.configs, seed, prior });
+  const study = new Study({ space: suite.space, output: prior?.output ?? suite.output, candidates: task.configs, seed, prior: prior?.prior });
   const chosen: number[] = [];
   for (let step = 0; step < Math.min(budget, task.configs.length); step++) {
     const [s] = study.ask(1);
@@ -204,10 +204,10 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
   for (let t = 0; t < suite.tasks.length; t++) {
     const task = suite.tasks[t]!;
     const b = Math.min(budget, task.configs.length);
-    const priors: Partial<Record<Method, StudyPrior>> = {};
+    const priors: Partial<Record<Method, { prior: StudyPrior; output: OutputSpec }>> = {};
     for (const method of methods.filter(isHyperbo)) {
       const objective: PretrainObjectiveKind = method === 'hyperbo-ekl' ? 'ekl' : 'nll';
-      const data = trainingData(suite, t);
+      const { data, output } = trainingData(suite, t);
       if (objective === 'ekl' && data.matched.length === 0) {
         log(`${method}: tasks share no configurations; EKL needs matched data — skipped for ${task.name}`);
         continue;
@@ -222,7 +222,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
       const secs = (performance.now() - start) / 1000;
       pretrainSeconds[method] = (pretrainSeconds[method] ?? 0) + secs;
       log(`${task.name}: pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
-      priors[method] = { spec: result.spec, theta: result.theta, numTrainingTasks: data.tasks.length };
+      priors[method] = { prior: { spec: result.spec, theta: result.theta, numTrainingTasks: data.tasks.length }, output };
     }
     for (let s = 0; s < seeds; s++) {
       for (const method of methods) {

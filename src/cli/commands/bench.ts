@@ -1,9 +1,8 @@
 // `hyperbo bench regret`: leave-one-task-out regret of HyperBO against its peers on real multi-task data.
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { defaultOutputSpec, PD1_OUTPUT_SPEC } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { loadTaskFiles } from '../data';
+import { loadTaskFiles, outputSpecFor } from '../data';
 import { markdownReport, svgReport } from '../bench/report';
 import { METHODS, runRegretBenchmark, type BenchSuite, type Method } from '../bench/regret';
 
@@ -60,13 +59,12 @@ export async function run(argv: string[]): Promise<number> {
   let tasks = data.tasks;
   if (values.tasks !== undefined) tasks = tasks.slice(0, optionalInt(values.tasks, '--tasks', 2));
   if (tasks.length < 2) throw new UsageError('The benchmark needs at least 2 tasks (one held out, the others to pre-train on).', 1);
-  const allValues = tasks.flatMap((t) => Array.from(t.values));
   const suite: BenchSuite = {
     label: values.label ?? path.basename(files[0]!).replace(/\.(jsonl(\.gz)?|json)$/, ''),
     metric: data.metric,
     goal: data.goal,
     space: data.space,
-    output: data.pd1 ? PD1_OUTPUT_SPEC : defaultOutputSpec(allValues, data.goal),
+    output: outputSpecFor(data),
     tasks: tasks.map((t) => ({ name: t.name, configs: t.configs, values: Float64Array.from(t.values) })),
   };
   const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`[bench] ${line}\n`);

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { defaultOutputSpec, PD1_OUTPUT_SPEC, pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
+import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, loadTaskFiles } from '../data';
+import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../data';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
          [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]
@@ -49,13 +49,12 @@ export async function run(argv: string[]): Promise<number> {
     exclude: values.exclude,
     seed,
   });
-  const output = data.pd1 ? PD1_OUTPUT_SPEC : defaultOutputSpec(data.tasks.flatMap((t) => t.values), data.goal);
   const points = data.tasks.reduce((n, t) => n + t.configs.length, 0);
   process.stderr.write(
     `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric missing or not finite); ` +
       `metric ${metric} (${data.goal}).\n`,
   );
-  const training = buildPretrainData(data.tasks, data.space, output);
+  const { data: training, output } = buildPretrainData(data.tasks, data.space, outputSpecFor(data));
   let lastShown = -1;
   const result = pretrain(training, {
     objective,
