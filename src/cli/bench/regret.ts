@@ -278,11 +278,14 @@ function headline(
   suite: BenchSuite,
   curves: Map<string, { task: number; seed: number; normalized: number[] }[]>,
 ): Headline {
+  // Rank by final median regret, ties (often several methods reach 0) broken by the area under the curve.
   const final = (m: string) => summaries[m]!.normalized.median.at(-1)!;
+  const area = (m: string) => summaries[m]!.normalized.median.reduce((a, b) => a + b, 0);
+  const better = (a: string, b: string) => final(b) < final(a) || (final(b) === final(a) && area(b) < area(a));
   const names = Object.keys(summaries);
   const peers = names.filter((m) => !isHyperbo(m));
   const ours = names.filter(isHyperbo);
-  const pick = (list: string[]) => list.reduce((a, b) => (final(b) < final(a) ? b : a), list[0] ?? '');
+  const pick = (list: string[]) => list.reduce((a, b) => (better(a, b) ? b : a), list[0] ?? '');
   const bestPeer = pick(peers);
   const hyperbo = pick(ours);
   if (!bestPeer || !hyperbo) {

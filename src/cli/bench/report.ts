@@ -14,13 +14,14 @@ export function markdownReport(report: RegretReport): string {
   lines.push('');
   lines.push(`Median normalised simple regret (20th–80th percentile) over tasks × seeds, after k evaluations; metric \`${report.metric}\` (${report.goal}).`);
   lines.push('');
-  lines.push(`| method | ${checkpoints.map((k) => `k=${k}`).join(' | ')} | regret at k=${B} (metric units) | time (s) |`);
-  lines.push(`|---|${checkpoints.map(() => '---').join('|')}|---|---|`);
+  lines.push(`| method | ${checkpoints.map((k) => `k=${k}`).join(' | ')} | mean over k=1..${B} | regret at k=${B} (metric units) | time (s) |`);
+  lines.push(`|---|${checkpoints.map(() => '---').join('|')}|---|---|---|`);
   for (const [name, m] of Object.entries(report.methods)) {
     const cells = checkpoints.map((k) => `${fmt(m.normalized.median[k - 1])} (${fmt(m.normalized.p20[k - 1])}–${fmt(m.normalized.p80[k - 1])})`);
     const pre = report.pretrainSeconds[name];
     const time = pre !== undefined ? `${fmt(m.seconds + pre, 1)} (pre-training ${fmt(pre, 1)})` : fmt(m.seconds, 1);
-    lines.push(`| ${name} | ${cells.join(' | ')} | ${fmt(m.median[B - 1], 4)} | ${time} |`);
+    const mean = m.normalized.median.reduce((a, b) => a + b, 0) / m.normalized.median.length;
+    lines.push(`| ${name} | ${cells.join(' | ')} | ${fmt(mean)} | ${fmt(m.median[B - 1], 4)} | ${time} |`);
   }
   const h = report.headline;
   lines.push('');
