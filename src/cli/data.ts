@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { glob } from 'tinyglobby';
 import {
   createRng,
   defaultOutputSpec,
@@ -247,4 +248,10 @@ export function outputSpecFor(data: TaskData): OutputSpec {
     return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
   }
   return defaultOutputSpec(values, data.goal);
+}
+
+/** Files matching the patterns (relative to `base`), sorted and de-duplicated. */
+export async function expandGlobs(patterns: readonly string[], base: string): Promise<string[]> {
+  const files = await glob([...patterns], { cwd: base, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**'] });
+  return [...new Set(files)].sort();
 }

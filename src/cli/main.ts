@@ -29,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/pretrain')).run(rest);
     case 'suggest':
       return (await import('./commands/suggest')).run(rest);
+    case 'tune':
+      return (await import('./commands/tune')).run(rest);
     case 'bench':
       return (await import('./commands/bench')).run(rest);
     default:

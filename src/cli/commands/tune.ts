@@ -1,0 +1,237 @@
+// `hyperbo tune`: a headless tuning session on an experiment file — pre-train the prior, then ask → run → tell.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
+import {
+  parsePrior,
+  pretrain,
+  priorFileFromPretrain,
+  SearchSpace,
+  serializePrior,
+  Study,
+  studyPriorFromFile,
+  type AcquisitionKind,
+  type Config,
+  type OutputSpec,
+  type ParamSpec,
+  type StudyPrior,
+} from '../../engine';
+import { optionalInt, parse, requireString, UsageError } from '../args';
+import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../data';
+import { readMetricCurve } from '../logs';
+
+const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
+
+Pre-trains the experiment's prior on the data named in prior.from (cached under .hyperbo/), then repeats
+N times: suggest a configuration, append it to the file's trials, run the experiment's command, read the
+objective from the trial's log, and record the result. Prints each trial and the best configuration.`;
+
+interface Experiment {
+  name: string;
+  metric: string;
+  goal: 'minimize' | 'maximize';
+  reduce: 'last' | 'min' | 'max';
+  space: SearchSpace;
+  prior: { from: string[]; metric?: string; exclude: string[]; objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto' };
+  acquisition: AcquisitionKind;
+  budget?: number;
+  run: { command: string[]; log: string; cwd: string };
+  trials: { id: number; params: Config; status: string; value?: number }[];
+}
+
+const fail = (file: string, message: string): never => {
+  throw new UsageError(`${file}: ${message}`, 1);
+};
+
+function readExperiment(file: string, text: string): { experiment: Experiment; doc: Document } {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) fail(file, `not valid YAML: ${doc.errors[0]!.message}`);
+  const raw = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (!raw || typeof raw !== 'object') fail(file, 'expected a mapping with name, objective, search_space and run.');
+  const objective = raw.objective ?? fail(file, 'missing "objective".');
+  const spaceRaw = raw.search_space ?? fail(file, 'missing "search_space".');
+  const params: ParamSpec[] = Object.entries(spaceRaw as Record<string, any>).map(([name, p]) => // eslint-disable-line @typescript-eslint/no-explicit-any
+    p?.type === 'categorical'
+      ? { name, type: 'categorical', choices: p.choices }
+      : { name, type: p?.type === 'int' ? 'int' : 'float', low: Number(p?.low), high: Number(p?.high), scale: p?.scale === 'log' ? 'log' : 'linear' },
+  );
+  let space: SearchSpace;
+  try {
+    space = new SearchSpace(params);
+  } catch (error) {
+    return fail(file, `search_space: ${(error as Error).message}`);
+  }
+  const run = raw.run ?? fail(file, 'missing "run" (command and log).');
+  if (!Array.isArray(run.command) || run.command.length === 0) fail(file, 'run.command must be a list of arguments.');
+  if (typeof run.log !== 'string') fail(file, 'run.log must name the log file, e.g. runs/${trial}/metrics.jsonl.');
+  const prior = raw.prior ?? {};
+  return {
+    doc,
+    experiment: {
+      name: String(raw.name ?? path.basename(file)),
+      metric: String(objective.metric ?? fail(file, 'objective.metric is missing.')),
+      goal: objective.goal === 'maximize' ? 'maximize' : 'minimize',
+      reduce: ['last', 'min', 'max'].includes(objective.reduce) ? objective.reduce : objective.goal === 'maximize' ? 'max' : 'min',
+      space,
+      prior: {
+        from: Array.isArray(prior.from) ? prior.from.map(String) : [],
+        metric: prior.metric === undefined ? undefined : String(prior.metric),
+        exclude: Array.isArray(prior.exclude) ? prior.exclude.map(String) : [],
+        objective: ['nll', 'ekl', 'nll+ekl'].includes(prior.objective) ? prior.objective : 'auto',
+      },
+      acquisition: ['ucb', 'ei', 'pi'].includes(raw.acquisition?.type) ? raw.acquisition.type : 'ucb',
+      budget: Number.isInteger(raw.budget) ? raw.budget : undefined,
+      run: { command: run.command.map(String), log: run.log, cwd: path.resolve(path.dirname(file), run.cwd ?? '.') },
+      trials: Array.isArray(raw.trials) ? raw.trials : [],
+    },
+  };
+}
+
+/** Pre-trains (or loads from the cache) the prior named by the experiment's prior.from. */
+async function loadPrior(file: string, exp: Experiment, seed: number): Promise<{ prior?: StudyPrior; output: OutputSpec; summary: string }> {
+  const plain: OutputSpec = { goal: exp.goal, warp: 'none', normalization: 'standardize' };
+  if (exp.prior.from.length === 0) return { output: plain, summary: 'no prior.from: a GP fitted to this experiment alone' };
+  const base = path.dirname(file);
+  const files = await expandGlobs(exp.prior.from, base);
+  if (files.length === 0) fail(file, `prior.from matches no file (${exp.prior.from.join(', ')}).`);
+  const hash = createHash('sha256').update(JSON.stringify({ prior: exp.prior, space: exp.space.params, seed }));
+  for (const f of files) hash.update(await readFile(f));
+  const key = hash.digest('hex').slice(0, 16);
+  const cacheFile = path.join(base, '.hyperbo', 'priors', `${key}.json`);
+  if (existsSync(cacheFile)) {
+    const loaded = parsePrior(await readFile(cacheFile, 'utf8'));
+    return { prior: studyPriorFromFile(loaded), output: loaded.output, summary: `cached prior ${path.relative(process.cwd(), cacheFile)}` };
+  }
+  const data = await loadTaskFiles(files, { metric: exp.prior.metric ?? exp.metric, goal: exp.goal, exclude: exp.prior.exclude, seed });
+  const names = data.space.names;
+  const missing = exp.space.names.filter((n) => !names.includes(n));
+  if (missing.length || names.length !== exp.space.dim) {
+    fail(file, `the prior data's parameters (${names.join(', ')}) differ from search_space (${exp.space.names.join(', ')}).`);
+  }
+  // Re-express the data in the experiment's own space (same names; the experiment's bounds and order).
+  const tasks = data.tasks.map((t) => ({ ...t, configs: t.configs.map((c) => Object.fromEntries(exp.space.names.map((n) => [n, c[n]!]))) }));
+  const { data: training, output } = buildPretrainData(tasks, exp.space, outputSpecFor({ ...data, tasks }));
+  const started = performance.now();
+  const result = pretrain(training, { objective: exp.prior.objective, seed });
+  const priorFile = priorFileFromPretrain(result, exp.space, output, { dataHash: key, metric: exp.prior.metric ?? exp.metric, sources: files.map((f) => path.relative(base, f)) });
+  await mkdir(path.dirname(cacheFile), { recursive: true });
+  await writeFile(cacheFile, serializePrior(priorFile));
+  const points = tasks.reduce((n, t) => n + t.configs.length, 0);
+  return {
+    prior: { spec: result.spec, theta: result.theta, numTrainingTasks: tasks.length },
+    output,
+    summary:
+      `pre-trained on ${tasks.length} tasks (${points} points${data.skipped ? `, ${data.skipped} rows skipped` : ''}) with ` +
+      `${result.objective.toUpperCase()} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  };
+}
+
+const substitute = (template: string, values: Record<string, string>): string =>
+  template.replace(/\$\{([^}]+)\}/g, (whole, name: string) => values[name] ?? whole);
+
+const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
+
+function runCommand(argv: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (d: Buffer) => (output = (output + String(d)).slice(-4000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (e) => resolve({ code: null, output: e.message }));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { trials: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const file = path.resolve(requireString(positionals[0], 'the experiment file', USAGE));
+  const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
+  const { experiment: exp, doc } = readExperiment(file, text);
+  const seed = optionalInt(values.seed, '--seed', 0, 0);
+  const count = optionalInt(values.trials, '--trials', exp.budget ? Math.max(1, exp.budget - exp.trials.length) : 10);
+  const out = (line: string) => process.stdout.write(line + '\n');
+
+  out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
+  const { prior, output, summary } = await loadPrior(file, exp, seed);
+  out(`Prior: ${summary}`);
+  const study = new Study({ space: exp.space, output, prior, acquisition: { kind: exp.acquisition }, seed });
+  let nextId = 1;
+  for (const t of exp.trials) {
+    nextId = Math.max(nextId, Number(t.id) + 1);
+    if (t.status === 'completed' && typeof t.value === 'number') study.tell(t.params, t.value);
+    else if (t.status === 'failed' || t.status === 'diverged') study.tell(t.params, { status: t.status });
+  }
+  if (exp.trials.length) out(`Resuming after ${exp.trials.length} recorded trials.`);
+
+  const names = exp.space.names;
+  const header = ['trial', ...names, 'predicted', exp.metric, 'status'];
+  out(header.join('\t'));
+  const save = async () => writeFile(file, doc.toString({ lineWidth: 0 }));
+  let trialsNode = doc.get('trials');
+  if (!isSeq(trialsNode)) {
+    trialsNode = doc.createNode([]) as YAMLSeq;
+    doc.set('trials', trialsNode);
+  }
+  const trialList = trialsNode as YAMLSeq;
+  for (let k = 0; k < count; k++) {
+    const [s] = study.ask(1);
+    const id = nextId++;
+    // Four significant digits: readable in the file and on the command line, and well inside any tuning noise.
+    const params = Object.fromEntries(names.map((n) => {
+      const v = s!.config[n]!;
+      return [n, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v];
+    }));
+    const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
+    const logPath = path.resolve(exp.run.cwd, substitute(exp.run.log, vars));
+    const entry = doc.createNode({ id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() });
+    entry.flow = false;
+    trialList.add(entry);
+    await save();
+    const argvForTrial = exp.run.command.map((a) => substitute(a, vars));
+    await mkdir(path.dirname(logPath), { recursive: true });
+    const result = await runCommand(argvForTrial, exp.run.cwd);
+    const trialNode = entry as unknown as { set(k: string, v: unknown): void };
+    let status: 'completed' | 'failed' | 'diverged';
+    let value: number | undefined;
+    if (result.code !== 0) {
+      status = 'failed';
+      process.stderr.write(`trial ${id} failed (exit ${result.code ?? 'error'}): ${result.output.trim().split('\n').slice(-3).join(' | ')}\n`);
+    } else {
+      const curve = await readMetricCurve(logPath, exp.metric);
+      if (curve.diverged) status = 'diverged';
+      else if (curve.values.length === 0) {
+        status = 'failed';
+        process.stderr.write(`trial ${id}: the log ${logPath} has no "${exp.metric}" values.\n`);
+      } else {
+        status = 'completed';
+        value = exp.reduce === 'last' ? curve.values.at(-1)! : exp.reduce === 'min' ? Math.min(...curve.values) : Math.max(...curve.values);
+      }
+    }
+    study.tell(s!.trialId, status === 'completed' ? value! : { status: status === 'diverged' ? 'diverged' : 'failed' });
+    trialNode.set('status', status);
+    if (value !== undefined) trialNode.set('value', value);
+    trialNode.set('finished', new Date().toISOString());
+    await save();
+    out([id, ...names.map((n) => formatValue(params[n])), `${formatValue(s!.predicted.value)}±${formatValue(s!.predicted.sd)}`, value === undefined ? '—' : formatValue(value), status].join('\t'));
+  }
+  const done = study.trials.filter((t) => t.status === 'completed' && t.value !== undefined);
+  if (done.length === 0) {
+    out('No trial completed.');
+    return 1;
+  }
+  const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
+  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(best.config[n])}`).join(' ')}`);
+  return 0;
+}
