@@ -1,0 +1,318 @@
+// The model computations the server needs, as plain functions of JSON-like inputs: they run inside the
+// worker thread (worker.ts) and can be called directly in tests. Engine-only; no I/O.
+import {
+  acquisitionTarget,
+  acquisitionValue,
+  applyOutput,
+  condition,
+  defaultOutputSpec,
+  describeParams,
+  EngineError,
+  fitSingleTask,
+  invertOutput,
+  invertPrediction,
+  priorCovariance,
+  priorMean,
+  SearchSpace,
+  Study,
+  type AcquisitionOptions,
+  type Config,
+  type ModelSpec,
+  type OutputSpec,
+  type OutputTransform,
+  type ParamSpec,
+  type ParamValue,
+} from '../../engine';
+
+/** A frozen pre-trained prior in JSON form (theta as a plain array). */
+export interface SerializedPrior {
+  spec: ModelSpec;
+  theta: number[];
+  numTrainingTasks: number;
+}
+
+/** A trial as the model sees it: running trials count as pending. */
+export interface ObservedTrial {
+  id: number;
+  params: Record<string, ParamValue>;
+  status: 'pending' | 'completed' | 'failed' | 'diverged';
+  value?: number;
+}
+
+export interface ModelInput {
+  space: ParamSpec[];
+  goal: 'minimize' | 'maximize';
+  /** The prior's output rule; without a prior the rule is chosen from this task's values. */
+  output?: OutputSpec;
+  prior?: SerializedPrior;
+  acquisition: AcquisitionOptions;
+  trials: ObservedTrial[];
+  seed: number;
+}
+
+export interface ComputedSuggestion {
+  params: Record<string, ParamValue>;
+  predictedMean: number;
+  predictedSd: number;
+  acquisition: number;
+  basis: 'pretrained-prior' | 'single-task-gp' | 'default-prior';
+}
+
+/** The output rule a study uses: the prior's, or a default fitted to this task's completed values. */
+export function outputFor(input: ModelInput): OutputSpec {
+  if (input.output) return input.output;
+  const values = input.trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
+  return defaultOutputSpec(values, input.goal);
+}
+
+/** A Study holding the input's trials (completed/failed/diverged told, pending registered). */
+export function buildStudy(input: ModelInput, skipTrialId?: number): Study {
+  const space = new SearchSpace(input.space);
+  const study = new Study({
+    space,
+    output: outputFor(input),
+    prior: input.prior
+      ? { spec: input.prior.spec, theta: Float64Array.from(input.prior.theta), numTrainingTasks: input.prior.numTrainingTasks }
+      : undefined,
+    acquisition: input.acquisition,
+    seed: input.seed,
+  });
+  for (const t of input.trials) {
+    if (t.id === skipTrialId) continue;
+    if (!paramsFit(space, t.params)) continue;
+    if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
+    else if (t.status === 'failed' || t.status === 'diverged') study.tell(t.params, { status: t.status });
+    else if (t.status === 'pending') study.addPending(t.params);
+  }
+  return study;
+}
+
+/** True when the configuration can be encoded (every parameter present and valid); others are ignored. */
+function paramsFit(space: SearchSpace, params: Config): boolean {
+  try {
+    space.toUnit(params);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function suggest(input: ModelInput, count: number): ComputedSuggestion[] {
+  const study = buildStudy(input);
+  return study.ask(count).map((s) => ({
+    params: s.config,
+    predictedMean: s.predicted.value,
+    predictedSd: s.predicted.sd,
+    acquisition: s.acquisition,
+    basis: s.basis,
+  }));
+}
+
+/** Posterior mean ± sd in metric units at given configurations (for hovers). */
+export function predictAt(input: ModelInput, configs: Config[]): { mean: number; sd: number }[] {
+  const study = buildStudy(input);
+  const p = study.predict(configs);
+  return p.metric.map((m) => ({ mean: m.value, sd: m.sd }));
+}
+
+export interface PosteriorOptions {
+  anchor: Record<string, ParamValue>;
+  resolution: number;
+  pair?: [string, string];
+  includePrior: boolean;
+}
+
+export interface SliceOut {
+  param: string;
+  scale: 'linear' | 'log';
+  categorical?: string[];
+  xs: number[];
+  mean: number[];
+  sd: number[];
+  acquisition: number[];
+  priorMean?: number[];
+  priorSd?: number[];
+}
+
+export interface ContourOut {
+  x: string;
+  y: string;
+  xs: number[];
+  ys: number[];
+  mean: number[][];
+  sd: number[][];
+  acquisition: number[][];
+}
+
+/** Values of one parameter along a slice: an even grid (in its scale), whole numbers, or every choice. */
+export function gridOf(p: ParamSpec, resolution: number): ParamValue[] {
+  if (p.type === 'categorical') return [...p.choices];
+  const n = Math.max(2, resolution);
+  const log = p.scale === 'log';
+  const lo = log ? Math.log(p.low) : p.low;
+  const hi = log ? Math.log(p.high) : p.high;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = lo + ((hi - lo) * i) / (n - 1);
+    out.push(log ? Math.exp(t) : t);
+  }
+  if (p.type === 'int') return [...new Set(out.map((v) => Math.min(p.high, Math.max(p.low, Math.round(v)))))];
+  out[0] = p.low;
+  out[n - 1] = p.high;
+  return out;
+}
+
+/** Model-unit mean/sd of the prior before conditioning (the pre-trained prior or this task's fitted GP). */
+function priorAt(
+  input: ModelInput,
+  study: Study,
+  configs: Config[],
+  transform: OutputTransform,
+): { mean: number[]; sd: number[] } {
+  let spec: ModelSpec;
+  let theta: Float64Array;
+  if (input.prior) {
+    spec = input.prior.spec;
+    theta = Float64Array.from(input.prior.theta);
+  } else {
+    const obs = study.observations();
+    const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
+    spec = fit.spec;
+    theta = fit.theta;
+  }
+  const x = study.space.encode(configs);
+  const m = priorMean(spec, theta, x);
+  const k = priorCovariance(spec, theta, x);
+  const mean: number[] = [];
+  const sd: number[] = [];
+  for (let i = 0; i < x.n; i++) {
+    const p = invertPrediction(transform, m[i]!, Math.sqrt(Math.max(0, k[i * x.n + i]!)));
+    mean.push(p.value);
+    sd.push(p.sd);
+  }
+  return { mean, sd };
+}
+
+/** 1-D slices through the anchor for every parameter and an optional 2-D grid for a pair. */
+export function posterior(input: ModelInput, options: PosteriorOptions): { slices: SliceOut[]; contour?: ContourOut } {
+  const study = buildStudy(input);
+  const obs = study.observations();
+  const target = acquisitionTarget(study.acquisition, obs.y);
+  const evaluate = (configs: Config[]): { mean: number[]; sd: number[]; acquisition: number[] } => {
+    const p = study.predict(configs);
+    return {
+      mean: p.metric.map((m) => m.value),
+      sd: p.metric.map((m) => m.sd),
+      acquisition: Array.from(p.mean, (m, i) => acquisitionValue(study.acquisition, m, p.sd[i]!, target)),
+    };
+  };
+  const slices: SliceOut[] = [];
+  for (const p of study.space.params) {
+    const values = gridOf(p, options.resolution);
+    const configs = values.map((v) => ({ ...options.anchor, [p.name]: v }));
+    const e = evaluate(configs);
+    const slice: SliceOut = {
+      param: p.name,
+      scale: p.type === 'categorical' ? 'linear' : (p.scale ?? 'linear'),
+      xs: p.type === 'categorical' ? values.map((_, i) => i) : (values as number[]),
+      ...e,
+    };
+    if (p.type === 'categorical') slice.categorical = values.map(String);
+    if (options.includePrior) {
+      const prior = priorAt(input, study, configs, obs.transform);
+      slice.priorMean = prior.mean;
+      slice.priorSd = prior.sd;
+    }
+    slices.push(slice);
+  }
+  let contour: ContourOut | undefined;
+  if (options.pair) {
+    const [xName, yName] = options.pair;
+    const px = study.space.params.find((p) => p.name === xName);
+    const py = study.space.params.find((p) => p.name === yName);
+    if (!px || !py || xName === yName) {
+      throw new EngineError(`The contour pair must name two different parameters of the search space, got ${xName} and ${yName}.`);
+    }
+    const side = Math.min(options.resolution, 40);
+    const xs = gridOf(px, side);
+    const ys = gridOf(py, side);
+    const configs: Config[] = [];
+    for (const yv of ys) for (const xv of xs) configs.push({ ...options.anchor, [xName]: xv, [yName]: yv });
+    const e = evaluate(configs);
+    const rows = (a: number[]): number[][] => ys.map((_, j) => a.slice(j * xs.length, (j + 1) * xs.length));
+    const axis = (p: ParamSpec, v: ParamValue[]): number[] => (p.type === 'categorical' ? v.map((_, i) => i) : (v as number[]));
+    contour = { x: xName, y: yName, xs: axis(px, xs), ys: axis(py, ys), mean: rows(e.mean), sd: rows(e.sd), acquisition: rows(e.acquisition) };
+  }
+  return { slices, contour };
+}
+
+/**
+ * How well the model predicts this task's completed trials: each one predicted from all the others
+ * (leave-one-out). Log-likelihood in model units (noisy predictive), RMSE in metric units.
+ */
+export function heldOutFit(input: ModelInput): { points: number; meanLogLik: number; rmse: number } | undefined {
+  const completed = input.trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value));
+  const minOthers = input.prior ? 1 : 2;
+  if (completed.length < minOthers + 1) return undefined;
+  let logLik = 0;
+  let squared = 0;
+  let points = 0;
+  for (const held of completed) {
+    const study = buildStudy({ ...input, trials: input.trials.filter((t) => t.status !== 'pending') }, held.id);
+    let x: ReturnType<SearchSpace['encode']>;
+    try {
+      x = study.space.encode([held.params]);
+    } catch {
+      continue;
+    }
+    const obs = study.observations();
+    if (obs.x.n < minOthers) continue;
+    const transform = obs.transform;
+    const y = applyOutput(transform, held.value!);
+    if (!Number.isFinite(y)) continue;
+    let spec: ModelSpec;
+    let theta: Float64Array;
+    let varianceScale = 1;
+    if (input.prior) {
+      spec = input.prior.spec;
+      theta = Float64Array.from(input.prior.theta);
+      const n = input.prior.numTrainingTasks;
+      if (n >= 2) varianceScale = n / (n - 1);
+    } else {
+      const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
+      spec = fit.spec;
+      theta = fit.theta;
+    }
+    const p = condition(spec, theta, obs.x, obs.y).predict(x, { includeNoise: true, varianceScale });
+    const m = p.mean[0]!;
+    const v = Math.max(p.variance[0]!, 1e-12);
+    logLik += -0.5 * Math.log(2 * Math.PI * v) - (0.5 * (y - m) * (y - m)) / v;
+    const predicted = invertOutput(transform, m);
+    squared += (predicted - held.value!) ** 2;
+    points++;
+  }
+  if (points === 0) return undefined;
+  return { points, meanLogLik: logLik / points, rmse: Math.sqrt(squared / points) };
+}
+
+/** Named hyperparameters of a serialized prior, for provenance. */
+export function namedHyperparameters(prior: SerializedPrior): Record<string, number | number[]> {
+  const v = describeParams(prior.spec, Float64Array.from(prior.theta));
+  const out: Record<string, number | number[]> = {
+    lengthscale: v.lengthscale,
+    signalVariance: v.signalVariance,
+    noiseVariance: v.noiseVariance,
+  };
+  if (v.constant !== undefined) out.constant = v.constant;
+  if (v.linearWeights) out.linearWeights = v.linearWeights;
+  if (v.linearBias !== undefined) out.linearBias = v.linearBias;
+  return out;
+}
+
+/** The single-task GP's fitted hyperparameters on this task's observations (provenance without a prior). */
+export function singleTaskHyperparameters(input: ModelInput): Record<string, number | number[]> {
+  const study = buildStudy(input);
+  const obs = study.observations();
+  const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
+  return namedHyperparameters({ spec: fit.spec, theta: Array.from(fit.theta), numTrainingTasks: 1 });
+}

@@ -1,0 +1,22 @@
+// Dispatches a job request to its computation; used by the worker thread (and directly in tests).
+import type { Progress } from '../../engine';
+import { heldOutFit, posterior, predictAt, singleTaskHyperparameters, suggest } from './compute';
+import type { JobRequest } from './protocol';
+import { runPretrainJob } from './pretrainJob';
+
+export async function runJob(request: JobRequest, progress: Progress): Promise<unknown> {
+  switch (request.kind) {
+    case 'suggest':
+      return suggest(request.input, request.count);
+    case 'predict':
+      return predictAt(request.input, request.configs);
+    case 'posterior':
+      return posterior(request.input, request.options);
+    case 'heldOut':
+      return heldOutFit(request.input);
+    case 'singleTaskHyperparameters':
+      return singleTaskHyperparameters(request.input);
+    case 'pretrain':
+      return runPretrainJob(request.input, progress);
+  }
+}

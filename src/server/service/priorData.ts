@@ -1,0 +1,73 @@
+// Related history from data files named in prior.from (PD1 JSONL(.gz) or HPOBench task JSON), expressed
+// in the experiment's own search space: raw metric values per task, plus one matched group of the
+// configurations every task evaluated (for EKL).
+import * as path from 'node:path';
+import { MIN_EKL_POINTS, SearchSpace, type Config, type RawMatchedGroup, type RawTask } from '../../engine';
+import { loadTaskFiles } from '../../cli/data';
+
+export interface LoadedDataTasks {
+  tasks: RawTask[];
+  matched: RawMatchedGroup[];
+  /** True for PD1-style data (the paper's −log error output rule applies). */
+  pd1: boolean;
+  sourceOf: Record<string, string>;
+  skipped: { name: string; reason: string }[];
+}
+
+export async function loadDataFileTasks(
+  files: readonly string[],
+  options: { space: SearchSpace; metric: string; goal: 'minimize' | 'maximize'; exclude: readonly string[] },
+): Promise<LoadedDataTasks> {
+  const data = await loadTaskFiles(files, { metric: options.metric, goal: options.goal, exclude: options.exclude });
+  const names = options.space.names;
+  const missing = names.filter((n) => !data.space.names.includes(n));
+  if (missing.length > 0) {
+    throw new Error(
+      `The data in ${files.map((f) => path.basename(f)).join(', ')} has parameters ${data.space.names.join(', ')}; ` +
+        `the search space's ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among them. ` +
+        'Name the search-space parameters as the data does.',
+    );
+  }
+  const source = files.length === 1 ? path.basename(files[0]!) : files.map((f) => path.basename(f)).join(', ');
+  const sourceOf: Record<string, string> = {};
+  const skipped: { name: string; reason: string }[] = [];
+  const tasks: RawTask[] = [];
+  const pools: { name: string; keys: Map<string, number>; configs: Config[] }[] = [];
+  for (const task of data.tasks) {
+    const configs: Config[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < task.configs.length; i++) {
+      const c = Object.fromEntries(names.map((n) => [n, task.configs[i]![n]!]));
+      try {
+        options.space.toUnit(c);
+      } catch {
+        continue;
+      }
+      configs.push(c);
+      values.push(task.values[i]!);
+    }
+    if (configs.length < 2) {
+      skipped.push({ name: task.name, reason: `only ${configs.length} row(s) fit the search space` });
+      continue;
+    }
+    tasks.push({ name: task.name, x: options.space.encode(configs), values });
+    sourceOf[task.name] = source;
+    const keys = new Map<string, number>();
+    configs.forEach((c, i) => keys.set(configKey(options.space, c), values[i]!));
+    pools.push({ name: task.name, keys, configs });
+  }
+  // The configurations every task evaluated (a shared grid or Halton set) form a matched group.
+  const matched: RawMatchedGroup[] = [];
+  if (pools.length >= 2) {
+    const shared = pools[0]!.configs.filter((c) => pools.every((p) => p.keys.has(configKey(options.space, c))));
+    if (shared.length >= MIN_EKL_POINTS) {
+      const values = shared.flatMap((c) => pools.map((p) => p.keys.get(configKey(options.space, c))!));
+      matched.push({ x: options.space.encode(shared), taskNames: pools.map((p) => p.name), values });
+    }
+  }
+  return { tasks, matched, pd1: data.pd1, sourceOf, skipped };
+}
+
+function configKey(space: SearchSpace, c: Config): string {
+  return Array.from(space.toUnit(c), (u) => u.toFixed(9)).join(',');
+}
