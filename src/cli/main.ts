@@ -11,6 +11,8 @@ Usage:
       Learn a GP prior from multi-task tuning data (PD1 JSONL(.gz) or HPOBench task JSON).
   hyperbo suggest --prior prior.json --observations obs.jsonl [--n K]
       Print K suggested configurations as JSON lines.
+  hyperbo train --dataset D --model M --batch-size N --learning-rate LR ... --out LOG.jsonl
+      The example training script (an MLP with SGD + Nesterov momentum and polynomial decay) used by examples/.
   hyperbo bench regret --data FILE... --metric NAME [--goal G] --budget B --seeds S --methods LIST [--json OUT] [--md OUT] [--svg OUT]
       Leave-one-task-out regret benchmark against random search, zero-shot transfer, Optuna TPE and a single-task GP.
 
@@ -31,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/suggest')).run(rest);
     case 'tune':
       return (await import('./commands/tune')).run(rest);
+    case 'train':
+      return (await import('./commands/train')).run(rest);
     case 'bench':
       return (await import('./commands/bench')).run(rest);
     default:

@@ -144,6 +144,26 @@ export class SearchSpace {
     return out;
   }
 
+  /**
+   * The configuration with floats rounded for people: log-scale values to `digits` significant digits, linear ones
+   * to `digits` significant digits of the parameter's range (so 1.4e-15 in [0, 1] becomes 0). Stays inside bounds.
+   */
+  tidy(config: Config, digits = 4): Record<string, ParamValue> {
+    const out: Record<string, ParamValue> = { ...config };
+    for (const p of this.params) {
+      const v = config[p.name];
+      if (p.type !== 'float' || typeof v !== 'number' || !Number.isFinite(v)) continue;
+      let r: number;
+      if (p.scale === 'log') r = Number(v.toPrecision(digits));
+      else {
+        const step = 10 ** (Math.floor(Math.log10(p.high - p.low)) - digits);
+        r = Number((Math.round(v / step) * step).toPrecision(digits + 2));
+      }
+      out[p.name] = Math.min(p.high, Math.max(p.low, r));
+    }
+    return out;
+  }
+
   /** Snaps unit coordinates to what the decoded configuration encodes to (ints and categories move to their slice centre). */
   snapUnit(u: Float64Array): Float64Array {
     return this.toUnit(this.fromUnit(u));

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
+import { parseDocument } from 'yaml';
 import {
   parsePrior,
   pretrain,
@@ -22,6 +22,7 @@ import {
 import { optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../data';
 import { readMetricCurve } from '../logs';
+import { appendTrialText, replaceTrialText, type TrialRecord } from '../trialText';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
 
@@ -46,7 +47,7 @@ const fail = (file: string, message: string): never => {
   throw new UsageError(`${file}: ${message}`, 1);
 };
 
-function readExperiment(file: string, text: string): { experiment: Experiment; doc: Document } {
+function readExperiment(file: string, text: string): Experiment {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) fail(file, `not valid YAML: ${doc.errors[0]!.message}`);
   const raw = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -69,8 +70,6 @@ function readExperiment(file: string, text: string): { experiment: Experiment; d
   if (typeof run.log !== 'string') fail(file, 'run.log must name the log file, e.g. runs/${trial}/metrics.jsonl.');
   const prior = raw.prior ?? {};
   return {
-    doc,
-    experiment: {
       name: String(raw.name ?? path.basename(file)),
       metric: String(objective.metric ?? fail(file, 'objective.metric is missing.')),
       goal: objective.goal === 'maximize' ? 'maximize' : 'minimize',
@@ -86,7 +85,6 @@ function readExperiment(file: string, text: string): { experiment: Experiment; d
       budget: Number.isInteger(raw.budget) ? raw.budget : undefined,
       run: { command: run.command.map(String), log: run.log, cwd: path.resolve(path.dirname(file), run.cwd ?? '.') },
       trials: Array.isArray(raw.trials) ? raw.trials : [],
-    },
   };
 }
 
@@ -158,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const file = path.resolve(requireString(positionals[0], 'the experiment file', USAGE));
   const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
-  const { experiment: exp, doc } = readExperiment(file, text);
+  const exp = readExperiment(file, text);
   const seed = optionalInt(values.seed, '--seed', 0, 0);
   const count = optionalInt(values.trials, '--trials', exp.budget ? Math.max(1, exp.budget - exp.trials.length) : 10);
   const out = (line: string) => process.stdout.write(line + '\n');
@@ -178,31 +176,20 @@ export async function run(argv: string[]): Promise<number> {
   const names = exp.space.names;
   const header = ['trial', ...names, 'predicted', exp.metric, 'status'];
   out(header.join('\t'));
-  const save = async () => writeFile(file, doc.toString({ lineWidth: 0 }));
-  let trialsNode = doc.get('trials');
-  if (!isSeq(trialsNode)) {
-    trialsNode = doc.createNode([]) as YAMLSeq;
-    doc.set('trials', trialsNode);
-  }
-  const trialList = trialsNode as YAMLSeq;
+  // Each edit re-reads the file, so changes made while a trial runs are kept; only the trial's own lines change.
+  const edit = async (change: (text: string) => string) => writeFile(file, change(await readFile(file, 'utf8')));
   for (let k = 0; k < count; k++) {
     const [s] = study.ask(1);
     const id = nextId++;
-    // Four significant digits: readable in the file and on the command line, and well inside any tuning noise.
-    const params = Object.fromEntries(names.map((n) => {
-      const v = s!.config[n]!;
-      return [n, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v];
-    }));
+    // Rounded to four digits: readable in the file and on the command line, and well inside any tuning noise.
+    const params = exp.space.tidy(s!.config);
     const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
     const logPath = path.resolve(exp.run.cwd, substitute(exp.run.log, vars));
-    const entry = doc.createNode({ id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() });
-    entry.flow = false;
-    trialList.add(entry);
-    await save();
+    const record: TrialRecord = { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() };
+    await edit((t) => appendTrialText(t, record));
     const argvForTrial = exp.run.command.map((a) => substitute(a, vars));
     await mkdir(path.dirname(logPath), { recursive: true });
     const result = await runCommand(argvForTrial, exp.run.cwd);
-    const trialNode = entry as unknown as { set(k: string, v: unknown): void };
     let status: 'completed' | 'failed' | 'diverged';
     let value: number | undefined;
     if (result.code !== 0) {
@@ -220,10 +207,7 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     study.tell(s!.trialId, status === 'completed' ? value! : { status: status === 'diverged' ? 'diverged' : 'failed' });
-    trialNode.set('status', status);
-    if (value !== undefined) trialNode.set('value', value);
-    trialNode.set('finished', new Date().toISOString());
-    await save();
+    await edit((t) => replaceTrialText(t, { ...record, status, value, finished: new Date().toISOString() }));
     out([id, ...names.map((n) => formatValue(params[n])), `${formatValue(s!.predicted.value)}±${formatValue(s!.predicted.sd)}`, value === undefined ? '—' : formatValue(value), status].join('\t'));
   }
   const done = study.trials.filter((t) => t.status === 'completed' && t.value !== undefined);

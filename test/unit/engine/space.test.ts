@@ -96,3 +96,18 @@ describe('engine/space', () => {
     assert.ok(Math.abs(u[3]! - 0.5) < 1e-12);
   });
 });
+
+describe('SearchSpace.tidy', () => {
+  it('rounds floats for people and keeps them in bounds', () => {
+    const space = new SearchSpace([
+      { name: 'lr', type: 'float', low: 1e-5, high: 10, scale: 'log' },
+      { name: 'm', type: 'float', low: 0, high: 1 },
+      { name: 'w', type: 'float', low: 0.01, high: 0.99 },
+      { name: 'n', type: 'int', low: 1, high: 9 },
+    ]);
+    const t = space.tidy({ lr: 0.000123456789, m: 1.443e-15, w: 0.98999999, n: 3 });
+    assert.deepStrictEqual(t, { lr: 0.0001235, m: 0, w: 0.99, n: 3 });
+    assert.strictEqual(space.tidy({ lr: 10.00004, m: 0.123456, w: 0.5, n: 3 }).lr, 10);
+    assert.strictEqual(space.tidy({ lr: 1, m: 0.123456, w: 0.5, n: 3 }).m, 0.1235);
+  });
+});

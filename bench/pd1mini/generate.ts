@@ -1,0 +1,92 @@
+// Builds a PD1-style multi-task tuning data set by really training networks (issue 4).
+// Tasks are (data set, model, batch size); each task trains on one shared Halton set of configurations
+// (matched data, as PD1's matched files) plus its own random configurations (unmatched data), over PD1's
+// search space. Rows use PD1's JSONL field names, so the same loader reads real PD1 files.
+//
+//   npx tsx bench/pd1mini/generate.ts [--out data/pd1-mini] [--matched 200] [--unmatched 100] [--tasks N]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { createRng, HaltonSequence, pd1SearchSpace } from '../../src/engine';
+import { DATASETS, loadSplit } from '../../src/trainer/datasets';
+import { train } from '../../src/trainer/mlp';
+import { BATCH_SIZES, EPOCHS, MODELS } from '../../src/trainer/tasks';
+
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'data/pd1-mini' },
+    matched: { type: 'string', default: '200' },
+    unmatched: { type: 'string', default: '100' },
+    tasks: { type: 'string' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+const seed = Number(values.seed);
+const space = pd1SearchSpace();
+const halton = new HaltonSequence(space.dim, createRng(seed)).take(Number(values.matched));
+
+const tasks = DATASETS.flatMap((dataset) =>
+  (Object.keys(MODELS) as (keyof typeof MODELS)[]).flatMap((model) => BATCH_SIZES.map((batchSize) => ({ dataset, model, batchSize }))),
+).slice(0, values.tasks ? Number(values.tasks) : undefined);
+
+const rows: Record<'matched' | 'unmatched', string[]> = { matched: [], unmatched: [] };
+const started = performance.now();
+let runs = 0;
+tasks.forEach((task, t) => {
+  const { train: trainSet, valid } = loadSplit(task.dataset, seed);
+  const random = createRng(seed * 7919 + t + 1);
+  const unmatched = Float64Array.from({ length: Number(values.unmatched) * space.dim }, () => random.next());
+  for (const [kind, units] of [['matched', halton], ['unmatched', unmatched]] as const) {
+    for (let i = 0; i < units.length / space.dim; i++) {
+      const c = space.fromUnit(units, i * space.dim) as Record<string, number>;
+      const hps = {
+        learningRate: c.learning_rate!,
+        momentum: 1 - c.one_minus_momentum!,
+        power: c.lr_decay_power!,
+        decayStepsFactor: c.lr_decay_steps_factor!,
+      };
+      const result = train(trainSet, valid, {
+        ...MODELS[task.model],
+        batchSize: task.batchSize,
+        epochs: EPOCHS[task.dataset],
+        ...hps,
+        seed: seed + i,
+      });
+      runs++;
+      const done = result.epochs.filter((e) => Number.isFinite(e.validErrorRate));
+      const best = (key: 'validErrorRate' | 'validCrossEntropy') => (done.length ? Math.min(...done.map((e) => e[key])) : null);
+      const round = (v: number) => Number(v.toPrecision(6));
+      rows[kind].push(
+        JSON.stringify({
+          dataset: task.dataset,
+          model: task.model,
+          'hps.batch_size': task.batchSize,
+          'hps.lr_hparams.initial_value': hps.learningRate,
+          'hps.opt_hparams.momentum': hps.momentum,
+          'hps.lr_hparams.power': hps.power,
+          'hps.lr_hparams.decay_steps_factor': hps.decayStepsFactor,
+          'hps.lr_hparams.schedule': 'polynomial',
+          'hps.opt_hparams.nesterov': true,
+          study_group: `${task.dataset}_${task.model},${task.dataset},${task.model},${task.batchSize}`,
+          trial_dir: `${kind}/${task.dataset}/${task.model}/${task.batchSize}/${i}`,
+          status: result.status,
+          epochs: EPOCHS[task.dataset],
+          global_step: result.epochs.map((e) => e.step),
+          'valid/error_rate': result.epochs.map((e) => (Number.isFinite(e.validErrorRate) ? round(e.validErrorRate) : null)),
+          'valid/ce_loss': result.epochs.map((e) => (Number.isFinite(e.validCrossEntropy) ? round(e.validCrossEntropy) : null)),
+          'train/ce_loss': result.epochs.map((e) => (Number.isFinite(e.trainLoss) ? round(e.trainLoss) : null)),
+          'best_valid/error_rate': best('validErrorRate'),
+          'best_valid/ce_loss': best('validCrossEntropy'),
+        }),
+      );
+    }
+  }
+  const secs = (performance.now() - started) / 1000;
+  process.stderr.write(`[${t + 1}/${tasks.length}] ${task.dataset} ${task.model} bs=${task.batchSize}: ${runs} runs, ${secs.toFixed(0)} s\n`);
+});
+mkdirSync(values.out!, { recursive: true });
+for (const kind of ['matched', 'unmatched'] as const) {
+  writeFileSync(path.join(values.out!, `${kind}.jsonl.gz`), gzipSync(rows[kind].join('\n') + '\n', { level: 9 }));
+}
+process.stderr.write(`Wrote ${runs} runs to ${values.out} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
