@@ -1,0 +1,62 @@
+// Provenance panel view model: what the prior learned from and how well it fits this task.
+import type { ProvenanceResult } from '../../shared/dto';
+import { formatNumber } from './format';
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface ProvenanceView {
+  heading: string;
+  summary: KeyValue[];
+  tasks: { name: string; source: string; points: string; share: number }[];
+  totalPoints: number;
+  hyperparameters: KeyValue[];
+  heldOut?: KeyValue[];
+  note?: string;
+}
+
+const objectiveNames: Record<NonNullable<ProvenanceResult['objective']>, string> = {
+  nll: 'negative log-likelihood (NLL)',
+  ekl: 'empirical KL divergence (EKL)',
+  'nll+ekl': 'NLL + EKL',
+};
+
+export function provenanceView(data: ProvenanceResult): ProvenanceView {
+  const pretrained = data.model === 'pretrained';
+  const summary: KeyValue[] = [
+    { key: 'Model', value: pretrained ? 'Pre-trained HyperBO prior' : 'GP fitted to this experiment alone' },
+    { key: 'Mean function', value: data.mean },
+    { key: 'Kernel', value: data.kernel },
+  ];
+  if (data.objective) summary.push({ key: 'Pre-training objective', value: objectiveNames[data.objective] ?? data.objective });
+  if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
+  summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
+  if (data.trainedAt) summary.push({ key: 'Trained at', value: data.trainedAt });
+  if (data.cacheKey) summary.push({ key: 'Cache key', value: data.cacheKey });
+  const totalPoints = data.tasks.reduce((s, t) => s + t.points, 0);
+  const view: ProvenanceView = {
+    heading: pretrained ? 'Pre-trained prior' : 'Single-task model',
+    summary,
+    totalPoints,
+    tasks: [...data.tasks]
+      .sort((a, b) => b.points - a.points || a.name.localeCompare(b.name))
+      .map((t) => ({ name: t.name, source: t.source, points: String(t.points), share: totalPoints > 0 ? t.points / totalPoints : 0 })),
+    hyperparameters: Object.entries(data.hyperparameters).map(([key, v]) => ({
+      key,
+      value: Array.isArray(v) ? v.map((x) => formatNumber(x, 3)).join(', ') : formatNumber(v),
+    })),
+  };
+  if (data.heldOut) {
+    view.heldOut = [
+      { key: 'Completed trials used', value: String(data.heldOut.points) },
+      { key: 'Mean predictive log-likelihood', value: formatNumber(data.heldOut.meanLogLik) },
+      { key: 'RMSE (metric units)', value: formatNumber(data.heldOut.rmse) },
+    ];
+  }
+  if (!pretrained && data.tasks.length === 0) {
+    view.note = 'No related tasks: the model learns from this experiment\'s own trials only. Add a `prior:` section to pre-train on related data.';
+  }
+  return view;
+}

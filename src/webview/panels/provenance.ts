@@ -1,0 +1,56 @@
+// Provenance panel: the tasks and points the prior learned from, its objective, loss and hyperparameters.
+import type { ToWebview } from '../../shared/webviewProtocol';
+import { button, el } from '../dom';
+import { provenanceView, type KeyValue } from '../model/provenance';
+import type { Panel, PanelContext } from './context';
+
+export class ProvenancePanel implements Panel {
+  constructor(private readonly root: HTMLElement, private readonly ctx: PanelContext) {}
+
+  receive(message: ToWebview): boolean {
+    if (message.type !== 'provenance') return false;
+    const view = provenanceView(message.data);
+    const sections: HTMLElement[] = [
+      el('header', { className: 'panel-header' },
+        el('h1', { text: view.heading }),
+        el('p', { className: 'subtle', text: message.data.uri }),
+        el('div', { className: 'actions' }, button('Refresh', () => this.ctx.post({ type: 'refresh' }), 'button secondary')),
+      ),
+      el('section', { className: 'card' }, el('h2', { text: 'Model' }), keyValues(view.summary)),
+    ];
+    if (view.note) sections.push(el('p', { className: 'note', text: view.note }));
+    if (view.tasks.length > 0) {
+      sections.push(el('section', { className: 'card' },
+        el('h2', { text: `Training tasks (${view.tasks.length}, ${view.totalPoints} points)` }),
+        el('table', { className: 'data-table' },
+          el('thead', {}, el('tr', {},
+            el('th', { text: 'Task', attrs: { scope: 'col' } }),
+            el('th', { text: 'Source', attrs: { scope: 'col' } }),
+            el('th', { text: 'Points', attrs: { scope: 'col' }, className: 'num' }),
+            el('th', { text: 'Share', attrs: { scope: 'col' } }),
+          )),
+          el('tbody', {}, ...view.tasks.map((t) => {
+            const bar = el('span', { className: 'share-bar' });
+            bar.style.width = `${Math.round(t.share * 100)}%`;
+            return el('tr', {},
+              el('th', { text: t.name, attrs: { scope: 'row' } }),
+              el('td', { text: t.source, className: 'subtle path' }),
+              el('td', { text: t.points, className: 'num' }),
+              el('td', { className: 'share' }, el('span', { className: 'share-track', attrs: { 'aria-hidden': 'true' } }, bar), el('span', { text: `${(t.share * 100).toFixed(1)}%` })),
+            );
+          })),
+        ),
+      ));
+    }
+    sections.push(el('section', { className: 'card' }, el('h2', { text: 'Hyperparameters' }), keyValues(view.hyperparameters)));
+    if (view.heldOut) sections.push(el('section', { className: 'card' }, el('h2', { text: 'Fit on this experiment (held out)' }), keyValues(view.heldOut)));
+    this.root.replaceChildren(...sections);
+    return true;
+  }
+
+  themeChanged(): void {}
+}
+
+function keyValues(rows: KeyValue[]): HTMLDListElement {
+  return el('dl', { className: 'key-values' }, ...rows.flatMap((r) => [el('dt', { text: r.key }), el('dd', { text: r.value })]));
+}
