@@ -1,0 +1,257 @@
+// Multi-task tuning data for the CLI: PD1 JSONL(.gz) rows or HPOBench task JSON files, as finite pools per task.
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
+import { glob } from 'tinyglobby';
+import {
+  createRng,
+  defaultOutputSpec,
+  MIN_EKL_POINTS,
+  PD1_OUTPUT_SPEC,
+  referenceNormalization,
+  pd1Config,
+  pd1SearchSpace,
+  prepareTrainingData,
+  sampleWithoutReplacement,
+  SearchSpace,
+  type Config,
+  type OutputSpec,
+  type ParamSpec,
+  type PretrainData,
+  type RawMatchedGroup,
+} from '../engine';
+import { UsageError } from './args';
+
+export interface TaskPool {
+  name: string;
+  configs: Config[];
+  values: number[];
+}
+
+export interface TaskData {
+  metric: string;
+  goal: 'minimize' | 'maximize';
+  space: SearchSpace;
+  tasks: TaskPool[];
+  /** True for PD1-style data, which uses the paper's output rule (−log error rate). */
+  pd1: boolean;
+  /** Rows skipped because the metric was missing or not finite. */
+  skipped: number;
+}
+
+export interface LoadOptions {
+  metric: string;
+  goal?: 'minimize' | 'maximize';
+  /** Draw a fixed pool of this many configurations per task (the same keys for every task, method and seed). */
+  pool?: number;
+  seed?: number;
+  /** Task names to leave out (e.g. the task being tuned). */
+  exclude?: readonly string[];
+}
+
+const fail = (message: string): never => {
+  throw new UsageError(message, 1);
+};
+
+async function* jsonLines(file: string): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
+  const input = file.endsWith('.gz') ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of lines) {
+      n++;
+      if (!text.trim()) continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(text);
+      } catch {
+        // A truncated last line (an interrupted download) is skipped; anything else is an error.
+        fail(`${file}:${n}: not valid JSON. PD1 data is one JSON object per line.`);
+      }
+      if (row && typeof row === 'object' && !Array.isArray(row)) yield { row: row as Record<string, unknown>, line: n };
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    fail(`Cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
+
+/** Metric value of a PD1 row: the column itself, or the best of a per-evaluation array. */
+function metricOf(row: Record<string, unknown>, metric: string, goal: 'minimize' | 'maximize'): number {
+  const v = row[metric];
+  if (Array.isArray(v)) {
+    const finite = v.map(num).filter(Number.isFinite);
+    if (finite.length === 0) return Number.NaN;
+    return goal === 'minimize' ? Math.min(...finite) : Math.max(...finite);
+  }
+  return num(v);
+}
+
+export async function loadPd1(files: readonly string[], options: LoadOptions): Promise<TaskData> {
+  const goal = options.goal ?? (/acc|auc|f1|score/i.test(options.metric) && !/error/i.test(options.metric) ? 'maximize' : 'minimize');
+  const byTask = new Map<string, TaskPool>();
+  let skipped = 0;
+  let rows = 0;
+  for (const file of files) {
+    for await (const { row } of jsonLines(file)) {
+      rows++;
+      const name = `${String(row.dataset)}/${String(row.model)}/${String(row['hps.batch_size'])}`;
+      if (options.exclude?.includes(name)) continue;
+      const value = metricOf(row, options.metric, goal);
+      const hp = {
+        initialLearningRate: num(row['hps.lr_hparams.initial_value']),
+        momentum: num(row['hps.opt_hparams.momentum']),
+        power: num(row['hps.lr_hparams.power']),
+        decayStepsFactor: num(row['hps.lr_hparams.decay_steps_factor']),
+      };
+      if (!Number.isFinite(value) || !Object.values(hp).every(Number.isFinite) || hp.momentum >= 1 || hp.initialLearningRate <= 0) {
+        skipped++;
+        continue;
+      }
+      let task = byTask.get(name);
+      if (!task) byTask.set(name, (task = { name, configs: [], values: [] }));
+      task.configs.push(pd1Config(hp));
+      task.values.push(value);
+    }
+  }
+  if (rows === 0) fail(`No rows in ${files.join(', ')}.`);
+  if (byTask.size === 0) fail(`No row of ${files.join(', ')} has a finite "${options.metric}" (${skipped} rows skipped). Check --metric.`);
+  const tasks = [...byTask.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return { metric: options.metric, goal, space: pd1SearchSpace(), tasks: options.pool ? tasks.map((t) => poolOf(t, options.pool!, options.seed ?? 0)) : tasks, pd1: true, skipped };
+}
+
+/** A seeded subset of a task's rows. */
+function poolOf(task: TaskPool, size: number, seed: number): TaskPool {
+  if (task.configs.length <= size) return task;
+  const idx = sampleWithoutReplacement(task.configs.length, size, createRng(seed)).sort((a, b) => a - b);
+  return { name: task.name, configs: idx.map((i) => task.configs[i]!), values: idx.map((i) => task.values[i]!) };
+}
+
+interface HpoBenchFile {
+  benchmark?: string;
+  dataset?: string;
+  direction?: string;
+  params?: { name: string; type?: string; choices: (number | string)[] }[];
+  data?: Record<string, number[]>;
+}
+
+function spaceFromChoices(params: NonNullable<HpoBenchFile['params']>): ParamSpec[] {
+  return params.map((p): ParamSpec => {
+    const numeric = p.choices.every((c) => typeof c === 'number' && Number.isFinite(c));
+    if (!numeric || p.choices.length < 2) return { name: p.name, type: 'categorical', choices: p.choices };
+    const values = p.choices as number[];
+    const low = Math.min(...values);
+    const high = Math.max(...values);
+    const scale = low > 0 && high / low >= 20 ? 'log' : 'linear';
+    return p.type === 'int' && values.every(Number.isInteger)
+      ? { name: p.name, type: 'int', low, high, scale }
+      : { name: p.name, type: 'float', low, high, scale };
+  });
+}
+
+/** HPOBench-style task files (one JSON per task; a shared grid whose keys index each parameter's choices). */
+export async function loadHpoBench(files: readonly string[], options: LoadOptions): Promise<TaskData> {
+  const parsed: { file: string; json: HpoBenchFile }[] = [];
+  for (const file of files) {
+    let json: HpoBenchFile;
+    try {
+      json = JSON.parse(await readFile(file, 'utf8')) as HpoBenchFile;
+    } catch (error) {
+      return fail(`Cannot read ${file} as a task JSON file: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(json.params) || !json.data || typeof json.data !== 'object') {
+      fail(`${file} is not a task file: it needs "params" (with "choices") and "data".`);
+    }
+    parsed.push({ file, json });
+  }
+  const first = parsed[0]!.json;
+  const signature = JSON.stringify(first.params);
+  for (const { file, json } of parsed) {
+    if (JSON.stringify(json.params) !== signature) fail(`${file} has a different search space from ${parsed[0]!.file}; tasks must share one.`);
+  }
+  const goal = options.goal ?? (first.direction === 'minimize' ? 'minimize' : 'maximize');
+  const params = first.params!;
+  const space = new SearchSpace(spaceFromChoices(params));
+  const allKeys = Object.keys(first.data!).sort();
+  const keys = options.pool && options.pool < allKeys.length
+    ? sampleWithoutReplacement(allKeys.length, options.pool, createRng(options.seed ?? 0)).sort((a, b) => a - b).map((i) => allKeys[i]!)
+    : allKeys;
+  const configOf = (key: string): Config => {
+    const config: Record<string, number | string> = {};
+    params.forEach((p, j) => (config[p.name] = p.choices[Number(key[j])]!));
+    return config;
+  };
+  const configs = keys.map(configOf);
+  let skipped = 0;
+  const tasks: TaskPool[] = [];
+  for (const { file, json } of parsed) {
+    const name = json.dataset ?? path.basename(file, '.json');
+    if (options.exclude?.includes(name)) continue;
+    const values = keys.map((k) => {
+      const seeds = (json.data![k] ?? []).filter((v) => Number.isFinite(v));
+      if (seeds.length === 0) skipped++;
+      return seeds.length ? seeds.reduce((a, b) => a + b, 0) / seeds.length : Number.NaN;
+    });
+    tasks.push({ name, configs, values });
+  }
+  return { metric: options.metric, goal, space, tasks, pd1: false, skipped };
+}
+
+/** Loads PD1 JSONL(.gz) or HPOBench task JSON files; the kind is decided by the file names. */
+export async function loadTaskFiles(files: readonly string[], options: LoadOptions): Promise<TaskData> {
+  if (files.length === 0) fail('No data files given.');
+  const jsonl = files.filter((f) => /\.jsonl(\.gz)?$/.test(f));
+  if (jsonl.length === files.length) return loadPd1(files, options);
+  if (jsonl.length === 0 && files.every((f) => f.endsWith('.json'))) return loadHpoBench(files, options);
+  return fail('Give either PD1 data (.jsonl or .jsonl.gz) or task files (.json), not a mix.');
+}
+
+/** Identity of a configuration in the unit cube (equal configurations on different tasks share it). */
+export function configKey(space: SearchSpace, c: Config): string {
+  return Array.from(space.toUnit(c), (u) => u.toFixed(9)).join(',');
+}
+
+/**
+ * Pre-training data from task pools: every task as unmatched data (all its rows, as the paper does), plus one
+ * matched group of the configurations that every task evaluated (a shared Halton set or grid), for EKL.
+ */
+export function buildPretrainData(
+  tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[],
+  space: SearchSpace,
+  output: OutputSpec,
+): { data: PretrainData; output: OutputSpec } {
+  const maps = tasks.map((task) => new Map(task.configs.map((c, i) => [configKey(space, c), task.values[i]!])));
+  const shared = tasks.length >= 2 ? tasks[0]!.configs.filter((c) => maps.every((m) => m.has(configKey(space, c)))) : [];
+  const matched: RawMatchedGroup[] = [];
+  if (shared.length >= MIN_EKL_POINTS) {
+    const values = shared.flatMap((c) => maps.map((m) => m.get(configKey(space, c))!));
+    matched.push({ x: space.encode(shared), taskNames: tasks.map((t) => t.name), values });
+  }
+  const raw = tasks.map((task) => ({ name: task.name, x: space.encode(task.configs), values: task.values }));
+  const prepared = prepareTrainingData({ tasks: raw, matched }, output);
+  const reference = output.normalization === 'none' ? undefined : referenceNormalization(prepared.transforms.values());
+  return { data: prepared.data, output: reference ? { ...output, reference } : output };
+}
+
+/**
+ * The output rule for a data set: the paper's −log(error) for PD1; for accuracies in [0, 1] the HPO-B rule
+ * −log(1 − acc); otherwise a log warp for positive values. Tasks are standardised unless PD1.
+ */
+export function outputSpecFor(data: TaskData): OutputSpec {
+  if (data.pd1) return { ...PD1_OUTPUT_SPEC, goal: data.goal };
+  const values = data.tasks.flatMap((t) => t.values).filter(Number.isFinite);
+  if (data.goal === 'maximize' && values.length > 0 && values.every((v) => v >= 0 && v <= 1)) {
+    return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
+  }
+  return defaultOutputSpec(values, data.goal);
+}
+
+/** Files matching the patterns (relative to `base`), sorted and de-duplicated. */
+export async function expandGlobs(patterns: readonly string[], base: string): Promise<string[]> {
+  const files = await glob([...patterns], { cwd: base, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**'] });
+  return [...new Set(files)].sort();
+}
