@@ -1,4 +1,4 @@
-// Multi-task tuning data for the CLI: PD1 JSONL(.gz) rows or HPOBench task JSON files, as finite pools per task.
+// Multi-task tuning data (CLI, server, benchmark): PD1 JSONL(.gz) rows or HPOBench task JSON files, as finite pools per task.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -22,7 +22,6 @@ import {
   type PretrainData,
   type RawMatchedGroup,
 } from '../engine';
-import { UsageError } from './args';
 
 export interface TaskPool {
   name: string;
@@ -51,8 +50,13 @@ export interface LoadOptions {
   exclude?: readonly string[];
 }
 
+/** Data the user gave cannot be used; the message says what and how to fix it. */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
 const fail = (message: string): never => {
-  throw new UsageError(message, 1);
+  throw new DataError(message);
 };
 
 async function* jsonLines(file: string): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
@@ -73,7 +77,7 @@ async function* jsonLines(file: string): AsyncGenerator<{ row: Record<string, un
       if (row && typeof row === 'object' && !Array.isArray(row)) yield { row: row as Record<string, unknown>, line: n };
     }
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof DataError) throw error;
     fail(`Cannot read ${file}: ${(error as Error).message}`);
   }
 }

@@ -1,5 +1,5 @@
 // Custom LSP messages between the client and the HyperBO language server. Declared once, used by both.
-import { NotificationType, ProtocolRequestType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, ProtocolRequestType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { PartialResultParams, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 import type {
   ExperimentSummary,
@@ -66,7 +66,7 @@ export namespace PretrainRequest {
 /** client → server: every experiment in the workspace. */
 export namespace ListExperimentsRequest {
   export const method = 'hyperbo/listExperiments' as const;
-  export const type = new RequestType<void, ExperimentSummary[], void>(method);
+  export const type = new RequestType0<ExperimentSummary[], void>(method);
 }
 
 /** client → server: the edit that appends a trial (a given configuration, or suggestion #index) under `trials:`. */

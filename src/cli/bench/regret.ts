@@ -17,7 +17,7 @@ import {
   type SearchSpace,
   type StudyPrior,
 } from '../../engine';
-import { buildPretrainData, configKey as key } from '../data';
+import { buildPretrainData, configKey as key } from '../../formats/taskData';
 import { band, evaluationsToReach, percentile, regretCurve, type Band } from './stats';
 
 export const METHODS = ['random', 'zeroshot', 'optuna-tpe', 'stbo', 'hyperbo-nll', 'hyperbo-ekl'] as const;

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { loadTaskFiles, outputSpecFor } from '../data';
+import { loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { markdownReport, svgReport } from '../bench/report';
 import { METHODS, runRegretBenchmark, type BenchSuite, type Method } from '../bench/regret';
 

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../data';
+import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
          [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]

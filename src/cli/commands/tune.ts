@@ -20,7 +20,7 @@ import {
   type StudyPrior,
 } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../data';
+import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { readMetricCurve } from '../logs';
 import { appendTrialText, replaceTrialText, type TrialRecord } from '../trialText';
 

@@ -3,7 +3,7 @@
 // configurations every task evaluated (for EKL).
 import * as path from 'node:path';
 import { MIN_EKL_POINTS, SearchSpace, type Config, type RawMatchedGroup, type RawTask } from '../../engine';
-import { loadTaskFiles } from '../../cli/data';
+import { loadTaskFiles } from '../../formats/taskData';
 
 export interface LoadedDataTasks {
   tasks: RawTask[];
