@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parseDocument } from 'yaml';
 import {
   parsePrior,
   pretrain,
@@ -13,7 +12,7 @@ import {
   serializePrior,
   Study,
   studyPriorFromFile,
-  type AcquisitionKind,
+  type AcquisitionOptions,
   type Config,
   type OutputSpec,
   type ParamSpec,
@@ -21,8 +20,10 @@ import {
 } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
-import { readMetricCurve } from '../logs';
-import { appendTrialText, replaceTrialText, type TrialRecord } from '../trialText';
+import { assessValues } from '../../formats/curve';
+import { appendTrialEdit, applyEdit, updateTrialEdit, type EditResult } from '../../formats/edits';
+import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
+import { parseLog } from '../../formats/logs';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
 
@@ -34,57 +35,53 @@ interface Experiment {
   name: string;
   metric: string;
   goal: 'minimize' | 'maximize';
-  reduce: 'last' | 'min' | 'max';
+  reduce: ReduceRule;
+  divergenceFactor: number;
   space: SearchSpace;
   prior: { from: string[]; metric?: string; exclude: string[]; objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto' };
-  acquisition: AcquisitionKind;
+  acquisition: AcquisitionOptions;
   budget?: number;
-  run: { command: string[]; log: string; cwd: string };
+  run: { command: string[]; log: string; cwd: string; env: Record<string, string> };
   trials: { id: number; params: Config; status: string; value?: number }[];
+  seed: number;
 }
 
 const fail = (file: string, message: string): never => {
   throw new UsageError(`${file}: ${message}`, 1);
 };
 
+/** Parses and validates the file with the same rules as the editor; any error stops the session with its location. */
 function readExperiment(file: string, text: string): Experiment {
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) fail(file, `not valid YAML: ${doc.errors[0]!.message}`);
-  const raw = doc.toJS() as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (!raw || typeof raw !== 'object') fail(file, 'expected a mapping with name, objective, search_space and run.');
-  const objective = raw.objective ?? fail(file, 'missing "objective".');
-  const spaceRaw = raw.search_space ?? fail(file, 'missing "search_space".');
-  const params: ParamSpec[] = Object.entries(spaceRaw as Record<string, any>).map(([name, p]) => // eslint-disable-line @typescript-eslint/no-explicit-any
-    p?.type === 'categorical'
-      ? { name, type: 'categorical', choices: p.choices }
-      : { name, type: p?.type === 'int' ? 'int' : 'float', low: Number(p?.low), high: Number(p?.high), scale: p?.scale === 'log' ? 'log' : 'linear' },
-  );
-  let space: SearchSpace;
-  try {
-    space = new SearchSpace(params);
-  } catch (error) {
-    return fail(file, `search_space: ${(error as Error).message}`);
+  const { experiment: e, diagnostics, ok } = parseExperiment(text, { fileName: file });
+  const lines = new LineIndex(text);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!ok || !e) {
+    const where = (d: Diagnostic) => {
+      const p = lines.positionAt(d.range.start);
+      return `${path.basename(file)}:${p.line + 1}:${p.character + 1}: ${d.message}`;
+    };
+    throw new UsageError(`${file} has ${errors.length || 'unusable'} error(s):\n${errors.map(where).join('\n')}`, 1);
   }
-  const run = raw.run ?? fail(file, 'missing "run" (command and log).');
-  if (!Array.isArray(run.command) || run.command.length === 0) fail(file, 'run.command must be a list of arguments.');
-  if (typeof run.log !== 'string') fail(file, 'run.log must name the log file, e.g. runs/${trial}/metrics.jsonl.');
-  const prior = raw.prior ?? {};
+  if (!e.run || e.run.command.length === 0) fail(file, 'needs run.command to launch trials.');
+  if (!e.run!.log) fail(file, 'needs run.log, the log each trial writes, e.g. runs/${trial}/metrics.jsonl.');
   return {
-      name: String(raw.name ?? path.basename(file)),
-      metric: String(objective.metric ?? fail(file, 'objective.metric is missing.')),
-      goal: objective.goal === 'maximize' ? 'maximize' : 'minimize',
-      reduce: ['last', 'min', 'max'].includes(objective.reduce) ? objective.reduce : objective.goal === 'maximize' ? 'max' : 'min',
-      space,
-      prior: {
-        from: Array.isArray(prior.from) ? prior.from.map(String) : [],
-        metric: prior.metric === undefined ? undefined : String(prior.metric),
-        exclude: Array.isArray(prior.exclude) ? prior.exclude.map(String) : [],
-        objective: ['nll', 'ekl', 'nll+ekl'].includes(prior.objective) ? prior.objective : 'auto',
-      },
-      acquisition: ['ucb', 'ei', 'pi'].includes(raw.acquisition?.type) ? raw.acquisition.type : 'ucb',
-      budget: Number.isInteger(raw.budget) ? raw.budget : undefined,
-      run: { command: run.command.map(String), log: run.log, cwd: path.resolve(path.dirname(file), run.cwd ?? '.') },
-      trials: Array.isArray(raw.trials) ? raw.trials : [],
+    name: e.name ?? path.basename(file),
+    metric: e.objective.metric,
+    goal: e.objective.goal,
+    reduce: e.objective.reduce,
+    divergenceFactor: e.objective.divergenceFactor,
+    space: new SearchSpace(e.searchSpace.map(({ range: _range, ...p }) => p as ParamSpec)),
+    prior: {
+      from: e.prior?.from ?? [],
+      metric: e.prior?.metric,
+      exclude: e.prior?.exclude ?? [],
+      objective: e.prior?.objective ?? 'auto',
+    },
+    acquisition: { kind: e.acquisition.type, ...(e.acquisition.beta !== undefined ? { beta: e.acquisition.beta } : {}) },
+    budget: e.budget,
+    run: { command: e.run!.command, log: e.run!.log!, cwd: path.resolve(path.dirname(file), e.run!.cwd ?? '.'), env: e.run!.env },
+    trials: e.trials,
+    seed: e.seed,
   };
 }
 
@@ -127,14 +124,11 @@ async function loadPrior(file: string, exp: Experiment, seed: number): Promise<{
   };
 }
 
-const substitute = (template: string, values: Record<string, string>): string =>
-  template.replace(/\$\{([^}]+)\}/g, (whole, name: string) => values[name] ?? whole);
-
 const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
 
-function runCommand(argv: string[], cwd: string): Promise<{ code: number | null; output: string }> {
+function runCommand(argv: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const keep = (d: Buffer) => (output = (output + String(d)).slice(-4000));
     child.stdout.on('data', keep);
@@ -157,14 +151,14 @@ export async function run(argv: string[]): Promise<number> {
   const file = path.resolve(requireString(positionals[0], 'the experiment file', USAGE));
   const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
   const exp = readExperiment(file, text);
-  const seed = optionalInt(values.seed, '--seed', 0, 0);
+  const seed = optionalInt(values.seed, '--seed', exp.seed, 0);
   const count = optionalInt(values.trials, '--trials', exp.budget ? Math.max(1, exp.budget - exp.trials.length) : 10);
   const out = (line: string) => process.stdout.write(line + '\n');
 
   out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
   const { prior, output, summary } = await loadPrior(file, exp, seed);
   out(`Prior: ${summary}`);
-  const study = new Study({ space: exp.space, output, prior, acquisition: { kind: exp.acquisition }, seed });
+  const study = new Study({ space: exp.space, output, prior, acquisition: exp.acquisition, seed });
   let nextId = 1;
   for (const t of exp.trials) {
     nextId = Math.max(nextId, Number(t.id) + 1);
@@ -177,37 +171,46 @@ export async function run(argv: string[]): Promise<number> {
   const header = ['trial', ...names, 'predicted', exp.metric, 'status'];
   out(header.join('\t'));
   // Each edit re-reads the file, so changes made while a trial runs are kept; only the trial's own lines change.
-  const edit = async (change: (text: string) => string) => writeFile(file, change(await readFile(file, 'utf8')));
+  const edit = async (change: (text: string) => EditResult) => {
+    const current = await readFile(file, 'utf8');
+    const result = change(current);
+    if (!result.ok) throw new UsageError(`${file}: cannot record the trial: ${result.message}`, 1);
+    await writeFile(file, applyEdit(current, result.edit));
+  };
   for (let k = 0; k < count; k++) {
     const [s] = study.ask(1);
     const id = nextId++;
     // Rounded to four digits: readable in the file and on the command line, and well inside any tuning noise.
     const params = exp.space.tidy(s!.config);
     const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
-    const logPath = path.resolve(exp.run.cwd, substitute(exp.run.log, vars));
-    const record: TrialRecord = { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() };
-    await edit((t) => appendTrialText(t, record));
-    const argvForTrial = exp.run.command.map((a) => substitute(a, vars));
+    const logPath = path.resolve(exp.run.cwd, substitutePlaceholders(exp.run.log, vars));
+    const started = new Date().toISOString();
+    await edit((t) => appendTrialEdit(t, { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started }));
+    const argvForTrial = exp.run.command.map((a) => substitutePlaceholders(a, vars));
     await mkdir(path.dirname(logPath), { recursive: true });
-    const result = await runCommand(argvForTrial, exp.run.cwd);
+    const result = await runCommand(argvForTrial, exp.run.cwd, exp.run.env);
     let status: 'completed' | 'failed' | 'diverged';
     let value: number | undefined;
+    let reason: string | undefined;
     if (result.code !== 0) {
       status = 'failed';
+      reason = `exit ${result.code ?? 'error'}`;
       process.stderr.write(`trial ${id} failed (exit ${result.code ?? 'error'}): ${result.output.trim().split('\n').slice(-3).join(' | ')}\n`);
     } else {
-      const curve = await readMetricCurve(logPath, exp.metric);
-      if (curve.diverged) status = 'diverged';
-      else if (curve.values.length === 0) {
-        status = 'failed';
-        process.stderr.write(`trial ${id}: the log ${logPath} has no "${exp.metric}" values.\n`);
-      } else {
+      const log = await readFile(logPath, 'utf8').catch(() => '');
+      const values = parseLog(log).records.map((r) => r.metrics[exp.metric]).filter((v): v is number => v !== undefined);
+      const outcome = assessValues(values, exp.reduce, exp.divergenceFactor);
+      if (outcome.status === 'completed') {
         status = 'completed';
-        value = exp.reduce === 'last' ? curve.values.at(-1)! : exp.reduce === 'min' ? Math.min(...curve.values) : Math.max(...curve.values);
+        value = outcome.value;
+      } else {
+        status = outcome.status === 'diverged' ? 'diverged' : 'failed';
+        reason = outcome.status === 'diverged' ? outcome.reason : `the log ${path.relative(process.cwd(), logPath)} has no "${exp.metric}" values`;
+        process.stderr.write(`trial ${id}: ${reason}.\n`);
       }
     }
     study.tell(s!.trialId, status === 'completed' ? value! : { status: status === 'diverged' ? 'diverged' : 'failed' });
-    await edit((t) => replaceTrialText(t, { ...record, status, value, finished: new Date().toISOString() }));
+    await edit((t) => updateTrialEdit(t, id, { status, ...(value !== undefined ? { value } : {}), ...(reason ? { reason } : {}), finished: new Date().toISOString() }));
     out([id, ...names.map((n) => formatValue(params[n])), `${formatValue(s!.predicted.value)}±${formatValue(s!.predicted.sd)}`, value === undefined ? '—' : formatValue(value), status].join('\t'));
   }
   const done = study.trials.filter((t) => t.status === 'completed' && t.value !== undefined);
@@ -216,6 +219,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(best.config[n])}`).join(' ')}`);
+  const bestParams = exp.space.tidy(best.config);
+  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(bestParams[n])}`).join(' ')}`);
   return 0;
 }
