@@ -160,6 +160,8 @@ export interface ParseResult {
   /** The best-effort model (invalid parts left out); undefined when the objective or search space is unusable. */
   experiment?: Experiment;
   diagnostics: Diagnostic[];
+  /** The valid parameters of search_space, even when the rest of the file is unusable (for completion/hover). */
+  parameters: Parameter[];
   /** True when no diagnostic is an error: the experiment is safe to act on. */
   ok: boolean;
 }
@@ -641,6 +643,7 @@ export function parseExperiment(text: string, options: ParseOptions = {}): Parse
     // A bug here must not take the language server down; surface it as a diagnostic instead.
     return {
       diagnostics: [{ range: { start: 0, end: 0 }, severity: 'error', code: 'yaml-syntax', message: `Internal error while reading the experiment: ${(error as Error).message}` }],
+      parameters: [],
       ok: false,
     };
   }
@@ -661,7 +664,7 @@ function parseUnsafe(text: string, options: ParseOptions): ParseResult {
       report(ctx, rangeOf(root, { start: 0, end: Math.min(text.length, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length) }), 'error', 'not-a-mapping',
         'An experiment file is a mapping with at least objective and search_space (see docs/experiment-format.md).');
     }
-    return finish(ctx, undefined);
+    return finish(ctx, undefined, []);
   }
   checkNode(ctx, root, experimentSchema, [], { start: 0, end: 0 });
   const params = buildParameters(ctx, root);
@@ -690,7 +693,7 @@ function parseUnsafe(text: string, options: ParseOptions): ParseResult {
   const trials = buildTrials(ctx, root, params);
   const budget = asNumber(field(ctx, root, 'budget')?.node);
   const seed = asNumber(field(ctx, root, 'seed')?.node);
-  if (metric === undefined || params.length === 0) return finish(ctx, undefined);
+  if (metric === undefined || params.length === 0) return finish(ctx, undefined, params);
   const trialsField = field(ctx, root, 'trials');
   const experiment: Experiment = {
     name: asString(field(ctx, root, 'name')?.node) ?? defaultName(options.fileName),
@@ -705,12 +708,12 @@ function parseUnsafe(text: string, options: ParseOptions): ParseResult {
     trials,
     locations: { trialsKey: trialsField?.keyRange, objective: objectiveField?.keyRange },
   };
-  return finish(ctx, experiment);
+  return finish(ctx, experiment, params);
 }
 
-function finish(ctx: Ctx, experiment: Experiment | undefined): ParseResult {
+function finish(ctx: Ctx, experiment: Experiment | undefined, parameters: Parameter[]): ParseResult {
   const diagnostics = ctx.diagnostics.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
-  return { experiment, diagnostics, ok: experiment !== undefined && !diagnostics.some((d) => d.severity === 'error') };
+  return { experiment, diagnostics, parameters, ok: experiment !== undefined && !diagnostics.some((d) => d.severity === 'error') };
 }
 
 /**
@@ -719,7 +722,7 @@ function finish(ctx: Ctx, experiment: Experiment | undefined): ParseResult {
  */
 export class ExperimentState {
   private good: Experiment | undefined;
-  private latestResult: ParseResult = { diagnostics: [], ok: false };
+  private latestResult: ParseResult = { diagnostics: [], parameters: [], ok: false };
 
   constructor(private readonly options: ParseOptions = {}) {}
 

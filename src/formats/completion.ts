@@ -1,0 +1,329 @@
+// Completion for experiment files: keys and enum values from the JSON Schema, parameter names under a
+// trial's params, categorical choices, and `${...}` placeholders in run. Works on half-typed text (it reads
+// indentation and brackets, not a full parse), so it helps while the file does not parse yet.
+import { parseExperiment, type Parameter } from './experiment';
+import { enumDescription, formatPath, schemaAtPath, schemaTypes, type SchemaNode } from './experimentSchema';
+import type { OffsetRange } from './text';
+
+export type CompletionKind = 'key' | 'value' | 'parameter' | 'placeholder';
+
+export interface CompletionItem {
+  label: string;
+  kind: CompletionKind;
+  /** Text replacing `range`. */
+  insertText: string;
+  /** The span the completion replaces (the partial word around the cursor). */
+  range: OffsetRange;
+  /** Short type information, e.g. "string: minimize | maximize". */
+  detail?: string;
+  /** Markdown documentation from the schema. */
+  documentation?: string;
+}
+
+export interface CompletionOptions {
+  /** Metric names seen in this experiment's logs, offered for objective.metric. */
+  metricNames?: readonly string[];
+}
+
+type Path = (string | number)[];
+
+interface LineShape {
+  indent: number;
+  /** Number of `- ` markers and the column after them. */
+  dashes: number;
+  dashColumn: number;
+  keyColumn: number;
+  key?: string;
+  /** Text after `key:` (comments removed), trimmed. */
+  value?: string;
+  blank: boolean;
+}
+
+function shapeOf(line: string): LineShape {
+  const m = /^(\s*)((?:-(?:\s+|$))*)(.*)$/.exec(line)!;
+  const indent = m[1]!.length;
+  const dashText = m[2]!;
+  const rest = m[3]!;
+  const blank = rest.trim() === '' && dashText === '' ? true : rest.trimStart().startsWith('#') && dashText === '';
+  const km = /^("[^"]*"|'[^']*'|[^\s#:"'][^:#]*?)\s*:(?:\s+|$)(.*)$/.exec(rest);
+  const key = km ? km[1]!.replace(/^["']|["']$/g, '') : undefined;
+  const value = km ? km[2]!.replace(/(^|\s)#.*$/, '').trim() : undefined;
+  return { indent, dashes: (dashText.match(/-/g) ?? []).length, dashColumn: indent, keyColumn: indent + dashText.length, key, value, blank };
+}
+
+/** The mapping path that encloses a block line whose content starts at `column`, from the lines above. */
+function blockParents(lines: string[], lineNo: number, column: number): Path {
+  const path: Path = [];
+  let c = column;
+  let afterItem = false;
+  for (let i = lineNo - 1; i >= 0 && (c > 0 || afterItem); i--) {
+    const s = shapeOf(lines[i]!);
+    if (s.blank) continue;
+    if (afterItem) {
+      // A sequence item's parent key may sit at the same column as its `-` (`trials:\n- id: 1`).
+      if (s.keyColumn < c || (s.keyColumn === c && s.dashes === 0 && s.key !== undefined && s.value === '')) {
+        afterItem = false;
+        if (s.key !== undefined && s.value === '') {
+          path.unshift(s.key);
+          c = s.keyColumn;
+          if (s.dashes) {
+            for (let d = 0; d < s.dashes; d++) path.unshift('*');
+            c = s.dashColumn;
+            afterItem = true;
+          }
+        }
+      }
+      continue;
+    }
+    if (s.keyColumn === c && s.dashes > 0) {
+      // The first key of the sequence item our line belongs to.
+      for (let d = 0; d < s.dashes; d++) path.unshift('*');
+      c = s.dashColumn;
+      afterItem = true;
+      continue;
+    }
+    if (s.keyColumn >= c) continue;
+    if (s.key !== undefined) {
+      path.unshift(s.key);
+      c = s.keyColumn;
+      if (s.dashes) {
+        for (let d = 0; d < s.dashes; d++) path.unshift('*');
+        c = s.dashColumn;
+        afterItem = true;
+      }
+    } else if (s.dashes) {
+      for (let d = 0; d < s.dashes; d++) path.unshift('*');
+      c = s.dashColumn;
+      afterItem = true;
+    } else break;
+  }
+  return path;
+}
+
+/** Keys already present in the block mapping at `column` around line `lineNo`. */
+function blockSiblings(lines: string[], lineNo: number, column: number, ownDashes: number): Set<string> {
+  const keys = new Set<string>();
+  if (ownDashes === 0) {
+    for (let i = lineNo - 1; i >= 0; i--) {
+      const s = shapeOf(lines[i]!);
+      if (s.blank || s.keyColumn > column) continue;
+      if (s.keyColumn < column) break;
+      if (s.key !== undefined) keys.add(s.key);
+      if (s.dashes > 0) break;
+    }
+  }
+  for (let i = lineNo + 1; i < lines.length; i++) {
+    const s = shapeOf(lines[i]!);
+    if (s.blank || s.keyColumn > column) continue;
+    if (s.keyColumn < column || s.dashes > 0) break;
+    if (s.key !== undefined) keys.add(s.key);
+  }
+  return keys;
+}
+
+interface FlowFrame {
+  bracket: '{' | '[';
+  key?: string;
+  keys: Set<string>;
+}
+
+/** Scans a line prefix for unclosed flow brackets; returns where the block part ends and the open frames. */
+function scanFlow(prefix: string): { blockEnd: number; frames: FlowFrame[]; segment: string; inComment: boolean } {
+  const frames: FlowFrame[] = [];
+  let blockEnd = -1;
+  let segmentStart = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < prefix.length; i++) {
+    const ch = prefix[i]!;
+    if (quote) {
+      if (ch === '\\' && quote === '"') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(prefix[i - 1]!))) return { blockEnd, frames, segment: '', inComment: true };
+    else if (ch === '{' || ch === '[') {
+      const before = prefix.slice(segmentStart, i);
+      const key = /([^\s,{}[\]:"']+|"[^"]*"|'[^']*')\s*:\s*$/.exec(before)?.[1]?.replace(/^["']|["']$/g, '');
+      if (frames.length === 0) blockEnd = i;
+      frames.push({ bracket: ch, key: frames.length === 0 ? undefined : key, keys: new Set() });
+      segmentStart = i + 1;
+    } else if (ch === '}' || ch === ']') {
+      frames.pop();
+      if (frames.length === 0) blockEnd = -1;
+      segmentStart = i + 1;
+    } else if (ch === ',' && frames.length) {
+      const seg = prefix.slice(segmentStart, i);
+      const k = /^\s*([^\s:{}[\],]+)\s*:/.exec(seg)?.[1];
+      if (k) frames[frames.length - 1]!.keys.add(k);
+      segmentStart = i + 1;
+    }
+  }
+  return { blockEnd, frames, segment: prefix.slice(segmentStart), inComment: false };
+}
+
+const WORD_AFTER = /^[\w./-]*/;
+
+function detailOf(schema: SchemaNode | undefined): string | undefined {
+  if (!schema) return undefined;
+  const types = schemaTypes(schema).join(' | ');
+  return schema.enum ? `${types}: ${schema.enum.join(' | ')}` : types || undefined;
+}
+
+function paramDetail(p: Parameter): string {
+  return p.type === 'categorical' ? `categorical: ${p.choices.join(' | ')}` : `${p.type} in [${p.low}, ${p.high}]${p.scale === 'log' ? ', log scale' : ''}`;
+}
+
+/** Parameters of the search space, read leniently (the file may be mid-edit). */
+function parametersOf(text: string): Parameter[] {
+  const parsed = parseExperiment(text).parameters;
+  return parsed.length ? parsed : lenientParameters(text);
+}
+
+function lenientParameters(text: string): Parameter[] {
+  // Fall back to the parameter names under `search_space:` when the rest of the file is broken.
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((l) => /^search_space\s*:\s*(#.*)?$/.test(l));
+  if (start < 0) return [];
+  const names: Parameter[] = [];
+  let column: number | undefined;
+  for (let i = start + 1; i < lines.length; i++) {
+    const s = shapeOf(lines[i]!);
+    if (s.blank) continue;
+    if (s.keyColumn === 0) break;
+    column ??= s.keyColumn;
+    if (s.keyColumn === column && s.key) names.push({ name: s.key, type: 'categorical', choices: [], range: { start: 0, end: 0 } });
+  }
+  return names;
+}
+
+/** Completion items at `offset` in an experiment file's text. */
+export function completeAt(text: string, offset: number, options: CompletionOptions = {}): CompletionItem[] {
+  try {
+    return complete(text, Math.max(0, Math.min(offset, text.length)), options);
+  } catch {
+    return [];
+  }
+}
+
+function complete(text: string, offset: number, options: CompletionOptions): CompletionItem[] {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const prefix = text.slice(lineStart, offset).replace(/\r$/, '');
+  const lineEndIdx = text.indexOf('\n', offset);
+  const suffix = text.slice(offset, lineEndIdx < 0 ? text.length : lineEndIdx).replace(/\r$/, '');
+  const lines = text.slice(0, lineStart).split(/\r?\n/);
+  lines.pop();
+  const lineNo = lines.length;
+  const allLines = text.split(/\r?\n/);
+
+  const placeholder = /\$\{([\w.-]*)$/.exec(prefix);
+  if (placeholder) {
+    const start = offset - placeholder[1]!.length;
+    const after = WORD_AFTER.exec(suffix)![0];
+    const close = suffix.slice(after.length).startsWith('}') ? '' : '}';
+    const range = { start, end: offset + after.length };
+    const params = parametersOf(text);
+    return [
+      { label: 'trial', kind: 'placeholder', insertText: `trial${close}`, range, detail: 'the trial id', documentation: 'Expands to the trial\'s id.' },
+      ...params.map((p): CompletionItem => ({ label: p.name, kind: 'placeholder', insertText: `${p.name}${close}`, range, detail: paramDetail(p), documentation: `Expands to the trial's value of \`${p.name}\`.` })),
+    ];
+  }
+
+  const flow = scanFlow(prefix);
+  if (flow.inComment) return [];
+  const blockPart = flow.frames.length ? prefix.slice(0, flow.blockEnd) : prefix;
+  const shape = shapeOf(blockPart);
+  const column = shape.keyColumn;
+  const path: Path = blockParents(allLines, lineNo, column);
+  for (let d = 0; d < shape.dashes; d++) path.push('*');
+
+  let mode: 'key' | 'value';
+  let key: string | undefined;
+  let partial: string;
+  let present: Set<string>;
+  if (flow.frames.length) {
+    if (shape.key !== undefined) path.push(shape.key);
+    flow.frames.forEach((frame, i) => {
+      if (i > 0 && frame.key !== undefined) path.push(frame.key);
+      if (frame.bracket === '[') path.push('*');
+    });
+    const inner = flow.frames[flow.frames.length - 1]!;
+    const kv = /^\s*([^\s:{}[\],]+)\s*:\s*(.*)$/.exec(flow.segment);
+    if (inner.bracket === '[') {
+      mode = 'value';
+      partial = flow.segment.trimStart();
+    } else if (kv) {
+      mode = 'value';
+      key = kv[1]!;
+      partial = kv[2]!;
+    } else {
+      mode = 'key';
+      partial = flow.segment.trimStart();
+    }
+    present = new Set(inner.keys);
+    // Keys later on the same line inside the same mapping.
+    for (const m of suffix.matchAll(/[{,]\s*([^\s:{}[\],]+)\s*:/g)) present.add(m[1]!);
+  } else {
+    const rest = blockPart.slice(column);
+    const kv = /^("[^"]*"|'[^']*'|[^\s#:"'][^:#]*?)\s*:\s+(.*)$/.exec(rest);
+    if (kv) {
+      mode = 'value';
+      key = kv[1]!.replace(/^["']|["']$/g, '');
+      partial = kv[2]!;
+    } else if (/^[\w./-]*$/.test(rest)) {
+      mode = 'key';
+      partial = rest;
+    } else return [];
+    present = blockSiblings(allLines, lineNo, column, shape.dashes);
+  }
+  if (!/^[\w./"'-]*$/.test(partial)) return [];
+  const after = WORD_AFTER.exec(suffix)![0];
+  const range = { start: offset - partial.length, end: offset + after.length };
+  const hasColon = /^[\w./-]*\s*:/.test(suffix);
+
+  if (mode === 'key') {
+    const parent = schemaAtPath(path);
+    if (path.length === 3 && path[0] === 'trials' && path[2] === 'params') {
+      return parametersOf(text)
+        .filter((p) => !present.has(p.name))
+        .map((p) => ({ label: p.name, kind: 'parameter', insertText: hasColon ? p.name : `${p.name}: `, range, detail: paramDetail(p) }));
+    }
+    if (!parent || !schemaTypes(parent).includes('object') || !parent.properties) {
+      // A sequence of mappings whose `- ` is not typed yet has no key suggestions; neither has search_space.
+      return [];
+    }
+    return Object.entries(parent.properties)
+      .filter(([name]) => !present.has(name) || name === partial)
+      .map(([name, sub]) => {
+        const s = schemaAtPath([...path, name]);
+        return {
+          label: name,
+          kind: 'key' as const,
+          insertText: hasColon ? name : `${name}: `,
+          range,
+          detail: detailOf(s ?? sub),
+          documentation: (s ?? sub).description,
+        };
+      });
+  }
+  const fullPath = key === undefined ? path : [...path, key];
+  if (fullPath.length === 4 && fullPath[0] === 'trials' && fullPath[2] === 'params') {
+    const p = parametersOf(text).find((q) => q.name === fullPath[3]);
+    if (p?.type !== 'categorical') return [];
+    return p.choices.map((c) => ({ label: String(c), kind: 'value', insertText: String(c), range, detail: paramDetail(p) }));
+  }
+  if (fullPath.length === 2 && fullPath[0] === 'objective' && fullPath[1] === 'metric') {
+    return (options.metricNames ?? []).map((m) => ({ label: m, kind: 'value', insertText: /^[\w./-]+$/.test(m) ? m : JSON.stringify(m), range, detail: 'metric in the logs' }));
+  }
+  const schema = schemaAtPath(fullPath);
+  if (!schema) return [];
+  const values = schema.enum ?? (schemaTypes(schema).includes('boolean') ? [true, false] : []);
+  return values.map((v) => ({
+    label: String(v),
+    kind: 'value',
+    insertText: String(v),
+    range,
+    detail: formatPath(fullPath),
+    documentation: enumDescription(schema, v),
+  }));
+}

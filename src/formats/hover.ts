@@ -1,0 +1,113 @@
+// Hover for experiment files: what a key means (from the schema), what an enum value does, a parameter's
+// type and range, where a trial's value sits in its range, and what a `${...}` placeholder expands to.
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { parseExperiment, type Parameter } from './experiment';
+import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experimentSchema';
+import type { OffsetRange } from './text';
+
+export interface HoverResult {
+  /** Markdown content. */
+  markdown: string;
+  /** The hovered key or value. */
+  range: OffsetRange;
+}
+
+type Path = (string | number)[];
+type Target = { kind: 'key' | 'value'; path: Path; node: Node; value?: unknown };
+
+const contains = (node: Node | null | undefined, offset: number): boolean =>
+  Boolean(node?.range && offset >= node.range[0] && offset <= node.range[1] && node.range[1] > node.range[0]);
+
+function locate(node: Node | null | undefined, offset: number, path: Path): Target | undefined {
+  if (!node) return undefined;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = pair.key as Node | null;
+      const name = isScalar(key) ? String(key.value) : '';
+      if (contains(key, offset)) return { kind: 'key', path: [...path, name], node: key! };
+      if (contains(pair.value as Node | null, offset)) return locate(pair.value as Node, offset, [...path, name]);
+    }
+    return undefined;
+  }
+  if (isSeq(node)) {
+    for (const item of node.items) if (contains(item as Node, offset)) return locate(item as Node, offset, [...path, '*']);
+    return undefined;
+  }
+  if (isScalar(node)) return { kind: 'value', path, node, value: node.value };
+  return undefined;
+}
+
+const fmt = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(6))) : v.toExponential(2));
+
+function describeParameter(p: Parameter): string {
+  if (p.type === 'categorical') return `**${p.name}** — categorical: ${p.choices.map((c) => `\`${String(c)}\``).join(', ')}`;
+  return `**${p.name}** — ${p.type} in [${fmt(p.low)}, ${fmt(p.high)}]${p.scale === 'log' ? ' on a log scale' : ''}`;
+}
+
+function positionInRange(p: Parameter, v: unknown): string | undefined {
+  if (p.type === 'categorical' || typeof v !== 'number') return undefined;
+  if (v < p.low || v > p.high) return `${fmt(v)} is **outside** the range.`;
+  const u = p.scale === 'log' ? (Math.log(v) - Math.log(p.low)) / (Math.log(p.high) - Math.log(p.low)) : (v - p.low) / (p.high - p.low);
+  return `${fmt(v)} sits at ${Math.round(u * 100)}% of the range${p.scale === 'log' ? ' (in log space)' : ''}.`;
+}
+
+/** Hover markdown at `offset` in an experiment file, or undefined when there is nothing to explain there. */
+export function hoverAt(text: string, offset: number): HoverResult | undefined {
+  try {
+    return hover(text, offset);
+  } catch {
+    return undefined;
+  }
+}
+
+function hover(text: string, offset: number): HoverResult | undefined {
+  const doc = parseDocument(text, { uniqueKeys: false });
+  const target = locate(doc.contents as Node | null, offset, []);
+  if (!target) return undefined;
+  const range = { start: target.node.range![0], end: target.node.range![1] };
+  const path = target.path;
+  const params = () => parseExperiment(text).parameters;
+  const isParamName = path.length === 2 && path[0] === 'search_space';
+  const isTrialParam = path.length === 4 && path[0] === 'trials' && path[2] === 'params';
+
+  if (target.kind === 'key') {
+    if (isParamName || isTrialParam) {
+      const p = params().find((q) => q.name === path[path.length - 1]);
+      return p ? { markdown: `${describeParameter(p)}\n\nUse \`\${${p.name}}\` in \`run\` to pass it to the command.`, range } : undefined;
+    }
+    const schema = schemaAtPath(path);
+    if (!schema) return undefined;
+    const types = schemaTypes(schema).join(' | ');
+    const values = schema.enum ? ` — one of ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}` : types ? ` — ${types}` : '';
+    return { markdown: `**\`${formatPath(path)}\`**${values}\n\n${schema.description ?? ''}`.trim(), range };
+  }
+
+  // A placeholder inside a string, e.g. in run.command.
+  if (typeof target.value === 'string' && path[0] === 'run') {
+    const source = text.slice(range.start, range.end);
+    for (const m of source.matchAll(/\$\{([^}]*)\}/g)) {
+      const start = range.start + m.index!;
+      if (offset < start || offset > start + m[0].length) continue;
+      const name = m[1]!;
+      const placeholderRange = { start, end: start + m[0].length };
+      if (name === 'trial') return { markdown: '`${trial}` — the trial\'s id.', range: placeholderRange };
+      const p = params().find((q) => q.name === name);
+      return {
+        markdown: p ? `\`\${${name}}\` — the trial's value of ${describeParameter(p)}` : `\`\${${name}}\` names no parameter of search_space.`,
+        range: placeholderRange,
+      };
+    }
+  }
+  if (isTrialParam) {
+    const p = params().find((q) => q.name === path[3]);
+    if (!p) return undefined;
+    const where = positionInRange(p, target.value);
+    return { markdown: `${describeParameter(p)}${where ? `\n\n${where}` : ''}`, range };
+  }
+  const schema = schemaAtPath(path);
+  if (!schema) return undefined;
+  const described = enumDescription(schema, target.value);
+  if (described) return { markdown: `**\`${String(target.value)}\`** (\`${formatPath(path)}\`)\n\n${described}`, range };
+  return schema.description ? { markdown: `**\`${formatPath(path)}\`**\n\n${schema.description}`, range } : undefined;
+}
