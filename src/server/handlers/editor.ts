@@ -1,0 +1,140 @@
+// Editor features on experiment files: code lenses (the next suggestion above `trials:`, each trial's
+// status and value), hovers (the posterior at a trial's parameters, plus the format's key docs) and
+// completion (from the formats module).
+import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { SuggestResult, TrialDTO } from '../../shared/dto';
+import { guarded } from '../languageServer';
+import type { HyperboService } from '../service/hyperboService';
+import { formatParamValue } from '../service/trials';
+import { isExperimentFile, uriToPath } from '../service/workspaceIndex';
+import { formatCompletions, formatHover } from './formatFeatures';
+
+export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
+export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
+
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+}
+
+/** "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018" */
+export function suggestionTitle(result: SuggestResult): string {
+  const s = result.suggestions[0]!;
+  const params = Object.entries(s.params)
+    .map(([k, v]) => `${k}=${formatParamValue(v)}`)
+    .join(' ');
+  return `▶ next: ${params}  predicted ${formatNumber(s.predictedMean)} ± ${formatNumber(s.predictedSd)}`;
+}
+
+export function trialTitle(trial: TrialDTO, metric: string): string {
+  const icon = { completed: '✓', running: '⟳', pending: '…', failed: '✗', diverged: '⚠' }[trial.status];
+  let title = `${icon} trial ${trial.id}: ${trial.status}`;
+  if (trial.value !== undefined) title += ` · ${metric} ${formatNumber(trial.value)}`;
+  else if (trial.status === 'running' && trial.curve?.length) {
+    const last = trial.curve[trial.curve.length - 1]!;
+    title += ` · step ${last.step}: ${metric} ${formatNumber(last.value)}`;
+  }
+  if (trial.reason && (trial.status === 'failed' || trial.status === 'diverged')) title += ` — ${trial.reason}`;
+  return title;
+}
+
+export async function codeLenses(service: HyperboService, uri: string): Promise<CodeLens[]> {
+  const entry = service.index.get(uri);
+  const view = entry?.view;
+  if (!entry || !view) return [];
+  const lenses: CodeLens[] = [];
+  const line = view.trialsKeyLine ?? Math.max(0, entry.text.split(/\r?\n/).length - 1);
+  const at = { start: { line, character: 0 }, end: { line, character: 0 } };
+  try {
+    const next = await service.peekSuggestion(uri);
+    if (next === 'training') {
+      lenses.push({ range: at, command: { title: '⏳ pre-training the prior for the next suggestion…', command: '' } });
+    } else if (next === 'no-prior-yet') {
+      lenses.push({ range: at, command: { title: '▶ pre-train the prior to get a suggestion', command: 'hyperbo.pretrain', arguments: [uri] } });
+    } else if (next.suggestions.length > 0) {
+      lenses.push({ range: at, command: { title: suggestionTitle(next), command: APPLY_SUGGESTION_COMMAND, arguments: [uri, 0] } });
+      lenses.push({ range: at, command: { title: 'Apply & Run', command: APPLY_AND_RUN_COMMAND, arguments: [uri, 0] } });
+    }
+  } catch (e) {
+    lenses.push({ range: at, command: { title: `⚠ no suggestion: ${(e as Error).message}`, command: '' } });
+  }
+  const trials = service.trials(entry);
+  for (const [i, t] of trials.entries()) {
+    const range = view.trials[i]!.range;
+    lenses.push({
+      range: { start: range.start, end: range.start },
+      command: { title: trialTitle(t, view.metric), command: '' },
+    });
+  }
+  return lenses;
+}
+
+function contains(range: { start: { line: number; character: number }; end: { line: number; character: number } }, p: { line: number; character: number }): boolean {
+  const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
+  const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
+  return after && before;
+}
+
+/** The posterior at the parameters of the trial under the cursor. */
+export async function trialHover(service: HyperboService, uri: string, position: { line: number; character: number }): Promise<string | undefined> {
+  const entry = service.index.get(uri);
+  const view = entry?.view;
+  if (!view) return undefined;
+  const trial = view.trials.find((t) => contains(t.range, position));
+  if (!trial || trial.outsideSpace) return undefined;
+  const p = await service.predictAt(uri, trial.params);
+  const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
+  return (
+    `**Trial ${trial.id}** — posterior ${view.metric} at these parameters: ` +
+    `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
+    `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}_`
+  );
+}
+
+export function registerEditorFeatures(
+  connection: Connection,
+  documents: TextDocuments<TextDocument>,
+  service: () => HyperboService,
+  ready: Promise<void>,
+): void {
+  const isExperiment = (uri: string): boolean => isExperimentFile(uriToPath(uri));
+
+  connection.onCodeLens(
+    guarded(async (params) => {
+      await ready;
+      if (!isExperiment(params.textDocument.uri)) return [];
+      return codeLenses(service(), params.textDocument.uri);
+    }),
+  );
+
+  connection.onHover(
+    guarded(async (params): Promise<Hover | null> => {
+      await ready;
+      const uri = params.textDocument.uri;
+      if (!isExperiment(uri)) return null;
+      const doc = documents.get(uri);
+      const text = doc?.getText() ?? service().index.get(uri)?.text ?? '';
+      const parts: string[] = [];
+      const keyDoc = formatHover(text, params.position);
+      if (keyDoc) parts.push(keyDoc);
+      try {
+        const posterior = await trialHover(service(), uri, params.position);
+        if (posterior) parts.push(posterior);
+      } catch (e) {
+        parts.push(`_No posterior here: ${(e as Error).message}_`);
+      }
+      return parts.length ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } } : null;
+    }),
+  );
+
+  connection.onCompletion(
+    guarded(async (params) => {
+      const uri = params.textDocument.uri;
+      if (!isExperiment(uri)) return [];
+      const text = documents.get(uri)?.getText() ?? service().index.get(uri)?.text ?? '';
+      return formatCompletions(text, params.position);
+    }),
+  );
+}

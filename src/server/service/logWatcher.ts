@@ -1,0 +1,60 @@
+// Trial logs, read incrementally with the formats LogTail (only appended bytes are parsed; truncation and
+// rotation restart the tail). One tail per log file; its state is summarised for the objective metric.
+//
+// A log shows that its run ended when a record carries `done`, `finished` or `final` equal to 1
+// (e.g. `{"done": 1}` or `done=1`); otherwise the runner records the end in the experiment file.
+import { LogTail } from '../../formats/tail';
+import type { ExperimentView } from './experimentView';
+import type { TrialLogState } from './trials';
+
+const END_MARKERS = ['done', 'finished', 'final'];
+
+export class LogWatcher {
+  private readonly tails = new Map<string, LogTail>();
+  private readonly missing = new Set<string>();
+
+  private tail(logPath: string, view: ExperimentView): LogTail {
+    let tail = this.tails.get(logPath);
+    if (!tail) {
+      tail = new LogTail(logPath, { divergenceFactor: view.divergenceFactor });
+      this.tails.set(logPath, tail);
+    }
+    return tail;
+  }
+
+  /** Reads what was appended since the last read; true when something changed. */
+  async read(logPath: string, view: ExperimentView): Promise<boolean> {
+    const update = await this.tail(logPath, view).poll();
+    const wasMissing = this.missing.has(logPath);
+    if (update.missing) this.missing.add(logPath);
+    else this.missing.delete(logPath);
+    return update.records > 0 || update.reset || wasMissing !== update.missing;
+  }
+
+  /** Treats a half-written last line as complete: the writer has exited. */
+  flush(logPath: string): void {
+    this.tails.get(logPath)?.flush();
+  }
+
+  state(logPath: string, view: ExperimentView): TrialLogState | undefined {
+    const tail = this.tails.get(logPath);
+    if (!tail || this.missing.has(logPath)) return undefined;
+    const outcome = tail.assess(view.metric, view.reduce);
+    const curve = (tail.curve(view.metric)?.points() ?? []).filter((p) => Number.isFinite(p.value));
+    const finished = END_MARKERS.some((name) => tail.curve(name)?.stats.last === 1);
+    return {
+      exists: true,
+      curve,
+      ...(outcome.status === 'diverged' ? { diverged: outcome.reason } : {}),
+      finished,
+    };
+  }
+
+  /** Forgets a deleted file's state (a re-created file is read from its start). */
+  invalidate(logPath: string, deleted: boolean): void {
+    if (deleted) {
+      this.tails.delete(logPath);
+      this.missing.add(logPath);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Server settings (the `hyperbo` configuration section), pulled from the client per request; defaults
+// apply when the client does not answer or a value is out of range.
+export interface ServerSettings {
+  pretrain: {
+    /** Pre-train automatically when a suggestion needs a prior that is not cached yet. */
+    auto: boolean;
+    /** L-BFGS iterations or Adam steps. */
+    steps: number;
+    optimizer: 'lbfgs' | 'adam';
+  };
+  logs: {
+    /** How often running trials' logs are checked for appended lines, in milliseconds (0: only on file events). */
+    pollInterval: number;
+  };
+  suggestions: {
+    /** How many suggestions the code lens computes (the lens shows the first). */
+    count: number;
+  };
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  pretrain: { auto: true, steps: 150, optimizer: 'lbfgs' },
+  logs: { pollInterval: 1000 },
+  suggestions: { count: 1 },
+};
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function int(v: unknown, fallback: number, min: number, max: number): number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : fallback;
+}
+
+/** Settings from an untrusted `hyperbo` section object, each field checked. */
+export function readSettings(raw: unknown): ServerSettings {
+  const section = isObj(raw) ? raw : {};
+  const pretrain = isObj(section.pretrain) ? section.pretrain : {};
+  const logs = isObj(section.logs) ? section.logs : {};
+  const suggestions = isObj(section.suggestions) ? section.suggestions : {};
+  const d = DEFAULT_SETTINGS;
+  return {
+    pretrain: {
+      auto: typeof pretrain.auto === 'boolean' ? pretrain.auto : d.pretrain.auto,
+      steps: int(pretrain.steps, d.pretrain.steps, 1, 100_000),
+      optimizer: pretrain.optimizer === 'adam' || pretrain.optimizer === 'lbfgs' ? pretrain.optimizer : d.pretrain.optimizer,
+    },
+    logs: { pollInterval: int(logs.pollInterval, d.logs.pollInterval, 0, 3_600_000) },
+    suggestions: { count: int(suggestions.count, d.suggestions.count, 1, 16) },
+  };
+}

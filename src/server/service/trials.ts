@@ -1,0 +1,100 @@
+// A trial's state as the server reports it: the YAML entry, refined by what its log shows. The file stays
+// the source of truth; the log only adds what the file cannot know yet (a run that finished or diverged).
+import * as path from 'node:path';
+import type { CurvePoint, TrialDTO } from '../../shared/dto';
+import type { ExperimentView, TrialView } from './experimentView';
+
+/** What a trial's log shows about the objective metric. */
+export interface TrialLogState {
+  exists: boolean;
+  /** The objective metric's finite points so far, in step order. */
+  curve: CurvePoint[];
+  /** Set when the log shows a non-finite or exploding loss. */
+  diverged?: string;
+  /** The log shows that the run ended. */
+  finished: boolean;
+}
+
+export const MAX_CURVE_POINTS = 200;
+
+/** Substitutes `${name}` placeholders; unknown names stay as written. */
+export function substitute(template: string, values: Record<string, string>): string {
+  return template.replace(/\$\{([^}]+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+export function formatParamValue(v: unknown): string {
+  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v);
+}
+
+/** Placeholder values for a trial: `${trial}` and every parameter. */
+export function placeholderValues(trial: { id: number; params: Record<string, unknown> }): Record<string, string> {
+  const values: Record<string, string> = { trial: String(trial.id) };
+  for (const [k, v] of Object.entries(trial.params)) values[k] = String(v);
+  return values;
+}
+
+/** The run's working directory (absolute). */
+export function runCwd(view: ExperimentView, fsPath: string): string {
+  return path.resolve(path.dirname(fsPath), view.run?.cwd ?? '.');
+}
+
+/** Absolute path of a trial's log: the trial's own `log` (relative to the file), else run.log for it (relative to cwd). */
+export function trialLogPath(view: ExperimentView, fsPath: string, trial: TrialView): string | undefined {
+  if (trial.log) return path.resolve(path.dirname(fsPath), trial.log);
+  if (!view.run?.log) return undefined;
+  return path.resolve(runCwd(view, fsPath), substitute(view.run.log, placeholderValues(trial)));
+}
+
+/** The trial's value from its curve by the experiment's rule. */
+export function reduceCurve(curve: readonly CurvePoint[], rule: ExperimentView['reduce']): number | undefined {
+  if (curve.length === 0) return undefined;
+  if (rule === 'last') return curve[curve.length - 1]!.value;
+  let best = curve[0]!.value;
+  for (const p of curve) best = rule === 'min' ? Math.min(best, p.value) : Math.max(best, p.value);
+  return best;
+}
+
+/** At most `max` points, evenly spread, always keeping the first and last (and the best for the goal). */
+export function downsample(curve: readonly CurvePoint[], max = MAX_CURVE_POINTS): CurvePoint[] {
+  if (curve.length <= max) return [...curve];
+  const out: CurvePoint[] = [];
+  const stride = (curve.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out.push(curve[Math.round(i * stride)]!);
+  return out;
+}
+
+/** The trial as the server reports it. */
+export function deriveTrial(view: ExperimentView, trial: TrialView, log: TrialLogState | undefined, logPath?: string): TrialDTO {
+  const dto: TrialDTO = { id: trial.id, params: { ...(trial.params as Record<string, number | string>) }, status: trial.status };
+  if (trial.value !== undefined) dto.value = trial.value;
+  if (trial.log !== undefined) dto.log = trial.log;
+  else if (logPath) dto.log = logPath;
+  if (trial.started) dto.started = trial.started;
+  if (trial.finished) dto.finished = trial.finished;
+  if (trial.reason) dto.reason = trial.reason;
+  if (!log?.exists) return dto;
+  dto.curve = downsample(log.curve);
+  const open = trial.status === 'pending' || trial.status === 'running';
+  if (open) {
+    if (log.diverged) {
+      dto.status = 'diverged';
+      dto.reason = log.diverged;
+      delete dto.value;
+    } else if (log.finished) {
+      const value = reduceCurve(log.curve, view.reduce);
+      if (value === undefined) {
+        dto.status = 'failed';
+        dto.reason = `The run ended but its log has no "${view.metric}" values.`;
+      } else {
+        dto.status = 'completed';
+        dto.value = value;
+      }
+    } else if (log.curve.length > 0 || trial.status === 'running') {
+      dto.status = 'running';
+    }
+  } else if (trial.status === 'completed' && dto.value === undefined) {
+    const value = reduceCurve(log.curve, view.reduce);
+    if (value !== undefined) dto.value = value;
+  }
+  return dto;
+}

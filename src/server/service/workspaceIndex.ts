@@ -1,0 +1,153 @@
+// The experiments in the workspace: every `*.hyperbo.yaml` on disk plus open documents (whose text wins
+// over the disk). Each entry keeps its diagnostics and the last state that parsed and validated, so a
+// broken edit never loses the experiment.
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { glob } from 'tinyglobby';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import type { ExperimentView } from './experimentView';
+
+export const EXPERIMENT_GLOB = '**/*.hyperbo.yaml';
+const IGNORED = ['**/node_modules/**', '**/.git/**', '**/.hyperbo/**'];
+
+export interface ParseOutcome {
+  /** Present when the text parsed and validated well enough to use. */
+  view?: ExperimentView;
+  diagnostics: Diagnostic[];
+}
+
+export type ExperimentParser = (text: string, fsPath: string) => ParseOutcome;
+
+export interface ExperimentEntry {
+  uri: string;
+  fsPath: string;
+  text: string;
+  /** Document version when open in the editor, undefined when read from disk. */
+  version?: number;
+  diagnostics: Diagnostic[];
+  /** The current text's state, or the last good one when the current text is broken. */
+  view?: ExperimentView;
+  /** True when `view` comes from an earlier text (the current one has errors). */
+  stale: boolean;
+}
+
+export function uriToPath(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+}
+
+export function pathToUri(fsPath: string): string {
+  return pathToFileURL(fsPath).toString();
+}
+
+/** Normalises a file URI (encoding differences between clients) so map keys match. */
+export function normalizeUri(uri: string): string {
+  return uri.startsWith('file:') ? pathToUri(uriToPath(uri)) : uri;
+}
+
+export function isExperimentFile(fsPath: string): boolean {
+  return fsPath.endsWith('.hyperbo.yaml');
+}
+
+export class WorkspaceIndex {
+  private readonly entries = new Map<string, ExperimentEntry>();
+  private readonly open = new Set<string>();
+
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly parse: ExperimentParser,
+  ) {}
+
+  /** Finds every experiment file under the roots and loads it. Returns their URIs. */
+  async scan(): Promise<string[]> {
+    const found: string[] = [];
+    for (const root of this.roots) {
+      const files = await glob([EXPERIMENT_GLOB], { cwd: root, absolute: true, onlyFiles: true, ignore: IGNORED });
+      for (const f of files.sort()) {
+        const uri = pathToUri(path.resolve(f));
+        found.push(uri);
+        if (!this.open.has(uri)) await this.reloadFromDisk(uri);
+      }
+    }
+    return found;
+  }
+
+  get(uri: string): ExperimentEntry | undefined {
+    return this.entries.get(normalizeUri(uri));
+  }
+
+  all(): ExperimentEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  }
+
+  isOpen(uri: string): boolean {
+    return this.open.has(normalizeUri(uri));
+  }
+
+  /** An editor opened or changed the document: its text replaces the disk's. */
+  setDocument(uri: string, text: string, version: number): ExperimentEntry {
+    const key = normalizeUri(uri);
+    this.open.add(key);
+    return this.update(key, text, version);
+  }
+
+  /** The editor closed the document: go back to the file on disk (or forget it when it is gone). */
+  async closeDocument(uri: string): Promise<ExperimentEntry | undefined> {
+    const key = normalizeUri(uri);
+    this.open.delete(key);
+    return this.reloadFromDisk(key);
+  }
+
+  /** Re-reads a file after a change on disk; open documents keep the editor's text. */
+  async reloadFromDisk(uri: string): Promise<ExperimentEntry | undefined> {
+    const key = normalizeUri(uri);
+    if (this.open.has(key)) return this.entries.get(key);
+    let text: string;
+    try {
+      text = await readFile(uriToPath(key), 'utf8');
+    } catch {
+      this.entries.delete(key);
+      return undefined;
+    }
+    const existing = this.entries.get(key);
+    if (existing && existing.text === text && existing.version === undefined) return existing;
+    return this.update(key, text, undefined);
+  }
+
+  delete(uri: string): void {
+    const key = normalizeUri(uri);
+    if (!this.open.has(key)) this.entries.delete(key);
+  }
+
+  private update(key: string, text: string, version: number | undefined): ExperimentEntry {
+    const fsPath = uriToPath(key);
+    const previous = this.entries.get(key);
+    let outcome: ParseOutcome;
+    try {
+      outcome = this.parse(text, fsPath);
+    } catch (error) {
+      // The parser should never throw; if it does, report it on the first line and keep the last state.
+      outcome = {
+        diagnostics: [
+          {
+            range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+            severity: 1,
+            source: 'hyperbo',
+            message: `Internal error while reading this file: ${(error as Error).message}`,
+          },
+        ],
+      };
+    }
+    const entry: ExperimentEntry = {
+      uri: key,
+      fsPath,
+      text,
+      version,
+      diagnostics: outcome.diagnostics,
+      view: outcome.view ?? previous?.view,
+      stale: !outcome.view && previous?.view !== undefined,
+    };
+    this.entries.set(key, entry);
+    return entry;
+  }
+}

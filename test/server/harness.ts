@@ -1,0 +1,123 @@
+// Starts the real language server in-process over a pair of streams and talks to it with a plain
+// JSON-RPC client (no VS Code), recording notifications so tests can wait for them.
+import { mkdtemp, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
+import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { startLanguageServer, type LanguageServerHandle } from '../../src/server/languageServer';
+
+export interface Recorded {
+  method: string;
+  params: unknown;
+}
+
+export interface TestServer {
+  client: MessageConnection;
+  handle: LanguageServerHandle;
+  notifications: Recorded[];
+  /** Resolves with the first notification (already received or future) that matches. */
+  waitFor<T = unknown>(method: string, match?: (params: T) => boolean, timeoutMs?: number): Promise<T>;
+  open(file: string, text: string, version?: number): Promise<void>;
+  change(file: string, text: string, version: number): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export const uriOf = (file: string): string => pathToFileURL(file).toString();
+
+export async function tempWorkspace(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'hyperbo-server-'));
+}
+
+export async function removeWorkspace(root: string): Promise<void> {
+  await rm(root, { recursive: true, force: true });
+}
+
+export async function startTestServer(root: string, settings: unknown = {}): Promise<TestServer> {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const serverConnection = createConnection(
+    ProposedFeatures.all,
+    new StreamMessageReader(toServer),
+    new StreamMessageWriter(toClient),
+  );
+  const handle = startLanguageServer(serverConnection);
+  const client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  const notifications: Recorded[] = [];
+  const waiters: { method: string; match: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
+  const record = (method: string, params: unknown): void => {
+    notifications.push({ method, params });
+    for (const w of [...waiters]) {
+      if (w.method === method && w.match(params)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(params);
+      }
+    }
+  };
+  client.onNotification((method: string, params: unknown) => record(method, params));
+  // vscode-jsonrpc routes $/progress to token handlers, not the catch-all handler.
+  client.onNotification('$/progress', (params: unknown) => record('$/progress', params));
+  client.onRequest('workspace/configuration', (params: { items: { section?: string }[] }) =>
+    params.items.map((item) => (item.section === 'hyperbo' ? settings : null)),
+  );
+  client.onRequest('client/registerCapability', () => null);
+  client.onRequest('workspace/codeLens/refresh', () => {
+    record('workspace/codeLens/refresh', null);
+    return null;
+  });
+  client.onRequest('window/workDoneProgress/create', () => null);
+  client.listen();
+  await client.sendRequest('initialize', {
+    processId: null,
+    rootUri: uriOf(root),
+    workspaceFolders: [{ uri: uriOf(root), name: path.basename(root) }],
+    capabilities: {
+      workspace: { configuration: true, codeLens: { refreshSupport: true }, didChangeWatchedFiles: { dynamicRegistration: true } },
+      window: { workDoneProgress: true },
+    },
+  });
+  await client.sendNotification('initialized', {});
+  await handle.ready;
+
+  const server: TestServer = {
+    client,
+    handle,
+    notifications,
+    waitFor<T>(method: string, match: (params: T) => boolean = () => true, timeoutMs = 20_000): Promise<T> {
+      const seen = notifications.find((n) => n.method === method && match(n.params as T));
+      if (seen) return Promise.resolve(seen.params as T);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Timed out waiting for ${method}; got ${JSON.stringify(notifications.map((n) => n.method === method ? n.params : n.method)).slice(-1500)}`)), timeoutMs);
+        waiters.push({
+          method,
+          match: (p) => match(p as T),
+          resolve: (p) => {
+            clearTimeout(timer);
+            resolve(p as T);
+          },
+        });
+      });
+    },
+    async open(file, text, version = 1) {
+      await client.sendNotification('textDocument/didOpen', { textDocument: { uri: uriOf(file), languageId: 'yaml', version, text } });
+    },
+    async change(file, text, version) {
+      await client.sendNotification('textDocument/didChange', { textDocument: { uri: uriOf(file), version }, contentChanges: [{ text }] });
+    },
+    async dispose() {
+      await handle.dispose();
+      client.dispose();
+      serverConnection.dispose();
+      toServer.end();
+      toClient.end();
+    },
+  };
+  return server;
+}
