@@ -231,14 +231,14 @@ function checkNode(ctx: Ctx, rawNode: unknown, schema: SchemaNode | undefined, p
   const kind = jsonKind(node);
   const allowed = schemaTypes(schema);
   const at = node?.range ? rangeOf(node) : keyRange;
+  if (kind === 'number' && allowed.includes('integer') && !allowed.includes('number')) {
+    report(ctx, at, 'error', 'wrong-type', `${where} must be a whole number, not ${String((node as Scalar).value)}.`);
+    return;
+  }
   if (!typeAllowed(kind, allowed)) {
     const expected = allowed.map((t) => describeKind[t]).join(' or ');
     const got = kind === 'null' ? 'has no value' : `is ${describeKind[kind]}${isScalar(node) ? ` (${showValue(node.value)})` : ''}`;
     report(ctx, kind === 'null' ? keyRange : at, 'error', 'wrong-type', `${where} ${got}; expected ${expected}.`);
-    return;
-  }
-  if (kind === 'number' && allowed.includes('integer') && !allowed.includes('number')) {
-    report(ctx, at, 'error', 'wrong-type', `${where} must be a whole number, not ${String((node as Scalar).value)}.`);
     return;
   }
   if (isScalar(node)) {
