@@ -267,7 +267,7 @@ describe('formats/experiment: diagnostics at the offending node', () => {
 describe('formats/experiment: last good state', () => {
   it('serves the last experiment without errors while the file is broken', () => {
     const state = new ExperimentState();
-    assert.equal(state.lastGood, undefined);
+    assert.ok(state.lastGood === undefined);
     state.update(BASE);
     const good = state.lastGood;
     assert.ok(good);
