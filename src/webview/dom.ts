@@ -34,7 +34,7 @@ export function button(label: string, onClick: () => void, className = 'button',
 
 /** A labelled <select>; `onChange` receives the chosen value. */
 export function select(label: string, options: { value: string; label: string }[], current: string, onChange: (value: string) => void): HTMLLabelElement {
-  const control = el('select', { on: { change: () => onChange(control.value) } });
+  const control = el('select', { attrs: { 'aria-label': label }, on: { change: () => onChange(control.value) } });
   for (const option of options) {
     const node = el('option', { text: option.label, attrs: { value: option.value } });
     if (option.value === current) node.selected = true;

@@ -1,8 +1,8 @@
-// Reads VS Code's theme variables into a plot palette and re-renders when the theme changes.
+// Reads VS Code's theme variables (set on <html>, inherited by <body>) into a plot palette and re-renders when the theme changes.
 import { buildPalette, paletteVariables, themeKindFromClasses, type Palette } from './model/palette';
 
 export function readPalette(): Palette {
-  const style = getComputedStyle(document.documentElement);
+  const style = getComputedStyle(document.body);
   const vars: Record<string, string> = {};
   for (const name of paletteVariables) vars[name] = style.getPropertyValue(name);
   return buildPalette(vars, themeKindFromClasses([...document.body.classList]));

@@ -9,15 +9,8 @@ interface VsCodeApi {
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-/** Outside VS Code (the preview page) messages go to `window.hyperboPreviewSink` when present. */
-function acquire(): VsCodeApi {
-  if (typeof acquireVsCodeApi === 'function') return acquireVsCodeApi();
-  let state: unknown;
-  const sink = (globalThis as { hyperboPreviewSink?: (m: unknown) => void }).hyperboPreviewSink;
-  return { postMessage: (m) => sink?.(m), getState: () => state, setState: (s) => { state = s; } };
-}
-
-const api = acquire();
+// May be called once per page; the preview page (test/webview-preview) defines a stand-in before the script runs.
+const api = acquireVsCodeApi();
 
 export function post(message: FromWebview): void {
   api.postMessage(message);

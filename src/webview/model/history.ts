@@ -166,13 +166,16 @@ export function learningCurvesSpec(result: TrialHistoryResult, palette: Palette)
       hovertemplate: `trial ${t.id} · step %{x}: %{y:.4g}<extra></extra>`,
     });
   });
+  // Curves fall by orders of magnitude early on; a log axis keeps the end of training readable.
+  const values = withCurves.flatMap((t) => t.curve!.map((p) => p.value)).filter(Number.isFinite);
+  const logY = values.length > 0 && Math.min(...values) > 0 && Math.max(...values) / Math.min(...values) > 10;
   return {
     data,
     layout: baseLayout(palette, {
-      showlegend: data.length > 0 && data.length <= 12,
+      showlegend: data.length > 0 && data.length <= 8,
       legend: { orientation: 'v', x: 1.02, y: 1, font: { color: palette.foreground } },
       xaxis: axisStyle(palette, { title: { text: 'step' } }),
-      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) } }),
+      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...(logY ? { type: 'log', dtick: 'D2' } : {}) }),
       margin: { l: 56, r: 16, t: 12, b: 44 },
     }),
   };

@@ -6,6 +6,12 @@ import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from 
 
 export type ContourQuantity = 'mean' | 'sd' | 'acquisition';
 
+/** Log axes label decades as powers of ten (the default SI labels like "100µ" read badly); every other decade over a wide range. */
+export function logAxis(low: number, high: number): Record<string, unknown> {
+  const decades = low > 0 && high > low ? Math.log10(high / low) : 1;
+  return { type: 'log', dtick: decades > 5 ? 2 : 1, exponentformat: 'power' };
+}
+
 /** Position of a value in the unit interval of its parameter (log-aware); undefined when it cannot be placed. */
 export function unitPosition(value: ParamValue | undefined, info: ParameterInfo): number | undefined {
   if (value === undefined) return undefined;
@@ -143,7 +149,7 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
     xaxis.ticktext = slice.categorical!.map(plotText);
     xaxis.range = [-0.5, xs.length - 0.5];
   } else if (slice.scale === 'log') {
-    xaxis.type = 'log';
+    Object.assign(xaxis, logAxis(Math.min(...slice.xs), Math.max(...slice.xs)));
   }
   return {
     data,
@@ -152,7 +158,7 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
       yaxis: axisStyle(palette, { title: { text: plotText(result.metric) } }),
       yaxis2: axisStyle(palette, {
         overlaying: 'y', side: 'right', showgrid: false, zeroline: false,
-        title: { text: 'acquisition', font: { color: palette.acquisition } },
+        title: { text: 'acquisition', font: { color: palette.acquisition } }, nticks: 4,
         tickfont: { color: palette.acquisition },
       }),
       margin: { l: 56, r: 60, t: 12, b: 44 },
@@ -176,7 +182,11 @@ export function defaultPair(result: PosteriorResult): [string, string] | undefin
 export function contourSpec(contour: Contour2D, result: PosteriorResult, quantity: ContourQuantity, palette: Palette): PlotSpec {
   const z = contour[quantity];
   const info = (name: string): ParameterInfo | undefined => result.parameters.find((p) => p.name === name);
-  const axisType = (name: string): Record<string, unknown> => (info(name)?.scale === 'log' ? { type: 'log' } : {});
+  const axisType = (name: string): Record<string, unknown> => {
+    if (info(name)?.scale !== 'log') return {};
+    const values = name === contour.x ? contour.xs : contour.ys;
+    return logAxis(Math.min(...values), Math.max(...values));
+  };
   const title = quantity === 'mean' ? result.metric : quantity === 'sd' ? `sd of ${result.metric}` : 'acquisition';
   // For the mean, put the good end of the scale at the bright colour.
   const reverse = quantity === 'mean' ? result.goal === 'minimize' : quantity === 'sd';

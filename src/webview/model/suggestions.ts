@@ -10,7 +10,7 @@ export interface ParamDeltaRow {
   delta?: number;
   /** Text for the delta, e.g. "+0.12" or "same"; '—' when unknown. */
   deltaText: string;
-  /** Width of the delta bar as a percentage of half the track (0..100). */
+  /** Width of the delta bar as a percentage of half the track (0..100); half the cube's width fills it. */
   deltaPercent: number;
 }
 
@@ -67,7 +67,7 @@ function deltaRow(name: string, value: ParamValue, best: ParamValue | undefined,
   }
   const clamped = Math.max(-1, Math.min(1, delta));
   row.delta = clamped;
-  row.deltaPercent = Math.round(Math.abs(clamped) * 100);
+  row.deltaPercent = Math.min(100, Math.round(Math.abs(clamped) * 200));
   row.deltaText = Math.abs(clamped) < 0.005 ? 'same' : `${clamped > 0 ? '+' : '−'}${Math.abs(clamped).toFixed(2)}`;
   return row;
 }

@@ -75,8 +75,8 @@ export class PosteriorPanel implements Panel {
       const choices = names.map((n) => ({ value: n, label: n }));
       const [px, py] = options.pair;
       contourSection.append(el('div', { className: 'controls' },
-        select('x', choices, px, (v) => this.requestUpdate({ pair: [v, v === py ? names.find((n) => n !== v)! : py] })),
-        select('y', choices, py, (v) => this.requestUpdate({ pair: [v === px ? names.find((n) => n !== v)! : px, v] })),
+        select('x axis', choices, px, (v) => this.requestUpdate({ pair: [v, v === py ? names.find((n) => n !== v)! : py] })),
+        select('y axis', choices, py, (v) => this.requestUpdate({ pair: [v === px ? names.find((n) => n !== v)! : px, v] })),
         select('Colour', [{ value: 'mean', label: 'posterior mean' }, { value: 'sd', label: 'posterior sd' }, { value: 'acquisition', label: 'acquisition' }], this.quantity,
           (v) => { this.quantity = v as ContourQuantity; this.render(); }),
       ));

@@ -36,7 +36,7 @@ export class ProvenancePanel implements Panel {
               el('th', { text: t.name, attrs: { scope: 'row' } }),
               el('td', { text: t.source, className: 'subtle path' }),
               el('td', { text: t.points, className: 'num' }),
-              el('td', { className: 'share' }, el('span', { className: 'share-track', attrs: { 'aria-hidden': 'true' } }, bar), el('span', { text: `${(t.share * 100).toFixed(1)}%` })),
+              el('td', {}, el('span', { className: 'share' }, el('span', { className: 'share-track', attrs: { 'aria-hidden': 'true' } }, bar), el('span', { text: `${(t.share * 100).toFixed(1)}%` }))),
             );
           })),
         ),

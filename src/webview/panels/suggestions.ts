@@ -67,6 +67,6 @@ function paramRow(row: ParamDeltaRow): HTMLTableRowElement {
     el('th', { text: row.name, attrs: { scope: 'row' }, className: 'param-name' }),
     el('td', { text: row.value, className: 'num' }),
     el('td', { text: row.bestValue, className: 'num subtle' }),
-    el('td', { className: 'delta' }, track, el('span', { className: 'delta-text', text: row.deltaText })),
+    el('td', {}, el('span', { className: 'delta' }, track, el('span', { className: 'delta-text', text: row.deltaText }))),
   );
 }
