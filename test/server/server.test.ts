@@ -286,6 +286,44 @@ describe('language server over streams', function () {
     assert.ok(JSON.parse(await readFile(cacheFile, 'utf8')).theta.length > 0, 'old cache entry intact');
   });
 
+  it('learns the prior from a related experiment file; its new trials change the cache key', async () => {
+    const other = path.join(path.dirname(file), 'other.hyperbo.yaml');
+    const otherTrials = (n: number): string =>
+      Array.from({ length: n }, (_, i) => {
+        const lr = 10 ** (-4 + (4 * (i + 0.5)) / n);
+        const m = (0.99 * ((i * 7) % n)) / n;
+        const v = 0.2 + 0.1 * (Math.log10(lr) + 2) ** 2 + 0.3 * (m - 0.8) ** 2;
+        return `  - { id: ${i + 1}, params: { learning_rate: ${lr.toPrecision(4)}, momentum: ${m.toPrecision(4)} }, status: completed, value: ${v.toPrecision(4)} }`;
+      }).join('\n');
+    await writeFile(other, experimentText({ trials: otherTrials(8) }).replace('name: quadratic', 'name: related-run'));
+    await writeFile(file, experimentText().replace('acquisition:', 'prior: { from: [other.hyperbo.yaml] }\nacquisition:'));
+    server = await startTestServer(root, FAST);
+    const uri = uriOf(file);
+    const first = await server.client.sendRequest(PretrainRequest.type, { uri });
+    assert.equal(first.model, 'pretrained');
+    assert.deepEqual(first.tasks, [{ name: 'related-run', source: path.join('tune', 'other.hyperbo.yaml'), points: 8 }]);
+    const suggestion = await server.client.sendRequest(SuggestRequest.type, { uri });
+    assert.equal(suggestion.model, 'pretrained');
+
+    await writeFile(other, experimentText({ trials: otherTrials(10) }).replace('name: quadratic', 'name: related-run'));
+    await server.client.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(other), type: 2 }] });
+    await server.waitFor<ExperimentSummary[][]>('hyperbo/experimentsChanged', (p) => p[0]!.some((e) => e.name === 'related-run' && e.trials.completed === 10));
+    const second = await server.client.sendRequest(PretrainRequest.type, { uri });
+    assert.notEqual(second.cacheKey, first.cacheKey);
+    assert.equal(second.tasks[0]!.points, 10);
+  });
+
+  it('completes keys and enum values and explains keys on hover', async () => {
+    server = await startTestServer(root, FAST);
+    const text = 'name: x\nobjective:\n  metric: valid/loss\n  goal: \n';
+    await server.open(file, text);
+    const uri = uriOf(file);
+    const items = (await server.client.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: 3, character: 8 } })) as { label: string }[];
+    assert.deepEqual(items.map((i) => i.label).sort(), ['maximize', 'minimize']);
+    const hover = (await server.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 3 } })) as { contents: { value: string } };
+    assert.match(hover.contents.value, /smaller or larger/i);
+  });
+
   it('cancels pre-training and keeps answering other requests meanwhile', async () => {
     const data = path.join(root, 'data', 'related.jsonl.gz');
     await mkdir(path.dirname(data), { recursive: true });

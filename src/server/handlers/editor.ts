@@ -134,7 +134,7 @@ export function registerEditorFeatures(
       const uri = params.textDocument.uri;
       if (!isExperiment(uri)) return [];
       const text = documents.get(uri)?.getText() ?? service().index.get(uri)?.text ?? '';
-      return formatCompletions(text, params.position);
+      return formatCompletions(text, params.position, service().metricNames(uri));
     }),
   );
 }

@@ -1,10 +1,38 @@
-// Completion and hover for experiment-file keys and enum values, from the formats module.
-import type { CompletionItem } from 'vscode-languageserver';
+// Completion and hover for experiment-file keys, enum values, parameters and placeholders, from the formats
+// module (offsets), converted to LSP shapes (line/character).
+import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
+import { completeAt, type CompletionKind } from '../../formats/completion';
+import { LineIndex } from '../../formats/experiment';
+import { hoverAt } from '../../formats/hover';
 
-export function formatCompletions(_text: string, _position: { line: number; character: number }): CompletionItem[] {
-  return [];
+const KIND: Record<CompletionKind, CompletionItemKind> = {
+  key: CompletionItemKind.Property,
+  value: CompletionItemKind.EnumMember,
+  parameter: CompletionItemKind.Variable,
+  placeholder: CompletionItemKind.Variable,
+};
+
+export function formatCompletions(
+  text: string,
+  position: { line: number; character: number },
+  metricNames: readonly string[] = [],
+): CompletionItem[] {
+  const lines = new LineIndex(text);
+  return completeAt(text, lines.offsetAt(position), { metricNames }).map((item, i) => {
+    const out: CompletionItem = {
+      label: item.label,
+      kind: KIND[item.kind],
+      insertTextFormat: InsertTextFormat.PlainText,
+      textEdit: { range: { start: lines.positionAt(item.range.start), end: lines.positionAt(item.range.end) }, newText: item.insertText },
+      sortText: String(i).padStart(4, '0'),
+    };
+    if (item.detail) out.detail = item.detail;
+    if (item.documentation) out.documentation = { kind: 'markdown', value: item.documentation };
+    return out;
+  });
 }
 
-export function formatHover(_text: string, _position: { line: number; character: number }): string | undefined {
-  return undefined;
+export function formatHover(text: string, position: { line: number; character: number }): string | undefined {
+  const lines = new LineIndex(text);
+  return hoverAt(text, lines.offsetAt(position))?.markdown;
 }

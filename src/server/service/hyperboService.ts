@@ -233,6 +233,19 @@ export class HyperboService {
     });
   }
 
+  /** Metric names seen in the experiment's trial logs (for completing objective.metric). */
+  metricNames(uri: string): string[] {
+    const entry = this.index.get(uri);
+    const view = entry?.view;
+    if (!entry || !view) return [];
+    const names = new Set<string>();
+    for (const t of view.trials) {
+      const logPath = trialLogPath(view, entry.fsPath, t);
+      if (logPath) for (const n of this.logs.metricNames(logPath)) names.add(n);
+    }
+    return [...names].sort();
+  }
+
   private best(view: ExperimentView, trials: TrialDTO[]): { trialId: number; value: number; params: Params } | undefined {
     let best: TrialDTO | undefined;
     for (const t of trials) {

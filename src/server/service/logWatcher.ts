@@ -50,6 +50,11 @@ export class LogWatcher {
     };
   }
 
+  /** Metric names the log has written so far. */
+  metricNames(logPath: string): string[] {
+    return [...(this.tails.get(logPath)?.curves.keys() ?? [])];
+  }
+
   /** Forgets a deleted file's state (a re-created file is read from its start). */
   invalidate(logPath: string, deleted: boolean): void {
     if (deleted) {
