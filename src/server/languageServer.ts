@@ -91,7 +91,10 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   const log = (message: string): void => connection.console.log(message);
   const onUncaught = (error: Error): void => connection.console.error(`Uncaught error in the HyperBO server: ${error.stack ?? error.message}`);
+  const onRejection = (reason: unknown): void =>
+    connection.console.error(`Unhandled rejection in the HyperBO server: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onRejection);
 
   async function settings(): Promise<ServerSettings> {
     if (canPullConfiguration) {
@@ -261,6 +264,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     service: () => service,
     async dispose() {
       process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onRejection);
       await service?.dispose();
     },
   };

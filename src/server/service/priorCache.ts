@@ -4,7 +4,7 @@
 // an unreadable cache entry is treated as missing and trained again.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parsePrior, serializePrior, type LoadedPrior, type PriorFile } from '../../engine';
 
@@ -24,13 +24,23 @@ export interface CachedPrior {
   sidecar: PriorSidecar;
 }
 
-async function hashFile(file: string, hash: ReturnType<typeof createHash>): Promise<void> {
+// Data files are hashed once per (size, mtime): lenses ask for the key often, the data rarely changes.
+const fileHashes = new Map<string, { size: number; mtimeMs: number; digest: string }>();
+
+async function fileDigest(file: string): Promise<string> {
+  const info = await stat(file);
+  const known = fileHashes.get(file);
+  if (known && known.size === info.size && known.mtimeMs === info.mtimeMs) return known.digest;
+  const hash = createHash('sha256');
   await new Promise<void>((resolve, reject) => {
     const stream = createReadStream(file);
     stream.on('data', (chunk) => hash.update(chunk));
     stream.on('end', () => resolve());
     stream.on('error', reject);
   });
+  const digest = hash.digest('hex');
+  fileHashes.set(file, { size: info.size, mtimeMs: info.mtimeMs, digest });
+  return digest;
 }
 
 /** A short stable key from a JSON description plus the bytes of the data files. */
@@ -38,8 +48,7 @@ export async function priorCacheKey(description: unknown, files: readonly string
   const hash = createHash('sha256');
   hash.update(stableStringify(description));
   for (const f of [...files].sort()) {
-    hash.update(`\0${path.basename(f)}\0`);
-    await hashFile(f, hash);
+    hash.update(`\0${path.basename(f)}\0${await fileDigest(f)}`);
   }
   return hash.digest('hex').slice(0, 20);
 }
