@@ -1,17 +1,21 @@
 // Builds a PD1-style multi-task tuning data set by really training networks (issue 4).
 // Tasks are (data set, model, batch size); each task trains on one shared Halton set of configurations
 // (matched data, as PD1's matched files) plus its own random configurations (unmatched data), over PD1's
-// search space. Rows use PD1's JSONL field names, so the same loader reads real PD1 files.
+// search space. Rows use PD1's JSONL field names, so the same loader reads real PD1 files and these.
 //
-//   npx tsx bench/pd1mini/generate.ts [--out data/pd1-mini] [--matched 200] [--unmatched 100] [--tasks N]
+//   nice -n 10 npx tsx bench/pd1mini/generate.ts [--out data/pd1-mini] [--matched 200] [--unmatched 100]
+//                                                [--tasks N] [--seed 0]
+//
+// Output: <out>/matched.jsonl.gz and <out>/unmatched.jsonl.gz (as PD1's pd1_matched_* / pd1_unmatched_* files).
+// Everything is seeded: the same arguments give byte-identical files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { createRng, HaltonSequence, pd1SearchSpace } from '../../src/engine';
-import { DATASETS, loadSplit } from '../../src/trainer/datasets';
+import { loadSplit } from '../../src/trainer/datasets';
 import { train } from '../../src/trainer/mlp';
-import { BATCH_SIZES, EPOCHS, MODELS } from '../../src/trainer/tasks';
+import { BATCH_SIZES, EPOCHS, MODELS, TASK_DATASETS } from '../../src/trainer/tasks';
 
 const { values } = parseArgs({
   options: {
@@ -22,21 +26,33 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
   },
 });
-const seed = Number(values.seed);
+const count = (text: string | undefined, flag: string, min: number): number => {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min) throw new Error(`${flag} must be an integer ≥ ${min}, got "${text}".`);
+  return v;
+};
+const seed = count(values.seed, '--seed', 0);
+const matchedCount = count(values.matched, '--matched', 0);
+const unmatchedCount = count(values.unmatched, '--unmatched', 0);
 const space = pd1SearchSpace();
-const halton = new HaltonSequence(space.dim, createRng(seed)).take(Number(values.matched));
+const halton = new HaltonSequence(space.dim, createRng(seed)).take(matchedCount);
 
-const tasks = DATASETS.flatMap((dataset) =>
+const tasks = TASK_DATASETS.flatMap((dataset) =>
   (Object.keys(MODELS) as (keyof typeof MODELS)[]).flatMap((model) => BATCH_SIZES.map((batchSize) => ({ dataset, model, batchSize }))),
-).slice(0, values.tasks ? Number(values.tasks) : undefined);
+).slice(0, values.tasks ? count(values.tasks, '--tasks', 1) : undefined);
+
+const round = (v: number) => Number(v.toPrecision(6));
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? round(v) : null);
 
 const rows: Record<'matched' | 'unmatched', string[]> = { matched: [], unmatched: [] };
 const started = performance.now();
 let runs = 0;
+let diverged = 0;
 tasks.forEach((task, t) => {
+  const taskStarted = performance.now();
   const { train: trainSet, valid } = loadSplit(task.dataset, seed);
   const random = createRng(seed * 7919 + t + 1);
-  const unmatched = Float64Array.from({ length: Number(values.unmatched) * space.dim }, () => random.next());
+  const unmatched = Float64Array.from({ length: unmatchedCount * space.dim }, () => random.next());
   for (const [kind, units] of [['matched', halton], ['unmatched', unmatched]] as const) {
     for (let i = 0; i < units.length / space.dim; i++) {
       const c = space.fromUnit(units, i * space.dim) as Record<string, number>;
@@ -54,9 +70,9 @@ tasks.forEach((task, t) => {
         seed: seed + i,
       });
       runs++;
+      if (result.status === 'diverged') diverged++;
       const done = result.epochs.filter((e) => Number.isFinite(e.validErrorRate));
-      const best = (key: 'validErrorRate' | 'validCrossEntropy') => (done.length ? Math.min(...done.map((e) => e[key])) : null);
-      const round = (v: number) => Number(v.toPrecision(6));
+      const best = (key: 'validErrorRate' | 'validCrossEntropy') => (done.length ? round(Math.min(...done.map((e) => e[key]))) : null);
       rows[kind].push(
         JSON.stringify({
           dataset: task.dataset,
@@ -73,20 +89,25 @@ tasks.forEach((task, t) => {
           status: result.status,
           epochs: EPOCHS[task.dataset],
           global_step: result.epochs.map((e) => e.step),
-          'valid/error_rate': result.epochs.map((e) => (Number.isFinite(e.validErrorRate) ? round(e.validErrorRate) : null)),
-          'valid/ce_loss': result.epochs.map((e) => (Number.isFinite(e.validCrossEntropy) ? round(e.validCrossEntropy) : null)),
-          'train/ce_loss': result.epochs.map((e) => (Number.isFinite(e.trainLoss) ? round(e.trainLoss) : null)),
+          'valid/error_rate': result.epochs.map((e) => finiteOrNull(e.validErrorRate)),
+          'valid/ce_loss': result.epochs.map((e) => finiteOrNull(e.validCrossEntropy)),
+          'train/ce_loss': result.epochs.map((e) => finiteOrNull(e.trainLoss)),
           'best_valid/error_rate': best('validErrorRate'),
           'best_valid/ce_loss': best('validCrossEntropy'),
         }),
       );
     }
   }
-  const secs = (performance.now() - started) / 1000;
-  process.stderr.write(`[${t + 1}/${tasks.length}] ${task.dataset} ${task.model} bs=${task.batchSize}: ${runs} runs, ${secs.toFixed(0)} s\n`);
+  const secs = (performance.now() - taskStarted) / 1000;
+  const total = (performance.now() - started) / 1000;
+  process.stderr.write(
+    `[${t + 1}/${tasks.length}] ${task.dataset} ${task.model} bs=${task.batchSize}: ${secs.toFixed(1)} s ` +
+      `(${((1000 * secs) / (matchedCount + unmatchedCount)).toFixed(0)} ms/run); total ${runs} runs, ${diverged} diverged, ${total.toFixed(0)} s\n`,
+  );
 });
 mkdirSync(values.out!, { recursive: true });
 for (const kind of ['matched', 'unmatched'] as const) {
+  if (rows[kind].length === 0) continue;
   writeFileSync(path.join(values.out!, `${kind}.jsonl.gz`), gzipSync(rows[kind].join('\n') + '\n', { level: 9 }));
 }
-process.stderr.write(`Wrote ${runs} runs to ${values.out} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+process.stderr.write(`Wrote ${runs} runs (${diverged} diverged) to ${values.out} in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

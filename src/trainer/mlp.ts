@@ -162,11 +162,15 @@ export function train(trainSet: Dataset, valid: Dataset, cfg: TrainConfig, onEpo
       const p = acts.at(-1)!;
       const dOut = deltas.at(-1)!;
       const k = trainSet.classes;
+      let batchLoss = 0;
       for (let r = 0; r < m; r++) {
         const label = trainSet.y[rows[r]!]!;
-        lossSum -= Math.log(Math.max(p[r * k + label]!, 1e-300));
+        batchLoss -= Math.log(Math.max(p[r * k + label]!, 1e-300));
         for (let o = 0; o < k; o++) dOut[r * k + o] = (p[r * k + o]! - (o === label ? 1 : 0)) / m;
       }
+      lossSum += batchLoss;
+      // NaN weights never recover: stop at once instead of finishing the epoch.
+      if (!Number.isFinite(batchLoss)) break;
       for (let l = layers.length - 1; l >= 0; l--) {
         const L = layers[l]!;
         const a = acts[l]!;
