@@ -1,5 +1,6 @@
 // Bundles every entry point of the extension, server, CLI and webviews.
 // Usage: node esbuild.mjs [--watch] [--production]
+/* global process */
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
 import { integrationTestList } from './test/integration/esbuildTestList.mjs';
@@ -15,6 +16,9 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // ESM dependencies that use import.meta.url (e.g. fdir via tinyglobby) need it defined in a CJS bundle.
+  banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__import_meta_url' },
 };
 
 /** Entry points appear as features land; a missing one is skipped, not an error. */

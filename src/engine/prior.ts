@@ -6,6 +6,8 @@ import type { OutputSpec } from './warp';
 
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
+/** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. */
+export const TRAINING_RULES_VERSION = 2;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 
@@ -79,6 +81,7 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
       warp: input.output.warp,
       normalization: input.output.normalization,
       ...(input.output.reference ? { reference: { ...input.output.reference } } : {}),
+      ...(input.output.floor !== undefined ? { floor: input.output.floor } : {}),
     },
     space: input.space.toJSON(),
     training: input.training,
@@ -113,6 +116,9 @@ function checkOutput(raw: unknown): OutputSpec {
   if (!['none', 'log', 'log1m'].includes(raw.warp as string)) fail('"output.warp" must be none, log or log1m.');
   if (!['none', 'standardize', 'robust'].includes(raw.normalization as string)) {
     fail('"output.normalization" must be none, standardize or robust.');
+  }
+  if (raw.floor !== undefined && !(typeof raw.floor === 'number' && raw.floor > 0 && Number.isFinite(raw.floor))) {
+    fail('"output.floor" must be a positive number.');
   }
   if (raw.reference !== undefined) {
     const ref = raw.reference;

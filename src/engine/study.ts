@@ -172,11 +172,24 @@ export class Study {
       ys.push(y);
       worst = Math.min(worst, y);
     }
-    if (this.divergedPolicy === 'worst' && Number.isFinite(worst)) {
-      for (const t of this.trialList) {
-        if (t.status !== 'diverged') continue;
-        rows.push(this.space.toUnit(t.config));
-        ys.push(worst);
+    const diverged = this.trialList.filter((t) => t.status === 'diverged').map((t) => this.space.toUnit(t.config));
+    if (this.divergedPolicy === 'worst' && diverged.length > 0) {
+      let fill: (u: Float64Array) => number = () => worst;
+      if (!Number.isFinite(worst)) {
+        // Nothing finished yet: a diverged run counts as far worse than the prior expected there
+        // (3 sd below its mean), so the next suggestion moves away instead of repeating it.
+        if (this.prior) {
+          const { spec, theta } = this.prior;
+          const empty = condition(spec, theta, { n: 0, d: this.space.dim, data: new Float64Array(0) }, new Float64Array(0));
+          fill = (u) => {
+            const p = empty.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
+            return p.mean[0]! - 3 * Math.sqrt(p.variance[0]!);
+          };
+        } else fill = () => -3;
+      }
+      for (const u of diverged) {
+        rows.push(u);
+        ys.push(fill(u));
       }
     }
     return { x: stack(rows, this.space.dim), y: Float64Array.from(ys), transform };

@@ -24,6 +24,11 @@ export interface OutputSpec {
    * estimate its own centre and scale, so they are shrunk towards these (weight REFERENCE_WEIGHT points).
    */
   readonly reference?: { readonly center: number; readonly scale: number };
+  /**
+   * For the log warp: values below this are raised to it before warping. A perfect score on a small validation
+   * set (error 0) would otherwise become −log(1e−10) ≈ 23, an outlier that dominates the fit.
+   */
+  readonly floor?: number;
 }
 
 /** How many observations the reference normalisation counts for when shrinking a task's own estimate. */
@@ -49,8 +54,9 @@ function checkSpec(spec: OutputSpec): void {
 }
 
 /** Warp of one value (direction folded in); NaN when the value is outside the warp's domain. */
-export function warpValue(v: number, goal: Goal, warp: OutputWarpKind): number {
+export function warpValue(v: number, goal: Goal, warp: OutputWarpKind, floor?: number): number {
   if (!Number.isFinite(v)) return Number.NaN;
+  if (warp === 'log' && floor !== undefined && v >= 0 && v < floor) v = floor;
   switch (warp) {
     case 'none':
       return goal === 'maximize' ? v : -v;
@@ -73,6 +79,14 @@ export function unwarpValue(y: number, goal: Goal, warp: OutputWarpKind): number
     case 'log1m':
       return 1 + LOG1M_EPS - Math.exp(-y);
   }
+}
+
+/** The smallest positive value: zeros are raised to it under the log warp (see OutputSpec.floor). Undefined when no value is 0. */
+export function logFloorFor(values: readonly number[]): number | undefined {
+  const finite = values.filter(Number.isFinite);
+  if (!finite.some((v) => v === 0)) return undefined;
+  const positive = finite.filter((v) => v > 0);
+  return positive.length ? Math.min(...positive) : undefined;
 }
 
 /** Picks a default: PD1 data → the paper's choice; positive values → log + standardise; otherwise standardise. */
@@ -100,7 +114,7 @@ export interface OutputTransform {
 /** Fits the normalisation constants on a task's finite warped values. */
 export function fitOutputTransform(values: readonly number[], spec: OutputSpec): OutputTransform {
   checkSpec(spec);
-  const warped = values.map((v) => warpValue(v, spec.goal, spec.warp)).filter(Number.isFinite);
+  const warped = values.map((v) => warpValue(v, spec.goal, spec.warp, spec.floor)).filter(Number.isFinite);
   let center = 0;
   let scale = 1;
   if (spec.normalization !== 'none' && warped.length > 0) {
@@ -144,7 +158,7 @@ export function referenceNormalization(transforms: Iterable<OutputTransform>): {
 
 /** Metric value → model y (NaN if the value cannot be warped). */
 export function applyOutput(t: OutputTransform, v: number): number {
-  return (warpValue(v, t.spec.goal, t.spec.warp) - t.center) / t.scale;
+  return (warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor) - t.center) / t.scale;
 }
 
 /** Model y → metric value. */

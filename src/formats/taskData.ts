@@ -8,6 +8,7 @@ import { glob } from 'tinyglobby';
 import {
   createRng,
   defaultOutputSpec,
+  logFloorFor,
   MIN_EKL_POINTS,
   PD1_OUTPUT_SPEC,
   referenceNormalization,
@@ -246,8 +247,11 @@ export function buildPretrainData(
  * −log(1 − acc); otherwise a log warp for positive values. Tasks are standardised unless PD1.
  */
 export function outputSpecFor(data: TaskData): OutputSpec {
-  if (data.pd1) return { ...PD1_OUTPUT_SPEC, goal: data.goal };
   const values = data.tasks.flatMap((t) => t.values).filter(Number.isFinite);
+  if (data.pd1) {
+    const floor = logFloorFor(values);
+    return { ...PD1_OUTPUT_SPEC, goal: data.goal, ...(floor !== undefined ? { floor } : {}) };
+  }
   if (data.goal === 'maximize' && values.length > 0 && values.every((v) => v >= 0 && v <= 1)) {
     return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
   }

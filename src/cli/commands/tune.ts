@@ -12,6 +12,7 @@ import {
   serializePrior,
   Study,
   studyPriorFromFile,
+  TRAINING_RULES_VERSION,
   type AcquisitionOptions,
   type Config,
   type OutputSpec,
@@ -92,7 +93,7 @@ async function loadPrior(file: string, exp: Experiment, seed: number): Promise<{
   const base = path.dirname(file);
   const files = await expandGlobs(exp.prior.from, base);
   if (files.length === 0) fail(file, `prior.from matches no file (${exp.prior.from.join(', ')}).`);
-  const hash = createHash('sha256').update(JSON.stringify({ prior: exp.prior, space: exp.space.params, seed }));
+  const hash = createHash('sha256').update(JSON.stringify({ rules: TRAINING_RULES_VERSION, prior: exp.prior, space: exp.space.params, seed }));
   for (const f of files) hash.update(await readFile(f));
   const key = hash.digest('hex').slice(0, 16);
   const cacheFile = path.join(base, '.hyperbo', 'priors', `${key}.json`);
@@ -205,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
         value = outcome.value;
       } else {
         status = outcome.status === 'diverged' ? 'diverged' : 'failed';
-        reason = outcome.status === 'diverged' ? outcome.reason : `the log ${path.relative(process.cwd(), logPath)} has no "${exp.metric}" values`;
+        reason = outcome.status === 'diverged' ? outcome.reason.replace(/^value/, exp.metric) : `the log ${path.relative(process.cwd(), logPath)} has no "${exp.metric}" values`;
         process.stderr.write(`trial ${id}: ${reason}.\n`);
       }
     }
