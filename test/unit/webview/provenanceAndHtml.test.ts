@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { contentSecurityPolicy, escapeHtml, isPanelState, panelHtml, panelTitle } from '../../../src/client/panels/html';
+import { provenanceView } from '../../../src/webview/model/provenance';
+import { fixtureProvenance } from '../../webview-preview/fixtures';
+
+describe('provenance view model', () => {
+  it('lists the model, tasks by size with their share, hyperparameters and held-out fit', () => {
+    const data = fixtureProvenance();
+    const view = provenanceView(data);
+    assert.equal(view.heading, 'Pre-trained prior');
+    assert.ok(view.summary.some((r) => r.key === 'Pre-training objective' && r.value.includes('EKL')));
+    assert.equal(view.tasks.length, data.tasks.length);
+    assert.ok(view.tasks.every((t, i) => i === 0 || Number(view.tasks[i - 1].points) >= Number(t.points)));
+    assert.ok(Math.abs(view.tasks.reduce((s, t) => s + t.share, 0) - 1) < 1e-12);
+    assert.deepEqual(view.hyperparameters[0], { key: 'lengthscales', value: '0.412, 0.873, 2.31, 3.05' });
+    assert.equal(view.heldOut?.length, 3);
+  });
+
+  it('explains a single-task model with no related tasks', () => {
+    const view = provenanceView({ uri: 'u', model: 'single-task', mean: 'constant', kernel: 'Matérn 5/2', tasks: [], matchedGroups: 0, hyperparameters: {} });
+    assert.equal(view.heading, 'Single-task model');
+    assert.match(view.note ?? '', /prior:/);
+    assert.equal(view.totalPoints, 0);
+  });
+});
+
+describe('panel HTML shell', () => {
+  const input = { kind: 'history' as const, title: 'Trial History — <a>.yaml', nonce: 'bm9uY2U=', cspSource: 'https://x.vscode-cdn.net', scriptUri: 'https://x/main.js', styleUris: ['https://x/a.css'] };
+
+  it('denies by default and allows scripts only with the nonce', () => {
+    const csp = contentSecurityPolicy(input.cspSource, input.nonce);
+    assert.match(csp, /^default-src 'none'; /);
+    assert.match(csp, /script-src 'nonce-bm9uY2U='(;|$)/);
+    assert.match(csp, /style-src https:\/\/x\.vscode-cdn\.net(;|$)/);
+    assert.doesNotMatch(csp, /unsafe-(inline|eval)/);
+  });
+
+  it('loads the one bundle by nonce, names the panel, and escapes the title', () => {
+    const html = panelHtml(input);
+    assert.match(html, /<script nonce="bm9uY2U=" src="https:\/\/x\/main.js"><\/script>/);
+    assert.match(html, /<body data-panel="history">/);
+    assert.match(html, /<title>Trial History — &lt;a&gt;.yaml<\/title>/);
+    assert.equal((html.match(/<script/g) ?? []).length, 1);
+    assert.equal(escapeHtml(`"'&`), '&quot;&#39;&amp;');
+  });
+
+  it('titles panels by file name and validates restored state', () => {
+    assert.equal(panelTitle('posterior', 'file:///w/my%20exp.hyperbo.yaml'), 'Posterior — my exp.hyperbo.yaml');
+    assert.equal(isPanelState({ panel: 'posterior', uri: 'file:///a' }, 'posterior'), true);
+    assert.equal(isPanelState({ panel: 'history', uri: 'file:///a' }, 'posterior'), false);
+    assert.equal(isPanelState({ panel: 'posterior' }, 'posterior'), false);
+    assert.equal(isPanelState(undefined, 'posterior'), false);
+  });
+});

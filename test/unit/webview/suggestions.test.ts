@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import type { SuggestResult } from '../../../src/shared/dto';
+import { suggestionsView } from '../../../src/webview/model/suggestions';
+import { fixtureSuggestions } from '../../webview-preview/fixtures';
+
+describe('suggestions view model', () => {
+  it('shows predicted mean ± sd, acquisition and a row per parameter', () => {
+    const data = fixtureSuggestions();
+    const view = suggestionsView(data);
+    assert.equal(view.cards.length, 3);
+    assert.equal(view.cards[0].title, 'Suggestion 1');
+    assert.match(view.cards[0].predicted, /^0\.03\d+ ± 0\.00\d+$/);
+    assert.deepEqual(view.cards[0].rows.map((r) => r.name), Object.keys(data.suggestions[0].params));
+    assert.match(view.best ?? '', /^Best so far: trial \d+ with valid\/error_rate = 0\.03/);
+    assert.match(view.modelNote, /Pre-trained HyperBO prior/);
+  });
+
+  it('turns unit-cube deltas into signed text and a clamped bar', () => {
+    const data: SuggestResult = {
+      uri: 'file:///x.hyperbo.yaml', experiment: 'x', goal: 'maximize', metric: 'accuracy', model: 'single-task', acquisition: 'ei',
+      best: { trialId: 3, value: 0.9, params: { lr: 0.1, width: 64, act: 'relu' } },
+      suggestions: [{ params: { lr: 0.2, width: 64, act: 'tanh' }, predictedMean: 0.91, predictedSd: 0.01, acquisition: 0.02, deltaFromBest: { lr: 0.8, width: 0.001 } }],
+    };
+    const [card] = suggestionsView(data).cards;
+    assert.equal(card.title, 'Next configuration');
+    const [lr, width, act] = card.rows;
+    assert.deepEqual([lr.deltaText, lr.deltaPercent, lr.delta], ['+0.80', 100, 0.8]);
+    assert.deepEqual([width.deltaText, width.deltaPercent], ['same', 0]);
+    assert.deepEqual([act.deltaText, act.value, act.bestValue], ['changed', 'tanh', 'relu']);
+  });
+
+  it('says so when there is nothing to suggest, and without a best trial shows dashes', () => {
+    const view = suggestionsView({ ...fixtureSuggestions(), suggestions: [], best: undefined });
+    assert.match(view.empty ?? '', /no suggestion/);
+    const noBest = suggestionsView({ ...fixtureSuggestions(), best: undefined });
+    assert.equal(noBest.best, undefined);
+    assert.equal(noBest.cards[0].rows[0].bestValue, '—');
+  });
+});
