@@ -27,17 +27,22 @@ export function parseNumber(text: string): number | undefined {
   return Number(t);
 }
 
+const STEP_RANK = new Map(STEP_KEYS.map((k, i) => [k, i]));
+
 function stepOf(metrics: Record<string, number>): number | undefined {
-  const keys = Object.keys(metrics);
-  for (const wanted of STEP_KEYS) {
-    const key = keys.find((k) => k.toLowerCase() === wanted);
-    if (key !== undefined && Number.isFinite(metrics[key])) {
-      const step = metrics[key]!;
-      delete metrics[key];
-      return step;
+  let best: string | undefined;
+  let bestRank = Infinity;
+  for (const key in metrics) {
+    const rank = STEP_RANK.get(key.length <= 11 ? key.toLowerCase() : '');
+    if (rank !== undefined && rank < bestRank && Number.isFinite(metrics[key])) {
+      best = key;
+      bestRank = rank;
     }
   }
-  return undefined;
+  if (best === undefined) return undefined;
+  const step = metrics[best]!;
+  delete metrics[best];
+  return step;
 }
 
 function record(metrics: Record<string, number>): LogRecord | undefined {
@@ -47,28 +52,12 @@ function record(metrics: Record<string, number>): LogRecord | undefined {
 }
 
 // Python's json.dumps writes NaN, Infinity and -Infinity, which JSON.parse rejects; mark them outside strings.
-const NON_FINITE_TOKENS: Record<string, string> = { NaN: '"\u0000nan"', Infinity: '"\u0000inf"', '-Infinity': '"\u0000-inf"' };
+// The markers are written as JSON escapes: JSON.parse rejects raw control characters inside strings.
+const NON_FINITE_TOKENS: Record<string, string> = { NaN: '"\\u0000nan"', Infinity: '"\\u0000inf"', '-Infinity': '"\\u0000-inf"' };
+const STRING_OR_NON_FINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
 function quoteNonFinite(line: string): string {
-  let out = '';
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (inString) {
-      out += c;
-      if (c === '\\') out += line[++i] ?? '';
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    const token = /^(?:-Infinity|Infinity|NaN)/.exec(line.slice(i, i + 9))?.[0];
-    if (token) {
-      out += NON_FINITE_TOKENS[token];
-      i += token.length - 1;
-      continue;
-    }
-    out += c;
-  }
-  return out;
+  if (!line.includes('NaN') && !line.includes('Infinity')) return line;
+  return line.replace(STRING_OR_NON_FINITE, (token) => NON_FINITE_TOKENS[token] ?? token);
 }
 
 function flatten(value: unknown, prefix: string, out: Record<string, number>, depth: number): void {
