@@ -112,7 +112,7 @@ describe('formats/tail: LogTail', () => {
       }
     }
     out.end(block);
-    await new Promise((resolve) => out.on('finish', resolve));
+    await new Promise<void>((resolve) => out.on('finish', () => resolve()));
     const tail = new LogTail(file, { maxPointsPerMetric: 500 });
     const started = performance.now();
     const r = await tail.poll();
