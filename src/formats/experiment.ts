@@ -652,11 +652,13 @@ export function parseExperiment(text: string, options: ParseOptions = {}): Parse
 function parseUnsafe(text: string, options: ParseOptions): ParseResult {
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
   const ctx: Ctx = { diagnostics: [], doc, lines: new LineIndex(text), text };
+  // The yaml package may point one past the end of the text (e.g. a missing closing bracket).
+  const clamp = (n: number) => Math.max(0, Math.min(n, text.length));
   for (const e of doc.errors) {
-    report(ctx, { start: e.pos[0], end: Math.max(e.pos[0], e.pos[1]) }, 'error', 'yaml-syntax', yamlMessage(e.message));
+    report(ctx, { start: clamp(e.pos[0]), end: clamp(Math.max(e.pos[0], e.pos[1])) }, 'error', 'yaml-syntax', yamlMessage(e.message));
   }
   for (const w of doc.warnings) {
-    report(ctx, { start: w.pos[0], end: Math.max(w.pos[0], w.pos[1]) }, 'warning', 'yaml-syntax', yamlMessage(w.message));
+    report(ctx, { start: clamp(w.pos[0]), end: clamp(Math.max(w.pos[0], w.pos[1])) }, 'warning', 'yaml-syntax', yamlMessage(w.message));
   }
   const root = deref(ctx, doc.contents);
   if (!isMap(root)) {

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { completeAt } from '../../../src/formats/completion';
+import { hoverAt } from '../../../src/formats/hover';
+
+const FIXTURE = readFileSync(new URL('../../fixtures/experiments/cifar10-wrn.hyperbo.yaml', import.meta.url), 'utf8');
+const SPACE = 'objective: { metric: loss }\nsearch_space:\n  lr: { type: float, low: 1.0e-4, high: 1, scale: log }\n  opt: { type: categorical, choices: [adam, sgd] }\n';
+
+/** Completion labels at the `|` marker. */
+function labels(textWithCursor: string, options = {}): string[] {
+  const offset = textWithCursor.indexOf('|');
+  return completeAt(textWithCursor.replace('|', ''), offset, options).map((i) => i.label);
+}
+
+describe('formats/completion', () => {
+  it('completes top-level keys not yet present', () => {
+    assert.deepEqual(labels('|'), ['name', 'description', 'seed', 'objective', 'search_space', 'prior', 'acquisition', 'budget', 'run', 'trials']);
+    assert.deepEqual(labels('name: x\nobjective: {metric: m}\n|'), ['description', 'seed', 'search_space', 'prior', 'acquisition', 'budget', 'run', 'trials']);
+  });
+
+  it('completes nested keys in block and flow mappings, with documentation and the replaced range', () => {
+    assert.deepEqual(labels('objective:\n  metric: x\n  go|\n'), ['goal', 'reduce', 'divergence_factor']);
+    assert.deepEqual(labels('objective: { metric: x, | }\n'), ['goal', 'reduce', 'divergence_factor']);
+    const text = 'acquisition:\n  ty\n';
+    const items = completeAt(text, text.indexOf('ty') + 2);
+    const type = items.find((i) => i.label === 'type')!;
+    assert.deepEqual(type.range, { start: text.indexOf('ty'), end: text.indexOf('ty') + 2 });
+    assert.equal(type.insertText, 'type: ');
+    assert.match(type.documentation!, /acquisition function/);
+    assert.equal(type.detail, 'string: ucb | ei | pi');
+  });
+
+  it('completes enum values with their descriptions', () => {
+    assert.deepEqual(labels('objective:\n  goal: mi|\n'), ['minimize', 'maximize']);
+    assert.deepEqual(labels('search_space:\n  lr: { type: float, scale: | }\n'), ['linear', 'log']);
+    assert.deepEqual(labels('search_space:\n  lr:\n    type: |\n'), ['float', 'int', 'categorical']);
+    assert.deepEqual(labels('prior:\n  kernel: mat|'), ['se', 'matern32', 'matern52', 'se-mlp', 'matern32-mlp', 'matern52-mlp']);
+    assert.deepEqual(labels('run:\n  capture: |'), ['true', 'false']);
+    const status = completeAt('trials:\n  - id: 1\n    status: ', 30);
+    assert.deepEqual(status.map((i) => i.label), ['pending', 'running', 'completed', 'failed', 'diverged']);
+    assert.match(status.find((i) => i.label === 'diverged')!.documentation!, /NaN\/inf/);
+  });
+
+  it('completes trial keys in block sequences at either indentation', () => {
+    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'log', 'started', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'log', 'started', 'finished', 'reason']);
+  });
+
+  it('offers the search space under a trial\'s params, and choices for categorical values', () => {
+    assert.deepEqual(labels(SPACE + 'trials:\n  - id: 1\n    params: { | }\n'), ['lr', 'opt']);
+    assert.deepEqual(labels(SPACE + 'trials:\n  - id: 1\n    params:\n      lr: 0.5\n      |\n'), ['opt']);
+    assert.deepEqual(labels(SPACE + 'trials:\n  - id: 1\n    params: { lr: 0.1, opt: | }\n'), ['adam', 'sgd']);
+  });
+
+  it('offers ${} placeholders in run strings and metric names when the caller knows them', () => {
+    const text = SPACE + 'run:\n  command: [python, "--lr=${l"]\n';
+    const offset = text.indexOf('${l') + 3;
+    const items = completeAt(text, offset);
+    assert.deepEqual(items.map((i) => [i.label, i.insertText]), [['trial', 'trial}'], ['lr', 'lr}'], ['opt', 'opt}']]);
+    assert.deepEqual(items[1]!.range, { start: offset - 1, end: offset });
+    assert.deepEqual(labels('objective:\n  metric: |\n', { metricNames: ['valid/error_rate', 'train loss'] }), ['valid/error_rate', 'train loss']);
+    assert.deepEqual(completeAt('objective:\n  metric: ', 21, { metricNames: ['train loss'] })[0]!.insertText, '"train loss"');
+  });
+
+  it('offers nothing inside comments or for free-form names', () => {
+    assert.deepEqual(labels('# obj|\n'), []);
+    assert.deepEqual(labels('search_space:\n  |\n'), []);
+  });
+});
+
+describe('formats/hover', () => {
+  const at = (needle: string, delta = 1) => hoverAt(FIXTURE, FIXTURE.indexOf(needle) + delta);
+
+  it('explains keys from the schema', () => {
+    const h = at('kernel:')!;
+    assert.match(h.markdown, /^\*\*`prior\.kernel`\*\* — one of `se`, `matern32`/);
+    assert.match(h.markdown, /-mlp/);
+    assert.equal(FIXTURE.slice(h.range.start, h.range.end), 'kernel');
+  });
+
+  it('explains enum values', () => {
+    const h = at('minimize')!;
+    assert.match(h.markdown, /\*\*`minimize`\*\* \(`objective\.goal`\)\n\nSmaller is better/);
+    assert.match(at('status: diverged', 10)!.markdown, /bad region/);
+  });
+
+  it('describes parameters and where a trial value sits in the range', () => {
+    assert.match(at('learning_rate:')!.markdown, /\*\*learning_rate\*\* — float in \[1\.00e-5, 10\] on a log scale/);
+    const value = hoverAt(FIXTURE, FIXTURE.indexOf('learning_rate: 0.1,') + 16)!;
+    // log10(0.1) is 4 of the 6 decades from 1e-5 to 10.
+    assert.match(value.markdown, /0\.1 sits at 67% of the range \(in log space\)/);
+  });
+
+  it('expands placeholders', () => {
+    const h = at('${one_minus_momentum}', 3)!;
+    assert.match(h.markdown, /the trial's value of \*\*one_minus_momentum\*\*/);
+    assert.equal(FIXTURE.slice(h.range.start, h.range.end), '${one_minus_momentum}');
+    assert.match(at('${trial}', 2)!.markdown, /trial's id/);
+  });
+
+  it('returns undefined away from keys and values', () => {
+    assert.equal(hoverAt(FIXTURE, 3), undefined); // inside the leading comment
+  });
+});
