@@ -60,27 +60,47 @@ const fail = (message: string): never => {
   throw new DataError(message);
 };
 
-async function* jsonLines(file: string): AsyncGenerator<{ row: Record<string, unknown>; line: number }> {
+// Python's json.dumps writes NaN, Infinity and -Infinity (diverged PD1 trials); read them as null, outside strings.
+const STRING_OR_NON_FINITE = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g;
+function parseJsonRow(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    if (!text.includes('NaN') && !text.includes('Infinity')) throw error;
+    return JSON.parse(text.replace(STRING_OR_NON_FINITE, (token) => (token.startsWith('"') ? token : 'null')));
+  }
+}
+
+/** Rows of a JSONL(.gz) file; an unparsable last line (an interrupted download or write) is reported, not fatal. */
+async function* jsonLines(file: string): AsyncGenerator<{ row: Record<string, unknown>; line: number } | { truncated: number }> {
   const input = file.endsWith('.gz') ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
+  let broken = 0;
   try {
     for await (const text of lines) {
       n++;
       if (!text.trim()) continue;
+      if (broken) fail(`${file}:${broken}: not valid JSON. PD1 data is one JSON object per line.`);
       let row: unknown;
       try {
-        row = JSON.parse(text);
+        row = parseJsonRow(text);
       } catch {
-        // A truncated last line (an interrupted download) is skipped; anything else is an error.
-        fail(`${file}:${n}: not valid JSON. PD1 data is one JSON object per line.`);
+        broken = n;
+        continue;
       }
       if (row && typeof row === 'object' && !Array.isArray(row)) yield { row: row as Record<string, unknown>, line: n };
     }
   } catch (error) {
     if (error instanceof DataError) throw error;
+    // A gzip stream cut short still yields the lines before the cut; say so rather than failing the whole file.
+    if ((error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' && n > 0) {
+      yield { truncated: n };
+      return;
+    }
     fail(`Cannot read ${file}: ${(error as Error).message}`);
   }
+  if (broken) yield { truncated: broken };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
@@ -102,7 +122,12 @@ export async function loadPd1(files: readonly string[], options: LoadOptions): P
   let skipped = 0;
   let rows = 0;
   for (const file of files) {
-    for await (const { row } of jsonLines(file)) {
+    for await (const item of jsonLines(file)) {
+      if ('truncated' in item) {
+        skipped++;
+        continue;
+      }
+      const { row } = item;
       rows++;
       const name = `${String(row.dataset)}/${String(row.model)}/${String(row['hps.batch_size'])}`;
       if (options.exclude?.includes(name)) continue;
@@ -221,21 +246,42 @@ export function configKey(space: SearchSpace, c: Config): string {
 }
 
 /**
- * Pre-training data from task pools: every task as unmatched data (all its rows, as the paper does), plus one
- * matched group of the configurations that every task evaluated (a shared Halton set or grid), for EKL.
+ * Pre-training data from task pools: every task as unmatched data (all its rows, as the paper does), plus matched
+ * groups for EKL. Configurations with a finite value on exactly the same set of ≥ 2 tasks form one group (PD1's
+ * shared Halton set, a benchmark grid); a group needs MIN_EKL_POINTS configurations. Grouping by task set rather
+ * than requiring every task keeps EKL when tasks come from different PD1 phases or some runs diverged.
  */
 export function buildPretrainData(
   tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[],
   space: SearchSpace,
   output: OutputSpec,
 ): { data: PretrainData; output: OutputSpec } {
-  const maps = tasks.map((task) => new Map(task.configs.map((c, i) => [configKey(space, c), task.values[i]!])));
-  const shared = tasks.length >= 2 ? tasks[0]!.configs.filter((c) => maps.every((m) => m.has(configKey(space, c)))) : [];
-  const matched: RawMatchedGroup[] = [];
-  if (shared.length >= MIN_EKL_POINTS) {
-    const values = shared.flatMap((c) => maps.map((m) => m.get(configKey(space, c))!));
-    matched.push({ x: space.encode(shared), taskNames: tasks.map((t) => t.name), values });
-  }
+  const keys = tasks.map((task) => task.configs.map((c) => configKey(space, c)));
+  const maps = tasks.map((task, t) => new Map(keys[t]!.map((k, i) => [k, task.values[i]!])));
+  const groups = new Map<string, { members: number[]; configs: Config[]; keys: string[] }>();
+  const seen = new Set<string>();
+  tasks.forEach((task, t) =>
+    task.configs.forEach((c, i) => {
+      const key = keys[t]![i]!;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const members = maps.flatMap((m, j) => (Number.isFinite(m.get(key)) ? [j] : []));
+      if (members.length < 2) return;
+      const signature = members.join(',');
+      let group = groups.get(signature);
+      if (!group) groups.set(signature, (group = { members, configs: [], keys: [] }));
+      group.configs.push(c);
+      group.keys.push(key);
+    }),
+  );
+  const matched: RawMatchedGroup[] = [...groups.values()]
+    .filter((g) => g.configs.length >= MIN_EKL_POINTS)
+    .sort((a, b) => b.configs.length * b.members.length - a.configs.length * a.members.length)
+    .map((g) => ({
+      x: space.encode(g.configs),
+      taskNames: g.members.map((j) => tasks[j]!.name),
+      values: g.keys.flatMap((k) => g.members.map((j) => maps[j]!.get(k)!)),
+    }));
   const raw = tasks.map((task) => ({ name: task.name, x: space.encode(task.configs), values: task.values }));
   const prepared = prepareTrainingData({ tasks: raw, matched }, output);
   const reference = output.normalization === 'none' ? undefined : referenceNormalization(prepared.transforms.values());

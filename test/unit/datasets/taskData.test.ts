@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PD1_OUTPUT_SPEC } from '../../../src/engine';
+import { PD1_OUTPUT_SPEC, pd1SearchSpace as pd1SearchSpaceForTest } from '../../../src/engine';
 import {
   buildPretrainData,
   configKey,
@@ -129,6 +129,30 @@ describe('datasets: PD1 JSONL loader', () => {
     assert.ok(Math.abs(group.y[col] + Math.log(value + 1e-10)) < 1e-9);
   });
 
+  it('makes one matched group per set of tasks sharing configurations (PD1 phases, diverged runs)', () => {
+    const space = pd1SearchSpaceForTest();
+    const config = (h: Hps) => ({ learning_rate: h.lr, one_minus_momentum: 1 - h.momentum, lr_decay_power: h.power, lr_decay_steps_factor: h.decay });
+    const phase0 = shared.map(config);
+    const phase1 = shared.map((h) => config({ ...h, decay: h.decay + 0.05 }));
+    const task = (name: string, configs: Record<string, number>[], diverged = -1) => ({
+      name,
+      configs: [...configs, config(own(name.length, 0))],
+      values: [...configs.map((_, i) => (i === diverged ? Number.NaN : 0.2 + 0.01 * i)), 0.3],
+    });
+    const tasks = [task('a', phase0), task('bb', [...phase0, ...phase1], 2), task('ccc', phase1), task('dddd', phase1)];
+    const { data: pre } = buildPretrainData(tasks, space, { ...PD1_OUTPUT_SPEC });
+    assert.deepEqual(
+      pre.matched.map((g) => [[...g.taskNames], g.x.n]),
+      [
+        [['bb', 'ccc', 'dddd'], 6],
+        [['a', 'bb'], 5],
+      ],
+    );
+    assert.deepEqual(pre.tasks.map((t) => t.x.n), [7, 13, 7, 7]);
+    // One task alone never forms a group.
+    assert.equal(buildPretrainData([tasks[0]!], space, { ...PD1_OUTPUT_SPEC }).data.matched.length, 0);
+  });
+
   it('takes the best entry of a per-evaluation array column (min for an error, max for an accuracy)', async () => {
     const file = path.join(dir, 'curves.jsonl');
     const rows = [
@@ -156,6 +180,33 @@ describe('datasets: PD1 JSONL loader', () => {
     const file = path.join(dir, 'broken.jsonl');
     writeFileSync(file, JSON.stringify(pd1Row('a', 'm', 1, shared[0]!, 0.3)) + '\n{"dataset": \n' + JSON.stringify(pd1Row('a', 'm', 1, shared[1]!, 0.3)) + '\n');
     await assert.rejects(loadPd1([file], { metric: 'best_valid/error_rate' }), /broken\.jsonl:2: not valid JSON/);
+  });
+
+  it("reads Python's NaN/Infinity tokens as missing values (diverged trials) and keeps strings as they are", async () => {
+    const file = path.join(dir, 'python.jsonl');
+    const good = JSON.stringify(pd1Row('a', 'NaN-net', 1, shared[0]!, 0.25));
+    const diverged = JSON.stringify(pd1Row('a', 'NaN-net', 1, shared[1]!, 0.5)).replace('0.5', 'NaN').replace('"status":"done"', '"status":"diverged","valid/ce_loss":[1.5,Infinity,-Infinity]');
+    writeFileSync(file, `${good}\n${diverged}\n`);
+    const data = await loadPd1([file], { metric: 'best_valid/error_rate' });
+    assert.deepEqual(data.tasks.map((t) => [t.name, t.values]), [['a/NaN-net/1', [0.25]]]);
+    assert.equal(data.skipped, 1);
+    const ce = await loadPd1([file], { metric: 'valid/ce_loss' });
+    assert.deepEqual(ce.tasks[0]!.values, [1.5]);
+  });
+
+  it('skips and counts a cut-off last line, plain or gzip', async () => {
+    const text = [0, 1, 2].map((i) => JSON.stringify(pd1Row('a', 'm', 1, shared[i]!, 0.1 * (i + 1)))).join('\n');
+    const cut = path.join(dir, 'cut.jsonl');
+    writeFileSync(cut, text.slice(0, text.length - 20));
+    const plainCut = await loadPd1([cut], { metric: 'best_valid/error_rate' });
+    assert.deepEqual(plainCut.tasks[0]!.values, [0.1, 0.2]);
+    assert.equal(plainCut.skipped, 1);
+    const zipped = gzipSync(text + '\n' + text.repeat(3));
+    const cutGz = path.join(dir, 'cut.jsonl.gz');
+    writeFileSync(cutGz, zipped.subarray(0, zipped.length - 30));
+    const gzCut = await loadPd1([cutGz], { metric: 'best_valid/error_rate' });
+    assert.ok(gzCut.tasks[0]!.values.length >= 2);
+    assert.ok(gzCut.skipped >= 1);
   });
 
   it('rejects an unreadable file and an empty one with clear messages', async () => {
