@@ -688,8 +688,8 @@ function parseUnsafe(text: string, options: ParseOptions): ParseResult {
   const xi = field(ctx, acquisitionMap, 'xi');
   if (asNumber(beta?.node) !== undefined) acquisition.beta = asNumber(beta!.node);
   if (asNumber(xi?.node) !== undefined) acquisition.xi = asNumber(xi!.node);
-  if (beta && acquisition.type !== 'ucb') report(ctx, beta.keyRange, 'warning', 'inconsistent-setting', `beta is only used by ucb; ${acquisition.type} uses xi.`);
-  if (xi && acquisition.type === 'ucb') report(ctx, xi.keyRange, 'warning', 'inconsistent-setting', 'xi is only used by ei and pi; ucb uses beta.');
+  if (beta && acquisition.type !== 'ucb') report(ctx, beta.keyRange, 'warning', 'inconsistent-setting', `beta is only used by ucb; ${acquisition.type} ignores it.`);
+  if (xi && acquisition.type !== 'pi') report(ctx, xi.keyRange, 'warning', 'inconsistent-setting', `xi is only used by pi; ${acquisition.type} ignores it.`);
   const prior = buildPrior(ctx, root, options);
   const run = buildRun(ctx, root, params);
   const trials = buildTrials(ctx, root, params);

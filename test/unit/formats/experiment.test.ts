@@ -298,3 +298,17 @@ describe('formats/text: LineIndex', () => {
     for (let o = 0; o <= text.length; o++) if (text[o - 1] !== '\r') assert.equal(idx.offsetAt(idx.positionAt(o)), o);
   });
 });
+
+describe('docs/experiment-format.md', () => {
+  it('every YAML example in the documentation parses without errors', () => {
+    const doc = readFileSync(new URL('../../../docs/experiment-format.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    assert.ok(blocks.length >= 2);
+    const full = parseExperiment(blocks[0]!, { globMatches: () => true });
+    assert.deepEqual(full.diagnostics, []);
+    assert.equal(blocks[0], FIXTURE);
+    assert.deepEqual(parseExperiment(blocks[1]!).diagnostics, []);
+    const space = parseExperiment('objective: { metric: m }\n' + blocks[2]!);
+    assert.deepEqual(space.diagnostics, []);
+  });
+});
