@@ -146,6 +146,11 @@ async function main(): Promise<void> {
 
       // Posterior
       await openPanel(page, origin, 'posterior', theme);
+      await check(`posterior (${theme}): asks once for the default contour pair when the first answer has none`, async () => {
+        await send(page, { type: 'posterior', data: { ...fixturePosterior({ includePrior: true }), contour: undefined } });
+        await page.waitForSelector('.plot-figure');
+        assert.deepEqual((await messages(page)).at(-1), { type: 'posteriorOptions', anchor: 'best', includePrior: true, pair: ['learning_rate', 'one_minus_momentum'] });
+      });
       await send(page, { type: 'posterior', data: fixturePosterior({ includePrior: true }) });
       await waitForPlots(page, 5);
       await shot(`posterior-${theme}.png`);

@@ -175,10 +175,22 @@ export function learningCurvesSpec(result: TrialHistoryResult, palette: Palette)
       showlegend: data.length > 0 && data.length <= 8,
       legend: { orientation: 'v', x: 1.02, y: 1, font: { color: palette.foreground } },
       xaxis: axisStyle(palette, { title: { text: 'step' } }),
-      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...(logY ? { type: 'log', dtick: 'D2' } : {}) }),
+      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...(logY ? logTicks(Math.min(...values), Math.max(...values)) : {}) }),
       margin: { l: 56, r: 16, t: 12, b: 44 },
     }),
   };
+}
+
+/** A log axis labelled at 1, 2 and 5 × 10^k with full numbers (plotly's own minor labels show only the leading digit). */
+export function logTicks(min: number, max: number): Record<string, unknown> {
+  const tickvals: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e;
+      if (v >= min / 1.05 && v <= max * 1.05) tickvals.push(Number(v.toPrecision(12)));
+    }
+  }
+  return { type: 'log', tickvals, ticktext: tickvals.map((v) => formatNumber(v)) };
 }
 
 /** Parallel coordinates: one axis per parameter (log parameters on a log10 axis, categoricals by index) and the objective last. */

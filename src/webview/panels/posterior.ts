@@ -17,6 +17,8 @@ export class PosteriorPanel implements Panel {
   private options?: Options;
   private quantity: ContourQuantity = 'mean';
   private plots: HTMLElement[] = [];
+  /** The first answer carries no contour unless a pair was asked for; ask once for the default pair. */
+  private contourRequested = false;
 
   constructor(private readonly root: HTMLElement, private readonly ctx: PanelContext) {}
 
@@ -26,6 +28,10 @@ export class PosteriorPanel implements Panel {
     const hasPrior = message.data.slices.some((s) => s.priorMean !== undefined);
     this.options = { anchor: message.data.anchorKind, includePrior: hasPrior, pair: defaultPair(message.data) };
     this.render();
+    if (!message.data.contour && this.options.pair && !this.contourRequested) {
+      this.contourRequested = true;
+      this.requestUpdate({});
+    }
     return true;
   }
 
@@ -85,7 +91,7 @@ export class PosteriorPanel implements Panel {
         contourSection.append(plot);
         this.plots.push(plot);
       } else {
-        contourSection.append(el('p', { className: 'empty', text: 'The server sent no contour for this pair.' }));
+        contourSection.append(el('p', { className: 'empty', text: this.contourRequested ? 'The server sent no contour for this pair.' : 'Computing the contour…' }));
       }
     } else {
       contourSection.append(el('p', { className: 'empty', text: 'A contour needs at least two numeric parameters.' }));

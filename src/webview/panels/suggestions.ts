@@ -32,7 +32,7 @@ export class SuggestionsPanel implements Panel {
           el('th', { text: 'Parameter', attrs: { scope: 'col' } }),
           el('th', { text: 'Suggested', attrs: { scope: 'col' }, className: 'num' }),
           el('th', { text: 'Best trial', attrs: { scope: 'col' }, className: 'num' }),
-          el('th', { text: 'Δ from best (unit cube)', attrs: { scope: 'col' } }),
+          el('th', { text: 'Δ from best', title: 'Signed distance from the best trial in the unit-scaled search space (log parameters on a log scale), −1 … 1', attrs: { scope: 'col' } }),
         )),
         el('tbody', {}, ...card.rows.map(paramRow)),
       );
@@ -42,7 +42,7 @@ export class SuggestionsPanel implements Panel {
           metric(`Predicted ${data.metric}`, card.predicted),
           metric(`Acquisition (${data.acquisition})`, card.acquisition),
         ),
-        table,
+        el('div', { className: 'table-scroll' }, table),
         el('div', { className: 'actions' },
           button('Apply', () => this.ctx.post({ type: 'apply', index: card.index }), 'button secondary', 'Add this configuration as a pending trial in the experiment file'),
           button('Apply & Run', () => this.ctx.post({ type: 'applyAndRun', index: card.index }), 'button', 'Add this configuration as a trial and start the training run'),

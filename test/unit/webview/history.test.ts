@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TrialDTO } from '../../../src/shared/dto';
 import {
-  bestSoFar, bestSoFarSpec, bestTrial, historyColumns, historyRows, historySummary, learningCurvesSpec, mergeTrial, nextSort, parcoordsSpec,
+  bestSoFar, bestSoFarSpec, bestTrial, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
 } from '../../../src/webview/model/history';
 import { buildPalette } from '../../../src/webview/model/palette';
 import { fixtureHistory } from '../../webview-preview/fixtures';
@@ -56,6 +56,10 @@ describe('trial history view model', () => {
     assert.ok(curves.data.some((t) => String(t.name).includes('(running)')));
     assert.ok(curves.data.some((t) => String(t.name).includes('(best)')));
     assert.equal((curves.layout.yaxis as Record<string, unknown>).type, 'log');
+  });
+
+  it('labels log axes at 1, 2 and 5 per decade with whole numbers', () => {
+    assert.deepEqual(logTicks(0.03, 0.8), { type: 'log', tickvals: [0.05, 0.1, 0.2, 0.5], ticktext: ['0.05', '0.1', '0.2', '0.5'] });
   });
 
   it('builds parallel coordinates with log axes in decades and the objective last', () => {
