@@ -34,7 +34,8 @@ export function baseLayout(palette: Palette, extra: PlotLayout = {}): PlotLayout
     font: { family: palette.fontFamily, size: palette.fontSize - 1, color: palette.foreground },
     margin: { l: 56, r: 56, t: 28, b: 44 },
     showlegend: false,
-    hoverlabel: { font: { family: palette.fontFamily } },
+    // The paper is transparent, so hover boxes need an explicit background to stay readable.
+    hoverlabel: { bgcolor: palette.background, bordercolor: palette.grid, font: { family: palette.fontFamily, color: palette.foreground } },
     legend: { orientation: 'h', y: -0.25, font: { color: palette.foreground } },
     ...extra,
   };
