@@ -208,6 +208,9 @@ export async function launchChromium(tools: Tools): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Software WebGL, so the history panel's parallel-coordinates plot can draw without a GPU.
+      '--enable-unsafe-swiftshader',
+      '--use-angle=swiftshader',
     ],
   });
 }
