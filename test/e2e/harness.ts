@@ -203,8 +203,11 @@ export async function startSession(): Promise<E2eSession> {
   const stateDir = join(e2eOutputDir, 'code-server');
   installExtension(tools, stateDir, vsixPath);
   const workspace = join(e2eOutputDir, 'workspace');
+  rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
   if (existsSync(join(repoRoot, 'examples'))) cpSync(join(repoRoot, 'examples'), workspace, { recursive: true });
+  // The example's prior reads ../data/pd1-mini: keep that relative path valid next to the copy.
+  cpSync(join(repoRoot, 'data'), join(e2eOutputDir, 'data'), { recursive: true });
 
   const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: true });
   let browser: Browser | undefined;

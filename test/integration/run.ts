@@ -29,13 +29,15 @@ function build(): void {
   log(`built extension and tests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** A fresh copy of examples/ so tests that edit files never touch the repository. */
+/** A fresh copy of examples/ (and data/ beside it) so tests that edit files never touch the repository. */
 function prepareWorkspace(): string {
   const workspace = join(outputDir, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
   const examples = join(repoRoot, 'examples');
   if (existsSync(examples)) cpSync(examples, workspace, { recursive: true });
+  // The example's prior reads ../data/pd1-mini: keep that relative path valid next to the copy.
+  cpSync(join(repoRoot, 'data'), join(outputDir, 'data'), { recursive: true });
   return workspace;
 }
 
