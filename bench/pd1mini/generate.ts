@@ -28,8 +28,9 @@ const { values } = parseArgs({
 });
 const count = (text: string | undefined, flag: string, min: number): number => {
   const v = Number(text);
-  if (!Number.isInteger(v) || v < min) throw new Error(`${flag} must be an integer ≥ ${min}, got "${text}".`);
-  return v;
+  if (Number.isInteger(v) && v >= min) return v;
+  process.stderr.write(`generate.ts: ${flag} must be an integer ≥ ${min}, got "${text}".\n`);
+  process.exit(2);
 };
 const seed = count(values.seed, '--seed', 0);
 const matchedCount = count(values.matched, '--matched', 0);
