@@ -1,17 +1,80 @@
-// Entry point of the HyperBO extension. Minimal for now (written by the test-infrastructure
-// helper so the integration and e2e suites have a real extension to drive); the client work
-// replaces it with the language client, commands, views and panels. Keep the
-// 'hyperbo.showOutput' command and the "HyperBO <version> activated" log line: the e2e harness
-// waits for that line as its readiness signal (test/e2e/harness.ts, waitForExtensionReady).
+// Entry point of the HyperBO extension: build the context, register the features, start the language
+// client when there is something to serve. Everything else lives in src/client/.
+// The e2e harness waits for the "HyperBO <version> activated" log line (test/e2e/harness.ts).
 import * as vscode from 'vscode';
+import { registerCommands } from './client/commands';
+import { Config } from './client/config';
+import type { Ctx } from './client/ctx';
+import { messageOf } from './client/errors';
+import { ExperimentEditor } from './client/experimentEditor';
+import { ServerConnection } from './client/languageClient';
+import { registerPanels } from './client/panels';
+import { openTrialLog, revealTrial } from './client/commands/trials';
+import { applySuggestion } from './client/commands/suggestions';
+import { suggestionCount } from './client/panels';
+import { NextTrialInlineProvider } from './client/providers/inlineTrial';
+import { TrialRunner } from './client/runner/trialRunner';
+import { StatusItem } from './client/status';
+import { ExperimentsTree } from './client/tree/experimentsTree';
+import { whenServerNeeded } from './client/startup';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('HyperBO', { log: true });
-  context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand('hyperbo.showOutput', () => log.show(true)),
-  );
-  log.info(`HyperBO ${String(context.extension.packageJSON.version)} activated`);
+/** What activate returns: for tests and other extensions. */
+export interface HyperboApi {
+  /** Resolves once activation is done and, when the workspace has experiments, the language server runs. */
+  ready: Promise<void>;
+  ctx: Ctx;
 }
 
-export function deactivate(): void {}
+let current: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): HyperboApi {
+  try {
+    const log = vscode.window.createOutputChannel('HyperBO', { log: true });
+    context.subscriptions.push(log);
+    const config = new Config();
+    const server = new ServerConnection(context.extensionUri, log, context.extensionMode);
+    const editor = new ExperimentEditor(server, config, log);
+    const runner = new TrialRunner(server, editor, config, log);
+    const push = (...d: vscode.Disposable[]) => void context.subscriptions.push(...d);
+    const ctx: Ctx = {
+      extension: context, log, config, server, editor, runner, push,
+      tree: new ExperimentsTree(server, runner, log),
+      status: new StatusItem(server),
+      panels: registerPanels(context, {
+        log,
+        request: (type, params) => server.request(type, params),
+        apply: async (uri, index, run) => void (await applySuggestion(ctx, uri, index, run, suggestionCount)),
+        openLog: (uri, trialId) => openTrialLog(ctx, uri, trialId),
+        revealTrial: (uri, trialId) => revealTrial(uri, trialId),
+      }),
+    };
+    current = ctx;
+    push(server, runner, ctx.tree, ctx.status);
+    push(
+      vscode.window.registerTreeDataProvider('hyperbo.experiments', ctx.tree),
+      vscode.languages.registerInlineCompletionItemProvider({ scheme: 'file', pattern: '**/*.hyperbo.yaml' }, new NextTrialInlineProvider(ctx)),
+      server.onExperimentsChanged(() => ctx.panels.refresh()),
+      server.onTrialUpdated(({ uri, trial }) => ctx.panels.trialUpdated(uri, trial)),
+    );
+    registerCommands(ctx);
+    log.info(`HyperBO ${String(context.extension.packageJSON.version)} activated`);
+    log.info(`Settings: ${config.describe()}; workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted (trial runs disabled)'}`);
+    const ready = whenServerNeeded(ctx).then(async (reason) => {
+      if (!reason) return;
+      log.info(`Starting the language server (${reason})`);
+      ctx.status.render();
+      await server.start();
+    });
+    ready.catch((error: unknown) => log.error(`Starting the language server failed: ${messageOf(error)}`));
+    return { ready, ctx };
+  } catch (error) {
+    // VS Code stays silent when activation throws; say it.
+    void vscode.window.showErrorMessage(`HyperBO failed to activate: ${messageOf(error)}`);
+    throw error;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await current?.server.stop();
+  current = undefined;
+}

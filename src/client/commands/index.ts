@@ -1,0 +1,66 @@
+// The command table: every contributed command is registered once at activation. Handlers resolve their
+// target (argument, active editor or a pick), start the server on demand, and report failures with one
+// sentence and "Show Logs".
+import * as vscode from 'vscode';
+import type { PanelKind } from '../../shared/webviewProtocol';
+import type { Ctx } from '../ctx';
+import { reportError } from '../errors';
+import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
+import { resolveExperiment } from '../targets';
+import { newExperiment, type NewExperimentArgs } from './newExperiment';
+import { suggestionCommands } from './suggestions';
+import { trialCommands } from './trials';
+
+const titles: Record<string, string> = {
+  'hyperbo.newExperiment': 'New Experiment',
+  'hyperbo.suggest': 'Suggest Next Configuration',
+  'hyperbo.applySuggestion': 'Apply Suggestion',
+  'hyperbo.applyAndRun': 'Apply and Run',
+  'hyperbo.runTrial': 'Run Trial',
+  'hyperbo.stopTrial': 'Stop Trial',
+  'hyperbo.pretrain': 'Pre-train Prior',
+  'hyperbo.showSuggestions': 'Show Suggestions',
+  'hyperbo.showPosterior': 'Show Posterior',
+  'hyperbo.showHistory': 'Show Trial History',
+  'hyperbo.showProvenance': 'Show Prior Provenance',
+  'hyperbo.openTrialLog': 'Open Trial Log',
+  'hyperbo.revealTrial': 'Reveal Trial in File',
+  'hyperbo.restartServer': 'Restart Server',
+};
+
+export function registerCommands(ctx: Ctx): void {
+  const panel = (kind: PanelKind, purpose: string) => async (arg: unknown) => {
+    const uri = await resolveExperiment(ctx, arg, purpose);
+    if (uri) await ctx.panels.show(kind, uri);
+  };
+  const handlers: Record<string, (...args: unknown[]) => unknown> = {
+    ...suggestionCommands(ctx),
+    ...trialCommands(ctx),
+    'hyperbo.newExperiment': (args) => newExperiment(ctx, typeof args === 'object' && args !== null && !(args instanceof vscode.Uri) ? (args as NewExperimentArgs) : undefined),
+    'hyperbo.showSuggestions': panel('suggestions', 'Show Suggestions'),
+    'hyperbo.showPosterior': panel('posterior', 'Show Posterior'),
+    'hyperbo.showHistory': panel('history', 'Show Trial History'),
+    'hyperbo.showProvenance': panel('provenance', 'Show Prior Provenance'),
+    'hyperbo.restartServer': async () => {
+      await ctx.server.restart();
+      vscode.window.setStatusBarMessage('HyperBO: language server restarted', 4000);
+    },
+    'hyperbo.refreshExperiments': () => ctx.tree.refresh(),
+    'hyperbo.showOutput': () => ctx.log.show(true),
+    [removeEmptyFlowCommand]: (uri, at) => removeEmptyFlow(uri as string, at as { line: number; start: number; end: number }),
+  };
+  for (const [id, handler] of Object.entries(handlers)) {
+    ctx.push(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        try {
+          return await handler(...args);
+        } catch (error) {
+          void reportError(ctx.log, titles[id] ?? id, error);
+          // Tests call commands directly and need to see the failure.
+          if (ctx.extension.extensionMode === vscode.ExtensionMode.Test) throw error;
+          return undefined;
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,77 @@
+// Run Trial, Stop Trial, Open Trial Log, Reveal Trial in File.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { RunPlanRequest } from '../../shared/protocol';
+import type { Ctx } from '../ctx';
+import { UserFacingError } from '../errors';
+import { untrustedError } from '../runner/trialRunner';
+import { resolveTrial, type TrialTarget } from '../targets';
+import { findTrialOffsets } from '../trialLocation';
+
+/** Absolute path of a trial's log: its own `log` (relative to the file) or the run plan's. */
+async function logPathOf(ctx: Ctx, target: TrialTarget): Promise<string> {
+  const file = vscode.Uri.parse(target.uri).fsPath;
+  if (target.trial.log) return path.resolve(path.dirname(file), target.trial.log);
+  const plan = await ctx.server.request(RunPlanRequest.type, { uri: target.uri, trialId: target.trial.id });
+  return plan.logPath;
+}
+
+export async function revealTrial(uri: string, trialId: number): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
+  const offsets = findTrialOffsets(document.getText(), trialId);
+  if (!offsets) throw new UserFacingError(`Trial ${trialId} is not in ${vscode.workspace.asRelativePath(document.uri)} (it may have been removed).`);
+  const range = new vscode.Range(document.positionAt(offsets.start), document.positionAt(offsets.start));
+  await vscode.window.showTextDocument(document, { selection: range, preview: false });
+  vscode.window.activeTextEditor?.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+export async function openTrialLog(ctx: Ctx, uri: string, trialId: number): Promise<void> {
+  const target = await resolveTrial(ctx, uri, trialId, 'Open Trial Log');
+  if (target) await openLogOf(ctx, target);
+}
+
+async function openLogOf(ctx: Ctx, target: TrialTarget): Promise<void> {
+  const logPath = await logPathOf(ctx, target);
+  if (!existsSync(logPath)) {
+    throw new UserFacingError(`Trial ${target.trial.id} has no log yet: ${logPath} does not exist (it appears when the run writes it).`);
+  }
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(logPath));
+  await vscode.window.showTextDocument(document, { preview: false });
+}
+
+export function trialCommands(ctx: Ctx): Record<string, (...args: unknown[]) => unknown> {
+  return {
+    'hyperbo.runTrial': async (arg, trialId) => {
+      if (!vscode.workspace.isTrusted) throw untrustedError();
+      const target = await resolveTrial(ctx, arg, trialId, 'Run Trial', ['pending', 'failed', 'diverged']);
+      if (!target) return undefined;
+      const state = await ctx.runner.run(target.uri, target.trial.id);
+      vscode.window.setStatusBarMessage(`HyperBO: trial ${target.trial.id} ${state}`, 5000);
+      return state;
+    },
+    'hyperbo.stopTrial': async (arg, trialId) => {
+      const target = await resolveTrial(ctx, arg, trialId, 'Stop Trial', ['running']);
+      if (!target) return undefined;
+      const stopped = await ctx.runner.stop(target.uri, target.trial.id);
+      if (stopped) return true;
+      // The file says running, but no process of this window runs it (another window, the CLI, or a reload).
+      const choice = await vscode.window.showWarningMessage(
+        `HyperBO: trial ${target.trial.id} is not running in this window (it was started elsewhere or before a reload), so there is no process to stop here. Mark it failed?`,
+        'Mark Failed',
+      );
+      if (choice === 'Mark Failed') {
+        await ctx.editor.updateTrial({ uri: target.uri, trialId: target.trial.id, status: 'failed', finished: new Date().toISOString() });
+      }
+      return false;
+    },
+    'hyperbo.openTrialLog': async (arg, trialId) => {
+      const target = await resolveTrial(ctx, arg, trialId, 'Open Trial Log');
+      if (target) await openLogOf(ctx, target);
+    },
+    'hyperbo.revealTrial': async (arg, trialId) => {
+      const target = await resolveTrial(ctx, arg, trialId, 'Reveal Trial in File');
+      if (target) await revealTrial(target.uri, target.trial.id);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// Checks a run plan's argv and builds what spawn needs. Pure: argv is never joined into a shell string;
+// `display` quotes only for showing the command to the user.
+import type { RunPlan } from '../../shared/dto';
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export class RunPlanError extends Error {
+  override name = 'RunPlanError';
+}
+
+/** The program, its arguments and environment for `spawn(file, args, { shell: false })`. Throws RunPlanError on a plan that cannot run. */
+export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv): SpawnSpec {
+  const argv = plan.command;
+  if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string' || argv[0].trim() === '') {
+    throw new RunPlanError(`Trial ${plan.trialId} has no command to run; set run.command, e.g. [python, train.py, --lr, "\${learning_rate}"].`);
+  }
+  for (const [i, arg] of argv.entries()) {
+    if (typeof arg !== 'string') throw new RunPlanError(`Argument ${i} of the command is not a string: ${JSON.stringify(arg)}.`);
+    if (arg.includes('\0')) throw new RunPlanError(`Argument ${i} of the command contains a NUL character.`);
+    const unfilled = /\$\{([^}]+)\}/.exec(arg);
+    if (unfilled) {
+      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled[1]}}: the trial has no parameter "${unfilled[1]}" (placeholders are \${trial} and the search-space names).`);
+    }
+  }
+  if (!plan.cwd) throw new RunPlanError(`Trial ${plan.trialId} has no working directory.`);
+  return { file: argv[0]!, args: argv.slice(1), cwd: plan.cwd, env: { ...baseEnv, ...(plan.env ?? {}), HYPERBO_TRIAL: String(plan.trialId) } };
+}
+
+/** The command as a person would type it in a POSIX shell; for display only, never executed. */
+export function displayCommand(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Why a process ended, in words, or undefined for a clean exit. */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null, stopped: boolean): string | undefined {
+  if (stopped) return 'Stopped by the user.';
+  if (signal) return `The command was killed by ${signal}.`;
+  if (code !== 0) return `The command exited with code ${code ?? 'unknown'}.`;
+  return undefined;
+}
+
+/** A spawn error (e.g. ENOENT) as an actionable sentence. */
+export function spawnErrorReason(error: NodeJS.ErrnoException, file: string, cwd: string): string {
+  if (error.code === 'ENOENT') return `Could not start "${file}": no such program on the PATH, or the working directory ${cwd} does not exist.`;
+  if (error.code === 'EACCES') return `Could not start "${file}": permission denied (is it executable?).`;
+  return `Could not start "${file}": ${error.message}`;
+}

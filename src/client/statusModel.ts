@@ -1,0 +1,64 @@
+// The status bar text for server health and the active experiment. Pure, unit-tested.
+import type { ExperimentSummary } from '../shared/dto';
+import { formatNumber } from './tree/treeModel';
+
+export type ServerHealth = 'starting' | 'ready' | 'pretraining' | 'suggesting' | 'error' | 'stopped';
+
+export interface StatusModel {
+  text: string;
+  tooltip: string;
+  /** 'error' and 'warning' pick the status bar's error/warning background. */
+  severity: 'normal' | 'warning' | 'error';
+}
+
+export function statusModel(health: ServerHealth, experiment: ExperimentSummary | undefined, detail?: string): StatusModel {
+  const lines: string[] = [];
+  let icon = '$(beaker)';
+  let severity: StatusModel['severity'] = 'normal';
+  let state = '';
+  switch (health) {
+    case 'starting':
+      icon = '$(loading~spin)';
+      state = 'starting';
+      lines.push('The HyperBO language server is starting.');
+      break;
+    case 'pretraining':
+      icon = '$(loading~spin)';
+      state = 'pre-training';
+      lines.push('Pre-training a prior' + (detail ? `: ${detail}` : '.'));
+      break;
+    case 'suggesting':
+      icon = '$(loading~spin)';
+      lines.push('Computing suggestions.');
+      break;
+    case 'error':
+      icon = '$(warning)';
+      severity = 'warning';
+      lines.push(`The server reported a problem${detail ? `: ${detail}` : '.'}`);
+      break;
+    case 'stopped':
+      icon = '$(error)';
+      severity = 'error';
+      state = 'server stopped';
+      lines.push(`The HyperBO language server is not running${detail ? `: ${detail}` : '.'} Click to see the logs; run "HyperBO: Restart Server" to start it again.`);
+      break;
+    case 'ready':
+      lines.push('The HyperBO language server is running.');
+      break;
+  }
+  let text = `${icon} HyperBO`;
+  if (experiment) {
+    const t = experiment.trials;
+    const progress = experiment.budget !== undefined ? `${t.completed}/${experiment.budget}` : `${t.completed} done`;
+    const best = experiment.best ? ` · best ${formatNumber(experiment.best.value)}` : '';
+    text += `: ${progress}${best}`;
+    lines.push(
+      `**${experiment.name}**: ${t.completed} completed, ${t.running} running, ${t.pending} pending, ${t.failed} failed` +
+        (experiment.budget !== undefined ? ` (budget ${experiment.budget})` : ''),
+    );
+    if (experiment.best) lines.push(`Best ${experiment.metric}: ${experiment.best.value} (trial ${experiment.best.trialId}, ${experiment.goal})`);
+    if (experiment.errors) lines.push(`The file has ${experiment.errors} problem(s); the last good state is used.`);
+  }
+  if (state) text += ` (${state})`;
+  return { text, tooltip: lines.join('\n\n'), severity };
+}
