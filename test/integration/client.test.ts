@@ -1,0 +1,207 @@
+// The client inside a real VS Code: activation starts the language server, New Experiment writes a file
+// the server accepts, Apply Suggestion adds a trial that undo removes, Run Trial runs a real command and
+// the trial becomes completed with the value from its log, Stop Trial kills a running one.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { HyperboApi } from '../../src/extension';
+import type { ExperimentSummary } from '../../src/shared/dto';
+import { ListExperimentsRequest, TrialHistoryRequest } from '../../src/shared/protocol';
+import { NextTrialInlineProvider } from '../../src/client/providers/inlineTrial';
+import { activateExtension, waitFor, workspaceFolder } from './helpers';
+
+async function api(): Promise<HyperboApi> {
+  const extension = await activateExtension();
+  const exports = extension.exports as HyperboApi;
+  await exports.ready;
+  await exports.ctx.server.start();
+  return exports;
+}
+
+/** A one-parameter experiment whose command is a node one-liner logging `loss` = 2x then x (so its value is x). */
+function writeExperiment(dir: string, name: string, script: string, trials = 'trials: []'): vscode.Uri {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.hyperbo.yaml`);
+  const text = [
+    `name: ${name}`,
+    'objective: { metric: loss, goal: minimize, reduce: min }',
+    'search_space:',
+    '  x: { type: float, low: 0.01, high: 1, scale: log }',
+    'budget: 5',
+    'run:',
+    `  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}, "\${x}"]`,
+    '  log: runs/${trial}.log',
+    '  capture: true',
+    '  parallel: 1',
+    trials,
+    '',
+  ].join('\n');
+  writeFileSync(file, text);
+  return vscode.Uri.file(file);
+}
+
+const loggingScript = 'const x = Number(process.argv[1]); console.log(JSON.stringify({ step: 1, loss: 2 * x })); console.log(JSON.stringify({ step: 2, loss: x }));';
+
+async function experimentListed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<ExperimentSummary> {
+  return waitFor(`the server to index ${uri.fsPath}`, async () => {
+    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
+    return list.find((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
+  }, 30_000, 250);
+}
+
+describe('HyperBO client', function () {
+  this.timeout(120_000);
+
+  it('starts the language server on activation and shows its status', async () => {
+    const hyperbo = await api();
+    assert.equal(hyperbo.ctx.server.isRunning, true);
+    await waitFor('the status item to show the server is ready', () => /HyperBO/.test(hyperbo.ctx.status.text) && hyperbo.ctx.server.health.health !== 'starting');
+    const experiments = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
+    assert.ok(experiments.some((e) => e.uri.endsWith('digits-mlp.hyperbo.yaml')), 'the example experiment is indexed');
+  });
+
+  it('lists experiments and their trials in the tree view', async () => {
+    const hyperbo = await api();
+    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'tree'), 'tree-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - { id: 2, params: { x: 0.1 }, status: pending }');
+    await experimentListed(hyperbo, uri);
+    hyperbo.ctx.tree.refresh();
+    const roots = await hyperbo.ctx.tree.getChildren();
+    const node = roots.find((n) => n.kind === 'experiment' && vscode.Uri.parse(n.uri).fsPath === uri.fsPath);
+    assert.ok(node, 'the experiment is a root of the tree');
+    const children = await hyperbo.ctx.tree.getChildren(node);
+    assert.deepEqual(children.map((c) => (c.kind === 'trial' ? c.trial.id : -1)), [2, 1]);
+    const completed = hyperbo.ctx.tree.getTreeItem(children[1]!);
+    assert.equal((completed.iconPath as vscode.ThemeIcon).id, 'pass');
+    assert.match(String(completed.description), /loss 0\.5/);
+    assert.equal(completed.contextValue, 'trial:completed');
+  });
+
+  it('New Experiment writes a valid experiment file and opens it', async () => {
+    const hyperbo = await api();
+    const folder = join(workspaceFolder().uri.fsPath, 'new');
+    mkdirSync(folder, { recursive: true });
+    const created = (await vscode.commands.executeCommand('hyperbo.newExperiment', {
+      folder,
+      name: 'int-new',
+      metric: 'valid/accuracy',
+      goal: 'maximize',
+      parameters: [
+        { name: 'learning_rate', type: 'float', low: 1e-5, high: 1, scale: 'log' },
+        { name: 'layers', type: 'int', low: 1, high: 4 },
+        { name: 'optimizer', type: 'categorical', choices: ['adam', 'sgd'] },
+      ],
+      command: ['python', 'train.py', '--lr', '${learning_rate}', '--layers', '${layers}', '--opt', '${optimizer}'],
+      log: 'runs/${trial}/metrics.jsonl',
+      capture: false,
+      budget: 12,
+    })) as string;
+    const uri = vscode.Uri.parse(created);
+    assert.ok(existsSync(uri.fsPath), 'the file exists on disk');
+    assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, uri.fsPath, 'the new file is open');
+    const summary = await experimentListed(hyperbo, uri);
+    assert.equal(summary.errors, undefined, 'the server finds no problem in the file');
+    assert.equal(summary.name, 'int-new');
+    assert.equal(summary.goal, 'maximize');
+    assert.equal(summary.budget, 12);
+  });
+
+  it('Apply Suggestion appends a trial through a WorkspaceEdit, and undo removes it', async () => {
+    const hyperbo = await api();
+    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'apply'), 'apply-check', loggingScript);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    const before = document.getText();
+    await experimentListed(hyperbo, uri);
+    const trialId = (await vscode.commands.executeCommand('hyperbo.applySuggestion', uri.toString(), 0)) as number;
+    assert.equal(trialId, 1);
+    const after = document.getText();
+    assert.match(after.slice(after.indexOf('trials:')), /^trials:\n {2}- id: 1\n {4}params: \{ x: [0-9.e-]+ \}\n {4}status: pending\n$/);
+    assert.equal(after.slice(0, before.indexOf('trials:')), before.slice(0, before.indexOf('trials:')), 'nothing above trials: changed');
+    assert.equal(document.isDirty, false, 'a clean file is saved after the edit');
+    assert.match(readFileSync(uri.fsPath, 'utf8'), /id: 1/);
+    await vscode.commands.executeCommand('undo');
+    await waitFor('undo to remove the trial', () => document.getText() === before);
+  });
+
+  it('offers the next trial as inline ghost text on a blank line under trials:', async () => {
+    const hyperbo = await api();
+    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'inline'), 'inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    await experimentListed(hyperbo, uri);
+    const provider = new NextTrialInlineProvider(hyperbo.ctx);
+    const lastLine = document.lineCount - 2;
+    assert.equal(document.lineAt(lastLine).text, '  ');
+    const token = new vscode.CancellationTokenSource().token;
+    const context = { triggerKind: vscode.InlineCompletionTriggerKind.Invoke, selectedCompletionInfo: undefined } as vscode.InlineCompletionContext;
+    const items = await provider.provideInlineCompletionItems(document, new vscode.Position(lastLine, 2), context, token);
+    assert.ok(items && items.length === 1, 'one ghost-text item');
+    const item = items[0]!;
+    assert.match(String(item.insertText), /^ {2}- id: 2\n {4}params: \{ x: [0-9.e-]+ \}\n {4}status: pending$/);
+    assert.deepEqual([item.range?.start.line, item.range?.start.character, item.range?.end.character], [lastLine, 0, 2]);
+    const none = await provider.provideInlineCompletionItems(document, new vscode.Position(1, 0), context, token);
+    assert.equal(none, undefined, 'nothing outside the trials block');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  it('Run Trial runs the command, captures its log, and the trial becomes completed with the value from the log', async () => {
+    const hyperbo = await api();
+    const dir = join(workspaceFolder().uri.fsPath, 'run');
+    const uri = writeExperiment(dir, 'run-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.25 }, status: pending }');
+    await experimentListed(hyperbo, uri);
+    const runs: string[] = [];
+    const listener = hyperbo.ctx.runner.onDidChange((e) => runs.push(`${e.trialId}:${e.state}${e.status ? `:${e.status}` : ''}`));
+    try {
+      const state = await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 1);
+      assert.equal(state, 'started');
+      const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 1);
+      assert.equal(ended?.status, 'completed', `ended: ${JSON.stringify(ended)}`);
+      assert.equal(ended?.value, 0.25);
+      assert.ok(runs.includes('1:running'), `runner events: ${runs.join(', ')}`);
+      assert.ok(runs.includes('1:ended:completed'), `runner events: ${runs.join(', ')}`);
+    } finally {
+      listener.dispose();
+    }
+    const log = readFileSync(join(dir, 'runs', '1.log'), 'utf8');
+    assert.match(log, /"loss":0\.25/);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, /status: completed/);
+    assert.match(text, /value: 0\.25/);
+    assert.match(text, /started: /);
+    assert.match(text, /finished: /);
+    const history = await hyperbo.ctx.server.request(TrialHistoryRequest.type, { uri: uri.toString() });
+    const trial = history.trials.find((t) => t.id === 1);
+    assert.equal(trial?.status, 'completed');
+    assert.equal(trial?.value, 0.25);
+  });
+
+  it('marks a command that exits non-zero as failed', async () => {
+    const hyperbo = await api();
+    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'fail'), 'fail-check', 'console.error("no GPU"); process.exit(3);', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
+    await experimentListed(hyperbo, uri);
+    await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 1);
+    const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 1);
+    assert.equal(ended?.status, 'failed');
+    assert.match(ended?.reason ?? '', /exited with code 3/);
+    assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /status: failed/);
+  });
+
+  it('Stop Trial kills a running command and marks the trial failed', async () => {
+    const hyperbo = await api();
+    const script = 'setInterval(() => console.log(JSON.stringify({ step: Date.now(), loss: Number(process.argv[1]) })), 100);';
+    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'stop'), 'stop-check', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }\n  - { id: 2, params: { x: 0.2 }, status: pending }');
+    await experimentListed(hyperbo, uri);
+    const key = uri.toString();
+    assert.equal(await vscode.commands.executeCommand('hyperbo.runTrial', key, 1), 'started');
+    assert.equal(await vscode.commands.executeCommand('hyperbo.runTrial', key, 2), 'queued', 'parallel: 1 queues the second run');
+    await waitFor('trial 1 to be running', () => hyperbo.ctx.runner.state(key, 1) === 'running' && /status: running/.test(readFileSync(uri.fsPath, 'utf8')));
+    assert.equal(await vscode.commands.executeCommand('hyperbo.stopTrial', key, 2), true, 'a queued trial is removed from the queue');
+    assert.equal(hyperbo.ctx.runner.state(key, 2), undefined);
+    assert.equal(await vscode.commands.executeCommand('hyperbo.stopTrial', key, 1), true);
+    assert.equal(hyperbo.ctx.runner.state(key, 1), undefined);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, /id: 1, params: \{ x: 0\.5 \}, status: failed/);
+    assert.match(text, /id: 2, params: \{ x: 0\.2 \}, status: pending/);
+  });
+});
