@@ -25,10 +25,8 @@ export function trialsKeyLine(lines: readonly string[]): number | undefined {
 export function isUnderTrials(lines: readonly string[], line: number): boolean {
   const key = trialsKeyLine(lines);
   if (key === undefined || line <= key) return false;
-  for (let i = key + 1; i <= line && i < lines.length; i++) {
-    if (/^[^\s#-]/.test(lines[i]!) && i < line) return false;
-    if (i === line && /^[^\s#-]/.test(lines[i]!)) return false;
-  }
+  // Any top-level key (not indented, not a comment or a `- ` item) between ends the block.
+  for (let i = key + 1; i <= line && i < lines.length; i++) if (/^[^\s#-]/.test(lines[i]!)) return false;
   return true;
 }
 
@@ -42,20 +40,16 @@ export function inlinePlacement(lines: readonly string[], cursor: { line: number
   const replaced = editLine.slice(start.character, end.character);
   // Only blank lines may sit between the edit's line and the cursor's.
   for (let i = start.line + 1; i < cursor.line; i++) if (!isBlank(lines[i])) return undefined;
-  if (cursor.line <= start.line || !newText.startsWith('\n')) return undefined;
-  // The edit must only append at the end of its line (block list), or replace an empty/`[]` value after `trials:`.
-  const atLineEnd = end.character >= editLine.trimEnd().length;
-  if (!atLineEnd) return undefined;
-  let removeEmptyFlowOn: InlinePlacement['removeEmptyFlowOn'];
-  if (replaced.trim() !== '') {
-    const flow = /^(\s*)\[\s*\](\s*(#.*)?)$/.exec(replaced);
-    if (!flow) return undefined;
-    const bracket = start.character + flow[1]!.length;
-    removeEmptyFlowOn = { line: start.line, start: bracket, end: start.character + replaced.trimEnd().replace(/\s*#.*$/, '').length };
-  }
-  // What the edit keeps on its own line before the first break (e.g. a comment) must not be lost.
+  if (cursor.line <= start.line) return undefined;
+  // The edit must only touch the end of its line: append after the last block trial, or replace an empty
+  // (or `[]`) value after `trials:`, keeping a trailing comment.
+  if (end.character < editLine.trimEnd().length && !/^\s*#/.test(editLine.slice(end.character))) return undefined;
   const firstBreak = newText.indexOf('\n');
-  if (newText.slice(0, firstBreak).trim() !== '' ) return undefined;
+  if (firstBreak < 0) return undefined;
+  const flow = /^(\s*)\[\s*\]/.exec(replaced);
+  const replacedKept = flow ? replaced.slice(flow[0].length) : replaced;
+  if (newText.slice(0, firstBreak).trim() !== replacedKept.trim()) return undefined;
+  const removeEmptyFlowOn = flow ? { line: start.line, start: start.character + flow[1]!.length, end: start.character + flow[0].length } : undefined;
   const block = newText.slice(firstBreak + 1).replace(/\n$/, '');
   return {
     line: cursor.line,

@@ -1,0 +1,41 @@
+import * as assert from 'node:assert/strict';
+import { displayCommand, exitReason, RunPlanError, spawnErrorReason, spawnSpec } from '../../../src/client/runner/commandLine';
+import type { RunPlan } from '../../../src/shared/dto';
+
+const plan = (command: string[], extra: Partial<RunPlan> = {}): RunPlan => ({ trialId: 7, command, cwd: '/work', logPath: '/work/runs/7.log', commandWritesLog: false, parallel: 1, ...extra });
+
+describe('client run command line', () => {
+  it('passes argv through untouched: metacharacters stay literal arguments, never a shell string', () => {
+    const spec = spawnSpec(plan(['python', 'train.py', '--name', 'a b; rm -rf ~', '--lr', '0.1', '$(whoami)']), { PATH: '/bin' });
+    assert.equal(spec.file, 'python');
+    assert.deepEqual(spec.args, ['train.py', '--name', 'a b; rm -rf ~', '--lr', '0.1', '$(whoami)']);
+    assert.equal(spec.cwd, '/work');
+  });
+
+  it('merges the plan environment over the base and sets HYPERBO_TRIAL', () => {
+    const spec = spawnSpec(plan(['x'], { env: { SEED: '3', PATH: '/opt/bin' } }), { PATH: '/bin', HOME: '/h' });
+    assert.deepEqual(spec.env, { PATH: '/opt/bin', HOME: '/h', SEED: '3', HYPERBO_TRIAL: '7' });
+  });
+
+  it('rejects empty commands, leftover placeholders and NUL bytes with actionable messages', () => {
+    assert.throws(() => spawnSpec(plan([]), {}), (e: Error) => e instanceof RunPlanError && /run\.command/.test(e.message));
+    assert.throws(() => spawnSpec(plan(['  ']), {}), RunPlanError);
+    assert.throws(() => spawnSpec(plan(['python', '--lr', '${learning_rat}']), {}), /placeholder \$\{learning_rat\}.*no parameter "learning_rat"/);
+    assert.throws(() => spawnSpec(plan(['python', 'a\0b']), {}), /NUL/);
+    assert.throws(() => spawnSpec(plan(['python'], { cwd: '' }), {}), /working directory/);
+  });
+
+  it('shows the command quoted for a POSIX shell (display only)', () => {
+    assert.equal(displayCommand(['python', 'train.py', '--lr', '0.1']), 'python train.py --lr 0.1');
+    assert.equal(displayCommand(['echo', 'a b', "it's"]), `echo 'a b' 'it'\\''s'`);
+  });
+
+  it('explains how a process ended', () => {
+    assert.equal(exitReason(0, null, false), undefined);
+    assert.equal(exitReason(2, null, false), 'The command exited with code 2.');
+    assert.equal(exitReason(null, 'SIGKILL', false), 'The command was killed by SIGKILL.');
+    assert.equal(exitReason(null, 'SIGTERM', true), 'Stopped by the user.');
+    const enoent = Object.assign(new Error('spawn nope ENOENT'), { code: 'ENOENT' });
+    assert.match(spawnErrorReason(enoent, 'nope', '/w'), /no such program on the PATH.*\/w/);
+  });
+});
