@@ -2,9 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { markdownReport, svgReport } from '../bench/report';
-import { METHODS, runRegretBenchmark, type BenchSuite, type Method } from '../bench/regret';
+import { METHODS, runRegretBenchmark, type Method } from '../bench/regret';
+import { loadSuite } from '../bench/suite';
 
 const USAGE = `Usage: hyperbo bench regret --data FILE... --metric NAME [--goal minimize|maximize] --budget B --seeds S
          [--methods ${METHODS.join(',')}] [--pool N] [--tasks N] [--steps N] [--label TEXT]
@@ -50,23 +50,14 @@ export async function run(argv: string[]): Promise<number> {
   for (const m of methods) if (!(METHODS as readonly string[]).includes(m)) throw new UsageError(`Unknown method "${m}"; use ${METHODS.join(', ')}.`);
   const goalFlag = values.goal === undefined ? undefined : oneOf(values.goal, '--goal', ['minimize', 'maximize'] as const, 'minimize');
 
-  const data = await loadTaskFiles(files, {
+  const suite = await loadSuite(files, {
     metric,
     goal: goalFlag,
     pool: values.pool === undefined ? undefined : optionalInt(values.pool, '--pool', 0),
-    seed: 0,
+    tasks: values.tasks === undefined ? undefined : optionalInt(values.tasks, '--tasks', 2),
+    label: values.label,
   });
-  let tasks = data.tasks;
-  if (values.tasks !== undefined) tasks = tasks.slice(0, optionalInt(values.tasks, '--tasks', 2));
-  if (tasks.length < 2) throw new UsageError('The benchmark needs at least 2 tasks (one held out, the others to pre-train on).', 1);
-  const suite: BenchSuite = {
-    label: values.label ?? path.basename(files[0]!).replace(/\.(jsonl(\.gz)?|json)$/, ''),
-    metric: data.metric,
-    goal: data.goal,
-    space: data.space,
-    output: outputSpecFor(data),
-    tasks: tasks.map((t) => ({ name: t.name, configs: t.configs, values: Float64Array.from(t.values) })),
-  };
+  if (suite.tasks.length < 2) throw new UsageError('The benchmark needs at least 2 tasks (one held out, the others to pre-train on).', 1);
   const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`[bench] ${line}\n`);
   log(`${suite.tasks.length} tasks, ${suite.tasks.map((t) => t.configs.length).join('/')} candidates, output ${JSON.stringify(suite.output)}`);
   const report = await runRegretBenchmark(suite, {

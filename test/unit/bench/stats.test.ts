@@ -1,0 +1,62 @@
+import { strict as assert } from 'node:assert';
+import { band, evaluationsToReach, percentile, regretCurve } from '../../../src/cli/bench/stats';
+
+describe('bench stats', () => {
+  describe('regretCurve', () => {
+    it('tracks the best-so-far gap to the best available value when minimising', () => {
+      assert.deepEqual(regretCurve([0.5, 0.3, 0.4, 0.1, 0.2], 0.1, 'minimize').map((v) => +v.toFixed(12)), [0.4, 0.2, 0.2, 0, 0]);
+    });
+    it('tracks the gap from above when maximising', () => {
+      assert.deepEqual(regretCurve([0.7, 0.9, 0.8, 0.95], 0.95, 'maximize').map((v) => +v.toFixed(12)), [0.25, 0.05, 0.05, 0]);
+    });
+    it('counts a non-finite (diverged) evaluation as no progress and is infinite until something finite is seen', () => {
+      const curve = regretCurve([Number.NaN, 2, Number.POSITIVE_INFINITY, 1], 1, 'minimize');
+      assert.deepEqual(curve, [Infinity, 1, 1, 0]);
+    });
+    it('never goes below zero when a value beats the reference', () => {
+      assert.deepEqual(regretCurve([0.05], 0.1, 'minimize'), [0]);
+    });
+  });
+
+  describe('percentile and band', () => {
+    it('interpolates linearly between order statistics', () => {
+      assert.equal(percentile([3, 1, 2, 4, 5], 50), 3);
+      assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
+      assert.ok(Math.abs(percentile([0, 10], 20) - 2) < 1e-12);
+      assert.equal(percentile([7], 80), 7);
+      assert.ok(Number.isNaN(percentile([], 50)));
+    });
+    it('keeps infinite values ordered without producing NaN', () => {
+      assert.equal(percentile([1, Infinity, Infinity], 80), Infinity);
+      assert.equal(percentile([1, 1, Infinity], 20), 1);
+    });
+    it('gives the per-evaluation median and 20/80 percentiles over curves', () => {
+      const curves = [
+        [5, 4, 3],
+        [4, 2, 1],
+        [3, 2, 0],
+        [2, 1, 0],
+        [1, 0, 0],
+      ];
+      const b = band(curves);
+      assert.deepEqual(b.median, [3, 2, 0]);
+      assert.deepEqual(b.p20.map((v) => +v.toFixed(12)), [1.8, 0.8, 0]);
+      assert.deepEqual(b.p80.map((v) => +v.toFixed(12)), [4.2, 2.4, 1.4]);
+    });
+    it('cuts curves to the shortest length', () => {
+      assert.equal(band([[1, 2, 3], [1, 2]]).median.length, 2);
+    });
+  });
+
+  describe('evaluationsToReach', () => {
+    it('is the first 1-based evaluation at or below the target', () => {
+      assert.equal(evaluationsToReach([0.5, 0.3, 0.1, 0.1], 0.3), 2);
+      assert.equal(evaluationsToReach([0.5, 0.3, 0.1], 0.5), 1);
+      assert.equal(evaluationsToReach([0.5, 0.3, 0.1], 0), null);
+      assert.equal(evaluationsToReach([0.5, 0, 0], 0), 2);
+    });
+    it('tolerates rounding noise at the target', () => {
+      assert.equal(evaluationsToReach([0.1 + 0.2], 0.3), 1);
+    });
+  });
+});
