@@ -256,8 +256,28 @@ export function choleskyInverse(
   work: Float64Array = new Float64Array(n * n),
 ): Float64Array {
   const w = invertLowerTransposed(l, n, work);
-  // (A⁻¹)_ij = Σ_{k ≥ max(i,j)} W_ik W_jk with W = (L⁻¹)ᵀ upper triangular: dots of contiguous rows.
-  for (let i = 0; i < n; i++) {
+  // (A⁻¹)_ij = Σ_k W_ik W_jk with W = (L⁻¹)ᵀ upper triangular. Row i of W is zero left of i, so for
+  // rows i0..i0+3 every sum may start at k = i0: a 4×2 register tile over contiguous rows of W.
+  let i0 = 0;
+  for (; i0 + 4 <= n; i0 += 4) {
+    const r0 = i0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    let j = 0;
+    for (; j + 2 <= i0 + 4; j += 2) {
+      const rj = j * n, rk = rj + n;
+      let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+      for (let k = i0; k < n; k++) {
+        const u0 = w[rj + k], u1 = w[rk + k];
+        const v0 = w[r0 + k], v1 = w[r1 + k], v2 = w[r2 + k], v3 = w[r3 + k];
+        s00 += v0 * u0; s10 += v1 * u0; s20 += v2 * u0; s30 += v3 * u0;
+        s01 += v0 * u1; s11 += v1 * u1; s21 += v2 * u1; s31 += v3 * u1;
+      }
+      out[r0 + j] = s00; out[r1 + j] = s10; out[r2 + j] = s20; out[r3 + j] = s30;
+      out[r0 + j + 1] = s01; out[r1 + j + 1] = s11; out[r2 + j + 1] = s21; out[r3 + j + 1] = s31;
+      out[rj + i0] = s00; out[rj + i0 + 1] = s10; out[rj + i0 + 2] = s20; out[rj + i0 + 3] = s30;
+      out[rk + i0] = s01; out[rk + i0 + 1] = s11; out[rk + i0 + 2] = s21; out[rk + i0 + 3] = s31;
+    }
+  }
+  for (let i = i0; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
@@ -275,14 +295,62 @@ export function choleskyInverse(
  */
 export function invertLowerTransposed(l: Float64Array, n: number, out: Float64Array = new Float64Array(n * n)): Float64Array {
   out.fill(0, 0, n * n);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const inv = 1 / l[ri + i];
-    out[ri + i] = inv;
-    // M_ij = −(1/L_ii) Σ_{k=j}^{i−1} L_ik M_kj, with M_kj = W_jk.
-    for (let j = 0; j < i; j++) {
-      const rj = j * n;
-      out[rj + i] = -dotRange(l, ri + j, out, rj + j, i - j) * inv;
+  // Row j of W is column j of L⁻¹, i.e. the forward-substitution solution of L·x = e_j:
+  // W_ji = −(1/L_ii) Σ_{j≤k<i} L_ik W_jk. Four rows of W are solved together (each L_ik load is
+  // shared), two entries i, i+1 at a time; zeros left of each row's diagonal let all four sums
+  // start at k = j0.
+  let j0 = 0;
+  for (; j0 + 4 <= n; j0 += 4) {
+    const w0 = j0 * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
+    // The 4×4 diagonal block of W.
+    for (let i = j0; i < j0 + 4; i++) {
+      const ri = i * n;
+      const inv = 1 / l[ri + i];
+      for (let j = j0; j < i; j++) {
+        const rw = j * n;
+        let s = 0;
+        for (let k = j; k < i; k++) s += l[ri + k] * out[rw + k];
+        out[rw + i] = -s * inv;
+      }
+      out[ri + i] = inv;
+    }
+    let i = j0 + 4;
+    for (; i + 2 <= n; i += 2) {
+      const ri = i * n, rn = ri + n;
+      let s00 = 0, s10 = 0, s20 = 0, s30 = 0, s01 = 0, s11 = 0, s21 = 0, s31 = 0;
+      for (let k = j0; k < i; k++) {
+        const a0 = l[ri + k], a1 = l[rn + k];
+        const v0 = out[w0 + k], v1 = out[w1 + k], v2 = out[w2 + k], v3 = out[w3 + k];
+        s00 += v0 * a0; s10 += v1 * a0; s20 += v2 * a0; s30 += v3 * a0;
+        s01 += v0 * a1; s11 += v1 * a1; s21 += v2 * a1; s31 += v3 * a1;
+      }
+      const inv0 = -1 / l[ri + i];
+      const x0 = s00 * inv0, x1 = s10 * inv0, x2 = s20 * inv0, x3 = s30 * inv0;
+      out[w0 + i] = x0; out[w1 + i] = x1; out[w2 + i] = x2; out[w3 + i] = x3;
+      const c = l[rn + i];
+      const inv1 = -1 / l[rn + i + 1];
+      out[w0 + i + 1] = (s01 + c * x0) * inv1;
+      out[w1 + i + 1] = (s11 + c * x1) * inv1;
+      out[w2 + i + 1] = (s21 + c * x2) * inv1;
+      out[w3 + i + 1] = (s31 + c * x3) * inv1;
+    }
+    for (; i < n; i++) {
+      const ri = i * n;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let k = j0; k < i; k++) {
+        const a0 = l[ri + k];
+        s0 += out[w0 + k] * a0; s1 += out[w1 + k] * a0; s2 += out[w2 + k] * a0; s3 += out[w3 + k] * a0;
+      }
+      const inv = -1 / l[ri + i];
+      out[w0 + i] = s0 * inv; out[w1 + i] = s1 * inv; out[w2 + i] = s2 * inv; out[w3 + i] = s3 * inv;
+    }
+  }
+  for (; j0 < n; j0++) {
+    const rw = j0 * n;
+    out[rw + j0] = 1 / l[rw + j0];
+    for (let i = j0 + 1; i < n; i++) {
+      const ri = i * n;
+      out[rw + i] = -dotRange(l, ri + j0, out, rw + j0, i - j0) / l[ri + i];
     }
   }
   return out;

@@ -6,6 +6,7 @@ import {
   choleskySolve,
   choleskySolveMatrix,
   invertLower,
+  invertLowerTransposed,
   logDetFromCholesky,
   matmul,
   matVec,
@@ -48,6 +49,30 @@ describe('engine/linalg', () => {
       for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(factor[i * n + j], 0, 'upper triangle is zero');
       const product = matmul(factor, transpose(factor, n, n), n, n, n);
       assertAllClose(product, a, { rel: 1e-10, abs: 1e-12 }, 'L·Lᵀ');
+    });
+  }
+
+  // Sizes around the 4-row tiles and the 2-entry pairs of the factor and inverse kernels, plus a larger one.
+  for (const n of [1, 2, 3, 5, 6, 31, 32, 33, 63, 64, 65, 200]) {
+    it(`factors and inverts a ${n}×${n} SPD matrix across tile boundaries`, () => {
+      const rng = createRng(500 + n);
+      const a = randomSpd(n, rng, 0.5);
+      const { factor, jitter } = cholesky(a, n);
+      assert.equal(jitter, 0);
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) assert.equal(factor[i * n + j], 0, 'upper triangle is zero');
+      const product = matmul(factor, transpose(factor, n, n), n, n, n);
+      assertAllClose(product, a, { rel: 1e-10, abs: 1e-12 }, 'L·Lᵀ');
+
+      const w = invertLowerTransposed(factor, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(w[i * n + j], 0, '(L⁻¹)ᵀ is upper triangular');
+      const lw = matmul(factor, transpose(w, n, n), n, n, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assertClose(lw[i * n + j], i === j ? 1 : 0, { abs: 1e-11 }, `L·L⁻¹[${i},${j}]`);
+
+      // A dirty work buffer and output must not leak into the result.
+      const inverse = choleskyInverse(factor, n, new Float64Array(n * n).fill(7), new Float64Array(n * n).fill(-3));
+      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) assert.equal(inverse[i * n + j], inverse[j * n + i], 'A⁻¹ is symmetric');
+      const identity = matmul(a, inverse, n, n, n);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assertClose(identity[i * n + j], i === j ? 1 : 0, { abs: 1e-9 }, `A·A⁻¹[${i},${j}]`);
     });
   }
 
