@@ -55,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
       vscode.languages.registerInlineCompletionItemProvider({ scheme: 'file', pattern: '**/*.hyperbo.yaml' }, new NextTrialInlineProvider(ctx)),
       server.onExperimentsChanged(() => ctx.panels.refresh()),
       server.onTrialUpdated(({ uri, trial }) => ctx.panels.trialUpdated(uri, trial)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Run Trial and Apply and Run are enabled')),
     );
     registerCommands(ctx);
     log.info(`HyperBO ${String(context.extension.packageJSON.version)} activated`);

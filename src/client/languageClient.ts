@@ -119,9 +119,11 @@ export class ServerConnection implements vscode.Disposable {
       outputChannel: this.serverOutput,
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
       errorHandler: {
+        // Write errors (EPIPE) follow a crash; shutting down here would pre-empt the restart that the
+        // close handler decides on, so keep going and let `closed` count the crashes.
         error: (error, _message, count): ErrorHandlerResult => {
-          this.log.error(`Connection to the language server: ${error.message}`);
-          return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+          this.log.warn(`Connection to the language server: ${error.message} (${count ?? 1})`);
+          return { action: ErrorAction.Continue, handled: true };
         },
         closed: (): CloseHandlerResult => this.onClosed(),
       },

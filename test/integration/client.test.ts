@@ -2,7 +2,7 @@
 // the server accepts, Apply Suggestion adds a trial that undo removes, Run Trial runs a real command and
 // the trial becomes completed with the value from its log, Stop Trial kills a running one.
 import * as assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HyperboApi } from '../../src/extension';
@@ -19,10 +19,13 @@ async function api(): Promise<HyperboApi> {
   return exports;
 }
 
-/** A one-parameter experiment whose command is a node one-liner logging `loss` = 2x then x (so its value is x). */
-function writeExperiment(dir: string, name: string, script: string, trials = 'trials: []'): vscode.Uri {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${name}.hyperbo.yaml`);
+/**
+ * A one-parameter experiment whose command is a node one-liner logging `loss` = 2x then x (so its value is x).
+ * Written into the workspace root: a file created in a brand-new folder can be missed by the file watcher
+ * (the folder is not watched yet), and these tests want the server to learn of the file from disk.
+ */
+function writeExperiment(name: string, script: string, trials = 'trials: []'): vscode.Uri {
+  const file = join(workspaceFolder().uri.fsPath, `${name}.hyperbo.yaml`);
   const text = [
     `name: ${name}`,
     'objective: { metric: loss, goal: minimize, reduce: min }',
@@ -31,7 +34,7 @@ function writeExperiment(dir: string, name: string, script: string, trials = 'tr
     'budget: 5',
     'run:',
     `  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}, "\${x}"]`,
-    '  log: runs/${trial}.log',
+    `  log: runs/${name}-\${trial}.log`,
     '  capture: true',
     '  parallel: 1',
     trials,
@@ -63,7 +66,7 @@ describe('HyperBO client', function () {
 
   it('lists experiments and their trials in the tree view', async () => {
     const hyperbo = await api();
-    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'tree'), 'tree-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - { id: 2, params: { x: 0.1 }, status: pending }');
+    const uri = writeExperiment('tree-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - { id: 2, params: { x: 0.1 }, status: pending }');
     await experimentListed(hyperbo, uri);
     hyperbo.ctx.tree.refresh();
     const roots = await hyperbo.ctx.tree.getChildren();
@@ -108,7 +111,7 @@ describe('HyperBO client', function () {
 
   it('Apply Suggestion appends a trial through a WorkspaceEdit, and undo removes it', async () => {
     const hyperbo = await api();
-    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'apply'), 'apply-check', loggingScript);
+    const uri = writeExperiment('apply-check', loggingScript);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     const before = document.getText();
@@ -126,7 +129,7 @@ describe('HyperBO client', function () {
 
   it('offers the next trial as inline ghost text on a blank line under trials:', async () => {
     const hyperbo = await api();
-    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'inline'), 'inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');
+    const uri = writeExperiment('inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
     await experimentListed(hyperbo, uri);
@@ -147,8 +150,7 @@ describe('HyperBO client', function () {
 
   it('Run Trial runs the command, captures its log, and the trial becomes completed with the value from the log', async () => {
     const hyperbo = await api();
-    const dir = join(workspaceFolder().uri.fsPath, 'run');
-    const uri = writeExperiment(dir, 'run-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.25 }, status: pending }');
+    const uri = writeExperiment('run-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.25 }, status: pending }');
     await experimentListed(hyperbo, uri);
     const runs: string[] = [];
     const listener = hyperbo.ctx.runner.onDidChange((e) => runs.push(`${e.trialId}:${e.state}${e.status ? `:${e.status}` : ''}`));
@@ -163,7 +165,7 @@ describe('HyperBO client', function () {
     } finally {
       listener.dispose();
     }
-    const log = readFileSync(join(dir, 'runs', '1.log'), 'utf8');
+    const log = readFileSync(join(workspaceFolder().uri.fsPath, 'runs', 'run-check-1.log'), 'utf8');
     assert.match(log, /"loss":0\.25/);
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     assert.match(text, /status: completed/);
@@ -178,7 +180,7 @@ describe('HyperBO client', function () {
 
   it('marks a command that exits non-zero as failed', async () => {
     const hyperbo = await api();
-    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'fail'), 'fail-check', 'console.error("no GPU"); process.exit(3);', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
+    const uri = writeExperiment('fail-check', 'console.error("no GPU"); process.exit(3);', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
     await experimentListed(hyperbo, uri);
     await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 1);
     const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 1);
@@ -190,7 +192,7 @@ describe('HyperBO client', function () {
   it('Stop Trial kills a running command and marks the trial failed', async () => {
     const hyperbo = await api();
     const script = 'setInterval(() => console.log(JSON.stringify({ step: Date.now(), loss: Number(process.argv[1]) })), 100);';
-    const uri = writeExperiment(join(workspaceFolder().uri.fsPath, 'stop'), 'stop-check', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }\n  - { id: 2, params: { x: 0.2 }, status: pending }');
+    const uri = writeExperiment('stop-check', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }\n  - { id: 2, params: { x: 0.2 }, status: pending }');
     await experimentListed(hyperbo, uri);
     const key = uri.toString();
     assert.equal(await vscode.commands.executeCommand('hyperbo.runTrial', key, 1), 'started');
@@ -203,5 +205,34 @@ describe('HyperBO client', function () {
     const text = (await vscode.workspace.openTextDocument(uri)).getText();
     assert.match(text, /id: 1, params: \{ x: 0\.5 \}, status: failed/);
     assert.match(text, /id: 2, params: \{ x: 0\.2 \}, status: pending/);
+  });
+
+  it('restarts the language server when its process dies, and says so in the log', async () => {
+    const hyperbo = await api();
+    const serverPid = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+          return parent === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('server.js');
+        } catch {
+          return false;
+        }
+      });
+    assert.ok(serverPid, 'found the language server process (a child of the extension host running dist/server.js)');
+    const healths: string[] = [];
+    const listener = hyperbo.ctx.server.onHealth(({ health }) => healths.push(health));
+    try {
+      process.kill(Number(serverPid), 'SIGKILL');
+      await waitFor('the server to be restarted', () => healths.includes('starting') && hyperbo.ctx.server.isRunning, 30_000);
+      const experiments = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
+      assert.ok(experiments.length > 0, 'the restarted server answers');
+      // A file created on disk after the restart reaches the new server through the file watchers.
+      const uri = writeExperiment('after-restart', loggingScript);
+      await experimentListed(hyperbo, uri);
+    } finally {
+      listener.dispose();
+    }
   });
 });

@@ -141,6 +141,11 @@ export class TrialRunner implements vscode.Disposable {
     this.log.info(`Trial ${trialId}: starting ${displayCommand(plan.command)} in ${plan.cwd}`);
 
     const outcome = await new Promise<{ reason?: string }>((resolve) => {
+      // Stop Trial may arrive while the running status is being written, before there is a process.
+      if (run.stopped) {
+        resolve({ reason: exitReason(null, null, true)! });
+        return;
+      }
       let settled = false;
       const settle = (reason?: string) => {
         if (settled) return;
@@ -155,6 +160,7 @@ export class TrialRunner implements vscode.Disposable {
         return;
       }
       run.child = child;
+      if (run.stopped) void killTree(child, this.config.killGraceMs());
       const pipe = (stream: NodeJS.ReadableStream | null) => {
         let partial = '';
         stream?.on('data', (chunk: Buffer) => {
