@@ -118,7 +118,7 @@ export class Workbench {
    * Retries while the palette does not list it yet: extension commands appear only once the
    * extension host has registered the extension, 10–15 s after the workbench shows.
    */
-  async runCommand(title: string, timeoutMs = 60_000): Promise<void> {
+  async runCommand(title: string, timeoutMs = 60_000, options: { opensQuickInput?: boolean } = {}): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const palette = this.page.locator('.quick-input-widget');
     const input = palette.locator('input');
@@ -130,7 +130,8 @@ export class Workbench {
       const row = await this.paletteRow(title);
       if (row) {
         await row.click();
-        await palette.waitFor({ state: 'hidden' });
+        // A command that asks something (a quick pick) keeps the widget open with its own question.
+        if (!options.opensQuickInput) await palette.waitFor({ state: 'hidden' });
         return;
       }
       await input.press('Escape');
