@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
+import { expandGlobs } from '../../formats/taskData';
 import { markdownReport, svgReport } from '../bench/report';
 import { METHODS, runRegretBenchmark, type Method } from '../bench/regret';
 import { loadSuite } from '../bench/suite';
@@ -41,8 +42,18 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const files = [...(values.data ?? []), ...positionals];
-  if (files.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
+  const patterns = [...(values.data ?? []), ...positionals];
+  if (patterns.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
+  // Quoted globs (e.g. 'dir/*.json') are expanded here so commands read the same in every shell.
+  const files: string[] = [];
+  for (const p of patterns) {
+    if (!/[*?[{]/.test(p)) files.push(p);
+    else {
+      const found = await expandGlobs([p], process.cwd());
+      if (found.length === 0) throw new UsageError(`No files match ${p}.`, 1);
+      files.push(...found);
+    }
+  }
   const metric = requireString(values.metric, '--metric', USAGE);
   const budget = optionalInt(values.budget, '--budget', 30);
   const seeds = optionalInt(values.seeds, '--seeds', 3);
@@ -67,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     pretrainSteps: values.steps === undefined ? undefined : optionalInt(values.steps, '--steps', 1),
     log,
   });
-  const md = markdownReport(report);
+  const md = markdownReport(report, `npx hyperbo bench ${argv.map((a) => (/[\s*?]/.test(a) ? `'${a}'` : a)).join(' ')}`);
   process.stdout.write(md + '\n');
   const write = async (file: string | undefined, text: string) => {
     if (!file) return;

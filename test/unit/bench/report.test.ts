@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import { SearchSpace, type Config } from '../../../src/engine';
+import { runRegretBenchmark, type BenchSuite } from '../../../src/cli/bench/regret';
+import { markdownReport, svgReport } from '../../../src/cli/bench/report';
+import { regretChart } from '../../../src/cli/bench/svg';
+
+function suite(): BenchSuite {
+  const space = new SearchSpace([
+    { name: 'x', type: 'float', low: 0, high: 1 },
+    { name: 'y', type: 'float', low: 0, high: 1 },
+  ]);
+  const configs: Config[] = [];
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) configs.push({ x: i / 5, y: j / 5 });
+  const tasks = [0.2, 0.4, 0.6].map((c, t) => ({
+    name: `t${t}`,
+    configs,
+    values: Float64Array.from(configs, (p) => 0.1 + ((p.x as number) - c) ** 2 + ((p.y as number) - 0.5) ** 2),
+  }));
+  return { label: 'tiny', metric: 'loss', goal: 'minimize', space, output: { goal: 'minimize', warp: 'none', normalization: 'standardize' }, tasks };
+}
+
+describe('bench report', () => {
+  it('writes the table, the headline ratio and the goal statement', async () => {
+    const report = await runRegretBenchmark(suite(), {
+      budget: 5,
+      seeds: 2,
+      methods: ['random', 'zeroshot', 'hyperbo-nll'],
+      variants: { 'hyperbo-nll': { objective: 'nll', steps: 10 } },
+    });
+    const md = markdownReport(report, 'npx hyperbo bench regret ...');
+    assert.match(md, /^### tiny: 3 tasks, budget 5, 2 seeds/);
+    assert.match(md, /npx hyperbo bench regret \.\.\./);
+    for (const m of ['random', 'zeroshot', 'hyperbo-nll']) assert.match(md, new RegExp(`^\\| (\\*\\*)?${m}(\\*\\*)? \\|`, 'm'));
+    assert.match(md, /\*\*Headline\.\*\* Best peer at k=5: \*\*(random|zeroshot)\*\*/);
+    assert.match(md, /goal ≥ 3×: \*\*(met|not met)\*\*/);
+    assert.match(md, /\| peer evaluations \|/);
+    assert.match(md, /\| t0 \| \d/);
+    assert.doesNotMatch(md, /NaN|undefined/);
+    const json = JSON.parse(JSON.stringify(report)) as { budget: number; methods: Record<string, { median: number[]; p20: number[]; p80: number[] }> };
+    assert.equal(json.budget, 5);
+    assert.equal(json.methods.zeroshot!.median.length, 5);
+  });
+
+  it('draws one line per method, bands for the highlighted ones, a zero row, and no NaN coordinates', () => {
+    const svg = regretChart({
+      title: 'A & B <test>',
+      yLabel: 'regret',
+      series: [
+        { name: 'peer', median: [0.5, 0.1, 0], p20: [0.3, 0.05, 0], p80: [0.9, 0.2, 0.01], highlight: true, dashed: true },
+        { name: 'ours', median: [0.2, 0, 0], p20: [0.1, 0, 0], p80: [0.3, 0.01, 0] },
+      ],
+      marker: { level: 0, at: 2, label: 'ours reaches peer' },
+    });
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(svg, /<\/svg>$/);
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 2);
+    assert.equal((svg.match(/<polygon /g) ?? []).length, 1);
+    assert.match(svg, /A &amp; B &lt;test&gt;/);
+    assert.match(svg, />0<\/text>/);
+    assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
+  });
+
+  it('renders a report whose curves are all zero without NaN', async () => {
+    const report = await runRegretBenchmark(suite(), { budget: 3, seeds: 1, methods: ['zeroshot'] });
+    report.methods.zeroshot!.normalized = { median: [0, 0, 0], p20: [0, 0, 0], p80: [0, 0, 0] };
+    assert.doesNotMatch(svgReport(report), /NaN|Infinity/);
+  });
+});
