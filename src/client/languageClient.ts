@@ -68,7 +68,8 @@ export class ServerConnection implements vscode.Disposable {
   async request<P, R>(type: AnyRequest<P, R>, params: P, token?: vscode.CancellationToken): Promise<R> {
     const client = await this.start();
     // Send by method name: one path for RequestType and ProtocolRequestType (the params are typed by the caller).
-    return client.sendRequest<R>(type.method, params, token);
+    // An absent token must not be passed: it would count as a second, positional parameter.
+    return token ? client.sendRequest<R>(type.method, params, token) : client.sendRequest<R>(type.method, params);
   }
 
   async request0<R>(type: RequestType0<R, void>, token?: vscode.CancellationToken): Promise<R> {
