@@ -184,7 +184,6 @@ export class HyperboService {
       const paths = new Set<string>();
       for (const t of view.trials) {
         const logPath = trialLogPath(view, entry.fsPath, t);
-        if (!logPath) continue;
         paths.add(logPath);
         await this.logs.read(logPath, view);
       }
@@ -229,7 +228,7 @@ export class HyperboService {
     if (!view) return [];
     return view.trials.map((t) => {
       const logPath = trialLogPath(view, entry.fsPath, t);
-      return deriveTrial(view, t, logPath ? this.logs.state(logPath, view) : undefined, logPath ? path.relative(path.dirname(entry.fsPath), logPath) : undefined);
+      return deriveTrial(view, t, this.logs.state(logPath, view), path.relative(path.dirname(entry.fsPath), logPath));
     });
   }
 
@@ -241,7 +240,7 @@ export class HyperboService {
     const names = new Set<string>();
     for (const t of view.trials) {
       const logPath = trialLogPath(view, entry.fsPath, t);
-      if (logPath) for (const n of this.logs.metricNames(logPath)) names.add(n);
+      for (const n of this.logs.metricNames(logPath)) names.add(n);
     }
     return [...names].sort();
   }
@@ -621,9 +620,7 @@ export class HyperboService {
     }
     const values = placeholderValues(trial);
     const cwd = runCwd(view, entry.fsPath);
-    const logPath =
-      trialLogPath(view, entry.fsPath, trial) ??
-      path.join(path.dirname(entry.fsPath), '.hyperbo', 'runs', path.basename(entry.fsPath, '.hyperbo.yaml'), `trial-${trialId}.log`);
+    const logPath = trialLogPath(view, entry.fsPath, trial);
     const plan: RunPlan = {
       trialId,
       command: view.run.command.map((arg) => substitute(arg, values)),
@@ -645,7 +642,7 @@ export class HyperboService {
     if (status !== 'completed') return { status };
     const derived = deriveTrial(view, { ...trial, status: 'running' }, (() => {
       const logPath = trialLogPath(view, entry.fsPath, trial);
-      const state = logPath ? this.logs.state(logPath, view) : undefined;
+      const state = this.logs.state(logPath, view);
       return state ? { ...state, finished: true } : undefined;
     })());
     if (derived.status === 'diverged') return { status: 'diverged', reason: derived.reason };

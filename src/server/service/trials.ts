@@ -38,11 +38,14 @@ export function runCwd(view: ExperimentView, fsPath: string): string {
   return path.resolve(path.dirname(fsPath), view.run?.cwd ?? '.');
 }
 
-/** Absolute path of a trial's log: the trial's own `log` (relative to the file), else run.log for it (relative to cwd). */
-export function trialLogPath(view: ExperimentView, fsPath: string, trial: TrialView): string | undefined {
+/**
+ * Absolute path of a trial's log: the trial's own `log` (relative to the file), else run.log for it (relative to
+ * cwd), else where the runner captures the output of a command that writes no log of its own.
+ */
+export function trialLogPath(view: ExperimentView, fsPath: string, trial: Pick<TrialView, 'id' | 'params' | 'log'>): string {
   if (trial.log) return path.resolve(path.dirname(fsPath), trial.log);
-  if (!view.run?.log) return undefined;
-  return path.resolve(runCwd(view, fsPath), substitute(view.run.log, placeholderValues(trial)));
+  if (view.run?.log) return path.resolve(runCwd(view, fsPath), substitute(view.run.log, placeholderValues(trial)));
+  return path.join(path.dirname(fsPath), '.hyperbo', 'runs', path.basename(fsPath, '.hyperbo.yaml'), `trial-${trial.id}.log`);
 }
 
 /** The trial's value from its curve by the experiment's rule. */
