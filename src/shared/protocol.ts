@@ -93,6 +93,8 @@ export namespace UpdateTrialEditRequest {
     value?: number;
     started?: string;
     finished?: string;
+    /** Why a trial failed (exit code, stopped by the user); written as the trial's `reason`. */
+    reason?: string;
   }
   export interface Result {
     edits: TextEditDTO[];

@@ -61,7 +61,7 @@ export function trialCommands(ctx: Ctx): Record<string, (...args: unknown[]) => 
         'Mark Failed',
       );
       if (choice === 'Mark Failed') {
-        await ctx.editor.updateTrial({ uri: target.uri, trialId: target.trial.id, status: 'failed', finished: new Date().toISOString() });
+        await ctx.editor.updateTrial({ uri: target.uri, trialId: target.trial.id, status: 'failed', finished: new Date().toISOString(), reason: 'marked failed by the user' });
       }
       return false;
     },

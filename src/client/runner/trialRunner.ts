@@ -186,7 +186,7 @@ export class TrialRunner implements vscode.Disposable {
 
     const finished = new Date().toISOString();
     const status: TrialStatus = outcome.reason ? 'failed' : 'completed';
-    const written = await this.editor.updateTrial({ uri, trialId, status, finished });
+    const written = await this.editor.updateTrial({ uri, trialId, status, finished, ...(outcome.reason ? { reason: outcome.reason } : {}) });
     const reason = outcome.reason ?? (written.status !== 'completed' ? `recorded as ${written.status} from its log` : undefined);
     this.say(run, written.value !== undefined ? `${written.status}: value ${written.value}` : `${written.status}${reason ? ` — ${reason}` : ''}`);
     if (written.status === 'failed' && !run.stopped) {

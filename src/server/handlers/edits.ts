@@ -36,7 +36,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       await svc.refreshTrialLog(params.uri, params.trialId);
       let status = params.status;
       let value = params.value;
-      let reason: string | undefined;
+      let reason = params.reason;
       if (value === undefined && status === 'completed') {
         const outcome = svc.outcomeFromLog(params.uri, params.trialId, status);
         status = outcome.status;
