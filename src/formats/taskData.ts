@@ -289,19 +289,25 @@ export function buildPretrainData(
 }
 
 /**
- * The output rule for a data set: the paper's −log(error) for PD1; for accuracies in [0, 1] the HPO-B rule
- * −log(1 − acc); otherwise a log warp for positive values. Tasks are standardised unless PD1.
+ * The output rule for tuning data: the paper's −log(error) for PD1 data (zeros raised to the smallest nonzero value);
+ * for accuracies in [0, 1] the HPO-B rule −log(1 − acc); otherwise a log warp for positive values. Tasks are
+ * standardised unless PD1.
  */
-export function outputSpecFor(data: TaskData): OutputSpec {
-  const values = data.tasks.flatMap((t) => t.values).filter(Number.isFinite);
-  if (data.pd1) {
-    const floor = logFloorFor(values);
-    return { ...PD1_OUTPUT_SPEC, goal: data.goal, ...(floor !== undefined ? { floor } : {}) };
+export function outputSpecForValues(values: readonly number[], goal: 'minimize' | 'maximize', pd1: boolean): OutputSpec {
+  const finite = values.filter(Number.isFinite);
+  if (pd1) {
+    const floor = logFloorFor(finite);
+    return { ...PD1_OUTPUT_SPEC, goal, ...(floor !== undefined ? { floor } : {}) };
   }
-  if (data.goal === 'maximize' && values.length > 0 && values.every((v) => v >= 0 && v <= 1)) {
+  if (goal === 'maximize' && finite.length > 0 && finite.every((v) => v >= 0 && v <= 1)) {
     return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
   }
-  return defaultOutputSpec(values, data.goal);
+  return defaultOutputSpec(finite, goal);
+}
+
+/** outputSpecForValues over every value of a loaded data set. */
+export function outputSpecFor(data: TaskData): OutputSpec {
+  return outputSpecForValues(data.tasks.flatMap((t) => t.values), data.goal, data.pd1);
 }
 
 /** Files matching the patterns (relative to `base`), sorted and de-duplicated. */

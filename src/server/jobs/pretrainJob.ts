@@ -1,6 +1,5 @@
 // Pre-training job (runs in the worker): gather the related history, pre-train, return a prior file.
 import {
-  defaultOutputSpec,
   EngineError,
   pretrain,
   priorFileFromPretrain,
@@ -18,6 +17,7 @@ import {
   type RawMatchedGroup,
   type RawTask,
 } from '../../engine';
+import { outputSpecForValues } from '../../formats/taskData';
 import { loadDataFileTasks } from '../service/priorData';
 
 export interface RelatedExperiment {
@@ -107,7 +107,7 @@ export async function runPretrainJob(input: PretrainJobInput, progress: Progress
   const values: number[] = [];
   for (const t of rawTasks) for (let i = 0; i < t.values.length; i++) values.push(t.values[i]!);
   for (const g of rawMatched) for (let i = 0; i < g.values.length; i++) values.push(g.values[i]!);
-  let output: OutputSpec = defaultOutputSpec(values, input.goal, { pd1 });
+  let output: OutputSpec = outputSpecForValues(values, input.goal, pd1);
   const prepared = prepareTrainingData({ tasks: rawTasks, matched: rawMatched }, output);
   if (output.normalization !== 'none') {
     const reference = referenceNormalization(prepared.transforms.values());
