@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parsePrior, serializePrior, type LoadedPrior, type PriorFile } from '../../engine';
+import { parsePrior, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../../engine';
 
 export const CACHE_DIR = '.hyperbo';
 
@@ -46,7 +46,7 @@ async function fileDigest(file: string): Promise<string> {
 /** A short stable key from a JSON description plus the bytes of the data files. */
 export async function priorCacheKey(description: unknown, files: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(stableStringify(description));
+  hash.update(stableStringify({ rules: TRAINING_RULES_VERSION, description }));
   for (const f of [...files].sort()) {
     hash.update(`\0${path.basename(f)}\0${await fileDigest(f)}`);
   }
