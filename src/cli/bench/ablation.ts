@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   if (!(values.acq! in ACQUISITIONS)) throw new Error(`Unknown --acq ${values.acq}; known: ${Object.keys(ACQUISITIONS).join(', ')}`);
   const all = groups(ACQUISITIONS[values.acq!]);
   const group = all[values.group!];
+  if (values.group === 'stbo') return stboGroup(values, which);
   if (!group) throw new Error(`Unknown group ${values.group}; known: ${Object.keys(all).join(', ')}`);
   const files =
     'glob' in def
@@ -148,6 +149,23 @@ async function main(): Promise<void> {
   process.stdout.write(text + '\n');
   writeFileSync(`/tmp/bench/ablation-${which}-${values.group}-${values.acq}.md`, text + '\n');
   writeFileSync(`/tmp/bench/ablation-${which}-${values.group}-${values.acq}.json`, JSON.stringify({ ...ours, peers: peers.methods }));
+}
+
+/** The single-task GP peer under each acquisition, so HyperBO's acquisition is never compared to a weaker STBO. */
+async function stboGroup(values: { seeds?: string; budget?: string }, which: keyof typeof SUITES): Promise<void> {
+  const def = SUITES[which];
+  const files =
+    'glob' in def
+      ? (await import('node:fs')).readdirSync(def.glob).filter((f) => f.endsWith('.json')).sort().map((f) => `${def.glob}/${f}`)
+      : [...def.files];
+  const suite = await loadSuite(files, { metric: def.metric, pool: 'pool' in def ? def.pool : undefined, label: def.label });
+  const lines = [`${def.label}, STBO acquisition`, '', '| STBO acquisition | k=1 | k=5 | k=10 | k=30 | mean k=1..B |', '|---|---|---|---|---|---|'];
+  for (const [name, acq] of Object.entries(ACQUISITIONS)) {
+    const r = await runRegretBenchmark(suite, { budget: Number(values.budget), seeds: Number(values.seeds), methods: ['stbo'], stboAcquisition: acq });
+    const med = r.methods.stbo!.normalized.median;
+    lines.push(`| ${name} | ${med[0]!.toFixed(3)} | ${med[4]!.toFixed(3)} | ${med[9]!.toFixed(3)} | ${med.at(-1)!.toFixed(4)} | ${(med.reduce((a, b) => a + b, 0) / med.length).toFixed(4)} |`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((e) => {
