@@ -24,6 +24,8 @@ export interface OutputSpec {
    * estimate its own centre and scale, so they are shrunk towards these (weight REFERENCE_WEIGHT points).
    */
   readonly reference?: { readonly center: number; readonly scale: number };
+  /** How many observations the reference counts for (default REFERENCE_WEIGHT; Infinity: the reference alone). */
+  readonly referenceWeight?: number;
   /**
    * For the log warp: values below this are raised to it before warping. A perfect score on a small validation
    * set (error 0) would otherwise become −log(1e−10) ≈ 23, an outlier that dominates the fit.
@@ -50,6 +52,9 @@ function checkSpec(spec: OutputSpec): void {
   }
   if (spec.warp === 'log1m' && spec.goal !== 'maximize') {
     throw new EngineError('The log1m warp is for maximised accuracies (values ≤ 1); use the log warp for minimised metrics.');
+  }
+  if (spec.referenceWeight !== undefined && !(spec.referenceWeight >= 0)) {
+    throw new EngineError(`The reference weight must be ≥ 0 (Infinity: use the training tasks' normalisation alone), got ${spec.referenceWeight}.`);
   }
 }
 
@@ -136,8 +141,12 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
     const ref = spec.reference;
     if (ref) {
       const n = warped.length;
-      center = (n * center + REFERENCE_WEIGHT * ref.center) / (n + REFERENCE_WEIGHT);
-      scale = n >= 2 ? (n * scale + REFERENCE_WEIGHT * ref.scale) / (n + REFERENCE_WEIGHT) : ref.scale;
+      const w = spec.referenceWeight ?? REFERENCE_WEIGHT;
+      if (w === Number.POSITIVE_INFINITY) ({ center, scale } = ref);
+      else {
+        center = (n * center + w * ref.center) / (n + w);
+        scale = n >= 2 ? (n * scale + w * ref.scale) / (n + w) : ref.scale;
+      }
     }
   } else if (spec.normalization !== 'none' && spec.reference) {
     ({ center, scale } = spec.reference);
