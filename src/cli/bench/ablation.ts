@@ -21,7 +21,7 @@ const SUITES = {
 const mlpSpec = (widths: number[], extra: Partial<ModelSpec> = {}) => (dim: number): ModelSpec => ({ ...recommendedSpec(dim), mlp: widths, ...extra });
 
 const ACQUISITIONS: Record<string, AcquisitionOptions | undefined> = {
-  ucb3: undefined,
+  ucb3: { kind: 'ucb', beta: 3 },
   ucb1: { kind: 'ucb', beta: 1 },
   pi: { kind: 'pi', piMargin: 0.1 },
   ei: { kind: 'ei' },

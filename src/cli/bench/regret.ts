@@ -83,7 +83,7 @@ export interface RegretOptions {
   variants?: Record<string, HyperboSettings>;
   /** Overrides every variant's pre-training steps (the CLI's --steps). */
   pretrainSteps?: number;
-  /** Acquisition for the single-task GP baseline; default the Study's. */
+  /** Acquisition for the single-task GP baseline; default HYPERBO_ACQUISITION, so STBO and HyperBO differ only in the prior. */
   stboAcquisition?: AcquisitionOptions;
   log?: (line: string) => void;
   /** The pre-training function (default the engine's); tests pass a spy to see what it receives. */
@@ -355,7 +355,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             case 'zeroshot':
               return zeroShotOrder(suite, t, 1000 * t + s).slice(0, b);
             case 'stbo':
-              return gpChoices(suite, t, b, s, undefined, options.stboAcquisition);
+              return gpChoices(suite, t, b, s, undefined, options.stboAcquisition ?? HYPERBO_ACQUISITION);
             default:
               return gpChoices(suite, t, b, s, priors.get(method));
           }
