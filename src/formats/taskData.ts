@@ -22,6 +22,7 @@ import {
   type ParamSpec,
   type PretrainData,
   type RawMatchedGroup,
+  type RawTask,
 } from '../engine';
 
 export interface TaskPool {
@@ -251,11 +252,10 @@ export function configKey(space: SearchSpace, c: Config): string {
  * shared Halton set, a benchmark grid); a group needs MIN_EKL_POINTS configurations. Grouping by task set rather
  * than requiring every task keeps EKL when tasks come from different PD1 phases or some runs diverged.
  */
-export function buildPretrainData(
+export function rawPretrainData(
   tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[],
   space: SearchSpace,
-  output: OutputSpec,
-): { data: PretrainData; output: OutputSpec } {
+): { tasks: RawTask[]; matched: RawMatchedGroup[] } {
   const keys = tasks.map((task) => task.configs.map((c) => configKey(space, c)));
   const maps = tasks.map((task, t) => new Map(keys[t]!.map((k, i) => [k, task.values[i]!])));
   const groups = new Map<string, { members: number[]; configs: Config[]; keys: string[] }>();
@@ -283,7 +283,16 @@ export function buildPretrainData(
       values: g.keys.flatMap((k) => g.members.map((j) => maps[j]!.get(k)!)),
     }));
   const raw = tasks.map((task) => ({ name: task.name, x: space.encode(task.configs), values: task.values }));
-  const prepared = prepareTrainingData({ tasks: raw, matched }, output);
+  return { tasks: raw, matched };
+}
+
+/** rawPretrainData with the output rule applied per task; the rule gains the training tasks' reference normalisation. */
+export function buildPretrainData(
+  tasks: readonly { name: string; configs: readonly Config[]; values: ArrayLike<number> }[],
+  space: SearchSpace,
+  output: OutputSpec,
+): { data: PretrainData; output: OutputSpec } {
+  const prepared = prepareTrainingData(rawPretrainData(tasks, space), output);
   const reference = output.normalization === 'none' ? undefined : referenceNormalization(prepared.transforms.values());
   return { data: prepared.data, output: reference ? { ...output, reference } : output };
 }

@@ -1,9 +1,9 @@
 // Related history from data files named in prior.from (PD1 JSONL(.gz) or HPOBench task JSON), expressed
-// in the experiment's own search space: raw metric values per task, plus one matched group of the
-// configurations every task evaluated (for EKL).
+// in the experiment's own search space: raw metric values per task, plus matched groups of the
+// configurations that the same tasks evaluated (for EKL), grouped as the CLI and benchmark do.
 import * as path from 'node:path';
-import { MIN_EKL_POINTS, SearchSpace, type Config, type RawMatchedGroup, type RawTask } from '../../engine';
-import { loadTaskFiles } from '../../formats/taskData';
+import type { Config, RawMatchedGroup, RawTask, SearchSpace } from '../../engine';
+import { loadTaskFiles, rawPretrainData } from '../../formats/taskData';
 
 export interface LoadedDataTasks {
   tasks: RawTask[];
@@ -31,8 +31,7 @@ export async function loadDataFileTasks(
   const source = files.length === 1 ? path.basename(files[0]!) : files.map((f) => path.basename(f)).join(', ');
   const sourceOf: Record<string, string> = {};
   const skipped: { name: string; reason: string }[] = [];
-  const tasks: RawTask[] = [];
-  const pools: { name: string; keys: Map<string, number>; configs: Config[] }[] = [];
+  const pools: { name: string; configs: Config[]; values: number[] }[] = [];
   for (const task of data.tasks) {
     const configs: Config[] = [];
     const values: number[] = [];
@@ -50,24 +49,9 @@ export async function loadDataFileTasks(
       skipped.push({ name: task.name, reason: `only ${configs.length} row(s) fit the search space` });
       continue;
     }
-    tasks.push({ name: task.name, x: options.space.encode(configs), values });
+    pools.push({ name: task.name, configs, values });
     sourceOf[task.name] = source;
-    const keys = new Map<string, number>();
-    configs.forEach((c, i) => keys.set(configKey(options.space, c), values[i]!));
-    pools.push({ name: task.name, keys, configs });
   }
-  // The configurations every task evaluated (a shared grid or Halton set) form a matched group.
-  const matched: RawMatchedGroup[] = [];
-  if (pools.length >= 2) {
-    const shared = pools[0]!.configs.filter((c) => pools.every((p) => p.keys.has(configKey(options.space, c))));
-    if (shared.length >= MIN_EKL_POINTS) {
-      const values = shared.flatMap((c) => pools.map((p) => p.keys.get(configKey(options.space, c))!));
-      matched.push({ x: options.space.encode(shared), taskNames: pools.map((p) => p.name), values });
-    }
-  }
+  const { tasks, matched } = rawPretrainData(pools, options.space);
   return { tasks, matched, pd1: data.pd1, sourceOf, skipped };
-}
-
-function configKey(space: SearchSpace, c: Config): string {
-  return Array.from(space.toUnit(c), (u) => u.toFixed(9)).join(',');
 }
