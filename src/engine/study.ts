@@ -244,7 +244,8 @@ export class Study {
       if (!Number.isFinite(mean) || !Number.isFinite(sd)) {
         throw new EngineError('The model produced a non-finite prediction; the observations may be degenerate.');
       }
-      const config = candidateIndex !== undefined ? { ...this.poolConfigs![candidateIndex]! } : this.space.fromUnit(u);
+      // Continuous suggestions are rounded for people (four digits); pool members stay exactly as given.
+      const config = candidateIndex !== undefined ? { ...this.poolConfigs![candidateIndex]! } : this.space.tidy(this.space.fromUnit(u));
       const trial = this.addTrial(config, 'pending');
       out.push({
         trialId: trial.id,

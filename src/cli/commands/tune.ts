@@ -181,8 +181,7 @@ export async function run(argv: string[]): Promise<number> {
   for (let k = 0; k < count; k++) {
     const [s] = study.ask(1);
     const id = nextId++;
-    // Rounded to four digits: readable in the file and on the command line, and well inside any tuning noise.
-    const params = exp.space.tidy(s!.config);
+    const params = s!.config;
     const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
     const logPath = path.resolve(exp.run.cwd, substitutePlaceholders(exp.run.log, vars));
     const started = new Date().toISOString();
@@ -220,7 +219,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  const bestParams = exp.space.tidy(best.config);
-  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(bestParams[n])}`).join(' ')}`);
+  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(best.config[n])}`).join(' ')}`);
   return 0;
 }
