@@ -1,0 +1,117 @@
+// A tuning session as a user does it, in the installed extension: diagnostics on a broken experiment, the
+// suggestion lens, Apply, a real training run whose log streams until the trial completes, and every panel.
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { workbench } from './setup';
+
+const EXPERIMENT = 'digits-mlp.hyperbo.yaml';
+
+/** Polls a workspace file until its text matches; returns the text. */
+async function waitForFile(file: string, pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (pattern.test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`${file} did not match ${pattern} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+const editorText = '.part.editor .monaco-editor';
+
+describe('tuning in VS Code (e2e)', function () {
+  this.timeout(180_000);
+
+  it('shows diagnostics as the user breaks the experiment file, and loses nothing', async () => {
+    const vs = workbench();
+    await vs.openFile(EXPERIMENT);
+    await vs.focusEditorArea();
+    await vs.page.keyboard.press('Control+End');
+    await vs.page.keyboard.type('\nbudjet: 20\n');
+    await vs.page.locator(`${editorText} .squiggly-error, ${editorText} .squiggly-warning`).first().waitFor({ state: 'attached', timeout: 60_000 });
+    await vs.page.keyboard.press('Control+Shift+M'); // the Problems panel
+    await vs.waitForText(/budjet/, { within: '.part.panel', timeoutMs: 30_000 });
+    await vs.waitForText(/did you mean.*budget/i, { within: '.part.panel' });
+    await vs.screenshot('diagnostics-on-broken-experiment');
+    // Undo restores the file exactly; nothing was saved behind the user's back.
+    for (let i = 0; i < 10 && (await vs.page.locator(editorText, { hasText: 'budjet' }).count()) > 0; i++) {
+      await vs.focusEditorArea();
+      await vs.page.keyboard.press('Control+Z');
+      await vs.page.waitForTimeout(200);
+    }
+    await vs.waitForTextGone(/budjet/, { within: editorText });
+    assert.doesNotMatch(readFileSync(join(vs.workspace, EXPERIMENT), 'utf8'), /budjet/);
+  });
+
+  it('shows the next suggestion in a code lens above trials:', async () => {
+    const vs = workbench();
+    await vs.openFile(EXPERIMENT);
+    await vs.focusEditorArea();
+    await vs.page.keyboard.press('Control+End'); // trials: is at the end of the file
+    // The server pre-trains the prior on the related tasks, then the lens shows the suggestion.
+    await vs.waitForText(/next: .*learning_rate=/, { within: editorText, timeoutMs: 120_000 });
+    await vs.waitForText(/predicted/, { within: editorText });
+    await vs.screenshot('suggestion-code-lens');
+  });
+
+  it('applies the suggestion as a new pending trial in the file', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Apply Suggestion');
+    await vs.focusEditorArea();
+    await vs.page.keyboard.press('Control+End');
+    await vs.waitForText(/- id: 1/, { within: editorText, timeoutMs: 60_000 });
+    await vs.waitForText(/status: pending/, { within: editorText });
+    await vs.screenshot('suggestion-applied');
+  });
+
+  it('runs the trial for real: the log streams and the trial completes with its value', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Run Trial', 60_000, { opensQuickInput: true });
+    // A pick of runnable trials; the applied trial is the only one.
+    const pick = vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Trial 1' }).first();
+    await pick.waitFor({ state: 'visible', timeout: 30_000 });
+    await vs.page.keyboard.press('Enter');
+    // The runner records running, then completed with the value from the log; the file is saved each time.
+    await waitForFile(join(vs.workspace, EXPERIMENT), /status: (running|completed)/, 60_000);
+    await waitForFile(join(vs.workspace, 'runs', '1', 'metrics.jsonl'), /valid\/error_rate/, 60_000);
+    const text = await waitForFile(join(vs.workspace, EXPERIMENT), /status: completed[^]*finished: /, 120_000);
+    assert.match(text, /value: 0\.\d+/);
+    await vs.focusEditorArea();
+    await vs.page.keyboard.press('Control+End');
+    const log = readFileSync(join(vs.workspace, 'runs', '1', 'metrics.jsonl'), 'utf8').trim().split('\n');
+    assert.ok(log.length >= 2, `the training log has ${log.length} lines`);
+    assert.ok(log.every((line) => 'valid/error_rate' in JSON.parse(line)));
+    await vs.screenshot('trial-completed');
+  });
+
+  it('opens the suggestions panel with the next configuration', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Suggestions');
+    const frame = await vs.webviewFrame(/learning_rate/, 90_000);
+    await frame.getByRole('button', { name: /Apply/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await vs.screenshot('panel-suggestions');
+  });
+
+  it('opens the posterior panel with its plots', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Posterior');
+    const frame = await vs.webviewFrame(/lr_decay_power/, 90_000);
+    await frame.locator('.js-plotly-plot').first().waitFor({ state: 'attached', timeout: 60_000 });
+    await vs.screenshot('panel-posterior');
+  });
+
+  it('opens the trial history panel with the completed trial', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Trial History');
+    const frame = await vs.webviewFrame(/completed/, 90_000);
+    await frame.locator('.js-plotly-plot').first().waitFor({ state: 'attached', timeout: 60_000 });
+    await vs.screenshot('panel-history');
+  });
+
+  it('opens the prior provenance panel with the tasks the prior learned from', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Prior Provenance');
+    await vs.webviewFrame(/breast_cancer/, 90_000);
+    await vs.screenshot('panel-provenance');
+  });
+});
