@@ -95,7 +95,7 @@ describe('tuning in VS Code (e2e)', function () {
   it('opens the posterior panel with its plots', async () => {
     const vs = workbench();
     await vs.runCommand('HyperBO: Show Posterior');
-    const frame = await vs.webviewFrame(/lr_decay_power/, 90_000);
+    const frame = await vs.webviewFrame(/Posterior of valid\/error_rate/, 90_000);
     await frame.locator('.js-plotly-plot').first().waitFor({ state: 'attached', timeout: 60_000 });
     await vs.screenshot('panel-posterior');
   });
@@ -103,7 +103,7 @@ describe('tuning in VS Code (e2e)', function () {
   it('opens the trial history panel with the completed trial', async () => {
     const vs = workbench();
     await vs.runCommand('HyperBO: Show Trial History');
-    const frame = await vs.webviewFrame(/completed/, 90_000);
+    const frame = await vs.webviewFrame(/Best so far/, 90_000);
     await frame.locator('.js-plotly-plot').first().waitFor({ state: 'attached', timeout: 60_000 });
     await vs.screenshot('panel-history');
   });
