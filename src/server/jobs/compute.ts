@@ -23,6 +23,7 @@ import {
   type ParamSpec,
   type ParamValue,
 } from '../../engine';
+import type { Contour2D, Slice1D } from '../../shared/dto';
 
 /** A frozen pre-trained prior in JSON form (theta as a plain array). */
 export interface SerializedPrior {
@@ -122,27 +123,9 @@ export interface PosteriorOptions {
   includePrior: boolean;
 }
 
-export interface SliceOut {
-  param: string;
-  scale: 'linear' | 'log';
-  categorical?: string[];
-  xs: number[];
-  mean: number[];
-  sd: number[];
-  acquisition: number[];
-  priorMean?: number[];
-  priorSd?: number[];
-}
-
-export interface ContourOut {
-  x: string;
-  y: string;
-  xs: number[];
-  ys: number[];
-  mean: number[][];
-  sd: number[][];
-  acquisition: number[][];
-}
+/** The worker's results are the protocol's own shapes. */
+export type SliceOut = Slice1D;
+export type ContourOut = Contour2D;
 
 /** Values of one parameter along a slice: an even grid (in its scale), whole numbers, or every choice. */
 export function gridOf(p: ParamSpec, resolution: number): ParamValue[] {
