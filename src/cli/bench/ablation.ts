@@ -77,6 +77,13 @@ function groups(acquisition: AcquisitionOptions | undefined): Record<string, Rec
       'hyperbo-ekl-s500': { ...ekl, steps: 500 },
       'hyperbo-ekl-b200': { ...ekl, batchSize: 200 },
     },
+    batch: {
+      'hyperbo-nll-b200': { ...nll, batchSize: 200 },
+      'hyperbo-nll-b300': { ...nll, batchSize: 300 },
+      'hyperbo-nll-b200-s50': { ...nll, batchSize: 200, steps: 50 },
+      'hyperbo-nllekl-b200': { ...nll, objective: 'nll+ekl', eklWeight: 1, batchSize: 200 },
+      'hyperbo-ekl-b300': { ...ekl, batchSize: 300 },
+    },
     variance: {
       'hyperbo-nll-factor': nll,
       'hyperbo-nll-nofactor': { ...nll, varianceFactor: false },

@@ -158,3 +158,33 @@ describe('engine/study', () => {
     assert.ok(best < 0.09, `best error ${best}`);
   });
 });
+
+describe('engine/study diverged trials before any result', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+  ]);
+  const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
+  const unitDistance = (p: Record<string, unknown>, q: Record<string, unknown>) => Math.hypot(Number(p.a) - Number(q.a), Number(p.b) - Number(q.b));
+
+  it('moves away from a diverged suggestion when nothing has completed (with a prior)', () => {
+    const spec = simpleSpec(2);
+    const theta = new Float64Array(pretrain(
+      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([1, 2, 3, 2, 1]) }], matched: [] },
+      { spec, steps: 20, seed: 1 },
+    ).theta);
+    const study = new Study({ space, output, prior: { spec, theta }, seed: 3 });
+    const [first] = study.ask(1);
+    study.tell(first!.trialId, { status: 'diverged' });
+    const [second] = study.ask(1);
+    assert.ok(unitDistance(first!.config, second!.config) > 0.05, `repeated ${JSON.stringify(first!.config)}`);
+  });
+
+  it('moves away from a diverged suggestion when nothing has completed (single-task GP)', () => {
+    const study = new Study({ space, output, seed: 3 });
+    const [first] = study.ask(1);
+    study.tell(first!.trialId, { status: 'diverged' });
+    const [second] = study.ask(1);
+    assert.ok(unitDistance(first!.config, second!.config) > 0.05, `repeated ${JSON.stringify(first!.config)}`);
+  });
+});
