@@ -1,7 +1,7 @@
 // What the server needs from a parsed experiment file: settings, search space, trials, and the source
 // lines code lenses and hovers attach to. Built from the formats parser's result (see parseExperiment).
-import type { AcquisitionOptions, KernelKind, MeanKind, ParamSpec, ParamValue } from '../../engine';
-import type { TrialStatus } from '../../shared/dto';
+import type { AcquisitionOptions, KernelKind, MeanKind, ParamSpec } from '../../engine';
+import type { Trial } from '../../formats/experiment';
 
 /** 0-based LSP range. */
 export interface LineRange {
@@ -9,21 +9,8 @@ export interface LineRange {
   end: { line: number; character: number };
 }
 
-export interface TrialView {
-  id: number;
-  params: Record<string, ParamValue>;
-  status: TrialStatus;
-  value?: number;
-  /** The log path as written in the trial (relative to the experiment file). */
-  log?: string;
-  started?: string;
-  finished?: string;
-  reason?: string;
-  /** Where the trial's entry is (for its code lens and hovers). */
-  range: LineRange;
-  /** Its parameters fall outside the current search space (the model skips it). */
-  outsideSpace?: boolean;
-}
+/** A parsed trial with its entry's range in LSP coordinates (for its code lens and hovers). */
+export type TrialView = Omit<Trial, 'range'> & { range: LineRange };
 
 export interface ExperimentView {
   name: string;
