@@ -2,6 +2,7 @@
 // All n×n matrices are row-major; a Cholesky factor is lower triangular with its upper part zeroed.
 
 import { EngineError } from './types';
+import { choleskyInPlaceWasm } from './wasm/cholesky';
 
 /** Result of a Cholesky factorisation: L with L·Lᵀ = A + jitter·I. */
 export interface CholeskyFactor {
@@ -24,12 +25,27 @@ export interface CholeskyOptions {
 /** Relative jitters tried after a failed plain factorisation: 1e-6 … 1e-2 times the mean diagonal. */
 export const DEFAULT_JITTER_SCHEDULE: readonly number[] = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2];
 
+/** Below this size the TypeScript loop beats the WebAssembly kernel's call and copying overhead. */
+const WASM_CHOLESKY_MIN_N = 64;
+
 /**
  * Factors the lower triangle of `a` (row-major n×n, in place) into L. Reads only the lower triangle,
  * zeroes the upper one. Returns false, leaving `a` partly overwritten, when a pivot is not positive.
- * Rows are processed four at a time so each earlier row of L is streamed from memory once per block.
+ * Uses the WebAssembly SIMD kernel where it runs and pays off, else the TypeScript loop.
  */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
+  if (n >= WASM_CHOLESKY_MIN_N) {
+    const ok = choleskyInPlaceWasm(a, n);
+    if (ok !== undefined) return ok;
+  }
+  return choleskyInPlaceScalar(a, n);
+}
+
+/**
+ * The TypeScript factorisation: same contract as choleskyInPlace. Rows are processed four at a time so
+ * each earlier row of L is streamed from memory once per block.
+ */
+export function choleskyInPlaceScalar(a: Float64Array, n: number): boolean {
   let i0 = 0;
   for (; i0 + 4 <= n; i0 += 4) {
     const r0 = i0 * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
