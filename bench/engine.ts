@@ -3,7 +3,7 @@
 // (NLL and EKL), and Cholesky at n = 1000 against numpy when it is installed.
 import { execFileSync } from 'node:child_process';
 import { cholesky, choleskyInPlaceScalar } from '../src/engine/linalg';
-import { wasmCholeskyAvailable } from '../src/engine/wasm/cholesky';
+import { wasmLinalgAvailable } from '../src/engine/wasm/linalg';
 import { pretrain } from '../src/engine/pretrain';
 import { createRng } from '../src/engine/rng';
 import { SearchSpace } from '../src/engine/space';
@@ -132,7 +132,7 @@ function benchCholesky(): void {
   };
   const out = new Float64Array(n * n);
   const ts = bestOf7(() => cholesky(a, n, { out }));
-  const kernel = wasmCholeskyAvailable() ? 'WebAssembly SIMD kernel' : 'TypeScript loop: WebAssembly SIMD unavailable';
+  const kernel = wasmLinalgAvailable() ? 'WebAssembly SIMD kernel' : 'TypeScript loop: WebAssembly SIMD unavailable';
   add(`Cholesky n=1000 (engine: ${kernel}, best of 7)`, ms(ts));
   add('Cholesky n=1000 (TypeScript loop, the fallback)', ms(bestOf7((work) => choleskyInPlaceScalar(work, n))));
   try {

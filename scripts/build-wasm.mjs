@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const kernels = [{ source: 'src/engine/wasm/assembly/cholesky.ts', out: 'src/engine/wasm/choleskyKernel.ts', name: 'CHOLESKY_WASM_BASE64' }];
+const kernels = [{ source: 'src/engine/wasm/assembly/linalg.ts', out: 'src/engine/wasm/linalgKernel.ts', name: 'LINALG_WASM_BASE64' }];
 const flags = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '1'];
 
 /** Compiles one AssemblyScript file and returns the module's bytes. */

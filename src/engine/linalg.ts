@@ -2,7 +2,7 @@
 // All n×n matrices are row-major; a Cholesky factor is lower triangular with its upper part zeroed.
 
 import { EngineError } from './types';
-import { choleskyInPlaceWasm } from './wasm/cholesky';
+import { choleskyInPlaceWasm } from './wasm/linalg';
 
 /** Result of a Cholesky factorisation: L with L·Lᵀ = A + jitter·I. */
 export interface CholeskyFactor {

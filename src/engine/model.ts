@@ -2,6 +2,7 @@
 // passes shared by the objectives, and the posterior used for BO (HyperBO §2, §4.1).
 
 import { cholesky, choleskySolve, logDetFromCholesky, solveLower, solveLowerTransposed } from './linalg';
+import { explainedVarianceWasm } from './wasm/linalg';
 import { kernelCrossBackward, kernelMatrix, kernelSymmetric, kernelSymmetricBackward, type KernelParams } from './kernels';
 import { meanBackward, meanForward } from './mean';
 import { mlpBackward, mlpForward, mlpInit, mlpLayerSlices, mlpParamCount, type MlpCache } from './mlp';
@@ -403,6 +404,8 @@ export interface Posterior {
 }
 
 const PREDICT_CHUNK = 256;
+/** Below this many observations the per-query TypeScript solve is as fast as the WebAssembly batch. */
+const WASM_VARIANCE_MIN_N = 16;
 
 /**
  * Conditions the GP on observations (x, y) (HyperBO §4.1): K = k(X, X) + (σ² + 1e-6)I,
@@ -468,15 +471,22 @@ class GpPosterior implements Posterior {
       const q = evaluateModel(this.layout, this.theta, query.data.subarray(start * d, (start + count) * d), count);
       kernelMatrix(this.train.kernel, q.z, count, this.train.z, n, cross);
       for (let r = 0; r < count; r++) {
-        const row = cross.subarray(r * n, (r + 1) * n);
         let mu = q.mean[r];
-        for (let j = 0; j < n; j++) mu += row[j] * this.alpha[j];
-        solveLower(this.factor, n, row, row);
-        let explained = 0;
-        for (let j = 0; j < n; j++) explained += row[j] * row[j];
+        for (let j = 0, o = r * n; j < n; j++) mu += cross[o + j] * this.alpha[j];
         mean[start + r] = mu;
-        variance[start + r] = Math.max(signal - explained, 0) * scale + noise;
       }
+      // ‖L⁻¹k‖² for every query at once in WebAssembly, else one forward substitution per query.
+      const explained = variance.subarray(start, start + count);
+      if (n < WASM_VARIANCE_MIN_N || !explainedVarianceWasm(this.factor, n, cross, count, explained)) {
+        for (let r = 0; r < count; r++) {
+          const row = cross.subarray(r * n, (r + 1) * n);
+          solveLower(this.factor, n, row, row);
+          let sum = 0;
+          for (let j = 0; j < n; j++) sum += row[j] * row[j];
+          explained[r] = sum;
+        }
+      }
+      for (let r = 0; r < count; r++) explained[r] = Math.max(signal - explained[r], 0) * scale + noise;
     }
     return { mean, variance };
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cholesky, choleskyInPlace, choleskyInPlaceScalar, matmul } from '../../../src/engine/linalg';
+import { cholesky, choleskyInPlace, choleskyInPlaceScalar, matmul, solveLower } from '../../../src/engine/linalg';
 import { createRng } from '../../../src/engine/rng';
 import type { Rng } from '../../../src/engine/types';
-import { choleskyInPlaceWasm, wasmCholeskyAvailable } from '../../../src/engine/wasm/cholesky';
+import { choleskyInPlaceWasm, explainedVarianceWasm, wasmLinalgAvailable } from '../../../src/engine/wasm/linalg';
 import { assertAllClose, assertClose } from '../helpers/approx';
 
 /** A squared-exponential kernel matrix on random points plus a small ridge: the GP's own kind of matrix. */
@@ -27,9 +27,9 @@ function transpose(a: Float64Array, n: number): Float64Array {
   return out;
 }
 
-describe('engine/wasm/cholesky', () => {
+describe('engine/wasm/linalg', () => {
   it('loads the WebAssembly SIMD kernel on this runtime', () => {
-    assert.equal(wasmCholeskyAvailable(), true);
+    assert.equal(wasmLinalgAvailable(), true);
   });
 
   // Sizes around the 4-row groups, the 64-column blocks and the partial last group of the trailing update.
@@ -98,9 +98,27 @@ describe('engine/wasm/cholesky', () => {
     }
   });
 
+  // n around the 4-row groups of the substitution, m around the 4-query column groups (padded inside).
+  for (const [n, m] of [[1, 1], [3, 5], [4, 4], [5, 3], [17, 2], [63, 7], [64, 256], [130, 9]] as const) {
+    it(`computes ‖L⁻¹k‖² for ${m} queries against ${n} observations like a forward substitution`, () => {
+      const rng = createRng(900 + n * 31 + m);
+      const l = kernelMatrix(n, rng);
+      cholesky(l, n, { out: l });
+      const cross = Float64Array.from({ length: m * n }, () => rng.normal());
+      const out = new Float64Array(m).fill(NaN);
+      assert.equal(explainedVarianceWasm(l, n, cross, m, out), true);
+      for (let r = 0; r < m; r++) {
+        const v = solveLower(l, n, cross.subarray(r * n, (r + 1) * n));
+        let expected = 0;
+        for (let j = 0; j < n; j++) expected += v[j] * v[j];
+        assertClose(out[r], expected, { rel: 1e-10 }, `query ${r}`);
+      }
+    });
+  }
+
   it('is built from its committed AssemblyScript source', function () {
     this.timeout(120000);
-    // Exits non-zero with a message when src/engine/wasm/choleskyKernel.ts does not match a fresh compile.
+    // Exits non-zero with a message when src/engine/wasm/linalgKernel.ts does not match a fresh compile.
     execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { stdio: 'pipe' });
   });
 });

@@ -175,3 +175,116 @@ function subtractPartialRow(p: usize, lo: v128, hi: v128, cols: i32): void {
   if (cols > 1) store<f64>(p, load<f64>(p, 8) - f64x2.extract_lane(lo, 1), 8);
   if (cols > 2) store<f64>(p, load<f64>(p, 16) - f64x2.extract_lane(hi, 0), 16);
 }
+
+/**
+ * For each of the m rows k of `cross` (m×n, row-major), out[k] = ‖L⁻¹·k‖²: the variance a GP posterior
+ * explains at m query points. The rows are transposed into `work` (n × m rounded up to 4, zero-padded) so
+ * one forward substitution solves four queries per vector pair and reuses each entry of L across all m.
+ */
+export function explainedVariance(l: usize, n: i32, cross: usize, m: i32, work: usize, out: usize): void {
+  const width = (m + 3) & ~3;
+  for (let j = 0; j < n; j++) {
+    const dst = addr(work, width, j, 0);
+    for (let k = 0; k < m; k++) store<f64>(dst + (<usize>k << 3), load<f64>(addr(cross, n, k, j)));
+    for (let k = m; k < width; k++) store<f64>(dst + (<usize>k << 3), 0);
+  }
+  solveLowerColumns(l, n, work, width);
+  for (let k = 0; k < width; k += 2) v128.store(out + (<usize>k << 3), f64x2.splat(0));
+  for (let j = 0; j < n; j++) {
+    const row = addr(work, width, j, 0);
+    for (let k = 0; k < width; k += 2) {
+      const x = v128.load(row + (<usize>k << 3));
+      const o = out + (<usize>k << 3);
+      v128.store(o, f64x2.add(v128.load(o), f64x2.mul(x, x)));
+    }
+  }
+}
+
+/** Solves L·X = B in place for X n×m row-major, m a multiple of 4: four rows by four columns at a time. */
+function solveLowerColumns(l: usize, n: i32, x: usize, m: i32): void {
+  const rowBytes = <usize>m << 3;
+  const lRow = <usize>n << 3;
+  let i0 = 0;
+  for (; i0 + 4 <= n; i0 += 4) {
+    const l0 = addr(l, n, i0, 0);
+    const l1 = l0 + lRow, l2 = l1 + lRow, l3 = l2 + lRow;
+    const inv0 = f64x2.splat(1 / load<f64>(l0 + (<usize>i0 << 3)));
+    const inv1 = f64x2.splat(1 / load<f64>(l1 + (<usize>(i0 + 1) << 3)));
+    const inv2 = f64x2.splat(1 / load<f64>(l2 + (<usize>(i0 + 2) << 3)));
+    const inv3 = f64x2.splat(1 / load<f64>(l3 + (<usize>(i0 + 3) << 3)));
+    for (let c = 0; c < m; c += 4) {
+      const column = x + (<usize>c << 3);
+      const p = column + <usize>i0 * rowBytes;
+      let a00 = v128.load(p), a01 = v128.load(p, 16);
+      let a10 = v128.load(p + rowBytes), a11 = v128.load(p + rowBytes, 16);
+      let a20 = v128.load(p + 2 * rowBytes), a21 = v128.load(p + 2 * rowBytes, 16);
+      let a30 = v128.load(p + 3 * rowBytes), a31 = v128.load(p + 3 * rowBytes, 16);
+      let q = column;
+      for (let k = 0; k < i0; k++) {
+        const b0 = v128.load(q), b1 = v128.load(q, 16);
+        const o = <usize>k << 3;
+        let s = v128.load64_splat(l0 + o);
+        a00 = f64x2.sub(a00, f64x2.mul(s, b0));
+        a01 = f64x2.sub(a01, f64x2.mul(s, b1));
+        s = v128.load64_splat(l1 + o);
+        a10 = f64x2.sub(a10, f64x2.mul(s, b0));
+        a11 = f64x2.sub(a11, f64x2.mul(s, b1));
+        s = v128.load64_splat(l2 + o);
+        a20 = f64x2.sub(a20, f64x2.mul(s, b0));
+        a21 = f64x2.sub(a21, f64x2.mul(s, b1));
+        s = v128.load64_splat(l3 + o);
+        a30 = f64x2.sub(a30, f64x2.mul(s, b0));
+        a31 = f64x2.sub(a31, f64x2.mul(s, b1));
+        q += rowBytes;
+      }
+      // The 4×4 triangle on the diagonal.
+      const d = <usize>i0 << 3;
+      a00 = f64x2.mul(a00, inv0);
+      a01 = f64x2.mul(a01, inv0);
+      let s = v128.load64_splat(l1 + d);
+      a10 = f64x2.mul(f64x2.sub(a10, f64x2.mul(s, a00)), inv1);
+      a11 = f64x2.mul(f64x2.sub(a11, f64x2.mul(s, a01)), inv1);
+      s = v128.load64_splat(l2 + d);
+      a20 = f64x2.sub(a20, f64x2.mul(s, a00));
+      a21 = f64x2.sub(a21, f64x2.mul(s, a01));
+      s = v128.load64_splat(l2 + d + 8);
+      a20 = f64x2.mul(f64x2.sub(a20, f64x2.mul(s, a10)), inv2);
+      a21 = f64x2.mul(f64x2.sub(a21, f64x2.mul(s, a11)), inv2);
+      s = v128.load64_splat(l3 + d);
+      a30 = f64x2.sub(a30, f64x2.mul(s, a00));
+      a31 = f64x2.sub(a31, f64x2.mul(s, a01));
+      s = v128.load64_splat(l3 + d + 8);
+      a30 = f64x2.sub(a30, f64x2.mul(s, a10));
+      a31 = f64x2.sub(a31, f64x2.mul(s, a11));
+      s = v128.load64_splat(l3 + d + 16);
+      a30 = f64x2.mul(f64x2.sub(a30, f64x2.mul(s, a20)), inv3);
+      a31 = f64x2.mul(f64x2.sub(a31, f64x2.mul(s, a21)), inv3);
+      v128.store(p, a00);
+      v128.store(p, a01, 16);
+      v128.store(p + rowBytes, a10);
+      v128.store(p + rowBytes, a11, 16);
+      v128.store(p + 2 * rowBytes, a20);
+      v128.store(p + 2 * rowBytes, a21, 16);
+      v128.store(p + 3 * rowBytes, a30);
+      v128.store(p + 3 * rowBytes, a31, 16);
+    }
+  }
+  for (; i0 < n; i0++) {
+    const li = addr(l, n, i0, 0);
+    const inv = f64x2.splat(1 / load<f64>(li + (<usize>i0 << 3)));
+    for (let c = 0; c < m; c += 4) {
+      const column = x + (<usize>c << 3);
+      const p = column + <usize>i0 * rowBytes;
+      let a0 = v128.load(p), a1 = v128.load(p, 16);
+      let q = column;
+      for (let k = 0; k < i0; k++) {
+        const s = v128.load64_splat(li + (<usize>k << 3));
+        a0 = f64x2.sub(a0, f64x2.mul(s, v128.load(q)));
+        a1 = f64x2.sub(a1, f64x2.mul(s, v128.load(q, 16)));
+        q += rowBytes;
+      }
+      v128.store(p, f64x2.mul(a0, inv));
+      v128.store(p, f64x2.mul(a1, inv), 16);
+    }
+  }
+}
