@@ -169,6 +169,21 @@ export function maximizeOverCandidates(
   return { index, value: score[index]!, mean: mean[index]!, sd: sd[index]! };
 }
 
+/** 1 % of the diagonal of the unit cube spanned by the continuous coordinates (at least one). */
+export function minimumSeparation(continuousDims: number): number {
+  return 0.01 * Math.sqrt(Math.max(1, continuousDims));
+}
+
+/** Points a continuous maximisation must keep away from: configurations already observed or pending. */
+export interface ProximityExclusion {
+  /** Unit-cube points, represented as results are (after `snap`). */
+  readonly points: Points;
+  /** Integer/categorical coordinates: a point differing from an excluded one in any of them is distinct. */
+  readonly discreteDims?: readonly number[];
+  /** Minimum Euclidean distance over the other coordinates; default minimumSeparation of their number. */
+  readonly minDistance?: number;
+}
+
 export interface ContinuousOptions {
   rng: Rng;
   /** Quasi-random candidates; default max(1000, 300·d) capped at 5000. */
@@ -181,12 +196,107 @@ export interface ContinuousOptions {
   snap?: (u: Float64Array) => Float64Array;
   /** When given, starts are refined with L-BFGS on the acquisition's gradient instead of a compass search. */
   gradient?: GradientPredictor;
+  /** When given, the result (after `snap`) keeps at least the minimum distance from these points. */
+  exclude?: ProximityExclusion;
+}
+
+/** Finds excluded points too close to a (snapped) point. */
+interface ProximityTest {
+  readonly radius: number;
+  readonly discrete: Uint8Array;
+  /** Index of the nearest excluded point closer than the radius, or -1. */
+  nearest(u: ArrayLike<number>): number;
+}
+
+function proximityTest(exclusion: ProximityExclusion, dim: number): ProximityTest {
+  const { points } = exclusion;
+  if (!points || points.d !== dim || !(points.data instanceof Float64Array) || points.data.length !== points.n * dim) {
+    throw new EngineError(
+      `The points to keep away from must have one coordinate per search-space parameter (${dim}), got ${points?.d} per point.`,
+    );
+  }
+  const discrete = new Uint8Array(dim);
+  for (const j of exclusion.discreteDims ?? []) {
+    if (!Number.isInteger(j) || j < 0 || j >= dim) throw new EngineError(`Discrete coordinate ${j} is outside 0…${dim - 1}.`);
+    discrete[j] = 1;
+  }
+  const continuousDims = dim - discrete.reduce((a, v) => a + v, 0);
+  const radius = exclusion.minDistance ?? minimumSeparation(continuousDims);
+  if (!(radius >= 0 && Number.isFinite(radius))) {
+    throw new EngineError(`The minimum distance from tried points must be a finite number ≥ 0, got ${radius}.`);
+  }
+  // A zero radius still rejects exact repeats (and, with only discrete coordinates, equal configurations).
+  const radius2 = Math.max(radius * radius, 1e-24);
+  return {
+    radius,
+    discrete,
+    nearest(u) {
+      let best = -1;
+      let bestDistance2 = radius2;
+      for (let i = 0; i < points.n; i++) {
+        let distance2 = 0;
+        let sameDiscrete = true;
+        for (let j = 0; j < dim; j++) {
+          const diff = u[j]! - points.data[i * dim + j]!;
+          if (discrete[j]) {
+            if (!(Math.abs(diff) <= 1e-9)) {
+              sameDiscrete = false;
+              break;
+            }
+          } else distance2 += diff * diff;
+        }
+        if (sameDiscrete && distance2 < bestDistance2) {
+          best = i;
+          bestDistance2 = distance2;
+        }
+      }
+      return best;
+    },
+  };
+}
+
+/**
+ * Moves x radially out of the exclusion ball around `centre` (continuous coordinates only), away from
+ * the centre along x − centre, else along start − centre, else along the first continuous axis.
+ * The 5 % margin absorbs the rounding `snap` applies afterwards.
+ */
+function pushOutside(x: Float64Array, start: Float64Array, centre: ArrayLike<number>, test: ProximityTest): Float64Array {
+  const d = x.length;
+  const direction = new Float64Array(d);
+  const fill = (from: Float64Array): number => {
+    let norm2 = 0;
+    for (let j = 0; j < d; j++) {
+      direction[j] = test.discrete[j] ? 0 : from[j]! - centre[j]!;
+      norm2 += direction[j]! ** 2;
+    }
+    return Math.sqrt(norm2);
+  };
+  let norm = fill(x);
+  if (!(norm > 1e-6 * test.radius)) norm = fill(start);
+  if (!(norm > 1e-6 * test.radius)) {
+    direction.fill(0);
+    const axis = test.discrete.indexOf(0);
+    if (axis >= 0) direction[axis] = centre[axis]! < 0.5 ? 1 : -1;
+    norm = 1;
+  }
+  const out = Float64Array.from(x);
+  for (let j = 0; j < d; j++) {
+    if (test.discrete[j]) continue;
+    const v = centre[j]! + (1.05 * test.radius * direction[j]!) / norm;
+    out[j] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+  return out;
 }
 
 /**
  * Maximises the acquisition over [0,1]^d: shifted-Halton candidates plus Gaussian perturbations of
  * the incumbents, then local refinement of the best few (L-BFGS through u = (1 − cos z)/2, which keeps
  * u in the cube, when a gradient predictor is given; otherwise a batched compass search).
+ *
+ * With `exclude`, starts are the best admissible candidates, and a refined optimum that lands too
+ * close to an excluded point is replaced by the better admissible one of: the optimum pushed out to
+ * the exclusion sphere, or its start. `admissible` is false only when no candidate was admissible
+ * (e.g. every configuration of a discrete space has been tried); the result is then the unrestricted best.
  */
 export function maximizeOverUnitCube(
   predict: BatchPredictor,
@@ -194,9 +304,13 @@ export function maximizeOverUnitCube(
   options: AcquisitionOptions,
   target: number,
   opts: ContinuousOptions,
-): { x: Float64Array; value: number; mean: number; sd: number } {
+): { x: Float64Array; value: number; mean: number; sd: number; admissible: boolean } {
   const rng = opts.rng;
   const nQuasi = opts.numCandidates ?? Math.min(5000, Math.max(1000, 300 * dim));
+  if (!Number.isInteger(nQuasi) || nQuasi < 1) throw new EngineError(`The number of candidates must be a positive whole number, got ${nQuasi}.`);
+  const proximity = opts.exclude ? proximityTest(opts.exclude, dim) : undefined;
+  const snap = opts.snap;
+  const tooCloseTo = (u: Float64Array): number => (proximity ? proximity.nearest(snap ? snap(u) : u) : -1);
   const incumbents = opts.incumbents;
   const nInc = incumbents ? Math.min(incumbents.n, 5) : 0;
   const perInc = 20;
@@ -215,23 +329,59 @@ export function maximizeOverUnitCube(
   }
   const { score } = scorePoints(predict, { n, d: dim, data }, options, target);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]!);
-  const starts = order.slice(0, opts.numRefine ?? 5);
+  const numRefine = opts.numRefine ?? 5;
+  let feasible = true;
+  let starts: number[] = [];
+  if (proximity) {
+    // Best first, so usually only a few candidates are snapped and checked.
+    for (const i of order) {
+      if (starts.length >= numRefine) break;
+      if (tooCloseTo(data.slice(i * dim, i * dim + dim)) < 0) starts.push(i);
+    }
+  }
+  if (!proximity || starts.length === 0) {
+    feasible = !proximity;
+    starts = order.slice(0, numRefine);
+  }
 
-  let bestX: Float64Array = data.slice(starts[0]! * dim, starts[0]! * dim + dim);
-  let bestValue = score[starts[0]!]!;
+  let bestX: Float64Array | undefined;
+  let bestValue = Number.NEGATIVE_INFINITY;
+  const consider = (x: Float64Array, value: number): void => {
+    if (bestX === undefined || value > bestValue) {
+      bestX = x;
+      bestValue = value;
+    }
+  };
   for (const s of starts) {
     const start = data.slice(s * dim, s * dim + dim);
     const { x, value } = opts.gradient
       ? gradientSearch(opts.gradient, start, score[s]!, options, target)
       : compassSearch(predict, start, score[s]!, options, target);
-    if (value > bestValue) {
-      bestValue = value;
-      bestX = x;
+    const near = feasible && proximity ? tooCloseTo(x) : -1;
+    if (near < 0) {
+      consider(x, value);
+      continue;
     }
+    // The local search climbed into a tried point's neighbourhood: the best admissible point nearby is
+    // about on the exclusion sphere, on the side the search came from.
+    const centre = opts.exclude!.points.data.subarray(near * dim, near * dim + dim);
+    const alternatives = [pushOutside(x, start, centre, proximity!), start].filter((u) => tooCloseTo(u) < 0);
+    if (alternatives.length === 0) continue;
+    const stacked = new Float64Array(alternatives.length * dim);
+    alternatives.forEach((u, i) => stacked.set(u, i * dim));
+    const scored = scorePoints(predict, { n: alternatives.length, d: dim, data: stacked }, options, target).score;
+    alternatives.forEach((u, i) => consider(u, scored[i]!));
   }
-  if (opts.snap) bestX = opts.snap(bestX);
-  const final = scorePoints(predict, { n: 1, d: dim, data: bestX }, options, target);
-  return { x: bestX, value: final.score[0]!, mean: final.mean[0]!, sd: final.sd[0]! };
+  let result = bestX!;
+  if (snap) result = snap(result);
+  const final = scorePoints(predict, { n: 1, d: dim, data: result }, options, target);
+  return {
+    x: result,
+    value: final.score[0]!,
+    mean: final.mean[0]!,
+    sd: final.sd[0]!,
+    admissible: !proximity || proximity.nearest(result) < 0,
+  };
 }
 
 /** Batched compass search inside [0,1]^d: try ±step on every coordinate, move to the best, halve on failure. */

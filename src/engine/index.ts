@@ -46,11 +46,12 @@ export {
   acquisitionValue,
   maximizeOverCandidates,
   maximizeOverUnitCube,
+  minimumSeparation,
   normalCdf,
   normalPdf,
   validateAcquisition,
 } from './acquisition';
-export type { AcquisitionKind, AcquisitionOptions, BatchPredictor, GradientPredictor } from './acquisition';
+export type { AcquisitionKind, AcquisitionOptions, BatchPredictor, GradientPredictor, ProximityExclusion } from './acquisition';
 
 export { minimizeAdam, minimizeLbfgs } from './optimize';
 export type { AdamOptions, LbfgsOptions, OptimizeResult, StochasticObjective, StopReason } from './optimize';

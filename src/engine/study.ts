@@ -14,6 +14,7 @@ import {
   validateAcquisition,
   type AcquisitionOptions,
   type BatchPredictor,
+  type ProximityExclusion,
 } from './acquisition';
 import { condition, type Posterior } from './model';
 import { createRng, type SeededRng } from './rng';
@@ -49,7 +50,12 @@ export interface StudyOptions {
   readonly acquisition?: AcquisitionOptions;
   /** Optional finite pool of configurations to choose from (e.g. a pre-evaluated table). */
   readonly candidates?: readonly Config[];
-  /** With a pool, never suggest a configuration that already has a trial. Default true. */
+  /**
+   * Never suggest a configuration that was already tried. From a pool: no member with any trial. On a
+   * continuous space: nothing within minimumSeparation (1 % of the unit-cube diagonal over the float
+   * parameters) of a completed, diverged or pending trial with the same integer and categorical values
+   * (failed configurations may be retried). Default true.
+   */
   readonly excludeTried?: boolean;
   readonly divergedPolicy?: DivergedPolicy;
   readonly seed?: number;
@@ -233,11 +239,17 @@ export class Study {
         ({ value, mean, sd } = best);
       } else {
         const incumbents = topPoints(obs.x, obs.y, 5);
+        // Tried points are excluded for every acquisition, not only PI: tuning runs are usually
+        // deterministic (seeded training, table look-ups), so a repeat (which PI, and EI under a noisy
+        // prior, converge to at the incumbent) teaches nothing; a point the minimum distance away still
+        // refines the same neighbourhood, and for a noisy objective is nearly as informative as a replicate.
         const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
           rng: this.rng,
           incumbents,
           gradient: (x) => current.predictWithGradient(x, { includeNoise: true, varianceScale: model.varianceFactor }),
-          snap: (p) => this.space.snapUnit(p),
+          // Judge (and score) exactly what will be suggested: the tidied configuration.
+          snap: (p) => this.space.toUnit(this.space.tidy(this.space.fromUnit(p))),
+          exclude: this.excludeTried ? this.triedPoints() : undefined,
         });
         ({ x: u, value, mean, sd } = best);
       }
@@ -282,6 +294,13 @@ export class Study {
     }
     const fit = this.singleTaskCache.fit;
     return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+  }
+
+  /** Unit-cube points of completed, diverged and pending trials, with the integer/categorical coordinates marked. */
+  private triedPoints(): ProximityExclusion {
+    const rows = this.trialList.filter((t) => t.status !== 'failed').map((t) => this.space.toUnit(t.config));
+    const discreteDims = this.space.params.flatMap((p, j) => (p.type === 'float' ? [] : [j]));
+    return { points: stack(rows, this.space.dim), discreteDims };
   }
 
   private triedPoolIndices(): Set<number> {

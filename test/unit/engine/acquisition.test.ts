@@ -5,8 +5,10 @@ import {
   acquisitionWithPartials,
   maximizeOverCandidates,
   maximizeOverUnitCube,
+  minimumSeparation,
   normalCdf,
   type BatchPredictor,
+  type GradientPredictor,
 } from '../../../src/engine/acquisition';
 import { createRng } from '../../../src/engine/rng';
 
@@ -108,5 +110,84 @@ describe('engine/acquisition', () => {
     // Optimum outside the cube → lands on the boundary, never outside.
     const r2 = maximizeOverUnitCube(peak([1.4, -0.3]), 2, { kind: 'ucb' }, 0, { rng: createRng(5) });
     assert.ok(Math.abs(r2.x[0]! - 1) < 1e-9 && Math.abs(r2.x[1]!) < 1e-9, `${Array.from(r2.x)}`);
+  });
+
+  // The acquisition's maximiser is an already-tried point: the result must keep its distance from it
+  // (and from every other tried point) and be the best admissible point, i.e. on the exclusion sphere.
+  const peakGradient = (c: number[]): GradientPredictor => (x) => ({
+    mean: -x.reduce((a, v, j) => a + (v - c[j]!) ** 2, 0),
+    variance: 0.01,
+    meanGradient: Float64Array.from(x, (v, j) => -2 * (v - c[j]!)),
+    varianceGradient: new Float64Array(x.length),
+  });
+  const distance = (x: ArrayLike<number>, p: ArrayLike<number>): number => Math.hypot(...Array.from(x, (v, j) => v - p[j]!));
+
+  it('keeps a minimum distance from observed and pending points, landing next to a tried optimum', () => {
+    const c = [0.3, 0.6, 0.45];
+    const tried = { n: 3, d: 3, data: Float64Array.from([...c, 0.9, 0.1, 0.2, 0.31, 0.6, 0.45]) };
+    const radius = minimumSeparation(3);
+    assert.ok(radius > 0.01 && radius < 0.05, `radius ${radius}`);
+    for (const kind of ['pi', 'ei', 'ucb'] as const) {
+      for (const gradient of [peakGradient(c), undefined]) {
+        const r = maximizeOverUnitCube(peak(c), 3, { kind }, 0.05, {
+          rng: createRng(11),
+          incumbents: { n: 1, d: 3, data: Float64Array.from(c) },
+          gradient,
+          exclude: { points: tried },
+        });
+        assert.ok(r.admissible, kind);
+        assert.ok(r.x.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `${Array.from(r.x)}`);
+        for (let i = 0; i < tried.n; i++) {
+          const d = distance(r.x, tried.data.subarray(i * 3, i * 3 + 3));
+          assert.ok(d >= radius, `${kind}: ${Array.from(r.x)} is ${d} from tried point ${i} (minimum ${radius})`);
+        }
+        // Best admissible: as close to the peak as the exclusion allows (the sphere has radius `radius`).
+        assert.ok(distance(r.x, c) < 1.5 * radius, `${kind}${gradient ? ' gradient' : ''}: ${distance(r.x, c)} from the peak`);
+        assert.ok(Number.isFinite(r.value) && Number.isFinite(r.mean) && Number.isFinite(r.sd));
+      }
+    }
+    // Without exclusion the same call returns the tried optimum itself.
+    const free = maximizeOverUnitCube(peak(c), 3, { kind: 'pi' }, 0.05, { rng: createRng(11), gradient: peakGradient(c) });
+    assert.ok(distance(free.x, c) < 1e-3);
+  });
+
+  it('with discrete coordinates, a different category counts as distinct and an exhausted space is reported', () => {
+    // Coordinate 1 is a two-choice category (slice centres 0.25 and 0.75); the peak is on a tried point.
+    const snap = (u: Float64Array): Float64Array => Float64Array.from(u, (v, j) => (j === 1 ? (v < 0.5 ? 0.25 : 0.75) : v));
+    const c = [0.4, 0.25];
+    const tried = { n: 1, d: 2, data: Float64Array.from(c) };
+    const r = maximizeOverUnitCube(peak(c), 2, { kind: 'pi' }, 0.05, {
+      rng: createRng(12),
+      snap,
+      gradient: peakGradient(c),
+      exclude: { points: tried, discreteDims: [1] },
+    });
+    assert.ok(r.admissible);
+    assert.equal(r.x[1], 0.25);
+    const gap = Math.abs(r.x[0]! - 0.4);
+    assert.ok(gap >= minimumSeparation(1) && gap < 1.5 * minimumSeparation(1), `gap ${gap}`);
+    // Only the category varies and both choices are tried: nothing is admissible, the best is still finite.
+    const onlyCategory = (u: Float64Array): Float64Array => Float64Array.from(u, (v) => (v < 0.5 ? 0.25 : 0.75));
+    const exhausted = maximizeOverUnitCube(peak([0.25]), 1, { kind: 'pi' }, 0.05, {
+      rng: createRng(13),
+      snap: onlyCategory,
+      exclude: { points: { n: 2, d: 1, data: Float64Array.from([0.25, 0.75]) }, discreteDims: [0] },
+    });
+    assert.equal(exhausted.admissible, false);
+    assert.equal(exhausted.x[0], 0.25);
+    assert.ok(Number.isFinite(exhausted.value));
+  });
+
+  it('never returns a non-finite point when the model predicts NaN, and rejects a bad exclusion', () => {
+    const broken: BatchPredictor = (x) => ({ mean: new Float64Array(x.n).fill(Number.NaN), variance: new Float64Array(x.n).fill(Number.NaN) });
+    const r = maximizeOverUnitCube(broken, 2, { kind: 'pi' }, 0, {
+      rng: createRng(14),
+      exclude: { points: { n: 1, d: 2, data: Float64Array.from([0.5, 0.5]) } },
+    });
+    assert.ok(r.x.every(Number.isFinite), `${Array.from(r.x)}`);
+    const opts = (exclude: object) => ({ rng: createRng(1), exclude: exclude as never });
+    assert.throws(() => maximizeOverUnitCube(peak([0.5]), 1, { kind: 'pi' }, 0, opts({ points: { n: 1, d: 2, data: new Float64Array(2) } })), /parameter \(1\), got 2/);
+    assert.throws(() => maximizeOverUnitCube(peak([0.5]), 1, { kind: 'pi' }, 0, opts({ points: { n: 0, d: 1, data: new Float64Array(0) }, minDistance: -1 })), /minimum distance/i);
+    assert.throws(() => maximizeOverUnitCube(peak([0.5]), 1, { kind: 'pi' }, 0, opts({ points: { n: 0, d: 1, data: new Float64Array(0) }, discreteDims: [3] })), /discrete/i);
   });
 });

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { paramsFromValues } from '../../../src/engine/model';
 import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
 import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/space';
@@ -186,5 +187,86 @@ describe('engine/study diverged trials before any result', () => {
     study.tell(first!.trialId, { status: 'diverged' });
     const [second] = study.ask(1);
     assert.ok(unitDistance(first!.config, second!.config) > 0.05, `repeated ${JSON.stringify(first!.config)}`);
+  });
+});
+
+describe('engine/study never re-suggests a tried configuration on a continuous space', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+  ]);
+  const output = { goal: 'maximize', warp: 'none', normalization: 'none' } as const;
+  // A noisy frozen prior (noise sd ≈ 0.45): with the best observation on top of a bump, PI's target
+  // (best + 0.1) is reached with the highest probability right at that observation.
+  const spec = simpleSpec(2);
+  const prior = { spec, theta: paramsFromValues(spec, { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 0.2 }) };
+  const bump = (c: Record<string, unknown>): number => 1 - 3 * ((Number(c.a) - 0.5) ** 2 + (Number(c.b) - 0.5) ** 2);
+  const observed = [[0.5, 0.5], [0.3, 0.5], [0.7, 0.5], [0.5, 0.3], [0.5, 0.7]];
+  const unitDistance = (p: Record<string, unknown>, q: Record<string, unknown>) => Math.hypot(Number(p.a) - Number(q.a), Number(p.b) - Number(q.b));
+  // 1 % of the unit square's diagonal, the documented minimum separation in 2 continuous dimensions.
+  const minimum = 0.01 * Math.SQRT2;
+
+  const assertKeepsDistance = (study: Study, label: string): void => {
+    const trials = study.trials;
+    const last = trials[trials.length - 1]!;
+    for (const t of trials.slice(0, -1)) {
+      if (t.status === 'failed') continue;
+      const d = unitDistance(last.config, t.config);
+      assert.ok(d >= minimum, `${label}: suggested ${JSON.stringify(last.config)}, ${d.toFixed(5)} from ${t.status} ${JSON.stringify(t.config)}`);
+    }
+  };
+
+  for (const kind of ['pi', 'ei', 'ucb'] as const) {
+    it(`${kind}: every suggestion keeps its distance from observed and pending points, deterministically`, () => {
+      const run = (): Record<string, unknown>[] => {
+        const study = new Study({ space, output, prior, acquisition: { kind }, seed: 5 });
+        for (const [a, b] of observed) study.tell({ a: a!, b: b! }, bump({ a, b }));
+        const configs: Record<string, unknown>[] = [];
+        for (let i = 0; i < 6; i++) {
+          const [s] = study.ask(1);
+          assertKeepsDistance(study, `${kind} ask ${i + 1}`);
+          assert.ok(Number.isFinite(s!.acquisition) && Number.isFinite(s!.model.mean) && s!.model.sd > 0);
+          configs.push(s!.config);
+          study.tell(s!.trialId, bump(s!.config));
+        }
+        // A running trial next to the optimum and a batch: each suggestion avoids it and the others.
+        study.addPending({ a: 0.52, b: 0.49 });
+        for (const s of study.ask(3)) {
+          const upTo = study.trials.findIndex((t) => t.id === s.trialId);
+          const earlier = study.trials.slice(0, upTo);
+          for (const t of earlier) assert.ok(unitDistance(s.config, t.config) >= minimum, `${kind} batch: ${JSON.stringify(s.config)} near ${JSON.stringify(t.config)}`);
+          configs.push(s.config);
+        }
+        return configs;
+      };
+      const first = run();
+      assert.deepEqual(run(), first);
+    });
+  }
+
+  it('PI without the exclusion (excludeTried: false) does repeat the observed optimum, so the test above can fail', () => {
+    const study = new Study({ space, output, prior, acquisition: { kind: 'pi' }, excludeTried: false, seed: 5 });
+    for (const [a, b] of observed) study.tell({ a: a!, b: b! }, bump({ a, b }));
+    const [s] = study.ask(1);
+    assert.ok(unitDistance(s!.config, { a: 0.5, b: 0.5 }) < minimum, JSON.stringify(s!.config));
+  });
+
+  it('integer and categorical parameters: a different value is a distinct configuration; an exhausted space still answers', () => {
+    const discrete = new SearchSpace([
+      { name: 'layers', type: 'int', low: 1, high: 3 },
+      { name: 'opt', type: 'categorical', choices: ['sgd', 'adam'] },
+    ]);
+    const study = new Study({ space: discrete, output: { goal: 'minimize', warp: 'none', normalization: 'standardize' }, acquisition: { kind: 'pi' }, seed: 6 });
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const [s] = study.ask(1);
+      const key = JSON.stringify(s!.config);
+      assert.ok(!seen.has(key), `repeated ${key} after ${[...seen].join(' ')}`);
+      seen.add(key);
+      study.tell(s!.trialId, Number(s!.config.layers) + (s!.config.opt === 'sgd' ? 0.5 : 0));
+    }
+    // All six configurations are tried: the next ask repeats one rather than failing.
+    const [again] = study.ask(1);
+    assert.ok(seen.has(JSON.stringify(again!.config)) && Number.isFinite(again!.acquisition));
   });
 });
