@@ -1,6 +1,6 @@
 // `hyperbo pretrain`: learn a GP prior from multi-task tuning data and save it as JSON.
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
@@ -51,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const points = data.tasks.reduce((n, t) => n + t.configs.length, 0);
   process.stderr.write(
-    `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric missing or not finite); ` +
+    `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric or hyperparameters missing or not finite, or a cut-off last line); ` +
       `metric ${metric} (${data.goal}).\n`,
   );
   const { data: training, output } = buildPretrainData(data.tasks, data.space, outputSpecFor(data));
@@ -77,7 +77,12 @@ export async function run(argv: string[]): Promise<number> {
     metric,
     sources: files.map((f) => path.basename(f)),
   });
-  await writeFile(out, serializePrior(file));
+  try {
+    await mkdir(path.dirname(path.resolve(out)), { recursive: true });
+    await writeFile(out, serializePrior(file));
+  } catch (error) {
+    throw new UsageError(`Cannot write the prior to ${out}: ${(error as Error).message}. Choose another --out.`, 1);
+  }
   const p = result.provenance;
   process.stderr.write(
     `Pre-trained ${result.spec.mean} mean + ${result.spec.kernel}${result.spec.kernelOnFeatures ? ' on MLP features' : ''} ` +

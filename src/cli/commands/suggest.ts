@@ -1,6 +1,6 @@
 // `hyperbo suggest`: condition a saved prior on observations and print the next configurations.
 import { readFile } from 'node:fs/promises';
-import { EngineError, Study, parsePrior, studyPriorFromFile, type Config, type TellResult, type AcquisitionKind } from '../../engine';
+import { EngineError, Study, parsePrior, studyPriorFromFile, type AcquisitionKind, type Config, type OutputSpec, type TellResult } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
 
 const USAGE = `Usage: hyperbo suggest --prior prior.json --observations obs.jsonl [--n K] [--acquisition ucb|ei|pi] [--seed S]
@@ -16,8 +16,8 @@ interface ObservationLine {
 }
 
 /** Parses observation lines, naming the line of any problem. */
-export function parseObservations(text: string, source: string): { config: Config; result: TellResult }[] {
-  const out: { config: Config; result: TellResult }[] = [];
+export function parseObservations(text: string, source: string): { config: Config; result: TellResult; line: number }[] {
+  const out: { config: Config; result: TellResult; line: number }[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line) return;
@@ -31,16 +31,32 @@ export function parseObservations(text: string, source: string): { config: Confi
       throw new UsageError(`${source}:${i + 1}: each line needs a "params" object.`, 1);
     }
     if (row.status === 'failed' || row.status === 'diverged') {
-      out.push({ config: row.params, result: { status: row.status } });
+      out.push({ config: row.params, result: { status: row.status }, line: i + 1 });
     } else if (typeof row.value === 'number' || row.value === null || row.value === 'NaN') {
       const value = typeof row.value === 'number' ? row.value : Number.NaN;
-      out.push({ config: row.params, result: Number.isFinite(value) ? value : { status: 'diverged' } });
+      out.push({ config: row.params, result: Number.isFinite(value) ? value : { status: 'diverged' }, line: i + 1 });
     } else {
       throw new UsageError(`${source}:${i + 1}: needs a numeric "value" or "status": "failed" | "diverged".`, 1);
     }
   });
   return out;
 }
+
+/** The observations file's text; a file that does not exist yet means no trials (said on stderr, in case of a typo). */
+async function readObservations(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      process.stderr.write(`${file} does not exist yet: suggesting with no observations.\n`);
+      return '';
+    }
+    throw new UsageError(`Cannot read the observations ${file}: ${(error as Error).message}`, 1);
+  }
+}
+
+const describeOutput = (o: OutputSpec): string =>
+  o.warp === 'log' ? `the log of a ${o.goal === 'minimize' ? 'minimised' : 'maximised'} value ≥ 0` : o.warp === 'log1m' ? 'log(1 − value), value ≤ 1' : 'any finite value';
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(
@@ -77,9 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     throw new EngineError(`${priorPath}: ${(error as Error).message}`);
   }
-  const observations = values.observations
-    ? parseObservations(await readFile(values.observations, 'utf8').catch(() => ''), values.observations)
-    : [];
+  const observations = values.observations ? parseObservations(await readObservations(values.observations), values.observations) : [];
 
   const study = new Study({
     space: loaded.space,
@@ -88,11 +102,21 @@ export async function run(argv: string[]): Promise<number> {
     acquisition: { kind: kind as AcquisitionKind },
     seed,
   });
-  for (const { config, result } of observations) {
+  for (const { config, result, line } of observations) {
+    const where = `${values.observations}:${line}`;
+    let trial;
     try {
-      study.tell(config, result);
+      trial = study.tell(config, result);
     } catch (error) {
-      throw new EngineError(`${values.observations}: ${(error as Error).message}`);
+      throw new UsageError(`${where}: ${(error as Error).message}`, 1);
+    }
+    // The study records a value its output rule cannot take (e.g. a negative value under a log warp) as failed.
+    if (typeof result === 'number' && trial.status === 'failed') {
+      process.stderr.write(`${where}: value ${result} is outside what the prior models (${describeOutput(loaded.output)}); this observation is ignored.\n`);
+    }
+    if (!loaded.space.contains(config)) {
+      const bounds = loaded.space.params.map((p) => (p.type === 'categorical' ? `${p.name} in {${p.choices.join(', ')}}` : `${p.name} in [${p.low}, ${p.high}]`));
+      process.stderr.write(`${where}: the configuration is outside the prior's search space (${bounds.join(', ')}); it is used as given.\n`);
     }
   }
   for (const s of study.ask(count)) {
