@@ -62,6 +62,8 @@ export class Workbench {
     readonly server: CodeServer,
     /** Absolute path of the opened workspace (a copy of examples/). */
     readonly workspace: string,
+    /** Where screenshots go. */
+    readonly outputDir: string = e2eOutputDir,
   ) {}
 
   /** Waits until `text` appears in the page or any of its frames (webviews included). */
@@ -174,10 +176,10 @@ export class Workbench {
     await this.waitForText(/HyperBO \S+ activated/, { within: '.part.panel', timeoutMs });
   }
 
-  /** Saves a screenshot of the whole window to test-output/e2e/NN-name.png and returns its path. */
+  /** Saves a screenshot of the whole window to outputDir/NN-name.png (test-output/e2e by default) and returns its path. */
   async screenshot(name: string): Promise<string> {
     this.screenshotCount += 1;
-    const file = join(e2eOutputDir, `${String(this.screenshotCount).padStart(2, '0')}-${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
+    const file = join(this.outputDir, `${String(this.screenshotCount).padStart(2, '0')}-${name.replace(/[^a-z0-9._-]+/gi, '-')}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -188,40 +190,54 @@ export interface E2eSession {
   close(): Promise<void>;
 }
 
+export interface SessionOptions {
+  /** Folder for screenshots, the workspace copy and code-server's state; emptied first. Default test-output/e2e. */
+  readonly outputDir?: string;
+  /**
+   * Leave VS Code's workspace trust on (no --disable-workspace-trust): the fresh workspace is
+   * then untrusted and opens in Restricted Mode (the startup prompt is off in codeServer.ts).
+   */
+  readonly untrustedWorkspace?: boolean;
+  /** Adds files to the workspace copy before code-server starts. */
+  readonly prepareWorkspace?: (workspace: string) => void;
+}
+
 /**
  * Packages and installs the extension, starts code-server on a fresh copy of examples/, opens
  * it in headless Chromium and waits for the workbench and the extension to be ready.
  */
-export async function startSession(): Promise<E2eSession> {
+export async function startSession(options: SessionOptions = {}): Promise<E2eSession> {
   const started = Date.now();
-  rmSync(e2eOutputDir, { recursive: true, force: true });
-  mkdirSync(e2eOutputDir, { recursive: true });
+  const outputDir = options.outputDir ?? e2eOutputDir;
+  rmSync(outputDir, { recursive: true, force: true });
+  mkdirSync(outputDir, { recursive: true });
   const tools = locateTools();
   // HYPERBO_E2E_REUSE_VSIX=1 skips packaging while iterating on tests alone.
   if (process.env.HYPERBO_E2E_REUSE_VSIX === '1' && existsSync(vsixPath)) log(`reusing ${vsixPath}`);
   else packageExtension();
 
-  const stateDir = join(e2eOutputDir, 'code-server');
+  const stateDir = join(outputDir, 'code-server');
   installExtension(tools, stateDir, vsixPath);
-  const workspace = join(e2eOutputDir, 'workspace');
+  const workspace = join(outputDir, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
   if (existsSync(join(repoRoot, 'examples'))) cpSync(join(repoRoot, 'examples'), workspace, { recursive: true });
   // The example's prior reads ../data/pd1-mini: keep that relative path valid next to the copy.
-  cpSync(join(repoRoot, 'data'), join(e2eOutputDir, 'data'), { recursive: true });
+  cpSync(join(repoRoot, 'data'), join(outputDir, 'data'), { recursive: true });
+  options.prepareWorkspace?.(workspace);
 
-  const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: true });
+  const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: !options.untrustedWorkspace });
   let browser: Browser | undefined;
   let page: Page | undefined;
   try {
     browser = await launchChromium(tools);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const consoleLog = join(e2eOutputDir, 'browser-console.log');
+    const consoleLog = join(outputDir, 'browser-console.log');
     page.on('console', (message) => appendFileSync(consoleLog, `[${message.type()}] ${message.text()}\n`));
     page.on('pageerror', (error) => appendFileSync(consoleLog, `[pageerror] ${error.message}\n`));
     await page.goto(server.workbenchUrl());
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    const workbench = new Workbench(page, server, workspace);
+    const workbench = new Workbench(page, server, workspace, outputDir);
     await workbench.waitForExtensionReady();
     log(`workbench and extension ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const openedBrowser = browser;
@@ -233,7 +249,7 @@ export async function startSession(): Promise<E2eSession> {
       },
     };
   } catch (error) {
-    await page?.screenshot({ path: join(e2eOutputDir, 'startup-failed.png') }).catch(() => undefined);
+    await page?.screenshot({ path: join(outputDir, 'startup-failed.png') }).catch(() => undefined);
     await browser?.close();
     await server.stop();
     throw error;
