@@ -92,7 +92,7 @@ export type {
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
-export { Study } from './study';
+export { Study, defaultUcbBeta } from './study';
 export type { DivergedPolicy, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 
 export {

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { glob } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { SearchSpace, type Config, type ParamValue } from '../../engine';
+import { defaultUcbBeta, SearchSpace, type Config, type ParamValue } from '../../engine';
 import type {
   ExperimentSummary,
   ParameterInfo,
@@ -480,7 +480,7 @@ export class HyperboService {
             return out;
           }),
           model: pretrained ? 'pretrained' : 'single-task',
-          acquisition: describeAcquisition(view),
+          acquisition: describeAcquisition(view, pretrained),
         };
         if (best) result.best = best;
         return result;
@@ -672,8 +672,8 @@ function serializedPrior(prior: CachedPrior): SerializedPrior {
   return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size };
 }
 
-function describeAcquisition(view: ExperimentView): string {
+function describeAcquisition(view: ExperimentView, pretrained: boolean): string {
   const a = view.acquisition;
-  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? 3})`;
+  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? defaultUcbBeta(pretrained)})`;
   return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
 }

@@ -160,6 +160,26 @@ describe('engine/study', () => {
   });
 });
 
+describe('engine/study default acquisition', () => {
+  const space = new SearchSpace([{ name: 'a', type: 'float', low: 0, high: 1 }]);
+  const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
+  const prior = { spec: simpleSpec(1), theta: paramsFromValues(simpleSpec(1), { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 0.01 }) };
+
+  it('explores less with a pre-trained prior (UCB β = 1) than without one (β = 3), and keeps an explicit β', () => {
+    assert.deepEqual(new Study({ space, output, prior }).acquisition, { kind: 'ucb', beta: 1 });
+    assert.deepEqual(new Study({ space, output }).acquisition, { kind: 'ucb', beta: 3 });
+    assert.deepEqual(new Study({ space, output, prior, acquisition: { kind: 'ucb' } }).acquisition, { kind: 'ucb', beta: 1 });
+    assert.deepEqual(new Study({ space, output, prior, acquisition: { kind: 'ucb', beta: 2 } }).acquisition, { kind: 'ucb', beta: 2 });
+    assert.deepEqual(new Study({ space, output, acquisition: { kind: 'pi' } }).acquisition, { kind: 'pi' });
+  });
+
+  it('the default reaches the suggestion: with the prior, the acquisition is the model mean + 1·sd', () => {
+    const [s] = new Study({ space, output, prior, seed: 1 }).ask(1);
+    assert.ok(s!.model.sd > 0.1, 'an uncertain point, so β matters');
+    assert.ok(Math.abs(s!.acquisition - (s!.model.mean + s!.model.sd)) < 1e-9, JSON.stringify(s));
+  });
+});
+
 describe('engine/study diverged trials before any result', () => {
   const space = new SearchSpace([
     { name: 'a', type: 'float', low: 0, high: 1 },
