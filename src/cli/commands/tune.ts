@@ -1,10 +1,11 @@
 // `hyperbo tune`: a headless tuning session on an experiment file — pre-train the prior, then ask → run → tell.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
+  defaultOutputSpec,
   parsePrior,
   pretrain,
   priorFileFromPretrain,
@@ -18,10 +19,11 @@ import {
   type OutputSpec,
   type ParamSpec,
   type StudyPrior,
+  type Suggestion,
 } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
-import { assessValues } from '../../formats/curve';
+import { assessCurves, MetricCurve, type CurveOutcome } from '../../formats/curve';
 import { appendTrialEdit, applyEdit, updateTrialEdit, type EditResult } from '../../formats/edits';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { parseLog } from '../../formats/logs';
@@ -30,7 +32,12 @@ const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed 
 
 Pre-trains the experiment's prior on the data named in prior.from (cached under .hyperbo/), then repeats
 N times: suggest a configuration, append it to the file's trials, run the experiment's command, read the
-objective from the trial's log, and record the result. Prints each trial and the best configuration.`;
+objective from the trial's log, and record the result. Prints each trial and the best configuration.
+N defaults to the trials left in the experiment's budget (else 10).
+
+--dry-run  pre-train or load the prior as a real session does, then print the next N suggestions (one batch,
+           each assuming the ones before it return their predicted value) without running anything or
+           changing the experiment file.`;
 
 interface Experiment {
   name: string;
@@ -42,9 +49,20 @@ interface Experiment {
   prior: { from: string[]; metric?: string; exclude: string[]; objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto' };
   acquisition: AcquisitionOptions;
   budget?: number;
-  run: { command: string[]; log: string; cwd: string; env: Record<string, string> };
-  trials: { id: number; params: Config; status: string; value?: number }[];
+  /** Undefined when the file has no usable run section (enough for a dry run). */
+  run?: { command: string[]; log: string; cwd: string; env: Record<string, string> };
+  trials: RecordedTrial[];
   seed: number;
+}
+
+/** A trial as the session knows it: the file's trials, then the ones it ran. */
+interface RecordedTrial {
+  id: number;
+  params: Config;
+  status: string;
+  value?: number;
+  /** A finished trial outside the (since narrowed) search space: kept in the file, skipped by the model. */
+  outsideSpace?: boolean;
 }
 
 const fail = (file: string, message: string): never => {
@@ -63,8 +81,6 @@ function readExperiment(file: string, text: string): Experiment {
     };
     throw new UsageError(`${file} has ${errors.length || 'unusable'} error(s):\n${errors.map(where).join('\n')}`, 1);
   }
-  if (!e.run || e.run.command.length === 0) fail(file, 'needs run.command to launch trials.');
-  if (!e.run!.log) fail(file, 'needs run.log, the log each trial writes, e.g. runs/${trial}/metrics.jsonl.');
   return {
     name: e.name ?? path.basename(file),
     metric: e.objective.metric,
@@ -80,16 +96,25 @@ function readExperiment(file: string, text: string): Experiment {
     },
     acquisition: { kind: e.acquisition.type, ...(e.acquisition.beta !== undefined ? { beta: e.acquisition.beta } : {}) },
     budget: e.budget,
-    run: { command: e.run!.command, log: e.run!.log!, cwd: path.resolve(path.dirname(file), e.run!.cwd ?? '.'), env: e.run!.env },
-    trials: e.trials,
+    run:
+      e.run && e.run.command.length > 0 && e.run.log
+        ? { command: e.run.command, log: e.run.log, cwd: path.resolve(path.dirname(file), e.run.cwd ?? '.'), env: e.run.env }
+        : undefined,
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace })),
     seed: e.seed,
   };
 }
 
+/** The prior and its output rule; both undefined for a single-task GP, whose rule comes from the task's own values. */
+interface SessionPrior {
+  prior?: StudyPrior;
+  output?: OutputSpec;
+  summary: string;
+}
+
 /** Pre-trains (or loads from the cache) the prior named by the experiment's prior.from. */
-async function loadPrior(file: string, exp: Experiment, seed: number): Promise<{ prior?: StudyPrior; output: OutputSpec; summary: string }> {
-  const plain: OutputSpec = { goal: exp.goal, warp: 'none', normalization: 'standardize' };
-  if (exp.prior.from.length === 0) return { output: plain, summary: 'no prior.from: a GP fitted to this experiment alone' };
+async function loadPrior(file: string, exp: Experiment, seed: number): Promise<SessionPrior> {
+  if (exp.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   const base = path.dirname(file);
   const files = await expandGlobs(exp.prior.from, base);
   if (files.length === 0) fail(file, `prior.from matches no file (${exp.prior.from.join(', ')}).`);
@@ -125,52 +150,160 @@ async function loadPrior(file: string, exp: Experiment, seed: number): Promise<{
   };
 }
 
+// Metric values are shown to 4 digits; parameters as recorded (suggestions are already rounded for people).
 const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
 
-function runCommand(argv: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+function encodable(space: SearchSpace, params: Config): boolean {
+  try {
+    space.toUnit(params);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The study for the trials so far, built as the editor builds it (server/jobs/compute.ts): completed and diverged
+ * trials are told, pending and running ones enter as pending (kriging believers), trials outside the space are
+ * skipped, and without a prior the output rule is fitted to this task's completed values. Rebuilt before every
+ * suggestion. One difference: a failed trial also enters as pending. The engine leaves failures out of the model
+ * and may suggest the same configuration again; with nobody watching, a session would rerun one crash until its
+ * trials run out.
+ */
+function studyFor(exp: Experiment, session: SessionPrior, trials: readonly RecordedTrial[], seed: number): Study {
+  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
+  const study = new Study({
+    space: exp.space,
+    output: session.output ?? defaultOutputSpec(completed, exp.goal),
+    prior: session.prior,
+    acquisition: exp.acquisition,
+    seed,
+  });
+  for (const t of trials) {
+    if (t.outsideSpace || !encodable(exp.space, t.params)) continue;
+    if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
+    else if (t.status === 'diverged') study.tell(t.params, { status: 'diverged' });
+    else if (t.status === 'failed' || t.status === 'pending' || t.status === 'running') study.addPending(t.params);
+  }
+  return study;
+}
+
+interface CommandResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last 4000 characters of stdout and stderr together. */
+  output: string;
+  /** Set when the command could not be started at all. */
+  startError?: string;
+}
+
+function runCommand(argv: string[], cwd: string, env: Record<string, string>, started: (child: ChildProcess) => void): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    started(child);
     let output = '';
+    let startError: string | undefined;
     const keep = (d: Buffer) => (output = (output + String(d)).slice(-4000));
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    child.on('error', (e) => resolve({ code: null, output: e.message }));
-    child.on('close', (code) => resolve({ code, output }));
+    child.on('error', (e) => (startError = e.message));
+    child.on('close', (code, signal) => resolve({ code, signal, output, ...(startError ? { startError } : {}) }));
   });
+}
+
+type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
+
+/** A finished command's outcome: its exit status, then its log read by the editor's rule (curve.ts). */
+async function outcomeOf(exp: Experiment, argv: string[], result: CommandResult, logPath: string): Promise<TrialOutcome> {
+  const shown = path.relative(process.cwd(), logPath) || logPath;
+  if (result.startError) return { status: 'failed', reason: `could not start ${argv[0]}: ${result.startError}` };
+  if (result.code !== 0) {
+    const last = result.output.trim().split('\n').at(-1)?.trim().slice(0, 200);
+    const how = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
+    return { status: 'failed', reason: last ? `${how}: ${last}` : how };
+  }
+  let text: string;
+  try {
+    text = await readFile(logPath, 'utf8');
+  } catch {
+    return { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+  }
+  const curves = new Map<string, MetricCurve>();
+  for (const record of parseLog(text).records) {
+    for (const [name, value] of Object.entries(record.metrics)) {
+      let curve = curves.get(name);
+      if (!curve) curves.set(name, (curve = new MetricCurve(1000, exp.divergenceFactor)));
+      curve.add(value, record.step);
+    }
+  }
+  const outcome: CurveOutcome = assessCurves(curves, exp.metric, exp.reduce);
+  if (outcome.status === 'completed') return outcome;
+  if (outcome.status === 'diverged') return { status: 'diverged', reason: outcome.reason };
+  return { status: 'failed', reason: `${outcome.reason} in ${shown}` };
 }
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { trials: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { trials: { type: 'string' }, seed: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     USAGE,
   );
   if (values.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
+  if (positionals.length > 1) throw new UsageError(`Give one experiment file, not ${positionals.length}.\n\n${USAGE}`);
+  const dryRun = values['dry-run'] === true;
   const file = path.resolve(requireString(positionals[0], 'the experiment file', USAGE));
+  // Options are checked before the file, so their errors come first.
+  const trialsFlag = values.trials === undefined ? undefined : optionalInt(values.trials, '--trials', 1);
+  const seedFlag = values.seed === undefined ? undefined : optionalInt(values.seed, '--seed', 0, 0);
   const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
   const exp = readExperiment(file, text);
-  const seed = optionalInt(values.seed, '--seed', exp.seed, 0);
-  const count = optionalInt(values.trials, '--trials', exp.budget ? Math.max(1, exp.budget - exp.trials.length) : 10);
+  const seed = seedFlag ?? exp.seed;
+  const left = exp.budget === undefined ? undefined : exp.budget - exp.trials.length;
+  const count = trialsFlag ?? Math.max(1, left ?? 10);
+  if (!dryRun && !exp.run) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
   const out = (line: string) => process.stdout.write(line + '\n');
 
   out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
-  const { prior, output, summary } = await loadPrior(file, exp, seed);
-  out(`Prior: ${summary}`);
-  const study = new Study({ space: exp.space, output, prior, acquisition: exp.acquisition, seed });
-  let nextId = 1;
-  for (const t of exp.trials) {
-    nextId = Math.max(nextId, Number(t.id) + 1);
-    if (t.status === 'completed' && typeof t.value === 'number') study.tell(t.params, t.value);
-    else if (t.status === 'failed' || t.status === 'diverged') study.tell(t.params, { status: t.status });
+  if (trialsFlag === undefined && left !== undefined && left <= 0) {
+    out(`The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); pass --trials N to ${dryRun ? 'see' : 'run'} more.`);
+    return 0;
   }
-  if (exp.trials.length) out(`Resuming after ${exp.trials.length} recorded trials.`);
-
+  const session = await loadPrior(file, exp, seed);
+  out(`Prior: ${session.summary}`);
+  const trials: RecordedTrial[] = [...exp.trials];
+  let nextId = 1;
+  for (const t of trials) nextId = Math.max(nextId, t.id + 1);
+  if (trials.length) {
+    const open = trials.filter((t) => t.status === 'pending' || t.status === 'running').length;
+    const outside = trials.filter((t) => t.outsideSpace).length;
+    out(
+      `Resuming after ${trials.length} recorded trials` +
+        (open ? `; ${open} still pending or running count as pending (assumed to return their predicted value)` : '') +
+        (outside ? `; ${outside} outside the search space are skipped` : '') +
+        '.',
+    );
+  }
   const names = exp.space.names;
-  const header = ['trial', ...names, 'predicted', exp.metric, 'status'];
-  out(header.join('\t'));
+  // Without a prior or two results the GP has nothing to predict from: no number is shown.
+  const columns = (id: number, s: Suggestion) => [
+    id,
+    ...names.map((n) => String(s.config[n])),
+    s.basis === 'default-prior' ? '—' : `${formatValue(s.predicted.value)}±${formatValue(s.predicted.sd)}`,
+  ];
+
+  if (dryRun) {
+    const batch = studyFor(exp, session, trials, seed).ask(count);
+    out(`Dry run: the next ${count} suggestion(s), one batch in which each assumes the ones before it return their predicted value. Nothing was run; ${path.basename(file)} is unchanged.`);
+    out(['trial', ...names, `predicted ${exp.metric}`].join('\t'));
+    batch.forEach((s, k) => out(columns(nextId + k, s).join('\t')));
+    return 0;
+  }
+  const runSpec = exp.run!;
+
+  out(['trial', ...names, 'predicted', exp.metric, 'status'].join('\t'));
   // Each edit re-reads the file, so changes made while a trial runs are kept; only the trial's own lines change.
   const edit = async (change: (text: string) => EditResult) => {
     const current = await readFile(file, 'utf8');
@@ -178,47 +311,52 @@ export async function run(argv: string[]): Promise<number> {
     if (!result.ok) throw new UsageError(`${file}: cannot record the trial: ${result.message}`, 1);
     await writeFile(file, applyEdit(current, result.edit));
   };
-  for (let k = 0; k < count; k++) {
-    const [s] = study.ask(1);
-    const id = nextId++;
-    const params = s!.config;
-    const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
-    const logPath = path.resolve(exp.run.cwd, substitutePlaceholders(exp.run.log, vars));
-    const started = new Date().toISOString();
-    await edit((t) => appendTrialEdit(t, { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started }));
-    const argvForTrial = exp.run.command.map((a) => substitutePlaceholders(a, vars));
-    await mkdir(path.dirname(logPath), { recursive: true });
-    const result = await runCommand(argvForTrial, exp.run.cwd, exp.run.env);
-    let status: 'completed' | 'failed' | 'diverged';
-    let value: number | undefined;
-    let reason: string | undefined;
-    if (result.code !== 0) {
-      status = 'failed';
-      reason = `exit ${result.code ?? 'error'}`;
-      process.stderr.write(`trial ${id} failed (exit ${result.code ?? 'error'}): ${result.output.trim().split('\n').slice(-3).join(' | ')}\n`);
-    } else {
-      const log = await readFile(logPath, 'utf8').catch(() => '');
-      const values = parseLog(log).records.map((r) => r.metrics[exp.metric]).filter((v): v is number => v !== undefined);
-      const outcome = assessValues(values, exp.reduce, exp.divergenceFactor);
-      if (outcome.status === 'completed') {
-        status = 'completed';
-        value = outcome.value;
-      } else {
-        status = outcome.status === 'diverged' ? 'diverged' : 'failed';
-        reason = outcome.status === 'diverged' ? outcome.reason.replace(/^value/, exp.metric) : `the log ${path.relative(process.cwd(), logPath)} has no "${exp.metric}" values`;
-        process.stderr.write(`trial ${id}: ${reason}.\n`);
-      }
+  // Ctrl-C stops the running trial (a second one kills it), records it as failed and ends the session.
+  let interrupted = 0;
+  let child: ChildProcess | undefined;
+  const onInterrupt = () => {
+    interrupted++;
+    child?.kill(interrupted > 1 ? 'SIGKILL' : 'SIGINT');
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    for (let k = 0; k < count && !interrupted; k++) {
+      const [s] = studyFor(exp, session, trials, seed).ask(1);
+      const id = nextId++;
+      const params = s!.config;
+      const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
+      const logPath = path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, vars));
+      const trial: RecordedTrial = { id, params, status: 'running' };
+      trials.push(trial);
+      await edit((t) => appendTrialEdit(t, { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() }));
+      const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
+      await mkdir(path.dirname(logPath), { recursive: true });
+      // An interrupt that came while the trial was being recorded stops it before it starts.
+      const result = interrupted ? undefined : await runCommand(argvForTrial, runSpec.cwd, runSpec.env, (c) => (child = c));
+      child = undefined;
+      const outcome: TrialOutcome =
+        interrupted || !result ? { status: 'failed', reason: 'interrupted (Ctrl-C)' } : await outcomeOf(exp, argvForTrial, result, logPath);
+      trial.status = outcome.status;
+      if (outcome.status === 'completed') trial.value = outcome.value;
+      else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);
+      await edit((t) =>
+        updateTrialEdit(t, id, {
+          status: outcome.status,
+          ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
+          finished: new Date().toISOString(),
+        }),
+      );
+      out([...columns(id, s!), trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
     }
-    study.tell(s!.trialId, status === 'completed' ? value! : { status: status === 'diverged' ? 'diverged' : 'failed' });
-    await edit((t) => updateTrialEdit(t, id, { status, ...(value !== undefined ? { value } : {}), ...(reason ? { reason } : {}), finished: new Date().toISOString() }));
-    out([id, ...names.map((n) => formatValue(params[n])), `${formatValue(s!.predicted.value)}±${formatValue(s!.predicted.sd)}`, value === undefined ? '—' : formatValue(value), status].join('\t'));
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
-  const done = study.trials.filter((t) => t.status === 'completed' && t.value !== undefined);
+  const done = trials.filter((t) => t.status === 'completed' && t.value !== undefined);
   if (done.length === 0) {
     out('No trial completed.');
-    return 1;
+    return interrupted ? 130 : 1;
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  out(`Best ${exp.metric} = ${formatValue(best.value)} with ${names.map((n) => `${n}=${formatValue(best.config[n])}`).join(' ')}`);
-  return 0;
+  out(`Best ${exp.metric} = ${formatValue(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
+  return interrupted ? 130 : 0;
 }

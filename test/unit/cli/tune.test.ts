@@ -1,0 +1,412 @@
+// `hyperbo tune` run as a child process on tiny experiments whose run.command is a small node script writing a
+// JSONL metrics log computed from the trial's parameters.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parsePrior } from '../../../src/engine';
+import { parseExperiment, type Trial } from '../../../src/formats/experiment';
+import { METRIC, pd1Rows, ROOT, runCli, startCli, writeJsonl } from './harness';
+
+// score = (log10 lr + 2)² + (mom − 0.5)² + 0.1/epoch over 3 epochs, best at lr = 0.01, mom = 0.5; MODE simulates failures.
+const OBJECTIVE_SCRIPT = `import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+const [lr, mom, out, mode] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5] ?? 'ok'];
+if (mode === 'crash') {
+  console.error('out of memory at lr=' + lr + ' (simulated)');
+  process.exit(3);
+}
+if (mode === 'sleep') setTimeout(() => {}, 30000);
+else {
+  const base = (Math.log10(lr) + 2) ** 2 + (mom - 0.5) ** 2;
+  const rows = [1, 2, 3].map((epoch) => ({ epoch, 'train/loss': base + 1 / epoch, score: base + 0.1 / epoch }));
+  if (mode === 'nan') rows[1].score = 'NaN';
+  if (mode === 'loss-nan') rows[2]['train/loss'] = 'NaN';
+  if (mode === 'explode') rows[2].score = (base + 1) * 1e9;
+  if (mode === 'no-metric') for (const r of rows) delete r.score;
+  mkdirSync(dirname(out), { recursive: true });
+  if (mode !== 'no-log') writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\\n') + '\\n');
+}
+`;
+const expectedScore = (p: Record<string, unknown>) => (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.mom) - 0.5) ** 2 + 0.1 / 3;
+
+// The experiment file in three parts: the trials key sits between the search space and the run section, so
+// edits must keep what comes before and after it byte for byte.
+const HEAD = `# Tiny experiment for the CLI tests: a quadratic in log10(lr), best at lr = 0.01, mom = 0.5.
+name: quadratic
+objective:
+  metric: score      # as the log writes it
+  goal: minimize
+  reduce: min
+search_space:
+  lr:  { type: float, low: 1.0e-4, high: 1, scale: log }   # learning rate
+  mom: { type: float, low: 0, high: 1 }
+seed: 3
+`;
+const TRIALS = 'trials: []   # hyperbo appends here\n';
+const tail = (mode: string, command = `[node, objective.mjs, "\${lr}", "\${mom}", "runs/\${trial}/log.jsonl", ${mode}]`) => `run:
+  # the objective script; the last argument selects a failure to simulate
+  command: ${command}
+  log: runs/\${trial}/log.jsonl
+# end of file: kept as written
+`;
+
+interface Row {
+  id: number;
+  params: Record<string, number>;
+  predicted: string;
+  value?: string;
+  status?: string;
+}
+
+/** The table rows tune prints (trial, parameters..., predicted[, value, status]). */
+function tableRows(stdout: string, names: readonly string[]): Row[] {
+  return stdout
+    .split('\n')
+    .filter((l) => /^\d+\t/.test(l))
+    .map((l) => {
+      const cells = l.split('\t');
+      return {
+        id: Number(cells[0]),
+        params: Object.fromEntries(names.map((n, j) => [n, Number(cells[1 + j])])),
+        predicted: cells[1 + names.length]!,
+        value: cells[2 + names.length],
+        status: cells[3 + names.length],
+      };
+    });
+}
+
+describe('hyperbo tune (CLI)', function () {
+  this.timeout(60_000);
+  let root: string;
+  let counter = 0;
+
+  /** A fresh folder with the objective script and an experiment file; returns the folder and file name. */
+  function experiment(text: string): { dir: string; file: string; read: () => string; trials: () => Trial[] } {
+    const dir = path.join(root, `exp-${++counter}`);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'objective.mjs'), OBJECTIVE_SCRIPT);
+    const file = path.join(dir, 'quadratic.hyperbo.yaml');
+    writeFileSync(file, text);
+    const read = () => readFileSync(file, 'utf8');
+    const trials = () => {
+      const parsed = parseExperiment(read(), { fileName: file });
+      assert.ok(parsed.ok, JSON.stringify(parsed.diagnostics));
+      return parsed.experiment!.trials;
+    };
+    return { dir, file, read, trials };
+  }
+  const tune = (dir: string, ...args: string[]) => runCli(['tune', 'quadratic.hyperbo.yaml', ...args], dir);
+
+  before(() => (root = mkdtempSync(path.join(tmpdir(), 'hyperbo-cli-tune-'))));
+  after(() => rmSync(root, { recursive: true, force: true }));
+
+  describe('a session with a single-task GP (no prior.from)', () => {
+    const original = HEAD + TRIALS + tail('ok');
+    let exp: ReturnType<typeof experiment>;
+    let first: ReturnType<typeof runCli>;
+    before(() => {
+      exp = experiment(original);
+      first = tune(exp.dir, '--trials', '4');
+    });
+
+    it('appends N trials with the values their logs give, and prints the best of the file', () => {
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /^Experiment quadratic: minimize score over lr, mom$/m);
+      assert.match(first.stdout, /^Prior: no prior\.from: a GP fitted to this experiment alone$/m);
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.id), [1, 2, 3, 4]);
+      for (const t of trials) {
+        assert.equal(t.status, 'completed');
+        assert.ok(Math.abs(t.value! - expectedScore(t.params)) < 1e-12, `trial ${t.id}: ${t.value} vs ${expectedScore(t.params)}`);
+        assert.equal(t.log, `runs/${t.id}/log.jsonl`);
+        assert.ok(Date.parse(t.started!) <= Date.parse(t.finished!));
+        const { lr, mom } = t.params as { lr: number; mom: number };
+        assert.ok(lr >= 1e-4 && lr <= 1 && mom >= 0 && mom <= 1);
+      }
+      assert.equal(new Set(trials.map((t) => JSON.stringify(t.params))).size, 4, 'no configuration repeated');
+      const rows = tableRows(first.stdout, ['lr', 'mom']);
+      assert.deepEqual(rows.map((r) => [r.id, r.status]), trials.map((t) => [t.id, 'completed']));
+      rows.forEach((r, i) => assert.ok(Math.abs(Number(r.value) - trials[i]!.value!) < 1e-3 * trials[i]!.value!));
+      const best = trials.reduce((a, b) => (b.value! < a.value! ? b : a));
+      const printed = /^Best score = (\S+) \(trial (\d+)\) with lr=(\S+) mom=(\S+)$/m.exec(first.stdout);
+      assert.ok(printed, first.stdout);
+      assert.equal(Number(printed[2]), best.id);
+      assert.ok(Math.abs(Number(printed[1]) - best.value!) < 1e-3 * best.value!);
+      assert.equal(Number(printed[3]), best.params.lr);
+      assert.equal(Number(printed[4]), best.params.mom);
+    });
+
+    it('keeps everything outside the trials section byte for byte, comments included', () => {
+      const text = exp.read();
+      assert.ok(text.startsWith(HEAD + 'trials: # hyperbo appends here\n  - id: 1\n'), text.slice(HEAD.length - 20, HEAD.length + 80));
+      assert.ok(text.endsWith('\n' + tail('ok')), text.slice(-300));
+    });
+
+    it('resumes in a second invocation: ids continue, earlier trials stay as written, and it runs what --dry-run showed', () => {
+      const before = exp.read();
+      const dry = tune(exp.dir, '--trials', '2', '--dry-run');
+      assert.equal(dry.status, 0, dry.stderr);
+      assert.equal(exp.read(), before, 'a dry run does not touch the file');
+      const shown = tableRows(dry.stdout, ['lr', 'mom']);
+      assert.deepEqual(shown.map((r) => r.id), [5, 6]);
+
+      const second = tune(exp.dir, '--trials', '2');
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /^Resuming after 4 recorded trials\.$/m);
+      const text = exp.read();
+      const oldTrials = before.slice(0, before.length - tail('ok').length);
+      assert.ok(text.startsWith(oldTrials), 'the first four trials are unchanged');
+      assert.ok(text.endsWith('\n' + tail('ok')));
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.id), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(trials[4]!.params, shown[0]!.params, 'trial 5 is the dry run\'s first suggestion');
+      assert.notDeepEqual(trials[4]!.params, trials[0]!.params, 'the model used the recorded trials');
+      for (const t of trials.slice(4)) assert.ok(Math.abs(t.value! - expectedScore(t.params)) < 1e-12);
+      // The best of the whole file, old trials included.
+      const best = trials.reduce((a, b) => (b.value! < a.value! ? b : a));
+      assert.match(second.stdout, new RegExp(`^Best score = \\S+ \\(trial ${best.id}\\)`, 'm'));
+    });
+  });
+
+  describe('trials that fail or diverge', () => {
+    it('a failing command: status failed with the exit code and its last output line, and the crash is not rerun', () => {
+      const exp = experiment(HEAD + TRIALS + tail('crash'));
+      const r = tune(exp.dir, '--trials', '2');
+      assert.equal(r.status, 1, 'no trial completed');
+      assert.match(r.stdout, /^No trial completed\.$/m);
+      assert.match(r.stderr, /^trial 1 failed: exit 3: out of memory at lr=\S+ \(simulated\)$/m);
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.status), ['failed', 'failed']);
+      for (const t of trials) {
+        assert.equal(t.value, undefined);
+        assert.equal(t.reason, `exit 3: out of memory at lr=${t.params.lr} (simulated)`);
+      }
+      assert.notDeepEqual(trials[1]!.params, trials[0]!.params);
+    });
+
+    it('a command that cannot start: failed, saying why', () => {
+      const exp = experiment(HEAD + TRIALS + tail('ok', '[no-such-program-for-hyperbo, "${lr}"]'));
+      const r = tune(exp.dir, '--trials', '1');
+      assert.equal(r.status, 1);
+      const [t] = exp.trials();
+      assert.equal(t!.status, 'failed');
+      assert.match(t!.reason!, /^could not start no-such-program-for-hyperbo: spawn no-such-program-for-hyperbo ENOENT$/);
+    });
+
+    it('NaN in the objective or in a loss, or an exploding objective: diverged with the reason; no metric or no log: failed', () => {
+      const cases: [string, string, RegExp][] = [
+        ['nan', 'diverged', /^score became NaN at step 2$/],
+        ['loss-nan', 'diverged', /^train\/loss became NaN at step 3$/],
+        ['explode', 'diverged', /^score exploded to \S+ at step 3, \S+× its first value$/],
+        ['no-metric', 'failed', /^the log has no "score" values \(it logs train\/loss\) in runs\/1\/log\.jsonl$/],
+        ['no-log', 'failed', /^the command succeeded but wrote no log at runs\/1\/log\.jsonl; check run\.log$/],
+      ];
+      for (const [mode, status, reason] of cases) {
+        const exp = experiment(HEAD + TRIALS + tail(mode));
+        const r = tune(exp.dir, '--trials', '1');
+        assert.equal(r.status, 1, `${mode}: ${r.stderr}`);
+        const [t] = exp.trials();
+        assert.equal(t!.status, status, mode);
+        assert.equal(t!.value, undefined, mode);
+        assert.match(t!.reason!, reason, mode);
+        assert.match(r.stderr, new RegExp(`^trial 1 ${status}: `, 'm'), mode);
+        assert.match(r.stdout, new RegExp(`^1\\t.*\\t—\\t${status}$`, 'm'), mode);
+      }
+    });
+  });
+
+  describe('--dry-run', () => {
+    it('prints N suggestions with predicted value ± sd, runs nothing and leaves the file byte-identical', () => {
+      const original = HEAD + TRIALS + tail('ok');
+      const exp = experiment(original);
+      const r = tune(exp.dir, '--trials', '3', '--dry-run');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(exp.read(), original);
+      assert.equal(existsSync(path.join(exp.dir, 'runs')), false, 'nothing ran');
+      assert.match(r.stdout, /^Dry run: the next 3 suggestion\(s\).*Nothing was run; quadratic\.hyperbo\.yaml is unchanged\.$/m);
+      const rows = tableRows(r.stdout, ['lr', 'mom']);
+      assert.deepEqual(rows.map((x) => x.id), [1, 2, 3]);
+      assert.equal(new Set(rows.map((x) => JSON.stringify(x.params))).size, 3, 'a batch of distinct configurations');
+      for (const x of rows) assert.ok(x.params.lr! >= 1e-4 && x.params.lr! <= 1 && x.params.mom! >= 0 && x.params.mom! <= 1);
+      // With no data and no prior there is nothing to predict from.
+      assert.deepEqual(rows.map((x) => x.predicted), ['—', '—', '—']);
+
+      // A real session then runs exactly the first suggestion.
+      assert.equal(tune(exp.dir, '--trials', '1').status, 0);
+      assert.deepEqual(exp.trials()[0]!.params, rows[0]!.params);
+    });
+
+    it('shows predicted value ± sd once there are results, and works without a run section', () => {
+      const recorded = `trials:
+  - { id: 1, params: { lr: 0.001, mom: 0.2 }, status: completed, value: 1.2 }
+  - { id: 2, params: { lr: 0.1, mom: 0.9 }, status: completed, value: 1.3 }
+  - { id: 3, params: { lr: 0.5, mom: 0.5 }, status: diverged }
+`;
+      const original = HEAD + recorded;
+      const exp = experiment(original);
+      const r = tune(exp.dir, '--trials', '2', '--dry-run');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(exp.read(), original);
+      assert.match(r.stdout, /^Resuming after 3 recorded trials\.$/m);
+      const rows = tableRows(r.stdout, ['lr', 'mom']);
+      assert.deepEqual(rows.map((x) => x.id), [4, 5]);
+      for (const x of rows) {
+        const m = /^(\S+)±(\S+)$/.exec(x.predicted);
+        assert.ok(m, x.predicted);
+        assert.ok(Number.isFinite(Number(m[1])) && Number(m[2]) > 0, x.predicted);
+      }
+      const real = tune(exp.dir, '--trials', '1');
+      assert.equal(real.status, 1);
+      assert.match(real.stderr, /needs run\.command and run\.log .* to launch trials/);
+      assert.equal(exp.read(), original);
+    });
+  });
+
+  describe('with prior.from pointing at PD1-style data', () => {
+    const PD1_HEAD = `name: pd1-style
+objective: { metric: valid/error_rate, goal: minimize }
+search_space:
+  learning_rate:         { type: float, low: 1.0e-5, high: 10, scale: log }
+  one_minus_momentum:    { type: float, low: 1.0e-3, high: 1, scale: log }
+  lr_decay_power:        { type: float, low: 0.1, high: 2.0 }
+  lr_decay_steps_factor: { type: float, low: 0.01, high: 0.99 }
+prior:
+  from: [data/*.jsonl.gz]
+  metric: ${METRIC}
+  objective: ekl
+`;
+    // An error rate that is lowest near learning_rate = 0.03, one_minus_momentum = 0.1.
+    const PD1_SCRIPT = `import { writeFileSync } from 'node:fs';
+const [lr, omm, out] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
+const error = Math.min(0.9, 0.03 + 0.02 * (Math.log10(lr) + 1.5) ** 2 + 0.01 * (Math.log10(omm) + 1) ** 2);
+writeFileSync(out, JSON.stringify({ step: 1, 'valid/error_rate': error }) + '\\n');
+`;
+    const expectedError = (p: Record<string, unknown>) =>
+      Math.min(0.9, 0.03 + 0.02 * (Math.log10(Number(p.learning_rate)) + 1.5) ** 2 + 0.01 * (Math.log10(Number(p.one_minus_momentum)) + 1) ** 2);
+    const PD1_RUN = `run:
+  command: [node, pd1.mjs, "\${learning_rate}", "\${one_minus_momentum}", "log-\${trial}.jsonl"]
+  log: log-\${trial}.jsonl
+trials: []
+`;
+
+    it('pre-trains on the data (cached under .hyperbo/priors), then runs trials with that prior', () => {
+      const exp = experiment(PD1_HEAD + PD1_RUN);
+      writeFileSync(path.join(exp.dir, 'pd1.mjs'), PD1_SCRIPT);
+      mkdirSync(path.join(exp.dir, 'data'));
+      writeJsonl(path.join(exp.dir, 'data', 'tasks.jsonl.gz'), pd1Rows(['digits/mlp-relu-32/128', 'cars/mlp-relu-32/128'], 12));
+      const names = ['learning_rate', 'one_minus_momentum', 'lr_decay_power', 'lr_decay_steps_factor'];
+      // A dry run pre-trains as a session does; the session then loads that prior from the cache.
+      const dry = tune(exp.dir, '--trials', '2', '--dry-run');
+      assert.equal(dry.status, 0, dry.stderr);
+      assert.match(dry.stdout, /^Prior: pre-trained on 2 tasks \(24 points\) with EKL in \S+ s$/m);
+      const shown = tableRows(dry.stdout, names);
+      assert.equal(shown.length, 2);
+      const r = tune(exp.dir, '--trials', '3');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Prior: cached prior .*\.hyperbo\/priors\/[0-9a-f]{16}\.json$/m);
+      assert.deepEqual(exp.trials()[0]!.params, shown[0]!.params, 'the cached prior suggests what the fresh one did');
+      const cache = path.join(exp.dir, '.hyperbo', 'priors');
+      const [cached] = readdirSync(cache);
+      const prior = parsePrior(readFileSync(path.join(cache, cached!), 'utf8')).file;
+      assert.equal(prior.training.metric, METRIC);
+      assert.deepEqual(prior.training.tasks.map((t) => t.name), ['cars/mlp-relu-32/128', 'digits/mlp-relu-32/128']);
+      assert.deepEqual(prior.training.sources, ['data/tasks.jsonl.gz']);
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.status), ['completed', 'completed', 'completed']);
+      for (const t of trials) assert.ok(Math.abs(t.value! - expectedError(t.params)) < 1e-12);
+      // With a prior every suggestion has a prediction in the metric's units.
+      for (const row of [...shown, ...tableRows(r.stdout, names)]) assert.match(row.predicted, /^[\d.]+±[\d.]+$/);
+    });
+
+    it('data whose parameters differ from search_space, or a prior.from that matches nothing: an error, the file untouched', () => {
+      const mismatch = experiment(HEAD + 'prior:\n  from: [tasks.jsonl]\n  metric: best_valid/error_rate\n' + TRIALS + tail('ok'));
+      writeJsonl(path.join(mismatch.dir, 'tasks.jsonl'), pd1Rows(['digits/mlp-relu-32/128'], 5));
+      const before = mismatch.read();
+      const r = tune(mismatch.dir, '--trials', '1');
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /the prior data's parameters \(learning_rate, one_minus_momentum, lr_decay_power, lr_decay_steps_factor\) differ from search_space \(lr, mom\)/);
+      assert.equal(mismatch.read(), before);
+
+      const nothing = experiment(PD1_HEAD.replace('data/*.jsonl.gz', 'nowhere/*.jsonl') + PD1_RUN);
+      const n = tune(nothing.dir, '--trials', '1');
+      assert.equal(n.status, 1);
+      assert.match(n.stderr, /prior\.from matches no file \(nowhere\/\*\.jsonl\)/);
+    });
+  });
+
+  it('the README\'s example experiment: --dry-run pre-trains on the 15 other pd1-mini tasks and prints the suggestions', () => {
+    // The example refers to ../data/pd1-mini, so copy both folders; the prior cache then stays out of the repository.
+    const copy = path.join(root, 'example');
+    mkdirSync(path.join(copy, 'examples'), { recursive: true });
+    cpSync(path.join(ROOT, 'data', 'pd1-mini'), path.join(copy, 'data', 'pd1-mini'), { recursive: true });
+    const file = path.join(copy, 'examples', 'digits-mlp.hyperbo.yaml');
+    cpSync(path.join(ROOT, 'examples', 'digits-mlp.hyperbo.yaml'), file);
+    const before = readFileSync(file, 'utf8');
+    const r = runCli(['tune', 'examples/digits-mlp.hyperbo.yaml', '--trials', '3', '--dry-run'], copy);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Prior: pre-trained on 15 tasks \(\d+ points, \d+ rows skipped\) with (EKL|NLL)/m);
+    const rows = tableRows(r.stdout, ['learning_rate', 'one_minus_momentum', 'lr_decay_power', 'lr_decay_steps_factor']);
+    assert.deepEqual(rows.map((x) => x.id), [1, 2, 3]);
+    for (const x of rows) {
+      assert.ok(x.params.learning_rate! >= 1e-5 && x.params.learning_rate! <= 10);
+      const m = /^(\S+)±(\S+)$/.exec(x.predicted);
+      assert.ok(m && Number(m[1]) > 0 && Number(m[1]) < 1, `a predicted error rate: ${x.predicted}`);
+    }
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+
+  describe('errors and limits', () => {
+    it('a missing file, an invalid experiment, bad options: non-zero exit and a message to act on', () => {
+      const exp = experiment(HEAD.replace('low: 0, high: 1', 'low: 1, high: 0') + TRIALS + tail('ok'));
+      const invalid = tune(exp.dir, '--trials', '1');
+      assert.equal(invalid.status, 1);
+      assert.match(invalid.stderr, /quadratic\.hyperbo\.yaml:9:\d+: .*low/);
+      const missing = runCli(['tune', 'nope.hyperbo.yaml'], exp.dir);
+      assert.equal(missing.status, 1);
+      assert.match(missing.stderr, /nope\.hyperbo\.yaml: cannot read: .*no such file/);
+      const unknown = tune(exp.dir, '--dryrun');
+      assert.equal(unknown.status, 2);
+      assert.match(unknown.stderr, /Unknown option '--dryrun'[\s\S]*\[--dry-run\]/);
+      const zero = tune(exp.dir, '--trials', '0');
+      assert.equal(zero.status, 2);
+      assert.match(zero.stderr, /--trials must be an integer >= 1, got "0"/);
+      const none = runCli(['tune'], exp.dir);
+      assert.equal(none.status, 2);
+      assert.match(none.stderr, /Missing the experiment file/);
+    });
+
+    it('runs the trials left in the budget by default, then stops at the budget', () => {
+      const exp = experiment(HEAD + 'budget: 2\n' + TRIALS + tail('ok'));
+      const r = tune(exp.dir);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(exp.trials().length, 2);
+      const before = exp.read();
+      const done = tune(exp.dir);
+      assert.equal(done.status, 0, done.stderr);
+      assert.match(done.stdout, /The budget of 2 trials is used up \(2 recorded\); pass --trials N to run more\./);
+      assert.equal(exp.read(), before);
+      assert.equal(tune(exp.dir, '--trials', '1').status, 0, '--trials goes past the budget');
+      assert.equal(exp.trials().length, 3);
+    });
+
+    it('Ctrl-C stops the running trial, records it as failed and ends the session', async () => {
+      const exp = experiment(HEAD + TRIALS + tail('sleep'));
+      const started = Date.now();
+      const { child, done } = startCli(['tune', 'quadratic.hyperbo.yaml', '--trials', '3'], exp.dir);
+      while (!exp.read().includes('status: running')) {
+        if (Date.now() - started > 30_000) throw new Error('the trial never started');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill('SIGINT');
+      const r = await done;
+      assert.equal(r.status, 130, r.stderr);
+      assert.ok(Date.now() - started < 20_000, 'the sleeping trial was stopped, not waited for');
+      const trials = exp.trials();
+      assert.equal(trials.length, 1, 'no further trial started');
+      assert.equal(trials[0]!.status, 'failed');
+      assert.equal(trials[0]!.reason, 'interrupted (Ctrl-C)');
+      assert.match(r.stderr, /^trial 1 failed: interrupted \(Ctrl-C\)$/m);
+    });
+  });
+});
