@@ -5,8 +5,9 @@ import { UsageError } from './args';
 const USAGE = `hyperbo — Bayesian optimisation with pre-trained Gaussian-process priors (HyperBO)
 
 Usage:
-  hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S]
+  hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
       Pre-train the experiment's prior, then ask → run → tell in a loop; prints a table and the best configuration.
+      --dry-run prints the next suggestions without running anything or changing the file.
   hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|auto] [--out prior.json]
       Learn a GP prior from multi-task tuning data (PD1 JSONL(.gz) or HPOBench task JSON).
   hyperbo suggest --prior prior.json --observations obs.jsonl [--n K]
@@ -22,11 +23,14 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
+      // No command is a usage error: the usage goes to stderr with exit code 2.
+      process.stderr.write(USAGE + '\n');
+      return 2;
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE + '\n');
-      return command === undefined ? 2 : 0;
+      return 0;
     case 'pretrain':
       return (await import('./commands/pretrain')).run(rest);
     case 'suggest':

@@ -16,6 +16,10 @@ For each task: pre-train on every other task, then run BO over that task's evalu
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === '--help' || sub === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
   if (sub !== 'regret') throw new UsageError(sub ? `Unknown bench "${sub}".\n\n${USAGE}` : USAGE);
   const { values, positionals } = parse(
     rest,
