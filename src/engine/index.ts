@@ -93,6 +93,7 @@ export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
 export { Study, defaultUcbBeta } from './study';
+export { wasmLinalgAvailable } from './wasm/linalg';
 export type { DivergedPolicy, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 
 export {

@@ -26,6 +26,7 @@ import {
   TrialHistoryRequest,
   TrialUpdatedNotification,
 } from '../shared/protocol';
+import { wasmLinalgAvailable } from '../engine';
 import { registerEditorFeatures } from './handlers/editor';
 import { registerEditRequests } from './handlers/edits';
 import { JobCancelledError, JobError, type JobRunner } from './jobs/jobRunner';
@@ -144,6 +145,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   });
 
   connection.onInitialized(() => {
+    log(`HyperBO engine: ${wasmLinalgAvailable() ? 'WebAssembly SIMD linear algebra' : 'TypeScript linear algebra (this runtime lacks WebAssembly SIMD; suggestions are slower)'}.`);
     if (canPullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'hyperbo' });
     if (canRegisterWatchers) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
