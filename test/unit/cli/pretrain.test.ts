@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { parsePrior, PD1_PARAM_NAMES, PRIOR_FORMAT, PRIOR_FORMAT_VERSION, type PriorFile } from '../../../src/engine';
 import { METRIC, pd1Rows, runCli, writeJsonl, type Pd1Row } from './harness';
 
-const TASKS = ['digits/mlp-relu-32/128', 'cars/mlp-relu-32/128'];
+// Two batch sizes of one (dataset, model) and another data set: three tasks.
+const TASKS = ['digits/mlp-relu-32/128', 'digits/mlp-relu-32/16', 'cars/mlp-relu-32/128'];
 const PER_TASK = 12;
 
 describe('hyperbo pretrain (CLI)', function () {
@@ -26,8 +27,8 @@ describe('hyperbo pretrain (CLI)', function () {
   it('writes a versioned prior whose metadata names the metric, the tasks and the source', () => {
     const r = pretrain('--data', 'tasks.jsonl', '--metric', METRIC, '--out', 'prior.json');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`Loaded 2 tasks, ${2 * PER_TASK} points \\(0 rows skipped`));
-    assert.match(r.stderr, /with EKL on 2 tasks and 1 matched group/);
+    assert.match(r.stderr, new RegExp(`Loaded 3 tasks, ${3 * PER_TASK} points \\(0 rows skipped`));
+    assert.match(r.stderr, /with EKL on 3 tasks and 1 matched group/);
     assert.match(r.stderr, /Wrote prior\.json\./);
     const text = readFileSync(path.join(dir, 'prior.json'), 'utf8');
     const loaded = parsePrior(text); // the engine's own validation accepts it
@@ -41,7 +42,7 @@ describe('hyperbo pretrain (CLI)', function () {
       prior.training.tasks.map((t) => [t.name, t.points]),
       [...TASKS].sort().map((t) => [t, PER_TASK]),
     );
-    assert.deepEqual(prior.training.matchedGroups, [{ points: PER_TASK, tasks: 2 }]);
+    assert.deepEqual(prior.training.matchedGroups, [{ points: PER_TASK, tasks: 3 }]);
     assert.match(prior.training.dataHash ?? '', /^[0-9a-f]{16}$/);
     assert.deepEqual(prior.space.map((p) => p.name), [...PD1_PARAM_NAMES]);
     assert.equal(prior.output.goal, 'minimize');
@@ -63,9 +64,9 @@ describe('hyperbo pretrain (CLI)', function () {
     writeJsonl(path.join(dir, 'with-bad-rows.jsonl'), rows, lines);
     const r = pretrain('--data', 'with-bad-rows.jsonl', '--metric', METRIC, '--out', 'prior-skipped.json');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`Loaded 2 tasks, ${2 * PER_TASK} points \\(4 rows skipped`));
+    assert.match(r.stderr, new RegExp(`Loaded 3 tasks, ${3 * PER_TASK} points \\(4 rows skipped`));
     const prior = readPrior('prior-skipped.json');
-    assert.deepEqual(prior.training.tasks.map((t) => t.points), [PER_TASK, PER_TASK]);
+    assert.deepEqual(prior.training.tasks.map((t) => t.points), [PER_TASK, PER_TASK, PER_TASK]);
   });
 
   it('reads .jsonl.gz exactly like .jsonl, and tasks split over several files', () => {
@@ -97,7 +98,7 @@ describe('hyperbo pretrain (CLI)', function () {
     const prior = readPrior('prior-max.json');
     assert.equal(prior.output.goal, 'maximize');
     assert.equal(prior.training.metric, 'best_valid/accuracy');
-    assert.deepEqual(prior.training.tasks.map((t) => t.points), [PER_TASK, PER_TASK]);
+    assert.deepEqual(prior.training.tasks.map((t) => t.points), [PER_TASK, PER_TASK, PER_TASK]);
   });
 
   describe('bad input: a non-zero exit, a message saying what to fix, and no prior written', () => {
@@ -116,7 +117,7 @@ describe('hyperbo pretrain (CLI)', function () {
     });
 
     it('a metric no row has', () => {
-      expectFailure(['--data', 'tasks.jsonl', '--metric', 'best_valid/eror_rate'], 1, /No row of tasks\.jsonl has a finite "best_valid\/eror_rate" \(24 rows skipped\)\. Check --metric\./);
+      expectFailure(['--data', 'tasks.jsonl', '--metric', 'best_valid/eror_rate'], 1, /No row of tasks\.jsonl has a finite "best_valid\/eror_rate" \(36 rows skipped\)\. Check --metric\./);
     });
 
     it('a malformed JSON line, named by its line number', () => {
