@@ -87,6 +87,9 @@ function prepareStateDir(stateDir: string): void {
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
     // The test workspace sits inside this repository's test-output/: no "open parent repo?" toast.
     'git.openRepositoryInParentFolders': 'never',
+    // Desktop VS Code's default. VS Code for the web saves after 1 s, which would make "nothing is saved behind
+    // the user's back" depend on timing.
+    'files.autoSave': 'off',
   };
   writeFileSync(join(stateDir, 'user-data', 'User', 'settings.json'), JSON.stringify(settings, null, 2));
 }
