@@ -92,9 +92,9 @@ export type {
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
-export { Study, defaultUcbBeta } from './study';
+export { Study, defaultUcbBeta, studyFromRecord } from './study';
 export { wasmLinalgAvailable } from './wasm/linalg';
-export type { DivergedPolicy, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
+export type { DivergedPolicy, RecordedStudyOptions, RecordedTrial, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 
 export {
   PRIOR_FORMAT,

@@ -21,7 +21,7 @@ import { createRng, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
-import { applyOutput, fitOutputTransform, invertPrediction, type OutputSpec, type OutputTransform } from './warp';
+import { applyOutput, defaultOutputSpec, fitOutputTransform, invertPrediction, type OutputSpec, type OutputTransform } from './warp';
 
 export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged';
 export type DivergedPolicy = 'worst' | 'exclude';
@@ -333,6 +333,49 @@ export class Study {
 
   private configKey(config: Config): string {
     return this.space.names.map((n) => `${n}=${String(config[n])}`).join('&');
+  }
+}
+
+/** A trial as an experiment file records it. */
+export interface RecordedTrial {
+  readonly params: Config;
+  readonly status: 'pending' | 'running' | 'completed' | 'failed' | 'diverged';
+  readonly value?: number;
+  /** Set by the experiment parser for a finished trial outside the search space; the model skips it. */
+  readonly outsideSpace?: boolean;
+}
+
+export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
+  readonly goal: 'minimize' | 'maximize';
+  /** The prior's output rule; without one the rule is chosen from the trials' completed values. */
+  readonly output?: OutputSpec;
+};
+
+/**
+ * The study for an experiment's recorded trials — one rule for the editor and the CLI. Completed results and
+ * diverged runs are told. Pending, running and failed trials enter as pending (kriging believers): a failure says
+ * nothing about the metric, but re-suggesting a configuration that crashed would rerun the crash unattended
+ * (the user can still rerun it by hand). Trials outside the space, or that it cannot encode, are skipped.
+ */
+export function studyFromRecord(options: RecordedStudyOptions, trials: readonly RecordedTrial[]): Study {
+  const { goal, output, ...rest } = options;
+  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
+  const study = new Study({ ...rest, output: output ?? defaultOutputSpec(completed, goal) });
+  for (const t of trials) {
+    if (t.outsideSpace || !encodable(options.space, t.params)) continue;
+    if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
+    else if (t.status === 'diverged') study.tell(t.params, { status: 'diverged' });
+    else if (t.status !== 'completed') study.addPending(t.params);
+  }
+  return study;
+}
+
+function encodable(space: SearchSpace, params: Config): boolean {
+  try {
+    space.toUnit(params);
+    return true;
+  } catch {
+    return false;
   }
 }
 

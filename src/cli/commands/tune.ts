@@ -5,19 +5,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  defaultOutputSpec,
   parsePrior,
   pretrain,
   priorFileFromPretrain,
   SearchSpace,
   serializePrior,
   Study,
+  studyFromRecord,
   studyPriorFromFile,
   TRAINING_RULES_VERSION,
   type AcquisitionOptions,
   type Config,
   type OutputSpec,
   type ParamSpec,
+  type RecordedTrial as EngineRecordedTrial,
   type StudyPrior,
   type Suggestion,
 } from '../../engine';
@@ -59,7 +60,7 @@ interface Experiment {
 interface RecordedTrial {
   id: number;
   params: Config;
-  status: string;
+  status: EngineRecordedTrial['status'];
   value?: number;
   /** A finished trial outside the (since narrowed) search space: kept in the file, skipped by the model. */
   outsideSpace?: boolean;
@@ -153,39 +154,9 @@ async function loadPrior(file: string, exp: Experiment, seed: number): Promise<S
 // Metric values are shown to 4 digits; parameters as recorded (suggestions are already rounded for people).
 const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
 
-function encodable(space: SearchSpace, params: Config): boolean {
-  try {
-    space.toUnit(params);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The study for the trials so far, built as the editor builds it (server/jobs/compute.ts): completed and diverged
- * trials are told, pending and running ones enter as pending (kriging believers), trials outside the space are
- * skipped, and without a prior the output rule is fitted to this task's completed values. Rebuilt before every
- * suggestion. One difference: a failed trial also enters as pending. The engine leaves failures out of the model
- * and may suggest the same configuration again; with nobody watching, a session would rerun one crash until its
- * trials run out.
- */
+/** The study for the trials so far, by the editor's rule (engine studyFromRecord); rebuilt before every suggestion. */
 function studyFor(exp: Experiment, session: SessionPrior, trials: readonly RecordedTrial[], seed: number): Study {
-  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  const study = new Study({
-    space: exp.space,
-    output: session.output ?? defaultOutputSpec(completed, exp.goal),
-    prior: session.prior,
-    acquisition: exp.acquisition,
-    seed,
-  });
-  for (const t of trials) {
-    if (t.outsideSpace || !encodable(exp.space, t.params)) continue;
-    if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
-    else if (t.status === 'diverged') study.tell(t.params, { status: 'diverged' });
-    else if (t.status === 'failed' || t.status === 'pending' || t.status === 'running') study.addPending(t.params);
-  }
-  return study;
+  return studyFromRecord({ space: exp.space, goal: exp.goal, output: session.output, prior: session.prior, acquisition: exp.acquisition, seed }, trials);
 }
 
 interface CommandResult {

@@ -15,6 +15,7 @@ import {
   priorMean,
   SearchSpace,
   Study,
+  studyFromRecord,
   type AcquisitionOptions,
   type Config,
   type ModelSpec,
@@ -38,6 +39,8 @@ export interface ObservedTrial {
   params: Record<string, ParamValue>;
   status: 'pending' | 'completed' | 'failed' | 'diverged';
   value?: number;
+  /** A finished trial outside the search space (the parser warns that the model skips it). */
+  outsideSpace?: boolean;
 }
 
 export interface ModelInput {
@@ -66,36 +69,21 @@ export function outputFor(input: ModelInput): OutputSpec {
   return defaultOutputSpec(values, input.goal);
 }
 
-/** A Study holding the input's trials (completed/failed/diverged told, pending registered). */
+/** A Study holding the input's trials, by the rule the CLI uses too (engine studyFromRecord). */
 export function buildStudy(input: ModelInput, skipTrialId?: number): Study {
-  const space = new SearchSpace(input.space);
-  const study = new Study({
-    space,
-    output: outputFor(input),
-    prior: input.prior
-      ? { spec: input.prior.spec, theta: Float64Array.from(input.prior.theta), numTrainingTasks: input.prior.numTrainingTasks }
-      : undefined,
-    acquisition: input.acquisition,
-    seed: input.seed,
-  });
-  for (const t of input.trials) {
-    if (t.id === skipTrialId) continue;
-    if (!paramsFit(space, t.params)) continue;
-    if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
-    else if (t.status === 'failed' || t.status === 'diverged') study.tell(t.params, { status: t.status });
-    else if (t.status === 'pending') study.addPending(t.params);
-  }
-  return study;
-}
-
-/** True when the configuration can be encoded (every parameter present and valid); others are ignored. */
-function paramsFit(space: SearchSpace, params: Config): boolean {
-  try {
-    space.toUnit(params);
-    return true;
-  } catch {
-    return false;
-  }
+  return studyFromRecord(
+    {
+      space: new SearchSpace(input.space),
+      goal: input.goal,
+      output: outputFor(input),
+      prior: input.prior
+        ? { spec: input.prior.spec, theta: Float64Array.from(input.prior.theta), numTrainingTasks: input.prior.numTrainingTasks }
+        : undefined,
+      acquisition: input.acquisition,
+      seed: input.seed,
+    },
+    input.trials.filter((t) => t.id !== skipTrialId),
+  );
 }
 
 export function suggest(input: ModelInput, count: number): ComputedSuggestion[] {

@@ -420,11 +420,13 @@ export class HyperboService {
     options: { train: boolean; signal?: AbortSignal },
   ): Promise<{ input: ModelInput; prior?: CachedPrior; priorPending: boolean }> {
     const view = entry.view;
-    const trials: ObservedTrial[] = this.trials(entry).map((t) => ({
+    // this.trials() derives one DTO per trial of the view, in order; the parser's outsideSpace flag is on the view's.
+    const trials: ObservedTrial[] = this.trials(entry).map((t, i) => ({
       id: t.id,
       params: t.params,
       status: t.status === 'running' ? 'pending' : t.status,
       value: t.value,
+      ...(view.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
     }));
     const input: ModelInput = { space: view.space, goal: view.goal, acquisition: view.acquisition, trials, seed: view.seed };
     const state = await this.priorState(entry);

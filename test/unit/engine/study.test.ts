@@ -5,7 +5,7 @@ import { createRng } from '../../../src/engine/rng';
 import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/space';
 import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
 import { prepareTrainingData } from '../../../src/engine/pretrain';
-import { Study } from '../../../src/engine/study';
+import { Study, studyFromRecord } from '../../../src/engine/study';
 import type { Task } from '../../../src/engine/types';
 
 const space = new SearchSpace([
@@ -177,6 +177,44 @@ describe('engine/study default acquisition', () => {
     const [s] = new Study({ space, output, prior, seed: 1 }).ask(1);
     assert.ok(s!.model.sd > 0.1, 'an uncertain point, so β matters');
     assert.ok(Math.abs(s!.acquisition - (s!.model.mean + s!.model.sd)) < 1e-9, JSON.stringify(s));
+  });
+});
+
+describe('engine/study from recorded trials (editor and CLI)', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+  ]);
+  const options = { space, goal: 'minimize', seed: 2 } as const;
+
+  it('tells results and divergences, holds pending, running and failed trials as pending, and skips the rest', () => {
+    const study = studyFromRecord(options, [
+      { params: { a: 0.1, b: 0.1 }, status: 'completed', value: 3 },
+      { params: { a: 0.2, b: 0.2 }, status: 'completed', value: 1 },
+      { params: { a: 0.3, b: 0.3 }, status: 'diverged' },
+      { params: { a: 0.4, b: 0.4 }, status: 'failed' },
+      { params: { a: 0.5, b: 0.5 }, status: 'running' },
+      { params: { a: 0.6, b: 0.6 }, status: 'pending' },
+      { params: { a: 0.7, b: 0.7 }, status: 'completed', value: Number.NaN },
+      { params: { a: 0.8, b: 0.8 }, status: 'completed', value: 2, outsideSpace: true },
+      { params: { a: 0.9 }, status: 'completed', value: 2 },
+    ]);
+    assert.deepEqual(
+      study.trials.map((t) => [t.config.a, t.status, t.value ?? null]),
+      [
+        [0.1, 'completed', 3],
+        [0.2, 'completed', 1],
+        [0.3, 'diverged', null],
+        [0.4, 'pending', null],
+        [0.5, 'pending', null],
+        [0.6, 'pending', null],
+      ],
+    );
+    // Without a prior the output rule comes from the completed values: standardised around them.
+    const [next] = study.ask(1);
+    for (const t of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
+      assert.ok(Math.hypot(Number(next!.config.a) - t, Number(next!.config.b) - t) > 0.01, `re-suggested the trial at ${t}`);
+    }
   });
 });
 
