@@ -1,6 +1,6 @@
 // Messages between the server and its worker thread. Everything here is structured-clone friendly.
 import type { ComputedSuggestion, ModelInput, PosteriorOptions, ContourOut, SliceOut } from './compute';
-import type { PretrainJobInput, PretrainJobOutput } from './pretrainJob';
+import type { PretrainInput, PretrainOutput } from '../../priors/pretrain';
 import type { Config } from '../../engine';
 
 export type JobRequest =
@@ -9,7 +9,7 @@ export type JobRequest =
   | { kind: 'posterior'; input: ModelInput; options: PosteriorOptions }
   | { kind: 'heldOut'; input: ModelInput }
   | { kind: 'singleTaskHyperparameters'; input: ModelInput }
-  | { kind: 'pretrain'; input: PretrainJobInput };
+  | { kind: 'pretrain'; input: PretrainInput };
 
 export interface JobResults {
   suggest: ComputedSuggestion[];
@@ -17,7 +17,7 @@ export interface JobResults {
   posterior: { slices: SliceOut[]; contour?: ContourOut };
   heldOut: { points: number; meanLogLik: number; rmse: number } | undefined;
   singleTaskHyperparameters: Record<string, number | number[]>;
-  pretrain: PretrainJobOutput;
+  pretrain: PretrainOutput;
 }
 
 /** server → worker. `cancel` is a shared Int32Array(1) the job polls; 1 means stop. */

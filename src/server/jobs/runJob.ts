@@ -2,7 +2,7 @@
 import type { Progress } from '../../engine';
 import { heldOutFit, posterior, predictAt, singleTaskHyperparameters, suggest } from './compute';
 import type { JobRequest } from './protocol';
-import { runPretrainJob } from './pretrainJob';
+import { runPretrain } from '../../priors/pretrain';
 
 export async function runJob(request: JobRequest, progress: Progress): Promise<unknown> {
   switch (request.kind) {
@@ -17,6 +17,6 @@ export async function runJob(request: JobRequest, progress: Progress): Promise<u
     case 'singleTaskHyperparameters':
       return singleTaskHyperparameters(request.input);
     case 'pretrain':
-      return runPretrainJob(request.input, progress);
+      return runPretrain(request.input, progress);
   }
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { globSync } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { LineIndex, parseExperiment, type Experiment, type OffsetRange } from '../../formats/experiment';
-import type { ParamSpec } from '../../engine';
+import { paramSpecsOf, PRIOR_GLOB_IGNORE, priorSectionOf, UNNAMED_EXPERIMENT } from '../../priors';
 import type { ExperimentView, LineRange } from './experimentView';
 import type { ParseOutcome } from './workspaceIndex';
 
@@ -17,28 +17,15 @@ function toRange(lines: LineIndex, r: OffsetRange): LineRange {
 export function toView(experiment: Experiment, lines: LineIndex): ExperimentView {
   const a = experiment.acquisition;
   return {
-    name: experiment.name ?? 'experiment',
+    name: experiment.name ?? UNNAMED_EXPERIMENT,
     seed: experiment.seed,
     metric: experiment.objective.metric,
     goal: experiment.objective.goal,
     reduce: experiment.objective.reduce,
     divergenceFactor: experiment.objective.divergenceFactor,
-    space: experiment.searchSpace.map((p): ParamSpec =>
-      p.type === 'categorical'
-        ? { name: p.name, type: 'categorical', choices: p.choices }
-        : { name: p.name, type: p.type, low: p.low, high: p.high, scale: p.scale },
-    ),
-    prior: experiment.prior
-      ? {
-          from: experiment.prior.from,
-          objective: experiment.prior.objective,
-          mean: experiment.prior.mean,
-          kernel: experiment.prior.kernel,
-          kernelOnFeatures: experiment.prior.kernelOnFeatures,
-          metric: experiment.prior.metric,
-          exclude: experiment.prior.exclude,
-        }
-      : { from: [], objective: 'auto', exclude: [] },
+    // Space and prior as the shared prior pipeline derives them (hyperbo tune does the same), so cache keys agree.
+    space: paramSpecsOf(experiment.searchSpace),
+    prior: priorSectionOf(experiment),
     acquisition:
       a.type === 'ucb' ? { kind: 'ucb', ...(a.beta !== undefined ? { beta: a.beta } : {}) } : { kind: a.type, ...(a.xi !== undefined ? { piMargin: a.xi } : {}) },
     budget: experiment.budget,
@@ -74,7 +61,7 @@ export function parseExperimentFile(text: string, fsPath: string): ParseOutcome 
   const result = parseExperiment(text, {
     fileName: path.basename(fsPath),
     globMatches: (pattern) =>
-      globSync([pattern], { cwd: base, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**', '**/.hyperbo/**'] }).length > 0,
+      globSync([pattern], { cwd: base, onlyFiles: true, ignore: [...PRIOR_GLOB_IGNORE] }).length > 0,
   });
   const lines = new LineIndex(text);
   const diagnostics: Diagnostic[] = result.diagnostics.map((d) => ({

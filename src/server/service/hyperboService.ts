@@ -2,9 +2,9 @@
 // their logs, pre-trained priors (cached under .hyperbo/), and model queries run in worker threads.
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
 import * as path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { defaultUcbBeta, SearchSpace, type Config, type ParamValue } from '../../engine';
+import { planPrior, PriorCache, PriorSourceError, stableHash, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
 import type {
   ExperimentSummary,
   ParameterInfo,
@@ -18,10 +18,8 @@ import type {
 } from '../../shared/dto';
 import { namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
 import { JobRunner } from '../jobs/jobRunner';
-import type { PretrainJobInput, RelatedExperiment } from '../jobs/pretrainJob';
 import type { ExperimentView } from './experimentView';
 import { LogWatcher } from './logWatcher';
-import { PriorCache, priorCacheKey, stableHash, type CachedPrior } from './priorCache';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
 import { deriveTrial, placeholderValues, runCwd, substitute, trialLogPath } from './trials';
 import {
@@ -60,12 +58,6 @@ export interface ServiceOptions {
 
 const DATA_FILE = /\.(jsonl|jsonl\.gz|json)$/;
 const LOG_FILE = /\.(jsonl|csv|log|txt|out)$/;
-
-interface PriorState {
-  key: string;
-  /** The data files and related experiments it learns from. */
-  input: Omit<PretrainJobInput, 'dataHash' | 'steps' | 'optimizer'>;
-}
 
 export interface PretrainProgress {
   onProgress?: (fraction: number, message?: string) => void;
@@ -316,60 +308,38 @@ export class HyperboService {
 
   // ---- priors ----------------------------------------------------------------------------------------
 
-  /** What the experiment's prior learns from, and its cache key; undefined for a single-task GP. */
-  private async priorState(entry: ExperimentEntry & { view: ExperimentView }): Promise<PriorState | undefined> {
-    const view = entry.view;
-    if (view.prior.from.length === 0) return undefined;
-    const base = path.dirname(entry.fsPath);
-    const matched = await glob(view.prior.from, {
-      cwd: base,
-      absolute: true,
-      onlyFiles: true,
-      ignore: ['**/node_modules/**', '**/.git/**', '**/.hyperbo/**'],
-    });
-    const files = [...new Set(matched.map((f) => path.resolve(f)))].sort();
-    const experimentFiles = files.filter((f) => isExperimentFile(f) && f !== entry.fsPath);
-    const dataFiles = files.filter((f) => !isExperimentFile(f) && DATA_FILE.test(f));
-    const related: RelatedExperiment[] = [];
-    for (const f of experimentFiles) {
-      const other = this.index.get(pathToUri(f)) ?? (await this.index.reloadFromDisk(pathToUri(f)));
-      if (!other?.view) continue;
-      const trials = this.trials(other)
-        .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
-        .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
-      related.push({ name: other.view.name, source: path.relative(this.cache.root, f), trials });
+  /**
+   * What the experiment's prior learns from, and its cache key; undefined for a single-task GP. The shared prior
+   * pipeline (src/priors) decides both, as for `hyperbo tune`; related experiments come from the index here, their
+   * trials refined by their logs.
+   */
+  private async priorState(entry: ExperimentEntry & { view: ExperimentView }): Promise<PriorPlan | undefined> {
+    const { pretrain } = await this.settings();
+    try {
+      return await planPrior(entry.fsPath, entry.view, {
+        root: this.cache.root,
+        steps: pretrain.steps,
+        optimizer: pretrain.optimizer,
+        readRelated: this.relatedFromIndex,
+      });
+    } catch (error) {
+      if (error instanceof PriorSourceError) throw new UserError(error.message);
+      throw error;
     }
-    if (related.length === 0 && dataFiles.length === 0) {
-      throw new UserError(`prior.from (${view.prior.from.join(', ')}) matches no experiment or data file next to ${path.basename(entry.fsPath)}.`);
-    }
-    const input: PriorState['input'] = {
-      space: view.space,
-      metric: view.prior.metric ?? view.metric,
-      goal: view.goal,
-      objective: view.prior.objective,
-      mean: view.prior.mean,
-      kernel: view.prior.kernel,
-      kernelOnFeatures: view.prior.kernelOnFeatures,
-      files: dataFiles,
-      exclude: view.prior.exclude,
-      related,
-      seed: view.seed,
-      sources: [...experimentFiles, ...dataFiles].map((f) => path.relative(this.cache.root, f)),
-    };
-    const settings = await this.settings();
-    const description = {
-      version: 1,
-      ...input,
-      files: dataFiles.map((f) => path.relative(this.cache.root, f)),
-      steps: settings.pretrain.steps,
-      optimizer: settings.pretrain.optimizer,
-    };
-    const key = await priorCacheKey(description, dataFiles);
-    return { key, input };
   }
 
+  /** A related experiment's completed trials with a finite value, as the workspace knows them. */
+  private readonly relatedFromIndex: RelatedReader = async (file) => {
+    const other = this.index.get(pathToUri(file)) ?? (await this.index.reloadFromDisk(pathToUri(file)));
+    if (!other?.view) return { unusable: other ? 'it has errors' : 'it cannot be read' };
+    const trials = this.trials(other)
+      .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
+      .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
+    return { name: other.view.name, trials };
+  };
+
   /** The cached prior for the experiment's current data, if trained. */
-  private async cachedPrior(state: PriorState): Promise<CachedPrior | undefined> {
+  private async cachedPrior(state: PriorPlan): Promise<CachedPrior | undefined> {
     return this.cache.get(state.key);
   }
 
@@ -382,7 +352,7 @@ export class HyperboService {
     return this.provenance(uri);
   }
 
-  private async ensurePrior(state: PriorState, progress: PretrainProgress = {}): Promise<CachedPrior> {
+  private async ensurePrior(state: PriorPlan, progress: PretrainProgress = {}): Promise<CachedPrior> {
     if (!progress.force) {
       const cached = await this.cachedPrior(state);
       if (cached) return cached;
@@ -392,13 +362,7 @@ export class HyperboService {
       progress.onProgress?.(0, 'Waiting for the pre-training already running');
       return running;
     }
-    const settings = await this.settings();
-    const job: PretrainJobInput = {
-      ...state.input,
-      dataHash: state.key,
-      steps: settings.pretrain.steps,
-      optimizer: settings.pretrain.optimizer,
-    };
+    const job = state.input;
     this.events.status?.('pretraining', `Pre-training a prior on ${job.related.length + job.files.length} source(s)`);
     const run = this.jobs
       .run({ kind: 'pretrain', input: job }, { onProgress: progress.onProgress, signal: progress.signal })

@@ -1,5 +1,6 @@
 // Server settings (the `hyperbo` configuration section), pulled from the client per request; defaults
 // apply when the client does not answer or a value is out of range.
+import { DEFAULT_PRETRAIN_SETTINGS } from '../../priors';
 export interface ServerSettings {
   pretrain: {
     /** Pre-train automatically when a suggestion needs a prior that is not cached yet. */
@@ -19,7 +20,8 @@ export interface ServerSettings {
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
-  pretrain: { auto: true, steps: 150, optimizer: 'lbfgs' },
+  // The pre-training defaults are the ones `hyperbo tune` uses, so both compute the same prior cache keys.
+  pretrain: { auto: true, ...DEFAULT_PRETRAIN_SETTINGS },
   logs: { pollInterval: 1000 },
   suggestions: { count: 1 },
 };

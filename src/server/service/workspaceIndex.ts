@@ -8,6 +8,8 @@ import { glob } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { ExperimentView } from './experimentView';
 
+export { isExperimentFile } from '../../priors/sources';
+
 export const EXPERIMENT_GLOB = '**/*.hyperbo.yaml';
 const IGNORED = ['**/node_modules/**', '**/.git/**', '**/.hyperbo/**'];
 
@@ -43,10 +45,6 @@ export function pathToUri(fsPath: string): string {
 /** Normalises a file URI (encoding differences between clients) so map keys match. */
 export function normalizeUri(uri: string): string {
   return uri.startsWith('file:') ? pathToUri(uriToPath(uri)) : uri;
-}
-
-export function isExperimentFile(fsPath: string): boolean {
-  return fsPath.endsWith('.hyperbo.yaml');
 }
 
 export class WorkspaceIndex {

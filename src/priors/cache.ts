@@ -1,12 +1,12 @@
 // Pre-trained priors cached under <workspace>/.hyperbo/priors/, keyed by a hash of everything they were
-// trained from (data file bytes, related trials, search space, objective and training options). Files are
-// written atomically (temp file + rename), so a server killed mid-write never leaves a torn prior behind;
-// an unreadable cache entry is treated as missing and trained again.
+// trained from (data file bytes, related trials, search space, objective and training options); the editor and
+// `hyperbo tune` share the entries. Files are written atomically (temp file + rename), so a process killed
+// mid-write never leaves a torn prior behind; an unreadable cache entry is treated as missing and trained again.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parsePrior, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../../engine';
+import { parsePrior, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../engine';
 
 export const CACHE_DIR = '.hyperbo';
 

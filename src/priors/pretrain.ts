@@ -1,4 +1,6 @@
-// Pre-training job (runs in the worker): gather the related history, pre-train, return a prior file.
+// Pre-training a prior for an experiment: gather the related history (related experiments' trials and data files),
+// choose the output rule, pre-train, return a prior file. The server runs this in its worker thread (progress and
+// cancellation through `progress`); `hyperbo tune` runs it in-process.
 import {
   EngineError,
   pretrain,
@@ -16,19 +18,26 @@ import {
   type Progress,
   type RawMatchedGroup,
   type RawTask,
-} from '../../engine';
-import { outputSpecForValues } from '../../formats/taskData';
-import { loadDataFileTasks } from '../service/priorData';
+} from '../engine';
+import { outputSpecForValues } from '../formats/taskData';
+import { loadDataFileTasks } from './dataFiles';
+
+/** A completed trial of a related experiment: its parameters and finite objective value. */
+export interface RelatedTrial {
+  params: Record<string, ParamValue>;
+  value: number;
+}
 
 export interface RelatedExperiment {
   /** Task name (the experiment's name). */
   name: string;
   /** Workspace-relative file it came from. */
   source: string;
-  trials: { params: Record<string, ParamValue>; value: number }[];
+  trials: RelatedTrial[];
 }
 
-export interface PretrainJobInput {
+/** Everything a pre-training run needs; plain JSON, so it can be posted to a worker thread. */
+export interface PretrainInput {
   space: ParamSpec[];
   metric: string;
   goal: 'minimize' | 'maximize';
@@ -44,19 +53,24 @@ export interface PretrainJobInput {
   steps: number;
   optimizer: 'lbfgs' | 'adam';
   seed: number;
+  /** The cache key; recorded in the prior file. */
   dataHash: string;
+  /** Workspace-relative files the prior learns from, recorded in the prior file. */
   sources: string[];
 }
 
-export interface PretrainJobOutput {
+export interface PretrainOutput {
   prior: PriorFile;
   /** Where each task came from, for provenance. */
   taskSources: Record<string, string>;
+  /** Tasks left out, with the reason. */
   skipped: { name: string; reason: string }[];
+  /** Data-file rows left out (metric or hyperparameters missing or not finite, a cut-off line, outside the search space). */
+  skippedRows: number;
 }
 
 /** The model structure the experiment asked for, or undefined to let the engine choose by data size. */
-function specFor(input: PretrainJobInput, dim: number): ModelSpec | undefined {
+export function modelSpecFor(input: Pick<PretrainInput, 'mean' | 'kernel' | 'kernelOnFeatures'>, dim: number): ModelSpec | undefined {
   if (!input.mean && !input.kernel && input.kernelOnFeatures === undefined) return undefined;
   const mean = input.mean ?? 'constant';
   const onFeatures = input.kernelOnFeatures ?? false;
@@ -64,13 +78,14 @@ function specFor(input: PretrainJobInput, dim: number): ModelSpec | undefined {
   return { dim, mean, kernel: input.kernel ?? 'matern52', kernelOnFeatures: onFeatures, mlp };
 }
 
-export async function runPretrainJob(input: PretrainJobInput, progress: Progress): Promise<PretrainJobOutput> {
+export async function runPretrain(input: PretrainInput, progress: Progress = {}): Promise<PretrainOutput> {
   const space = new SearchSpace(input.space);
   const taskSources: Record<string, string> = {};
   const skipped: { name: string; reason: string }[] = [];
   const rawTasks: RawTask[] = [];
   const rawMatched: RawMatchedGroup[] = [];
   let pd1 = false;
+  let skippedRows = 0;
 
   for (const exp of input.related) {
     const usable = exp.trials.filter((t) => {
@@ -98,6 +113,7 @@ export async function runPretrainJob(input: PretrainJobInput, progress: Progress
     }
     rawMatched.push(...loaded.matched);
     skipped.push(...loaded.skipped);
+    skippedRows = loaded.skippedRows;
   }
   if (rawTasks.length === 0 && rawMatched.length === 0) {
     throw new EngineError(
@@ -114,7 +130,7 @@ export async function runPretrainJob(input: PretrainJobInput, progress: Progress
     if (reference) output = { ...output, reference };
   }
   const result = pretrain(prepared.data, {
-    spec: specFor(input, space.dim),
+    spec: modelSpecFor(input, space.dim),
     objective: input.objective,
     optimizer: input.optimizer,
     steps: input.steps,
@@ -128,7 +144,7 @@ export async function runPretrainJob(input: PretrainJobInput, progress: Progress
     metric: input.metric,
     sources: input.sources,
   });
-  return { prior, taskSources, skipped };
+  return { prior, taskSources, skipped, skippedRows };
 }
 
 export class CancelledError extends Error {

@@ -2,8 +2,8 @@
 // in the experiment's own search space: raw metric values per task, plus matched groups of the
 // configurations that the same tasks evaluated (for EKL), grouped as the CLI and benchmark do.
 import * as path from 'node:path';
-import type { Config, RawMatchedGroup, RawTask, SearchSpace } from '../../engine';
-import { loadTaskFiles, rawPretrainData } from '../../formats/taskData';
+import type { Config, RawMatchedGroup, RawTask, SearchSpace } from '../engine';
+import { DataError, loadTaskFiles, rawPretrainData } from '../formats/taskData';
 
 export interface LoadedDataTasks {
   tasks: RawTask[];
@@ -12,6 +12,8 @@ export interface LoadedDataTasks {
   pd1: boolean;
   sourceOf: Record<string, string>;
   skipped: { name: string; reason: string }[];
+  /** Rows left out: metric or hyperparameters missing or not finite, a cut-off last line, or outside the search space. */
+  skippedRows: number;
 }
 
 export async function loadDataFileTasks(
@@ -22,9 +24,9 @@ export async function loadDataFileTasks(
   const names = options.space.names;
   const missing = names.filter((n) => !data.space.names.includes(n));
   if (missing.length > 0) {
-    throw new Error(
-      `The data in ${files.map((f) => path.basename(f)).join(', ')} has parameters ${data.space.names.join(', ')}; ` +
-        `the search space's ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among them. ` +
+    throw new DataError(
+      `${files.map((f) => path.basename(f)).join(', ')}: the prior data's parameters (${data.space.names.join(', ')}) ` +
+        `differ from search_space (${names.join(', ')}); ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not among them. ` +
         'Name the search-space parameters as the data does.',
     );
   }
@@ -32,6 +34,7 @@ export async function loadDataFileTasks(
   const sourceOf: Record<string, string> = {};
   const skipped: { name: string; reason: string }[] = [];
   const pools: { name: string; configs: Config[]; values: number[] }[] = [];
+  let skippedRows = data.skipped;
   for (const task of data.tasks) {
     const configs: Config[] = [];
     const values: number[] = [];
@@ -40,6 +43,7 @@ export async function loadDataFileTasks(
       try {
         options.space.toUnit(c);
       } catch {
+        skippedRows++;
         continue;
       }
       configs.push(c);
@@ -53,5 +57,5 @@ export async function loadDataFileTasks(
     sourceOf[task.name] = source;
   }
   const { tasks, matched } = rawPretrainData(pools, options.space);
-  return { tasks, matched, pd1: data.pd1, sourceOf, skipped };
+  return { tasks, matched, pd1: data.pd1, sourceOf, skipped, skippedRows };
 }
