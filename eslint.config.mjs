@@ -14,10 +14,13 @@ export default tseslint.config(
     },
   },
   // Layer rules: the engine is pure; the client never reaches into the server or engine;
-  // webviews only see the shared protocol.
-  { files: ['src/engine/**'], rules: restrict(['vscode', 'vscode-*', 'node:*', 'fs', '**/server/**', '**/client/**', '**/formats/**']) },
-  { files: ['src/server/**', 'src/formats/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
-  { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**']) },
-  { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**']) },
-  { files: ['src/shared/**'], rules: { ...restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**']), '@typescript-eslint/no-namespace': 'off' } },
+  // webviews only see the shared protocol. src/priors (the prior pipeline the server and the CLI share) is Node
+  // code on top of the engine and formats: no vscode, no LSP, nothing from the server, client or CLI.
+  { files: ['src/engine/**'], rules: restrict(['vscode', 'vscode-*', 'node:*', 'fs', '**/server/**', '**/client/**', '**/formats/**', '**/priors/**']) },
+  { files: ['src/formats/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**', '**/server/**', '**/priors/**']) },
+  { files: ['src/priors/**'], rules: restrict(['vscode', 'vscode-*', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/shared/**']) },
+  { files: ['src/server/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
+  { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**', '**/priors/**']) },
+  { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**', '**/priors/**']) },
+  { files: ['src/shared/**'], rules: { ...restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/priors/**']), '@typescript-eslint/no-namespace': 'off' } },
 );
