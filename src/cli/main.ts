@@ -5,9 +5,9 @@ import { UsageError } from './args';
 const USAGE = `hyperbo — Bayesian optimisation with pre-trained Gaussian-process priors (HyperBO)
 
 Usage:
-  hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
-      Pre-train the experiment's prior, then ask → run → tell in a loop; prints a table and the best configuration.
-      --dry-run prints the next suggestions without running anything or changing the file.
+  hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
+      Pre-train the experiment's prior (cached where the editor finds it), then ask → run → tell in a loop; prints a
+      table and the best configuration. --dry-run prints the next suggestions without running anything or changing the file.
   hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|auto] [--out prior.json]
       Learn a GP prior from multi-task tuning data (PD1 JSONL(.gz) or HPOBench task JSON).
   hyperbo suggest --prior prior.json --observations obs.jsonl [--n K]

@@ -1,44 +1,57 @@
 // `hyperbo tune`: a headless tuning session on an experiment file — pre-train the prior, then ask → run → tell.
+// The prior comes from the pipeline the editor uses (src/priors), so both share one cache entry per experiment.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  parsePrior,
-  pretrain,
-  priorFileFromPretrain,
+  EngineError,
   SearchSpace,
-  serializePrior,
   Study,
   studyFromRecord,
   studyPriorFromFile,
-  TRAINING_RULES_VERSION,
   type AcquisitionOptions,
   type Config,
   type OutputSpec,
-  type ParamSpec,
   type RecordedTrial as EngineRecordedTrial,
   type StudyPrior,
   type Suggestion,
 } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
+import { DataError } from '../../formats/taskData';
+import {
+  DEFAULT_PRETRAIN_SETTINGS,
+  findWorkspaceRoot,
+  paramSpecsOf,
+  planPrior,
+  PriorCache,
+  priorExperimentOf,
+  PriorSourceError,
+  readRelatedExperiment,
+  runPretrain,
+  UNNAMED_EXPERIMENT,
+  type PriorExperiment,
+} from '../../priors';
 import { assessCurves, MetricCurve, type CurveOutcome } from '../../formats/curve';
 import { appendTrialEdit, applyEdit, updateTrialEdit, type EditResult } from '../../formats/edits';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { parseLog } from '../../formats/logs';
 
-const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run]
+const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
 
-Pre-trains the experiment's prior on the data named in prior.from (cached under .hyperbo/), then repeats
-N times: suggest a configuration, append it to the file's trials, run the experiment's command, read the
-objective from the trial's log, and record the result. Prints each trial and the best configuration.
-N defaults to the trials left in the experiment's budget (else 10).
+Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
+data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
+command, read the objective from the trial's log, and record the result. Prints each trial and the best
+configuration. N defaults to the trials left in the experiment's budget (else 10).
 
---dry-run  pre-train or load the prior as a real session does, then print the next N suggestions (one batch,
-           each assuming the ones before it return their predicted value) without running anything or
-           changing the experiment file.`;
+The prior is cached in DIR/.hyperbo/priors under the same key the editor computes, so the editor and tune
+pre-train an experiment's prior once between them.
+
+--dry-run        pre-train or load the prior as a real session does, then print the next N suggestions (one batch,
+                 each assuming the ones before it return their predicted value) without running anything or
+                 changing the experiment file.
+--workspace DIR  the workspace folder the editor has open (its first folder holds the cache). Default: the nearest
+                 folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
+                 current folder when the file is inside it, else the file's folder.`;
 
 interface Experiment {
   name: string;
@@ -47,7 +60,8 @@ interface Experiment {
   reduce: ReduceRule;
   divergenceFactor: number;
   space: SearchSpace;
-  prior: { from: string[]; metric?: string; exclude: string[]; objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto' };
+  /** What the prior depends on, derived as the editor derives it. */
+  prior: PriorExperiment;
   acquisition: AcquisitionOptions;
   budget?: number;
   /** Undefined when the file has no usable run section (enough for a dry run). */
@@ -83,18 +97,13 @@ function readExperiment(file: string, text: string): Experiment {
     throw new UsageError(`${file} has ${errors.length || 'unusable'} error(s):\n${errors.map(where).join('\n')}`, 1);
   }
   return {
-    name: e.name ?? path.basename(file),
+    name: e.name ?? UNNAMED_EXPERIMENT,
     metric: e.objective.metric,
     goal: e.objective.goal,
     reduce: e.objective.reduce,
     divergenceFactor: e.objective.divergenceFactor,
-    space: new SearchSpace(e.searchSpace.map(({ range: _range, ...p }) => p as ParamSpec)),
-    prior: {
-      from: e.prior?.from ?? [],
-      metric: e.prior?.metric,
-      exclude: e.prior?.exclude ?? [],
-      objective: e.prior?.objective ?? 'auto',
-    },
+    space: new SearchSpace(paramSpecsOf(e.searchSpace)),
+    prior: priorExperimentOf(e),
     acquisition: { kind: e.acquisition.type, ...(e.acquisition.beta !== undefined ? { beta: e.acquisition.beta } : {}) },
     budget: e.budget,
     run:
@@ -111,43 +120,55 @@ interface SessionPrior {
   prior?: StudyPrior;
   output?: OutputSpec;
   summary: string;
+  /** Lines printed after the summary (tasks left out, where the prior was saved). */
+  notes?: string[];
 }
 
-/** Pre-trains (or loads from the cache) the prior named by the experiment's prior.from. */
-async function loadPrior(file: string, exp: Experiment, seed: number): Promise<SessionPrior> {
-  if (exp.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
-  const base = path.dirname(file);
-  const files = await expandGlobs(exp.prior.from, base);
-  if (files.length === 0) fail(file, `prior.from matches no file (${exp.prior.from.join(', ')}).`);
-  const hash = createHash('sha256').update(JSON.stringify({ rules: TRAINING_RULES_VERSION, prior: exp.prior, space: exp.space.params, seed }));
-  for (const f of files) hash.update(await readFile(f));
-  const key = hash.digest('hex').slice(0, 16);
-  const cacheFile = path.join(base, '.hyperbo', 'priors', `${key}.json`);
-  if (existsSync(cacheFile)) {
-    const loaded = parsePrior(await readFile(cacheFile, 'utf8'));
-    return { prior: studyPriorFromFile(loaded), output: loaded.output, summary: `cached prior ${path.relative(process.cwd(), cacheFile)}` };
+const shown = (p: string) => path.relative(process.cwd(), p) || p;
+
+/**
+ * Pre-trains (or loads from the workspace's cache) the prior named by the experiment's prior.from, through the
+ * pipeline the editor uses: same sources, same key, same cache entry. `seed` is the file's unless --seed overrides it.
+ */
+async function loadPrior(file: string, exp: Experiment, seed: number, root: string): Promise<SessionPrior> {
+  if (exp.prior.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
+  const userError = (error: unknown): never => {
+    if (error instanceof PriorSourceError || error instanceof DataError || error instanceof EngineError) fail(file, error.message);
+    throw error;
+  };
+  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment }).catch(userError);
+  if (!plan) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
+  for (const u of plan.unusable) process.stderr.write(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
+  const cache = new PriorCache(root);
+  const cached = await cache.get(plan.key);
+  if (cached) {
+    return { prior: studyPriorFromFile(cached.loaded), output: cached.loaded.output, summary: `cached prior ${shown(cached.file)}` };
   }
-  const data = await loadTaskFiles(files, { metric: exp.prior.metric ?? exp.metric, goal: exp.goal, exclude: exp.prior.exclude, seed });
-  const names = data.space.names;
-  const missing = exp.space.names.filter((n) => !names.includes(n));
-  if (missing.length || names.length !== exp.space.dim) {
-    fail(file, `the prior data's parameters (${names.join(', ')}) differ from search_space (${exp.space.names.join(', ')}).`);
-  }
-  // Re-express the data in the experiment's own space (same names; the experiment's bounds and order).
-  const tasks = data.tasks.map((t) => ({ ...t, configs: t.configs.map((c) => Object.fromEntries(exp.space.names.map((n) => [n, c[n]!]))) }));
-  const { data: training, output } = buildPretrainData(tasks, exp.space, outputSpecFor({ ...data, tasks }));
   const started = performance.now();
-  const result = pretrain(training, { objective: exp.prior.objective, seed });
-  const priorFile = priorFileFromPretrain(result, exp.space, output, { dataHash: key, metric: exp.prior.metric ?? exp.metric, sources: files.map((f) => path.relative(base, f)) });
-  await mkdir(path.dirname(cacheFile), { recursive: true });
-  await writeFile(cacheFile, serializePrior(priorFile));
-  const points = tasks.reduce((n, t) => n + t.configs.length, 0);
+  let lastShown = -1;
+  const output = await runPretrain(plan.input, {
+    report(fraction) {
+      const pct = Math.floor(fraction * 10) * 10;
+      if (pct !== lastShown && process.stderr.isTTY) process.stderr.write(`\rPre-training… ${pct}%`);
+      lastShown = pct;
+    },
+  }).catch(userError);
+  if (process.stderr.isTTY && lastShown >= 0) process.stderr.write('\r');
+  const seconds = (performance.now() - started) / 1000;
+  const stored = await cache.put(plan.key, output.prior, { taskSources: output.taskSources, skipped: output.skipped });
+  const training = stored.loaded.file.training;
+  const points = training.tasks.reduce((n, t) => n + t.points, 0);
+  const notes = [
+    ...output.skipped.map((s) => `Left out of the prior: ${s.name} (${s.reason}).`),
+    `Saved the prior to ${shown(stored.file)}.`,
+  ];
   return {
-    prior: { spec: result.spec, theta: result.theta, numTrainingTasks: tasks.length },
-    output,
+    prior: studyPriorFromFile(stored.loaded),
+    output: stored.loaded.output,
     summary:
-      `pre-trained on ${tasks.length} tasks (${points} points${data.skipped ? `, ${data.skipped} rows skipped` : ''}) with ` +
-      `${result.objective.toUpperCase()} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `pre-trained on ${training.tasks.length} tasks (${points} points${output.skippedRows ? `, ${output.skippedRows} rows skipped` : ''}) with ` +
+      `${training.objective.toUpperCase()} in ${seconds.toFixed(1)} s`,
+    notes,
   };
 }
 
@@ -216,7 +237,13 @@ async function outcomeOf(exp: Experiment, argv: string[], result: CommandResult,
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { trials: { type: 'string' }, seed: { type: 'string' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      trials: { type: 'string' },
+      seed: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      workspace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     USAGE,
   );
   if (values.help) {
@@ -229,6 +256,10 @@ export async function run(argv: string[]): Promise<number> {
   // Options are checked before the file, so their errors come first.
   const trialsFlag = values.trials === undefined ? undefined : optionalInt(values.trials, '--trials', 1);
   const seedFlag = values.seed === undefined ? undefined : optionalInt(values.seed, '--seed', 0, 0);
+  const workspaceFlag = values.workspace === undefined ? undefined : path.resolve(requireString(values.workspace, '--workspace', USAGE));
+  if (workspaceFlag !== undefined && !(await stat(workspaceFlag).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError(`--workspace ${values.workspace}: not a folder. Give the folder the editor has open.`, 2);
+  }
   const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
   const exp = readExperiment(file, text);
   const seed = seedFlag ?? exp.seed;
@@ -242,8 +273,9 @@ export async function run(argv: string[]): Promise<number> {
     out(`The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); pass --trials N to ${dryRun ? 'see' : 'run'} more.`);
     return 0;
   }
-  const session = await loadPrior(file, exp, seed);
+  const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()));
   out(`Prior: ${session.summary}`);
+  for (const note of session.notes ?? []) out(note);
   const trials: RecordedTrial[] = [...exp.trials];
   let nextId = 1;
   for (const t of trials) nextId = Math.max(nextId, t.id + 1);

@@ -304,10 +304,11 @@ trials: []
       assert.equal(shown.length, 2);
       const r = tune(exp.dir, '--trials', '3');
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /^Prior: cached prior .*\.hyperbo\/priors\/[0-9a-f]{16}\.json$/m);
+      assert.match(r.stdout, /^Prior: cached prior .*\.hyperbo\/priors\/[0-9a-f]{20}\.json$/m);
       assert.deepEqual(exp.trials()[0]!.params, shown[0]!.params, 'the cached prior suggests what the fresh one did');
       const cache = path.join(exp.dir, '.hyperbo', 'priors');
-      const [cached] = readdirSync(cache);
+      const [cached, ...more] = readdirSync(cache).filter((f) => !f.endsWith('.sources.json'));
+      assert.equal(more.length, 0, 'one cached prior');
       const prior = parsePrior(readFileSync(path.join(cache, cached!), 'utf8')).file;
       assert.equal(prior.training.metric, METRIC);
       assert.deepEqual(prior.training.tasks.map((t) => t.name), ['cars/mlp-relu-32/128', 'digits/mlp-relu-32/128']);
