@@ -166,7 +166,7 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
     prior: studyPriorFromFile(stored.loaded),
     output: stored.loaded.output,
     summary:
-      `pre-trained on ${training.tasks.length} tasks (${points} points${output.skippedRows ? `, ${output.skippedRows} rows skipped` : ''}) with ` +
+      `pre-trained on ${training.tasks.length} task${training.tasks.length === 1 ? '' : 's'} (${points} points${output.skippedRows ? `, ${output.skippedRows} rows skipped` : ''}) with ` +
       `${training.objective.toUpperCase()} in ${seconds.toFixed(1)} s`,
     notes,
   };

@@ -336,6 +336,103 @@ trials: []
     });
   });
 
+  describe('with prior.from naming a related experiment file (and a data file)', () => {
+    // A related run of the same quadratic, shifted: its completed trials are a task to learn from.
+    const relatedTrial = (id: number, lr: number, mom: number, extra = '') =>
+      `  - { id: ${id}, params: { lr: ${lr}, mom: ${mom} }, status: completed, value: ${((Math.log10(lr) + 1.5) ** 2 + (mom - 0.4) ** 2).toPrecision(6)}${extra} }`;
+    const RELATED_TRIALS = [
+      relatedTrial(1, 0.0001, 0.1),
+      relatedTrial(2, 0.001, 0.9),
+      relatedTrial(3, 0.01, 0.5),
+      relatedTrial(4, 0.03, 0.3),
+      relatedTrial(5, 0.3, 0.7),
+      relatedTrial(6, 1, 0.2),
+      '  - { id: 7, params: { lr: 0.005, mom: 0.6 }, status: failed, reason: crashed }',
+      '  - { id: 8, params: { lr: 0.002, mom: 0.4 }, status: running }',
+    ];
+    const relatedText = (trials: readonly string[]) => HEAD.replace('name: quadratic', 'name: related-run') + 'trials:\n' + trials.join('\n') + '\n';
+    /** An HPOBench-style task file over the same parameters (5 × 5 grid). */
+    const taskFile = (name: string) => {
+      const lrs = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+      const moms = [0, 0.25, 0.5, 0.75, 1];
+      const data: Record<string, number[]> = {};
+      lrs.forEach((lr, i) => moms.forEach((m, j) => (data[`${i}${j}`] = [(Math.log10(lr) + 2.5) ** 2 + (m - 0.6) ** 2])));
+      return JSON.stringify({ dataset: name, direction: 'minimize', params: [{ name: 'lr', type: 'float', choices: lrs }, { name: 'mom', type: 'float', choices: moms }], data });
+    };
+
+    /** workspace/{tune/quadratic.hyperbo.yaml, other/related.hyperbo.yaml, data/task-a.json}. */
+    function workspace(prior: string): { dir: string; tuneDir: string; related: string; cache: string } {
+      const dir = path.join(root, `related-${++counter}`);
+      for (const sub of ['tune', 'other', 'data']) mkdirSync(path.join(dir, sub), { recursive: true });
+      writeFileSync(path.join(dir, 'tune', 'objective.mjs'), OBJECTIVE_SCRIPT);
+      writeFileSync(path.join(dir, 'tune', 'quadratic.hyperbo.yaml'), HEAD + prior + TRIALS + tail('ok'));
+      const related = path.join(dir, 'other', 'related.hyperbo.yaml');
+      writeFileSync(related, relatedText(RELATED_TRIALS));
+      writeFileSync(path.join(dir, 'data', 'task-a.json'), taskFile('task-a'));
+      return { dir, tuneDir: path.join(dir, 'tune'), related, cache: path.join(dir, '.hyperbo', 'priors') };
+    }
+    const priorFiles = (cache: string) => readdirSync(cache).filter((f) => f.endsWith('.json') && !f.endsWith('.sources.json')).sort();
+    const dryRun = (w: { dir: string; tuneDir: string }) => runCli(['tune', 'quadratic.hyperbo.yaml', '--dry-run', '--trials', '1', '--workspace', w.dir], w.tuneDir);
+
+    it('pre-trains on the related experiment\'s completed trials and the data file; the prior and its sidecar name both', () => {
+      const w = workspace('prior:\n  from: [../other/*.hyperbo.yaml, ../data/*.json]\n  objective: nll\n');
+      const r = dryRun(w);
+      assert.equal(r.status, 0, r.stderr);
+      // 6 completed trials (the failed and the running one left out) + the 25-point task.
+      assert.match(r.stdout, /^Prior: pre-trained on 2 tasks \(31 points\) with NLL in \S+ s$/m);
+      const [file] = priorFiles(w.cache);
+      const key = file!.replace(/\.json$/, '');
+      assert.match(r.stdout, new RegExp(`^Saved the prior to \\.\\./\\.hyperbo/priors/${key}\\.json\\.$`, 'm'));
+      const prior = parsePrior(readFileSync(path.join(w.cache, file!), 'utf8')).file;
+      assert.deepEqual(prior.training.tasks, [{ name: 'related-run', points: 6 }, { name: 'task-a', points: 25 }]);
+      assert.deepEqual(prior.training.sources, ['other/related.hyperbo.yaml', 'data/task-a.json']);
+      assert.equal(prior.training.dataHash, key);
+      const sidecar = JSON.parse(readFileSync(path.join(w.cache, `${key}.sources.json`), 'utf8')) as { key: string; taskSources: Record<string, string> };
+      assert.deepEqual(sidecar, { key, taskSources: { 'related-run': 'other/related.hyperbo.yaml', 'task-a': 'task-a.json' }, skipped: [] });
+
+      // The same files again: the cached prior. A new completed trial in the related experiment: a new key, trained again.
+      const again = dryRun(w);
+      assert.match(again.stdout, new RegExp(`^Prior: cached prior \\.\\./\\.hyperbo/priors/${key}\\.json$`, 'm'));
+      writeFileSync(w.related, relatedText([...RELATED_TRIALS, relatedTrial(9, 0.05, 0.45)]));
+      const grown = dryRun(w);
+      assert.equal(grown.status, 0, grown.stderr);
+      assert.match(grown.stdout, /^Prior: pre-trained on 2 tasks \(32 points\) with NLL/m);
+      assert.equal(priorFiles(w.cache).length, 2);
+    });
+
+    it('a related experiment alone is enough; one with errors is left out with a warning, and only unusable files are an error', () => {
+      const w = workspace('prior: { from: [../other/*.hyperbo.yaml] }\n');
+      writeFileSync(path.join(w.dir, 'other', 'broken.hyperbo.yaml'), HEAD.replace('low: 0, high: 1', 'low: 1, high: 0') + 'trials: []\n');
+      const r = dryRun(w);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Prior: pre-trained on 1 task \(6 points\) with NLL/m);
+      assert.match(r.stderr, /prior\.from: \.\.\/other\/broken\.hyperbo\.yaml is left out: it has errors \(line 9: .*low/);
+
+      writeFileSync(w.related, relatedText(RELATED_TRIALS).replace('low: 0, high: 1', 'low: 1, high: 0'));
+      const none = dryRun(w);
+      assert.equal(none.status, 1);
+      assert.match(none.stderr, /prior\.from \(\.\.\/other\/\*\.hyperbo\.yaml\) matches no usable experiment or data file next to quadratic\.hyperbo\.yaml: broken\.hyperbo\.yaml: it has errors/);
+    });
+
+    it('prior.mean and prior.kernel from the experiment shape the pre-trained model', () => {
+      const chosen = workspace('prior:\n  from: [../other/*.hyperbo.yaml, ../data/*.json]\n  mean: linear\n  kernel: se\n');
+      assert.equal(dryRun(chosen).status, 0);
+      const spec = parsePrior(readFileSync(path.join(chosen.cache, priorFiles(chosen.cache)[0]!), 'utf8')).spec;
+      assert.deepEqual([spec.mean, spec.kernel, spec.kernelOnFeatures], ['linear', 'se', false]);
+
+      const onFeatures = workspace('prior:\n  from: [../other/*.hyperbo.yaml, ../data/*.json]\n  kernel: matern32-mlp\n');
+      assert.equal(dryRun(onFeatures).status, 0);
+      const mlp = parsePrior(readFileSync(path.join(onFeatures.cache, priorFiles(onFeatures.cache)[0]!), 'utf8')).spec;
+      assert.deepEqual([mlp.mean, mlp.kernel, mlp.kernelOnFeatures, mlp.mlp], ['constant', 'matern32', true, [8, 8]]);
+
+      // Without them the engine picks its small-data default, which differs from both.
+      const auto = workspace('prior:\n  from: [../other/*.hyperbo.yaml, ../data/*.json]\n');
+      assert.equal(dryRun(auto).status, 0);
+      const fallback = parsePrior(readFileSync(path.join(auto.cache, priorFiles(auto.cache)[0]!), 'utf8')).spec;
+      assert.deepEqual([fallback.mean, fallback.kernel, fallback.kernelOnFeatures], ['constant', 'matern52', false]);
+    });
+  });
+
   it('the README\'s example experiment: --dry-run pre-trains on the 15 other pd1-mini tasks and prints the suggestions', () => {
     // The example refers to ../data/pd1-mini, so copy both folders; the prior cache then stays out of the repository.
     const copy = path.join(root, 'example');
