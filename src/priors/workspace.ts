@@ -13,13 +13,12 @@ function isWithin(dir: string, ancestor: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** The experiment file's folder and its parents, nearest first, stopping below the home folder and the file system root. */
+/** The experiment file's folder and its parents, nearest first; the home folder and the file system root left out. */
 function foldersAbove(experimentFile: string): string[] {
   const home = path.resolve(os.homedir());
   const out: string[] = [];
-  for (let dir = path.dirname(path.resolve(experimentFile)); ; dir = path.dirname(dir)) {
-    if (dir === home || dir === path.dirname(dir)) break;
-    out.push(dir);
+  for (let dir = path.dirname(path.resolve(experimentFile)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (dir !== home) out.push(dir);
   }
   return out;
 }
