@@ -414,6 +414,14 @@ trials: []
       assert.match(none.stderr, /prior\.from \(\.\.\/other\/\*\.hyperbo\.yaml\) matches no usable experiment or data file next to quadratic\.hyperbo\.yaml: broken\.hyperbo\.yaml: it has errors/);
     });
 
+    it('--workspace must be a folder', () => {
+      const w = workspace('prior: { from: [../other/*.hyperbo.yaml] }\n');
+      const r = runCli(['tune', 'quadratic.hyperbo.yaml', '--dry-run', '--workspace', 'no-such-folder'], w.tuneDir);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /--workspace no-such-folder: not a folder\. Give the folder the editor has open\./);
+      assert.equal(existsSync(w.cache), false);
+    });
+
     it('prior.mean and prior.kernel from the experiment shape the pre-trained model', () => {
       const chosen = workspace('prior:\n  from: [../other/*.hyperbo.yaml, ../data/*.json]\n  mean: linear\n  kernel: se\n');
       assert.equal(dryRun(chosen).status, 0);
