@@ -46,6 +46,8 @@ configuration. N defaults to the trials left in the experiment's budget (else 10
 The prior is cached in DIR/.hyperbo/priors under the same key the editor computes, so the editor and tune
 pre-train an experiment's prior once between them.
 
+--seed S         use S instead of the file's seed, for the suggestions and the prior (whose cache key then differs
+                 from the editor's).
 --dry-run        pre-train or load the prior as a real session does, then print the next N suggestions (one batch,
                  each assuming the ones before it return their predicted value) without running anything or
                  changing the experiment file.
