@@ -2,7 +2,7 @@
 // All n×n matrices are row-major; a Cholesky factor is lower triangular with its upper part zeroed.
 
 import { EngineError } from './types';
-import { choleskyInPlaceWasm } from './wasm/linalg';
+import { choleskyWasm } from './wasm/linalg';
 
 /** Result of a Cholesky factorisation: L with L·Lᵀ = A + jitter·I. */
 export interface CholeskyFactor {
@@ -34,11 +34,17 @@ const WASM_CHOLESKY_MIN_N = 64;
  * Uses the WebAssembly SIMD kernel where it runs and pays off, else the TypeScript loop.
  */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
+  return factorInto(a, n, a);
+}
+
+/** Factors the lower triangle of `a` into `out` (which may be `a`); `a` is untouched unless it is `out`. */
+function factorInto(a: Float64Array, n: number, out: Float64Array): boolean {
   if (n >= WASM_CHOLESKY_MIN_N) {
-    const ok = choleskyInPlaceWasm(a, n);
+    const ok = choleskyWasm(a, n, out);
     if (ok !== undefined) return ok;
   }
-  return choleskyInPlaceScalar(a, n);
+  if (out !== a) out.set(a.subarray(0, n * n));
+  return choleskyInPlaceScalar(out, n);
 }
 
 /**
@@ -124,27 +130,30 @@ function finishRow(a: Float64Array, n: number, i: number, from: number): boolean
 export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = {}): CholeskyFactor {
   const what = options.what ?? 'the covariance matrix';
   if (a.length < n * n) throw new EngineError(`Internal: ${what} has ${a.length} entries, expected ${n * n}.`);
+  const out = options.out && options.out.length >= n * n ? options.out : new Float64Array(n * n);
+  // Factoring in place (out === a) overwrites the input, which the jitter retries need: keep a copy.
+  const original = out === a ? Float64Array.from(a.subarray(0, n * n)) : a;
+  // A NaN or infinity anywhere in the lower triangle makes some pivot non-positive or non-finite, so the
+  // plain factorisation fails on them and the inputs are only inspected then.
+  if (factorInto(original, n, out)) return { n, factor: out, jitter: 0 };
   let diagSum = 0;
   for (let i = 0; i < n; i++) {
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
-      if (!Number.isFinite(a[ri + j])) {
+      if (!Number.isFinite(original[ri + j])) {
         throw new EngineError(
           `${capitalise(what)} contains a non-finite value (NaN or Infinity) at (${i}, ${j}); ` +
             'check the inputs and parameters for NaN/Infinity.',
         );
       }
     }
-    diagSum += a[ri + i];
+    diagSum += original[ri + i];
   }
-  const out = options.out && options.out.length >= n * n ? options.out : new Float64Array(n * n);
-  out.set(a.subarray(0, n * n));
-  if (choleskyInPlace(out, n)) return { n, factor: out, jitter: 0 };
   const scale = n > 0 && diagSum > 0 ? diagSum / n : 1;
   const schedule = options.jitterSchedule ?? DEFAULT_JITTER_SCHEDULE;
   for (const relative of schedule) {
     const jitter = relative * scale;
-    out.set(a.subarray(0, n * n));
+    out.set(original.subarray(0, n * n));
     for (let i = 0; i < n; i++) out[i * n + i] += jitter;
     if (choleskyInPlace(out, n)) return { n, factor: out, jitter };
   }

@@ -60,11 +60,11 @@ function reserve(k: KernelExports, lengths: readonly number[]): number[] | undef
 }
 
 /**
- * Factors the lower triangle of `a` (row-major n×n) in place, zeroing the upper one, like the TypeScript
- * choleskyInPlace. Returns true on success, false when a pivot is not positive (then `a` is untouched),
- * and undefined when the kernel cannot run here or cannot get the memory: the caller must fall back.
+ * Factors the lower triangle of `a` (row-major n×n) into `out` (default: in place), zeroing its upper triangle,
+ * like the TypeScript choleskyInPlace. Returns true on success, false when a pivot is not positive (then `out`
+ * is untouched), and undefined when the kernel cannot run here or cannot get the memory: the caller falls back.
  */
-export function choleskyInPlaceWasm(a: Float64Array, n: number): boolean | undefined {
+export function choleskyWasm(a: Float64Array, n: number, out: Float64Array = a): boolean | undefined {
   const k = loadKernel();
   if (k === null) return undefined;
   const at = reserve(k, [n * n, Math.ceil(n / 4) * 4 * BLOCK_SIZE]);
@@ -73,7 +73,7 @@ export function choleskyInPlaceWasm(a: Float64Array, n: number): boolean | undef
   const view = new Float64Array(k.memory.buffer, at[0], n * n);
   view.set(a.subarray(0, n * n));
   if (k.factor(at[0]!, n, at[1]!, BLOCK_SIZE) !== 1) return false;
-  a.set(view);
+  out.set(view);
   return true;
 }
 

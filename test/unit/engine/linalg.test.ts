@@ -140,6 +140,35 @@ describe('engine/linalg', () => {
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) assertClose(product[i * n + j], a[i * n + j] + (i === j ? jitter : 0), { abs: 1e-12 });
   });
 
+  it('retries with jitter from the original matrix when factoring in place (out = a)', () => {
+    // Kernel matrices whose last point repeats an earlier one, so the plain attempt fails only after rewriting the
+    // rows before it: 6×6 in the TypeScript path, 100×100 in the WebAssembly path. The retries must start again
+    // from the input, not from a half-factored matrix.
+    const kernelWithRepeat = (n: number): Float64Array => {
+      const rng = createRng(77 + n);
+      const pts = Float64Array.from({ length: n * 2 }, () => rng.next());
+      pts[2 * (n - 1)] = pts[2];
+      pts[2 * (n - 1) + 1] = pts[3];
+      const k = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) k[i * n + j] = Math.exp(-((pts[2 * i] - pts[2 * j]) ** 2 + (pts[2 * i + 1] - pts[2 * j + 1]) ** 2) / 0.1);
+      }
+      return k;
+    };
+    for (const size of [6, 100]) {
+      const a = kernelWithRepeat(size);
+      assert.equal(choleskyInPlace(Float64Array.from(a), size), false, 'the plain factorisation fails');
+      const inPlace = Float64Array.from(a);
+      const { factor, jitter } = cholesky(inPlace, size, { out: inPlace });
+      assert.equal(factor, inPlace, 'the factor is written into the input buffer');
+      assert.ok(jitter > 0, `jitter ${jitter} at n = ${size}`);
+      const product = matmul(factor, transpose(factor, size, size), size, size, size);
+      for (let i = 0; i < size; i++) {
+        for (let j = 0; j < size; j++) assertClose(product[i * size + j], a[i * size + j] + (i === j ? jitter : 0), { abs: 1e-9 }, `(${i}, ${j}) at n = ${size}`);
+      }
+    }
+  });
+
   it('throws a clear EngineError when the matrix is hopeless', () => {
     const negative = Float64Array.from([1, 0, 0, -5]);
     assert.throws(
