@@ -255,6 +255,11 @@ function proximityTest(exclusion: ProximityExclusion, dim: number): ProximityTes
   };
 }
 
+/** Whether a unit-cube point keeps the minimum distance from every excluded point. */
+export function isAdmissible(u: ArrayLike<number>, exclusion: ProximityExclusion, dim: number): boolean {
+  return proximityTest(exclusion, dim).nearest(u) < 0;
+}
+
 /**
  * Moves x radially out of the exclusion ball around `centre` (continuous coordinates only), away from
  * the centre along x − centre, else along start − centre, else along the first continuous axis.

@@ -9,6 +9,8 @@
 // A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP.
 import {
   acquisitionTarget,
+  acquisitionValue,
+  isAdmissible,
   maximizeOverCandidates,
   maximizeOverUnitCube,
   validateAcquisition,
@@ -17,7 +19,7 @@ import {
   type ProximityExclusion,
 } from './acquisition';
 import { condition, type Posterior } from './model';
-import { createRng, type SeededRng } from './rng';
+import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
@@ -69,7 +71,18 @@ export interface StudyOptions {
    */
   readonly excludeTried?: boolean;
   readonly divergedPolicy?: DivergedPolicy;
+  /**
+   * Continuous spaces without a prior: the first this-many trials (counting every trial the study holds) are
+   * points of a scrambled Halton design, so the single-task GP starts from points spread over the space, not
+   * from the corners where its variance is largest. Default defaultInitialDesign(dim, hasPrior).
+   */
+  readonly initialDesign?: number;
   readonly seed?: number;
+}
+
+/** Space-filling starts without a prior: d + 1 (at least 3, at most 10); none with a pre-trained prior. */
+export function defaultInitialDesign(dim: number, hasPrior: boolean): number {
+  return hasPrior ? 0 : Math.min(10, Math.max(3, dim + 1));
 }
 
 export interface Suggestion {
@@ -85,6 +98,8 @@ export interface Suggestion {
   readonly basis: 'pretrained-prior' | 'single-task-gp' | 'default-prior';
   /** Index into the candidate pool when one was given. */
   readonly candidateIndex?: number;
+  /** True for a point of the initial space-filling design rather than the acquisition's maximiser. */
+  readonly initialDesign?: boolean;
 }
 
 export type TellResult = number | { status: 'failed' | 'diverged' };
@@ -99,6 +114,8 @@ export class Study {
   private readonly excludeTried: boolean;
   private readonly divergedPolicy: DivergedPolicy;
   private readonly rng: SeededRng;
+  private readonly seed: number;
+  private readonly initialDesign: number;
   private readonly trialList: Trial[] = [];
   private nextId = 1;
   private singleTaskCache: { key: string; fit: SingleTaskFit } | undefined;
@@ -121,7 +138,12 @@ export class Study {
     if (this.divergedPolicy !== 'worst' && this.divergedPolicy !== 'exclude') {
       throw new EngineError(`Unknown diverged policy "${this.divergedPolicy}"; use worst or exclude.`);
     }
-    this.rng = createRng(options.seed ?? 0);
+    this.seed = options.seed ?? 0;
+    this.rng = createRng(this.seed);
+    this.initialDesign = options.initialDesign ?? defaultInitialDesign(this.space.dim, this.prior !== undefined);
+    if (!Number.isInteger(this.initialDesign) || this.initialDesign < 0) {
+      throw new EngineError(`initialDesign must be a whole number ≥ 0, got ${options.initialDesign}.`);
+    }
     if (options.candidates) {
       if (options.candidates.length === 0) throw new EngineError('The candidate pool is empty.');
       this.poolConfigs = options.candidates.map((c) => this.space.fromUnit(this.space.toUnit(c)));
@@ -242,6 +264,7 @@ export class Study {
       let mean: number;
       let sd: number;
       let candidateIndex: number | undefined;
+      let fromDesign = false;
       if (this.pool) {
         const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
         const best = maximizeOverCandidates(predict, this.pool, this.acquisition, target, exclude);
@@ -250,20 +273,17 @@ export class Study {
         u = this.pool.data.slice(best.index * this.space.dim, (best.index + 1) * this.space.dim);
         ({ value, mean, sd } = best);
       } else {
-        const incumbents = topPoints(obs.x, obs.y, 5);
-        // Tried points are excluded for every acquisition, not only PI: tuning runs are usually
-        // deterministic (seeded training, table look-ups), so a repeat (which PI, and EI under a noisy
-        // prior, converge to at the incumbent) teaches nothing; a point the minimum distance away still
-        // refines the same neighbourhood, and for a noisy objective is nearly as informative as a replicate.
-        const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
-          rng: this.rng,
-          incumbents,
-          gradient: (x) => current.predictWithGradient(x, { includeNoise: true, varianceScale: model.varianceFactor }),
-          // Judge (and score) exactly what will be suggested: the tidied configuration.
-          snap: (p) => this.space.toUnit(this.space.tidy(this.space.fromUnit(p))),
-          exclude: this.excludeTried ? this.triedPoints() : undefined,
-        });
-        ({ x: u, value, mean, sd } = best);
+        const designed = this.nextDesignPoint();
+        if (designed) {
+          u = designed;
+          const p = predict({ n: 1, d: u.length, data: u });
+          mean = p.mean[0]!;
+          sd = Math.sqrt(Math.max(0, p.variance[0]!));
+          value = acquisitionValue(this.acquisition, mean, sd, target);
+          fromDesign = true;
+        } else {
+          ({ x: u, value, mean, sd } = this.maximizeAcquisition(predict, current, model.varianceFactor, obs, target));
+        }
       }
       if (!Number.isFinite(mean) || !Number.isFinite(sd)) {
         throw new EngineError('The model produced a non-finite prediction; the observations may be degenerate.');
@@ -279,6 +299,7 @@ export class Study {
         acquisition: value,
         basis: this.prior ? 'pretrained-prior' : obs.x.n >= 2 ? 'single-task-gp' : 'default-prior',
         candidateIndex,
+        ...(fromDesign ? { initialDesign: true } : {}),
       });
       if (k + 1 < n) addBeliever(this.space.toUnit(config));
     }
@@ -306,6 +327,48 @@ export class Study {
     }
     const fit = this.singleTaskCache.fit;
     return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+  }
+
+  /** The acquisition's maximiser over the unit cube, refined by gradient, away from tried points. */
+  private maximizeAcquisition(
+    predict: BatchPredictor,
+    posterior: Posterior,
+    varianceFactor: number,
+    obs: { x: Points; y: Float64Array },
+    target: number,
+  ): { x: Float64Array; value: number; mean: number; sd: number } {
+    const incumbents = topPoints(obs.x, obs.y, 5);
+    // Tried points are excluded for every acquisition, not only PI: tuning runs are usually
+    // deterministic (seeded training, table look-ups), so a repeat (which PI, and EI under a noisy
+    // prior, converge to at the incumbent) teaches nothing; a point the minimum distance away still
+    // refines the same neighbourhood, and for a noisy objective is nearly as informative as a replicate.
+    const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
+      rng: this.rng,
+      incumbents,
+      gradient: (x) => posterior.predictWithGradient(x, { includeNoise: true, varianceScale: varianceFactor }),
+      // Judge (and score) exactly what will be suggested: the tidied configuration.
+      snap: (p) => this.space.toUnit(this.space.tidy(this.space.fromUnit(p))),
+      exclude: this.excludeTried ? this.triedPoints() : undefined,
+    });
+    return best;
+  }
+
+  /**
+   * The next point of the initial design while the study holds fewer trials than its size: the first point of a
+   * scrambled Halton sequence (fixed by the seed) that, once tidied, keeps the minimum distance from every trial.
+   */
+  private nextDesignPoint(): Float64Array | undefined {
+    if (this.trialList.length >= this.initialDesign) return undefined;
+    const dim = this.space.dim;
+    const tried = this.triedPoints();
+    const halton = new HaltonSequence(dim, createRng(this.seed + 0x5eed));
+    const u = new Float64Array(dim);
+    for (let i = 0; i < 16 * this.initialDesign; i++) {
+      halton.nextInto(u);
+      const snapped = this.space.toUnit(this.space.tidy(this.space.fromUnit(u)));
+      if (!this.excludeTried || isAdmissible(snapped, tried, dim)) return snapped;
+    }
+    return undefined;
   }
 
   /** Unit-cube points of completed, diverged and pending trials, with the integer/categorical coordinates marked. */

@@ -180,6 +180,54 @@ describe('engine/study default acquisition', () => {
   });
 });
 
+describe('engine/study initial design (no prior)', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+    { name: 'c', type: 'float', low: 1e-4, high: 1, scale: 'log' },
+  ]);
+  const output = { goal: 'minimize', warp: 'none', normalization: 'standardize' } as const;
+  const unit = (c: Record<string, unknown>) => Array.from(space.toUnit(c as never));
+  const f = (c: Record<string, unknown>) => (Number(c.a) - 0.3) ** 2 + (Number(c.b) - 0.6) ** 2;
+
+  it('starts with d + 1 spread-out points instead of corners, then follows the acquisition', () => {
+    const study = new Study({ space, output, seed: 4 });
+    const points: number[][] = [];
+    const flags: boolean[] = [];
+    for (let k = 0; k < 6; k++) {
+      const [s] = study.ask(1);
+      flags.push(s!.initialDesign === true);
+      points.push(unit(s!.config));
+      study.tell(s!.trialId, f(s!.config));
+    }
+    assert.deepEqual(flags, [true, true, true, true, false, false]);
+    for (const p of points.slice(0, 4)) assert.ok(p.some((v) => v > 0.02 && v < 0.98), `a corner: ${p}`);
+    let closest = Infinity;
+    for (let i = 0; i < 4; i++) for (let j = 0; j < i; j++) closest = Math.min(closest, Math.hypot(...points[i]!.map((v, k) => v - points[j]![k]!)));
+    assert.ok(closest > 0.2, `design points ${closest.toFixed(3)} apart`);
+    // Deterministic per seed.
+    const again = new Study({ space, output, seed: 4 });
+    assert.deepEqual(unit(again.ask(1)[0]!.config), points[0]);
+  });
+
+  it('counts the trials the study already holds, fills a batch with distinct design points, and can be turned off', () => {
+    const study = new Study({ space, output, seed: 5 });
+    study.tell({ a: 0.5, b: 0.5, c: 0.01 }, 0.1);
+    study.tell({ a: 0.1, b: 0.9, c: 0.1 }, 0.4);
+    const batch = study.ask(3);
+    assert.deepEqual(batch.map((s) => s.initialDesign === true), [true, true, false]);
+    assert.ok(Math.hypot(...unit(batch[0]!.config).map((v, k) => v - unit(batch[1]!.config)[k]!)) > 0.05);
+    assert.equal(new Study({ space, output, seed: 5, initialDesign: 0 }).ask(1)[0]!.initialDesign, undefined);
+    assert.throws(() => new Study({ space, output, initialDesign: -1 }), /initialDesign must be a whole number/);
+  });
+
+  it('is not used with a pre-trained prior', () => {
+    const spec = simpleSpec(3);
+    const theta = paramsFromValues(spec, { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 0.01 });
+    assert.equal(new Study({ space, output, prior: { spec, theta }, seed: 1 }).ask(1)[0]!.initialDesign, undefined);
+  });
+});
+
 describe('engine/study from recorded trials (editor and CLI)', () => {
   const space = new SearchSpace([
     { name: 'a', type: 'float', low: 0, high: 1 },
