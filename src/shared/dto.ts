@@ -55,6 +55,8 @@ export interface Suggestion {
   acquisition: number;
   /** Per-parameter signed distance from the best trial, in unit-cube coordinates (-1..1). */
   deltaFromBest?: Record<string, number>;
+  /** From the space-filling design that starts a study without a prior, not the acquisition's maximiser. */
+  initialDesign?: boolean;
 }
 
 export interface SuggestResult {

@@ -36,6 +36,9 @@ describe('server job runner (worker threads)', function () {
       assert.ok(Number.isFinite(s.predictedMean) && s.predictedSd > 0);
     }
     assert.deepEqual(a, b);
+    // With 2 of the 3 space-filling starts done (2-D, no prior), the next one comes from the design, then the GP.
+    const start = await runner.run({ kind: 'suggest', input: input(2), count: 2 });
+    assert.deepEqual(start.map((s) => s.initialDesign === true), [true, false]);
   });
 
   it('reports a bad input as an error with the engine message, and keeps working', async () => {

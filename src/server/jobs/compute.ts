@@ -60,6 +60,7 @@ export interface ComputedSuggestion {
   predictedSd: number;
   acquisition: number;
   basis: 'pretrained-prior' | 'single-task-gp' | 'default-prior';
+  initialDesign?: boolean;
 }
 
 /** The output rule a study uses: the prior's, or a default fitted to this task's completed values. */
@@ -94,6 +95,7 @@ export function suggest(input: ModelInput, count: number): ComputedSuggestion[] 
     predictedSd: s.predicted.sd,
     acquisition: s.acquisition,
     basis: s.basis,
+    ...(s.initialDesign ? { initialDesign: true } : {}),
   }));
 }
 

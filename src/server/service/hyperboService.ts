@@ -438,6 +438,7 @@ export class HyperboService {
           suggestions: computed.map((s) => {
             const params = space.tidy(s.params) as Params;
             const out = { params, predictedMean: s.predictedMean, predictedSd: s.predictedSd, acquisition: s.acquisition } as SuggestResult['suggestions'][number];
+            if (s.initialDesign) out.initialDesign = true;
             if (best) {
               const u = space.toUnit(params);
               const b = space.toUnit(best.params);

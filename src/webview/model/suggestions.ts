@@ -19,6 +19,8 @@ export interface SuggestionCard {
   title: string;
   predicted: string;
   acquisition: string;
+  /** Why this configuration, when it is not the acquisition's choice. */
+  note?: string;
   rows: ParamDeltaRow[];
 }
 
@@ -45,6 +47,9 @@ export function suggestionsView(data: SuggestResult): SuggestionsView {
       title: data.suggestions.length > 1 ? `Suggestion ${index + 1}` : 'Next configuration',
       predicted: formatMeanSd(s.predictedMean, s.predictedSd),
       acquisition: formatNumber(s.acquisition),
+      ...(s.initialDesign
+        ? { note: 'Space-filling start: without a pre-trained prior, the first trials spread over the search space before the GP guides the search.' }
+        : {}),
       rows: Object.keys(s.params).map((name) => deltaRow(name, s.params[name], data.best?.params[name], s.deltaFromBest?.[name])),
     })),
   };

@@ -38,6 +38,7 @@ export class SuggestionsPanel implements Panel {
       );
       return el('section', { className: 'card', attrs: { 'aria-label': card.title } },
         el('h2', { text: card.title }),
+        ...(card.note ? [el('p', { className: 'note', text: card.note })] : []),
         el('div', { className: 'metrics' },
           metric(`Predicted ${data.metric}`, card.predicted),
           metric(`Acquisition (${data.acquisition})`, card.acquisition),

@@ -23,6 +23,9 @@ describe('suggestions view model', () => {
     };
     const [card] = suggestionsView(data).cards;
     assert.equal(card.title, 'Next configuration');
+    assert.equal(card.note, undefined, 'an acquisition pick needs no note');
+    const [designed] = suggestionsView({ ...data, suggestions: [{ ...data.suggestions[0]!, initialDesign: true }] }).cards;
+    assert.match(designed!.note ?? '', /^Space-filling start/);
     const [lr, width, act] = card.rows;
     assert.deepEqual([lr.deltaText, lr.deltaPercent, lr.delta], ['+0.80', 100, 0.8]);
     assert.deepEqual([width.deltaText, width.deltaPercent], ['same', 0]);
