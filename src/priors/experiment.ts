@@ -3,8 +3,8 @@
 // here for the CLI; the server reads them from its workspace index (their trials refined by logs).
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { KernelKind, MeanKind, ParamSpec } from '../engine';
-import { parseExperiment, type Experiment, type Parameter, type PriorObjective } from '../formats/experiment';
+import type { ParamSpec } from '../engine';
+import { parseExperiment, type Experiment, type Parameter, type PriorSpec } from '../formats/experiment';
 import type { RelatedTrial } from './pretrain';
 
 /** The parts of an experiment its prior depends on (the server's ExperimentView has this shape). */
@@ -14,16 +14,8 @@ export interface PriorExperiment {
   metric: string;
   goal: 'minimize' | 'maximize';
   space: ParamSpec[];
-  prior: {
-    /** Empty: no pre-training (a GP fitted to the experiment alone). */
-    from: string[];
-    objective: PriorObjective;
-    mean?: MeanKind;
-    kernel?: KernelKind;
-    kernelOnFeatures?: boolean;
-    metric?: string;
-    exclude: string[];
-  };
+  /** The file's prior section; `from` is empty when it has none (a GP fitted to the experiment alone). */
+  prior: PriorSpec;
 }
 
 /** The name an experiment without `name` gets when the parser has no file name either. */
