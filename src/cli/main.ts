@@ -1,5 +1,6 @@
 // The `hyperbo` command line: the same engine as the extension, headless.
-import { EngineError } from '../engine';
+import { version } from '../../package.json';
+import { EngineError, wasmLinalgAvailable } from '../engine';
 import { UsageError } from './args';
 
 const USAGE = `hyperbo — Bayesian optimisation with pre-trained Gaussian-process priors (HyperBO)
@@ -17,7 +18,7 @@ Usage:
   hyperbo bench regret --data FILE... --metric NAME [--goal G] --budget B --seeds S --methods LIST [--json OUT] [--md OUT] [--svg OUT]
       Leave-one-task-out regret benchmark against random search, zero-shot transfer, Optuna TPE and a single-task GP.
 
-Run "hyperbo COMMAND --help" for a command's options.`;
+Run "hyperbo COMMAND --help" for a command's options; "hyperbo --version" prints the version.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,6 +31,13 @@ async function main(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
       process.stdout.write(USAGE + '\n');
+      return 0;
+    case 'version':
+    case '--version':
+    case '-v':
+      process.stdout.write(
+        `hyperbo ${version} (Node ${process.versions.node}; linear algebra: ${wasmLinalgAvailable() ? 'WebAssembly SIMD' : 'TypeScript, no WebAssembly SIMD here'})\n`,
+      );
       return 0;
     case 'pretrain':
       return (await import('./commands/pretrain')).run(rest);

@@ -1,6 +1,6 @@
 // The `hyperbo` entry point: usage, help of every command, and unknown commands (the real CLI as a child process).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './harness';
@@ -20,6 +20,13 @@ describe('hyperbo (CLI entry point)', function () {
     assert.equal(none.status, 2);
     assert.equal(none.stdout, '');
     assert.equal(none.stderr, help.stdout);
+  });
+
+  it('--version prints the package version and which linear algebra runs', () => {
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    const out = runCli(['--version'], dir);
+    assert.equal(out.status, 0);
+    assert.equal(out.stdout, `hyperbo ${version} (Node ${process.versions.node}; linear algebra: WebAssembly SIMD)\n`);
   });
 
   it('COMMAND --help prints that command\'s usage and exits 0', () => {
