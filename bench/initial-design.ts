@@ -1,7 +1,13 @@
 // Single-task BO (no prior) with and without the initial space-filling design, on standard test functions:
-// mean and median simple regret after 10 and 20 evaluations over 8 seeds (UCB β = 3, the default without a prior).
-// Usage: npm run bench:design
-import { SearchSpace, Study } from '../src/engine';
+// mean and median simple regret after 10 and 20 evaluations over 8 seeds.
+// Usage: npm run bench:design [-- --acq ucb3|ucb1|ei|pi]   (default ucb3, the default without a prior)
+import { parseArgs } from 'node:util';
+import { SearchSpace, Study, type AcquisitionOptions } from '../src/engine';
+
+const ACQUISITIONS: Record<string, AcquisitionOptions> = { ucb3: { kind: 'ucb', beta: 3 }, ucb1: { kind: 'ucb', beta: 1 }, ei: { kind: 'ei' }, pi: { kind: 'pi' } };
+const acqName = parseArgs({ options: { acq: { type: 'string', default: 'ucb3' } } }).values.acq!;
+const acquisition = ACQUISITIONS[acqName];
+if (!acquisition) throw new Error(`--acq must be one of ${Object.keys(ACQUISITIONS).join(', ')}`);
 type F = { name: string; dim: number; f: (u: number[]) => number; min: number };
 const A3 = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]], P3 = [[0.3689, 0.117, 0.2673], [0.4699, 0.4387, 0.747], [0.1091, 0.8732, 0.5547], [0.03815, 0.5743, 0.8828]];
 const A6 = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]];
@@ -20,7 +26,7 @@ for (const fn of fns) {
   for (const design of [0, undefined]) {
     const r10: number[] = [], r20: number[] = [];
     for (let seed = 1; seed <= 8; seed++) {
-      const study = new Study({ space, output: { goal: 'minimize', warp: 'none', normalization: 'standardize' }, seed, initialDesign: design });
+      const study = new Study({ space, output: { goal: 'minimize', warp: 'none', normalization: 'standardize' }, seed, initialDesign: design, acquisition });
       let best = Infinity;
       for (let k = 1; k <= budget; k++) {
         const [s] = study.ask(1);
@@ -34,6 +40,6 @@ for (const fn of fns) {
     }
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     const med = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-    console.log(`${fn.name.padEnd(10)} design=${design ?? 'default'}  regret@10 mean ${mean(r10).toFixed(4)} med ${med(r10).toFixed(4)}  @20 mean ${mean(r20).toFixed(4)} med ${med(r20).toFixed(4)}`);
+    console.log(`${acqName} ${fn.name.padEnd(10)} design=${design ?? 'default'}  regret@10 mean ${mean(r10).toFixed(4)} med ${med(r10).toFixed(4)}  @20 mean ${mean(r20).toFixed(4)} med ${med(r20).toFixed(4)}`);
   }
 }

@@ -92,7 +92,7 @@ export type {
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
-export { Study, defaultUcbBeta, studyFromRecord } from './study';
+export { DEFAULT_UCB_BETA, Study, studyFromRecord } from './study';
 export { wasmLinalgAvailable } from './wasm/linalg';
 export type { DivergedPolicy, RecordedStudyOptions, RecordedTrial, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 

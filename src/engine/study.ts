@@ -43,15 +43,13 @@ export interface StudyPrior {
 }
 
 /**
- * UCB's exploration weight when none is given. A pre-trained prior already knows where good configurations
- * are, and β = 3 spends trials on its uncertain corners (bench/README.md: worst of the acquisitions tried on
- * pd1-mini; on the example, 4 seeds × 12 trials: 7 runs above 20 % error and 6 diverged with β = 3, none and 2
- * with β = 1); a single-task GP starts
- * from nothing and needs the exploration.
+ * UCB's exploration weight in a study when none is given (the reference code's function default is 3). With a
+ * pre-trained prior, β = 3 spends trials on the prior's uncertain corners (bench/README.md: worst of the
+ * acquisitions tried on pd1-mini; on the example, 4 seeds × 12 trials: 7 runs above 20 % error and 6 diverged with
+ * β = 3, none and 2 with β = 1); without one, the initial design does the early exploring, and β = 1 then beat 3 on
+ * Branin and a quadratic and tied on Hartmann 3-D/6-D (`npm run bench:design`).
  */
-export function defaultUcbBeta(hasPrior: boolean): number {
-  return hasPrior ? 1 : 3;
-}
+export const DEFAULT_UCB_BETA = 1;
 
 export interface StudyOptions {
   readonly space: SearchSpace;
@@ -59,7 +57,7 @@ export interface StudyOptions {
   readonly output: OutputSpec;
   /** Frozen pre-trained prior; without it a single-task GP is fitted on the study's own data. */
   readonly prior?: StudyPrior;
-  /** Default UCB; a UCB without β gets defaultUcbBeta(prior !== undefined). */
+  /** Default UCB; a UCB without β gets DEFAULT_UCB_BETA. */
   readonly acquisition?: AcquisitionOptions;
   /** Optional finite pool of configurations to choose from (e.g. a pre-evaluated table). */
   readonly candidates?: readonly Config[];
@@ -124,7 +122,7 @@ export class Study {
     this.space = options.space;
     this.output = options.output;
     const acquisition = options.acquisition ?? { kind: 'ucb' };
-    this.acquisition = acquisition.kind === 'ucb' && acquisition.beta === undefined ? { ...acquisition, beta: defaultUcbBeta(options.prior !== undefined) } : acquisition;
+    this.acquisition = acquisition.kind === 'ucb' && acquisition.beta === undefined ? { ...acquisition, beta: DEFAULT_UCB_BETA } : acquisition;
     validateAcquisition(this.acquisition);
     fitOutputTransform([], options.output); // validates the output spec
     this.prior = options.prior;

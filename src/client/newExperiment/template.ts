@@ -156,7 +156,7 @@ export function renderExperiment(answers: NewExperimentAnswers): string {
   }
   lines.push('prior:');
   lines.push('  from: []          # related experiments or PD1-style data, e.g. [../other/*.hyperbo.yaml]; empty: a GP fitted to this task');
-  lines.push('acquisition: { type: ucb }   # beta (exploration) defaults to 1 with a prior, 3 without');
+  lines.push('acquisition: { type: ucb, beta: 1 }   # larger beta explores more');
   if (answers.budget !== undefined) lines.push(`budget: ${answers.budget}`);
   lines.push('run:');
   lines.push(`  command: [${answers.command.map(yamlString).join(', ')}]`);

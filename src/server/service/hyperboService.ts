@@ -3,7 +3,7 @@
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { defaultUcbBeta, SearchSpace, type Config, type ParamValue } from '../../engine';
+import { DEFAULT_UCB_BETA, SearchSpace, type Config, type ParamValue } from '../../engine';
 import { planPrior, PriorCache, PriorSourceError, stableHash, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
 import type {
   ExperimentSummary,
@@ -447,7 +447,7 @@ export class HyperboService {
             return out;
           }),
           model: pretrained ? 'pretrained' : 'single-task',
-          acquisition: describeAcquisition(view, pretrained),
+          acquisition: describeAcquisition(view),
         };
         if (best) result.best = best;
         return result;
@@ -639,8 +639,8 @@ function serializedPrior(prior: CachedPrior): SerializedPrior {
   return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size };
 }
 
-function describeAcquisition(view: ExperimentView, pretrained: boolean): string {
+function describeAcquisition(view: ExperimentView): string {
   const a = view.acquisition;
-  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? defaultUcbBeta(pretrained)})`;
+  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? DEFAULT_UCB_BETA})`;
   return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
 }

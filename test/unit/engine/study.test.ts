@@ -165,11 +165,11 @@ describe('engine/study default acquisition', () => {
   const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
   const prior = { spec: simpleSpec(1), theta: paramsFromValues(simpleSpec(1), { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 0.01 }) };
 
-  it('explores less with a pre-trained prior (UCB β = 1) than without one (β = 3), and keeps an explicit β', () => {
+  it('defaults to UCB with β = 1, with or without a prior, and keeps an explicit β', () => {
     assert.deepEqual(new Study({ space, output, prior }).acquisition, { kind: 'ucb', beta: 1 });
-    assert.deepEqual(new Study({ space, output }).acquisition, { kind: 'ucb', beta: 3 });
+    assert.deepEqual(new Study({ space, output }).acquisition, { kind: 'ucb', beta: 1 });
     assert.deepEqual(new Study({ space, output, prior, acquisition: { kind: 'ucb' } }).acquisition, { kind: 'ucb', beta: 1 });
-    assert.deepEqual(new Study({ space, output, prior, acquisition: { kind: 'ucb', beta: 2 } }).acquisition, { kind: 'ucb', beta: 2 });
+    assert.deepEqual(new Study({ space, output, prior, acquisition: { kind: 'ucb', beta: 3 } }).acquisition, { kind: 'ucb', beta: 3 });
     assert.deepEqual(new Study({ space, output, acquisition: { kind: 'pi' } }).acquisition, { kind: 'pi' });
   });
 

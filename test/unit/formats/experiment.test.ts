@@ -54,7 +54,7 @@ describe('formats/experiment: parsing', () => {
       from: ['related/*.hyperbo.yaml', 'data/pd1/*.jsonl.gz'], objective: 'auto', mean: 'linear-mlp', kernel: 'matern52',
       kernelOnFeatures: true, metric: undefined, exclude: ['cifar10/wide_resnet/256'],
     });
-    assert.deepEqual(e.acquisition, { type: 'ucb' });
+    assert.deepEqual(e.acquisition, { type: 'ucb', beta: 1 });
     assert.equal(e.budget, 40);
     assert.equal(e.run!.parallel, 2);
     assert.equal(e.run!.log, 'runs/${trial}/metrics.jsonl');
