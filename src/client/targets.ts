@@ -19,12 +19,15 @@ export function uriFromArgument(arg: unknown): string | undefined {
   return undefined;
 }
 
-/** The experiment a command applies to: its argument, the active experiment editor, or a pick. */
+/** The experiment a command applies to: its argument, the active experiment editor or HyperBO panel, or a pick. */
 export async function resolveExperiment(ctx: Ctx, arg: unknown, purpose: string): Promise<string | undefined> {
   const given = uriFromArgument(arg);
   if (given) return given;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && isExperimentUri(active)) return active.toString();
+  // From a focused panel (e.g. Show Posterior while reading the Suggestions panel): that panel's experiment.
+  const panel = ctx.panels.activeExperiment();
+  if (panel) return panel;
   const experiments = await ctx.server.request0(ListExperimentsRequest.type);
   if (experiments.length === 0) {
     throw new UserFacingError('There is no experiment (*.hyperbo.yaml) in this workspace yet.', [

@@ -95,6 +95,16 @@ describe('HyperBO panels', function () {
     assert.equal(webviewTabs('hyperbo.suggestions').length, 1);
   });
 
+  it('names the experiment of the focused panel, so commands from a panel act on it', async () => {
+    await manager.show('suggestions', fixtureUri);
+    await waitFor('the suggestions panel to have focus', () => manager.activeExperiment() === fixtureUri);
+    const doc = await vscode.workspace.openTextDocument({ content: 'not a panel', language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await waitFor('the panel to lose focus', () => manager.activeExperiment() === undefined);
+    // An untitled document with text is dirty: revert it so closing asks nothing.
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('sends the error to the page when the server request fails', async () => {
     fixture.fail(TrialHistoryRequest.method, 'the language server is not running');
     // Showing the panel loads again (at once if its page is live, else when the re-created page says ready).

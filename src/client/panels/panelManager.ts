@@ -18,6 +18,8 @@ export interface PanelDeps {
 
 export interface Panels {
   show(kind: PanelKind, uri: string): Promise<void>;
+  /** The experiment of the HyperBO panel that has focus, if one has. */
+  activeExperiment(): string | undefined;
   trialUpdated(uri: string, trial: TrialDTO): void;
   refresh(uri?: string): void;
   dispose(): void;
@@ -171,6 +173,11 @@ export class PanelManager implements Panels {
         );
       }
     }
+  }
+
+  activeExperiment(): string | undefined {
+    for (const controller of this.controllers.values()) if (controller.panel.active) return controller.uri;
+    return undefined;
   }
 
   async show(kind: PanelKind, uri: string): Promise<void> {
