@@ -177,7 +177,7 @@ export function fixtureSuggestions(): SuggestResult {
   });
   return {
     uri: fixtureUri, experiment: 'digits-mlp-relu-32-bs128', goal: 'minimize', metric: 'valid/error_rate',
-    suggestions, best: { trialId: best.id, value: best.value!, params: best.params }, model: 'pretrained', acquisition: 'ucb (β = 3)',
+    suggestions, best: { trialId: best.id, value: best.value!, params: best.params }, model: 'pretrained', acquisition: 'UCB (β = 1)',
   };
 }
 
