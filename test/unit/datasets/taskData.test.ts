@@ -32,7 +32,7 @@ function pd1Row(dataset: string, model: string, batch: number, hps: Hps, metric:
     'hps.lr_hparams.power': hps.power,
     'hps.lr_hparams.decay_steps_factor': hps.decay,
     study_group: `${dataset}_${model},${dataset},${model},${batch}`,
-    trial_dir: `/tmp/${dataset}/${Math.random()}`,
+    trial_dir: `/tmp/${dataset}/${model}/${batch}/${hps.lr}`,
     status: metric === null ? 'diverged' : 'done',
     'best_valid/error_rate': metric,
     ...extra,
@@ -185,7 +185,7 @@ describe('datasets: PD1 JSONL loader', () => {
   it("reads Python's NaN/Infinity tokens as missing values (diverged trials) and keeps strings as they are", async () => {
     const file = path.join(dir, 'python.jsonl');
     const good = JSON.stringify(pd1Row('a', 'NaN-net', 1, shared[0]!, 0.25));
-    const diverged = JSON.stringify(pd1Row('a', 'NaN-net', 1, shared[1]!, 0.5)).replace('0.5', 'NaN').replace('"status":"done"', '"status":"diverged","valid/ce_loss":[1.5,Infinity,-Infinity]');
+    const diverged = JSON.stringify(pd1Row('a', 'NaN-net', 1, shared[1]!, 0.5)).replace('"best_valid/error_rate":0.5', '"best_valid/error_rate":NaN').replace('"status":"done"', '"status":"diverged","valid/ce_loss":[1.5,Infinity,-Infinity]');
     writeFileSync(file, `${good}\n${diverged}\n`);
     const data = await loadPd1([file], { metric: 'best_valid/error_rate' });
     assert.deepEqual(data.tasks.map((t) => [t.name, t.values]), [['a/NaN-net/1', [0.25]]]);
