@@ -2,7 +2,7 @@
 // pre-training seed? For each seed: pre-train on the 15 other tasks of data/pd1-mini (as the example does),
 // take the first suggestion, really train the example's network with it, and print its best validation error.
 //
-// Usage: npx tsx bench/first-suggestion.ts [--objective auto|nll|ekl|nll+ekl] [--restarts N] [--seeds N]
+// Usage: npx tsx bench/first-suggestion.ts [--objective auto|nll|ekl|nll+ekl] [--restarts N] [--batch N] [--seeds N]
 import { parseArgs } from 'node:util';
 import { pretrain, Study, type PretrainObjectiveKind } from '../src/engine';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../src/formats/taskData';
@@ -11,11 +11,12 @@ import { train } from '../src/trainer/mlp';
 import { EPOCHS, MODELS } from '../src/trainer/tasks';
 
 const { values } = parseArgs({
-  options: { objective: { type: 'string', default: 'auto' }, restarts: { type: 'string' }, seeds: { type: 'string', default: '10' } },
+  options: { objective: { type: 'string', default: 'auto' }, restarts: { type: 'string' }, batch: { type: 'string' }, seeds: { type: 'string', default: '10' } },
 });
 const objective = values.objective as PretrainObjectiveKind | 'auto';
 const restarts = values.restarts === undefined ? undefined : Number(values.restarts);
 const seeds = Number(values.seeds);
+const batchSize = values.batch === undefined ? undefined : Number(values.batch);
 
 const HELD_OUT = 'digits/mlp-relu-32/128';
 
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const split = loadSplit('digits');
   const errors: number[] = [];
   let diverged = 0;
-  console.log(`first suggestion on ${HELD_OUT}, prior pre-trained with objective ${objective}, restarts ${restarts ?? 'default'}`);
+  console.log(`first suggestion on ${HELD_OUT}, prior pre-trained with objective ${objective}, restarts ${restarts ?? 'default'}, batch ${batchSize ?? 'default'}`);
   for (let seed = 1; seed <= seeds; seed++) {
     const data = await loadTaskFiles(['data/pd1-mini/matched.jsonl.gz', 'data/pd1-mini/unmatched.jsonl.gz'], {
       metric: 'best_valid/error_rate',
@@ -31,7 +32,9 @@ async function main(): Promise<void> {
       seed,
     });
     const { data: training, output } = buildPretrainData(data.tasks, data.space, outputSpecFor(data));
-    const prior = pretrain(training, { objective, seed, ...(restarts !== undefined ? { restarts } : {}) });
+    const started = performance.now();
+    const prior = pretrain(training, { objective, seed, ...(restarts !== undefined ? { restarts } : {}), ...(batchSize !== undefined ? { batchSize } : {}) });
+    const seconds = (performance.now() - started) / 1000;
     const study = new Study({ space: data.space, output, prior: { spec: prior.spec, theta: prior.theta, numTrainingTasks: data.tasks.length }, seed });
     const [first] = study.ask(1);
     const c = first!.config as Record<string, number>;
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
     if (Number.isNaN(best)) diverged++;
     else errors.push(best);
     console.log(
-      `seed ${String(seed).padStart(2)}  ${prior.objective} loss ${prior.finalLoss.toFixed(3).padStart(8)} (start ${prior.provenance.keptRestart + 1}/${prior.provenance.restarts})  ` +
+      `seed ${String(seed).padStart(2)}  ${prior.objective} ${seconds.toFixed(1)} s loss ${prior.finalLoss.toFixed(3).padStart(8)} (start ${prior.provenance.keptRestart + 1}/${prior.provenance.restarts})  ` +
         `${Object.entries(c).map(([k, v]) => `${k}=${v}`).join(' ')}  →  ${Number.isNaN(best) ? 'diverged' : best.toFixed(4)}`,
     );
   }
