@@ -56,6 +56,17 @@ function blockParents(lines: string[], lineNo: number, column: number): Path {
   const path: Path = [];
   let c = column;
   let afterItem = false;
+  // Stepping out into a line's sequence items (one `*` per dash) or its key.
+  const enterItems = (s: LineShape): void => {
+    for (let d = 0; d < s.dashes; d++) path.unshift('*');
+    c = s.dashColumn;
+    afterItem = true;
+  };
+  const enterKey = (s: LineShape, key: string): void => {
+    path.unshift(key);
+    c = s.keyColumn;
+    if (s.dashes) enterItems(s);
+  };
   for (let i = lineNo - 1; i >= 0 && (c > 0 || afterItem); i--) {
     const s = shapeOf(lines[i]!);
     if (s.blank) continue;
@@ -63,39 +74,19 @@ function blockParents(lines: string[], lineNo: number, column: number): Path {
       // A sequence item's parent key may sit at the same column as its `-` (`trials:\n- id: 1`).
       if (s.keyColumn < c || (s.keyColumn === c && s.dashes === 0 && s.key !== undefined && s.value === '')) {
         afterItem = false;
-        if (s.key !== undefined && s.value === '') {
-          path.unshift(s.key);
-          c = s.keyColumn;
-          if (s.dashes) {
-            for (let d = 0; d < s.dashes; d++) path.unshift('*');
-            c = s.dashColumn;
-            afterItem = true;
-          }
-        }
+        if (s.key !== undefined && s.value === '') enterKey(s, s.key);
       }
       continue;
     }
     if (s.keyColumn === c && s.dashes > 0) {
       // The first key of the sequence item our line belongs to.
-      for (let d = 0; d < s.dashes; d++) path.unshift('*');
-      c = s.dashColumn;
-      afterItem = true;
+      enterItems(s);
       continue;
     }
     if (s.keyColumn >= c) continue;
-    if (s.key !== undefined) {
-      path.unshift(s.key);
-      c = s.keyColumn;
-      if (s.dashes) {
-        for (let d = 0; d < s.dashes; d++) path.unshift('*');
-        c = s.dashColumn;
-        afterItem = true;
-      }
-    } else if (s.dashes) {
-      for (let d = 0; d < s.dashes; d++) path.unshift('*');
-      c = s.dashColumn;
-      afterItem = true;
-    } else break;
+    if (s.key !== undefined) enterKey(s, s.key);
+    else if (s.dashes) enterItems(s);
+    else break;
   }
   return path;
 }
