@@ -34,17 +34,15 @@ const WASM_CHOLESKY_MIN_N = 64;
  * Uses the WebAssembly SIMD kernel where it runs and pays off, else the TypeScript loop.
  */
 export function choleskyInPlace(a: Float64Array, n: number): boolean {
-  return factorInto(a, n, a);
+  return factorWithKernel(a, n, a) ?? choleskyInPlaceScalar(a, n);
 }
 
-/** Factors the lower triangle of `a` into `out` (which may be `a`); `a` is untouched unless it is `out`. */
-function factorInto(a: Float64Array, n: number, out: Float64Array): boolean {
-  if (n >= WASM_CHOLESKY_MIN_N) {
-    const ok = choleskyWasm(a, n, out);
-    if (ok !== undefined) return ok;
-  }
-  if (out !== a) out.set(a.subarray(0, n * n));
-  return choleskyInPlaceScalar(out, n);
+/**
+ * The WebAssembly kernel's factorisation of `a` into `out` (which may be `a`) where it runs and pays off; it leaves
+ * both untouched when it fails. Undefined sends the caller to the TypeScript loop.
+ */
+function factorWithKernel(a: Float64Array, n: number, out: Float64Array): boolean | undefined {
+  return n >= WASM_CHOLESKY_MIN_N ? choleskyWasm(a, n, out) : undefined;
 }
 
 /**
@@ -131,11 +129,20 @@ export function cholesky(a: Float64Array, n: number, options: CholeskyOptions = 
   const what = options.what ?? 'the covariance matrix';
   if (a.length < n * n) throw new EngineError(`Internal: ${what} has ${a.length} entries, expected ${n * n}.`);
   const out = options.out && options.out.length >= n * n ? options.out : new Float64Array(n * n);
-  // Factoring in place (out === a) overwrites the input, which the jitter retries need: keep a copy.
-  const original = out === a ? Float64Array.from(a.subarray(0, n * n)) : a;
+  // The jitter retries need the input. The kernel leaves it alone when it fails; the TypeScript loop works in
+  // `out`, so factoring in place that way keeps a copy first.
+  let original = a;
+  let ok = factorWithKernel(a, n, out);
+  if (ok === undefined) {
+    if (out === a) original = Float64Array.from(a.subarray(0, n * n));
+    else out.set(a.subarray(0, n * n));
+    ok = choleskyInPlaceScalar(out, n);
+  }
   // A NaN or infinity anywhere in the lower triangle makes some pivot non-positive or non-finite, so the
   // plain factorisation fails on them and the inputs are only inspected then.
-  if (factorInto(original, n, out)) return { n, factor: out, jitter: 0 };
+  if (ok) return { n, factor: out, jitter: 0 };
+  // The retries write into `out`: when that is the (untouched) input, they start from a copy of it.
+  if (original === out) original = Float64Array.from(a.subarray(0, n * n));
   let diagSum = 0;
   for (let i = 0; i < n; i++) {
     const ri = i * n;

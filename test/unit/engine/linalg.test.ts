@@ -141,9 +141,10 @@ describe('engine/linalg', () => {
   });
 
   it('retries with jitter from the original matrix when factoring in place (out = a)', () => {
-    // Kernel matrices whose last point repeats an earlier one, so the plain attempt fails only after rewriting the
-    // rows before it: 6×6 in the TypeScript path, 100×100 in the WebAssembly path. The retries must start again
-    // from the input, not from a half-factored matrix.
+    // Kernel matrices whose last point repeats an earlier one with a slightly smaller variance, so the plain attempt
+    // fails only after rewriting the rows before it, and the first jitter (1e-6) is not enough: 6×6 in the
+    // TypeScript path, 100×100 in the WebAssembly path. Each retry must start again from the input, not from a
+    // half-factored matrix or the previous retry's jittered one.
     const kernelWithRepeat = (n: number): Float64Array => {
       const rng = createRng(77 + n);
       const pts = Float64Array.from({ length: n * 2 }, () => rng.next());
@@ -153,6 +154,7 @@ describe('engine/linalg', () => {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) k[i * n + j] = Math.exp(-((pts[2 * i] - pts[2 * j]) ** 2 + (pts[2 * i + 1] - pts[2 * j + 1]) ** 2) / 0.1);
       }
+      k[n * n - 1] -= 5e-6;
       return k;
     };
     for (const size of [6, 100]) {
@@ -161,7 +163,7 @@ describe('engine/linalg', () => {
       const inPlace = Float64Array.from(a);
       const { factor, jitter } = cholesky(inPlace, size, { out: inPlace });
       assert.equal(factor, inPlace, 'the factor is written into the input buffer');
-      assert.ok(jitter > 0, `jitter ${jitter} at n = ${size}`);
+      assert.ok(jitter > 5e-6, `jitter ${jitter} at n = ${size}: more than the first retry's`);
       const product = matmul(factor, transpose(factor, size, size), size, size, size);
       for (let i = 0; i < size; i++) {
         for (let j = 0; j < size; j++) assertClose(product[i * size + j], a[i * size + j] + (i === j ? jitter : 0), { abs: 1e-9 }, `(${i}, ${j}) at n = ${size}`);
