@@ -164,9 +164,12 @@ export class SearchSpace {
     return out;
   }
 
-  /** Snaps unit coordinates to what the decoded configuration encodes to (ints and categories move to their slice centre). */
+  /**
+   * Snaps unit coordinates to the configuration a suggestion there would be: decoded, tidied, encoded again (ints
+   * and categories move to their slice centre, floats to their rounded value).
+   */
   snapUnit(u: Float64Array): Float64Array {
-    return this.toUnit(this.fromUnit(u));
+    return this.toUnit(this.tidy(this.fromUnit(u)));
   }
 
   /** Whether the configuration lies within the bounds (numeric values) and choices. */

@@ -345,7 +345,7 @@ export class Study {
       incumbents,
       gradient: (x) => posterior.predictWithGradient(x, { includeNoise: true, varianceScale: varianceFactor }),
       // Judge (and score) exactly what will be suggested: the tidied configuration.
-      snap: (p) => this.space.toUnit(this.space.tidy(this.space.fromUnit(p))),
+      snap: (p) => this.space.snapUnit(p),
       exclude: this.excludeTried ? this.triedPoints() : undefined,
     });
     return best;
@@ -363,7 +363,7 @@ export class Study {
     const u = new Float64Array(dim);
     for (let i = 0; i < 16 * this.initialDesign; i++) {
       halton.nextInto(u);
-      const snapped = this.space.toUnit(this.space.tidy(this.space.fromUnit(u)));
+      const snapped = this.space.snapUnit(u);
       if (!this.excludeTried || isAdmissible(snapped, tried, dim)) return snapped;
     }
     return undefined;
