@@ -340,7 +340,7 @@ export class Study {
     // deterministic (seeded training, table look-ups), so a repeat (which PI, and EI under a noisy
     // prior, converge to at the incumbent) teaches nothing; a point the minimum distance away still
     // refines the same neighbourhood, and for a noisy objective is nearly as informative as a replicate.
-    const best = maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
+    return maximizeOverUnitCube(predict, this.space.dim, this.acquisition, target, {
       rng: this.rng,
       incumbents,
       gradient: (x) => posterior.predictWithGradient(x, { includeNoise: true, varianceScale: varianceFactor }),
@@ -348,7 +348,6 @@ export class Study {
       snap: (p) => this.space.snapUnit(p),
       exclude: this.excludeTried ? this.triedPoints() : undefined,
     });
-    return best;
   }
 
   /**
