@@ -117,6 +117,8 @@ export class ServerConnection implements vscode.Disposable {
       documentSelector: [{ scheme: 'file', pattern: '**/*.hyperbo.yaml' }],
       synchronize: { fileEvents: watchers },
       initializationOptions: { settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('hyperbo'))) as unknown },
+      // Hovers and completion docs carry workspace strings (escaped by the server): never run commands or HTML.
+      markdown: { isTrusted: false, supportHtml: false },
       outputChannel: this.serverOutput,
       revealOutputChannelOn: 4 /* RevealOutputChannelOn.Never */,
       errorHandler: {

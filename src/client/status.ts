@@ -46,6 +46,8 @@ export class StatusItem implements vscode.Disposable {
     this.item.text = model.text;
     const tooltip = new vscode.MarkdownString(model.tooltip);
     tooltip.isTrusted = false;
+    tooltip.supportHtml = false;
+    tooltip.supportThemeIcons = false;
     this.item.tooltip = tooltip;
     this.item.backgroundColor =
       model.severity === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : model.severity === 'warning' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -3,6 +3,7 @@
 // indentation and brackets, not a full parse), so it helps while the file does not parse yet.
 import { parseExperiment, type Parameter } from './experiment';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes, type SchemaNode } from './experimentSchema';
+import { markdownCode } from '../shared/markdown';
 import type { OffsetRange } from './text';
 
 export type CompletionKind = 'key' | 'value' | 'parameter' | 'placeholder';
@@ -216,7 +217,7 @@ function complete(text: string, offset: number, options: CompletionOptions): Com
     const params = parametersOf(text);
     return [
       { label: 'trial', kind: 'placeholder', insertText: `trial${close}`, range, detail: 'the trial id', documentation: 'Expands to the trial\'s id.' },
-      ...params.map((p): CompletionItem => ({ label: p.name, kind: 'placeholder', insertText: `${p.name}${close}`, range, detail: paramDetail(p), documentation: `Expands to the trial's value of \`${p.name}\`.` })),
+      ...params.map((p): CompletionItem => ({ label: p.name, kind: 'placeholder', insertText: `${p.name}${close}`, range, detail: paramDetail(p), documentation: `Expands to the trial's value of ${markdownCode(p.name)}.` })),
     ];
   }
 

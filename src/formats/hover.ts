@@ -3,6 +3,7 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
 import { parseExperiment, type Parameter } from './experiment';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experimentSchema';
+import { escapeMarkdown, markdownCode } from '../shared/markdown';
 import type { OffsetRange } from './text';
 
 export interface HoverResult {
@@ -40,9 +41,10 @@ function locate(node: Node | null | undefined, offset: number, path: Path): Targ
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(6))) : v.toExponential(2));
 
+// Every string from the file (names, choices, values) is escaped: the editor renders this Markdown.
 function describeParameter(p: Parameter): string {
-  if (p.type === 'categorical') return `**${p.name}** — categorical: ${p.choices.map((c) => `\`${String(c)}\``).join(', ')}`;
-  return `**${p.name}** — ${p.type} in [${fmt(p.low)}, ${fmt(p.high)}]${p.scale === 'log' ? ' on a log scale' : ''}`;
+  if (p.type === 'categorical') return `**${escapeMarkdown(p.name)}** — categorical: ${p.choices.map((c) => markdownCode(String(c))).join(', ')}`;
+  return `**${escapeMarkdown(p.name)}** — ${p.type} in \\[${fmt(p.low)}, ${fmt(p.high)}\\]${p.scale === 'log' ? ' on a log scale' : ''}`;
 }
 
 function positionInRange(p: Parameter, v: unknown): string | undefined {
@@ -74,13 +76,13 @@ function hover(text: string, offset: number): HoverResult | undefined {
   if (target.kind === 'key') {
     if (isParamName || isTrialParam) {
       const p = params().find((q) => q.name === path[path.length - 1]);
-      return p ? { markdown: `${describeParameter(p)}\n\nUse \`\${${p.name}}\` in \`run\` to pass it to the command.`, range } : undefined;
+      return p ? { markdown: `${describeParameter(p)}\n\nUse ${markdownCode(`\${${p.name}}`)} in \`run\` to pass it to the command.`, range } : undefined;
     }
     const schema = schemaAtPath(path);
     if (!schema) return undefined;
     const types = schemaTypes(schema).join(' | ');
     const values = schema.enum ? ` — one of ${schema.enum.map((v) => `\`${String(v)}\``).join(', ')}` : types ? ` — ${types}` : '';
-    return { markdown: `**\`${formatPath(path)}\`**${values}\n\n${schema.description ?? ''}`.trim(), range };
+    return { markdown: `**${markdownCode(formatPath(path))}**${values}\n\n${schema.description ?? ''}`.trim(), range };
   }
 
   // A placeholder inside a string, e.g. in run.command.
@@ -94,7 +96,7 @@ function hover(text: string, offset: number): HoverResult | undefined {
       if (name === 'trial') return { markdown: '`${trial}` — the trial\'s id.', range: placeholderRange };
       const p = params().find((q) => q.name === name);
       return {
-        markdown: p ? `\`\${${name}}\` — the trial's value of ${describeParameter(p)}` : `\`\${${name}}\` names no parameter of search_space.`,
+        markdown: p ? `${markdownCode(`\${${name}}`)} — the trial's value of ${describeParameter(p)}` : `${markdownCode(`\${${name}}`)} names no parameter of search_space.`,
         range: placeholderRange,
       };
     }
@@ -108,6 +110,6 @@ function hover(text: string, offset: number): HoverResult | undefined {
   const schema = schemaAtPath(path);
   if (!schema) return undefined;
   const described = enumDescription(schema, target.value);
-  if (described) return { markdown: `**\`${String(target.value)}\`** (\`${formatPath(path)}\`)\n\n${described}`, range };
-  return schema.description ? { markdown: `**\`${formatPath(path)}\`**\n\n${schema.description}`, range } : undefined;
+  if (described) return { markdown: `**${markdownCode(String(target.value))}** (${markdownCode(formatPath(path))})\n\n${described}`, range };
+  return schema.description ? { markdown: `**${markdownCode(formatPath(path))}**\n\n${schema.description}`, range } : undefined;
 }

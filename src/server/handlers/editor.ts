@@ -4,6 +4,7 @@
 import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SuggestResult, TrialDTO } from '../../shared/dto';
+import { escapeMarkdown } from '../../shared/markdown';
 import { guarded } from '../languageServer';
 import type { HyperboService } from '../service/hyperboService';
 import { formatParamValue } from '../service/trials';
@@ -87,7 +88,7 @@ export async function trialHover(service: HyperboService, uri: string, position:
   const p = await service.predictAt(uri, trial.params);
   const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
   return (
-    `**Trial ${trial.id}** — posterior ${view.metric} at these parameters: ` +
+    `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
     `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
     `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}_`
   );
@@ -123,7 +124,7 @@ export function registerEditorFeatures(
         const posterior = await trialHover(service(), uri, params.position);
         if (posterior) parts.push(posterior);
       } catch (e) {
-        parts.push(`_No posterior here: ${(e as Error).message}_`);
+        parts.push(`_No posterior here: ${escapeMarkdown((e as Error).message)}_`);
       }
       return parts.length ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } } : null;
     }),

@@ -85,7 +85,7 @@ describe('formats/hover', () => {
   });
 
   it('describes parameters and where a trial value sits in the range', () => {
-    assert.match(at('learning_rate:')!.markdown, /\*\*learning_rate\*\* — float in \[1\.00e-5, 10\] on a log scale/);
+    assert.match(at('learning_rate:')!.markdown, /\*\*learning\\_rate\*\* — float in \\\[1\.00e-5, 10\\\] on a log scale/);
     const value = hoverAt(FIXTURE, FIXTURE.indexOf('learning_rate: 0.1,') + 16)!;
     // log10(0.1) is 4 of the 6 decades from 1e-5 to 10.
     assert.match(value.markdown, /0\.1 sits at 67% of the range \(in log space\)/);
@@ -93,7 +93,7 @@ describe('formats/hover', () => {
 
   it('expands placeholders', () => {
     const h = at('${one_minus_momentum}', 3)!;
-    assert.match(h.markdown, /the trial's value of \*\*one_minus_momentum\*\*/);
+    assert.match(h.markdown, /the trial's value of \*\*one\\_minus\\_momentum\*\*/);
     assert.equal(FIXTURE.slice(h.range.start, h.range.end), '${one_minus_momentum}');
     assert.match(at('${trial}', 2)!.markdown, /trial's id/);
   });
