@@ -1,7 +1,10 @@
 // Completion for experiment files: keys and enum values from the JSON Schema, parameter names under a
-// trial's params, categorical choices, and `${...}` placeholders in run. Works on half-typed text (it reads
-// indentation and brackets, not a full parse), so it helps while the file does not parse yet.
-import { parseExperiment, type Parameter } from './experiment';
+// trial's params, categorical choices, and `${...}` placeholders in run. The search space and comments come
+// from the file's structure index (structure.ts); the path at the cursor is read from the indentation and
+// brackets of the lines above it, because the line being typed (`  go|`, `- `) is not yet the YAML it will
+// become and the parser reads it as something else (a continuation of the previous value, an empty item).
+import { parsedStructure, type Parameter } from './experiment';
+import { structureOf, type YamlStructure } from './structure';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes, type SchemaNode } from './experimentSchema';
 import { markdownCode } from '../shared/markdown';
 import type { OffsetRange } from './text';
@@ -167,9 +170,9 @@ function paramDetail(p: Parameter): string {
 }
 
 /** Parameters of the search space, read leniently (the file may be mid-edit). */
-function parametersOf(text: string): Parameter[] {
-  const parsed = parseExperiment(text).parameters;
-  return parsed.length ? parsed : lenientParameters(text);
+function parametersOf(structure: YamlStructure): Parameter[] {
+  const parsed = parsedStructure(structure).parameters;
+  return parsed.length ? parsed : lenientParameters(structure.text);
 }
 
 function lenientParameters(text: string): Parameter[] {
@@ -190,15 +193,18 @@ function lenientParameters(text: string): Parameter[] {
 }
 
 /** Completion items at `offset` in an experiment file's text. */
-export function completeAt(text: string, offset: number, options: CompletionOptions = {}): CompletionItem[] {
+export function completeAt(input: string | YamlStructure, offset: number, options: CompletionOptions = {}): CompletionItem[] {
+  const structure = typeof input === 'string' ? structureOf(input) : input;
   try {
-    return complete(text, Math.max(0, Math.min(offset, text.length)), options);
+    return complete(structure, Math.max(0, Math.min(offset, structure.text.length)), options);
   } catch {
     return [];
   }
 }
 
-function complete(text: string, offset: number, options: CompletionOptions): CompletionItem[] {
+function complete(structure: YamlStructure, offset: number, options: CompletionOptions): CompletionItem[] {
+  const text = structure.text;
+  if (structure.inComment(offset)) return [];
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const prefix = text.slice(lineStart, offset).replace(/\r$/, '');
   const lineEndIdx = text.indexOf('\n', offset);
@@ -214,7 +220,7 @@ function complete(text: string, offset: number, options: CompletionOptions): Com
     const after = WORD_AFTER.exec(suffix)![0];
     const close = suffix.slice(after.length).startsWith('}') ? '' : '}';
     const range = { start, end: offset + after.length };
-    const params = parametersOf(text);
+    const params = parametersOf(structure);
     return [
       { label: 'trial', kind: 'placeholder', insertText: `trial${close}`, range, detail: 'the trial id', documentation: 'Expands to the trial\'s id.' },
       ...params.map((p): CompletionItem => ({ label: p.name, kind: 'placeholder', insertText: `${p.name}${close}`, range, detail: paramDetail(p), documentation: `Expands to the trial's value of ${markdownCode(p.name)}.` })),
@@ -276,7 +282,7 @@ function complete(text: string, offset: number, options: CompletionOptions): Com
   if (mode === 'key') {
     const parent = schemaAtPath(path);
     if (path.length === 3 && path[0] === 'trials' && path[2] === 'params') {
-      return parametersOf(text)
+      return parametersOf(structure)
         .filter((p) => !present.has(p.name))
         .map((p) => ({ label: p.name, kind: 'parameter', insertText: hasColon ? p.name : `${p.name}: `, range, detail: paramDetail(p) }));
     }
@@ -300,7 +306,7 @@ function complete(text: string, offset: number, options: CompletionOptions): Com
   }
   const fullPath = key === undefined ? path : [...path, key];
   if (fullPath.length === 4 && fullPath[0] === 'trials' && fullPath[2] === 'params') {
-    const p = parametersOf(text).find((q) => q.name === fullPath[3]);
+    const p = parametersOf(structure).find((q) => q.name === fullPath[3]);
     if (p?.type !== 'categorical') return [];
     return p.choices.map((c) => ({ label: String(c), kind: 'value', insertText: String(c), range, detail: paramDetail(p) }));
   }

@@ -1,7 +1,8 @@
 // Minimal text edits to an experiment file: append a trial under `trials:` and update one trial in place.
 // Everything outside the edited span stays byte-for-byte, so comments, quoting and layout survive.
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import type { ParamValue, TrialStatus } from './experiment';
+import { structureOf, type YamlStructure } from './structure';
 import { LineIndex, type OffsetRange, type Range } from './text';
 
 /** Replace text[range.start, range.end) with newText (an insertion when start === end). */
@@ -77,12 +78,13 @@ function lineEndOf(text: string, offset: number): number {
 const columnOf = (text: string, offset: number): number => offset - lineStartOf(text, offset);
 const eolOf = (text: string): string => (text.includes('\r\n') ? '\r\n' : '\n');
 
-function parseForEdit(text: string): { root: YAMLMap | undefined } | { message: string } {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  if (doc.errors.length) return { message: `The experiment file has YAML errors (${doc.errors[0]!.message.split('\n')[0]}); fix them before HyperBO edits it.` };
-  if (doc.contents === null) return { root: undefined };
-  if (!isMap(doc.contents)) return { message: 'The experiment file is not a YAML mapping.' };
-  return { root: doc.contents };
+function parseForEdit(input: string | YamlStructure): { structure: YamlStructure; root: YAMLMap | undefined } | { message: string } {
+  const structure = typeof input === 'string' ? structureOf(input) : input;
+  if (structure.errors.length) return { message: `The experiment file has YAML errors (${structure.errors[0]!.message}); fix them before HyperBO edits it.` };
+  const contents = structure.doc.contents;
+  if (contents === null) return { structure, root: undefined };
+  if (!isMap(contents)) return { message: 'The experiment file is not a YAML mapping.' };
+  return { structure, root: contents };
 }
 
 const findPair = (map: YAMLMap | undefined, key: string): Pair | undefined =>
@@ -164,33 +166,23 @@ function styleOf(text: string, item: Node, seq: YAMLSeq): ItemStyle {
   return { flow: false, dash, keys: columnOf(text, start), flowParams, padded };
 }
 
-/** The largest trial id in a trials sequence, or 0. */
-function maxId(seq: YAMLSeq | undefined): number {
-  let max = 0;
-  for (const item of seq?.items ?? []) {
-    const id = isMap(item) ? (findPair(item, 'id')?.value as Node | undefined) : undefined;
-    const v = isScalar(id) ? id.value : undefined;
-    if (typeof v === 'number' && Number.isFinite(v)) max = Math.max(max, v);
-  }
-  return max;
-}
-
 /**
  * The edit that appends a trial under `trials:` (creating the key at the end of the file if absent). The new
  * item copies the style of the last trial: flow `- { id: 4, ... }` or block lines, same indentation.
  */
-export function appendTrialEdit(text: string, trial: NewTrial): EditResult<{ trialId: number }> {
-  const parsed = parseForEdit(text);
+export function appendTrialEdit(input: string | YamlStructure, trial: NewTrial): EditResult<{ trialId: number }> {
+  const parsed = parseForEdit(input);
   if ('message' in parsed) return { ok: false, message: parsed.message };
-  const root = parsed.root;
+  const { root, structure } = parsed;
+  const text = structure.text;
   const eol = eolOf(text);
   const unit = indentUnit(text, root);
   const pair = findPair(root, 'trials');
   const value = pair?.value as Node | null | undefined;
   const seq = isSeq(value) ? value : undefined;
-  const id = trial.id ?? maxId(seq) + 1;
+  const id = trial.id ?? structure.maxTrialId + 1;
   if (!Number.isInteger(id) || id < 0) return { ok: false, message: `Trial id must be a whole number ≥ 0, not ${id}.` };
-  if (seq?.items.some((it) => isMap(it) && (findPair(it, 'id')?.value as Scalar | undefined)?.value === id)) {
+  if (structure.trial(id)) {
     return { ok: false, message: `A trial with id ${id} already exists.` };
   }
   const full = { ...trial, id };
@@ -234,27 +226,16 @@ export function appendTrialEdit(text: string, trial: NewTrial): EditResult<{ tri
   return { ok: true, trialId: id, edit: { range: { start: colon + 1, end: lineEnd }, newText: `${rest}${eol}${items}` } };
 }
 
-type Scalar = { value: unknown };
-
-/** Finds the trial item with this id. */
-function findTrial(root: YAMLMap | undefined, id: number): YAMLMap | undefined {
-  const seq = findPair(root, 'trials')?.value;
-  if (!isSeq(seq)) return undefined;
-  for (const item of seq.items) {
-    if (isMap(item) && (findPair(item, 'id')?.value as Scalar | undefined)?.value === id) return item;
-  }
-  return undefined;
-}
-
 /**
  * The edit that updates one trial's status/value/log/timestamps in place. Existing values are replaced where
  * they stand; new keys go after the trial's last key in its own style; `null` removes a key. Returns a single
  * edit spanning just the changed part of that trial.
  */
-export function updateTrialEdit(text: string, trialId: number, changes: TrialChanges): EditResult {
-  const parsed = parseForEdit(text);
+export function updateTrialEdit(input: string | YamlStructure, trialId: number, changes: TrialChanges): EditResult {
+  const parsed = parseForEdit(input);
   if ('message' in parsed) return { ok: false, message: parsed.message };
-  const item = findTrial(parsed.root, trialId);
+  const text = parsed.structure.text;
+  const item = parsed.structure.trial(trialId)?.node as YAMLMap | undefined;
   if (!item) return { ok: false, message: `No trial with id ${trialId} in the experiment file.` };
   const eol = eolOf(text);
   const edits: OffsetEdit[] = [];

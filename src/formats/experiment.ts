@@ -1,9 +1,10 @@
 // The experiment file (`*.hyperbo.yaml`): a typed model, parsing with source ranges, and validation
 // with diagnostics at the offending node. Pure: text in, model + diagnostics out; never throws.
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import type { Goal, TrialStatus } from '../shared/dto';
 import type { KernelKind, MeanKind } from '../engine/types';
 import { formatPath, propertySchema, itemSchema, experimentSchema, schemaTypes, type JsonType, type SchemaNode } from './experimentSchema';
+import { structureOf, type YamlStructure } from './structure';
 import { didYouMean, LineIndex, type OffsetRange } from './text';
 
 export type { Goal, TrialStatus } from '../shared/dto';
@@ -627,18 +628,13 @@ function defaultName(fileName: string | undefined): string | undefined {
   return base.replace(/\.hyperbo\.ya?ml$/i, '').replace(/\.ya?ml$/i, '') || undefined;
 }
 
-function yamlMessage(message: string): string {
-  // The yaml package appends a source excerpt after the first line; the editor shows the location itself.
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
 /**
  * Parses and validates an experiment file. Never throws: broken input yields diagnostics (and, when the
  * objective and search space are usable, a best-effort model with the invalid parts left out).
  */
-export function parseExperiment(text: string, options: ParseOptions = {}): ParseResult {
+export function parseExperiment(input: string | YamlStructure, options: ParseOptions = {}): ParseResult {
   try {
-    return parseUnsafe(text, options);
+    return parseUnsafe(typeof input === 'string' ? structureOf(input) : input, options);
   } catch (error) {
     // A bug here must not take the language server down; surface it as a diagnostic instead.
     return {
@@ -649,17 +645,26 @@ export function parseExperiment(text: string, options: ParseOptions = {}): Parse
   }
 }
 
-function parseUnsafe(text: string, options: ParseOptions): ParseResult {
-  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, strict: false });
-  const ctx: Ctx = { diagnostics: [], doc, lines: new LineIndex(text), text };
-  // The yaml package may point one past the end of the text (e.g. a missing closing bracket).
-  const clamp = (n: number) => Math.max(0, Math.min(n, text.length));
-  for (const e of doc.errors) {
-    report(ctx, { start: clamp(e.pos[0]), end: clamp(Math.max(e.pos[0], e.pos[1])) }, 'error', 'yaml-syntax', yamlMessage(e.message));
+const plainParses = new WeakMap<YamlStructure, ParseResult>();
+
+/**
+ * The parse of a structure without file options (no default name, globs unchecked), computed once per
+ * structure: what hover and completion need (the search space) without parsing again.
+ */
+export function parsedStructure(structure: YamlStructure): ParseResult {
+  let result = plainParses.get(structure);
+  if (!result) {
+    result = parseExperiment(structure);
+    plainParses.set(structure, result);
   }
-  for (const w of doc.warnings) {
-    report(ctx, { start: clamp(w.pos[0]), end: clamp(Math.max(w.pos[0], w.pos[1])) }, 'warning', 'yaml-syntax', yamlMessage(w.message));
-  }
+  return result;
+}
+
+function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResult {
+  const { doc, text } = structure;
+  const ctx: Ctx = { diagnostics: [], doc, lines: structure.lines, text };
+  for (const e of structure.errors) report(ctx, e.range, 'error', 'yaml-syntax', e.message);
+  for (const w of structure.warnings) report(ctx, w.range, 'warning', 'yaml-syntax', w.message);
   const root = deref(ctx, doc.contents);
   if (!isMap(root)) {
     if (doc.errors.length === 0) {

@@ -1,9 +1,9 @@
 // Hover for experiment files: what a key means (from the schema), what an enum value does, a parameter's
 // type and range, where a trial's value sits in its range, and what a `${...}` placeholder expands to.
-import { isMap, isPair, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { parseExperiment, type Parameter } from './experiment';
+import { parsedStructure, type Parameter } from './experiment';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experimentSchema';
 import { escapeMarkdown, markdownCode } from '../shared/markdown';
+import { structureOf, type YamlStructure } from './structure';
 import type { OffsetRange } from './text';
 
 export interface HoverResult {
@@ -11,32 +11,6 @@ export interface HoverResult {
   markdown: string;
   /** The hovered key or value. */
   range: OffsetRange;
-}
-
-type Path = (string | number)[];
-type Target = { kind: 'key' | 'value'; path: Path; node: Node; value?: unknown };
-
-const contains = (node: Node | null | undefined, offset: number): boolean =>
-  Boolean(node?.range && offset >= node.range[0] && offset <= node.range[1] && node.range[1] > node.range[0]);
-
-function locate(node: Node | null | undefined, offset: number, path: Path): Target | undefined {
-  if (!node) return undefined;
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      if (!isPair(pair)) continue;
-      const key = pair.key as Node | null;
-      const name = isScalar(key) ? String(key.value) : '';
-      if (contains(key, offset)) return { kind: 'key', path: [...path, name], node: key! };
-      if (contains(pair.value as Node | null, offset)) return locate(pair.value as Node, offset, [...path, name]);
-    }
-    return undefined;
-  }
-  if (isSeq(node)) {
-    for (const item of node.items) if (contains(item as Node, offset)) return locate(item as Node, offset, [...path, '*']);
-    return undefined;
-  }
-  if (isScalar(node)) return { kind: 'value', path, node, value: node.value };
-  return undefined;
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(6))) : v.toExponential(2));
@@ -55,21 +29,21 @@ function positionInRange(p: Parameter, v: unknown): string | undefined {
 }
 
 /** Hover markdown at `offset` in an experiment file, or undefined when there is nothing to explain there. */
-export function hoverAt(text: string, offset: number): HoverResult | undefined {
+export function hoverAt(input: string | YamlStructure, offset: number): HoverResult | undefined {
   try {
-    return hover(text, offset);
+    return hover(typeof input === 'string' ? structureOf(input) : input, offset);
   } catch {
     return undefined;
   }
 }
 
-function hover(text: string, offset: number): HoverResult | undefined {
-  const doc = parseDocument(text, { uniqueKeys: false });
-  const target = locate(doc.contents as Node | null, offset, []);
+function hover(structure: YamlStructure, offset: number): HoverResult | undefined {
+  const { text } = structure;
+  const target = structure.at(offset);
   if (!target) return undefined;
-  const range = { start: target.node.range![0], end: target.node.range![1] };
+  const range = target.range;
   const path = target.path;
-  const params = () => parseExperiment(text).parameters;
+  const params = () => parsedStructure(structure).parameters;
   const isParamName = path.length === 2 && path[0] === 'search_space';
   const isTrialParam = path.length === 4 && path[0] === 'trials' && path[2] === 'params';
 

@@ -1,0 +1,269 @@
+// The YAML structure index of an experiment file: one parse of one text (a version of a document), with
+// source offsets, shared by everything that reads the file's structure — the parser and validation
+// (experiment.ts), hover, completion, the minimal edits (edits.ts) and the server's trial locations and
+// code lenses. Build it with `structureOf(text)`: the same text gives the same index (a small cache), so a
+// request that needs the parse, the hover target and an edit pays for one parse.
+//
+// Malformed YAML keeps what parses: the yaml package recovers (an unclosed bracket, a bad indent) and the
+// index holds whatever nodes it produced, with the errors beside them.
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, YAMLParseError, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { LineIndex, type OffsetRange } from './text';
+
+export type YamlPath = (string | number)[];
+
+export interface YamlProblem {
+  range: OffsetRange;
+  message: string;
+}
+
+/** What sits at an offset: a mapping key or a scalar value, with its path from the root. */
+export interface YamlTarget {
+  kind: 'key' | 'value';
+  /** Keys by name, sequence items as '*' (the schema's notation). */
+  path: YamlPath;
+  node: Node;
+  range: OffsetRange;
+  value?: unknown;
+}
+
+/** One item of the top-level `trials` sequence. */
+export interface TrialItem {
+  /** The item's `id` when it is a number. */
+  id?: number;
+  /** The item's node range: from its first key (after `- `) to the end of its last value (its line break included in block style). */
+  range: OffsetRange;
+  /** The item is a flow mapping `{ id: 1, ... }`. */
+  flow: boolean;
+  node: Node;
+}
+
+/** The top-level `trials` key and its list. */
+export interface TrialsBlock {
+  keyRange: OffsetRange;
+  /** The value's range; absent for `trials:` with nothing after it. */
+  valueRange?: OffsetRange;
+  /** The sequence, when the value is one (`[]` is an empty flow sequence). */
+  seq?: YAMLSeq;
+  /**
+   * The span the block occupies in the text: from the key to the start of the next top-level key (or the end
+   * of the text), so blank lines and comments after the last trial belong to it.
+   */
+  span: OffsetRange;
+}
+
+const rangeOf = (node: Node | null | undefined): OffsetRange | undefined =>
+  node?.range ? { start: node.range[0], end: Math.max(node.range[0], node.range[1]) } : undefined;
+
+const keyName = (pair: Pair): string => {
+  const k = pair.key;
+  if (isScalar(k)) return String(k.value);
+  return k === null || k === undefined ? '' : String(k);
+};
+
+const contains = (node: Node | null | undefined, offset: number): boolean =>
+  Boolean(node?.range && offset >= node.range[0] && offset <= node.range[1] && node.range[1] > node.range[0]);
+
+export class YamlStructure {
+  readonly lines: LineIndex;
+  readonly doc: Document;
+  /** The root node with aliases resolved, when it is a mapping. */
+  readonly root: YAMLMap | undefined;
+  readonly errors: YamlProblem[];
+  readonly warnings: YamlProblem[];
+  /** Every comment (`# …` to the end of its line), in text order. */
+  readonly comments: OffsetRange[];
+  readonly trialsBlock: TrialsBlock | undefined;
+  /** The items of `trials`, in file order (items that are not mappings left out). */
+  readonly trials: TrialItem[];
+  private readonly byId = new Map<number, TrialItem>();
+
+  constructor(readonly text: string) {
+    this.lines = new LineIndex(text);
+    const tokens = [...new Parser().parse(text)];
+    const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
+    let doc: Document | undefined;
+    for (const d of composer.compose(tokens, true, text.length)) {
+      if (!doc) doc = d as Document;
+      else {
+        doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; an experiment file holds one'));
+        break;
+      }
+    }
+    this.doc = doc!;
+    // The yaml package may point one past the end of the text (e.g. a missing closing bracket).
+    const clamp = (n: number) => Math.max(0, Math.min(n, text.length));
+    const problem = (e: { pos: [number, number]; message: string }): YamlProblem => ({
+      range: { start: clamp(e.pos[0]), end: clamp(Math.max(e.pos[0], e.pos[1])) },
+      // The yaml package appends a source excerpt after the first line; the editor shows the location itself.
+      message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
+    });
+    this.errors = this.doc.errors.map(problem);
+    this.warnings = this.doc.warnings.map(problem);
+    this.comments = collectComments(tokens, text);
+    const root = this.deref(this.doc.contents as Node | null);
+    this.root = isMap(root) ? root : undefined;
+    const { block, items } = this.indexTrials();
+    this.trialsBlock = block;
+    this.trials = items;
+    for (const t of items) if (t.id !== undefined && !this.byId.has(t.id)) this.byId.set(t.id, t);
+  }
+
+  /** Resolves an alias to its anchor's node (null when it cannot be). */
+  deref(node: unknown): Node | null {
+    if (isAlias(node)) {
+      try {
+        return (node.resolve(this.doc) as Node | undefined) ?? null;
+      } catch {
+        return null;
+      }
+    }
+    return (node as Node | null | undefined) ?? null;
+  }
+
+  /** The first pair of `map` with this key. */
+  pair(map: YAMLMap | null | undefined, key: string): Pair<Node, Node | null> | undefined {
+    if (!map) return undefined;
+    for (const p of map.items) if (isPair(p) && keyName(p) === key) return p as Pair<Node, Node | null>;
+    return undefined;
+  }
+
+  /** The value node at a path of keys and item indices from the root (aliases resolved). */
+  get(path: YamlPath): Node | null {
+    let node: Node | null = this.root ?? null;
+    for (const step of path) {
+      if (typeof step === 'number') node = isSeq(node) ? this.deref(node.items[step]) : null;
+      else node = isMap(node) ? this.deref(this.pair(node, step)?.value) : null;
+      if (!node) return null;
+    }
+    return node;
+  }
+
+  /** The key or scalar value at `offset`, with its path; undefined between nodes and inside comments. */
+  at(offset: number): YamlTarget | undefined {
+    const locate = (node: Node | null | undefined, path: YamlPath): YamlTarget | undefined => {
+      if (!node) return undefined;
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isPair(pair)) continue;
+          const key = pair.key as Node | null;
+          const name = isScalar(key) ? String(key.value) : '';
+          if (contains(key, offset)) return { kind: 'key', path: [...path, name], node: key!, range: rangeOf(key)! };
+          if (contains(pair.value as Node | null, offset)) return locate(pair.value as Node, [...path, name]);
+        }
+        return undefined;
+      }
+      if (isSeq(node)) {
+        for (const item of node.items) if (contains(item as Node, offset)) return locate(item as Node, [...path, '*']);
+        return undefined;
+      }
+      if (isScalar(node)) return { kind: 'value', path, node, range: rangeOf(node)!, value: node.value };
+      return undefined;
+    };
+    return locate(this.doc.contents as Node | null, []);
+  }
+
+  /** True when `offset` is inside a comment: after its `#`, up to the end of its line. */
+  inComment(offset: number): boolean {
+    let lo = 0;
+    let hi = this.comments.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.comments[mid]!;
+      // After the `#` up to the end of the line (a cursor before the `#` is not in the comment).
+      if (offset <= c.start) hi = mid - 1;
+      else if (offset > c.end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  /** The trial item with this id (the first one when an id repeats). */
+  trial(id: number): TrialItem | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The trial item whose range contains `offset`. */
+  trialAt(offset: number): TrialItem | undefined {
+    let lo = 0;
+    let hi = this.trials.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const t = this.trials[mid]!;
+      if (offset < t.range.start) hi = mid - 1;
+      else if (offset > t.range.end) lo = mid + 1;
+      else return t;
+    }
+    return undefined;
+  }
+
+  /** The largest numeric trial id, or 0. */
+  get maxTrialId(): number {
+    let max = 0;
+    for (const t of this.trials) if (t.id !== undefined && Number.isFinite(t.id)) max = Math.max(max, t.id);
+    return max;
+  }
+
+  private indexTrials(): { block?: TrialsBlock; items: TrialItem[] } {
+    const items: TrialItem[] = [];
+    const root = this.root;
+    const pair = this.pair(root, 'trials');
+    if (!root || !pair) return { items };
+    const keyRange = rangeOf(pair.key)!;
+    const value = this.deref(pair.value);
+    const seq = isSeq(value) ? value : undefined;
+    // The block ends where the next top-level key starts.
+    const index = root.items.indexOf(pair);
+    const next = root.items.slice(index + 1).find((p) => isPair(p) && (p.key as Node | null)?.range) as Pair<Node> | undefined;
+    let end = next ? this.lines.offsetAt({ line: this.lines.positionAt(next.key.range![0]).line, character: 0 }) : this.text.length;
+    if (root.flow) end = Math.max(keyRange.end, next ? next.key.range![0] : rangeOf(root)!.end);
+    const block: TrialsBlock = { keyRange, span: { start: keyRange.start, end: Math.max(keyRange.end, end) } };
+    const valueRange = rangeOf(pair.value);
+    if (valueRange && valueRange.end > valueRange.start) block.valueRange = valueRange;
+    if (seq) block.seq = seq;
+    for (const raw of seq?.items ?? []) {
+      // An alias (`- *t1`) is another item's text, not a place of its own: edits and locations skip it.
+      const item = isAlias(raw) ? null : (raw as Node | null);
+      if (!isMap(item) || !item.range) continue;
+      const idNode = this.deref(this.pair(item, 'id')?.value);
+      const id = isScalar(idNode) && typeof idNode.value === 'number' ? idNode.value : undefined;
+      items.push({ ...(id !== undefined ? { id } : {}), range: rangeOf(item)!, flow: Boolean(item.flow), node: item });
+    }
+    return { block, items };
+  }
+}
+
+/** Comment ranges from the parser's tokens (linear in their number). */
+function collectComments(tokens: unknown[], text: string): OffsetRange[] {
+  const out: OffsetRange[] = [];
+  const stack: unknown[] = [...tokens];
+  const seen = new Set<unknown>();
+  while (stack.length) {
+    const t = stack.pop();
+    if (!t || typeof t !== 'object' || seen.has(t)) continue;
+    seen.add(t);
+    const token = t as { type?: string; offset?: number; source?: string };
+    if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') {
+      out.push({ start: token.offset, end: Math.min(text.length, token.offset + token.source.length) });
+      continue;
+    }
+    for (const v of Object.values(t)) if (v && typeof v === 'object') stack.push(v);
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+const CACHE_SIZE = 8;
+const cache = new Map<string, YamlStructure>();
+
+/** The structure index of `text`; the same text returns the same index while it is among the last few used. */
+export function structureOf(text: string): YamlStructure {
+  const hit = cache.get(text);
+  if (hit) {
+    cache.delete(text);
+    cache.set(text, hit);
+    return hit;
+  }
+  const built = new YamlStructure(text);
+  cache.set(text, built);
+  if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  return built;
+}
