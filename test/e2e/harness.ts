@@ -2,9 +2,10 @@
 // packaged .vsix is installed, the examples/ workspace (a fresh copy) is opened, and tests act
 // as a user would through the helpers on `Workbench`. See test/e2e/README.md.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
+import { copyExampleWorkspace } from '../exampleCopy';
 import { installExtension, launchChromium, locateTools, repoRoot, startCodeServer, type CodeServer } from './codeServer';
 
 export const e2eOutputDir = join(repoRoot, 'test-output', 'e2e');
@@ -221,9 +222,8 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
   const workspace = join(outputDir, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
-  if (existsSync(join(repoRoot, 'examples'))) cpSync(join(repoRoot, 'examples'), workspace, { recursive: true });
-  // The example's prior reads ../data/pd1-mini: keep that relative path valid next to the copy.
-  cpSync(join(repoRoot, 'data'), join(outputDir, 'data'), { recursive: true });
+  // Pristine (no trials, no runs/) whatever a tuning session left in examples/; data/ goes beside it for ../data.
+  copyExampleWorkspace(workspace);
   options.prepareWorkspace?.(workspace);
 
   const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: !options.untrustedWorkspace });

@@ -5,9 +5,10 @@
 // The run counts only if the suite wrote its summary with at least one test, so a suite that
 // never started cannot pass. Usage: tsx test/integration/run.ts [--grep PATTERN]
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium, locateTools, repoRoot, startCodeServer } from '../e2e/codeServer';
+import { copyExampleWorkspace } from '../exampleCopy';
 import { grepVariable, resultFileVariable, type IntegrationRunSummary } from './results';
 
 const outputDir = join(repoRoot, 'test-output', 'integration');
@@ -29,16 +30,14 @@ function build(): void {
   log(`built extension and tests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** A fresh copy of examples/ (and data/ beside it) so tests that edit files never touch the repository. */
+/** A fresh, pristine copy of examples/ (and data/ beside it) so tests that edit files never touch the repository. */
 function prepareWorkspace(): string {
   const workspace = join(outputDir, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   mkdirSync(workspace, { recursive: true });
-  const examples = join(repoRoot, 'examples');
-  if (existsSync(examples)) cpSync(examples, workspace, { recursive: true });
-  // The example's prior reads ../data/pd1-mini: keep that relative path valid next to the copy.
-  cpSync(join(repoRoot, 'data'), join(outputDir, 'data'), { recursive: true });
-  return workspace;
+  rmSync(join(outputDir, 'data'), { recursive: true, force: true });
+  // Pristine (no trials, no runs/) whatever a tuning session left in examples/; data/ goes beside it for ../data.
+  return copyExampleWorkspace(workspace);
 }
 
 async function runInCodeServer(workspace: string, grep: string | undefined): Promise<number> {

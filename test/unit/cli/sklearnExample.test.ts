@@ -4,12 +4,13 @@
 // (.ci/install-vscode-tools.sh), so it runs there; on a machine without one the suite is skipped, saying why.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { assessValues } from '../../../src/formats/curve';
 import { parseExperiment, type Experiment } from '../../../src/formats/experiment';
 import { parseLog } from '../../../src/formats/logs';
+import { copyExampleFolder } from '../../exampleCopy';
 import { ROOT, runCli } from './harness';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'sklearn-digits');
@@ -73,7 +74,7 @@ describe('examples/sklearn-digits (scikit-learn MLP tuned by hyperbo tune)', fun
       }
       python = found;
       dir = mkdtempSync(path.join(tmpdir(), 'hyperbo-sklearn-example-'));
-      cpSync(EXAMPLE, dir, { recursive: true });
+      copyExampleFolder('sklearn-digits', dir); // pristine: no trials or runs/ a session left there
       // Point the command at the interpreter found, as the README tells users to when python3 lacks scikit-learn.
       const file = path.join(dir, EXPERIMENT);
       const text = readFileSync(file, 'utf8');

@@ -1,12 +1,13 @@
 // `hyperbo tune` run as a child process on tiny experiments whose run.command is a small node script writing a
 // JSONL metrics log computed from the trial's parameters.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parsePrior } from '../../../src/engine';
 import { parseExperiment, type Trial } from '../../../src/formats/experiment';
-import { METRIC, pd1Rows, ROOT, runCli, startCli, writeJsonl } from './harness';
+import { copyExampleWorkspace } from '../../exampleCopy';
+import { METRIC, pd1Rows, runCli, startCli, writeJsonl } from './harness';
 
 // score = (log10 lr + 2)² + (mom − 0.5)² + 0.1/epoch over 3 epochs, best at lr = 0.01, mom = 0.5; MODE simulates failures.
 const OBJECTIVE_SCRIPT = `import { mkdirSync, writeFileSync } from 'node:fs';
@@ -442,12 +443,11 @@ trials: []
   });
 
   it('the README\'s example experiment: --dry-run pre-trains on the 15 other pd1-mini tasks and prints the suggestions', () => {
-    // The example refers to ../data/pd1-mini, so copy both folders; the prior cache then stays out of the repository.
+    // A pristine copy (whatever trials a tuning session appended to examples/) with data/ beside it for ../data; the
+    // prior cache then stays out of the repository.
     const copy = path.join(root, 'example');
-    mkdirSync(path.join(copy, 'examples'), { recursive: true });
-    cpSync(path.join(ROOT, 'data', 'pd1-mini'), path.join(copy, 'data', 'pd1-mini'), { recursive: true });
+    copyExampleWorkspace(path.join(copy, 'examples'));
     const file = path.join(copy, 'examples', 'digits-mlp.hyperbo.yaml');
-    cpSync(path.join(ROOT, 'examples', 'digits-mlp.hyperbo.yaml'), file);
     const before = readFileSync(file, 'utf8');
     const r = runCli(['tune', 'examples/digits-mlp.hyperbo.yaml', '--trials', '3', '--dry-run'], copy);
     assert.equal(r.status, 0, r.stderr);
