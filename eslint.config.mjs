@@ -19,6 +19,8 @@ export default tseslint.config(
   { files: ['src/engine/**'], rules: restrict(['vscode', 'vscode-*', 'node:*', 'fs', '**/server/**', '**/client/**', '**/formats/**', '**/priors/**']) },
   { files: ['src/formats/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**', '**/server/**', '**/priors/**']) },
   { files: ['src/priors/**'], rules: restrict(['vscode', 'vscode-*', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/shared/**']) },
+  // src/scheduler drives cluster schedulers' command-line tools for both `hyperbo tune` and the editor's runner.
+  { files: ['src/scheduler/**'], rules: restrict(['vscode', 'vscode-*', '**/engine/**', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/priors/**', '**/formats/**']) },
   { files: ['src/server/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
   { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**', '**/priors/**']) },
   { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**', '**/priors/**']) },

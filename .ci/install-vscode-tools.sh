@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration and end-to-end tests need to run HyperBO in a real VS Code:
-# Debian packages (Chromium, native build headers, Python for benchmark fixtures), a Node 24
+# Debian packages (Chromium, native build headers, Python for benchmark fixtures, a single-node Slurm for
+# test/unit/scheduler — started by test/slurm/slurm-up.sh, never as a system service), a Node 24
 # binary from npm (code-server 4.139 runs only on Node 24) and code-server itself.
 # Idempotent: each step checks what is already there. Tools go to a cache folder outside the
 # repository so they survive between CI runs on the same machine (override with HYPERBO_TOOLS).
@@ -11,7 +12,8 @@ TOOLS="${HYPERBO_TOOLS:-$HOME/.cache/hyperbo-tools}"
 NODE_MAJOR=24
 CODE_SERVER_VERSION=4.139.1
 APT_PACKAGES=(chromium fonts-dejavu-core libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config
-  python3-numpy python3-optuna python3-sklearn)
+  python3-numpy python3-optuna python3-sklearn
+  munge slurm-client slurmctld slurmd)
 
 log() { printf '[install-vscode-tools] %s\n' "$*"; }
 

@@ -27,6 +27,8 @@ export interface NewTrial {
   status?: TrialStatus;
   value?: number;
   log?: string;
+  /** The scheduler's job id (run.scheduler: slurm), so a reloaded runner can re-attach to the job. */
+  job?: string;
   started?: string;
   finished?: string;
   reason?: string;
@@ -37,12 +39,13 @@ export interface TrialChanges {
   status?: TrialStatus;
   value?: number | null;
   log?: string | null;
+  job?: string | null;
   started?: string | null;
   finished?: string | null;
   reason?: string | null;
 }
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'log', 'started', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'finished', 'reason'] as const;
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */

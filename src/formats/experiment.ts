@@ -81,7 +81,13 @@ export interface RunSpec {
   parallel: number;
   cwd?: string;
   env: Record<string, string>;
+  /** Where trials run: `local` processes (default) or jobs submitted to Slurm with sbatch. */
+  scheduler: Scheduler;
+  /** Extra sbatch options (placeholders substituted), e.g. [--time=01:00:00, --gres=gpu:1]; only with scheduler slurm. */
+  sbatch: string[];
 }
+
+export type Scheduler = 'local' | 'slurm';
 
 export interface Trial {
   id: number;
@@ -89,6 +95,8 @@ export interface Trial {
   status: TrialStatus;
   value?: number;
   log?: string;
+  /** The scheduler's job id, recorded when the trial was submitted (run.scheduler: slurm). */
+  job?: string;
   started?: string;
   finished?: string;
   reason?: string;
@@ -465,6 +473,21 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
   }
   const parallel = asNumber(field(ctx, run, 'parallel')?.node);
   const capture = scalarValue(field(ctx, run, 'capture')?.node);
+  const schedulerField = field(ctx, run, 'scheduler');
+  const scheduler: Scheduler = asString(schedulerField?.node) === 'slurm' ? 'slurm' : 'local';
+  const sbatch: string[] = [];
+  const sbatchField = field(ctx, run, 'sbatch');
+  if (sbatchField && isSeq(sbatchField.node)) {
+    for (const item of sbatchField.node.items) {
+      const node = deref(ctx, item);
+      const v = scalarValue(node);
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') sbatch.push(String(v));
+      checkPlaceholders(ctx, node, names, 'run.sbatch');
+    }
+    if (scheduler !== 'slurm') {
+      report(ctx, sbatchField.keyRange, 'warning', 'inconsistent-setting', 'run.sbatch is used only with scheduler: slurm; add scheduler: slurm or remove it.');
+    }
+  }
   if (!log && runField) {
     report(ctx, runField.keyRange, 'warning', 'missing-key', 'run has no log: HyperBO cannot read the trials\' learning curves. Add e.g. log: runs/${trial}/metrics.jsonl.');
   }
@@ -476,6 +499,8 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
     parallel: parallel !== undefined && Number.isInteger(parallel) && parallel >= 1 ? parallel : 1,
     cwd: asString(cwd?.node),
     env,
+    scheduler,
+    sbatch,
   };
 }
 
@@ -616,6 +641,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
       const s = asString(field(ctx, map, key)?.node);
       if (s !== undefined) trial[key] = s;
     }
+    const job = scalarValue(field(ctx, map, 'job')?.node);
+    if (typeof job === 'string' || typeof job === 'number') trial.job = String(job);
     if (outsideSpace) trial.outsideSpace = true;
     trials.push(trial);
   }

@@ -228,6 +228,32 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.match(found[1]!.message, /did you mean \$\{trial\}/);
   });
 
+  it('run.scheduler slurm with sbatch options, and the job id a trial records', () => {
+    const text =
+      BASE +
+      'run:\n  scheduler: slurm\n  command: [python, train.py, --lr, "${lr}"]\n  log: runs/${trial}.log\n  sbatch: [--time=01:00:00, "--job-name=t${trial}"]\n' +
+      'trials:\n  - { id: 1, params: { lr: 0.1, layers: 2, opt: adam }, status: running, job: "4711" }\n  - { id: 2, params: { lr: 0.1, layers: 2, opt: sgd }, status: running, job: 4712 }\n';
+    const r = parseExperiment(text);
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(r.experiment!.run!.scheduler, 'slurm');
+    assert.deepEqual(r.experiment!.run!.sbatch, ['--time=01:00:00', '--job-name=t${trial}']);
+    assert.deepEqual(r.experiment!.trials.map((t) => t.job), ['4711', '4712']);
+    // Default: local processes, no sbatch options.
+    const local = parseExperiment(BASE + 'run: { command: [x], log: l }\n').experiment!.run!;
+    assert.equal(local.scheduler, 'local');
+    assert.deepEqual(local.sbatch, []);
+  });
+
+  it('run.scheduler: an unknown scheduler, a placeholder in sbatch, sbatch without slurm', () => {
+    const bad = only(BASE + 'run: { command: [x], log: l, scheduler: pbs }\n', 'invalid-value');
+    assert.equal(bad.source, 'pbs');
+    const ph = only(BASE + 'run: { command: [x], log: l, scheduler: slurm, sbatch: ["--comment=${rate}"] }\n', 'unknown-placeholder');
+    assert.match(ph.d.message, /run\.sbatch/);
+    const stray = only(BASE + 'run: { command: [x], log: l, sbatch: [--time=5] }\n', 'inconsistent-setting');
+    assert.equal(stray.source, 'sbatch');
+    assert.equal(stray.d.severity, 'warning');
+  });
+
   it('a command written as one string gets an actionable message', () => {
     const { d } = only(BASE + 'run: { command: "python train.py --lr ${lr}", log: x }\n', 'wrong-type');
     assert.match(d.message, /list of arguments.*\["python", "train.py", "--lr", "\$\{lr\}"\]/);

@@ -1,0 +1,47 @@
+// Starts a real single-node Slurm for a test (test/slurm/slurm-up.sh) and stops it afterwards. Resolves with a
+// reason to skip instead when Slurm's packages are missing or the tests do not run as root; CI installs the
+// packages (.ci/install-vscode-tools.sh) and runs as root, so there the tests run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+export interface TestCluster {
+  /** process.env plus SLURM_CONF pointing at this cluster. */
+  env: NodeJS.ProcessEnv;
+  dir: string;
+  stop(): void;
+}
+
+const here = __dirname;
+
+export function slurmMissing(): string | undefined {
+  for (const tool of ['slurmctld', 'slurmd', 'munged', 'sbatch', 'scontrol']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
+      return `Slurm is not installed (${tool} missing): apt-get install slurmd slurmctld munge, or run .ci/install-vscode-tools.sh`;
+    }
+  }
+  if (process.getuid?.() !== 0) return 'the Slurm tests start slurmd, which must run as root';
+  return undefined;
+}
+
+export function startCluster(): TestCluster {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hyperbo-slurm-'));
+  let out: string;
+  try {
+    out = execFileSync(path.join(here, 'slurm-up.sh'), [dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  } catch (error) {
+    spawnSync(path.join(here, 'slurm-down.sh'), [dir]);
+    throw new Error(`test/slurm/slurm-up.sh failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  const conf = /SLURM_CONF=(.+)/.exec(out)?.[1]?.trim();
+  if (!conf) throw new Error(`slurm-up.sh printed no SLURM_CONF: ${out}`);
+  return {
+    env: { ...process.env, SLURM_CONF: conf },
+    dir,
+    stop() {
+      spawnSync(path.join(here, 'slurm-down.sh'), [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
