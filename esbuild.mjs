@@ -2,7 +2,7 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 /* global process */
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { integrationTestList } from './test/integration/esbuildTestList.mjs';
 
 const production = process.argv.includes('--production');
@@ -40,6 +40,10 @@ const targets = [
     outfile: 'dist/webview/main.js',
   },
 ].filter((t) => t.entryPoints.every((e) => existsSync(e)));
+
+// SQLite as WebAssembly (Optuna and MLflow storages): the bundles load dist/sql-wasm.wasm beside them.
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 
 if (watch) {
   for (const t of targets) await (await esbuild.context(t)).watch();

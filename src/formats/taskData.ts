@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
 import { glob } from 'tinyglobby';
+import { commonSpace, findHistorySources, mapStudy, metricFor, readHistory, type HistorySource } from './history';
 import {
   createRng,
   defaultOutputSpec,
@@ -232,9 +233,52 @@ export async function loadHpoBench(files: readonly string[], options: LoadOption
   return { metric: options.metric, goal, space, tasks, pd1: false, skipped };
 }
 
-/** Loads PD1 JSONL(.gz) or HPOBench task JSON files; the kind is decided by the file names. */
-export async function loadTaskFiles(files: readonly string[], options: LoadOptions): Promise<TaskData> {
+/**
+ * Other tools' tuning history (Optuna, MLflow, Ray Tune, Lightning, Keras Tuner, CSV) as task pools in one search
+ * space: the parameters every study sets (the others are reported), bounds covering all studies.
+ */
+export async function loadHistoryTaskData(sources: readonly HistorySource[], options: LoadOptions): Promise<TaskData & { notes: string[] }> {
+  const studies = (await readHistory(sources)).filter((s) => !options.exclude?.includes(s.name));
+  const notes: string[] = [];
+  const withMetric = studies.filter((s) => {
+    if (metricFor(s, options.metric) !== undefined) return true;
+    notes.push(`${s.name} (${path.basename(s.source)}) has no metric "${options.metric}" (it has ${s.metrics.slice(0, 8).join(', ') || 'none'}); left out`);
+    return false;
+  });
+  if (withMetric.length === 0) fail(`No study in ${sources.map((s) => s.path).join(', ')} has the metric "${options.metric}". ${notes.join('; ')}.`);
+  const { space: params, dropped } = commonSpace(withMetric);
+  if (params.length === 0) fail(`The studies in ${sources.map((s) => s.path).join(', ')} share no varied parameter.`);
+  if (dropped.length > 0) notes.push(`parameters not set by every study, left out: ${dropped.join(', ')}`);
+  const space = new SearchSpace(params);
+  const directions = new Set(withMetric.flatMap((s) => s.directions[metricFor(s, options.metric)!] ?? []));
+  const goal = options.goal ?? (directions.size === 1 ? [...directions][0]! : 'minimize');
+  let skipped = 0;
+  const tasks: TaskPool[] = [];
+  for (const s of withMetric) {
+    const m = mapStudy(s, space, options.metric);
+    skipped += m.skippedTrials;
+    if (m.configs.length < 2) {
+      notes.push(`${s.name}: ${m.unusable ?? `only ${m.configs.length} usable trial(s)`}; left out`);
+      continue;
+    }
+    tasks.push({ name: s.name, configs: m.configs, values: m.values });
+  }
+  if (tasks.length === 0) fail(`No study has two usable trials: ${notes.join('; ')}.`);
+  const pooled = options.pool ? tasks.map((t) => poolOf(t, options.pool!, options.seed ?? 0)) : tasks;
+  return { metric: options.metric, goal, space, tasks: pooled, pd1: false, skipped, notes };
+}
+
+/**
+ * Loads PD1 JSONL(.gz), HPOBench task JSON files, or other tools' tuning history (see findHistorySources); PD1 and
+ * HPOBench are told apart by the file names.
+ */
+export async function loadTaskFiles(files: readonly string[], options: LoadOptions): Promise<TaskData & { notes?: string[] }> {
   if (files.length === 0) fail('No data files given.');
+  const { sources, rest } = await findHistorySources(files);
+  if (sources.length > 0) {
+    if (rest.length > 0) fail(`Give either tuning history (${sources.map((s) => s.path).join(', ')}) or PD1/HPOBench data (${rest.join(', ')}), not a mix.`);
+    return loadHistoryTaskData(sources, options);
+  }
   const jsonl = files.filter((f) => /\.jsonl(\.gz)?$/.test(f));
   if (jsonl.length === files.length) return loadPd1(files, options);
   if (jsonl.length === 0 && files.every((f) => f.endsWith('.json'))) return loadHpoBench(files, options);

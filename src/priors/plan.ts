@@ -64,7 +64,7 @@ export async function planPrior(experimentFile: string, experiment: PriorExperim
     if (matched.length === 0) throw new PriorSourceError(`prior.from matches no file (${patterns}) next to ${here}.`);
     const why = unusable.map((u) => `${path.basename(u.file)}: ${u.reason}`);
     const others = matched.filter((f) => !experimentFiles.includes(f) && !dataFiles.includes(f) && f !== path.resolve(experimentFile));
-    if (others.length > 0) why.push(`${others.map((f) => path.basename(f)).join(', ')}: neither an experiment (*.hyperbo.yaml) nor a data file (.jsonl, .jsonl.gz, .json)`);
+    if (others.length > 0) why.push(`${others.map((f) => path.basename(f)).join(', ')}: neither an experiment (*.hyperbo.yaml) nor a data file (.jsonl, .jsonl.gz, .json) nor tuning history (Optuna, MLflow, Ray Tune, Lightning, Keras Tuner, CSV)`);
     if (matched.includes(path.resolve(experimentFile))) why.push(`${here} itself is never its own prior`);
     throw new PriorSourceError(`prior.from (${patterns}) matches no usable experiment or data file next to ${here}: ${why.join('; ')}.`);
   }

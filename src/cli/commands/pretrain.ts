@@ -1,15 +1,18 @@
 // `hyperbo pretrain`: learn a GP prior from multi-task tuning data and save it as JSON.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
+import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
          [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]
 
-FILE is PD1 JSONL (.jsonl or .jsonl.gz; tasks are (dataset, model, batch size)) or HPOBench task JSON (.json).
+FILE is PD1 JSONL (.jsonl or .jsonl.gz; tasks are (dataset, model, batch size)), HPOBench task JSON (.json), or
+tuning history from other tools, one task per study: an Optuna storage (.db) or journal, an MLflow store (mlflow.db
+or an mlruns folder), a Ray Tune experiment folder, a Lightning CSVLogger folder, a Keras Tuner project folder, or a
+CSV file with a header (parameters and metric as columns). A folder stands for every file in it.
 Rows whose metric is missing or not finite are skipped and counted. Writes the prior (default prior.json).`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -34,8 +37,14 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  const files = [...(values.data ?? []), ...positionals];
-  if (files.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
+  const named = [...(values.data ?? []), ...positionals];
+  const files: string[] = [];
+  for (const f of named) {
+    const isDir = await stat(f).then((s) => s.isDirectory(), () => false);
+    if (!isDir) files.push(f);
+    else files.push(...(await expandGlobs([`${f.replace(/[\\/]+$/, '')}/**`], process.cwd())));
+  }
+  if (named.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
   const metric = requireString(values.metric, '--metric', USAGE);
   const objective = oneOf(values.objective, '--objective', ['nll', 'ekl', 'nll+ekl', 'auto'] as const, 'auto');
   const optimizer = oneOf(values.optimizer, '--optimizer', ['lbfgs', 'adam'] as const, 'lbfgs');
@@ -54,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric or hyperparameters missing or not finite, or a cut-off last line); ` +
       `metric ${metric} (${data.goal}).\n`,
   );
+  if (data.notes?.length) process.stderr.write(`Search space ${data.space.names.join(', ')}; ${data.notes.join('; ')}.\n`);
   const { data: training, output } = buildPretrainData(data.tasks, data.space, outputSpecFor(data));
   let lastShown = -1;
   const result = pretrain(training, {
@@ -75,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   const file = priorFileFromPretrain(result, data.space, output, {
     dataHash: hash.digest('hex').slice(0, 16),
     metric,
-    sources: files.map((f) => path.basename(f)),
+    sources: named.map((f) => path.basename(f)),
   });
   try {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });

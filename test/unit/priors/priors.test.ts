@@ -124,12 +124,12 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     const { file } = layout();
     await assert.rejects(plan(file, experiment(['nowhere/*.jsonl'])), (e: Error) => e instanceof PriorSourceError && /prior\.from matches no file \(nowhere\/\*\.jsonl\) next to x\.hyperbo\.yaml/.test(e.message));
     writeFileSync(path.join(root, 'exp', 'broken.hyperbo.yaml'), 'name: [\n');
-    writeFileSync(path.join(root, 'exp', 'table.csv'), 'a,b\n');
+    writeFileSync(path.join(root, 'exp', 'table.txt'), 'a,b\n');
     await assert.rejects(
-      plan(file, experiment(['broken.hyperbo.yaml', 'table.csv', 'x.hyperbo.yaml'])),
+      plan(file, experiment(['broken.hyperbo.yaml', 'table.txt', 'x.hyperbo.yaml'])),
       (e: Error) =>
         e instanceof PriorSourceError &&
-        /matches no usable experiment or data file next to x\.hyperbo\.yaml: broken\.hyperbo\.yaml: it has errors \(line \d+: .*\); table\.csv: neither an experiment .*; x\.hyperbo\.yaml itself is never its own prior\./.test(e.message),
+        /matches no usable experiment or data file next to x\.hyperbo\.yaml: broken\.hyperbo\.yaml: it has errors \(line \d+: .*\); table\.txt: neither an experiment .*; x\.hyperbo\.yaml itself is never its own prior\./.test(e.message),
     );
     // An unusable related file next to a usable one is left out and reported.
     const p = await plan(file, experiment(['*.hyperbo.yaml']));
