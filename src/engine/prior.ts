@@ -120,6 +120,9 @@ function checkOutput(raw: unknown): OutputSpec {
   if (raw.floor !== undefined && !(typeof raw.floor === 'number' && raw.floor > 0 && Number.isFinite(raw.floor))) {
     fail('"output.floor" must be a positive number.');
   }
+  if (raw.tails !== undefined && !['auto', 'half-rank', 'none'].includes(raw.tails as string)) {
+    fail('"output.tails" must be auto, half-rank or none.');
+  }
   if (raw.reference !== undefined) {
     const ref = raw.reference;
     if (!isObj(ref) || !Number.isFinite(ref.center) || !(Number(ref.scale) > 0)) {

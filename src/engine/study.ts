@@ -6,7 +6,9 @@
 // - 'diverged' (the training itself blew up): by default the worst completed value so far, in model
 //   units, is used at that point so the model learns to avoid the region ('worst'); with 'exclude' it
 //   is ignored like a failure. Until a completed value exists, diverged points are excluded.
-// A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP.
+// A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP. A finite value
+// the output rule's robust tails call infeasible (warp.ts: absurdly far below the task's median, e.g. a cross-entropy
+// of 1e162) stays recorded as completed but enters the model like a diverged run.
 import {
   acquisitionTarget,
   acquisitionValue,
@@ -203,14 +205,19 @@ export class Study {
     const ys: number[] = [];
     const completed = this.trialList.filter((t) => t.status === 'completed');
     let worst = Number.POSITIVE_INFINITY;
+    // A completed value the output rule calls infeasible (e.g. a loss of 1e162) counts as a diverged run.
+    const diverged: Float64Array[] = [];
     for (const t of completed) {
       const y = applyOutput(transform, t.value!);
-      if (!Number.isFinite(y)) continue;
+      if (!Number.isFinite(y)) {
+        diverged.push(this.space.toUnit(t.config));
+        continue;
+      }
       rows.push(this.space.toUnit(t.config));
       ys.push(y);
       worst = Math.min(worst, y);
     }
-    const diverged = this.trialList.filter((t) => t.status === 'diverged').map((t) => this.space.toUnit(t.config));
+    for (const t of this.trialList) if (t.status === 'diverged') diverged.push(this.space.toUnit(t.config));
     if (this.divergedPolicy === 'worst' && diverged.length > 0) {
       let fill: (u: Float64Array) => number = () => worst;
       if (!Number.isFinite(worst)) {

@@ -6,7 +6,17 @@
 //    - 'log':   minimise: y = −log(v + 1e−10)  (the paper's rule for error rates and losses; needs v ≥ 0)
 //               maximise: y =  log(v + 1e−10)  (positive rewards; needs v ≥ 0).
 //    - 'log1m': maximise only, for accuracies v ≤ 1: y = −log(1 + 1e−6 − v)  (HPO-B rule).
-// 2. Normalise per task: 'none'; 'standardize' (y − mean)/std; 'robust' (y − median)/(IQR/1.349).
+// 2. Robust tails (`tails`, fitted per task on the warped values; Google Vizier's output warpers):
+//    - infeasible: a finite warped value more than INFEASIBLE_Z top-half spreads below the median (the spread is
+//      (max − median)/3 with ≥ 70 values, /2 with ≥ 15, /1 below) is "infeasible" like NaN: a diverged loss of 1e162
+//      never becomes a number the GP fits;
+//    - half-rank: each distinct feasible value below the median is replaced by median + s·Φ⁻¹(q), q = ½(j − ½)/d its
+//      rank quantile within the bad half (j = 1 for the worst; d = the number of distinct bad values, + ½ when the
+//      median is itself a value) and s the root-mean-square distance of the good half from the median. Values above the
+//      median stay, so the good half keeps its shape; ties share a rank.
+//    'auto' always detects infeasible values and applies half-rank when the bad tail is skewed (median − min > 2 ×
+//    (max − median)); 'half-rank' always applies it; 'none' (or absent: prior files written before the rule) skips both.
+// 3. Normalise per task: 'none'; 'standardize' (y − mean)/std; 'robust' (y − median)/(IQR/1.349).
 //    With fewer than 2 distinct finite values the scale falls back to 1 (and the centre to the value).
 // Non-finite metric values are dropped and counted, never passed on.
 import { EngineError } from './types';
@@ -14,6 +24,8 @@ import { EngineError } from './types';
 export type Goal = 'minimize' | 'maximize';
 export type OutputWarpKind = 'none' | 'log' | 'log1m';
 export type NormalizationKind = 'none' | 'standardize' | 'robust';
+export type TailsKind = 'auto' | 'half-rank' | 'none';
+export const TAILS_KINDS: readonly TailsKind[] = ['auto', 'half-rank', 'none'];
 
 export interface OutputSpec {
   readonly goal: Goal;
@@ -31,7 +43,14 @@ export interface OutputSpec {
    * set (error 0) would otherwise become −log(1e−10) ≈ 23, an outlier that dominates the fit.
    */
   readonly floor?: number;
+  /** Infeasible detection and half-rank warping of the bad half (see the rules above); absent means 'none'. */
+  readonly tails?: TailsKind;
 }
+
+/** A finite value this many top-half spreads below the median is infeasible (Vizier's DetectOutliers uses 6). */
+export const INFEASIBLE_Z = 6;
+/** 'auto' half-rank warps a task whose bad tail (median − min) is longer than this times its good tail (max − median). */
+export const SKEW_RATIO = 2;
 
 /** How many observations the reference normalisation counts for when shrinking a task's own estimate. */
 export const REFERENCE_WEIGHT = 5;
@@ -52,6 +71,9 @@ function checkSpec(spec: OutputSpec): void {
   }
   if (spec.warp === 'log1m' && spec.goal !== 'maximize') {
     throw new EngineError('The log1m warp is for maximised accuracies (values ≤ 1); use the log warp for minimised metrics.');
+  }
+  if (spec.tails !== undefined && !TAILS_KINDS.includes(spec.tails)) {
+    throw new EngineError(`Unknown tails rule "${spec.tails}"; use auto, half-rank or none.`);
   }
   if (spec.referenceWeight !== undefined && !(spec.referenceWeight >= 0)) {
     throw new EngineError(`The reference weight must be ≥ 0 (Infinity: use the training tasks' normalisation alone), got ${spec.referenceWeight}.`);
@@ -88,18 +110,26 @@ export function unwarpValue(y: number, goal: Goal, warp: OutputWarpKind): number
 
 /** The smallest positive value: zeros are raised to it under the log warp (see OutputSpec.floor). Undefined when no value is 0. */
 export function logFloorFor(values: readonly number[]): number | undefined {
-  const finite = values.filter(Number.isFinite);
-  if (!finite.some((v) => v === 0)) return undefined;
-  const positive = finite.filter((v) => v > 0);
-  return positive.length ? Math.min(...positive) : undefined;
+  let zero = false;
+  let floor = Number.POSITIVE_INFINITY;
+  for (const v of values) {
+    if (v === 0) zero = true;
+    else if (v > 0 && v < floor) floor = v;
+  }
+  return zero && Number.isFinite(floor) ? floor : undefined;
 }
 
-/** Picks a default: PD1 data → the paper's choice; positive values → log + standardise; otherwise standardise. */
+/**
+ * Picks a default: PD1 data → the paper's choice; values ≥ 0 (not all 0) → log + standardise, exact zeros raised to the
+ * smallest positive value; otherwise standardise. Robust tails 'auto' in every case.
+ */
 export function defaultOutputSpec(values: readonly number[], goal: Goal, options: { pd1?: boolean } = {}): OutputSpec {
-  if (options.pd1) return { ...PD1_OUTPUT_SPEC, goal };
+  if (options.pd1) return { ...PD1_OUTPUT_SPEC, goal, tails: 'auto' };
   const finite = values.filter(Number.isFinite);
-  const positive = finite.length > 0 && finite.every((v) => v > 0);
-  return { goal, warp: positive ? 'log' : 'none', normalization: 'standardize' };
+  const logDomain = finite.length > 0 && finite.every((v) => v >= 0) && finite.some((v) => v > 0);
+  if (!logDomain) return { goal, warp: 'none', normalization: 'standardize', tails: 'auto' };
+  const floor = logFloorFor(finite);
+  return { goal, warp: 'log', normalization: 'standardize', tails: 'auto', ...(floor !== undefined ? { floor } : {}) };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -109,17 +139,122 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** The robust stage fitted on one task, in warped units (before normalisation). */
+export interface RobustStage {
+  /** Finite warped values below this are infeasible (−Infinity: none are). */
+  readonly infeasibleBelow: number;
+  /** Median of the feasible warped values. */
+  readonly median: number;
+  /** Half-rank warp: distinct feasible values below the median (ascending) and their images; empty when not applied. */
+  readonly bad: readonly number[];
+  readonly warped: readonly number[];
+}
+
 /** A fitted per-task output transform. */
 export interface OutputTransform {
   readonly spec: OutputSpec;
   readonly center: number;
   readonly scale: number;
+  readonly robust?: RobustStage;
 }
 
-/** Fits the normalisation constants on a task's finite warped values. */
+/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e−9); ±Infinity at 0 and 1. */
+export function normalQuantile(p: number): number {
+  if (!(p >= 0 && p <= 1)) return Number.NaN;
+  if (p === 0) return Number.NEGATIVE_INFINITY;
+  if (p === 1) return Number.POSITIVE_INFINITY;
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p <= 1 - low) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  return x;
+}
+
+/** Fits the robust stage on a task's finite warped values (see the rules at the top of this file). */
+export function fitRobustStage(warped: readonly number[], tails: TailsKind): RobustStage | undefined {
+  if (tails === 'none' || warped.length === 0) return undefined;
+  const sorted = [...warped].sort((a, b) => a - b);
+  const n = sorted.length;
+  const top = sorted[n - 1]!;
+  const spread = (top - quantile(sorted, 0.5)) / (n >= 70 ? 3 : n >= 15 ? 2 : 1);
+  const infeasibleBelow = spread > 0 ? quantile(sorted, 0.5) - INFEASIBLE_Z * spread : Number.NEGATIVE_INFINITY;
+  const feasible = sorted.filter((w) => w >= infeasibleBelow);
+  const median = quantile(feasible, 0.5);
+  const distinct = feasible.filter((w, i) => i === 0 || w !== feasible[i - 1]);
+  const bad = distinct.filter((w) => w < median);
+  const skewed = median - feasible[0]! > SKEW_RATIO * (top - median);
+  if (bad.length === 0 || (tails === 'auto' && !skewed)) return { infeasibleBelow, median, bad: [], warped: [] };
+  const good = distinct.filter((w) => w >= median);
+  const rms = (xs: readonly number[]): number => Math.sqrt(xs.reduce((a, w) => a + (w - median) * (w - median), 0) / xs.length);
+  let s = rms(good);
+  if (!(s > 0)) s = rms(distinct);
+  const denominator = bad.length + (distinct.includes(median) ? 0.5 : 0);
+  const images = bad.map((_, j) => median + s * normalQuantile((0.5 * (j + 0.5)) / denominator));
+  return { infeasibleBelow, median, bad, warped: images };
+}
+
+/** Piecewise-linear map through sorted (from, to) pairs; outside their range, continued with the overall slope. */
+function interpolate(from: readonly number[], to: readonly number[], v: number): number {
+  const k = from.length;
+  if (k === 1) return to[0]! + (v - from[0]!);
+  const slope = (to[k - 1]! - to[0]!) / (from[k - 1]! - from[0]!);
+  if (v <= from[0]!) return to[0]! + (v - from[0]!) * slope;
+  if (v >= from[k - 1]!) return to[k - 1]! + (v - from[k - 1]!) * slope;
+  let lo = 0;
+  let hi = k - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (from[mid]! <= v) lo = mid;
+    else hi = mid;
+  }
+  const f = (v - from[lo]!) / (from[hi]! - from[lo]!);
+  return to[lo]! + f * (to[hi]! - to[lo]!);
+}
+
+/** Warped value → robust-stage value (NaN when infeasible). Above the median, and without half-rank, the identity. */
+function robustValue(stage: RobustStage | undefined, w: number): number {
+  if (!stage || !Number.isFinite(w)) return w;
+  if (w < stage.infeasibleBelow) return Number.NaN;
+  if (stage.bad.length === 0 || w >= stage.median) return w;
+  // Between the best bad value and the median, continue linearly to the median (which maps to itself).
+  const top = stage.bad.length - 1;
+  if (w > stage.bad[top]!) {
+    const f = (w - stage.bad[top]!) / (stage.median - stage.bad[top]!);
+    return stage.warped[top]! + f * (stage.median - stage.warped[top]!);
+  }
+  return interpolate(stage.bad, stage.warped, w);
+}
+
+/** Inverse of robustValue. */
+function robustInverse(stage: RobustStage | undefined, r: number): number {
+  if (!stage || stage.bad.length === 0 || !(r < stage.median)) return r;
+  const top = stage.bad.length - 1;
+  if (r > stage.warped[top]!) {
+    const f = (r - stage.warped[top]!) / (stage.median - stage.warped[top]!);
+    return stage.bad[top]! + f * (stage.median - stage.bad[top]!);
+  }
+  return interpolate(stage.warped, stage.bad, r);
+}
+
+/** Fits the robust stage and the normalisation constants on a task's values (infeasible ones left out). */
 export function fitOutputTransform(values: readonly number[], spec: OutputSpec): OutputTransform {
   checkSpec(spec);
-  const warped = values.map((v) => warpValue(v, spec.goal, spec.warp, spec.floor)).filter(Number.isFinite);
+  const base = values.map((v) => warpValue(v, spec.goal, spec.warp, spec.floor)).filter(Number.isFinite);
+  const robust = fitRobustStage(base, spec.tails ?? 'none');
+  const warped = base.map((w) => robustValue(robust, w)).filter(Number.isFinite);
   let center = 0;
   let scale = 1;
   if (spec.normalization !== 'none' && warped.length > 0) {
@@ -151,7 +286,7 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
   } else if (spec.normalization !== 'none' && spec.reference) {
     ({ center, scale } = spec.reference);
   }
-  return { spec, center, scale };
+  return { spec, center, scale, ...(robust ? { robust } : {}) };
 }
 
 /** The median centre and scale of several tasks' transforms: the reference for a new task. */
@@ -165,14 +300,19 @@ export function referenceNormalization(transforms: Iterable<OutputTransform>): {
   return { center: median(list.map((t) => t.center)), scale: median(list.map((t) => t.scale)) };
 }
 
-/** Metric value → model y (NaN if the value cannot be warped). */
+/** Metric value → model y (NaN if the value cannot be warped or is infeasible). */
 export function applyOutput(t: OutputTransform, v: number): number {
-  return (warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor) - t.center) / t.scale;
+  return (robustValue(t.robust, warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor)) - t.center) / t.scale;
+}
+
+/** True when the task's rule makes this value infeasible: NaN/±inf, outside the warp's domain, or absurdly bad. */
+export function isInfeasible(t: OutputTransform, v: number): boolean {
+  return !Number.isFinite(applyOutput(t, v));
 }
 
 /** Model y → metric value. */
 export function invertOutput(t: OutputTransform, y: number): number {
-  return unwarpValue(y * t.scale + t.center, t.spec.goal, t.spec.warp);
+  return unwarpValue(robustInverse(t.robust, y * t.scale + t.center), t.spec.goal, t.spec.warp);
 }
 
 /**
@@ -200,6 +340,8 @@ export interface TransformedValues {
   droppedNonFinite: number;
   /** Entries dropped because the warp cannot take them (e.g. negative under log). */
   droppedOutOfDomain: number;
+  /** Finite entries dropped as infeasible by the robust tails rule (e.g. a diverged loss of 1e162). */
+  droppedInfeasible: number;
   transform: OutputTransform;
 }
 
@@ -208,14 +350,15 @@ export function transformTaskValues(values: readonly number[], spec: OutputSpec)
   checkSpec(spec);
   let droppedNonFinite = 0;
   let droppedOutOfDomain = 0;
+  let droppedInfeasible = 0;
   const usable: number[] = [];
-  const kept: number[] = [];
+  const usableIndex: number[] = [];
   values.forEach((v, i) => {
     if (!Number.isFinite(v)) droppedNonFinite++;
     else if (!Number.isFinite(warpValue(v, spec.goal, spec.warp))) droppedOutOfDomain++;
     else {
       usable.push(v);
-      kept.push(i);
+      usableIndex.push(i);
     }
   });
   if (droppedOutOfDomain > 0 && usable.length === 0) {
@@ -225,6 +368,14 @@ export function transformTaskValues(values: readonly number[], spec: OutputSpec)
     );
   }
   const transform = fitOutputTransform(usable, spec);
-  const y = Float64Array.from(usable, (v) => applyOutput(transform, v));
-  return { y, kept, droppedNonFinite, droppedOutOfDomain, transform };
+  const y: number[] = [];
+  const kept: number[] = [];
+  usable.forEach((v, k) => {
+    const m = applyOutput(transform, v);
+    if (Number.isFinite(m)) {
+      y.push(m);
+      kept.push(usableIndex[k]!);
+    } else droppedInfeasible++;
+  });
+  return { y: Float64Array.from(y), kept, droppedNonFinite, droppedOutOfDomain, droppedInfeasible, transform };
 }

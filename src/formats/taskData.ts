@@ -344,16 +344,17 @@ export function buildPretrainData(
 /**
  * The output rule for tuning data: the paper's −log(error) for PD1 data (zeros raised to the smallest nonzero value);
  * for accuracies in [0, 1] the HPO-B rule −log(1 − acc); otherwise a log warp for positive values. Tasks are
- * standardised unless PD1.
+ * standardised unless PD1. Robust tails 'auto' (engine/warp.ts): per task, absurd values infeasible, skewed bad
+ * halves half-rank warped.
  */
 export function outputSpecForValues(values: readonly number[], goal: 'minimize' | 'maximize', pd1: boolean): OutputSpec {
   const finite = values.filter(Number.isFinite);
   if (pd1) {
     const floor = logFloorFor(finite);
-    return { ...PD1_OUTPUT_SPEC, goal, ...(floor !== undefined ? { floor } : {}) };
+    return { ...PD1_OUTPUT_SPEC, goal, ...(floor !== undefined ? { floor } : {}), tails: 'auto' };
   }
   if (goal === 'maximize' && finite.length > 0 && finite.every((v) => v >= 0 && v <= 1)) {
-    return { goal: 'maximize', warp: 'log1m', normalization: 'standardize' };
+    return { goal: 'maximize', warp: 'log1m', normalization: 'standardize', tails: 'auto' };
   }
   return defaultOutputSpec(finite, goal);
 }

@@ -85,6 +85,24 @@ describe('engine/study', () => {
     }
   });
 
+  it('a finite but absurd loss (1e162) enters the model like a diverged run, at the worst feasible value', () => {
+    const study = new Study({ space, output: { goal: 'minimize', warp: 'log', normalization: 'standardize', tails: 'auto' }, seed: 4 });
+    const rng = createRng(8);
+    for (let i = 0; i < 8; i++) {
+      const c = space.sample(rng);
+      study.tell(c, loss(c));
+    }
+    const absurd = study.tell(space.sample(rng), 1e162);
+    assert.equal(absurd.status, 'completed', 'the recorded value is kept as the user reported it');
+    const obs = study.observations();
+    assert.equal(obs.x.n, 9);
+    const worst = Math.min(...Array.from(obs.y.subarray(0, 8)));
+    assert.equal(obs.y[8], worst);
+    assert.ok(Math.max(...obs.y) - worst < 5, `model range ${worst}..${Math.max(...obs.y)}`);
+    const [s] = study.ask(1);
+    assert.ok(Number.isFinite(s!.predicted.value) && s!.predicted.value < 10);
+  });
+
   it('with a finite pool picks only pool members, never twice', () => {
     const rng = createRng(6);
     const pool = Array.from({ length: 40 }, () => space.sample(rng));

@@ -5,6 +5,8 @@ import {
   fitOutputTransform,
   invertOutput,
   invertPrediction,
+  isInfeasible,
+  normalQuantile,
   transformTaskValues,
   type OutputSpec,
 } from '../../../src/engine/warp';
@@ -12,15 +14,15 @@ import {
 describe('engine/warp', () => {
   it('uses the paper rule for PD1 error rates: y = −log(err + 1e−10), no normalisation', () => {
     const spec = defaultOutputSpec([0.1, 0.5], 'minimize', { pd1: true });
-    assert.deepEqual(spec, { goal: 'minimize', warp: 'log', normalization: 'none' });
+    assert.deepEqual(spec, { goal: 'minimize', warp: 'log', normalization: 'none', tails: 'auto' });
     const t = fitOutputTransform([0.1, 0.5], spec);
     assert.ok(Math.abs(applyOutput(t, 0.1) - -Math.log(0.1 + 1e-10)) < 1e-15);
     assert.ok(applyOutput(t, 0.05) > applyOutput(t, 0.1), 'lower error → larger y');
   });
 
   it('defaults: positive values → log + standardise, else standardise', () => {
-    assert.deepEqual(defaultOutputSpec([1, 2, 3], 'maximize'), { goal: 'maximize', warp: 'log', normalization: 'standardize' });
-    assert.deepEqual(defaultOutputSpec([-1, 2], 'minimize'), { goal: 'minimize', warp: 'none', normalization: 'standardize' });
+    assert.deepEqual(defaultOutputSpec([1, 2, 3], 'maximize'), { goal: 'maximize', warp: 'log', normalization: 'standardize', tails: 'auto' });
+    assert.deepEqual(defaultOutputSpec([-1, 2], 'minimize'), { goal: 'minimize', warp: 'none', normalization: 'standardize', tails: 'auto' });
   });
 
   it('inverts every warp/normalisation exactly', () => {
@@ -77,5 +79,86 @@ describe('engine/warp', () => {
     const single = fitOutputTransform([0.4], { goal: 'maximize', warp: 'none', normalization: 'standardize' });
     assert.equal(single.scale, 1);
     assert.equal(single.center, 0.4);
+  });
+
+  describe('robust tails (infeasible values, half-rank)', () => {
+    const maxNone = (tails: OutputSpec['tails']): OutputSpec => ({ goal: 'maximize', warp: 'none', normalization: 'none', tails });
+    const lossLog: OutputSpec = { goal: 'minimize', warp: 'log', normalization: 'standardize', tails: 'auto' };
+
+    it('normalQuantile: known values and symmetry', () => {
+      assert.equal(normalQuantile(0.5), 0);
+      assert.ok(Math.abs(normalQuantile(0.975) - 1.959963984540054) < 1e-8);
+      assert.ok(Math.abs(normalQuantile(0.001) - -3.090232306167813) < 1e-8);
+      assert.ok(Math.abs(normalQuantile(0.2) + normalQuantile(0.8)) < 1e-8);
+      assert.equal(normalQuantile(0), Number.NEGATIVE_INFINITY);
+      assert.ok(Number.isNaN(normalQuantile(1.5)));
+    });
+
+    it('half-rank: known answer (Google Vizier output_warpers_test, HalfRankComponent case 1)', () => {
+      // Median 4 (a value, so d = 3 + ½); good-half rms s = √21; 1, 2, 3 → 4 + s·Φ⁻¹(½(j − ½)/3.5).
+      const values = [1, 4, 2, 10, 12, 2, 3, 5, 6];
+      const expected = [-2.7145447657886415, 4, 0.3722561569665319, 10, 12, 0.3722561569665319, 2.322289907556879, 5, 6];
+      const t = fitOutputTransform(values, maxNone('half-rank'));
+      values.forEach((v, i) => assert.ok(Math.abs(applyOutput(t, v) - expected[i]!) < 1e-6, `${v}: ${applyOutput(t, v)}`));
+      // 'auto' leaves this unskewed task alone (median − min = 3 ≤ 2 × (max − median) = 16).
+      const auto = fitOutputTransform(values, maxNone('auto'));
+      values.forEach((v) => assert.equal(applyOutput(auto, v), v));
+    });
+
+    it('monotone, ties share a value, and inverts feasible values exactly', () => {
+      const losses = [0.3, 0.31, 0.5, 0.5, 0.9, 2.4, 7, 3.3, 0.35, 0.42, 0.33, 1.1, 0.5];
+      const t = fitOutputTransform(losses, { ...lossLog, tails: 'half-rank' });
+      const sorted = [...losses].sort((a, b) => a - b);
+      for (let i = 1; i < sorted.length; i++) {
+        const a = applyOutput(t, sorted[i - 1]!);
+        const b = applyOutput(t, sorted[i]!);
+        if (sorted[i] === sorted[i - 1]) assert.equal(a, b, 'ties');
+        else assert.ok(a > b, `smaller loss → larger y: ${sorted[i - 1]} vs ${sorted[i]}`);
+      }
+      for (const v of losses) assert.ok(Math.abs(invertOutput(t, applyOutput(t, v)) - v) < 1e-9 * v, `${v}`);
+      // Between and beyond the fitted values, still monotone (new values, predictions).
+      const grid = [0.2, 0.32, 0.45, 0.7, 1.5, 5, 8];
+      assert.ok(t.robust!.bad.length > 0 && t.robust!.infeasibleBelow < applyOutput(t, 8) * t.scale + t.center);
+      for (let i = 1; i < grid.length; i++) assert.ok(applyOutput(t, grid[i - 1]!) > applyOutput(t, grid[i]!));
+    });
+
+    it('a diverged loss of 1e162 or 1e300, NaN and inf are infeasible; the rest keep their order and stay bounded', () => {
+      const losses = [0.21, 0.25, 0.3, 0.33, 0.4, 0.52, 0.7, 1.3, 2.2, 1e162, 1e300, Number.NaN, Number.POSITIVE_INFINITY, 4.1];
+      const r = transformTaskValues(losses, lossLog);
+      assert.equal(r.droppedNonFinite, 2);
+      assert.equal(r.droppedInfeasible, 2);
+      assert.deepEqual(r.kept, [0, 1, 2, 3, 4, 5, 6, 7, 8, 13]);
+      for (const v of [1e162, 1e300, Number.NaN]) assert.ok(isInfeasible(r.transform, v), String(v));
+      assert.ok(!isInfeasible(r.transform, 4.1));
+      assert.ok(Math.max(...r.y) - Math.min(...r.y) < 6, `standardised range ${Math.min(...r.y)}..${Math.max(...r.y)}`);
+      // Without the rule (prior files from before it), the outlier dominates: what the rule prevents.
+      const old = transformTaskValues(losses, { ...lossLog, tails: 'none' });
+      assert.equal(old.droppedInfeasible, 0);
+      assert.ok(Math.max(...old.y) - Math.min(...old.y) > 2.5 && old.y[0]! - old.y[8]! < 0.5, 'good values squeezed together');
+    });
+
+    it('exact zeros under the log warp: raised to the floor, a tie at the top, finite', () => {
+      const errs = [0, 0, 0.01, 0.02, 0.05, 0.1, 0.5, 0.9];
+      const t = fitOutputTransform(errs, { ...lossLog, floor: 0.01 });
+      const ys = errs.map((v) => applyOutput(t, v));
+      assert.ok(ys.every(Number.isFinite));
+      assert.equal(ys[0], ys[1]);
+      assert.equal(ys[0], ys[2], 'zero ties with the floor value');
+      assert.ok(ys[2]! > ys[3]!);
+    });
+
+    it('constant task, one point and all infeasible: no division by zero, no throw', () => {
+      const constant = fitOutputTransform([0.5, 0.5, 0.5], { ...lossLog, tails: 'half-rank' });
+      assert.equal(applyOutput(constant, 0.5), 0);
+      assert.ok(!isInfeasible(constant, 0.5));
+      assert.ok(Number.isFinite(applyOutput(constant, 0.7)));
+      const one = fitOutputTransform([0.4], lossLog);
+      assert.equal(applyOutput(one, 0.4), 0);
+      assert.ok(Math.abs(invertOutput(one, 0) - 0.4) < 1e-12);
+      const none = transformTaskValues([Number.NaN, Number.NaN], lossLog);
+      assert.equal(none.y.length, 0);
+      assert.equal(none.droppedNonFinite, 2);
+      assert.equal(none.transform.scale, 1);
+    });
   });
 });
