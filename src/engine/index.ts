@@ -32,14 +32,18 @@ export {
   fitOutputTransform,
   invertOutput,
   invertPrediction,
+  isInfeasible,
   logFloorFor,
+  normalQuantile,
+  outputWithOverrides,
+  TAILS_KINDS,
   referenceNormalization,
   REFERENCE_WEIGHT,
   transformTaskValues,
   unwarpValue,
   warpValue,
 } from './warp';
-export type { Goal, NormalizationKind, OutputSpec, OutputTransform, OutputWarpKind, TransformedValues } from './warp';
+export type { Goal, NormalizationKind, OutputOverrides, OutputSpec, OutputTransform, OutputWarpKind, TailsKind, TransformedValues } from './warp';
 
 export {
   acquisitionTarget,

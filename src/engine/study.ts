@@ -25,7 +25,16 @@ import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
-import { applyOutput, defaultOutputSpec, fitOutputTransform, invertPrediction, type OutputSpec, type OutputTransform } from './warp';
+import {
+  applyOutput,
+  defaultOutputSpec,
+  fitOutputTransform,
+  invertPrediction,
+  outputWithOverrides,
+  type OutputOverrides,
+  type OutputSpec,
+  type OutputTransform,
+} from './warp';
 
 export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged';
 export type DivergedPolicy = 'worst' | 'exclude';
@@ -416,6 +425,8 @@ export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
   readonly goal: 'minimize' | 'maximize';
   /** The prior's output rule; without one the rule is chosen from the trials' completed values. */
   readonly output?: OutputSpec;
+  /** The experiment's objective.warp / objective.tails, applied to the rule chosen without a prior. */
+  readonly outputOverrides?: OutputOverrides;
 };
 
 /**
@@ -425,9 +436,9 @@ export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
  * (the user can still rerun it by hand). Trials outside the space, or that it cannot encode, are skipped.
  */
 export function studyFromRecord(options: RecordedStudyOptions, trials: readonly RecordedTrial[]): Study {
-  const { goal, output, ...rest } = options;
+  const { goal, output, outputOverrides, ...rest } = options;
   const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  const study = new Study({ ...rest, output: output ?? defaultOutputSpec(completed, goal) });
+  const study = new Study({ ...rest, output: output ?? outputWithOverrides(defaultOutputSpec(completed, goal), outputOverrides) });
   for (const t of trials) {
     if (t.outsideSpace || !encodable(options.space, t.params)) continue;
     if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);

@@ -132,6 +132,23 @@ export function defaultOutputSpec(values: readonly number[], goal: Goal, options
   return { goal, warp: 'log', normalization: 'standardize', tails: 'auto', ...(floor !== undefined ? { floor } : {}) };
 }
 
+/** What an experiment file may override in the automatic output rule (objective.warp, objective.tails). */
+export interface OutputOverrides {
+  readonly warp?: OutputWarpKind;
+  readonly tails?: TailsKind;
+}
+
+/** The rule with the experiment's overrides applied; a warp other than log drops the log floor. */
+export function outputWithOverrides(spec: OutputSpec, overrides: OutputOverrides | undefined): OutputSpec {
+  if (!overrides || (overrides.warp === undefined && overrides.tails === undefined)) return spec;
+  const out: OutputSpec = { ...spec, ...(overrides.warp ? { warp: overrides.warp } : {}), ...(overrides.tails ? { tails: overrides.tails } : {}) };
+  if (out.warp !== 'log' && out.floor !== undefined) {
+    const { floor: _floor, ...rest } = out;
+    return rest;
+  }
+  return out;
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);

@@ -49,6 +49,8 @@ export interface Objective {
   goal: Goal;
   reduce: ReduceRule;
   divergenceFactor: number;
+  /** objective.warp / objective.tails: overrides of the automatic output rule (absent: auto, engine/warp.ts). */
+  output?: { warp?: 'none' | 'log' | 'log1m'; tails?: 'auto' | 'half-rank' | 'none' };
 }
 
 export interface PriorSpec {
@@ -713,6 +715,12 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
     report(ctx, rangeOf(reduceField.node), 'warning', 'inconsistent-setting', `reduce: ${reduce} with goal: ${goal} takes each trial's worst value; did you mean reduce: ${reduce === 'max' ? 'min' : 'max'} (or last)?`);
   }
   const divergence = asNumber(field(ctx, objectiveMap, 'divergence_factor')?.node);
+  const warpText = asString(field(ctx, objectiveMap, 'warp')?.node);
+  const tailsText = asString(field(ctx, objectiveMap, 'tails')?.node);
+  const output: Objective['output'] = {
+    ...(warpText === 'none' || warpText === 'log' || warpText === 'log1m' ? { warp: warpText } : {}),
+    ...(tailsText === 'auto' || tailsText === 'half-rank' || tailsText === 'none' ? { tails: tailsText } : {}),
+  };
   const acquisitionMap = asMap(field(ctx, root, 'acquisition')?.node);
   const acqType = asString(field(ctx, acquisitionMap, 'type')?.node);
   const acquisition: AcquisitionSpec = { type: acqType === 'ei' || acqType === 'pi' ? acqType : 'ucb' };
@@ -733,7 +741,13 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
     name: asString(field(ctx, root, 'name')?.node) ?? defaultName(options.fileName),
     description: asString(field(ctx, root, 'description')?.node),
     seed: seed !== undefined && Number.isInteger(seed) && seed >= 0 ? seed : 0,
-    objective: { metric, goal, reduce, divergenceFactor: divergence !== undefined && divergence > 1 ? divergence : DEFAULT_DIVERGENCE_FACTOR },
+    objective: {
+      metric,
+      goal,
+      reduce,
+      divergenceFactor: divergence !== undefined && divergence > 1 ? divergence : DEFAULT_DIVERGENCE_FACTOR,
+      ...(output.warp || output.tails ? { output } : {}),
+    },
     searchSpace: params,
     prior,
     acquisition,

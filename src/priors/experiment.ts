@@ -3,7 +3,7 @@
 // here for the CLI; the server reads them from its workspace index (their trials refined by logs).
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { ParamSpec } from '../engine';
+import type { OutputOverrides, ParamSpec } from '../engine';
 import { parseExperiment, type Experiment, type Parameter, type PriorSpec } from '../formats/experiment';
 import type { RelatedTrial } from './pretrain';
 
@@ -13,6 +13,8 @@ export interface PriorExperiment {
   /** The objective's metric. */
   metric: string;
   goal: 'minimize' | 'maximize';
+  /** objective.warp / objective.tails: overrides of the automatic output rule, for the prior and the study alike. */
+  output?: OutputOverrides;
   space: ParamSpec[];
   /** The file's prior section; `from` is empty when it has none (a GP fitted to the experiment alone). */
   prior: PriorSpec;
@@ -50,6 +52,7 @@ export function priorExperimentOf(experiment: Experiment): PriorExperiment {
     seed: experiment.seed,
     metric: experiment.objective.metric,
     goal: experiment.objective.goal,
+    ...(experiment.objective.output ? { output: experiment.objective.output } : {}),
     space: paramSpecsOf(experiment.searchSpace),
     prior: priorSectionOf(experiment),
   };

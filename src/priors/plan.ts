@@ -72,6 +72,7 @@ export async function planPrior(experimentFile: string, experiment: PriorExperim
     space: experiment.space,
     metric: experiment.prior.metric ?? experiment.metric,
     goal: experiment.goal,
+    ...(experiment.output ? { output: experiment.output } : {}),
     objective: experiment.prior.objective,
     mean: experiment.prior.mean,
     kernel: experiment.prior.kernel,

@@ -5,12 +5,14 @@ import {
   EngineError,
   pretrain,
   priorFileFromPretrain,
+  outputWithOverrides,
   referenceNormalization,
   prepareTrainingData,
   SearchSpace,
   type KernelKind,
   type MeanKind,
   type ModelSpec,
+  type OutputOverrides,
   type OutputSpec,
   type ParamSpec,
   type ParamValue,
@@ -41,6 +43,8 @@ export interface PretrainInput {
   space: ParamSpec[];
   metric: string;
   goal: 'minimize' | 'maximize';
+  /** The experiment's objective.warp / objective.tails (absent: the automatic rule). */
+  output?: OutputOverrides;
   objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto';
   mean?: MeanKind;
   kernel?: KernelKind;
@@ -123,7 +127,7 @@ export async function runPretrain(input: PretrainInput, progress: Progress = {})
   const values: number[] = [];
   for (const t of rawTasks) for (let i = 0; i < t.values.length; i++) values.push(t.values[i]!);
   for (const g of rawMatched) for (let i = 0; i < g.values.length; i++) values.push(g.values[i]!);
-  let output: OutputSpec = outputSpecForValues(values, input.goal, pd1);
+  let output: OutputSpec = outputWithOverrides(outputSpecForValues(values, input.goal, pd1), input.output);
   const prepared = prepareTrainingData({ tasks: rawTasks, matched: rawMatched }, output);
   if (output.normalization !== 'none') {
     const reference = referenceNormalization(prepared.transforms.values());

@@ -179,7 +179,10 @@ const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isI
 
 /** The study for the trials so far, by the editor's rule (engine studyFromRecord); rebuilt before every suggestion. */
 function studyFor(exp: Experiment, session: SessionPrior, trials: readonly RecordedTrial[], seed: number): Study {
-  return studyFromRecord({ space: exp.space, goal: exp.goal, output: session.output, prior: session.prior, acquisition: exp.acquisition, seed }, trials);
+  return studyFromRecord(
+    { space: exp.space, goal: exp.goal, output: session.output, outputOverrides: exp.prior.output, prior: session.prior, acquisition: exp.acquisition, seed },
+    trials,
+  );
 }
 
 interface CommandResult {

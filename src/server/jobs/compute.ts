@@ -11,6 +11,7 @@ import {
   fitSingleTask,
   invertOutput,
   invertPrediction,
+  outputWithOverrides,
   priorCovariance,
   priorMean,
   SearchSpace,
@@ -19,6 +20,7 @@ import {
   type AcquisitionOptions,
   type Config,
   type ModelSpec,
+  type OutputOverrides,
   type OutputSpec,
   type OutputTransform,
   type ParamSpec,
@@ -48,6 +50,8 @@ export interface ModelInput {
   goal: 'minimize' | 'maximize';
   /** The prior's output rule; without a prior the rule is chosen from this task's values. */
   output?: OutputSpec;
+  /** The experiment's objective.warp / objective.tails, applied to the rule chosen without a prior. */
+  outputOverrides?: OutputOverrides;
   prior?: SerializedPrior;
   acquisition: AcquisitionOptions;
   trials: ObservedTrial[];
@@ -67,7 +71,7 @@ export interface ComputedSuggestion {
 export function outputFor(input: ModelInput): OutputSpec {
   if (input.output) return input.output;
   const values = input.trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  return defaultOutputSpec(values, input.goal);
+  return outputWithOverrides(defaultOutputSpec(values, input.goal), input.outputOverrides);
 }
 
 /** A Study holding the input's trials, by the rule the CLI uses too (engine studyFromRecord). */

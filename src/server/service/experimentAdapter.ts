@@ -21,6 +21,7 @@ export function toView(experiment: Experiment, lines: LineIndex): ExperimentView
     seed: experiment.seed,
     metric: experiment.objective.metric,
     goal: experiment.objective.goal,
+    ...(experiment.objective.output ? { output: experiment.objective.output } : {}),
     reduce: experiment.objective.reduce,
     divergenceFactor: experiment.objective.divergenceFactor,
     // Space and prior as the shared prior pipeline derives them (hyperbo tune does the same), so cache keys agree.

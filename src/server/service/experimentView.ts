@@ -1,6 +1,6 @@
 // What the server needs from a parsed experiment file: settings, search space, trials, and the source
 // lines code lenses and hovers attach to. Built from the formats parser's result (see parseExperiment).
-import type { AcquisitionOptions, KernelKind, MeanKind, ParamSpec } from '../../engine';
+import type { AcquisitionOptions, KernelKind, MeanKind, OutputOverrides, ParamSpec } from '../../engine';
 import type { Trial } from '../../formats/experiment';
 
 /** 0-based LSP range. */
@@ -17,6 +17,8 @@ export interface ExperimentView {
   seed: number;
   metric: string;
   goal: 'minimize' | 'maximize';
+  /** objective.warp / objective.tails overrides of the output rule. */
+  output?: OutputOverrides;
   reduce: 'last' | 'min' | 'max';
   divergenceFactor?: number;
   space: ParamSpec[];

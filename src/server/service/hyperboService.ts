@@ -392,7 +392,7 @@ export class HyperboService {
       value: t.value,
       ...(view.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
     }));
-    const input: ModelInput = { space: view.space, goal: view.goal, acquisition: view.acquisition, trials, seed: view.seed };
+    const input: ModelInput = { space: view.space, goal: view.goal, outputOverrides: view.output, acquisition: view.acquisition, trials, seed: view.seed };
     const state = await this.priorState(entry);
     if (!state) return { input, priorPending: false };
     let prior = await this.cachedPrior(state);

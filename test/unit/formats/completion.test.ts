@@ -19,8 +19,8 @@ describe('formats/completion', () => {
   });
 
   it('completes nested keys in block and flow mappings, with documentation and the replaced range', () => {
-    assert.deepEqual(labels('objective:\n  metric: x\n  go|\n'), ['goal', 'reduce', 'divergence_factor']);
-    assert.deepEqual(labels('objective: { metric: x, | }\n'), ['goal', 'reduce', 'divergence_factor']);
+    assert.deepEqual(labels('objective:\n  metric: x\n  go|\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
+    assert.deepEqual(labels('objective: { metric: x, | }\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
     const text = 'acquisition:\n  ty\n';
     const items = completeAt(text, text.indexOf('ty') + 2);
     const type = items.find((i) => i.label === 'type')!;

@@ -130,6 +130,14 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.match(d.message, /has no value/);
   });
 
+  it('objective.warp and objective.tails override the automatic output rule; bad values are flagged', () => {
+    const e = parseExperiment(BASE.replace('{ metric: loss }', '{ metric: loss, warp: log, tails: half-rank }')).experiment!;
+    assert.deepEqual(e.objective.output, { warp: 'log', tails: 'half-rank' });
+    assert.equal(parseExperiment(BASE).experiment!.objective.output, undefined, 'absent: auto');
+    const { d } = only(BASE.replace('{ metric: loss }', '{ metric: loss, tails: rank }'), 'invalid-value');
+    assert.match(d.message, /auto, half-rank, none/);
+  });
+
   it('invalid enum values with suggestions', () => {
     const text = BASE.replace('{ metric: loss }', '{ metric: loss, goal: minimise }');
     const { d, at } = only(text, 'invalid-value');
