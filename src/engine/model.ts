@@ -3,7 +3,7 @@
 
 import { cholesky, choleskySolve, logDetFromCholesky, solveLower, solveLowerTransposed } from './linalg';
 import { explainedVarianceWasm } from './wasm/linalg';
-import { kernelCrossBackward, kernelMatrix, kernelSymmetric, kernelSymmetricBackward, type KernelParams } from './kernels';
+import { kernelCrossBackward, kernelDiagonal, kernelMatrix, kernelSymmetric, kernelSymmetricBackward, type KernelParams } from './kernels';
 import { meanBackward, meanForward } from './mean';
 import { mlpBackward, mlpForward, mlpInit, mlpLayerSlices, mlpParamCount, type MlpCache } from './mlp';
 import { EngineError, type ModelSpec, type Points, type Rng } from './types';
@@ -401,6 +401,12 @@ export interface Posterior {
   predict(query: Points, options?: PredictOptions): Prediction;
   /** Mean and variance at one point x (length dim) with their gradients w.r.t. x. */
   predictWithGradient(x: Float64Array, options?: PredictOptions): PredictionWithGradient;
+  /**
+   * The posterior given one more observation (x, y): the Cholesky factor gains one row (O(n²)) instead of being
+   * recomputed (O(n³)). Equal to conditioning on all n + 1 observations up to rounding; when the new point makes
+   * the factor lose positive definiteness (a duplicate at tiny noise), it falls back to that full conditioning.
+   */
+  withObservation(x: Float64Array, y: number): Posterior;
 }
 
 const PREDICT_CHUNK = 256;
@@ -436,23 +442,57 @@ class GpPosterior implements Posterior {
     private readonly layout: ParamLayout,
     private readonly theta: Float64Array,
     x: Points,
-    y: Float64Array,
+    private readonly y: Float64Array,
+    /** A factor of this data's covariance already computed (by withObservation), with its extra jitter. */
+    known?: { factor: Float64Array; jitter: number },
   ) {
     this.spec = layout.spec;
     const n = x.n;
     this.n = n;
     this.train = evaluateModel(layout, theta, x.data, n);
     this.noiseVariance = this.train.noise;
-    const k = trainingCovariance(this.train, GP_JITTER);
-    const chol = cholesky(k, n, { what: 'the covariance of the observations', out: k });
-    this.factor = chol.factor;
-    this.jitter = chol.jitter;
+    if (known) {
+      this.factor = known.factor;
+      this.jitter = known.jitter;
+    } else {
+      const k = trainingCovariance(this.train, GP_JITTER);
+      const chol = cholesky(k, n, { what: 'the covariance of the observations', out: k });
+      this.factor = chol.factor;
+      this.jitter = chol.jitter;
+    }
     const residual = new Float64Array(n);
     for (let i = 0; i < n; i++) residual[i] = y[i] - this.train.mean[i];
     this.alpha = choleskySolve(this.factor, n, residual);
     let quad = 0;
     for (let i = 0; i < n; i++) quad += residual[i] * this.alpha[i];
     this.negLogLikelihood = n === 0 ? 0 : 0.5 * quad + 0.5 * logDetFromCholesky(this.factor, n) + 0.5 * n * Math.log(2 * Math.PI);
+  }
+
+  withObservation(x: Float64Array, y: number): Posterior {
+    const d = this.spec.dim;
+    checkPoints({ n: 1, d: x.length, data: x }, d, 'The new observation');
+    if (!Number.isFinite(y)) throw new EngineError(`The new observation's value is ${y}; drop failed or diverged trials before conditioning.`);
+    const n = this.n;
+    const m = n + 1;
+    const xs = new Float64Array(m * d);
+    xs.set(this.train.x.subarray(0, n * d));
+    xs.set(x, n * d);
+    const ys = new Float64Array(m);
+    ys.set(this.y);
+    ys[n] = y;
+    const points = { n: m, d, data: xs };
+    // The new row of L: l = L⁻¹k(X, x), diagonal √(k(x, x) + σ² + jitters − ‖l‖²).
+    const q = evaluateModel(this.layout, this.theta, x, 1);
+    const row = kernelMatrix(this.train.kernel, q.z, 1, this.train.z, n);
+    solveLower(this.factor, n, row, row);
+    let pivot = kernelDiagonal(this.train.kernel, 1)[0]! + this.noiseVariance + GP_JITTER + this.jitter;
+    for (let j = 0; j < n; j++) pivot -= row[j]! * row[j]!;
+    if (!(pivot > 0) || !Number.isFinite(pivot)) return new GpPosterior(this.layout, this.theta, points, ys);
+    const factor = new Float64Array(m * m);
+    for (let i = 0; i < n; i++) factor.set(this.factor.subarray(i * n, i * n + i + 1), i * m);
+    factor.set(row, n * m);
+    factor[n * m + n] = Math.sqrt(pivot);
+    return new GpPosterior(this.layout, this.theta, points, ys, { factor, jitter: this.jitter });
   }
 
   predict(query: Points, options: PredictOptions = {}): Prediction {

@@ -23,6 +23,7 @@ import {
 import { condition, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
+import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
@@ -62,6 +63,9 @@ export interface StudyPrior {
  */
 export const DEFAULT_UCB_BETA = 1;
 
+/** At most this many pending trials enter a suggestion's model as kriging believers (the latest ones). */
+export const MAX_BELIEVERS = 64;
+
 export interface StudyOptions {
   readonly space: SearchSpace;
   /** How metric values become model y; the prior must have been trained with the same rule. */
@@ -86,6 +90,17 @@ export interface StudyOptions {
    * from the corners where its variance is largest. Default defaultInitialDesign(dim, hasPrior).
    */
   readonly initialDesign?: number;
+  /**
+   * Above this many observations the GP conditions on a subset of this size (subset.ts: the best, the latest and a
+   * space-filling cover of the rest) so a suggestion's cost stops growing with the trials. Default
+   * DEFAULT_MAX_MODEL_OBSERVATIONS (512).
+   */
+  readonly maxModelObservations?: number;
+  /**
+   * Without a prior: the single-task GP's hyperparameters are fitted on at most this many of the observations (the
+   * same kind of subset, from one start instead of four above it). Default DEFAULT_MAX_FIT_OBSERVATIONS (100).
+   */
+  readonly maxFitObservations?: number;
   readonly seed?: number;
 }
 
@@ -109,6 +124,8 @@ export interface Suggestion {
   readonly candidateIndex?: number;
   /** True for a point of the initial space-filling design rather than the acquisition's maximiser. */
   readonly initialDesign?: boolean;
+  /** Set when the model conditioned on a subset of the observations (more than maxModelObservations). */
+  readonly subset?: { readonly used: number; readonly of: number };
 }
 
 export type TellResult = number | { status: 'failed' | 'diverged' };
@@ -126,8 +143,14 @@ export class Study {
   private readonly seed: number;
   private readonly initialDesign: number;
   private readonly trialList: Trial[] = [];
+  private readonly trialById = new Map<number, Trial>();
+  /** Pending trials by configKey, so telling the result of a configuration does not scan every trial. */
+  private readonly pendingByKey = new Map<string, Trial[]>();
   private nextId = 1;
+  private readonly maxModelObservations: number;
+  private readonly maxFitObservations: number;
   private singleTaskCache: { key: string; fit: SingleTaskFit } | undefined;
+  private posteriorCache: { key: string; posterior: Posterior } | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -153,6 +176,11 @@ export class Study {
     if (!Number.isInteger(this.initialDesign) || this.initialDesign < 0) {
       throw new EngineError(`initialDesign must be a whole number ≥ 0, got ${options.initialDesign}.`);
     }
+    this.maxModelObservations = options.maxModelObservations ?? DEFAULT_MAX_MODEL_OBSERVATIONS;
+    this.maxFitObservations = options.maxFitObservations ?? DEFAULT_MAX_FIT_OBSERVATIONS;
+    for (const [name, v] of [['maxModelObservations', this.maxModelObservations], ['maxFitObservations', this.maxFitObservations]] as const) {
+      if (!Number.isInteger(v) || v < 2) throw new EngineError(`${name} must be a whole number ≥ 2, got ${v}.`);
+    }
     if (options.candidates) {
       if (options.candidates.length === 0) throw new EngineError('The candidate pool is empty.');
       this.poolConfigs = options.candidates.map((c) => this.space.fromUnit(this.space.toUnit(c)));
@@ -173,14 +201,14 @@ export class Study {
   tell(trialOrConfig: number | Config, result: TellResult): Trial {
     let trial: Trial | undefined;
     if (typeof trialOrConfig === 'number') {
-      trial = this.trialList.find((t) => t.id === trialOrConfig);
+      trial = this.trialById.get(trialOrConfig);
       if (!trial) throw new EngineError(`No trial with id ${trialOrConfig}.`);
     } else {
       this.space.toUnit(trialOrConfig); // validates
-      const key = this.configKey(trialOrConfig);
-      trial = this.trialList.find((t) => t.status === 'pending' && this.configKey(t.config) === key);
+      trial = this.pendingByKey.get(this.configKey(trialOrConfig))?.find((t) => t.status === 'pending');
       trial ??= this.addTrial(trialOrConfig, 'pending');
     }
+    if (trial.status === 'pending') this.forgetPending(trial);
     if (typeof result === 'number') {
       const y = applyOutput(fitOutputTransform([], this.output), result);
       if (!Number.isFinite(result) || !Number.isFinite(y)) {
@@ -254,19 +282,20 @@ export class Study {
     if (!Number.isInteger(n) || n < 1) throw new EngineError(`ask() needs a positive whole number, got ${n}.`);
     const obs = this.observations();
     const target = acquisitionTarget(this.acquisition, obs.y);
-    const model = this.modelFor(obs.x, obs.y);
-    // Pending trials enter as believers: y = posterior mean given everything before them.
-    const xs: Float64Array[] = [];
-    for (let i = 0; i < obs.x.n; i++) xs.push(obs.x.data.slice(i * obs.x.d, (i + 1) * obs.x.d));
-    const ys = Array.from(obs.y);
-    let posterior = model.condition(stack(xs, this.space.dim), Float64Array.from(ys));
+    const used = this.modelObservations(obs);
+    const model = this.modelFor(used.x, used.y);
+    const subset = used.x.n < obs.x.n ? { used: used.x.n, of: obs.x.n } : undefined;
+    // Pending trials enter as believers: y = posterior mean given everything before them (one more row of the
+    // Cholesky factor each, not a refactorisation).
+    let posterior = model.condition(used.x, used.y);
     const addBeliever = (u: Float64Array): void => {
       const p = posterior.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
-      xs.push(u);
-      ys.push(p.mean[0]!);
-      posterior = model.condition(stack(xs, this.space.dim), Float64Array.from(ys));
+      posterior = posterior.withObservation(u, p.mean[0]!);
     };
-    for (const t of this.trialList) if (t.status === 'pending') addBeliever(this.space.toUnit(t.config));
+    // The latest MAX_BELIEVERS pending trials (running ones are the newest; older ones are mostly recorded failures):
+    // each costs a row of the factor, and every pending trial is kept at a distance by excludeTried anyway.
+    const pending = this.trialList.filter((t) => t.status === 'pending');
+    for (const t of pending.slice(-MAX_BELIEVERS)) addBeliever(this.space.toUnit(t.config));
 
     const out: Suggestion[] = [];
     for (let k = 0; k < n; k++) {
@@ -314,6 +343,7 @@ export class Study {
         basis: this.prior ? 'pretrained-prior' : obs.x.n >= 2 ? 'single-task-gp' : 'default-prior',
         candidateIndex,
         ...(fromDesign ? { initialDesign: true } : {}),
+        ...(subset ? { subset } : {}),
       });
       if (k + 1 < n) addBeliever(this.space.toUnit(config));
     }
@@ -323,10 +353,20 @@ export class Study {
   /** Posterior (model units, noise-free) at given configurations, for plots and explanations. */
   predict(configs: readonly Config[]): { mean: Float64Array; sd: Float64Array; metric: ReturnType<typeof invertPrediction>[] } {
     const obs = this.observations();
-    const posterior = this.modelFor(obs.x, obs.y).condition(obs.x, obs.y);
-    const p = posterior.predict(this.space.encode(configs), { includeNoise: false });
+    const used = this.modelObservations(obs);
+    const key = `${used.x.n}:${hashArray(used.x.data)}:${hashArray(used.y)}`;
+    if (this.posteriorCache?.key !== key) {
+      this.posteriorCache = { key, posterior: this.modelFor(used.x, used.y).condition(used.x, used.y) };
+    }
+    const p = this.posteriorCache.posterior.predict(this.space.encode(configs), { includeNoise: false });
     const sd = p.variance.map((v) => Math.sqrt(Math.max(0, v)));
     return { mean: p.mean, sd, metric: Array.from(p.mean, (m, i) => invertPrediction(obs.transform, m, sd[i]!)) };
+  }
+
+  /** The observations the GP conditions on: all of them, or a subset above maxModelObservations (subset.ts). */
+  private modelObservations(obs: { x: Points; y: Float64Array }): { x: Points; y: Float64Array } {
+    if (obs.x.n <= this.maxModelObservations) return obs;
+    return pick(obs.x, obs.y, selectObservations(obs.x, obs.y, this.maxModelObservations));
   }
 
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
@@ -337,7 +377,20 @@ export class Study {
     }
     const key = `${x.n}:${hashArray(x.data)}:${hashArray(y)}`;
     if (!this.singleTaskCache || this.singleTaskCache.key !== key) {
-      this.singleTaskCache = { key, fit: fitSingleTask(x, y, { seed: this.rng.nextUint32() }) };
+      const seed = this.rng.nextUint32();
+      // Studies built afresh for the same data (the editor's code lens, then a hover) share one fit.
+      const sharedKey = `${key}:${seed}:${this.maxFitObservations}`;
+      let fit = sharedFits.get(sharedKey);
+      if (!fit) {
+        if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed });
+        else {
+          const fitOn = pick(x, y, selectObservations(x, y, this.maxFitObservations));
+          fit = fitSingleTask(fitOn.x, fitOn.y, { seed, restarts: 0 });
+        }
+        sharedFits.set(sharedKey, fit);
+        if (sharedFits.size > SHARED_FITS) sharedFits.delete(sharedFits.keys().next().value!);
+      }
+      this.singleTaskCache = { key, fit };
     }
     const fit = this.singleTaskCache.fit;
     return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
@@ -404,7 +457,23 @@ export class Study {
     this.space.toUnit(config);
     const trial: Trial = { id: this.nextId++, config: { ...config }, status };
     this.trialList.push(trial);
+    this.trialById.set(trial.id, trial);
+    if (status === 'pending') {
+      const key = this.configKey(trial.config);
+      const same = this.pendingByKey.get(key);
+      if (same) same.push(trial);
+      else this.pendingByKey.set(key, [trial]);
+    }
     return trial;
+  }
+
+  private forgetPending(trial: Trial): void {
+    const key = this.configKey(trial.config);
+    const same = this.pendingByKey.get(key);
+    if (!same) return;
+    const i = same.indexOf(trial);
+    if (i >= 0) same.splice(i, 1);
+    if (same.length === 0) this.pendingByKey.delete(key);
   }
 
   private configKey(config: Config): string {
@@ -455,6 +524,21 @@ function encodable(space: SearchSpace, params: Config): boolean {
   } catch {
     return false;
   }
+}
+
+/** Single-task fits shared by the studies of one process, keyed by their data, seed and fit limit. */
+const sharedFits = new Map<string, SingleTaskFit>();
+const SHARED_FITS = 8;
+
+function pick(x: Points, y: Float64Array, indices: Int32Array): { x: Points; y: Float64Array } {
+  const d = x.d;
+  const data = new Float64Array(indices.length * d);
+  const values = new Float64Array(indices.length);
+  indices.forEach((i, k) => {
+    data.set(x.data.subarray(i * d, (i + 1) * d), k * d);
+    values[k] = y[i]!;
+  });
+  return { x: { n: indices.length, d, data }, y: values };
 }
 
 function stack(rows: readonly Float64Array[], d: number): Points {

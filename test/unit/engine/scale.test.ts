@@ -1,0 +1,174 @@
+// Many observations: appending to the Cholesky factor, the bounded subset the GP conditions on, and studies that
+// switch to it.
+import assert from 'node:assert/strict';
+import { condition, paramsFromValues } from '../../../src/engine/model';
+import { simpleSpec } from '../../../src/engine/pretrain';
+import { createRng } from '../../../src/engine/rng';
+import { SearchSpace } from '../../../src/engine/space';
+import { Study, studyFromRecord } from '../../../src/engine/study';
+import { selectObservations } from '../../../src/engine/subset';
+import type { Points } from '../../../src/engine/types';
+import { assertAllClose, assertClose } from '../helpers/approx';
+
+function randomData(n: number, d: number, seed: number): { x: Points; y: Float64Array } {
+  const rng = createRng(seed);
+  const data = Float64Array.from({ length: n * d }, () => rng.next());
+  const y = Float64Array.from({ length: n }, (_, i) => Math.sin(4 * data[i * d]!) + data[i * d + 1]! ** 2 + 0.05 * rng.normal());
+  return { x: { n, d, data }, y };
+}
+
+const rows = (x: Points, from: number, to: number): Points => ({ n: to - from, d: x.d, data: x.data.slice(from * x.d, to * x.d) });
+
+describe('engine/scale: appending observations to the factor', () => {
+  const spec = simpleSpec(3);
+  const theta = paramsFromValues(spec, { constant: 0.2, lengthscale: [0.3, 0.5, 0.8], signalVariance: 1.3, noiseVariance: 1e-3 });
+  const { x, y } = randomData(60, 3, 1);
+  const query = randomData(25, 3, 2).x;
+
+  for (const start of [0, 1, 35]) {
+    it(`from ${start} observations, one row at a time, matches conditioning on all 60 at once`, () => {
+      let p = condition(spec, theta, rows(x, 0, start), y.slice(0, start));
+      for (let i = start; i < 60; i++) p = p.withObservation(x.data.slice(i * 3, i * 3 + 3), y[i]!);
+      const full = condition(spec, theta, x, y);
+      assert.equal(p.n, 60);
+      const a = p.predict(query, { includeNoise: true, varianceScale: 1.1 });
+      const b = full.predict(query, { includeNoise: true, varianceScale: 1.1 });
+      assertAllClose(a.mean, b.mean, { rel: 1e-8, abs: 1e-10 }, 'mean');
+      assertAllClose(a.variance, b.variance, { rel: 1e-7, abs: 1e-10 }, 'variance');
+      assertClose(p.negLogLikelihood, full.negLogLikelihood, { rel: 1e-8 }, 'NLL');
+      const u = query.data.slice(0, 3);
+      const ga = p.predictWithGradient(u);
+      const gb = full.predictWithGradient(u);
+      assertAllClose(ga.meanGradient, gb.meanGradient, { rel: 1e-7, abs: 1e-9 }, 'mean gradient');
+      assertAllClose(ga.varianceGradient, gb.varianceGradient, { rel: 1e-6, abs: 1e-9 }, 'variance gradient');
+    });
+  }
+
+  it('a duplicate point at near-zero noise still gives a finite posterior (the full conditioning with jitter)', () => {
+    const tiny = paramsFromValues(spec, { constant: 0, lengthscale: 0.5, signalVariance: 1, noiseVariance: 1e-9 });
+    const p0 = condition(spec, tiny, rows(x, 0, 10), y.slice(0, 10));
+    const p = p0.withObservation(x.data.slice(0, 3), y[0]!);
+    assert.equal(p.n, 11);
+    const pred = p.predict(query);
+    assert.ok(pred.mean.every(Number.isFinite) && pred.variance.every((v) => v >= 0 && Number.isFinite(v)));
+  });
+
+  it('rejects a non-finite value or a point of the wrong dimension', () => {
+    const p = condition(spec, theta, rows(x, 0, 5), y.slice(0, 5));
+    assert.throws(() => p.withObservation(new Float64Array([0.1, 0.2, 0.3]), Number.NaN), /value is NaN/);
+    assert.throws(() => p.withObservation(new Float64Array([0.1, 0.2]), 1), /dimension/);
+  });
+});
+
+describe('engine/scale: selectObservations', () => {
+  const { x } = randomData(1000, 2, 4);
+  const y = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
+
+  it('keeps everything up to the limit', () => {
+    assert.deepEqual(Array.from(selectObservations(rows(x, 0, 40), y.slice(0, 40), 40)), Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('takes the best quarter, the latest quarter and a space-filling cover, ascending and distinct', () => {
+    const s = selectObservations(x, y, 100);
+    assert.equal(s.length, 100);
+    for (let k = 1; k < s.length; k++) assert.ok(s[k]! > s[k - 1]!, 'ascending, no repeats');
+    const set = new Set(s);
+    const best = Array.from(y.keys()).sort((a, b) => y[b]! - y[a]! || a - b).slice(0, 25);
+    for (const i of best) assert.ok(set.has(i), `best observation ${i} kept`);
+    const latest = Array.from(y.keys()).reverse().filter((i) => !best.includes(i)).slice(0, 25);
+    for (const i of latest) assert.ok(set.has(i), `recent observation ${i} kept`);
+    // Cover: every one of the 1,000 points is within 0.15 of a chosen one (100 points on the unit square are
+    // about 0.1 apart), which a subset of the best and latest alone misses.
+    const coverOf = (idx: ArrayLike<number>): number => {
+      let worst = 0;
+      for (let i = 0; i < 1000; i++) {
+        let near = Infinity;
+        for (let k = 0; k < idx.length; k++) {
+          const c = idx[k]!;
+          near = Math.min(near, Math.hypot(x.data[2 * i]! - x.data[2 * c]!, x.data[2 * i + 1]! - x.data[2 * c + 1]!));
+        }
+        worst = Math.max(worst, near);
+      }
+      return worst;
+    };
+    assert.ok(coverOf(s) < 0.15, `cover radius ${coverOf(s)}`);
+    assert.ok(coverOf([...best, ...latest]) > 0.15, 'the test data needs the cover');
+  });
+
+  it('depends only on the data', () => {
+    assert.deepEqual(selectObservations(x, y, 100), selectObservations({ ...x, data: x.data.slice() }, y.slice(), 100));
+  });
+
+  it('rejects a limit that is not a positive whole number, or mismatched sizes', () => {
+    assert.throws(() => selectObservations(x, y, 0), /positive whole number/);
+    assert.throws(() => selectObservations(x, y, 2.5), /positive whole number/);
+    assert.throws(() => selectObservations(rows(x, 0, 10), y, 5), /10 points but 1000 values/);
+  });
+});
+
+describe('engine/scale: studies with many observations', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+  ]);
+  const f = (c: Record<string, unknown>): number => -(((c.a as number) - 0.3) ** 2) - ((c.b as number) - 0.7) ** 2;
+  const spec = simpleSpec(2);
+  const theta = paramsFromValues(spec, { constant: -0.3, lengthscale: 0.3, signalVariance: 0.2, noiseVariance: 1e-4 });
+
+  function filled(n: number, options: { prior: boolean; limit?: number; fitLimit?: number; seed?: number }): Study {
+    const study = new Study({
+      space,
+      output: { goal: 'maximize', warp: 'none', normalization: options.prior ? 'none' : 'standardize' },
+      prior: options.prior ? { spec, theta } : undefined,
+      maxModelObservations: options.limit,
+      maxFitObservations: options.fitLimit,
+      seed: options.seed ?? 5,
+    });
+    const rng = createRng(11);
+    for (let i = 0; i < n; i++) {
+      const c = { a: rng.next(), b: rng.next() };
+      study.tell(c, f(c));
+    }
+    return study;
+  }
+
+  it('conditions on the subset above the limit, says so, and suggests near the optimum', () => {
+    const [s] = filled(400, { prior: true, limit: 64 }).ask(1);
+    assert.deepEqual(s!.subset, { used: 64, of: 400 });
+    assert.ok(Math.hypot((s!.config.a as number) - 0.3, (s!.config.b as number) - 0.7) < 0.15, JSON.stringify(s!.config));
+    const [t] = filled(40, { prior: true, limit: 64 }).ask(1);
+    assert.equal(t!.subset, undefined);
+  });
+
+  it('gives the same suggestions for the same seed, with a single-task GP fitted on a subset', () => {
+    const a = filled(300, { prior: false, limit: 80, fitLimit: 40 }).ask(2);
+    const b = filled(300, { prior: false, limit: 80, fitLimit: 40 }).ask(2);
+    assert.deepEqual(a.map((s) => s.config), b.map((s) => s.config));
+    assert.equal(a[0]!.basis, 'single-task-gp');
+    assert.deepEqual(a[0]!.subset, { used: 80, of: 300 });
+  });
+
+  it('predict() reuses one conditioning for repeated queries on unchanged data and sees new results', () => {
+    const study = filled(100, { prior: true });
+    const first = study.predict([{ a: 0.3, b: 0.7 }]);
+    assert.deepEqual(study.predict([{ a: 0.3, b: 0.7 }]), first);
+    study.tell({ a: 0.3, b: 0.7 }, 5);
+    assert.ok(study.predict([{ a: 0.3, b: 0.7 }]).mean[0]! > first.mean[0]! + 1);
+  });
+
+  it('rejects a limit below 2', () => {
+    assert.throws(() => new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, maxModelObservations: 1 }), /maxModelObservations/);
+  });
+
+  it('a recorded experiment with 20,000 trials (half failed, so pending) builds and suggests from the subset', () => {
+    const rng = createRng(3);
+    const trials = Array.from({ length: 20000 }, (_, i) => {
+      const params = { a: rng.next(), b: rng.next() };
+      return i % 2 === 0 ? { params, status: 'completed' as const, value: f(params) } : { params, status: 'failed' as const };
+    });
+    const study = studyFromRecord({ space, goal: 'maximize', output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta }, maxModelObservations: 128 }, trials);
+    assert.equal(study.trials.length, 20000);
+    const [s] = study.ask(1);
+    assert.deepEqual(s!.subset, { used: 128, of: 10000 });
+  });
+});
