@@ -4,8 +4,9 @@
 // mid-write never leaves a torn prior behind; an unreadable cache entry is treated as missing and trained again.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../files/atomicWrite';
 import { parsePrior, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../engine';
 
 export const CACHE_DIR = '.hyperbo';
@@ -69,12 +70,7 @@ export function stableHash(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 20);
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-}
+const writeAtomic = (file: string, text: string): Promise<void> => writeFileAtomic(file, text, { mkdirs: true });
 
 export class PriorCache {
   constructor(readonly root: string) {}

@@ -1,5 +1,6 @@
 // `hyperbo bench regret`: leave-one-task-out regret of HyperBO against its peers on real multi-task data.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
 import { expandGlobs } from '../../formats/taskData';
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
   const write = async (file: string | undefined, text: string) => {
     if (!file) return;
     await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await writeFile(file, text);
+    await writeFileAtomic(file, text);
   };
   await write(values.json, JSON.stringify(report, null, 1) + '\n');
   await write(values.md, md + '\n');

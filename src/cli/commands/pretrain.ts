@@ -1,6 +1,7 @@
 // `hyperbo pretrain`: learn a GP prior from multi-task tuning data and save it as JSON.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
 import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
@@ -89,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   try {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-    await writeFile(out, serializePrior(file));
+    await writeFileAtomic(out, serializePrior(file));
   } catch (error) {
     throw new UsageError(`Cannot write the prior to ${out}: ${(error as Error).message}. Choose another --out.`, 1);
   }
