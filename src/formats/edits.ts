@@ -30,6 +30,7 @@ export interface NewTrial {
   /** The scheduler's job id (run.scheduler: slurm), so a reloaded runner can re-attach to the job. */
   job?: string;
   started?: string;
+  pid?: number;
   finished?: string;
   reason?: string;
 }
@@ -41,11 +42,12 @@ export interface TrialChanges {
   log?: string | null;
   job?: string | null;
   started?: string | null;
+  pid?: number | null;
   finished?: string | null;
   reason?: string | null;
 }
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason'] as const;
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */

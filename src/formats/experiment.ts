@@ -100,6 +100,8 @@ export interface Trial {
   /** The scheduler's job id, recorded when the trial was submitted (run.scheduler: slurm). */
   job?: string;
   started?: string;
+  /** Process id (and process group) of the trial's running command, as `hyperbo tune` records it. */
+  pid?: number;
   finished?: string;
   reason?: string;
   /** Source range of the whole trial item. */
@@ -645,6 +647,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
     }
     const job = scalarValue(field(ctx, map, 'job')?.node);
     if (typeof job === 'string' || typeof job === 'number') trial.job = String(job);
+    const pid = asNumber(field(ctx, map, 'pid')?.node);
+    if (pid !== undefined && Number.isInteger(pid) && pid > 0) trial.pid = pid;
     if (outsideSpace) trial.outsideSpace = true;
     trials.push(trial);
   }

@@ -1,7 +1,7 @@
 // `hyperbo tune`: a headless tuning session on an experiment file — pre-train the prior, then ask → run → tell.
 // The prior comes from the pipeline the editor uses (src/priors), so both share one cache entry per experiment.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
   EngineError,
@@ -32,7 +32,8 @@ import {
   type PriorExperiment,
 } from '../../priors';
 import { assessCurves, MetricCurve, type CurveOutcome } from '../../formats/curve';
-import { appendTrialEdit, applyEdit, updateTrialEdit, type EditResult } from '../../formats/edits';
+import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
+import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { parseLog } from '../../formats/logs';
 
@@ -282,8 +283,6 @@ export async function run(argv: string[]): Promise<number> {
   out(`Prior: ${session.summary}`);
   for (const note of session.notes ?? []) out(note);
   const trials: RecordedTrial[] = [...exp.trials];
-  let nextId = 1;
-  for (const t of trials) nextId = Math.max(nextId, t.id + 1);
   if (trials.length) {
     const open = trials.filter((t) => t.status === 'pending' || t.status === 'running').length;
     const outside = trials.filter((t) => t.outsideSpace).length;
@@ -306,18 +305,29 @@ export async function run(argv: string[]): Promise<number> {
     const batch = studyFor(exp, session, trials, seed).ask(count);
     out(`Dry run: the next ${count} suggestion(s), one batch in which each assumes the ones before it return their predicted value. Nothing was run; ${path.basename(file)} is unchanged.`);
     out(['trial', ...names, `predicted ${exp.metric}`].join('\t'));
+    const nextId = trials.reduce((m, t) => (t.id >= m ? t.id + 1 : m), 1);
     batch.forEach((s, k) => out(columns(nextId + k, s).join('\t')));
     return 0;
   }
   const runSpec = exp.run!;
 
   out(['trial', ...names, 'predicted', exp.metric, 'status'].join('\t'));
-  // Each edit re-reads the file, so changes made while a trial runs are kept; only the trial's own lines change.
-  const edit = async (change: (text: string) => EditResult) => {
-    const current = await readFile(file, 'utf8');
-    const result = change(current);
-    if (!result.ok) throw new UsageError(`${file}: cannot record the trial: ${result.message}`, 1);
-    await writeFile(file, applyEdit(current, result.edit));
+  // Every write holds the file's lock, re-reads it and replaces it atomically (src/files/experimentWrites): changes
+  // made meanwhile by the editor or another tune are kept, a new trial's id comes from the file as it is then, and a
+  // kill mid-write leaves the previous version. Only the trial's own lines change.
+  const recording = async <T>(write: () => Promise<T>): Promise<T> =>
+    write().catch((error: unknown) => {
+      if (error instanceof ExperimentWriteError || error instanceof LockTimeoutError) throw new UsageError(`cannot record the trial: ${error.message}`, 1);
+      throw error;
+    });
+  // The file's trials as they are now (others may have added or finished some); the session's view if it no longer parses.
+  const merge = (text: string) => {
+    try {
+      const fresh = readExperiment(file, text).trials;
+      trials.splice(0, trials.length, ...fresh);
+    } catch {
+      // Keep the session's own view; the next write re-reads the file again.
+    }
   };
   // Ctrl-C stops the running trial (a second one kills it), records it as failed and ends the session.
   let interrupted = 0;
@@ -329,14 +339,20 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGINT', onInterrupt);
   try {
     for (let k = 0; k < count && !interrupted; k++) {
+      merge(await readFile(file, 'utf8'));
       const [s] = studyFor(exp, session, trials, seed).ask(1);
-      const id = nextId++;
       const params = s!.config;
-      const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
-      const logPath = path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, vars));
-      const trial: RecordedTrial = { id, params, status: 'running' };
-      trials.push(trial);
-      await edit((t) => appendTrialEdit(t, { id, params, status: 'running', log: path.relative(path.dirname(file), logPath), started: new Date().toISOString() }));
+      const varsFor = (id: number): Record<string, string> => ({ trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) });
+      const logPathFor = (id: number) => path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, varsFor(id)));
+      const appended = await recording(() =>
+        appendTrialLocked(file, (id) => ({ params, status: 'running', log: path.relative(path.dirname(file), logPathFor(id)), started: new Date().toISOString() })),
+      );
+      const id = appended.id;
+      merge(appended.text);
+      const vars = varsFor(id);
+      const logPath = logPathFor(id);
+      const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running' };
+      if (!trials.includes(trial)) trials.push(trial);
       const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
       await mkdir(path.dirname(logPath), { recursive: true });
       // An interrupt that came while the trial was being recorded stops it before it starts.
@@ -347,8 +363,8 @@ export async function run(argv: string[]): Promise<number> {
       trial.status = outcome.status;
       if (outcome.status === 'completed') trial.value = outcome.value;
       else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);
-      await edit((t) =>
-        updateTrialEdit(t, id, {
+      await recording(() =>
+        updateTrialLocked(file, id, {
           status: outcome.status,
           ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
           finished: new Date().toISOString(),

@@ -42,8 +42,8 @@ describe('formats/completion', () => {
   });
 
   it('completes trial keys in block sequences at either indentation', () => {
-    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'log', 'job', 'started', 'finished', 'reason']);
-    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
   });
 
   it('offers the search space under a trial\'s params, and choices for categorical values', () => {
