@@ -16,6 +16,7 @@ import {
   type ParamLayout,
 } from './model';
 import { EngineError, type MatchedGroup, type ModelSpec, type Objective, type PretrainData, type Task, type ValueAndGrad } from './types';
+import { maxOf } from './extent';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -339,7 +340,7 @@ export function fullEkl(spec: ModelSpec, theta: Float64Array, group: MatchedGrou
   const eig = new EigenvalueDecomposition(s, { assumeSymmetric: true });
   const values = eig.realEigenvalues;
   const vectors = eig.eigenvectorMatrix;
-  const largest = Math.max(...values);
+  const largest = maxOf(values);
   const threshold = ((largest * Number.EPSILON) / 2) * Math.sqrt(2 * n + 1);
   const kept = values.map((v, i) => [v, i] as const).filter(([v]) => v > threshold);
   const r = kept.length;

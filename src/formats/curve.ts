@@ -6,6 +6,7 @@
 // `divergenceFactor` (default 1e6) times the magnitude of that metric's first non-zero value.
 import type { ReduceRule } from './experiment';
 import { DEFAULT_DIVERGENCE_FACTOR } from './experiment';
+import { maxOf, minOf } from '../engine/extent';
 
 export interface CurvePoint {
   step: number;
@@ -98,7 +99,7 @@ export function reduceValues(values: readonly number[], rule: ReduceRule): numbe
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return undefined;
   if (rule === 'last') return finite[finite.length - 1];
-  return rule === 'min' ? Math.min(...finite) : Math.max(...finite);
+  return rule === 'min' ? minOf(finite) : maxOf(finite);
 }
 
 const isLossName = (name: string): boolean => /loss/i.test(name);

@@ -25,6 +25,7 @@ import {
   type RawMatchedGroup,
   type RawTask,
 } from '../engine';
+import { maxOf, minOf } from '../engine/extent';
 
 export interface TaskPool {
   name: string;
@@ -113,7 +114,7 @@ function metricOf(row: Record<string, unknown>, metric: string, goal: 'minimize'
   if (Array.isArray(v)) {
     const finite = v.map(num).filter(Number.isFinite);
     if (finite.length === 0) return Number.NaN;
-    return goal === 'minimize' ? Math.min(...finite) : Math.max(...finite);
+    return goal === 'minimize' ? minOf(finite) : maxOf(finite);
   }
   return num(v);
 }
@@ -176,8 +177,8 @@ function spaceFromChoices(params: NonNullable<HpoBenchFile['params']>): ParamSpe
     const numeric = p.choices.every((c) => typeof c === 'number' && Number.isFinite(c));
     if (!numeric || p.choices.length < 2) return { name: p.name, type: 'categorical', choices: p.choices };
     const values = p.choices as number[];
-    const low = Math.min(...values);
-    const high = Math.max(...values);
+    const low = minOf(values);
+    const high = maxOf(values);
     const scale = low > 0 && high / low >= 20 ? 'log' : 'linear';
     return p.type === 'int' && values.every(Number.isInteger)
       ? { name: p.name, type: 'int', low, high, scale }

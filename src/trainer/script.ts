@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { DATASETS, loadSplit, type DatasetName } from './datasets';
 import { train, type EpochResult } from './mlp';
 import { EPOCHS, MODELS } from './tasks';
+import { minOf } from '../engine/extent';
 
 const usage = (program: string) => `Usage: ${program} --lr LR (--momentum B | --one-minus-momentum V) --power P
          --decay-steps-factor F --out LOG.jsonl [--dataset ${DATASETS.join('|')}]
@@ -78,7 +79,7 @@ function main(argv: string[]): number {
   process.stderr.write(
     result.status === 'diverged'
       ? `Diverged at epoch ${result.epochs.length} (the training loss became non-finite or exploded).\n`
-      : `Done: best validation error rate ${Math.min(...finite).toFixed(4)} over ${epochs} epochs.\n`,
+      : `Done: best validation error rate ${minOf(finite).toFixed(4)} over ${epochs} epochs.\n`,
   );
   return 0;
 }

@@ -1,6 +1,6 @@
 // Trial history view model: sortable rows, best-so-far curve, learning curves and parallel coordinates.
 import type { Goal, ParamValue, ParameterInfo, TrialDTO, TrialHistoryResult } from '../../shared/dto';
-import { formatDuration, formatNumber, formatParamValue, isBetter, plotText } from './format';
+import { formatDuration, formatNumber, formatParamValue, isBetter, maxOf, minOf, plotText } from './format';
 import { valueColourScale, withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
 
@@ -168,14 +168,14 @@ export function learningCurvesSpec(result: TrialHistoryResult, palette: Palette)
   });
   // Curves fall by orders of magnitude early on; a log axis keeps the end of training readable.
   const values = withCurves.flatMap((t) => t.curve!.map((p) => p.value)).filter(Number.isFinite);
-  const logY = values.length > 0 && Math.min(...values) > 0 && Math.max(...values) / Math.min(...values) > 10;
+  const logY = values.length > 0 && minOf(values) > 0 && maxOf(values) / minOf(values) > 10;
   return {
     data,
     layout: baseLayout(palette, {
       showlegend: data.length > 0 && data.length <= 8,
       legend: { orientation: 'v', x: 1.02, y: 1, font: { color: palette.foreground } },
       xaxis: axisStyle(palette, { title: { text: 'step' } }),
-      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...(logY ? logTicks(Math.min(...values), Math.max(...values)) : {}) }),
+      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...(logY ? logTicks(minOf(values), maxOf(values)) : {}) }),
       margin: { l: 56, r: 16, t: 12, b: 44 },
     }),
   };
@@ -201,8 +201,8 @@ export function parcoordsSpec(result: TrialHistoryResult, palette: Palette): Plo
   for (const p of result.parameters) dimensions.push(parcoordsDimension(p, done));
   const values = done.map((t) => t.value!);
   dimensions.push({ label: plotText(result.metric), values });
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const lo = minOf(values);
+  const hi = maxOf(values);
   return {
     data: [
       {
@@ -237,8 +237,8 @@ function parcoordsDimension(p: ParameterInfo, trials: TrialDTO[]): Record<string
   const raw = trials.map((t) => (typeof t.params[p.name] === 'number' ? (t.params[p.name] as number) : Number.NaN));
   if (p.scale === 'log' && raw.every((v) => v > 0)) {
     const logs = raw.map(Math.log10);
-    const lo = Math.floor(Math.min(...logs, p.low !== undefined && p.low > 0 ? Math.log10(p.low) : Infinity));
-    const hi = Math.ceil(Math.max(...logs, p.high !== undefined && p.high > 0 ? Math.log10(p.high) : -Infinity));
+    const lo = Math.floor(Math.min(minOf(logs), p.low !== undefined && p.low > 0 ? Math.log10(p.low) : Infinity));
+    const hi = Math.ceil(Math.max(maxOf(logs), p.high !== undefined && p.high > 0 ? Math.log10(p.high) : -Infinity));
     const ticks: number[] = [];
     for (let e = lo; e <= hi; e++) ticks.push(e);
     return { label: `${label} (log)`, values: logs, tickvals: ticks, ticktext: ticks.map((e) => formatNumber(10 ** e)), range: [lo, hi] };

@@ -1,6 +1,6 @@
 // Posterior panel view model: 1-D slices (mean ± 2 sd, prior, projected observations, acquisition) and a 2-D contour.
 import type { Contour2D, ParamValue, ParameterInfo, PosteriorResult, Slice1D } from '../../shared/dto';
-import { formatParamValue, plotText } from './format';
+import { formatParamValue, maxOf, minOf, plotText } from './format';
 import { withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
 
@@ -129,7 +129,7 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
   if (anchorX !== undefined && finite.length > 0) {
     data.push({
       type: 'scatter', mode: 'lines', name: result.anchorKind === 'best' ? 'best trial' : 'suggestion',
-      x: [anchorX, anchorX], y: [Math.min(...finite), Math.max(...finite)],
+      x: [anchorX, anchorX], y: [minOf(finite), maxOf(finite)],
       line: { color: palette.anchor, width: 1.5, dash: 'dot' }, hoverinfo: 'skip',
     });
   }
@@ -149,7 +149,7 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
     xaxis.ticktext = slice.categorical!.map(plotText);
     xaxis.range = [-0.5, xs.length - 0.5];
   } else if (slice.scale === 'log') {
-    Object.assign(xaxis, logAxis(Math.min(...slice.xs), Math.max(...slice.xs)));
+    Object.assign(xaxis, logAxis(minOf(slice.xs), maxOf(slice.xs)));
   }
   return {
     data,
@@ -185,7 +185,7 @@ export function contourSpec(contour: Contour2D, result: PosteriorResult, quantit
   const axisType = (name: string): Record<string, unknown> => {
     if (info(name)?.scale !== 'log') return {};
     const values = name === contour.x ? contour.xs : contour.ys;
-    return logAxis(Math.min(...values), Math.max(...values));
+    return logAxis(minOf(values), maxOf(values));
   };
   const title = quantity === 'mean' ? result.metric : quantity === 'sd' ? `sd of ${result.metric}` : 'acquisition';
   // For the mean, put the good end of the scale at the bright colour.
