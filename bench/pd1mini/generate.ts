@@ -4,7 +4,11 @@
 // search space. Rows use PD1's JSONL field names, so the same loader reads real PD1 files and these.
 //
 //   nice -n 10 npx tsx bench/pd1mini/generate.ts [--out data/pd1-mini] [--matched 200] [--unmatched 100]
-//                                                [--tasks N] [--seed 0]
+//                                                [--tasks N] [--seed 0] [--datasets a,b,...] [--exact-ce]
+//
+// --exact-ce (the cross-entropy variant, data/pd1-mini-ce): validation cross-entropy from the logits, with no
+// clamping, also evaluated at the epoch where a run diverged; rows gain `final_valid/ce_loss` and
+// `final_valid/error_rate` (the last evaluation, as a user's training script would report it).
 //
 // Output: <out>/matched.jsonl.gz and <out>/unmatched.jsonl.gz (as PD1's pd1_matched_* / pd1_unmatched_* files).
 // Everything is seeded: the same arguments give byte-identical files.
@@ -13,7 +17,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { createRng, HaltonSequence, pd1SearchSpace } from '../../src/engine';
-import { loadSplit } from '../../src/trainer/datasets';
+import { DATASETS, loadSplit, type DatasetName } from '../../src/trainer/datasets';
 import { train } from '../../src/trainer/mlp';
 import { BATCH_SIZES, EPOCHS, MODELS, TASK_DATASETS } from '../../src/trainer/tasks';
 
@@ -24,6 +28,8 @@ const { values } = parseArgs({
     unmatched: { type: 'string', default: '100' },
     tasks: { type: 'string' },
     seed: { type: 'string', default: '0' },
+    datasets: { type: 'string' },
+    'exact-ce': { type: 'boolean', default: false },
   },
 });
 const count = (text: string | undefined, flag: string, min: number): number => {
@@ -38,7 +44,15 @@ const unmatchedCount = count(values.unmatched, '--unmatched', 0);
 const space = pd1SearchSpace();
 const halton = new HaltonSequence(space.dim, createRng(seed)).take(matchedCount);
 
-const tasks = TASK_DATASETS.flatMap((dataset) =>
+const exactCrossEntropy = values['exact-ce'] === true;
+const datasetNames = values.datasets ? values.datasets.split(',').map((d) => d.trim()) : [...TASK_DATASETS];
+for (const d of datasetNames) {
+  if (!(DATASETS as readonly string[]).includes(d)) {
+    process.stderr.write(`generate.ts: unknown data set "${d}"; use ${DATASETS.join(', ')}.\n`);
+    process.exit(2);
+  }
+}
+const tasks = (datasetNames as DatasetName[]).flatMap((dataset) =>
   (Object.keys(MODELS) as (keyof typeof MODELS)[]).flatMap((model) => BATCH_SIZES.map((batchSize) => ({ dataset, model, batchSize }))),
 ).slice(0, values.tasks ? count(values.tasks, '--tasks', 1) : undefined);
 
@@ -69,11 +83,16 @@ tasks.forEach((task, t) => {
         epochs: EPOCHS[task.dataset],
         ...hps,
         seed: seed + i,
+        ...(exactCrossEntropy ? { exactCrossEntropy } : {}),
       });
       runs++;
       if (result.status === 'diverged') diverged++;
       const done = result.epochs.filter((e) => Number.isFinite(e.validErrorRate));
       const best = (key: 'validErrorRate' | 'validCrossEntropy') => (done.length ? round(Math.min(...done.map((e) => e[key]))) : null);
+      const last = result.epochs.at(-1);
+      const final = exactCrossEntropy
+        ? { 'final_valid/ce_loss': finiteOrNull(last?.validCrossEntropy ?? Number.NaN), 'final_valid/error_rate': finiteOrNull(last?.validErrorRate ?? Number.NaN) }
+        : {};
       rows[kind].push(
         JSON.stringify({
           dataset: task.dataset,
@@ -95,6 +114,7 @@ tasks.forEach((task, t) => {
           'train/ce_loss': result.epochs.map((e) => finiteOrNull(e.trainLoss)),
           'best_valid/error_rate': best('validErrorRate'),
           'best_valid/ce_loss': best('validCrossEntropy'),
+          ...final,
         }),
       );
     }

@@ -26,6 +26,13 @@ export interface TrainConfig {
   /** Fraction of all steps over which the rate decays from η0 to η0/1000, then stays. */
   readonly decayStepsFactor: number;
   readonly seed: number;
+  /**
+   * Validation cross-entropy as logsumexp(z) − z_label from the logits (no clamping of probabilities, so a
+   * saturated network can score exactly 0 and a blown-up one a huge finite value), and evaluated also at the
+   * epoch where training diverged (NaN weights give NaN). Default false: probabilities clamped at 1e-12 and no
+   * validation after divergence (how data/pd1-mini was made).
+   */
+  readonly exactCrossEntropy?: boolean;
 }
 
 export interface EpochResult {
@@ -86,8 +93,19 @@ function makeLayers(sizes: number[], seed: number): Layer[] {
   return layers;
 }
 
-/** Forward pass for rows of x; returns per-layer activations (last = softmax probabilities). */
-function forward(layers: Layer[], activation: TrainConfig['activation'], x: Float64Array, rows: ArrayLike<number>, d: number, acts: Float64Array[]): void {
+/**
+ * Forward pass for rows of x; returns per-layer activations (last = softmax probabilities). With `logProbs`,
+ * also writes log-softmax (z − max − log Σ exp(z − max)) computed from the logits.
+ */
+function forward(
+  layers: Layer[],
+  activation: TrainConfig['activation'],
+  x: Float64Array,
+  rows: ArrayLike<number>,
+  d: number,
+  acts: Float64Array[],
+  logProbs?: Float64Array,
+): void {
   const m = rows.length;
   const input = acts[0]!;
   for (let r = 0; r < m; r++) input.set(x.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
@@ -108,8 +126,13 @@ function forward(layers: Layer[], activation: TrainConfig['activation'], x: Floa
         let max = -Infinity;
         for (let o = 0; o < outputs; o++) max = Math.max(max, z[r * outputs + o]!);
         let sum = 0;
+        if (logProbs) for (let o = 0; o < outputs; o++) logProbs[r * outputs + o] = z[r * outputs + o]! - max;
         for (let o = 0; o < outputs; o++) sum += z[r * outputs + o] = Math.exp(z[r * outputs + o]! - max);
         for (let o = 0; o < outputs; o++) z[r * outputs + o]! /= sum;
+        if (logProbs) {
+          const logSum = Math.log(sum);
+          for (let o = 0; o < outputs; o++) logProbs[r * outputs + o]! -= logSum;
+        }
       }
     }
   }
@@ -122,17 +145,18 @@ function evaluate(layers: Layer[], cfg: TrainConfig, data: Dataset): { errorRate
   let errors = 0;
   let ce = 0;
   const rows = new Int32Array(chunk);
+  const logProbs = cfg.exactCrossEntropy ? new Float64Array(chunk * data.classes) : undefined;
   for (let start = 0; start < data.n; start += chunk) {
     const m = Math.min(chunk, data.n - start);
     for (let r = 0; r < m; r++) rows[r] = start + r;
-    forward(layers, cfg.activation, data.x, rows.subarray(0, m), data.d, acts);
+    forward(layers, cfg.activation, data.x, rows.subarray(0, m), data.d, acts, logProbs);
     const p = acts.at(-1)!;
     for (let r = 0; r < m; r++) {
       const label = data.y[start + r]!;
       let best = 0;
       for (let o = 1; o < data.classes; o++) if (p[r * data.classes + o]! > p[r * data.classes + best]!) best = o;
       if (best !== label) errors++;
-      ce -= Math.log(Math.max(p[r * data.classes + label]!, 1e-12));
+      ce -= logProbs ? logProbs[r * data.classes + label]! : Math.log(Math.max(p[r * data.classes + label]!, 1e-12));
     }
   }
   return { errorRate: errors / data.n, crossEntropy: ce / data.n };
@@ -216,7 +240,14 @@ export function train(trainSet: Dataset, valid: Dataset, cfg: TrainConfig, onEpo
     }
     const trainLoss = lossSum / trainSet.n;
     if (!Number.isFinite(trainLoss) || trainLoss > DIVERGENCE_LOSS) {
-      const r = { epoch, step, trainLoss: Number.NaN, validErrorRate: Number.NaN, validCrossEntropy: Number.NaN };
+      const atDivergence = cfg.exactCrossEntropy ? evaluate(layers, cfg, valid) : undefined;
+      const r = {
+        epoch,
+        step,
+        trainLoss: Number.NaN,
+        validErrorRate: Number.NaN,
+        validCrossEntropy: atDivergence ? atDivergence.crossEntropy : Number.NaN,
+      };
       epochs.push(r);
       onEpoch?.(r);
       return { status: 'diverged', epochs };
