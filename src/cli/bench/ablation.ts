@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const lines = [
     `${def.label}, ${values.group}: budget ${budget}, ${seeds} seeds (${((performance.now() - started) / 1000).toFixed(0)} s)`,
     '',
-    '| method | k=1 | k=5 | k=10 | k=30 | mean k=1..B | speed-up (median curve) | median-task speed-up | pre-train s |',
+    '| method | k=1 | k=5 | k=10 | k=30 | mean k=1..B | median-task speed-up vs best non-transfer | vs zero-shot | pre-train s |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [name, m] of Object.entries(summaries)) {
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     const h = name.startsWith('hyperbo') ? headline(summaries, taskNames, name) : undefined;
     const mean = med.reduce((a, b) => a + b, 0) / med.length;
     lines.push(
-      `| ${name} | ${fmt(med[0])} | ${fmt(med[4])} | ${fmt(med[9])} | ${fmt(med[budget - 1], 4)} | ${fmt(mean, 4)} | ${h ? fmt(h.speedup, 2) : ''} | ${h ? fmt(h.medianTaskSpeedup, 2) : ''} | ${m.pretrainSeconds !== undefined ? fmt(m.pretrainSeconds, 0) : ''} |`,
+      `| ${name} | ${fmt(med[0])} | ${fmt(med[4])} | ${fmt(med[9])} | ${fmt(med[budget - 1], 4)} | ${fmt(mean, 4)} | ${h?.nonTransfer ? fmt(h.nonTransfer.speedup, 2) : ''} | ${h?.zeroShot ? fmt(h.zeroShot.speedup, 2) : ''} | ${m.pretrainSeconds !== undefined ? fmt(m.pretrainSeconds, 0) : ''} |`,
     );
   }
   const text = lines.join('\n');

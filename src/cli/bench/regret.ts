@@ -20,11 +20,15 @@ import {
   type StudyPrior,
 } from '../../engine';
 import { buildPretrainData, configKey as key } from '../../formats/taskData';
-import { band, evaluationsToReach, percentile, regretCurve, type Band } from './stats';
+import { band, evaluationsToReach, medianEvaluations, regretCurve, robustScale, type Band } from './stats';
 
 export const METHODS = ['random', 'zeroshot', 'optuna-tpe', 'stbo', 'hyperbo-nll', 'hyperbo-ekl', 'hyperbo-nllekl'] as const;
 export type Method = (typeof METHODS)[number];
 export const isHyperbo = (m: string): boolean => m.startsWith('hyperbo');
+/** Peers that learn nothing from other tasks: HyperBO must beat the best of these at k = B. */
+export const NON_TRANSFER = ['random', 'optuna-tpe', 'stbo'] as const;
+/** The simplest transfer peer: HyperBO must match it at k = 1. */
+export const ZERO_SHOT = 'zeroshot';
 
 /** How one HyperBO variant is pre-trained and run (the knobs the ablations in bench/README.md turn). */
 export interface HyperboSettings {
@@ -91,7 +95,11 @@ export interface RegretOptions {
 }
 
 export interface MethodSummary extends Band {
-  /** Regret divided by the task's range (worst − best value in its pool), so tasks are comparable. */
+  /**
+   * Regret divided by the task's robust scale |median − best| of its pool (stats.robustScale), pooled over
+   * tasks × seeds: 0 is the pool's best, 1 a typical configuration. Never the range, which one diverged run
+   * (1e160) would turn into a divisor that makes every regret look like zero.
+   */
   normalized: Band;
   /** Per task: median over seeds of the regret after each evaluation (metric units). */
   perTask: Record<string, number[]>;
@@ -103,40 +111,80 @@ export interface MethodSummary extends Band {
   pretrainSeconds?: number;
 }
 
+export interface TaskInfo {
+  name: string;
+  candidates: number;
+  /** Best finite value in the pool (metric units). */
+  best: number;
+  /** Median of the pool, non-finite values counted as the worst. */
+  median: number;
+  /** The normalising scale (stats.robustScale), metric units. */
+  scale: number;
+  /** Pool values that are not finite (diverged runs kept by the loader). */
+  nonFinite: number;
+}
+
 export interface RegretReport {
   suite: string;
   metric: string;
   goal: string;
   budget: number;
   seeds: number;
-  tasks: { name: string; candidates: number; best: number }[];
+  /** How `normalized` is computed (in words). */
+  normalization: string;
+  tasks: TaskInfo[];
   methods: Record<string, MethodSummary>;
-  /** The best HyperBO variant against the best peer. */
+  /** The best HyperBO variant (by pooled normalised regret at k = B). */
   headline: Headline;
   /** The same for every HyperBO variant run. */
   headlines: Record<string, Headline>;
   pretrainSeconds: Record<string, number>;
 }
 
-export interface Headline {
-  /** Best non-HyperBO method by median normalised regret at the full budget. */
-  bestPeer: string;
-  /** Best HyperBO variant by the same measure. */
-  hyperbo: string;
-  /** Per k = 1..B: evaluations the best peer needs to reach HyperBO's median normalised regret at k (null: not within budget). */
-  peerEvaluationsToMatch: (number | null)[];
-  /** Evaluations HyperBO needs to reach the best peer's median normalised regret at the full budget (null: never). */
-  hyperboEvaluationsToPeerFinal: number | null;
-  /** budget / hyperboEvaluationsToPeerFinal (≥ 3 meets the paper's claim). */
-  speedup: number | null;
-  /** The same speed-up computed per task (median over seeds, against the best peer on that task), then the median over tasks. */
-  medianTaskSpeedup: number | null;
-  /** Per task: budget / evaluations HyperBO needs to reach the best peer's final regret on that task (0: not within budget). */
-  perTaskSpeedup: Record<string, number>;
-  /** The issue's goal: on the median task HyperBO needs at most a third of the budget (medianTaskSpeedup ≥ 3). */
-  goalMet: boolean;
+/** One task's target: the reference method that is best on this task at k = B, and when HyperBO gets there. */
+export interface TaskTarget {
+  /** The reference method with the lowest median (over seeds) regret at k = B on this task. */
+  method: string;
+  /** Its median regret at k = B (metric units). */
+  regret: number;
+  /** Evaluations HyperBO's median (over seeds) regret needs to get to `regret` (null: not within B). */
+  evaluations: number | null;
 }
 
+/** HyperBO against a group of reference methods, task by task (each task against the group's best on that task). */
+export interface Comparison {
+  /** The reference methods of this group that were run. */
+  methods: string[];
+  perTask: Record<string, TaskTarget>;
+  /** Median over tasks of `evaluations` (a task not reached counts as beyond B); null: the median task is not reached. */
+  medianEvaluations: number | null;
+  /** B / medianEvaluations; 0 when the median task is not reached. */
+  speedup: number;
+  /** Tasks on which HyperBO reached the target within B. */
+  reached: number;
+}
+
+export interface Headline {
+  /** The HyperBO variant. */
+  hyperbo: string;
+  /** Best non-transfer method (random, optuna-tpe, stbo) by pooled median normalised regret at k = B. */
+  bestNonTransfer: string;
+  /** Per task against the best non-transfer method on that task (null: no non-transfer method was run). */
+  nonTransfer: Comparison | null;
+  /** Per task against zero-shot transfer (null: zero-shot was not run). */
+  zeroShot: Comparison | null;
+  /** Issue 9's bar, on pooled median normalised regret (null: the peer was not run). */
+  checks: {
+    /** HyperBO at k = 1 at most zero-shot at k = 1. */
+    k1VsZeroShot: { hyperbo: number; zeroshot: number; ok: boolean } | null;
+    /** HyperBO at k = B at most the best non-transfer method at k = B. */
+    budgetVsNonTransfer: { hyperbo: number; peer: number; ok: boolean } | null;
+    /** On the median task HyperBO reaches the best non-transfer method's k = B regret within B/5 evaluations (5×). */
+    fiveFold: boolean | null;
+  };
+  /** All three checks hold. */
+  goalMet: boolean;
+}
 
 /** Pool-order for zero-shot transfer: mean normalised rank of each configuration on the other tasks. */
 export function zeroShotOrder(suite: BenchSuite, heldOut: number, seed: number): number[] {
@@ -288,18 +336,15 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
   const log = options.log ?? (() => {});
   const bestOf = (task: BenchTask) =>
     Array.from(task.values).filter(Number.isFinite).reduce((a, b) => (suite.goal === 'minimize' ? Math.min(a, b) : Math.max(a, b)));
-  const worstOf = (task: BenchTask) =>
-    Array.from(task.values).filter(Number.isFinite).reduce((a, b) => (suite.goal === 'minimize' ? Math.max(a, b) : Math.min(a, b)));
+  const scales = suite.tasks.map((task) => robustScale(task.values, suite.goal));
   const curves: Curves = new Map();
   const seconds: Record<string, number> = {};
   const pretrainSeconds: Record<string, number> = {};
   const record = (method: string, task: number, seed: number, chosen: number[]) => {
     const t = suite.tasks[task]!;
-    const best = bestOf(t);
-    const range = Math.abs(worstOf(t) - best) || 1;
-    const regret = regretCurve(chosen.map((i) => t.values[i]!), best, suite.goal);
+    const regret = regretCurve(chosen.map((i) => t.values[i]!), bestOf(t), suite.goal);
     const list = curves.get(method) ?? [];
-    list.push({ task, seed, regret, normalized: regret.map((r) => r / range) });
+    list.push({ task, seed, regret, normalized: regret.map((r) => r / scales[task]!) });
     curves.set(method, list);
   };
   const timed = async <T>(method: string, fn: () => T | Promise<T>): Promise<T> => {
@@ -390,13 +435,25 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
   }
   const taskNames = suite.tasks.map((task) => task.name);
   const ours = Object.keys(summaries).filter(isHyperbo);
+  const sign = suite.goal === 'minimize' ? 1 : -1;
   return {
     suite: suite.label,
     metric: suite.metric,
     goal: suite.goal,
     budget,
     seeds,
-    tasks: suite.tasks.map((task) => ({ name: task.name, candidates: task.configs.length, best: bestOf(task) })),
+    normalization: "regret / |median − best| of the task's pool (diverged values count as the worst)",
+    tasks: suite.tasks.map((task, t) => {
+      const best = bestOf(task);
+      return {
+        name: task.name,
+        candidates: task.configs.length,
+        best,
+        median: best + sign * (robustMedianGap(task.values, suite.goal) ?? Infinity),
+        scale: scales[t]!,
+        nonFinite: Array.from(task.values).filter((v) => !Number.isFinite(v)).length,
+      };
+    }),
     methods: summaries,
     headline: headline(summaries, taskNames),
     headlines: Object.fromEntries(ours.map((m) => [m, headline(summaries, taskNames, m)])),
@@ -404,61 +461,108 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
   };
 }
 
+/** |median − best| of a pool with non-finite values as the worst (undefined when the median is itself non-finite). */
+function robustMedianGap(values: ArrayLike<number>, goal: 'minimize' | 'maximize'): number | undefined {
+  const sign = goal === 'minimize' ? 1 : -1;
+  const losses = Array.from(values, (v) => (Number.isFinite(v) ? sign * v : Infinity)).sort((a, b) => a - b);
+  const finite = losses.filter(Number.isFinite);
+  if (!finite.length) return undefined;
+  const mid = (losses.length - 1) / 2;
+  const median = (losses[Math.floor(mid)]! + losses[Math.ceil(mid)]!) / 2;
+  return Number.isFinite(median) ? median - finite[0]! : undefined;
+}
+
 type Curves = Map<string, { task: number; seed: number; regret: number[]; normalized: number[] }[]>;
 
-/** Orders methods by final median normalised regret, ties (several methods often reach 0) broken by the area under the curve. */
-export function bestMethod(summaries: Record<string, Pick<MethodSummary, 'normalized'>>, names: readonly string[]): string {
-  const final = (m: string) => summaries[m]!.normalized.median.at(-1)!;
-  const area = (m: string) => summaries[m]!.normalized.median.reduce((a, b) => a + b, 0);
+/** The curve with the lowest final value, ties (several methods often reach 0) broken by the lower area under the curve. */
+function bestCurve(curves: Record<string, readonly number[]>): string {
+  const names = Object.keys(curves);
+  const final = (m: string) => curves[m]!.at(-1)!;
+  const area = (m: string) => curves[m]!.reduce((a, b) => a + b, 0);
   const better = (a: string, b: string) => final(b) < final(a) || (final(b) === final(a) && area(b) < area(a));
   return names.reduce((a, b) => (better(a, b) ? b : a), names[0] ?? '');
 }
 
+/** Orders methods by final median normalised regret, ties broken by the area under the curve. */
+export function bestMethod(summaries: Record<string, Pick<MethodSummary, 'normalized'>>, names: readonly string[]): string {
+  return bestCurve(Object.fromEntries(names.map((m) => [m, summaries[m]!.normalized.median])));
+}
+
 /**
- * The headline numbers for one HyperBO variant (default: the best one) against the peers, from the
- * per-method median normalised regret curves (overall and per task).
+ * HyperBO against a group of reference methods, task by task: on each task the group's best method at k = B
+ * (median over seeds, metric units) sets the target, and the result is when HyperBO's median curve on that task
+ * gets there. Per task, so the scale of one task never decides another's.
  */
+export function compareTasks(
+  summaries: Record<string, Pick<MethodSummary, 'perTask'>>,
+  taskNames: readonly string[],
+  hyperbo: string,
+  references: readonly string[],
+): Comparison | null {
+  const methods = references.filter((m) => summaries[m]);
+  const ours = summaries[hyperbo];
+  if (methods.length === 0 || !ours) return null;
+  const perTask: Record<string, TaskTarget> = {};
+  let budget = 0;
+  for (const name of taskNames) {
+    const mine = ours.perTask[name];
+    const curves = Object.fromEntries(methods.flatMap((m) => (summaries[m]!.perTask[name] ? [[m, summaries[m]!.perTask[name]!]] : [])));
+    if (!mine || Object.keys(curves).length === 0) continue;
+    budget = mine.length;
+    const method = bestCurve(curves);
+    const regret = curves[method]!.at(-1)!;
+    perTask[name] = { method, regret, evaluations: evaluationsToReach(mine, regret) };
+  }
+  const evaluations = Object.values(perTask).map((t) => t.evaluations);
+  const median = medianEvaluations(evaluations);
+  return {
+    methods,
+    perTask,
+    medianEvaluations: median,
+    speedup: median ? budget / median : 0,
+    reached: evaluations.filter((e) => e !== null).length,
+  };
+}
+
+/** The headline numbers for one HyperBO variant (default: the best one by pooled normalised regret at k = B). */
 export function headline(
-  summaries: Record<string, Pick<MethodSummary, 'normalized' | 'perTaskNormalized'>>,
+  summaries: Record<string, Pick<MethodSummary, 'normalized' | 'perTask'>>,
   taskNames: readonly string[],
   variant?: string,
 ): Headline {
   const names = Object.keys(summaries);
-  const peers = names.filter((m) => !isHyperbo(m));
-  const bestPeer = bestMethod(summaries, peers);
+  const nonTransfer = names.filter((m) => (NON_TRANSFER as readonly string[]).includes(m));
   const hyperbo = variant ?? bestMethod(summaries, names.filter(isHyperbo));
-  if (!bestPeer || !hyperbo) {
-    return { bestPeer, hyperbo, peerEvaluationsToMatch: [], hyperboEvaluationsToPeerFinal: null, speedup: null, medianTaskSpeedup: null, perTaskSpeedup: {}, goalMet: false };
-  }
-  const ourCurve = summaries[hyperbo]!.normalized.median;
-  const peerCurves = peers.map((m) => summaries[m]!.normalized.median);
-  const peerEvaluationsToMatch = ourCurve.map((target) => {
-    const hits = peerCurves.map((c) => evaluationsToReach(c, target)).filter((v): v is number => v !== null);
-    return hits.length ? Math.min(...hits) : null;
-  });
-  const peerFinal = Math.min(...peerCurves.map((c) => c.at(-1)!));
-  const k = evaluationsToReach(ourCurve, peerFinal);
-  const budget = ourCurve.length;
-  // Per task: medians over seeds; the best peer on that task at the full budget; B / evaluations HyperBO needs (0 if never).
-  const perTaskSpeedup: Record<string, number> = {};
-  for (const name of taskNames) {
-    const ours = summaries[hyperbo]!.perTaskNormalized[name];
-    if (!ours) continue;
-    const finals = peers.map((m) => summaries[m]!.perTaskNormalized[name]?.at(-1)).filter((v): v is number => v !== undefined);
-    if (finals.length === 0) continue;
-    const k_t = evaluationsToReach(ours, Math.min(...finals));
-    perTaskSpeedup[name] = k_t ? ours.length / k_t : 0;
-  }
-  const speedups = Object.values(perTaskSpeedup);
-  const medianTaskSpeedup = speedups.length ? percentile(speedups, 50) : null;
-  return {
-    bestPeer,
+  const bestNonTransfer = bestMethod(summaries, nonTransfer);
+  const empty: Headline = {
     hyperbo,
-    peerEvaluationsToMatch,
-    hyperboEvaluationsToPeerFinal: k,
-    speedup: k ? budget / k : null,
-    medianTaskSpeedup,
-    perTaskSpeedup,
-    goalMet: medianTaskSpeedup !== null && medianTaskSpeedup >= 3,
+    bestNonTransfer,
+    nonTransfer: null,
+    zeroShot: null,
+    checks: { k1VsZeroShot: null, budgetVsNonTransfer: null, fiveFold: null },
+    goalMet: false,
+  };
+  if (!hyperbo || !summaries[hyperbo]) return empty;
+  const ours = summaries[hyperbo]!.normalized.median;
+  const budget = ours.length;
+  const nt = compareTasks(summaries, taskNames, hyperbo, NON_TRANSFER);
+  const zs = compareTasks(summaries, taskNames, hyperbo, [ZERO_SHOT]);
+  const tolerance = (v: number) => 1e-12 * Math.max(1, Math.abs(v));
+  const zero = summaries[ZERO_SHOT]?.normalized.median;
+  const peer = bestNonTransfer ? summaries[bestNonTransfer]!.normalized.median : undefined;
+  const checks: Headline['checks'] = {
+    k1VsZeroShot: zero ? { hyperbo: ours[0]!, zeroshot: zero[0]!, ok: ours[0]! <= zero[0]! + tolerance(zero[0]!) } : null,
+    budgetVsNonTransfer: peer
+      ? { hyperbo: ours[budget - 1]!, peer: peer.at(-1)!, ok: ours[budget - 1]! <= peer.at(-1)! + tolerance(peer.at(-1)!) }
+      : null,
+    fiveFold: nt ? nt.medianEvaluations !== null && nt.medianEvaluations <= budget / 5 : null,
+  };
+  return {
+    hyperbo,
+    bestNonTransfer,
+    nonTransfer: nt,
+    zeroShot: zs,
+    checks,
+    goalMet: checks.k1VsZeroShot?.ok === true && checks.budgetVsNonTransfer?.ok === true && checks.fiveFold === true,
   };
 }

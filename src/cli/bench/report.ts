@@ -1,70 +1,104 @@
 // Markdown and SVG renderings of a regret report.
-import { isHyperbo, type Headline, type RegretReport } from './regret';
+import { isHyperbo, type Comparison, type Headline, type RegretReport } from './regret';
+import { evaluationsToReach } from './stats';
 import { regretChart, type Series } from './svg';
 
 const fmt = (v: number | null | undefined, digits = 3): string =>
-  v === null || v === undefined || !Number.isFinite(v) ? '—' : Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(digits) : v.toExponential(1);
+  v === null || v === undefined || Number.isNaN(v)
+    ? '—'
+    : !Number.isFinite(v)
+      ? '∞'
+      : v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6)
+        ? v.toFixed(digits)
+        : v.toExponential(1);
+/** A metric value or regret in the metric's units: 4 significant digits. */
+const units = (v: number | null | undefined): string =>
+  v === null || v === undefined || Number.isNaN(v) ? '—' : !Number.isFinite(v) ? '∞' : v === 0 ? '0' : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? String(Number(v.toPrecision(4))) : v.toExponential(2);
 
 const PEER_COLOURS: Record<string, string> = { random: '#7f7f7f', zeroshot: '#2ca02c', 'optuna-tpe': '#1f77b4', stbo: '#ff7f0e' };
 const HYPERBO_COLOURS = ['#9467bd', '#d62728', '#8c564b', '#e377c2', '#17becf'];
 
-/** One sentence per HyperBO variant: the goal of issue 4 on the median task, and the pooled-curve version. */
-export function headlineSentence(h: Headline, budget: number): string {
-  const perTask = Object.values(h.perTaskSpeedup);
-  const reached = perTask.filter((s) => s > 0).length;
-  const median =
-    `on the median task it reaches the best peer's regret at k=${budget} ${h.medianTaskSpeedup ? `**${fmt(h.medianTaskSpeedup, 1)}×** faster` : '**not** within the budget'}` +
-    ` (reached on ${reached}/${perTask.length} tasks; goal ≥ 3×: **${h.goalMet ? 'met' : 'not met'}**)`;
-  const pooled = h.hyperboEvaluationsToPeerFinal
-    ? `the pooled median curve reaches the best peer's (${h.bestPeer}) final median after ${h.hyperboEvaluationsToPeerFinal} evaluations (${fmt(h.speedup, 1)}×)`
-    : `the pooled median curve does not reach the best peer's (${h.bestPeer}) final median`;
-  return `**${h.hyperbo}**: ${median}; ${pooled}.`;
+const mark = (ok: boolean | null | undefined): string => (ok === null || ok === undefined ? 'not run' : ok ? '**yes**' : '**no**');
+
+function comparisonText(c: Comparison | null, against: string, budget: number): string {
+  if (!c) return `${against}: not run`;
+  const total = Object.keys(c.perTask).length;
+  const when = c.medianEvaluations === null ? `**not within ${budget}** evaluations` : `after **${fmt(c.medianEvaluations, 1)}** evaluations (**${fmt(c.speedup, 1)}×** fewer than ${budget})`;
+  return `reaches ${against}'s k=${budget} regret on the median task ${when}; reached on ${c.reached}/${total} tasks`;
 }
 
-/** Tables of median (p20–p80) normalised regret at a few checkpoints, the headline ratio and the goal statement. */
-export function markdownReport(report: RegretReport, command?: string): string {
+/** One line per HyperBO variant: per task against the best non-transfer method and against zero-shot, then issue 9's checks. */
+export function headlineSentence(h: Headline, budget: number): string {
+  const fifth = Math.floor(budget / 5);
+  return (
+    `**${h.hyperbo}**: ${comparisonText(h.nonTransfer, 'the best non-transfer method', budget)}; ` +
+    `${comparisonText(h.zeroShot, 'zero-shot', budget)}. ` +
+    `Checks — k=1 ≤ zero-shot: ${mark(h.checks.k1VsZeroShot?.ok)}` +
+    (h.checks.k1VsZeroShot ? ` (${fmt(h.checks.k1VsZeroShot.hyperbo)} vs ${fmt(h.checks.k1VsZeroShot.zeroshot)})` : '') +
+    `; k=${budget} ≤ best non-transfer (${h.bestNonTransfer || '—'}): ${mark(h.checks.budgetVsNonTransfer?.ok)}` +
+    (h.checks.budgetVsNonTransfer ? ` (${fmt(h.checks.budgetVsNonTransfer.hyperbo, 4)} vs ${fmt(h.checks.budgetVsNonTransfer.peer, 4)})` : '') +
+    `; median task within ${fifth} evaluations (5×): ${mark(h.checks.fiveFold)}.`
+  );
+}
+
+/** Tables of median (p20–p80) normalised regret at a few checkpoints, per-task regret in metric units, and the headline. */
+export function markdownReport(report: RegretReport, command?: string | readonly string[]): string {
   const B = report.budget;
   const checkpoints = [...new Set([1, 3, 5, 10, 20, B].filter((k) => k <= B))];
   const lines: string[] = [];
   lines.push(`### ${report.suite}: ${report.tasks.length} tasks, budget ${B}, ${report.seeds} seeds`);
   lines.push('');
-  if (command) lines.push('```bash', command, '```', '');
+  if (command) lines.push('```bash', ...(typeof command === 'string' ? [command] : command), '```', '');
   lines.push(
     `Median normalised simple regret (20th–80th percentile) over tasks × seeds after k evaluations; metric \`${report.metric}\` (${report.goal}). ` +
-      `Normalised regret = (best in the task's pool − best found) / (best − worst in the pool); 0 means the pool's best was found.`,
+      `Normalised regret = regret / |median − best| of the task's pool (diverged values count as the worst): 0 is the pool's best, 1 a typical configuration.`,
   );
   lines.push('');
-  lines.push(`| method | ${checkpoints.map((k) => `k=${k}`).join(' | ')} | mean over k=1..${B} | median regret at k=${B} (metric units) | time (s) |`);
-  lines.push(`|---|${checkpoints.map(() => '---').join('|')}|---|---|---|`);
+  lines.push(`| method | ${checkpoints.map((k) => `k=${k}`).join(' | ')} | mean over k=1..${B} | time (s) |`);
+  lines.push(`|---|${checkpoints.map(() => '---').join('|')}|---|---|`);
   for (const [name, m] of Object.entries(report.methods)) {
     const cells = checkpoints.map((k) => `${fmt(m.normalized.median[k - 1])} (${fmt(m.normalized.p20[k - 1])}–${fmt(m.normalized.p80[k - 1])})`);
     const pre = m.pretrainSeconds;
     const time = pre !== undefined ? `${fmt(m.seconds + pre, 1)} (pre-training ${fmt(pre, 1)})` : fmt(m.seconds, 1);
     const mean = m.normalized.median.reduce((a, b) => a + b, 0) / m.normalized.median.length;
     const label = isHyperbo(name) ? `**${name}**` : name;
-    lines.push(`| ${label} | ${cells.join(' | ')} | ${fmt(mean, 4)} | ${fmt(m.median[B - 1], 4)} | ${time} |`);
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${fmt(mean, 4)} | ${time} |`);
   }
   const h = report.headline;
-  if (h.hyperbo && h.bestPeer) {
+  if (h.hyperbo) {
     lines.push('');
-    lines.push(`**Headline.** Best peer at k=${B}: **${h.bestPeer}** (median normalised regret ${fmt(report.methods[h.bestPeer]!.normalized.median[B - 1])}).`);
+    lines.push(
+      `**Headline** (per task, median over seeds; the target on each task is the reference group's best method on that task at k=${B}). ` +
+        `Best non-transfer method over all tasks: **${h.bestNonTransfer || 'not run'}**.`,
+    );
     lines.push('');
     for (const variant of Object.values(report.headlines ?? { [h.hyperbo]: h })) lines.push(`- ${headlineSentence(variant, B)}`);
+  }
+  lines.push('');
+  lines.push(`Per task, in the metric's units: the pool's best and median, and each method's median (over seeds) regret at k=1 / k=${B}.`);
+  lines.push('');
+  const names = Object.keys(report.methods);
+  lines.push(`| task | best | median | diverged | ${names.join(' | ')} |`);
+  lines.push(`|---|---|---|---|${names.map(() => '---').join('|')}|`);
+  for (const task of report.tasks) {
+    const cells = names.map((m) => {
+      const curve = report.methods[m]!.perTask[task.name];
+      return curve ? `${units(curve[0])} / ${units(curve[B - 1])}` : '—';
+    });
+    lines.push(`| ${task.name} | ${units(task.best)} | ${units(task.median)} | ${task.nonFinite} | ${cells.join(' | ')} |`);
+  }
+  if (h.hyperbo && (h.nonTransfer || h.zeroShot)) {
     lines.push('');
-    lines.push(`Evaluations the best non-HyperBO method needs to reach the median regret ${h.hyperbo} has after k evaluations (— : not within ${B}):`);
+    lines.push(`Per task (${h.hyperbo}): evaluations to reach the target at k=${B} (— : not within ${B}).`);
     lines.push('');
-    lines.push(`| k | ${checkpoints.join(' | ')} |`);
-    lines.push(`|---|${checkpoints.map(() => '---').join('|')}|`);
-    lines.push(`| ${h.hyperbo} regret | ${checkpoints.map((k) => fmt(report.methods[h.hyperbo]!.normalized.median[k - 1])).join(' | ')} |`);
-    lines.push(`| peer evaluations | ${checkpoints.map((k) => (h.peerEvaluationsToMatch[k - 1] ?? '—').toString()).join(' | ')} |`);
-    lines.push('');
-    const perTask = Object.entries(h.perTaskSpeedup);
-    if (perTask.length) {
-      lines.push(`Per task (${h.hyperbo}): budget / evaluations needed to reach the best peer's median regret at k=${B} on that task (0: not reached).`);
-      lines.push('');
-      lines.push('| task | speed-up |');
-      lines.push('|---|---|');
-      for (const [task, s] of perTask) lines.push(`| ${task} | ${fmt(s, 1)} |`);
+    lines.push('| task | best non-transfer at k=' + B + ' | its regret | evaluations | zero-shot regret at k=' + B + ' | evaluations |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const task of report.tasks) {
+      const nt = h.nonTransfer?.perTask[task.name];
+      const zs = h.zeroShot?.perTask[task.name];
+      lines.push(
+        `| ${task.name} | ${nt?.method ?? '—'} | ${units(nt?.regret)} | ${nt?.evaluations ?? '—'} | ${units(zs?.regret)} | ${zs?.evaluations ?? '—'} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -79,22 +113,46 @@ export function svgReport(report: RegretReport): string {
       name,
       ...m.normalized,
       dashed: !ours,
-      highlight: name === h.hyperbo || name === h.bestPeer,
+      highlight: name === h.hyperbo || name === h.bestNonTransfer,
       colour: ours ? HYPERBO_COLOURS[hyperboIndex++ % HYPERBO_COLOURS.length] : PEER_COLOURS[name],
     };
   });
-  const peerFinal = h.bestPeer ? report.methods[h.bestPeer]?.normalized.median[report.budget - 1] : undefined;
+  const peer = h.bestNonTransfer ? report.methods[h.bestNonTransfer]?.normalized.median : undefined;
+  const ours = h.hyperbo ? report.methods[h.hyperbo]?.normalized.median : undefined;
+  const peerFinal = peer?.at(-1);
+  const nt = h.nonTransfer;
   const subtitle = h.hyperbo
-    ? `median task: ${h.hyperbo} reaches the best peer's final regret ${h.medianTaskSpeedup ? `${fmt(h.medianTaskSpeedup, 1)}× faster` : 'not within the budget'} (goal ≥ 3×)`
+    ? `per task: ${h.hyperbo} reaches the best non-transfer method's k=${report.budget} regret ` +
+      (nt?.medianEvaluations ? `after ${fmt(nt.medianEvaluations, 1)} evaluations on the median task (${fmt(nt.speedup, 1)}×)` : 'not within the budget on the median task') +
+      (h.zeroShot ? `; zero-shot's ${h.zeroShot.medianEvaluations ? `after ${fmt(h.zeroShot.medianEvaluations, 1)}` : 'not within the budget'}` : '')
     : undefined;
   return regretChart({
     title: `${report.suite}: median normalised regret over ${report.tasks.length} tasks × ${report.seeds} seeds`,
     subtitle,
-    yLabel: 'normalised simple regret (log)',
+    yLabel: "regret / |pool median − pool best| (log)",
     series,
     marker:
-      peerFinal !== undefined && h.hyperbo
-        ? { level: peerFinal, at: h.hyperboEvaluationsToPeerFinal, label: `${h.hyperbo} reaches ${h.bestPeer}'s k=${report.budget} level` }
+      peerFinal !== undefined && ours
+        ? { level: peerFinal, at: evaluationsToReach(ours, peerFinal), label: `${h.hyperbo} reaches ${h.bestNonTransfer}'s k=${report.budget} level` }
         : undefined,
   });
+}
+
+/** One row per suite with results in bench/results: the best HyperBO variant against zero-shot and the best non-transfer method. */
+export function summaryTable(reports: { name: string; report: RegretReport }[]): string {
+  const lines = [
+    '| suite | tasks | best HyperBO | k=1: HyperBO / zero-shot | k=B: HyperBO / best non-transfer | median task reaches best non-transfer k=B after | median task reaches zero-shot k=B after | issue 9 bar met |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const { name, report } of reports) {
+    const h = report.headline;
+    const k1 = h.checks.k1VsZeroShot;
+    const kb = h.checks.budgetVsNonTransfer;
+    const evals = (c: typeof h.nonTransfer) => (c ? (c.medianEvaluations === null ? `not within ${report.budget}` : `${fmt(c.medianEvaluations, 1)} (${fmt(c.speedup, 1)}×)`) : '—');
+    lines.push(
+      `| [${name}](${name}.md) | ${report.tasks.length} | ${h.hyperbo || '—'} | ${k1 ? `${fmt(k1.hyperbo)} / ${fmt(k1.zeroshot)}` : '—'} | ` +
+        `${kb ? `${fmt(kb.hyperbo, 4)} / ${fmt(kb.peer, 4)} (${h.bestNonTransfer})` : '—'} | ${evals(h.nonTransfer)} | ${evals(h.zeroShot)} | ${h.goalMet ? 'yes' : 'no'} |`,
+    );
+  }
+  return lines.join('\n');
 }

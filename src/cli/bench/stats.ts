@@ -51,3 +51,30 @@ export function evaluationsToReach(curve: readonly number[], target: number): nu
   for (let t = 0; t < curve.length; t++) if (curve[t] <= target + tolerance) return t + 1;
   return null;
 }
+
+/**
+ * The robust scale that makes a task's regret comparable with other tasks': |median − best| of the task's pool,
+ * where a non-finite value (a diverged run) counts as the worst possible. Regret divided by it is 0 at the pool's
+ * best and 1 at a typical (median) configuration, whatever the metric's units and however heavy its tail (a
+ * diverged run at 1e160 moves the median by one rank, where it would make the range 1e160).
+ * When at least half the pool ties at the best (median = best), or at least half diverged (median infinite), the
+ * median of the positive finite gaps to the best is used; a pool with no positive finite gap gets 1.
+ */
+export function robustScale(values: ArrayLike<number>, goal: 'minimize' | 'maximize'): number {
+  const sign = goal === 'minimize' ? 1 : -1;
+  const losses = Array.from(values, (v) => (Number.isFinite(v) ? sign * v : Infinity));
+  const finite = losses.filter(Number.isFinite);
+  if (finite.length === 0) return 1;
+  const best = finite.reduce((a, b) => Math.min(a, b));
+  const scale = percentile(losses, 50) - best;
+  if (scale > 0 && Number.isFinite(scale)) return scale;
+  const gaps = finite.map((v) => v - best).filter((g) => g > 0);
+  return gaps.length ? percentile(gaps, 50) : 1;
+}
+
+/** Median over tasks of evaluations needed (null: not within the budget, ranked after every number); null if the median task is not reached. */
+export function medianEvaluations(evaluations: readonly (number | null)[]): number | null {
+  if (evaluations.length === 0) return null;
+  const m = percentile(evaluations.map((e) => e ?? Infinity), 50);
+  return Number.isFinite(m) ? m : null;
+}

@@ -50,8 +50,11 @@ export function regretChart(options: ChartOptions): string {
   const plotH = height - margin.top - margin.bottom - zeroRow;
   const shown = series.flatMap((s) => [...s.median, ...(s.highlight ? [...s.p20, ...s.p80] : [])]);
   const positive = shown.filter((v) => Number.isFinite(v) && v > 0);
-  const top = positive.length ? Math.max(...positive) : 1;
-  const low = positive.length ? Math.min(...positive) : top / 100;
+  // Bands may reach absurd values (a diverged pick at 1e160); the axis stops a decade above the highest median.
+  const medians = series.flatMap((s) => s.median).filter((v) => Number.isFinite(v) && v > 0);
+  const highest = positive.length ? positive.reduce((a, b) => Math.max(a, b)) : 1;
+  const top = medians.length ? Math.min(highest, 10 * medians.reduce((a, b) => Math.max(a, b))) : highest;
+  const low = positive.length ? positive.reduce((a, b) => Math.min(a, b)) : top / 100;
   const logTop = Math.ceil(Math.log10(top) - 1e-9);
   const logFloor = Math.min(logTop - 1, Math.max(Math.floor(Math.log10(low) + 1e-9), logTop - 5));
   const budget = Math.max(...series.map((s) => s.median.length), 2);

@@ -37,9 +37,9 @@ function tinySuite(centres: readonly number[], goal: 'minimize' | 'maximize' = '
   };
 }
 
-const summary = (median: number[], perTask: Record<string, number[]>): Pick<MethodSummary, 'normalized' | 'perTaskNormalized'> => ({
+const summary = (median: number[], perTask: Record<string, number[]>): Pick<MethodSummary, 'normalized' | 'perTask'> => ({
   normalized: { median, p20: median, p80: median },
-  perTaskNormalized: perTask,
+  perTask,
 });
 
 describe('bench regret', () => {
@@ -132,13 +132,16 @@ describe('bench regret', () => {
         }
         for (let k = 0; k < 6; k++) assert.ok(m.p20[k]! <= m.median[k]! && m.median[k]! <= m.p80[k]!);
         assert.equal(Object.keys(m.perTask).length, 4);
-        assert.ok(m.normalized.median.every((v) => v <= 1));
+        assert.ok(m.normalized.median.every((v) => v >= 0 && Number.isFinite(v)));
       }
       assert.ok(report.methods['hyperbo-nll']!.pretrainSeconds! > 0);
       // Zero-shot starts from the configuration that is best on the other (near-identical) tasks.
       assert.ok(report.methods.zeroshot!.normalized.median[0]! < report.methods.random!.normalized.median[0]!);
       assert.equal(report.headline.hyperbo, 'hyperbo-nll');
-      assert.ok(['random', 'zeroshot', 'stbo'].includes(report.headline.bestPeer));
+      assert.ok(['random', 'stbo'].includes(report.headline.bestNonTransfer));
+      assert.deepEqual(report.headline.nonTransfer!.methods, ['random', 'stbo']);
+      assert.deepEqual(report.headline.zeroShot!.methods, ['zeroshot']);
+      assert.equal(Object.keys(report.headline.nonTransfer!.perTask).length, 4);
       assert.deepEqual(Object.keys(report.headlines), ['hyperbo-nll']);
     });
     it('rejects unknown methods and bad budgets with a clear message', async () => {
@@ -151,42 +154,81 @@ describe('bench regret', () => {
 
   describe('headline', () => {
     const tasks = ['t1', 't2', 't3'];
-    it('finds the evaluations the best peer needs to match HyperBO and the per-task speed-ups', () => {
+    it('compares per task against the best non-transfer method and against zero-shot separately (known answers)', () => {
       const summaries = {
-        random: summary([0.9, 0.8, 0.7, 0.6, 0.5, 0.4], { t1: [1, 1, 1, 1, 1, 0.5], t2: [1, 1, 1, 1, 1, 0.4], t3: [1, 1, 1, 1, 1, 1] }),
-        zeroshot: summary([0.5, 0.4, 0.3, 0.2, 0.2, 0.2], { t1: [0.5, 0.4, 0.3, 0.2, 0.2, 0.2], t2: [0.5, 0.5, 0.5, 0.5, 0.5, 0.3], t3: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5] }),
-        'hyperbo-nll': summary([0.4, 0.2, 0.1, 0.1, 0.05, 0.0], { t1: [0.2, 0.1, 0.1, 0.1, 0.1, 0.1], t2: [0.4, 0.4, 0.4, 0.3, 0.3, 0.3], t3: [0.6, 0.6, 0.6, 0.6, 0.6, 0.6] }),
-        'hyperbo-ekl': summary([0.9, 0.9, 0.9, 0.9, 0.9, 0.9], { t1: [1, 1, 1, 1, 1, 1], t2: [1, 1, 1, 1, 1, 1], t3: [1, 1, 1, 1, 1, 1] }),
+        // Per task (metric units): random is the best non-transfer method on t1 and t3, stbo on t2.
+        random: summary([0.9, 0.8, 0.7, 0.6, 0.5, 0.4], { t1: [1, 1, 1, 1, 1, 0.5], t2: [1, 1, 1, 1, 1, 0.4], t3: [9, 9, 9, 9, 9, 9] }),
+        stbo: summary([0.9, 0.8, 0.7, 0.6, 0.5, 0.45], { t1: [1, 1, 1, 1, 1, 1], t2: [2, 2, 0.3, 0.3, 0.3, 0.3], t3: [10, 10, 10, 10, 10, 10] }),
+        zeroshot: summary([0.5, 0.4, 0.3, 0.2, 0.2, 0.2], { t1: [0.5, 0.4, 0.3, 0.2, 0.2, 0.2], t2: [0.5, 0.5, 0.5, 0.5, 0.5, 0.3], t3: [5, 5, 5, 5, 5, 5] }),
+        'hyperbo-nll': summary([0.4, 0.2, 0.1, 0.1, 0.05, 0.0], { t1: [0.2, 0.1, 0.1, 0.1, 0.1, 0.1], t2: [0.4, 0.4, 0.4, 0.3, 0.3, 0.3], t3: [9.5, 9.5, 9.5, 9.5, 9.5, 9.5] }),
+        'hyperbo-ekl': summary([0.9, 0.9, 0.9, 0.9, 0.9, 0.9], { t1: [1, 1, 1, 1, 1, 1], t2: [1, 1, 1, 1, 1, 1], t3: [20, 20, 20, 20, 20, 20] }),
       };
       const h = headline(summaries, tasks);
-      assert.equal(h.bestPeer, 'zeroshot');
       assert.equal(h.hyperbo, 'hyperbo-nll');
-      // HyperBO's 0.4 at k=1: zeroshot reaches it at 2; 0.2 at k=2: at 4; 0.1 and below: never.
-      assert.deepEqual(h.peerEvaluationsToMatch, [2, 4, null, null, null, null]);
-      // The best peer ends at 0.2; HyperBO gets there after 2 of 6 evaluations.
-      assert.equal(h.hyperboEvaluationsToPeerFinal, 2);
-      assert.equal(h.speedup, 3);
-      // Per task (best peer on that task): t1 6/1, t2 6/4 (0.3 reached at k=4), t3 never (0).
-      assert.deepEqual(h.perTaskSpeedup, { t1: 6, t2: 1.5, t3: 0 });
-      assert.equal(h.medianTaskSpeedup, 1.5);
+      assert.equal(h.bestNonTransfer, 'random');
+      // Non-transfer targets: t1 random 0.5 (HyperBO has 0.2 at k=1), t2 stbo 0.3 (k=4), t3 random 9 (never).
+      assert.deepEqual(h.nonTransfer!.perTask, {
+        t1: { method: 'random', regret: 0.5, evaluations: 1 },
+        t2: { method: 'stbo', regret: 0.3, evaluations: 4 },
+        t3: { method: 'random', regret: 9, evaluations: null },
+      });
+      assert.equal(h.nonTransfer!.medianEvaluations, 4);
+      assert.equal(h.nonTransfer!.speedup, 1.5);
+      assert.equal(h.nonTransfer!.reached, 2);
+      // Zero-shot targets: t1 0.2 (k=1), t2 0.3 (k=4), t3 5 (never).
+      assert.deepEqual(
+        Object.values(h.zeroShot!.perTask).map((t) => t.evaluations),
+        [1, 4, null],
+      );
+      assert.equal(h.zeroShot!.medianEvaluations, 4);
+      // Pooled checks: k=1 0.4 ≤ 0.5 (zero-shot); k=6 0 ≤ 0.4 (random); median task 4 > 6/5 evaluations.
+      assert.deepEqual(h.checks.k1VsZeroShot, { hyperbo: 0.4, zeroshot: 0.5, ok: true });
+      assert.deepEqual(h.checks.budgetVsNonTransfer, { hyperbo: 0, peer: 0.4, ok: true });
+      assert.equal(h.checks.fiveFold, false);
       assert.equal(h.goalMet, false);
       const ekl = headline(summaries, tasks, 'hyperbo-ekl');
       assert.equal(ekl.hyperbo, 'hyperbo-ekl');
-      assert.equal(ekl.hyperboEvaluationsToPeerFinal, null);
-      assert.equal(ekl.speedup, null);
-      assert.equal(ekl.medianTaskSpeedup, 0);
+      assert.equal(ekl.nonTransfer!.medianEvaluations, null);
+      assert.equal(ekl.nonTransfer!.speedup, 0);
+      assert.equal(ekl.checks.k1VsZeroShot!.ok, false);
     });
-    it('breaks ties at zero final regret by the area under the curve and meets the goal at ≥ 3×', () => {
+    it('breaks ties at zero final regret by the area under the curve and meets the goal at ≤ B/5 evaluations', () => {
+      const curves = (c: number[]) => summary(c, { t1: c });
       const summaries = {
-        random: summary([0.5, 0.3, 0.1, 0, 0, 0], { t1: [0.5, 0.3, 0.1, 0, 0, 0] }),
-        stbo: summary([0.5, 0.5, 0.5, 0.5, 0.5, 0], { t1: [0.5, 0.5, 0.5, 0.5, 0.5, 0] }),
-        'hyperbo-nll': summary([0.1, 0, 0, 0, 0, 0], { t1: [0.1, 0, 0, 0, 0, 0] }),
+        random: curves([0.5, 0.3, 0.1, 0, 0, 0, 0, 0, 0, 0]),
+        stbo: curves([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0]),
+        zeroshot: curves([0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]),
+        'hyperbo-nll': curves([0.1, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
       };
       const h = headline(summaries, ['t1']);
-      assert.equal(h.bestPeer, 'random');
-      assert.equal(h.hyperboEvaluationsToPeerFinal, 2);
-      assert.equal(h.medianTaskSpeedup, 3);
+      assert.equal(h.bestNonTransfer, 'random');
+      assert.equal(h.nonTransfer!.medianEvaluations, 2);
+      assert.equal(h.nonTransfer!.speedup, 5);
+      assert.equal(h.zeroShot!.medianEvaluations, 1);
+      assert.equal(h.checks.fiveFold, true);
       assert.equal(h.goalMet, true);
+    });
+    it('reports the checks as not run when a peer group is missing', () => {
+      const h = headline({ random: summary([1, 0.5], { t1: [1, 0.5] }), 'hyperbo-nll': summary([0.2, 0.1], { t1: [0.2, 0.1] }) }, ['t1']);
+      assert.equal(h.zeroShot, null);
+      assert.equal(h.checks.k1VsZeroShot, null);
+      assert.equal(h.goalMet, false);
+    });
+  });
+
+  describe('normalisation', () => {
+    it('divides regret by |median − best| of the pool, not by its range, so a diverged run at 1e160 does not flatten it', async () => {
+      const suite = tinySuite([0.3, 0.5, 0.7]);
+      suite.tasks[0]!.values[3] = 1e160;
+      const report = await runRegretBenchmark(suite, { budget: 4, seeds: 1, methods: ['random'] });
+      const task = report.tasks[0]!;
+      const values = Array.from(suite.tasks[0]!.values).sort((a, b) => a - b);
+      assert.equal(task.best, values[0]);
+      assert.equal(task.median, values[13]); // 27 values: the 14th
+      assert.equal(task.scale, values[13]! - values[0]!);
+      const units = report.methods.random!.perTask[task.name]!;
+      const normalised = report.methods.random!.perTaskNormalized[task.name]!;
+      units.forEach((r, k) => assert.equal(normalised[k], r / task.scale));
     });
   });
 

@@ -20,21 +20,25 @@ function suite(): BenchSuite {
 }
 
 describe('bench report', () => {
-  it('writes the table, the headline ratio and the goal statement', async () => {
+  it('writes the table, the per-task headline against non-transfer and zero-shot, and per-task regret in metric units', async () => {
     const report = await runRegretBenchmark(suite(), {
       budget: 5,
       seeds: 2,
-      methods: ['random', 'zeroshot', 'hyperbo-nll'],
+      methods: ['random', 'zeroshot', 'stbo', 'hyperbo-nll'],
       variants: { 'hyperbo-nll': { objective: 'nll', steps: 10 } },
     });
     const md = markdownReport(report, 'npx hyperbo bench regret ...');
     assert.match(md, /^### tiny: 3 tasks, budget 5, 2 seeds/);
     assert.match(md, /npx hyperbo bench regret \.\.\./);
-    for (const m of ['random', 'zeroshot', 'hyperbo-nll']) assert.match(md, new RegExp(`^\\| (\\*\\*)?${m}(\\*\\*)? \\|`, 'm'));
-    assert.match(md, /\*\*Headline\.\*\* Best peer at k=5: \*\*(random|zeroshot)\*\*/);
-    assert.match(md, /goal ≥ 3×: \*\*(met|not met)\*\*/);
-    assert.match(md, /\| peer evaluations \|/);
-    assert.match(md, /\| t0 \| \d/);
+    for (const m of ['random', 'zeroshot', 'stbo', 'hyperbo-nll']) assert.match(md, new RegExp(`^\\| (\\*\\*)?${m}(\\*\\*)? \\|`, 'm'));
+    assert.match(md, /Best non-transfer method over all tasks: \*\*(random|stbo)\*\*/);
+    assert.match(md, /the best non-transfer method's k=5 regret on the median task/);
+    assert.match(md, /zero-shot's k=5 regret on the median task/);
+    assert.match(md, /median task within 1 evaluations \(5×\): \*\*(yes|no)\*\*/);
+    // Per-task table in metric units: best 0.11 for every task (the grid misses y = 0.5 by 0.1).
+    assert.match(md, /^\| t0 \| 0\.11 \| [\d.]+ \| 0 \| /m);
+    assert.match(md, /^\| t1 \| (random|stbo) \| /m);
+    assert.doesNotMatch(md, /range/);
     assert.doesNotMatch(md, /NaN|undefined/);
     const json = JSON.parse(JSON.stringify(report)) as { budget: number; methods: Record<string, { median: number[]; p20: number[]; p80: number[] }> };
     assert.equal(json.budget, 5);

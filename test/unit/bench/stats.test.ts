@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { band, evaluationsToReach, percentile, regretCurve } from '../../../src/cli/bench/stats';
+import { band, evaluationsToReach, medianEvaluations, percentile, regretCurve, robustScale } from '../../../src/cli/bench/stats';
 
 describe('bench stats', () => {
   describe('regretCurve', () => {
@@ -57,6 +57,35 @@ describe('bench stats', () => {
     });
     it('tolerates rounding noise at the target', () => {
       assert.equal(evaluationsToReach([0.1 + 0.2], 0.3), 1);
+    });
+  });
+  describe('robustScale', () => {
+    it('is |median − best| of the pool (known answers, both directions)', () => {
+      assert.equal(robustScale([5, 1, 3, 2, 4], 'minimize'), 2);
+      assert.equal(robustScale([0.5, 0.9, 0.7], 'maximize'), 0.9 - 0.7);
+      assert.equal(robustScale([1, 2, 3, 4], 'minimize'), 1.5);
+    });
+    it('ignores how far the tail goes: a diverged run at 1e160, NaN or Infinity counts only as the worst rank', () => {
+      assert.equal(robustScale([1, 2, 3, 4, 1e160], 'minimize'), 2);
+      assert.equal(robustScale([1, 2, 3, 4, NaN], 'minimize'), 2);
+      assert.equal(robustScale([1, 2, 3, 4, Infinity], 'minimize'), 2);
+      assert.equal(robustScale([0.9, 0.8, 0.7, 0.6, NaN], 'maximize'), 0.9 - 0.7);
+    });
+    it('handles exact zeros, ties at the best, mostly diverged pools and constant pools', () => {
+      assert.equal(robustScale([0, 0, 0, 0.5, 2], 'minimize'), 1.25); // median is the best: median of positive gaps
+      assert.equal(robustScale([1, 3, NaN, NaN, NaN], 'minimize'), 2); // median diverged: median of the finite gaps
+      assert.equal(robustScale([2, 2, 2], 'minimize'), 1);
+      assert.equal(robustScale([NaN, NaN], 'minimize'), 1);
+    });
+  });
+
+  describe('medianEvaluations', () => {
+    it('ranks "not reached" after every number', () => {
+      assert.equal(medianEvaluations([1, 4, null]), 4);
+      assert.equal(medianEvaluations([2, null, null]), null);
+      assert.equal(medianEvaluations([2, 4, 6, null]), 5);
+      assert.equal(medianEvaluations([2, 4, null, null]), null);
+      assert.equal(medianEvaluations([]), null);
     });
   });
 });
