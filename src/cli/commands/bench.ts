@@ -10,10 +10,19 @@ import { loadSuite } from '../bench/suite';
 
 const USAGE = `Usage: hyperbo bench regret --data FILE... --metric NAME [--goal minimize|maximize] --budget B --seeds S
          [--methods ${METHODS.join(',')}] [--pool N] [--tasks N] [--steps N] [--label TEXT]
-         [--json OUT.json] [--md OUT.md] [--svg OUT.svg]
+         [--complement C] [--json OUT.json] [--md OUT.md] [--svg OUT.svg]
 
 For each task: pre-train on every other task, then run BO over that task's evaluated configurations
-(a finite pool; --pool N draws a fixed pool of N per task). Prints a Markdown table; writes JSON/SVG when asked.`;
+(a finite pool; --pool N draws a fixed pool of N per task). Prints a Markdown table; writes JSON/SVG when asked.
+--data takes PD1 JSONL(.gz) files, HPOBench-style task JSON files, or a YAHPO surrogate folder (model.onnx,
+config_space.json, encoding.json; needs onnxruntime-web), evaluated once on a seeded pool of --pool
+configurations (default 300). --complement C scores C − value with the goal flipped (100 − accuracy % = error %).`;
+
+function finiteNumber(text: string, flag: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${flag} must be a number, got "${text}".\n\n${USAGE}`);
+  return v;
+}
 
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -35,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
       tasks: { type: 'string' },
       steps: { type: 'string' },
       label: { type: 'string' },
+      complement: { type: 'string' },
       json: { type: 'string' },
       md: { type: 'string' },
       svg: { type: 'string' },
@@ -72,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     pool: values.pool === undefined ? undefined : optionalInt(values.pool, '--pool', 0),
     tasks: values.tasks === undefined ? undefined : optionalInt(values.tasks, '--tasks', 2),
     label: values.label,
+    complement: values.complement === undefined ? undefined : finiteNumber(values.complement, '--complement'),
   });
   if (suite.tasks.length < 2) throw new UsageError('The benchmark needs at least 2 tasks (one held out, the others to pre-train on).', 1);
   const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`[bench] ${line}\n`);
