@@ -22,7 +22,8 @@ export default tseslint.config(
   // src/scheduler drives cluster schedulers' command-line tools for both `hyperbo tune` and the editor's runner.
   { files: ['src/scheduler/**'], rules: restrict(['vscode', 'vscode-*', '**/engine/**', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/priors/**', '**/formats/**']) },
   { files: ['src/server/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
-  { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**', '**/priors/**']) },
+  // The client never reads YAML itself: it asks the server (locations, edits, ghost text).
+  { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**', '**/priors/**', 'yaml']) },
   { files: ['src/webview/**'], rules: restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/formats/**', '**/priors/**']) },
   { files: ['src/shared/**'], rules: { ...restrict(['vscode', 'node:*', '**/engine/**', '**/server/**', '**/client/**', '**/priors/**']), '@typescript-eslint/no-namespace': 'off' } },
 );

@@ -45,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
         request: (type, params) => server.request(type, params),
         apply: async (uri, index, run) => void (await applySuggestion(ctx, uri, index, run, suggestionCount)),
         openLog: (uri, trialId) => openTrialLog(ctx, uri, trialId),
-        revealTrial: (uri, trialId) => revealTrial(uri, trialId),
+        revealTrial: (uri, trialId) => revealTrial(ctx, uri, trialId),
       }),
     };
     current = ctx;

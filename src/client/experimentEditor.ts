@@ -8,7 +8,7 @@
 // previous one produced.
 import * as vscode from 'vscode';
 import type { Params, TextEditDTO } from '../shared/dto';
-import { AddTrialEditRequest, UpdateTrialEditRequest } from '../shared/protocol';
+import { AddTrialEditRequest, ApplySuggestionRequest, UpdateTrialEditRequest } from '../shared/protocol';
 import type { Config } from './config';
 import type { ServerConnection } from './languageClient';
 
@@ -32,6 +32,19 @@ export class ExperimentEditor {
       await this.apply(uri, result.edits, `HyperBO: add trial ${result.trialId}`);
       this.log.info(`Added trial ${result.trialId} to ${vscode.Uri.parse(uri).fsPath}`);
       return result.trialId;
+    });
+  }
+
+  /**
+   * Appends suggestion #index (of the `count` the user was shown) as a pending trial: the server picks the
+   * suggestion and computes the edit; this applies it. Resolves with the trial's id and parameters.
+   */
+  async applySuggestion(uri: string, index: number, count: number, token?: vscode.CancellationToken): Promise<ApplySuggestionRequest.Result> {
+    return this.serialised(uri, async () => {
+      const result = await this.server.request(ApplySuggestionRequest.type, { uri, index, count }, token);
+      await this.apply(uri, result.edits, `HyperBO: add trial ${result.trialId}`);
+      this.log.info(`Added trial ${result.trialId} (suggestion #${index + 1}) to ${vscode.Uri.parse(uri).fsPath}`);
+      return result;
     });
   }
 

@@ -326,3 +326,60 @@ function combine(text: string, edits: OffsetEdit[]): OffsetEdit {
   out += text.slice(cursor, end);
   return { range: { start, end }, newText: out };
 }
+
+/** Ghost text for the next trial on the cursor's line (see `inlineTrialPlacement`). */
+export interface InlinePlacement {
+  /** The cursor's line (only whitespace), replaced by `insertText`. */
+  range: OffsetRange;
+  insertText: string;
+  /** The `[]` after `trials:`, which must go once a block item is inserted below it. */
+  removeEmptyFlow?: OffsetRange;
+}
+
+const isBlank = (line: string | undefined): boolean => line !== undefined && line.trim() === '';
+
+/** True when `line` is a line inside the `trials` block: after the key, before the next top-level key. */
+export function isInTrialsBlock(structure: YamlStructure, line: number): boolean {
+  const block = structure.trialsBlock;
+  if (!block || structure.root?.flow) return false;
+  const { lines, text } = structure;
+  if (line <= lines.positionAt(block.keyRange.start).line || line >= lines.lineCount) return false;
+  const start = lines.offsetAt({ line, character: 0 });
+  return start < block.span.end || block.span.end === text.length;
+}
+
+/**
+ * Where the ghost text of the next trial goes. The append edit (`appendTrialEdit` on the same text) targets
+ * the end of the trials list, or the `trials:` line when the list is empty; an inline completion must replace
+ * text on the cursor's line. This maps one onto the other when the cursor sits on a blank line inside the
+ * trials block with only blank lines between it and where the trial would go; else undefined.
+ */
+export function inlineTrialPlacement(structure: YamlStructure, cursorLine: number, edit: OffsetEdit): InlinePlacement | undefined {
+  const { lines, text } = structure;
+  const textLines = text.split(/\r\n|\r|\n/);
+  const current = textLines[cursorLine];
+  if (!isBlank(current) || !isInTrialsBlock(structure, cursorLine)) return undefined;
+  const start = lines.positionAt(edit.range.start);
+  const end = lines.positionAt(edit.range.end);
+  const newText = edit.newText.replace(/\r\n/g, '\n');
+  if (start.line !== end.line || cursorLine <= start.line) return undefined;
+  const editLine = textLines[start.line] ?? '';
+  const replaced = editLine.slice(start.character, end.character);
+  // Only blank lines may sit between the edit's line and the cursor's.
+  for (let i = start.line + 1; i < cursorLine; i++) if (!isBlank(textLines[i])) return undefined;
+  // The edit must only touch the end of its line: append after the last block trial, or replace an empty
+  // (or `[]`) value after `trials:`, keeping a trailing comment.
+  if (end.character < editLine.trimEnd().length && !/^\s*#/.test(editLine.slice(end.character))) return undefined;
+  const firstBreak = newText.indexOf('\n');
+  if (firstBreak < 0) return undefined;
+  const flow = /^(\s*)\[\s*\]/.exec(replaced);
+  const replacedKept = flow ? replaced.slice(flow[0].length) : replaced;
+  if (newText.slice(0, firstBreak).trim() !== replacedKept.trim()) return undefined;
+  const lineStart = lines.offsetAt({ line: cursorLine, character: 0 });
+  const placement: InlinePlacement = {
+    range: { start: lineStart, end: lineStart + current!.length },
+    insertText: newText.slice(firstBreak + 1).replace(/\n$/, ''),
+  };
+  if (flow) placement.removeEmptyFlow = { start: edit.range.start + flow[1]!.length, end: edit.range.start + flow[0].length };
+  return placement;
+}

@@ -104,8 +104,6 @@ export interface Trial {
   pid?: number;
   finished?: string;
   reason?: string;
-  /** Source range of the whole trial item. */
-  range: OffsetRange;
   /** A finished trial whose parameters fall outside the current search space (the model should skip it). */
   outsideSpace?: boolean;
 }
@@ -123,8 +121,6 @@ export interface Experiment {
   budget?: number;
   run?: RunSpec;
   trials: Trial[];
-  /** Source ranges the server uses for code lenses and edits. */
-  locations: { trialsKey?: OffsetRange; objective?: OffsetRange };
 }
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
@@ -639,7 +635,7 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
       }
     }
     if (!valid) continue;
-    const trial: Trial = { id: id!, params: values, status: status!, range };
+    const trial: Trial = { id: id!, params: values, status: status! };
     if (value !== undefined && Number.isFinite(value)) trial.value = value;
     for (const key of ['log', 'started', 'finished', 'reason'] as const) {
       const s = asString(field(ctx, map, key)?.node);
@@ -740,7 +736,6 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
   const budget = asNumber(field(ctx, root, 'budget')?.node);
   const seed = asNumber(field(ctx, root, 'seed')?.node);
   if (metric === undefined || params.length === 0) return finish(ctx, undefined, params);
-  const trialsField = field(ctx, root, 'trials');
   const experiment: Experiment = {
     name: asString(field(ctx, root, 'name')?.node) ?? defaultName(options.fileName),
     description: asString(field(ctx, root, 'description')?.node),
@@ -758,7 +753,6 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
     budget: budget !== undefined && Number.isInteger(budget) && budget >= 1 ? budget : undefined,
     run,
     trials,
-    locations: { trialsKey: trialsField?.keyRange, objective: objectiveField?.keyRange },
   };
   return finish(ctx, experiment, params);
 }

@@ -83,6 +83,60 @@ export namespace AddTrialEditRequest {
   export const type = new RequestType<AddTrialEditRequest.Params, Result, void>(method);
 }
 
+/**
+ * client → server: the edit that appends suggestion #index (of the batch of `count` the user was shown, so
+ * the same cached batch answers) as a pending trial. The client applies it as a WorkspaceEdit (undo works).
+ */
+export namespace ApplySuggestionRequest {
+  export const method = 'hyperbo/applySuggestion' as const;
+  export interface Params extends UriParams {
+    index: number;
+    /** How many suggestions the user was shown (default index + 1). */
+    count?: number;
+  }
+  export interface Result {
+    trialId: number;
+    params: Configuration;
+    edits: TextEditDTO[];
+  }
+  export const type = new RequestType<ApplySuggestionRequest.Params, Result, void>(method);
+}
+
+/** client → server: where a trial's entry is in the experiment file (Reveal Trial in File); null when absent. */
+export namespace TrialLocationRequest {
+  export const method = 'hyperbo/trialLocation' as const;
+  export interface Params extends UriParams {
+    trialId: number;
+  }
+  export interface Result {
+    /** The trial item, from its first key to the end of its last value. */
+    range: TextEditDTO['range'];
+  }
+  export const type = new RequestType<TrialLocationRequest.Params, Result | null, void>(method);
+}
+
+/**
+ * client → server: ghost text for the next trial at a blank line inside the `trials` block, written exactly as
+ * Apply would write it; null when the cursor is elsewhere or there is no suggestion.
+ */
+export namespace InlineTrialRequest {
+  export const method = 'hyperbo/inlineTrial' as const;
+  export interface Params extends UriParams {
+    position: { line: number; character: number };
+    /** The document version the position refers to; the server answers null when its text is another. */
+    version?: number;
+    count?: number;
+  }
+  export interface Result {
+    /** Replace this span of the cursor's line (only whitespace) with `insertText`. */
+    range: TextEditDTO['range'];
+    insertText: string;
+    /** Set when the trials line ends in `[]`, which must go once the block item is inserted. */
+    removeEmptyFlow?: TextEditDTO['range'];
+  }
+  export const type = new RequestType<InlineTrialRequest.Params, Result | null, void>(method);
+}
+
 /** client → server: the edit that updates one trial's status/value/timestamps in place. */
 export namespace UpdateTrialEditRequest {
   export const method = 'hyperbo/updateTrialEdit' as const;

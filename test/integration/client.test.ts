@@ -127,6 +127,22 @@ describe('HyperBO client', function () {
     await waitFor('undo to remove the trial', () => document.getText() === before);
   });
 
+  it('Reveal Trial in File selects the trial the server locates, in flow or block style', async () => {
+    const hyperbo = await api();
+    const uri = writeExperiment('reveal-check', loggingScript, 'trials: # two styles\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - id: 2\n    params: { x: 0.25 }\n    status: pending\n');
+    await experimentListed(hyperbo, uri);
+    const document = await vscode.workspace.openTextDocument(uri);
+    const trialsLine = document.getText().split('\n').findIndex((l) => l.startsWith('trials:'));
+    await vscode.commands.executeCommand('hyperbo.revealTrial', uri.toString(), 2);
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor?.document.uri.fsPath, uri.fsPath, 'the file is shown');
+    assert.deepEqual([editor!.selection.active.line, editor!.selection.active.character], [trialsLine + 2, 4], 'at `id: 2`');
+    await vscode.commands.executeCommand('hyperbo.revealTrial', uri.toString(), 1);
+    assert.deepEqual([vscode.window.activeTextEditor!.selection.active.line, vscode.window.activeTextEditor!.selection.active.character], [trialsLine + 1, 4], 'at `{ id: 1`');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.revealTrial', uri.toString(), 9)), /trial 9/i);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('offers the next trial as inline ghost text on a blank line under trials:', async () => {
     const hyperbo = await api();
     const uri = writeExperiment('inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { PanelKind } from '../../shared/webviewProtocol';
 import type { Ctx } from '../ctx';
 import { reportError } from '../errors';
+import type { TextEditDTO } from '../../shared/dto';
 import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
 import { resolveExperiment } from '../targets';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
@@ -47,7 +48,7 @@ export function registerCommands(ctx: Ctx): void {
     },
     'hyperbo.refreshExperiments': () => ctx.tree.refresh(),
     'hyperbo.showOutput': () => ctx.log.show(true),
-    [removeEmptyFlowCommand]: (uri, at) => removeEmptyFlow(uri as string, at as { line: number; start: number; end: number }),
+    [removeEmptyFlowCommand]: (uri, at) => removeEmptyFlow(uri as string, at as TextEditDTO['range']),
   };
   for (const [id, handler] of Object.entries(handlers)) {
     ctx.push(

@@ -29,11 +29,12 @@ export async function applySuggestion(ctx: Ctx, uri: string, index: number, run:
     throw error;
   }
   if (!Number.isInteger(index) || index < 0) throw new UserFacingError(`There is no suggestion #${index}.`);
-  const result = await suggestWithProgress(ctx, uri, Math.max(count, index + 1));
-  const suggestion = result.suggestions[index];
-  if (!suggestion) throw new UserFacingError(`The server returned ${result.suggestions.length} suggestion(s), not #${index + 1}.`);
-  const trialId = await ctx.editor.addTrial(uri, suggestion.params);
-  vscode.window.setStatusBarMessage(`HyperBO: added trial ${trialId} (${formatParams(suggestion.params)})`, 5000);
+  // The server picks suggestion #index from the batch the user saw and computes the edit; the editor applies it.
+  const { trialId, params } = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'HyperBO: computing the next configuration…', cancellable: true },
+    (_progress, token) => ctx.editor.applySuggestion(uri, index, Math.max(count, index + 1), token),
+  );
+  vscode.window.setStatusBarMessage(`HyperBO: added trial ${trialId} (${formatParams(params)})`, 5000);
   if (run) {
     const state = await ctx.runner.run(uri, trialId);
     vscode.window.setStatusBarMessage(`HyperBO: trial ${trialId} ${state === 'started' ? 'started' : 'queued'}`, 5000);

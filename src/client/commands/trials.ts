@@ -2,12 +2,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RunPlanRequest } from '../../shared/protocol';
+import { RunPlanRequest, TrialLocationRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../errors';
 import { untrustedError } from '../runner/trialRunner';
 import { resolveTrial, type TrialTarget } from '../targets';
-import { findTrialOffsets } from '../trialLocation';
 
 /** Absolute path of a trial's log: its own `log` (relative to the file) or the run plan's. */
 async function logPathOf(ctx: Ctx, target: TrialTarget): Promise<string> {
@@ -17,11 +16,13 @@ async function logPathOf(ctx: Ctx, target: TrialTarget): Promise<string> {
   return plan.logPath;
 }
 
-export async function revealTrial(uri: string, trialId: number): Promise<void> {
+/** Shows a trial's entry in its file; the server says where it is (the client never reads the YAML). */
+export async function revealTrial(ctx: Ctx, uri: string, trialId: number): Promise<void> {
   const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
-  const offsets = findTrialOffsets(document.getText(), trialId);
-  if (!offsets) throw new UserFacingError(`Trial ${trialId} is not in ${vscode.workspace.asRelativePath(document.uri)} (it may have been removed).`);
-  const range = new vscode.Range(document.positionAt(offsets.start), document.positionAt(offsets.start));
+  const location = await ctx.server.request(TrialLocationRequest.type, { uri, trialId });
+  if (!location) throw new UserFacingError(`Trial ${trialId} is not in ${vscode.workspace.asRelativePath(document.uri)} (it may have been removed).`);
+  const start = new vscode.Position(location.range.start.line, location.range.start.character);
+  const range = new vscode.Range(start, start);
   await vscode.window.showTextDocument(document, { selection: range, preview: false });
   vscode.window.activeTextEditor?.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
@@ -71,7 +72,7 @@ export function trialCommands(ctx: Ctx): Record<string, (...args: unknown[]) => 
     },
     'hyperbo.revealTrial': async (arg, trialId) => {
       const target = await resolveTrial(ctx, arg, trialId, 'Reveal Trial in File');
-      if (target) await revealTrial(target.uri, target.trial.id);
+      if (target) await revealTrial(ctx, target.uri, target.trial.id);
     },
   };
 }

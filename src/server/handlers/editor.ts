@@ -4,6 +4,7 @@
 import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SuggestResult, TrialDTO } from '../../shared/dto';
+import { structureOf } from '../../formats/structure';
 import { escapeMarkdown } from '../../shared/markdown';
 import { guarded } from '../languageServer';
 import type { HyperboService } from '../service/hyperboService';
@@ -45,8 +46,11 @@ export async function codeLenses(service: HyperboService, uri: string): Promise<
   const entry = service.index.get(uri);
   const view = entry?.view;
   if (!entry || !view) return [];
+  // Where things are comes from the current text's structure index; what they are from the (last good) view.
+  const structure = structureOf(entry.text);
   const lenses: CodeLens[] = [];
-  const line = view.trialsKeyLine ?? Math.max(0, entry.text.split(/\r?\n/).length - 1);
+  const keyStart = structure.trialsBlock?.keyRange.start;
+  const line = keyStart !== undefined ? structure.lines.positionAt(keyStart).line : Math.max(0, structure.lines.lineCount - 1);
   const at = { start: { line, character: 0 }, end: { line, character: 0 } };
   try {
     const next = await service.peekSuggestion(uri);
@@ -61,29 +65,23 @@ export async function codeLenses(service: HyperboService, uri: string): Promise<
   } catch (e) {
     lenses.push({ range: at, command: { title: `⚠ no suggestion: ${(e as Error).message}`, command: '' } });
   }
-  const trials = service.trials(entry);
-  for (const [i, t] of trials.entries()) {
-    const range = view.trials[i]!.range;
-    lenses.push({
-      range: { start: range.start, end: range.start },
-      command: { title: trialTitle(t, view.metric), command: '' },
-    });
+  for (const t of service.trials(entry)) {
+    const item = structure.trial(t.id);
+    if (!item) continue; // in the last good state but no longer in the text
+    const start = structure.lines.positionAt(item.range.start);
+    lenses.push({ range: { start, end: start }, command: { title: trialTitle(t, view.metric), command: '' } });
   }
   return lenses;
-}
-
-function contains(range: { start: { line: number; character: number }; end: { line: number; character: number } }, p: { line: number; character: number }): boolean {
-  const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
-  const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
-  return after && before;
 }
 
 /** The posterior at the parameters of the trial under the cursor. */
 export async function trialHover(service: HyperboService, uri: string, position: { line: number; character: number }): Promise<string | undefined> {
   const entry = service.index.get(uri);
   const view = entry?.view;
-  if (!view) return undefined;
-  const trial = view.trials.find((t) => contains(t.range, position));
+  if (!entry || !view) return undefined;
+  const structure = structureOf(entry.text);
+  const id = structure.trialAt(structure.lines.offsetAt(position))?.id;
+  const trial = id === undefined ? undefined : view.trials.find((t) => t.id === id);
   if (!trial || trial.outsideSpace) return undefined;
   const p = await service.predictAt(uri, trial.params);
   const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';

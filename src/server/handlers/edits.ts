@@ -1,28 +1,98 @@
-// Edit requests: the text edits that append or update a trial, computed by the formats edit helpers on
-// the text the server holds (the editor's when the document is open). The client applies them as a
-// WorkspaceEdit, so undo works and the file stays the source of truth.
+// Edit and location requests: the text edits that append a trial (a configuration, or a suggestion) or
+// update one, where a trial's entry is, and the ghost text of the next trial — all computed from the YAML
+// structure index (formats/structure.ts) of the text the server holds (the editor's when the document is
+// open). The client never reads the YAML: it applies the edits as a WorkspaceEdit, so undo works and the
+// file stays the source of truth.
 import type { Connection } from 'vscode-languageserver';
 import { SearchSpace } from '../../engine';
-import { appendTrialEdit, toLspEdit, updateTrialEdit, type TrialChanges } from '../../formats/edits';
-import { AddTrialEditRequest, UpdateTrialEditRequest } from '../../shared/protocol';
-import { guarded } from '../languageServer';
+import { appendTrialEdit, inlineTrialPlacement, isInTrialsBlock, toLspEdit, updateTrialEdit, type TrialChanges } from '../../formats/edits';
+import { structureOf } from '../../formats/structure';
+import type { Params } from '../../shared/dto';
+import { AddTrialEditRequest, ApplySuggestionRequest, InlineTrialRequest, TrialLocationRequest, UpdateTrialEditRequest } from '../../shared/protocol';
+import { abortSignal, guarded } from '../languageServer';
 import { UserError, type HyperboService } from '../service/hyperboService';
+import type { ExperimentEntry } from '../service/workspaceIndex';
+
+/** The edit appending a pending trial with these parameters to the entry's current text. */
+function appendEdit(entry: ExperimentEntry, params: Params): AddTrialEditRequest.Result {
+  if (!entry.view) throw new UserError('The experiment file has errors; fix them before adding a trial.');
+  const space = new SearchSpace(entry.view.space);
+  if (!space.contains(params)) {
+    throw new UserError(`The configuration ${JSON.stringify(params)} is outside the search space of ${entry.view.name}.`);
+  }
+  const structure = structureOf(entry.text);
+  const result = appendTrialEdit(structure, { params, status: 'pending' });
+  if (!result.ok) throw new UserError(result.message);
+  return { trialId: result.trialId, edits: [toLspEdit(entry.text, result.edit, structure.lines)] };
+}
+
+const suggestionCount = (index: number, count: number | undefined): number => Math.min(16, Math.max(index + 1, Math.trunc(count ?? 1)));
 
 export function registerEditRequests(connection: Connection, service: () => HyperboService, ready: Promise<void>): void {
+  const entryOf = (uri: string): ExperimentEntry => {
+    const entry = service().index.get(uri);
+    if (!entry) throw new UserError(`No experiment file ${uri} in the workspace.`);
+    return entry;
+  };
+
   connection.onRequest(
     AddTrialEditRequest.type,
     guarded(async (params) => {
       await ready;
-      const svc = service();
-      const entry = svc.index.get(params.uri);
-      if (!entry?.view) throw new UserError('The experiment file has errors; fix them before adding a trial.');
-      const space = new SearchSpace(entry.view.space);
-      if (!space.contains(params.params)) {
-        throw new UserError(`The configuration ${JSON.stringify(params.params)} is outside the search space of ${entry.view.name}.`);
-      }
-      const result = appendTrialEdit(entry.text, { params: params.params, status: params.status ?? 'pending' });
-      if (!result.ok) throw new UserError(result.message);
-      return { trialId: result.trialId, edits: [toLspEdit(entry.text, result.edit)] };
+      return appendEdit(entryOf(params.uri), params.params);
+    }),
+  );
+
+  connection.onRequest(
+    ApplySuggestionRequest.type,
+    guarded(async (params, token) => {
+      await ready;
+      const index = params.index;
+      if (!Number.isInteger(index) || index < 0 || index >= 16) throw new UserError(`There is no suggestion #${index}.`);
+      const result = await service().suggest(params.uri, suggestionCount(index, params.count), abortSignal(token));
+      const suggestion = result.suggestions[index];
+      if (!suggestion) throw new UserError(`There are ${result.suggestions.length} suggestion(s) for ${result.experiment}, not #${index + 1}.`);
+      // The edit is computed on the text as it is now (the suggestion may have taken a while).
+      return { ...appendEdit(entryOf(params.uri), suggestion.params), params: suggestion.params };
+    }),
+  );
+
+  connection.onRequest(
+    TrialLocationRequest.type,
+    guarded(async (params) => {
+      await ready;
+      const entry = entryOf(params.uri);
+      const structure = structureOf(entry.text);
+      const trial = structure.trial(params.trialId);
+      return trial ? { range: structure.lines.rangeAt(trial.range) } : null;
+    }),
+  );
+
+  connection.onRequest(
+    InlineTrialRequest.type,
+    guarded(async (params, token) => {
+      await ready;
+      const entry = service().index.get(params.uri);
+      if (!entry?.view || (params.version !== undefined && entry.version !== undefined && entry.version !== params.version)) return null;
+      const before = entry.text;
+      const structure = structureOf(before);
+      // Cheap checks first: a suggestion is only computed for a blank line inside the trials block.
+      const line = params.position.line;
+      const lineText = before.split(/\r\n|\r|\n/)[line];
+      if (lineText === undefined || lineText.trim() !== '' || !isInTrialsBlock(structure, line)) return null;
+      const result = await service().suggest(params.uri, suggestionCount(0, params.count), abortSignal(token));
+      const suggestion = result.suggestions[0];
+      const now = service().index.get(params.uri);
+      if (!suggestion || token.isCancellationRequested || now?.text !== before) return null;
+      const add = appendTrialEdit(structure, { params: suggestion.params, status: 'pending' });
+      if (!add.ok) return null;
+      const placement = inlineTrialPlacement(structure, line, add.edit);
+      if (!placement) return null;
+      return {
+        range: structure.lines.rangeAt(placement.range),
+        insertText: placement.insertText,
+        ...(placement.removeEmptyFlow ? { removeEmptyFlow: structure.lines.rangeAt(placement.removeEmptyFlow) } : {}),
+      };
     }),
   );
 
@@ -31,8 +101,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
     guarded(async (params) => {
       await ready;
       const svc = service();
-      const entry = svc.index.get(params.uri);
-      if (!entry) throw new UserError(`No experiment file ${params.uri} in the workspace.`);
+      const entry = entryOf(params.uri);
       await svc.refreshTrialLog(params.uri, params.trialId);
       let status = params.status;
       let value = params.value;
@@ -49,9 +118,10 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       if (reason !== undefined) changes.reason = reason;
       if (params.started !== undefined) changes.started = params.started;
       if (params.finished !== undefined) changes.finished = params.finished;
-      const result = updateTrialEdit(entry.text, params.trialId, changes);
+      const structure = structureOf(entry.text);
+      const result = updateTrialEdit(structure, params.trialId, changes);
       if (!result.ok) throw new UserError(result.message);
-      return { edits: [toLspEdit(entry.text, result.edit)], status, ...(value !== undefined ? { value } : {}) };
+      return { edits: [toLspEdit(entry.text, result.edit, structure.lines)], status, ...(value !== undefined ? { value } : {}) };
     }),
   );
 }

@@ -1,9 +1,9 @@
 // Completion and hover for experiment-file keys, enum values, parameters and placeholders, from the formats
-// module (offsets), converted to LSP shapes (line/character).
+// module (offsets) on the text's structure index, converted to LSP shapes (line/character).
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
 import { completeAt, type CompletionKind } from '../../formats/completion';
-import { LineIndex } from '../../formats/experiment';
 import { hoverAt } from '../../formats/hover';
+import { structureOf } from '../../formats/structure';
 
 const KIND: Record<CompletionKind, CompletionItemKind> = {
   key: CompletionItemKind.Property,
@@ -17,8 +17,9 @@ export function formatCompletions(
   position: { line: number; character: number },
   metricNames: readonly string[] = [],
 ): CompletionItem[] {
-  const lines = new LineIndex(text);
-  return completeAt(text, lines.offsetAt(position), { metricNames }).map((item, i) => {
+  const structure = structureOf(text);
+  const lines = structure.lines;
+  return completeAt(structure, lines.offsetAt(position), { metricNames }).map((item, i) => {
     const out: CompletionItem = {
       label: item.label,
       kind: KIND[item.kind],
@@ -33,6 +34,6 @@ export function formatCompletions(
 }
 
 export function formatHover(text: string, position: { line: number; character: number }): string | undefined {
-  const lines = new LineIndex(text);
-  return hoverAt(text, lines.offsetAt(position))?.markdown;
+  const structure = structureOf(text);
+  return hoverAt(structure, structure.lines.offsetAt(position))?.markdown;
 }

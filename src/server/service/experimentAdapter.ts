@@ -14,7 +14,7 @@ function toRange(lines: LineIndex, r: OffsetRange): LineRange {
   return { start: lines.positionAt(r.start), end: lines.positionAt(r.end) };
 }
 
-export function toView(experiment: Experiment, lines: LineIndex): ExperimentView {
+export function toView(experiment: Experiment): ExperimentView {
   const a = experiment.acquisition;
   return {
     name: experiment.name ?? UNNAMED_EXPERIMENT,
@@ -40,19 +40,7 @@ export function toView(experiment: Experiment, lines: LineIndex): ExperimentView
           env: experiment.run.env,
         }
       : undefined,
-    trials: experiment.trials.map((t) => ({
-      id: t.id,
-      params: t.params,
-      status: t.status,
-      value: t.value,
-      log: t.log,
-      started: t.started,
-      finished: t.finished,
-      reason: t.reason,
-      range: toRange(lines, t.range),
-      outsideSpace: t.outsideSpace,
-    })),
-    trialsKeyLine: experiment.locations.trialsKey ? lines.positionAt(experiment.locations.trialsKey.start).line : undefined,
+    trials: experiment.trials,
   };
 }
 
@@ -72,5 +60,5 @@ export function parseExperimentFile(text: string, fsPath: string): ParseOutcome 
     source: 'hyperbo',
     message: d.message,
   }));
-  return { view: result.ok && result.experiment ? toView(result.experiment, lines) : undefined, diagnostics };
+  return { view: result.ok && result.experiment ? toView(result.experiment) : undefined, diagnostics };
 }

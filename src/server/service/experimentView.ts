@@ -1,5 +1,7 @@
-// What the server needs from a parsed experiment file: settings, search space, trials, and the source
-// lines code lenses and hovers attach to. Built from the formats parser's result (see parseExperiment).
+// What the server needs from a parsed experiment file: settings and search space as the engine and the prior
+// pipeline take them, and the parser's trials. Built from the formats parser's result (see parseExperiment).
+// Where things are in the text (code lenses, hovers, locations) comes from the current text's structure index
+// (formats/structure.ts), never from here: this view may be the last good state of an older text.
 import type { AcquisitionOptions, KernelKind, MeanKind, OutputOverrides, ParamSpec } from '../../engine';
 import type { Trial } from '../../formats/experiment';
 
@@ -8,9 +10,6 @@ export interface LineRange {
   start: { line: number; character: number };
   end: { line: number; character: number };
 }
-
-/** A parsed trial with its entry's range in LSP coordinates (for its code lens and hovers). */
-export type TrialView = Omit<Trial, 'range'> & { range: LineRange };
 
 export interface ExperimentView {
   name: string;
@@ -41,7 +40,5 @@ export interface ExperimentView {
     cwd?: string;
     env?: Record<string, string>;
   };
-  trials: TrialView[];
-  /** The line of the `trials:` key, when present (the suggestion lens sits above it). */
-  trialsKeyLine?: number;
+  trials: Trial[];
 }

@@ -2,7 +2,8 @@
 // the source of truth; the log only adds what the file cannot know yet (a run that finished or diverged).
 import * as path from 'node:path';
 import type { CurvePoint, TrialDTO } from '../../shared/dto';
-import type { ExperimentView, TrialView } from './experimentView';
+import type { Trial } from '../../formats/experiment';
+import type { ExperimentView } from './experimentView';
 
 /** What a trial's log shows about the objective metric. */
 export interface TrialLogState {
@@ -42,7 +43,7 @@ export function runCwd(view: ExperimentView, fsPath: string): string {
  * Absolute path of a trial's log: the trial's own `log` (relative to the file), else run.log for it (relative to
  * cwd), else where the runner captures the output of a command that writes no log of its own.
  */
-export function trialLogPath(view: ExperimentView, fsPath: string, trial: Pick<TrialView, 'id' | 'params' | 'log'>): string {
+export function trialLogPath(view: ExperimentView, fsPath: string, trial: Pick<Trial, 'id' | 'params' | 'log'>): string {
   if (trial.log) return path.resolve(path.dirname(fsPath), trial.log);
   if (view.run?.log) return path.resolve(runCwd(view, fsPath), substitute(view.run.log, placeholderValues(trial)));
   return path.join(path.dirname(fsPath), '.hyperbo', 'runs', path.basename(fsPath, '.hyperbo.yaml'), `trial-${trial.id}.log`);
@@ -67,7 +68,7 @@ export function downsample(curve: readonly CurvePoint[], max = MAX_CURVE_POINTS)
 }
 
 /** The trial as the server reports it. */
-export function deriveTrial(view: ExperimentView, trial: TrialView, log: TrialLogState | undefined, logPath?: string): TrialDTO {
+export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogState | undefined, logPath?: string): TrialDTO {
   const dto: TrialDTO = { id: trial.id, params: { ...(trial.params as Record<string, number | string>) }, status: trial.status };
   if (trial.value !== undefined) dto.value = trial.value;
   if (trial.log !== undefined) dto.log = trial.log;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ExperimentState, LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
 import { experimentSchema } from '../../../src/formats/experimentSchema';
+import { structureOf } from '../../../src/formats/structure';
 
 const FIXTURE = readFileSync(new URL('../../fixtures/experiments/cifar10-wrn.hyperbo.yaml', import.meta.url), 'utf8');
 
@@ -61,8 +62,10 @@ describe('formats/experiment: parsing', () => {
     assert.deepEqual(e.run!.env, { PYTHONUNBUFFERED: '1' });
     assert.deepEqual(e.trials.map((t) => [t.id, t.status, t.value]), [[1, 'completed', 0.231], [2, 'diverged', undefined], [3, 'running', undefined]]);
     assert.equal(e.trials[0]!.params.optimizer, 'momentum');
-    assert.match(FIXTURE.slice(e.trials[1]!.range.start, e.trials[1]!.range.end), /^id: 2\n/);
-    assert.equal(FIXTURE.slice(e.locations.trialsKey!.start, e.locations.trialsKey!.end), 'trials');
+    // Where they are is the structure index's job (one index shared with hover, completion and edits).
+    const s = structureOf(FIXTURE);
+    assert.match(FIXTURE.slice(s.trial(2)!.range.start, s.trial(2)!.range.end), /^id: 2\n/);
+    assert.equal(FIXTURE.slice(s.trialsBlock!.keyRange.start, s.trialsBlock!.keyRange.end), 'trials');
   });
 
   it('applies defaults: reduce follows the goal, ucb, parallel 1, name from the file name, missing prior = plain GP', () => {

@@ -100,6 +100,7 @@ describe('formats/structure (the YAML structure index)', () => {
     const twoDocs = structureOf('a: 1\n---\nb: 2\n');
     assert.match(twoDocs.errors[0]!.message, /multiple documents/);
     assert.deepEqual(structureOf('').trials, []);
+    assert.equal(structureOf('trials: [').trial(1), undefined, 'a broken file is not an error');
     assert.equal(structureOf('- a\n- b\n').root, undefined);
   });
 
