@@ -87,6 +87,23 @@ describe('trainer: MLP with SGD + Nesterov momentum', () => {
     assert.ok(Number.isNaN(last.validErrorRate) && Number.isNaN(last.validCrossEntropy) && Number.isNaN(last.trainLoss));
   });
 
+  it('exactCrossEntropy: the same training, the loss from the logits, and a (huge, finite) loss at the diverged epoch', () => {
+    const plain = train(trainSet, valid, base);
+    const exact = train(trainSet, valid, { ...base, exactCrossEntropy: true });
+    assert.deepEqual(exact.epochs.map((e) => e.trainLoss), plain.epochs.map((e) => e.trainLoss));
+    assert.deepEqual(exact.epochs.map((e) => e.validErrorRate), plain.epochs.map((e) => e.validErrorRate));
+    // No probability below 1e-12 on a sane run: both ways agree to rounding.
+    exact.epochs.forEach((e, i) => assert.ok(Math.abs(e.validCrossEntropy - plain.epochs[i]!.validCrossEntropy) < 1e-9));
+    const blownUp = { ...base, learningRate: 30, momentum: 0.9, decayStepsFactor: 0.99 };
+    const clamped = train(trainSet, valid, blownUp);
+    const diverged = train(trainSet, valid, { ...blownUp, exactCrossEntropy: true });
+    assert.equal(diverged.status, 'diverged');
+    assert.ok(Number.isNaN(clamped.epochs.at(-1)!.validCrossEntropy));
+    const last = diverged.epochs.at(-1)!;
+    assert.ok(Number.isNaN(last.validErrorRate));
+    assert.ok(last.validCrossEntropy > 27.7, `the clamped loss is at most −log(1e-12) ≈ 27.6; got ${last.validCrossEntropy}`);
+  });
+
   it('barely moves with a tiny learning rate (the low end of the PD1 range)', () => {
     const result = train(trainSet, valid, { ...base, learningRate: 1e-5, momentum: 0 });
     assert.equal(result.status, 'done');
