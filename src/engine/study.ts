@@ -151,6 +151,7 @@ export class Study {
   private readonly maxFitObservations: number;
   private singleTaskCache: { key: string; fit: SingleTaskFit } | undefined;
   private posteriorCache: { key: string; posterior: Posterior } | undefined;
+  private subsetCache: { key: string; used: { x: Points; y: Float64Array } } | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -366,7 +367,27 @@ export class Study {
   /** The observations the GP conditions on: all of them, or a subset above maxModelObservations (subset.ts). */
   private modelObservations(obs: { x: Points; y: Float64Array }): { x: Points; y: Float64Array } {
     if (obs.x.n <= this.maxModelObservations) return obs;
-    return pick(obs.x, obs.y, selectObservations(obs.x, obs.y, this.maxModelObservations));
+    const key = `${obs.x.n}:${hashArray(obs.x.data)}:${hashArray(obs.y)}`;
+    if (this.subsetCache?.key !== key) {
+      this.subsetCache = { key, used: pick(obs.x, obs.y, selectObservations(obs.x, obs.y, this.maxModelObservations)) };
+    }
+    return this.subsetCache.used;
+  }
+
+  /**
+   * The GP's parameters for the current observations (the frozen prior, or the single-task fit, shared with ask and
+   * predict) and how many observations it conditions on.
+   */
+  modelParameters(): { spec: ModelSpec; theta: Float64Array; observations: number; of: number } {
+    const used = this.conditioningObservations();
+    const { spec, theta } = this.prior ?? this.singleTaskFit(used.x, used.y);
+    return { spec, theta, observations: used.x.n, of: used.of };
+  }
+
+  /** The observations (model units) the GP conditions on: all of them, or the subset above maxModelObservations. */
+  conditioningObservations(): { x: Points; y: Float64Array; transform: OutputTransform; of: number } {
+    const obs = this.observations();
+    return { ...this.modelObservations(obs), transform: obs.transform, of: obs.x.n };
   }
 
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
@@ -375,6 +396,11 @@ export class Study {
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
       return { condition: (px, py) => condition(spec, theta, px, py), varianceFactor: factor };
     }
+    const fit = this.singleTaskFit(x, y);
+    return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+  }
+
+  private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {
     const key = `${x.n}:${hashArray(x.data)}:${hashArray(y)}`;
     if (!this.singleTaskCache || this.singleTaskCache.key !== key) {
       const seed = this.rng.nextUint32();
@@ -392,8 +418,7 @@ export class Study {
       }
       this.singleTaskCache = { key, fit };
     }
-    const fit = this.singleTaskCache.fit;
-    return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+    return this.singleTaskCache.fit;
   }
 
   /** The acquisition's maximiser over the unit cube, refined by gradient, away from tried points. */

@@ -103,9 +103,41 @@ export function suggest(input: ModelInput, count: number): ComputedSuggestion[] 
   }));
 }
 
+/**
+ * A study for read-only queries (predict, modelParameters; never ask, which adds trials), shared by the queries on
+ * the same input: hovers on one version of a file reuse one conditioning (and with no prior one fit) instead of
+ * rebuilding them per hover.
+ */
+const queryStudies = new Map<string, Study>();
+const QUERY_STUDIES = 2;
+
+export function queryStudy(input: ModelInput): Study {
+  const key = fnv1a(JSON.stringify(input));
+  let study = queryStudies.get(key);
+  if (study) {
+    queryStudies.delete(key);
+  } else {
+    study = buildStudy(input);
+  }
+  queryStudies.set(key, study);
+  if (queryStudies.size > QUERY_STUDIES) queryStudies.delete(queryStudies.keys().next().value!);
+  return study;
+}
+
+function fnv1a(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 16777619);
+    h2 = Math.imul(h2 ^ c, 2246822519);
+  }
+  return `${text.length}:${(h1 >>> 0).toString(16)}:${(h2 >>> 0).toString(16)}`;
+}
+
 /** Posterior mean ± sd in metric units at given configurations (for hovers). */
 export function predictAt(input: ModelInput, configs: Config[]): { mean: number; sd: number }[] {
-  const study = buildStudy(input);
+  const study = queryStudy(input);
   const p = study.predict(configs);
   return p.metric.map((m) => ({ mean: m.value, sd: m.sd }));
 }
@@ -152,10 +184,8 @@ function priorAt(
     spec = input.prior.spec;
     theta = Float64Array.from(input.prior.theta);
   } else {
-    const obs = study.observations();
-    const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
-    spec = fit.spec;
-    theta = fit.theta;
+    // The study's own fit (on at most maxFitObservations of the trials), the one its posterior uses.
+    ({ spec, theta } = study.modelParameters());
   }
   const x = study.space.encode(configs);
   const m = priorMean(spec, theta, x);
@@ -172,7 +202,7 @@ function priorAt(
 
 /** 1-D slices through the anchor for every parameter and an optional 2-D grid for a pair. */
 export function posterior(input: ModelInput, options: PosteriorOptions): { slices: SliceOut[]; contour?: ContourOut } {
-  const study = buildStudy(input);
+  const study = queryStudy(input);
   const obs = study.observations();
   const target = acquisitionTarget(study.acquisition, obs.y);
   const evaluate = (configs: Config[]): { mean: number[]; sd: number[]; acquisition: number[] } => {
@@ -223,26 +253,34 @@ export function posterior(input: ModelInput, options: PosteriorOptions): { slice
   return { slices, contour };
 }
 
+/** Leave-one-out holds out at most this many completed trials, the latest ones. */
+export const MAX_HELD_OUT = 100;
+
 /**
  * How well the model predicts this task's completed trials: each one predicted from all the others
- * (leave-one-out). Log-likelihood in model units (noisy predictive), RMSE in metric units.
+ * (leave-one-out). Log-likelihood in model units (noisy predictive), RMSE in metric units. With more than
+ * MAX_HELD_OUT completed trials, the latest MAX_HELD_OUT are held out, each predicted from the others' conditioning
+ * subset, and without a prior the single-task GP is fitted once on all trials instead of once per held-out trial.
  */
 export function heldOutFit(input: ModelInput): { points: number; meanLogLik: number; rmse: number } | undefined {
   const completed = input.trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value));
   const minOthers = input.prior ? 1 : 2;
   if (completed.length < minOthers + 1) return undefined;
+  const large = completed.length > MAX_HELD_OUT;
+  const finished = { ...input, trials: input.trials.filter((t) => t.status !== 'pending') };
+  const sharedFit = large && !input.prior ? buildStudy(finished).modelParameters() : undefined;
   let logLik = 0;
   let squared = 0;
   let points = 0;
-  for (const held of completed) {
-    const study = buildStudy({ ...input, trials: input.trials.filter((t) => t.status !== 'pending') }, held.id);
+  for (const held of completed.slice(-MAX_HELD_OUT)) {
+    const study = buildStudy(finished, held.id);
     let x: ReturnType<SearchSpace['encode']>;
     try {
       x = study.space.encode([held.params]);
     } catch {
       continue;
     }
-    const obs = study.observations();
+    const obs = large ? study.conditioningObservations() : study.observations();
     if (obs.x.n < minOthers) continue;
     const transform = obs.transform;
     const y = applyOutput(transform, held.value!);
@@ -255,6 +293,8 @@ export function heldOutFit(input: ModelInput): { points: number; meanLogLik: num
       theta = Float64Array.from(input.prior.theta);
       const n = input.prior.numTrainingTasks;
       if (n >= 2) varianceScale = n / (n - 1);
+    } else if (sharedFit) {
+      ({ spec, theta } = sharedFit);
     } else {
       const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
       spec = fit.spec;
@@ -288,8 +328,6 @@ export function namedHyperparameters(prior: SerializedPrior): Record<string, num
 
 /** The single-task GP's fitted hyperparameters on this task's observations (provenance without a prior). */
 export function singleTaskHyperparameters(input: ModelInput): Record<string, number | number[]> {
-  const study = buildStudy(input);
-  const obs = study.observations();
-  const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
+  const fit = queryStudy(input).modelParameters();
   return namedHyperparameters({ spec: fit.spec, theta: Array.from(fit.theta), numTrainingTasks: 1 });
 }

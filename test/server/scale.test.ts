@@ -1,0 +1,62 @@
+// An experiment with thousands of trials: the server answers code lenses and hovers (the model conditions on a
+// bounded subset, engine/subset.ts). The bounds are far above the expected time (a few seconds; bench:server
+// measures it), so only a hang or a super-linear regression fails them.
+import * as assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
+import { LARGE_FIRST_TRIAL_LINE, largeExperiment } from './largeExperiment';
+
+const BOUND_MS = 120_000;
+
+function within<T>(what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${BOUND_MS / 1000} s`)), BOUND_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+describe('server: an experiment with 3,000 trials', function () {
+  this.timeout(4 * BOUND_MS);
+  let root: string;
+  let server: TestServer | undefined;
+
+  beforeEach(async () => {
+    root = await tempWorkspace();
+  });
+  afterEach(async () => {
+    await server?.dispose();
+    server = undefined;
+    await removeWorkspace(root);
+  });
+
+  it('answers the code lens (with a suggestion) and a hover on the last trial', async () => {
+    const n = 3000;
+    const file = path.join(root, 'large.hyperbo.yaml');
+    const text = largeExperiment(n);
+    await writeFile(file, text);
+    server = await startTestServer(root, { logs: { pollInterval: 0 } });
+    const uri = uriOf(file);
+    await server.open(file, text);
+    const lenses = (await within(
+      'code lens',
+      server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } }),
+    )) as { command: { title: string; command: string } }[];
+    const next = lenses.find((l) => l.command.command === 'hyperbo.applySuggestion');
+    assert.ok(next, `a suggestion lens among ${JSON.stringify(lenses.slice(0, 3))}`);
+    assert.match(next.command.title, /^▶ next: learning_rate=\S+ momentum=\S+ {2}predicted \S+ ± \S+$/);
+    assert.equal(lenses.filter((l) => /^✓ trial \d+: completed/.test(l.command.title)).length, n);
+    // The generated loss is smallest at learning_rate 1e-2, momentum 0.8: the suggestion is near there.
+    const lr = Number(/learning_rate=(\S+)/.exec(next.command.title)![1]);
+    assert.ok(lr > 1e-3 && lr < 1e-1, next.command.title);
+
+    const hover = (await within(
+      'hover',
+      server.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: LARGE_FIRST_TRIAL_LINE + n - 1, character: 8 } }),
+    )) as { contents: { value: string } } | null;
+    assert.ok(hover);
+    assert.match(hover.contents.value, new RegExp(`Trial ${n}\\*\\* — posterior valid/loss`));
+    assert.match(hover.contents.value, /conditioned on 3000 completed trials/);
+  });
+});
