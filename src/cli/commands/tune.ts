@@ -31,11 +31,11 @@ import {
   UNNAMED_EXPERIMENT,
   type PriorExperiment,
 } from '../../priors';
-import { assessCurves, MetricCurve, type CurveOutcome } from '../../formats/curve';
+import type { CurveOutcome } from '../../formats/curve';
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
-import { parseLog } from '../../formats/logs';
+import { createLogTail } from '../../formats/tensorboard';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
 
@@ -220,21 +220,12 @@ async function outcomeOf(exp: Experiment, argv: string[], result: CommandResult,
     const how = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
     return { status: 'failed', reason: last ? `${how}: ${last}` : how };
   }
-  let text: string;
-  try {
-    text = await readFile(logPath, 'utf8');
-  } catch {
-    return { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
-  }
-  const curves = new Map<string, MetricCurve>();
-  for (const record of parseLog(text).records) {
-    for (const [name, value] of Object.entries(record.metrics)) {
-      let curve = curves.get(name);
-      if (!curve) curves.set(name, (curve = new MetricCurve(1000, exp.divergenceFactor)));
-      curve.add(value, record.step);
-    }
-  }
-  const outcome: CurveOutcome = assessCurves(curves, exp.metric, exp.reduce);
+  // The editor's reader: text logs, TensorBoard event files or folders, Lightning CSVLogger folders.
+  const tail = createLogTail(logPath, { divergenceFactor: exp.divergenceFactor });
+  const read = await tail.poll().catch(() => undefined);
+  if (!read || read.missing) return { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+  tail.flush();
+  const outcome: CurveOutcome = tail.assess(exp.metric, exp.reduce);
   if (outcome.status === 'completed') return outcome;
   if (outcome.status === 'diverged') return { status: 'diverged', reason: outcome.reason };
   return { status: 'failed', reason: `${outcome.reason} in ${shown}` };

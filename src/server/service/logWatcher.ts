@@ -1,22 +1,23 @@
-// Trial logs, read incrementally with the formats LogTail (only appended bytes are parsed; truncation and
-// rotation restart the tail). One tail per log file; its state is summarised for the objective metric.
+// Trial logs, read incrementally (formats/tensorboard createLogTail: text logs, TensorBoard event files or folders,
+// Lightning CSVLogger folders; only appended bytes are parsed; truncation and rotation restart the tail).
+// One tail per log path; its state is summarised for the objective metric.
 //
 // A log shows that its run ended when a record carries `done`, `finished` or `final` equal to 1
 // (e.g. `{"done": 1}` or `done=1`); otherwise the runner records the end in the experiment file.
-import { LogTail } from '../../formats/tail';
+import { createLogTail, type TrialLogTail } from '../../formats/tensorboard';
 import type { ExperimentView } from './experimentView';
 import type { TrialLogState } from './trials';
 
 const END_MARKERS = ['done', 'finished', 'final'];
 
 export class LogWatcher {
-  private readonly tails = new Map<string, LogTail>();
+  private readonly tails = new Map<string, TrialLogTail>();
   private readonly missing = new Set<string>();
 
-  private tail(logPath: string, view: ExperimentView): LogTail {
+  private tail(logPath: string, view: ExperimentView): TrialLogTail {
     let tail = this.tails.get(logPath);
     if (!tail) {
-      tail = new LogTail(logPath, { divergenceFactor: view.divergenceFactor });
+      tail = createLogTail(logPath, { divergenceFactor: view.divergenceFactor });
       this.tails.set(logPath, tail);
     }
     return tail;
