@@ -3,8 +3,9 @@
 import * as path from 'node:path';
 import { globSync } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { LineIndex, parseExperiment, type Experiment, type OffsetRange } from '../../formats/experiment';
-import { paramSpecsOf, PRIOR_GLOB_IGNORE, priorSectionOf, UNNAMED_EXPERIMENT } from '../../priors';
+import { parseExperiment, type Experiment, type LineIndex, type OffsetRange } from '../../formats/experiment';
+import { structureOf } from '../../formats/structure';
+import { PRIOR_GLOB_IGNORE, priorExperimentOf, UNNAMED_EXPERIMENT } from '../../priors';
 import type { ExperimentView, LineRange } from './experimentView';
 import type { ParseOutcome } from './workspaceIndex';
 
@@ -17,29 +18,16 @@ function toRange(lines: LineIndex, r: OffsetRange): LineRange {
 export function toView(experiment: Experiment): ExperimentView {
   const a = experiment.acquisition;
   return {
+    // Seed, metric, goal, output rule, space and prior as the shared prior pipeline derives them (hyperbo tune
+    // does the same), so cache keys agree.
+    ...priorExperimentOf(experiment),
     name: experiment.name ?? UNNAMED_EXPERIMENT,
-    seed: experiment.seed,
-    metric: experiment.objective.metric,
-    goal: experiment.objective.goal,
-    ...(experiment.objective.output ? { output: experiment.objective.output } : {}),
     reduce: experiment.objective.reduce,
     divergenceFactor: experiment.objective.divergenceFactor,
-    // Space and prior as the shared prior pipeline derives them (hyperbo tune does the same), so cache keys agree.
-    space: paramSpecsOf(experiment.searchSpace),
-    prior: priorSectionOf(experiment),
     acquisition:
       a.type === 'ucb' ? { kind: 'ucb', ...(a.beta !== undefined ? { beta: a.beta } : {}) } : { kind: a.type, ...(a.xi !== undefined ? { piMargin: a.xi } : {}) },
     budget: experiment.budget,
-    run: experiment.run
-      ? {
-          command: experiment.run.command,
-          log: experiment.run.log,
-          capture: experiment.run.capture,
-          parallel: experiment.run.parallel,
-          cwd: experiment.run.cwd,
-          env: experiment.run.env,
-        }
-      : undefined,
+    run: experiment.run,
     trials: experiment.trials,
   };
 }
@@ -47,12 +35,14 @@ export function toView(experiment: Experiment): ExperimentView {
 /** Parses and validates; the view is present only when the file has no errors (else the last good one is kept). */
 export function parseExperimentFile(text: string, fsPath: string): ParseOutcome {
   const base = path.dirname(fsPath);
-  const result = parseExperiment(text, {
+  // One structure index per text: the parser, and later hover, completion, lenses and edits, share it.
+  const structure = structureOf(text);
+  const result = parseExperiment(structure, {
     fileName: path.basename(fsPath),
     globMatches: (pattern) =>
       globSync([pattern], { cwd: base, onlyFiles: true, ignore: [...PRIOR_GLOB_IGNORE] }).length > 0,
   });
-  const lines = new LineIndex(text);
+  const lines = structure.lines;
   const diagnostics: Diagnostic[] = result.diagnostics.map((d) => ({
     range: toRange(lines, d.range),
     severity: SEVERITY[d.severity],

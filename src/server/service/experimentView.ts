@@ -2,8 +2,9 @@
 // pipeline take them, and the parser's trials. Built from the formats parser's result (see parseExperiment).
 // Where things are in the text (code lenses, hovers, locations) comes from the current text's structure index
 // (formats/structure.ts), never from here: this view may be the last good state of an older text.
-import type { AcquisitionOptions, KernelKind, MeanKind, OutputOverrides, ParamSpec } from '../../engine';
-import type { Trial } from '../../formats/experiment';
+import type { AcquisitionOptions } from '../../engine';
+import type { RunSpec, Trial } from '../../formats/experiment';
+import type { PriorExperiment } from '../../priors';
 
 /** 0-based LSP range. */
 export interface LineRange {
@@ -11,34 +12,17 @@ export interface LineRange {
   end: { line: number; character: number };
 }
 
-export interface ExperimentView {
+/**
+ * The experiment as the server acts on it: what its prior depends on (`PriorExperiment`: seed, metric, goal,
+ * output rule, space, prior section — the same derivation as hyperbo tune's), plus the study's settings, the
+ * run and the parser's trials (formats `RunSpec` and `Trial`, not copies).
+ */
+export interface ExperimentView extends PriorExperiment {
   name: string;
-  seed: number;
-  metric: string;
-  goal: 'minimize' | 'maximize';
-  /** objective.warp / objective.tails overrides of the output rule. */
-  output?: OutputOverrides;
   reduce: 'last' | 'min' | 'max';
   divergenceFactor?: number;
-  space: ParamSpec[];
-  prior: {
-    from: string[];
-    objective: 'auto' | 'nll' | 'ekl' | 'nll+ekl';
-    mean?: MeanKind;
-    kernel?: KernelKind;
-    kernelOnFeatures?: boolean;
-    metric?: string;
-    exclude: string[];
-  };
   acquisition: AcquisitionOptions;
   budget?: number;
-  run?: {
-    command: string[];
-    log?: string;
-    capture: boolean;
-    parallel: number;
-    cwd?: string;
-    env?: Record<string, string>;
-  };
+  run?: RunSpec;
   trials: Trial[];
 }
