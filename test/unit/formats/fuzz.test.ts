@@ -6,6 +6,7 @@ import { appendTrialEdit, applyEdit, updateTrialEdit } from '../../../src/format
 import { parseExperiment } from '../../../src/formats/experiment';
 import { hoverAt } from '../../../src/formats/hover';
 import { LogLineParser, parseLog, parseNumber } from '../../../src/formats/logs';
+import { YamlStructure } from '../../../src/formats/structure';
 
 const RUNS = { numRuns: 300, seed: 20240611 };
 
@@ -24,6 +25,34 @@ const yamlish = fc
 const VALID = 'objective: { metric: loss }\nsearch_space:\n  x: { type: float, low: 0, high: 1 }\n  c: { type: categorical, choices: [a, b] }\n';
 
 describe('formats: property tests', () => {
+  it('the structure index never throws; its trials, comments and problems stay inside the text, in order', () => {
+    const withTrials = fc
+      .tuple(yamlish, fc.array(fc.constantFrom('  - id: 1\n', '  - { id: 2, params: {x: 0.5} }\n', '    params: { x: 1 }\n', '  # c\n', '  - *a\n', '  - &a { id: 3 }\n', '\n', 'trials:\n', '  - [\n'), { maxLength: 12 }))
+      .map(([head, items]) => `${head}\ntrials:\n${items.join('')}`);
+    fc.assert(
+      fc.property(fc.oneof(yamlish, withTrials, fc.string({ maxLength: 200 })), (text) => {
+        const s = new YamlStructure(text);
+        const inside = (r: { start: number; end: number }) => r.start >= 0 && r.start <= r.end && r.end <= text.length;
+        for (const p of [...s.errors, ...s.warnings]) assert.ok(inside(p.range), JSON.stringify(p));
+        let previous = -1;
+        for (const c of s.comments) {
+          assert.ok(inside(c) && c.start >= previous && text[c.start] === '#', JSON.stringify(c));
+          previous = c.end;
+        }
+        previous = -1;
+        for (const t of s.trials) {
+          assert.ok(inside(t.range) && t.range.start >= previous, `trial ranges in order: ${JSON.stringify(s.trials.map((x) => x.range))}`);
+          previous = t.range.end;
+          assert.equal(s.trialAt(t.range.start), t);
+          if (t.id !== undefined) assert.ok(s.trial(t.id));
+        }
+        if (s.trialsBlock) assert.ok(inside(s.trialsBlock.span) && inside(s.trialsBlock.keyRange));
+        for (const offset of [0, text.length >> 1, text.length]) s.at(offset);
+      }),
+      RUNS,
+    );
+  });
+
   it('the experiment parser never throws and keeps ranges inside the text', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), yamlish, fc.string({ unit: 'binary', maxLength: 100 })), (text) => {
