@@ -36,6 +36,7 @@ import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../.
 import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
+import { trialEnvironment } from '../../session/runEnvironment';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
 
@@ -195,9 +196,9 @@ interface CommandResult {
   startError?: string;
 }
 
-function runCommand(argv: string[], cwd: string, env: Record<string, string>, started: (child: ChildProcess) => void): Promise<CommandResult> {
+function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started: (child: ChildProcess) => void): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...process.env, ...env }, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
     started(child);
     let output = '';
     let startError: string | undefined;
@@ -347,7 +348,7 @@ export async function run(argv: string[]): Promise<number> {
       const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
       await mkdir(path.dirname(logPath), { recursive: true });
       // An interrupt that came while the trial was being recorded stops it before it starts.
-      const result = interrupted ? undefined : await runCommand(argvForTrial, runSpec.cwd, runSpec.env, (c) => (child = c));
+      const result = interrupted ? undefined : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => (child = c));
       child = undefined;
       const outcome: TrialOutcome =
         interrupted || !result ? { status: 'failed', reason: 'interrupted (Ctrl-C)' } : await outcomeOf(exp, argvForTrial, result, logPath);

@@ -1,5 +1,6 @@
 // Checks a run plan's argv and builds what spawn needs. Pure: argv is never joined into a shell string;
 // `display` quotes only for showing the command to the user.
+import { trialEnvironment, type TrialEnvironmentOptions } from '../../session/runEnvironment';
 import type { RunPlan } from '../../shared/dto';
 
 export interface SpawnSpec {
@@ -13,8 +14,12 @@ export class RunPlanError extends Error {
   override name = 'RunPlanError';
 }
 
-/** The program, its arguments and environment for `spawn(file, args, { shell: false })`. Throws RunPlanError on a plan that cannot run. */
-export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv): SpawnSpec {
+/**
+ * The program, its arguments and environment for `spawn(file, args, { shell: false })`; the environment is the one
+ * `hyperbo tune` gives its trials too (session/runEnvironment: run.env, HYPERBO_TRIAL, `hyperbo` on PATH). Throws
+ * RunPlanError on a plan that cannot run.
+ */
+export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv, options: TrialEnvironmentOptions = {}): SpawnSpec {
   const argv = plan.command;
   if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string' || argv[0].trim() === '') {
     throw new RunPlanError(`Trial ${plan.trialId} has no command to run; set run.command, e.g. [python, train.py, --lr, "\${learning_rate}"].`);
@@ -28,7 +33,7 @@ export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv): SpawnSpec 
     }
   }
   if (!plan.cwd) throw new RunPlanError(`Trial ${plan.trialId} has no working directory.`);
-  return { file: argv[0]!, args: argv.slice(1), cwd: plan.cwd, env: { ...baseEnv, ...(plan.env ?? {}), HYPERBO_TRIAL: String(plan.trialId) } };
+  return { file: argv[0]!, args: argv.slice(1), cwd: plan.cwd, env: trialEnvironment(baseEnv, plan.env, plan.trialId, options) };
 }
 
 /** The command as a person would type it in a POSIX shell; for display only, never executed. */

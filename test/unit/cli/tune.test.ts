@@ -462,6 +462,20 @@ trials: []
     assert.equal(readFileSync(file, 'utf8'), before);
   });
 
+  it('the README\'s example runs a real trial in a copy outside the repository: `hyperbo` in its command is this CLI', function () {
+    this.timeout(180_000);
+    // Same copy as the dry run above (its prior is cached there). Nothing named hyperbo is installed on this PATH.
+    const copy = path.join(root, 'example');
+    if (!existsSync(copy)) copyExampleWorkspace(path.join(copy, 'examples'));
+    const file = path.join(copy, 'examples', 'digits-mlp.hyperbo.yaml');
+    const r = runCli(['tune', 'examples/digits-mlp.hyperbo.yaml', '--trials', '1'], copy, 170_000);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const [trial] = parseExperiment(readFileSync(file, 'utf8')).experiment!.trials;
+    assert.equal(trial!.status, 'completed', JSON.stringify(trial));
+    assert.ok(trial!.value! >= 0 && trial!.value! < 1, `an error rate: ${trial!.value}`);
+    assert.match(readFileSync(path.join(copy, 'examples', 'runs', '1', 'metrics.jsonl'), 'utf8'), /valid\/error_rate/);
+  });
+
   describe('errors and limits', () => {
     it('a missing file, an invalid experiment, bad options: non-zero exit and a message to act on', () => {
       const exp = experiment(HEAD.replace('low: 0, high: 1', 'low: 1, high: 0') + TRIALS + tail('ok'));

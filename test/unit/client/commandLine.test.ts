@@ -12,9 +12,9 @@ describe('client run command line', () => {
     assert.equal(spec.cwd, '/work');
   });
 
-  it('merges the plan environment over the base and sets HYPERBO_TRIAL', () => {
-    const spec = spawnSpec(plan(['x'], { env: { SEED: '3', PATH: '/opt/bin' } }), { PATH: '/bin', HOME: '/h' });
-    assert.deepEqual(spec.env, { PATH: '/opt/bin', HOME: '/h', SEED: '3', HYPERBO_TRIAL: '7' });
+  it('merges the plan environment over the base, sets HYPERBO_TRIAL and puts HyperBO\'s bin/ first on PATH', () => {
+    const spec = spawnSpec(plan(['x'], { env: { SEED: '3', PATH: '/opt/bin' } }), { PATH: '/bin', HOME: '/h' }, { binDir: '/hb/bin', node: '/n/node' });
+    assert.deepEqual(spec.env, { PATH: '/hb/bin:/opt/bin', HOME: '/h', SEED: '3', HYPERBO_TRIAL: '7', HYPERBO_NODE: '/n/node' });
   });
 
   it('rejects empty commands, leftover placeholders and NUL bytes with actionable messages', () => {
