@@ -201,8 +201,11 @@ describe('HyperBO client', function () {
     await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 1);
     const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 1);
     assert.equal(ended?.status, 'failed');
-    assert.match(ended?.reason ?? '', /exited with code 3/);
-    assert.match((await vscode.workspace.openTextDocument(uri)).getText(), /status: failed/);
+    // The reason says what the command printed last, in the file too, not only its exit code.
+    assert.match(ended?.reason ?? '', /exited with code 3\. Last output: no GPU$/);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.match(text, /status: failed/);
+    assert.match(text, /reason: .*exited with code 3\. Last output: no GPU/);
   });
 
   it('Stop Trial kills a running command and marks the trial failed', async () => {

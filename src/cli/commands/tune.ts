@@ -36,6 +36,7 @@ import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../.
 import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
+import { exitReason, failureReason, OutputTail, spawnErrorReason } from '../../session/failure';
 import { trialEnvironment } from '../../session/runEnvironment';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
@@ -190,22 +191,21 @@ function studyFor(exp: Experiment, session: SessionPrior, trials: readonly Recor
 interface CommandResult {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** The last 4000 characters of stdout and stderr together. */
-  output: string;
+  /** The end of stdout and stderr together. */
+  output: OutputTail;
   /** Set when the command could not be started at all. */
-  startError?: string;
+  startError?: NodeJS.ErrnoException;
 }
 
 function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started: (child: ChildProcess) => void): Promise<CommandResult> {
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
     started(child);
-    let output = '';
-    let startError: string | undefined;
-    const keep = (d: Buffer) => (output = (output + String(d)).slice(-4000));
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    child.on('error', (e) => (startError = e.message));
+    const output = new OutputTail();
+    let startError: NodeJS.ErrnoException | undefined;
+    child.stdout.on('data', (d: Buffer) => output.add(d));
+    child.stderr.on('data', (d: Buffer) => output.add(d));
+    child.on('error', (e) => (startError = e));
     child.on('close', (code, signal) => resolve({ code, signal, output, ...(startError ? { startError } : {}) }));
   });
 }
@@ -213,14 +213,11 @@ function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started
 type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
 
 /** A finished command's outcome: its exit status, then its log read by the editor's rule (curve.ts). */
-async function outcomeOf(exp: Experiment, argv: string[], result: CommandResult, logPath: string): Promise<TrialOutcome> {
+async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, logPath: string): Promise<TrialOutcome> {
   const shown = path.relative(process.cwd(), logPath) || logPath;
-  if (result.startError) return { status: 'failed', reason: `could not start ${argv[0]}: ${result.startError}` };
-  if (result.code !== 0) {
-    const last = result.output.trim().split('\n').at(-1)?.trim().slice(0, 200);
-    const how = result.code === null ? `killed by ${result.signal ?? 'a signal'}` : `exit ${result.code}`;
-    return { status: 'failed', reason: last ? `${how}: ${last}` : how };
-  }
+  if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
+  const how = exitReason(result.code, result.signal, false);
+  if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
   // The editor's reader: text logs, TensorBoard event files or folders, Lightning CSVLogger folders.
   const tail = createLogTail(logPath, { divergenceFactor: exp.divergenceFactor });
   const read = await tail.poll().catch(() => undefined);
@@ -351,7 +348,7 @@ export async function run(argv: string[]): Promise<number> {
       const result = interrupted ? undefined : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => (child = c));
       child = undefined;
       const outcome: TrialOutcome =
-        interrupted || !result ? { status: 'failed', reason: 'interrupted (Ctrl-C)' } : await outcomeOf(exp, argvForTrial, result, logPath);
+        interrupted || !result ? { status: 'failed', reason: 'interrupted (Ctrl-C)' } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
       trial.status = outcome.status;
       if (outcome.status === 'completed') trial.value = outcome.value;
       else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);

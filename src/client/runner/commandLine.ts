@@ -41,17 +41,4 @@ export function displayCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/** Why a process ended, in words, or undefined for a clean exit. */
-export function exitReason(code: number | null, signal: NodeJS.Signals | null, stopped: boolean): string | undefined {
-  if (stopped) return 'Stopped by the user.';
-  if (signal) return `The command was killed by ${signal}.`;
-  if (code !== 0) return `The command exited with code ${code ?? 'unknown'}.`;
-  return undefined;
-}
-
-/** A spawn error (e.g. ENOENT) as an actionable sentence. */
-export function spawnErrorReason(error: NodeJS.ErrnoException, file: string, cwd: string): string {
-  if (error.code === 'ENOENT') return `Could not start "${file}": no such program on the PATH, or the working directory ${cwd} does not exist.`;
-  if (error.code === 'EACCES') return `Could not start "${file}": permission denied (is it executable?).`;
-  return `Could not start "${file}": ${error.message}`;
-}
+export { exitReason, spawnErrorReason } from '../../session/failure';

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { UserFacingError } from '../errors';
 import type { ExperimentEditor } from '../experimentEditor';
 import type { ServerConnection } from '../languageClient';
+import { failureReason, OutputTail } from '../../session/failure';
 import { displayCommand, exitReason, spawnErrorReason, spawnSpec } from './commandLine';
 import { killTree, processGroupOptions } from './processTree';
 import { RunQueue } from './runQueue';
@@ -161,10 +162,13 @@ export class TrialRunner implements vscode.Disposable {
       }
       run.child = child;
       if (run.stopped) void killTree(child, this.config.killGraceMs());
+      // A failure's reason ends with the command's last output lines (what it printed before exiting).
+      const tail = new OutputTail();
       const pipe = (stream: NodeJS.ReadableStream | null) => {
         let partial = '';
         stream?.on('data', (chunk: Buffer) => {
           capture?.write(chunk);
+          tail.add(chunk);
           const text = partial + chunk.toString('utf8');
           const lines = text.split(/\r?\n/);
           partial = lines.pop() ?? '';
@@ -180,7 +184,10 @@ export class TrialRunner implements vscode.Disposable {
         if (child.pid === undefined) settle(reason);
         else this.say(run, reason);
       });
-      child.on('close', (code, signal) => settle(exitReason(code, signal, run.stopped)));
+      child.on('close', (code, signal) => {
+        const how = exitReason(code, signal, run.stopped);
+        settle(how && !run.stopped ? failureReason(how, tail.lastLines()) : how);
+      });
     });
     if (capture) await new Promise<void>((resolve) => capture.end(resolve));
 

@@ -14,6 +14,8 @@ const OBJECTIVE_SCRIPT = `import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 const [lr, mom, out, mode] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5] ?? 'ok'];
 if (mode === 'crash') {
+  console.log('epoch 1');
+  console.error('Traceback (simulated)');
   console.error('out of memory at lr=' + lr + ' (simulated)');
   process.exit(3);
 }
@@ -171,17 +173,17 @@ describe('hyperbo tune (CLI)', function () {
   });
 
   describe('trials that fail or diverge', () => {
-    it('a failing command: status failed with the exit code and its last output line, and the crash is not rerun', () => {
+    it('a failing command: status failed with the exit code and its last output lines, and the crash is not rerun', () => {
       const exp = experiment(HEAD + TRIALS + tail('crash'));
       const r = tune(exp.dir, '--trials', '2');
       assert.equal(r.status, 1, 'no trial completed');
       assert.match(r.stdout, /^No trial completed\.$/m);
-      assert.match(r.stderr, /^trial 1 failed: exit 3: out of memory at lr=\S+ \(simulated\)$/m);
+      assert.match(r.stderr, /^trial 1 failed: The command exited with code 3\. Last output: epoch 1 ⏎ Traceback \(simulated\) ⏎ out of memory at lr=\S+ \(simulated\)$/m);
       const trials = exp.trials();
       assert.deepEqual(trials.map((t) => t.status), ['failed', 'failed']);
       for (const t of trials) {
         assert.equal(t.value, undefined);
-        assert.equal(t.reason, `exit 3: out of memory at lr=${t.params.lr} (simulated)`);
+        assert.equal(t.reason, `The command exited with code 3. Last output: epoch 1 ⏎ Traceback (simulated) ⏎ out of memory at lr=${t.params.lr} (simulated)`);
       }
       assert.notDeepEqual(trials[1]!.params, trials[0]!.params);
     });
@@ -192,7 +194,7 @@ describe('hyperbo tune (CLI)', function () {
       assert.equal(r.status, 1);
       const [t] = exp.trials();
       assert.equal(t!.status, 'failed');
-      assert.match(t!.reason!, /^could not start no-such-program-for-hyperbo: spawn no-such-program-for-hyperbo ENOENT$/);
+      assert.match(t!.reason!, /^Could not start "no-such-program-for-hyperbo": no such program on the PATH/);
     });
 
     it('NaN in the objective or in a loss, or an exploding objective: diverged with the reason; no metric or no log: failed', () => {
