@@ -36,7 +36,7 @@ import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../.
 import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
-import { exitReason, failureReason, OutputTail, spawnErrorReason } from '../../session/failure';
+import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { trialEnvironment } from '../../session/runEnvironment';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
@@ -44,7 +44,8 @@ const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed 
 Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
 data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
 command, read the objective from the trial's log, and record the result. Prints each trial and the best
-configuration. N defaults to the trials left in the experiment's budget (else 10).
+configuration. N defaults to the trials left in the experiment's budget (else 10) and never runs past that
+budget. After ${MAX_CONSECUTIVE_FAILURES} failed trials in a row the session stops and says why.
 
 The prior is cached in DIR/.hyperbo/priors under the same key the editor computes, so the editor and tune
 pre-train an experiment's prior once between them.
@@ -259,14 +260,23 @@ export async function run(argv: string[]): Promise<number> {
   const exp = readExperiment(file, text);
   const seed = seedFlag ?? exp.seed;
   const left = exp.budget === undefined ? undefined : exp.budget - exp.trials.length;
-  const count = trialsFlag ?? Math.max(1, left ?? 10);
+  // A session never runs past the file's budget: --trials asks for at most that many (a dry run runs nothing, so it
+  // may look further ahead).
+  let count = trialsFlag ?? Math.max(1, left ?? 10);
   if (!dryRun && !exp.run) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
   const out = (line: string) => process.stdout.write(line + '\n');
 
   out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
-  if (trialsFlag === undefined && left !== undefined && left <= 0) {
-    out(`The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); pass --trials N to ${dryRun ? 'see' : 'run'} more.`);
+  if (left !== undefined && left <= 0 && (trialsFlag === undefined || !dryRun)) {
+    out(
+      `The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); ` +
+        (dryRun ? 'pass --trials N to see more.' : `raise budget: in ${path.basename(file)} to run more.`),
+    );
     return 0;
+  }
+  if (!dryRun && left !== undefined && count > left) {
+    out(`--trials ${count} is more than the ${left} left in the budget of ${exp.budget} (${exp.trials.length} recorded): running ${left}; raise budget: in ${path.basename(file)} to run more.`);
+    count = left;
   }
   const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()));
   out(`Prior: ${session.summary}`);
@@ -326,8 +336,11 @@ export async function run(argv: string[]): Promise<number> {
     child?.kill(interrupted > 1 ? 'SIGKILL' : 'SIGINT');
   };
   process.on('SIGINT', onInterrupt);
+  // Failed trials in a row: after MAX_CONSECUTIVE_FAILURES the command is most likely broken, not the configurations.
+  let failedInRow = 0;
+  let stoppedBy: string | undefined;
   try {
-    for (let k = 0; k < count && !interrupted; k++) {
+    for (let k = 0; k < count && !interrupted && stoppedBy === undefined; k++) {
       merge(await readFile(file, 'utf8'));
       const [s] = studyFor(exp, session, trials, seed).ask(1);
       const params = s!.config;
@@ -360,9 +373,17 @@ export async function run(argv: string[]): Promise<number> {
         }),
       );
       out([...columns(id, s!), trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
+      failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;
+      if (failedInRow >= MAX_CONSECUTIVE_FAILURES && k < count - 1 && !interrupted) stoppedBy = outcome.status === 'failed' ? outcome.reason : undefined;
     }
   } finally {
     process.off('SIGINT', onInterrupt);
+  }
+  if (stoppedBy !== undefined) {
+    process.stderr.write(
+      `Stopped after ${failedInRow} failed trials in a row: the command itself probably fails. The last one's reason: ${stoppedBy}\n` +
+        `Fix the command (run it by hand from ${shown(runSpec.cwd)}), then run tune again.\n`,
+    );
   }
   const done = trials.filter((t) => t.status === 'completed' && t.value !== undefined);
   if (done.length === 0) {
@@ -371,5 +392,5 @@ export async function run(argv: string[]): Promise<number> {
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
   out(`Best ${exp.metric} = ${formatValue(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
-  return interrupted ? 130 : 0;
+  return interrupted ? 130 : stoppedBy !== undefined ? 1 : 0;
 }

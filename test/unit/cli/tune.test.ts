@@ -506,10 +506,31 @@ trials: []
       const before = exp.read();
       const done = tune(exp.dir);
       assert.equal(done.status, 0, done.stderr);
-      assert.match(done.stdout, /The budget of 2 trials is used up \(2 recorded\); pass --trials N to run more\./);
+      assert.match(done.stdout, /The budget of 2 trials is used up \(2 recorded\); raise budget: in quadratic\.hyperbo\.yaml to run more\./);
       assert.equal(exp.read(), before);
-      assert.equal(tune(exp.dir, '--trials', '1').status, 0, '--trials goes past the budget');
+      const more = tune(exp.dir, '--trials', '1');
+      assert.equal(more.status, 0, more.stderr);
+      assert.match(more.stdout, /The budget of 2 trials is used up \(2 recorded\); raise budget: in quadratic\.hyperbo\.yaml to run more\./);
+      assert.equal(exp.read(), before, '--trials does not go past the budget');
+    });
+
+    it('--trials larger than what is left of the budget runs only what is left, and says so', () => {
+      const exp = experiment(HEAD + 'budget: 3\n' + TRIALS + tail('ok'));
+      assert.equal(tune(exp.dir, '--trials', '1').status, 0);
+      const r = tune(exp.dir, '--trials', '5');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /--trials 5 is more than the 2 left in the budget of 3 \(1 recorded\): running 2; raise budget: in quadratic\.hyperbo\.yaml to run more\./);
       assert.equal(exp.trials().length, 3);
+      assert.equal(tune(exp.dir, '--trials', '2', '--dry-run').status, 0, 'a dry run runs nothing, so it may look past the budget');
+    });
+
+    it('stops after 3 failed trials in a row, saying why', () => {
+      const exp = experiment(HEAD + TRIALS + tail('crash'));
+      const r = tune(exp.dir, '--trials', '6');
+      assert.equal(r.status, 1);
+      assert.equal(exp.trials().length, 3);
+      assert.match(r.stderr, /^Stopped after 3 failed trials in a row: the command itself probably fails\. The last one's reason: The command exited with code 3\. Last output: .*out of memory/m);
+      assert.match(r.stderr, /^Fix the command \(run it by hand from /m);
     });
 
     it('Ctrl-C stops the running trial, records it as failed and ends the session', async () => {
