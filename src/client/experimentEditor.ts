@@ -8,7 +8,7 @@
 // previous one produced.
 import * as vscode from 'vscode';
 import type { Params, TextEditDTO } from '../shared/dto';
-import { AddTrialEditRequest, ApplySuggestionRequest, UpdateTrialEditRequest } from '../shared/protocol';
+import { AddPriorSourcesEditRequest, AddTrialEditRequest, ApplySuggestionRequest, UpdateTrialEditRequest } from '../shared/protocol';
 import type { Config } from './config';
 import type { ServerConnection } from './languageClient';
 
@@ -54,6 +54,16 @@ export class ExperimentEditor {
       const result = await this.server.request(UpdateTrialEditRequest.type, params);
       await this.apply(params.uri, result.edits, `HyperBO: trial ${params.trialId} ${result.status}`);
       return result;
+    });
+  }
+
+  /** Adds entries to the experiment's prior.from (Import Tuning History); the server computes the edit. */
+  async addPriorSources(uri: string, entries: string[]): Promise<string[]> {
+    return this.serialised(uri, async () => {
+      const result = await this.server.request(AddPriorSourcesEditRequest.type, { uri, entries });
+      await this.apply(uri, result.edits, 'HyperBO: import tuning history');
+      this.log.info(`Added ${result.added.join(', ')} to prior.from of ${vscode.Uri.parse(uri).fsPath}`);
+      return result.added;
     });
   }
 

@@ -29,6 +29,7 @@ import {
 import { wasmLinalgAvailable } from '../engine';
 import { registerEditorFeatures } from './handlers/editor';
 import { registerEditRequests } from './handlers/edits';
+import { registerHistoryRequests } from './handlers/history';
 import { JobCancelledError, JobError, type JobRunner } from './jobs/jobRunner';
 import { parseExperimentFile } from './service/experimentAdapter';
 import { HyperboService, UserError } from './service/hyperboService';
@@ -256,6 +257,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }),
   );
   registerEditRequests(connection, svc, ready);
+  registerHistoryRequests(connection, svc, ready);
   registerEditorFeatures(connection, documents, svc, ready);
 
   documents.listen(connection);

@@ -193,3 +193,63 @@ export namespace ServerStatusNotification {
   export const type = new NotificationType<ServerStatusNotification.Params>(method);
 }
 
+
+/** One study found in a history source, and how it maps onto the experiment's search space. */
+export interface HistoryStudyDTO {
+  name: string;
+  /** Completed trials, and those that did not complete (left out). */
+  trials: number;
+  incomplete: number;
+  /** Completed trials that fit the search space with a finite metric. */
+  usable: number;
+  /** The study's metric used for the experiment's metric. */
+  metric?: string;
+  /** Search-space parameters the study sets. */
+  mapped: string[];
+  /** Parameters the study varied that the search space lacks (reported, not learned from). */
+  unmapped: string[];
+  /** Search-space parameters it never sets. */
+  missing: string[];
+  /** Why it cannot be used, when it cannot. */
+  unusable?: string;
+}
+
+/** A tuning-history source found in the workspace. */
+export interface HistorySourceDTO {
+  /** The prior.from entry for it, relative to the experiment file's folder. */
+  entry: string;
+  /** e.g. "Optuna storage (SQLite)". */
+  format: string;
+  studies: HistoryStudyDTO[];
+  /** prior.from already names it. */
+  listed: boolean;
+  /** Why it could not be read, when it could not. */
+  error?: string;
+}
+
+/**
+ * client → server: the tuning history (Optuna, MLflow, Ray Tune, Lightning, Keras Tuner, CSV) found under the
+ * experiment file's folder (a bounded scan), each source mapped onto the experiment's search space.
+ */
+export namespace FindHistoryRequest {
+  export const method = 'hyperbo/findHistory' as const;
+  export interface Result {
+    sources: HistorySourceDTO[];
+    /** The scan stopped at its bound; sources further down were not looked at. */
+    truncated: boolean;
+  }
+  export const type = new RequestType<UriParams, Result, void>(method);
+}
+
+/** client → server: the edit adding entries to the experiment's prior.from (applied as a WorkspaceEdit). */
+export namespace AddPriorSourcesEditRequest {
+  export const method = 'hyperbo/addPriorSourcesEdit' as const;
+  export interface Params extends UriParams {
+    entries: string[];
+  }
+  export interface Result {
+    added: string[];
+    edits: TextEditDTO[];
+  }
+  export const type = new RequestType<AddPriorSourcesEditRequest.Params, Result, void>(method);
+}

@@ -8,6 +8,7 @@ import { reportError } from '../errors';
 import type { TextEditDTO } from '../../shared/dto';
 import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
 import { resolveExperiment } from '../targets';
+import { importHistory } from './importHistory';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
 import { suggestionCommands } from './suggestions';
 import { trialCommands } from './trials';
@@ -27,6 +28,7 @@ const titles: Record<string, string> = {
   'hyperbo.openTrialLog': 'Open Trial Log',
   'hyperbo.revealTrial': 'Reveal Trial in File',
   'hyperbo.restartServer': 'Restart Server',
+  'hyperbo.importHistory': 'Import Tuning History',
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -42,6 +44,7 @@ export function registerCommands(ctx: Ctx): void {
     'hyperbo.showPosterior': panel('posterior', 'Show Posterior'),
     'hyperbo.showHistory': panel('history', 'Show Trial History'),
     'hyperbo.showProvenance': panel('provenance', 'Show Prior Provenance'),
+    'hyperbo.importHistory': (arg) => importHistory(ctx, arg),
     'hyperbo.restartServer': async () => {
       await ctx.server.restart();
       vscode.window.setStatusBarMessage('HyperBO: language server restarted', 4000);

@@ -1,0 +1,65 @@
+// HyperBO: Import Tuning History… — the server finds other tools' tuning history under the experiment's folder and
+// says how each study maps onto the search space; this shows it in a quick pick and applies the server's edit to
+// prior.from (a WorkspaceEdit, so undo works). Prior Provenance then lists each study with its source.
+import * as vscode from 'vscode';
+import { FindHistoryRequest, type HistorySourceDTO } from '../../shared/protocol';
+import type { Ctx } from '../ctx';
+import { UserFacingError } from '../errors';
+import { resolveExperiment } from '../targets';
+
+export interface ImportHistoryArgs {
+  uri?: string;
+  /** Entries to add without asking (tests, other commands). */
+  entries?: string[];
+}
+
+/** One line per study: trials, how it maps, what is not in the search space. */
+export function describeSource(source: HistorySourceDTO): string {
+  if (source.error) return `cannot be read: ${source.error}`;
+  return source.studies
+    .map((s) => {
+      const head = `${s.name}: ${s.usable}/${s.trials} trials usable${s.incomplete ? ` (+${s.incomplete} incomplete)` : ''}`;
+      if (s.unusable) return `${head} — ${s.unusable}`;
+      const parts = [`maps ${s.mapped.join(', ')}`];
+      if (s.metric) parts.push(`metric ${s.metric}`);
+      if (s.unmapped.length) parts.push(`not in the search space: ${s.unmapped.join(', ')}`);
+      return `${head}; ${parts.join('; ')}`;
+    })
+    .join(' · ');
+}
+
+export async function importHistory(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
+  const args = (typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? arg : {}) as ImportHistoryArgs;
+  const uri = await resolveExperiment(ctx, args.uri ?? arg, 'Import Tuning History');
+  if (!uri) return undefined;
+  const found = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'HyperBO: looking for tuning history…' },
+    () => ctx.server.request(FindHistoryRequest.type, { uri }),
+  );
+  if (found.sources.length === 0) {
+    throw new UserFacingError(
+      'No tuning history found next to the experiment file (Optuna .db or journal, MLflow mlflow.db or mlruns/, Ray Tune, Lightning CSVLogger, Keras Tuner, CSV) that sets any of its parameters.',
+    );
+  }
+  let entries = args.entries;
+  if (!entries) {
+    const items = found.sources.map((s) => ({
+      label: s.entry,
+      description: `${s.format}${s.listed ? ' · already in prior.from' : ''}`,
+      detail: describeSource(s),
+      picked: false,
+      source: s,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      matchOnDetail: true,
+      title: `Import Tuning History${found.truncated ? ' (scan stopped at its bound; name deeper sources by hand)' : ''}`,
+      placeHolder: 'Sources to add to prior.from',
+    });
+    if (!picked || picked.length === 0) return undefined;
+    entries = picked.map((p) => p.source.entry);
+  }
+  const added = await ctx.editor.addPriorSources(uri, entries);
+  vscode.window.setStatusBarMessage(`HyperBO: prior.from += ${added.join(', ')}`, 5000);
+  return added;
+}

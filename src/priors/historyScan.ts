@@ -1,0 +1,66 @@
+// Finding other tools' tuning history under a folder (the "Import Tuning History…" command): a bounded scan for the
+// files each importer starts from, then the same classification prior.from uses, then each study mapped onto the
+// experiment's search space.
+import * as path from 'node:path';
+import { glob } from 'tinyglobby';
+import type { ParamSpec } from '../engine';
+import { SearchSpace } from '../engine';
+import { findHistorySources, HISTORY_FORMAT_LABEL, mapStudy, readHistorySource, type HistorySource, type StudyMapping } from '../formats/history';
+import { PRIOR_GLOB_IGNORE } from './sources';
+
+/** The files an importer starts from (a source's other files are not needed to find it). */
+export const HISTORY_SCAN_PATTERNS: readonly string[] = [
+  '**/*.{db,sqlite,sqlite3}',
+  '**/*.{log,jsonl,journal}',
+  '**/*.csv',
+  '**/params.json',
+  '**/hparams.yaml',
+  '**/trial_*/trial.json',
+  '**/mlruns/*/meta.yaml',
+  '**/mlruns/*/*/meta.yaml',
+];
+
+export interface ScanBounds {
+  /** Folder levels searched below the root (default 6). */
+  depth?: number;
+  /** Files looked at (default 2000); more means the scan is reported truncated. */
+  maxFiles?: number;
+}
+
+export interface FoundSource {
+  source: HistorySource;
+  /** The prior.from entry: the path relative to the folder, with '/' separators. */
+  entry: string;
+  format: string;
+  studies: StudyMapping[];
+  error?: string;
+}
+
+/** History sources under `dir`, each read and mapped onto the search space; sources where nothing maps are left out. */
+export async function scanHistory(
+  dir: string,
+  target: { space: ParamSpec[]; metric: string },
+  bounds: ScanBounds = {},
+): Promise<{ found: FoundSource[]; truncated: boolean }> {
+  const maxFiles = bounds.maxFiles ?? 2000;
+  const files = (
+    await glob([...HISTORY_SCAN_PATTERNS], { cwd: dir, absolute: true, onlyFiles: true, deep: bounds.depth ?? 6, ignore: [...PRIOR_GLOB_IGNORE, '**/.*/**'] })
+  ).sort();
+  const truncated = files.length > maxFiles;
+  const { sources } = await findHistorySources(files.slice(0, maxFiles));
+  const space = new SearchSpace(target.space);
+  const found: FoundSource[] = [];
+  for (const source of sources) {
+    const entry = path.relative(dir, source.path).split(path.sep).join('/') || '.';
+    const format = HISTORY_FORMAT_LABEL[source.format];
+    try {
+      const studies = (await readHistorySource(source)).map((s) => mapStudy(s, space, target.metric));
+      // A CSV or log that shares no parameter with the search space is not tuning history for this experiment.
+      if (!studies.some((s) => s.mapped.length > 0)) continue;
+      found.push({ source, entry, format, studies });
+    } catch (error) {
+      if (source.format !== 'csv') found.push({ source, entry, format, studies: [], error: (error as Error).message });
+    }
+  }
+  return { found, truncated };
+}
