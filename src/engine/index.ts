@@ -97,9 +97,9 @@ export type {
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
-export { DEFAULT_UCB_BETA, Study, studyFromRecord } from './study';
+export { DEFAULT_UCB_BETA, HELD_OUT_MARGIN, HELD_OUT_MIN, HELD_OUT_WINDOW, Study, studyFromRecord } from './study';
 export { wasmLinalgAvailable } from './wasm/linalg';
-export type { DivergedPolicy, RecordedStudyOptions, RecordedTrial, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
+export type { Adaptation, DivergedPolicy, PriorCheck, RecordedStudyOptions, RecordedTrial, StudyOptions, StudyPrior, Suggestion, TellResult, Trial, TrialStatus } from './study';
 
 export {
   PRIOR_FORMAT,

@@ -39,6 +39,25 @@ import {
 
 export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged';
 export type DivergedPolicy = 'worst' | 'exclude';
+export type Adaptation = 'held-out' | 'none';
+
+/** The held-out check of the prior starts with this many completed trials. */
+export const HELD_OUT_MIN = 6;
+/** It looks at the latest this-many completed trials (leave-one-out within them), so its cost stays bounded. */
+export const HELD_OUT_WINDOW = 40;
+/** The prior is dropped when the single-task GP's mean held-out log-likelihood beats it by more than this (nats/point). */
+export const HELD_OUT_MARGIN = 0.25;
+
+/** The latest held-out check of the prior (Study.priorCheck), for the Prior Provenance panel. */
+export interface PriorCheck {
+  /** Completed trials the check used. */
+  readonly points: number;
+  /** Mean leave-one-out log predictive density (model units) of the frozen prior and of a single-task GP. */
+  readonly priorLogLik: number;
+  readonly singleTaskLogLik: number;
+  /** 'kept': the prior predicts this task at least about as well; 'dropped': negative transfer, the single-task GP is used. */
+  readonly verdict: 'kept' | 'dropped';
+}
 
 export interface Trial {
   readonly id: number;
@@ -84,6 +103,13 @@ export interface StudyOptions {
    */
   readonly excludeTried?: boolean;
   readonly divergedPolicy?: DivergedPolicy;
+  /**
+   * With a prior: 'held-out' checks the frozen prior on the study's own completed trials before each suggestion
+   * (leave-one-out predictive log-likelihood on the latest HELD_OUT_WINDOW of them, once there are HELD_OUT_MIN) against
+   * a single-task GP fitted to the same trials, and drops the prior for that GP when the prior predicts worse by more
+   * than HELD_OUT_MARGIN nats per point (negative transfer); 'none' keeps the prior frozen whatever happens.
+   */
+  readonly adaptation?: Adaptation;
   /**
    * Continuous spaces without a prior: the first this-many trials (counting every trial the study holds) are
    * points of a scrambled Halton design, so the single-task GP starts from points spread over the space, not
@@ -152,6 +178,8 @@ export class Study {
   private singleTaskCache: { key: string; fit: SingleTaskFit } | undefined;
   private posteriorCache: { key: string; posterior: Posterior } | undefined;
   private subsetCache: { key: string; used: { x: Points; y: Float64Array } } | undefined;
+  private readonly adaptation: Adaptation;
+  private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -168,6 +196,10 @@ export class Study {
     }
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
+    this.adaptation = options.adaptation ?? 'none';
+    if (this.adaptation !== 'held-out' && this.adaptation !== 'none') {
+      throw new EngineError(`Unknown adaptation "${this.adaptation}"; use held-out or none.`);
+    }
     if (this.divergedPolicy !== 'worst' && this.divergedPolicy !== 'exclude') {
       throw new EngineError(`Unknown diverged policy "${this.divergedPolicy}"; use worst or exclude.`);
     }
@@ -341,7 +373,7 @@ export class Study {
         predicted: invertPrediction(obs.transform, mean, sd),
         model: { mean, sd },
         acquisition: value,
-        basis: this.prior ? 'pretrained-prior' : obs.x.n >= 2 ? 'single-task-gp' : 'default-prior',
+        basis: this.prior && this.checkCache?.check.verdict !== 'dropped' ? 'pretrained-prior' : obs.x.n >= 2 ? 'single-task-gp' : 'default-prior',
         candidateIndex,
         ...(fromDesign ? { initialDesign: true } : {}),
         ...(subset ? { subset } : {}),
@@ -390,7 +422,39 @@ export class Study {
     return { ...this.modelObservations(obs), transform: obs.transform, of: obs.x.n };
   }
 
+  /**
+   * The held-out check of the prior on the study's completed trials (undefined without a prior, with adaptation
+   * 'none', or with fewer than HELD_OUT_MIN results).
+   */
+  priorCheck(): PriorCheck | undefined {
+    const obs = this.observations();
+    return this.checkPrior(obs.x, obs.y)?.check;
+  }
+
+  private checkPrior(x: Points, y: Float64Array): { check: PriorCheck; fit: SingleTaskFit } | undefined {
+    if (!this.prior || this.adaptation !== 'held-out' || x.n < HELD_OUT_MIN) return undefined;
+    const start = Math.max(0, x.n - HELD_OUT_WINDOW);
+    const wx: Points = { n: x.n - start, d: x.d, data: x.data.slice(start * x.d) };
+    const wy = y.slice(start);
+    const key = `${wx.n}:${hashArray(wx.data)}:${hashArray(wy)}`;
+    if (this.checkCache?.key === key) return this.checkCache;
+    const { spec, theta, numTrainingTasks } = this.prior;
+    const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
+    const fit = fitSingleTask(wx, wy, { seed: this.seed });
+    const priorLogLik = leaveOneOutLogLik(spec, theta, wx, wy, factor);
+    const singleTaskLogLik = leaveOneOutLogLik(fit.spec, fit.theta, wx, wy, 1);
+    const verdict = singleTaskLogLik > priorLogLik + HELD_OUT_MARGIN ? 'dropped' : 'kept';
+    this.checkCache = { key, check: { points: wx.n, priorLogLik, singleTaskLogLik, verdict }, fit };
+    return this.checkCache;
+  }
+
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
+    const checked = this.checkPrior(x, y);
+    if (checked?.check.verdict === 'dropped') {
+      // Negative transfer: the single-task GP, refitted on all the study's data (the check fitted only its window).
+      const fit = x.n > HELD_OUT_WINDOW ? this.singleTaskFit(x, y) : checked.fit;
+      return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+    }
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
@@ -575,6 +639,24 @@ function stack(rows: readonly Float64Array[], d: number): Points {
 function topPoints(x: Points, y: Float64Array, k: number): Points {
   const order = Array.from(y, (_, i) => i).sort((a, b) => y[b]! - y[a]!).slice(0, k);
   return stack(order.map((i) => x.data.slice(i * x.d, (i + 1) * x.d)), x.d);
+}
+
+/** Mean leave-one-out log predictive density of y under the GP (spec, theta), noise included. */
+function leaveOneOutLogLik(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number): number {
+  let total = 0;
+  for (let i = 0; i < x.n; i++) {
+    const rest: Points = { n: x.n - 1, d: x.d, data: new Float64Array((x.n - 1) * x.d) };
+    rest.data.set(x.data.subarray(0, i * x.d), 0);
+    rest.data.set(x.data.subarray((i + 1) * x.d), i * x.d);
+    const restY = new Float64Array(x.n - 1);
+    restY.set(y.subarray(0, i), 0);
+    restY.set(y.subarray(i + 1), i);
+    const p = condition(spec, theta, rest, restY).predict({ n: 1, d: x.d, data: x.data.slice(i * x.d, (i + 1) * x.d) }, { includeNoise: true, varianceScale });
+    const v = Math.max(p.variance[0]!, 1e-12);
+    const r = y[i]! - p.mean[0]!;
+    total += -0.5 * Math.log(2 * Math.PI * v) - (r * r) / (2 * v);
+  }
+  return total / x.n;
 }
 
 function hashArray(a: Float64Array): number {

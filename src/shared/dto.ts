@@ -134,6 +134,11 @@ export interface ProvenanceResult {
   hyperparameters: Record<string, number | number[]>;
   /** Fit on this task's completed trials: leave-one-out style predictive log-likelihood and RMSE in metric units. */
   heldOut?: { points: number; meanLogLik: number; rmse: number };
+  /**
+   * Pre-trained prior only: its leave-one-out log-likelihood on this task's completed trials against a single-task
+   * GP's (engine Study.priorCheck); 'dropped' means negative transfer (the prior mispredicts this task).
+   */
+  priorCheck?: { points: number; priorLogLik: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
 }
 
 /** A text edit in LSP coordinates (0-based line/character). */

@@ -11,6 +11,7 @@ import {
   Study,
   defaultSpecFor,
   type AcquisitionOptions,
+  type Adaptation,
   type Config,
   type ModelSpec,
   type PretrainData,
@@ -47,6 +48,8 @@ export interface HyperboSettings {
   varianceFactor?: boolean;
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
+  /** Study options for this variant (default: the Study's). */
+  study?: { adaptation?: Adaptation };
 }
 
 /**
@@ -300,6 +303,7 @@ function gpChoices(
     seed,
     prior: prior?.prior,
     acquisition: prior ? prior.settings.acquisition : stboAcquisition,
+    ...(prior?.settings.study ?? {}),
   });
   const chosen: number[] = [];
   for (let step = 0; step < Math.min(budget, task.configs.length); step++) {

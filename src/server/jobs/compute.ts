@@ -20,7 +20,9 @@ import {
   type AcquisitionOptions,
   type Config,
   type ModelSpec,
+  type Adaptation,
   type OutputOverrides,
+  type PriorCheck,
   type OutputSpec,
   type OutputTransform,
   type ParamSpec,
@@ -75,7 +77,7 @@ export function outputFor(input: ModelInput): OutputSpec {
 }
 
 /** A Study holding the input's trials, by the rule the CLI uses too (engine studyFromRecord). */
-export function buildStudy(input: ModelInput, skipTrialId?: number): Study {
+export function buildStudy(input: ModelInput, skipTrialId?: number, adaptation?: Adaptation): Study {
   return studyFromRecord(
     {
       space: new SearchSpace(input.space),
@@ -86,9 +88,16 @@ export function buildStudy(input: ModelInput, skipTrialId?: number): Study {
         : undefined,
       acquisition: input.acquisition,
       seed: input.seed,
+      ...(adaptation ? { adaptation } : {}),
     },
     input.trials.filter((t) => t.id !== skipTrialId),
   );
+}
+
+/** The held-out check of the prior on the experiment's completed trials (engine Study.priorCheck), for Prior Provenance. */
+export function priorCheckFor(input: ModelInput): PriorCheck | undefined {
+  if (!input.prior) return undefined;
+  return buildStudy(input, undefined, 'held-out').priorCheck();
 }
 
 export function suggest(input: ModelInput, count: number): ComputedSuggestion[] {

@@ -1,13 +1,14 @@
 // Messages between the server and its worker thread. Everything here is structured-clone friendly.
 import type { ComputedSuggestion, ModelInput, PosteriorOptions, ContourOut, SliceOut } from './compute';
 import type { PretrainInput, PretrainOutput } from '../../priors/pretrain';
-import type { Config } from '../../engine';
+import type { Config, PriorCheck } from '../../engine';
 
 export type JobRequest =
   | { kind: 'suggest'; input: ModelInput; count: number }
   | { kind: 'predict'; input: ModelInput; configs: Config[] }
   | { kind: 'posterior'; input: ModelInput; options: PosteriorOptions }
   | { kind: 'heldOut'; input: ModelInput }
+  | { kind: 'priorCheck'; input: ModelInput }
   | { kind: 'singleTaskHyperparameters'; input: ModelInput }
   | { kind: 'pretrain'; input: PretrainInput };
 
@@ -16,6 +17,7 @@ export interface JobResults {
   predict: { mean: number; sd: number }[];
   posterior: { slices: SliceOut[]; contour?: ContourOut };
   heldOut: { points: number; meanLogLik: number; rmse: number } | undefined;
+  priorCheck: PriorCheck | undefined;
   singleTaskHyperparameters: Record<string, number | number[]>;
   pretrain: PretrainOutput;
 }

@@ -1,6 +1,6 @@
 // Dispatches a job request to its computation; used by the worker thread (and directly in tests).
 import type { Progress } from '../../engine';
-import { heldOutFit, posterior, predictAt, singleTaskHyperparameters, suggest } from './compute';
+import { heldOutFit, posterior, predictAt, priorCheckFor, singleTaskHyperparameters, suggest } from './compute';
 import type { JobRequest } from './protocol';
 import { runPretrain } from '../../priors/pretrain';
 
@@ -14,6 +14,8 @@ export async function runJob(request: JobRequest, progress: Progress): Promise<u
       return posterior(request.input, request.options);
     case 'heldOut':
       return heldOutFit(request.input);
+    case 'priorCheck':
+      return priorCheckFor(request.input);
     case 'singleTaskHyperparameters':
       return singleTaskHyperparameters(request.input);
     case 'pretrain':

@@ -543,6 +543,7 @@ export class HyperboService {
         ...(heldOut ? { heldOut } : {}),
       };
     }
+    const priorCheck = await this.jobs.run({ kind: 'priorCheck', input });
     const file = prior.loaded.file;
     const spec = prior.loaded.spec;
     return {
@@ -558,6 +559,7 @@ export class HyperboService {
       cacheKey: prior.key,
       hyperparameters: namedHyperparameters(serializedPrior(prior)),
       ...(heldOut ? { heldOut } : {}),
+      ...(priorCheck ? { priorCheck } : {}),
     };
   }
 

@@ -55,6 +55,17 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
       { key: 'RMSE (metric units)', value: formatNumber(data.heldOut.rmse) },
     ];
   }
+  if (data.priorCheck) {
+    const c = data.priorCheck;
+    const line = {
+      key: 'Transfer check',
+      value:
+        c.verdict === 'dropped'
+          ? `prior mispredicts this task (negative transfer): held-out log-likelihood ${formatNumber(c.priorLogLik)} vs ${formatNumber(c.singleTaskLogLik)} for a GP fitted to its ${c.points} trials`
+          : `prior predicts this task's ${c.points} trials (held-out log-likelihood ${formatNumber(c.priorLogLik)}; a GP fitted to them alone: ${formatNumber(c.singleTaskLogLik)})`,
+    };
+    view.heldOut = [...(view.heldOut ?? []), line];
+  }
   if (!pretrained && data.tasks.length === 0) {
     view.note = 'No related tasks: the model learns from this experiment\'s own trials only. Add a `prior:` section to pre-train on related data.';
   }

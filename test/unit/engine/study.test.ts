@@ -6,6 +6,7 @@ import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/spac
 import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
 import { prepareTrainingData } from '../../../src/engine/pretrain';
 import { Study, studyFromRecord } from '../../../src/engine/study';
+import { fitSingleTask } from '../../../src/engine/singleTask';
 import type { Task } from '../../../src/engine/types';
 
 const space = new SearchSpace([
@@ -101,6 +102,34 @@ describe('engine/study', () => {
     assert.ok(Math.max(...obs.y) - worst < 5, `model range ${worst}..${Math.max(...obs.y)}`);
     const [s] = study.ask(1);
     assert.ok(Number.isFinite(s!.predicted.value) && s!.predicted.value < 10);
+  });
+
+  it('held-out check: keeps a prior that predicts the task, drops one that mispredicts it (negative transfer)', () => {
+    // A 1-D task y = sin(6u). A prior as good as the GP fitted to the task itself (its hyperparameters) is kept; one whose
+    // mean is far off with a tiny variance is dropped.
+    const space1 = new SearchSpace([{ name: 'u', type: 'float', low: 0, high: 1 }]);
+    const xs = Array.from({ length: 10 }, (_, i) => (i + 0.5) / 10);
+    const fitted = fitSingleTask({ n: 10, d: 1, data: Float64Array.from(xs) }, Float64Array.from(xs, (u) => Math.sin(6 * u)), { seed: 1 });
+    const spec = fitted.spec;
+    const good = fitted.theta;
+    const bad = paramsFromValues(spec, { constant: 3, lengthscale: [0.01], signalVariance: 0.01, noiseVariance: 1e-4 }, good);
+    const run = (theta: Float64Array) => {
+      const study = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta }, adaptation: 'held-out', seed: 1 });
+      for (let i = 0; i < 10; i++) study.tell({ u: (i + 0.5) / 10 }, Math.sin(6 * ((i + 0.5) / 10)));
+      return { check: study.priorCheck()!, basis: study.ask(1)[0]!.basis };
+    };
+    const kept = run(good);
+    assert.equal(kept.check.verdict, 'kept');
+    assert.equal(kept.check.points, 10);
+    assert.equal(kept.basis, 'pretrained-prior');
+    const dropped = run(bad);
+    assert.equal(dropped.check.verdict, 'dropped');
+    assert.ok(dropped.check.singleTaskLogLik > dropped.check.priorLogLik + 1);
+    assert.equal(dropped.basis, 'single-task-gp');
+    // Too few results, or adaptation 'none': no check.
+    const few = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta: bad }, adaptation: 'held-out' });
+    few.tell({ u: 0.5 }, 0.1);
+    assert.equal(few.priorCheck(), undefined);
   });
 
   it('with a finite pool picks only pool members, never twice', () => {

@@ -16,6 +16,15 @@ describe('provenance view model', () => {
     assert.equal(view.heldOut?.length, 3);
   });
 
+  it('shows the transfer check: kept, or dropped as negative transfer', () => {
+    const data = fixtureProvenance();
+    const kept = provenanceView({ ...data, priorCheck: { points: 12, priorLogLik: -0.8, singleTaskLogLik: -0.9, verdict: 'kept' } });
+    assert.match(kept.heldOut!.find((r) => r.key === 'Transfer check')!.value, /^prior predicts this task's 12 trials/);
+    const dropped = provenanceView({ ...data, priorCheck: { points: 12, priorLogLik: -2.5, singleTaskLogLik: -0.9, verdict: 'dropped' } });
+    assert.match(dropped.heldOut!.find((r) => r.key === 'Transfer check')!.value, /negative transfer/);
+    assert.equal(provenanceView(data).heldOut!.some((r) => r.key === 'Transfer check'), false);
+  });
+
   it('explains a single-task model with no related tasks', () => {
     const view = provenanceView({ uri: 'u', model: 'single-task', mean: 'constant', kernel: 'Matérn 5/2', tasks: [], matchedGroups: 0, hyperparameters: {} });
     assert.equal(view.heading, 'Single-task model');

