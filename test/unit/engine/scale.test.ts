@@ -68,14 +68,18 @@ describe('engine/scale: selectObservations', () => {
     assert.deepEqual(Array.from(selectObservations(rows(x, 0, 40), y.slice(0, 40), 40)), Array.from({ length: 40 }, (_, i) => i));
   });
 
-  it('takes the best quarter, the latest quarter and a space-filling cover, ascending and distinct', () => {
+  it('takes the best quarter, the quarter nearest the best, the latest eighth and a space-filling cover', () => {
     const s = selectObservations(x, y, 100);
     assert.equal(s.length, 100);
     for (let k = 1; k < s.length; k++) assert.ok(s[k]! > s[k - 1]!, 'ascending, no repeats');
     const set = new Set(s);
     const best = Array.from(y.keys()).sort((a, b) => y[b]! - y[a]! || a - b).slice(0, 25);
     for (const i of best) assert.ok(set.has(i), `best observation ${i} kept`);
-    const latest = Array.from(y.keys()).reverse().filter((i) => !best.includes(i)).slice(0, 25);
+    const b = best[0]!;
+    const distance = (i: number): number => Math.hypot(x.data[2 * i]! - x.data[2 * b]!, x.data[2 * i + 1]! - x.data[2 * b + 1]!);
+    const near = Array.from(y.keys()).filter((i) => !best.includes(i)).sort((p, q) => distance(p) - distance(q) || p - q).slice(0, 25);
+    for (const i of near) assert.ok(set.has(i), `neighbour ${i} of the best kept`);
+    const latest = Array.from(y.keys()).reverse().filter((i) => !best.includes(i) && !near.includes(i)).slice(0, 13);
     for (const i of latest) assert.ok(set.has(i), `recent observation ${i} kept`);
     // Cover: every one of the 1,000 points is within 0.15 of a chosen one (100 points on the unit square are
     // about 0.1 apart), which a subset of the best and latest alone misses.
