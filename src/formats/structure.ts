@@ -153,8 +153,8 @@ export class YamlStructure {
         return undefined;
       }
       if (isSeq(node)) {
-        for (const item of node.items) if (contains(item as Node, offset)) return locate(item as Node, [...path, '*']);
-        return undefined;
+        const item = itemAt(node, offset);
+        return item ? locate(item, [...path, '*']) : undefined;
       }
       if (isScalar(node)) return { kind: 'value', path, node, range: rangeOf(node)!, value: node.value };
       return undefined;
@@ -230,6 +230,23 @@ export class YamlStructure {
     }
     return { block, items };
   }
+}
+
+/** The item of a sequence containing `offset`: a binary search over the items' ranges (in text order). */
+function itemAt(seq: YAMLSeq, offset: number): Node | undefined {
+  const items = seq.items as (Node | null)[];
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const range = items[mid]?.range;
+    // An item without a range breaks the order: look at every item instead.
+    if (!range) return items.find((item) => contains(item, offset)) ?? undefined;
+    if (offset < range[0]) hi = mid - 1;
+    else if (offset > range[1]) lo = mid + 1;
+    else return contains(items[mid], offset) ? items[mid]! : undefined;
+  }
+  return undefined;
 }
 
 /** Comment ranges from the parser's tokens (linear in their number). */

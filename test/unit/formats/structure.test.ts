@@ -122,5 +122,8 @@ describe('formats/structure (the YAML structure index)', () => {
     assert.equal(s.trials.length, 3000);
     assert.equal(s.trial(2999)!.range.start, text.indexOf('{ id: 2999,'));
     assert.equal(s.trialAt(text.indexOf('value: 1500 '))!.id, 1500);
+    const value = s.at(text.indexOf('value: 1500 ') + 8)!;
+    assert.deepEqual([value.path, value.value], [['trials', '*', 'value'], 1500]);
+    assert.equal(s.at(text.indexOf('{ id: 3000') - 1), undefined, 'between the dash and the item');
   });
 });
