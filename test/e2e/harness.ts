@@ -235,7 +235,8 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
     const consoleLog = join(outputDir, 'browser-console.log');
     page.on('console', (message) => appendFileSync(consoleLog, `[${message.type()}] ${message.text()}\n`));
     page.on('pageerror', (error) => appendFileSync(consoleLog, `[pageerror] ${error.message}\n`));
-    await page.goto(server.workbenchUrl());
+    // Loading the workbench can take well over the default 30 s on a loaded machine.
+    await page.goto(server.workbenchUrl(), { timeout: 120_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     const workbench = new Workbench(page, server, workspace, outputDir);
     await workbench.waitForExtensionReady();
