@@ -14,6 +14,28 @@ export interface TrialLogState {
   diverged?: string;
   /** The log shows that the run ended. */
   finished: boolean;
+  /**
+   * The objective by the experiment's reduce rule over every value the log holds (the exact statistics of
+   * formats/curve, as `hyperbo tune` computes it), not over the thinned `curve`.
+   */
+  value?: number;
+  /** When the log file was last written (ms since the epoch); undefined for a log folder. */
+  modifiedMs?: number;
+}
+
+/** A log written this long before the trial's `started` still counts as its run's (file systems' coarse mtimes). */
+export const STALE_LOG_SLACK_MS = 1000;
+
+/**
+ * Whether a log belongs to the trial's current run. A pending trial has not run, so a log at its path is a previous
+ * run's (e.g. of an earlier trial 1 before `trials:` was cleared); a started trial's log must be written after it
+ * started.
+ */
+export function logBelongsToRun(trial: Pick<Trial, 'status' | 'started'>, log: Pick<TrialLogState, 'modifiedMs'>): boolean {
+  if (trial.status === 'pending') return false;
+  const started = trial.started ? Date.parse(trial.started) : NaN;
+  if (log.modifiedMs === undefined || !Number.isFinite(started)) return true;
+  return log.modifiedMs >= started - STALE_LOG_SLACK_MS;
 }
 
 export const MAX_CURVE_POINTS = 200;
@@ -49,15 +71,6 @@ export function trialLogPath(view: ExperimentView, fsPath: string, trial: Pick<T
   return path.join(path.dirname(fsPath), '.hyperbo', 'runs', path.basename(fsPath, '.hyperbo.yaml'), `trial-${trial.id}.log`);
 }
 
-/** The trial's value from its curve by the experiment's rule. */
-export function reduceCurve(curve: readonly CurvePoint[], rule: ExperimentView['reduce']): number | undefined {
-  if (curve.length === 0) return undefined;
-  if (rule === 'last') return curve[curve.length - 1]!.value;
-  let best = curve[0]!.value;
-  for (const p of curve) best = rule === 'min' ? Math.min(best, p.value) : Math.max(best, p.value);
-  return best;
-}
-
 /** At most `max` points, evenly spread, always keeping the first and last (and the best for the goal). */
 export function downsample(curve: readonly CurvePoint[], max = MAX_CURVE_POINTS): CurvePoint[] {
   if (curve.length <= max) return [...curve];
@@ -76,7 +89,7 @@ export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogSta
   if (trial.started) dto.started = trial.started;
   if (trial.finished) dto.finished = trial.finished;
   if (trial.reason) dto.reason = trial.reason;
-  if (!log?.exists) return dto;
+  if (!log?.exists || !logBelongsToRun(trial, log)) return dto;
   dto.curve = downsample(log.curve);
   const open = trial.status === 'pending' || trial.status === 'running';
   if (open) {
@@ -85,7 +98,7 @@ export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogSta
       dto.reason = log.diverged;
       delete dto.value;
     } else if (log.finished) {
-      const value = reduceCurve(log.curve, view.reduce);
+      const value = log.value;
       if (value === undefined) {
         dto.status = 'failed';
         dto.reason = `The run ended but its log has no "${view.metric}" values.`;
@@ -96,9 +109,8 @@ export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogSta
     } else if (log.curve.length > 0 || trial.status === 'running') {
       dto.status = 'running';
     }
-  } else if (trial.status === 'completed' && dto.value === undefined) {
-    const value = reduceCurve(log.curve, view.reduce);
-    if (value !== undefined) dto.value = value;
+  } else if (trial.status === 'completed' && dto.value === undefined && log.value !== undefined) {
+    dto.value = log.value;
   }
   return dto;
 }
