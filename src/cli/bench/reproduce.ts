@@ -1,9 +1,9 @@
-// `npm run bench:regret [-- --only a,b]`: reproduces the committed benchmark results in bench/results/ with the
+// `npm run bench:regret [-- --only a,b] [--out DIR]`: reproduces the committed benchmark results in bench/results/ with the
 // same CLI command a user would type, one suite after the other, then writes bench/results/summary.md.
 // Suites whose data lives in the shared data folder (../shared/data, or HYPERBO_SHARED_DATA) say so and are
 // skipped when it is missing; the generated suites (data/pd1-mini, data/pd1-mini-ce) are in the repository.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../commands/bench';
@@ -105,7 +105,9 @@ function ensureOptuna(): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results' } } });
+  const outDir = values.out!;
+  mkdirSync(outDir, { recursive: true });
   const only = values.only?.split(',').map((s) => s.trim());
   for (const name of only ?? []) if (!SUITES.some((s) => s.name === name)) throw new Error(`Unknown suite "${name}"; known: ${SUITES.map((s) => s.name).join(', ')}.`);
   ensureOptuna();
@@ -122,16 +124,21 @@ async function main(): Promise<void> {
       continue;
     }
     const t0 = performance.now();
-    const out = `bench/results/${job.name}`;
+    const cpu0 = process.cpuUsage();
+    const out = path.join(outDir, job.name);
     await run(['regret', ...job.args, ...(job.common ?? COMMON), '--quiet', '--json', `${out}.json`, '--md', `${out}.md`, '--svg', `${out}.svg`]);
-    process.stderr.write(`[bench] ${job.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s → ${out}.{json,md,svg}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    // CPU time (this process; optuna-tpe's Python child not included) says what the wall time means on a shared machine.
+    process.stderr.write(
+      `[bench] ${job.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s CPU → ${out}.{json,md,svg}\n`,
+    );
   }
   const reports = SUITES.flatMap((s) => {
-    const file = path.join('bench/results', `${s.name}.json`);
+    const file = path.join(outDir, `${s.name}.json`);
     return existsSync(file) ? [{ name: s.name, report: JSON.parse(readFileSync(file, 'utf8')) as RegretReport }] : [];
   }).filter((r) => r.report.headline?.checks !== undefined);
-  writeFileSync('bench/results/summary.md', `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n`);
-  process.stderr.write(`[bench] all: ${((performance.now() - started) / 1000).toFixed(0)} s → bench/results/summary.md\n`);
+  writeFileSync(path.join(outDir, 'summary.md'), `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n`);
+  process.stderr.write(`[bench] all: ${((performance.now() - started) / 1000).toFixed(0)} s → ${path.join(outDir, 'summary.md')}\n`);
   if (skipped.length) process.stderr.write(`[bench] NOT RUN (data missing): ${skipped.join('; ')}\n`);
 }
 
