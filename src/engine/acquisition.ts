@@ -208,6 +208,9 @@ interface ProximityTest {
   nearest(u: ArrayLike<number>): number;
 }
 
+/** From this many excluded points up, proximity queries use a sorted index instead of a scan. */
+const INDEXED_PROXIMITY_MIN = 256;
+
 function proximityTest(exclusion: ProximityExclusion, dim: number): ProximityTest {
   const { points } = exclusion;
   if (!points || points.d !== dim || !(points.data instanceof Float64Array) || points.data.length !== points.n * dim) {
@@ -227,13 +230,39 @@ function proximityTest(exclusion: ProximityExclusion, dim: number): ProximityTes
   }
   // A zero radius still rejects exact repeats (and, with only discrete coordinates, equal configurations).
   const radius2 = Math.max(radius * radius, 1e-24);
+  // Many points (thousands of trials): sorted on one continuous coordinate, so a query scans only the points
+  // whose coordinate is within the radius of its own (any other is farther than the radius).
+  const axis = points.n > INDEXED_PROXIMITY_MIN ? discrete.indexOf(0) : -1;
+  let order: Int32Array | undefined;
+  let keys: Float64Array | undefined;
+  if (axis >= 0) {
+    order = Int32Array.from({ length: points.n }, (_, i) => i).sort((a, b) => points.data[a * dim + axis]! - points.data[b * dim + axis]! || a - b);
+    keys = Float64Array.from(order, (i) => points.data[i * dim + axis]!);
+  }
+  const window = Math.sqrt(radius2);
   return {
     radius,
     discrete,
     nearest(u) {
       let best = -1;
       let bestDistance2 = radius2;
-      for (let i = 0; i < points.n; i++) {
+      let from = 0;
+      let to = points.n;
+      if (order && keys) {
+        const lo = u[axis]! - window;
+        let a = 0;
+        let b = keys.length;
+        while (a < b) {
+          const mid = (a + b) >> 1;
+          if (keys[mid]! < lo) a = mid + 1;
+          else b = mid;
+        }
+        from = a;
+        const hi = u[axis]! + window;
+        for (to = from; to < keys.length && keys[to]! <= hi; ) to++;
+      }
+      for (let k = from; k < to; k++) {
+        const i = order ? order[k]! : k;
         let distance2 = 0;
         let sameDiscrete = true;
         for (let j = 0; j < dim; j++) {
@@ -245,7 +274,7 @@ function proximityTest(exclusion: ProximityExclusion, dim: number): ProximityTes
             }
           } else distance2 += diff * diff;
         }
-        if (sameDiscrete && distance2 < bestDistance2) {
+        if (sameDiscrete && (distance2 < bestDistance2 || (distance2 === bestDistance2 && best >= 0 && i < best))) {
           best = i;
           bestDistance2 = distance2;
         }

@@ -7,6 +7,7 @@ import { createRng } from '../../../src/engine/rng';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study, studyFromRecord } from '../../../src/engine/study';
 import { selectObservations } from '../../../src/engine/subset';
+import { isAdmissible } from '../../../src/engine/acquisition';
 import type { Points } from '../../../src/engine/types';
 import { assertAllClose, assertClose } from '../helpers/approx';
 
@@ -174,5 +175,37 @@ describe('engine/scale: studies with many observations', () => {
     assert.equal(study.trials.length, 20000);
     const [s] = study.ask(1);
     assert.deepEqual(s!.subset, { used: 128, of: 10000 });
+  });
+});
+
+describe('engine/scale: keeping away from thousands of tried points', () => {
+  it('the sorted index agrees with a scan of every point (continuous and discrete coordinates)', () => {
+    const rng = createRng(21);
+    const dim = 3;
+    const n = 3000;
+    // Coordinate 1 is discrete (three levels); coordinates 0 and 2 are continuous.
+    const data = Float64Array.from({ length: n * dim }, (_, k) => (k % dim === 1 ? Math.floor(rng.next() * 3) / 2 : rng.next()));
+    const exclusion = { points: { n, d: dim, data }, discreteDims: [1], minDistance: 0.02 };
+    const small = { points: { n: 200, d: dim, data: data.slice(0, 200 * dim) }, discreteDims: [1], minDistance: 0.02 };
+    const scan = (u: Float64Array, pts: Float64Array, count: number): boolean => {
+      for (let i = 0; i < count; i++) {
+        if (Math.abs(u[1]! - pts[i * dim + 1]!) > 1e-9) continue;
+        if (Math.hypot(u[0]! - pts[i * dim]!, u[2]! - pts[i * dim + 2]!) < 0.02) return false;
+      }
+      return true;
+    };
+    let admissible = 0;
+    for (let q = 0; q < 2000; q++) {
+      // Half the queries sit right next to a tried point.
+      const near = q % 2 === 0 ? rng.int(n) : -1;
+      const u = near >= 0
+        ? Float64Array.from({ length: dim }, (_, j) => (j === 1 ? data[near * dim + 1]! : data[near * dim + j]! + 0.03 * (rng.next() - 0.5)))
+        : Float64Array.from({ length: dim }, (_, j) => (j === 1 ? Math.floor(rng.next() * 3) / 2 : rng.next()));
+      const expected = scan(u, data, n);
+      assert.equal(isAdmissible(u, exclusion, dim), expected, `query ${q}`);
+      assert.equal(isAdmissible(u, small, dim), scan(u, data, 200), `query ${q}, 200 points`);
+      if (expected) admissible++;
+    }
+    assert.ok(admissible > 200 && admissible < 1800, `both outcomes exercised (${admissible} admissible)`);
   });
 });
