@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { createRng, HaltonSequence } from '../../src/engine';
+import { LineIndex } from '../../src/formats/experiment';
 import type { ExperimentSummary, ProvenanceResult, SuggestResult, TrialHistoryResult } from '../../src/shared/dto';
 import {
   AddTrialEditRequest,
@@ -21,6 +22,15 @@ import {
 import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 
 const FAST = { pretrain: { steps: 15 }, logs: { pollInterval: 100 } };
+
+/** Applies LSP edits (computed on `text`) the way VS Code's WorkspaceEdit does. */
+function applyLspEdits(text: string, edits: readonly { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {
+  const lines = new LineIndex(text);
+  const offsets = edits.map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), newText: e.newText })).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of offsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}
 
 function experimentText(options: { trials?: string } = {}): string {
   return [
@@ -234,6 +244,28 @@ describe('language server over streams', function () {
     assert.ok(diverged.trial.reason);
     const history: TrialHistoryResult = await server.client.sendRequest(TrialHistoryRequest.type, { uri });
     assert.equal(history.trials.find((t) => t.id === 5)!.status, 'diverged');
+  });
+
+  it('a rerun trial\'s fields describe its last run: starting clears the old finish time and reason, completing keeps none', async () => {
+    const failed = '  - { id: 4, params: { learning_rate: 0.003, momentum: 0.7 }, status: failed, finished: "2026-01-01T00:00:00Z", reason: "The command exited with code 1." }';
+    const text = experimentText({ trials: failed });
+    await writeFile(file, text);
+    server = await startTestServer(root, FAST);
+    const uri = uriOf(file);
+    await server.open(file, text);
+    const start = await server.client.sendRequest(UpdateTrialEditRequest.type, { uri, trialId: 4, status: 'running', started: new Date().toISOString() });
+    const running = applyLspEdits(text, start.edits);
+    assert.match(running, /id: 4, .*status: running, started: "[^"]+" \}/);
+    assert.doesNotMatch(running, /reason|finished/);
+    await writeFile(file, running);
+    await server.change(file, running, 2);
+    const log = path.join(path.dirname(file), 'runs', '4', 'metrics.jsonl');
+    await mkdir(path.dirname(log), { recursive: true });
+    await writeFile(log, '{"step": 1, "valid/loss": 0.4}\n');
+    const end = await server.client.sendRequest(UpdateTrialEditRequest.type, { uri, trialId: 4, status: 'completed', finished: new Date().toISOString() });
+    const completed = applyLspEdits(running, end.edits);
+    assert.match(completed, /id: 4, .*status: completed, .*value: 0\.4, .*finished: "2026/);
+    assert.doesNotMatch(completed, /reason/);
   });
 
   it('pre-trains a prior from a PD1-style file with progress, caches it, and restarts to the same state', async () => {

@@ -37,6 +37,7 @@ import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
+import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
@@ -366,11 +367,15 @@ export async function run(argv: string[]): Promise<number> {
       if (outcome.status === 'completed') trial.value = outcome.value;
       else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);
       await recording(() =>
-        updateTrialLocked(file, id, {
-          status: outcome.status,
-          ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
-          finished: new Date().toISOString(),
-        }),
+        updateTrialLocked(
+          file,
+          id,
+          lastRunChanges({
+            status: outcome.status,
+            ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
+            finished: new Date().toISOString(),
+          }),
+        ),
       );
       out([...columns(id, s!), trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
       failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;

@@ -5,6 +5,7 @@
 // file stays the source of truth.
 import type { Connection } from 'vscode-languageserver';
 import { SearchSpace } from '../../engine';
+import { lastRunChanges } from '../../session/lastRun';
 import { appendTrialEdit, inlineTrialPlacement, isInTrialsBlock, toLspEdit, updateTrialEdit, type TrialChanges } from '../../formats/edits';
 import { structureOf } from '../../formats/structure';
 import type { Params } from '../../shared/dto';
@@ -114,12 +115,12 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       }
       const changes: TrialChanges = { status };
       if (value !== undefined) changes.value = value;
-      else if (status !== 'completed') changes.value = null;
       if (reason !== undefined) changes.reason = reason;
       if (params.started !== undefined) changes.started = params.started;
       if (params.finished !== undefined) changes.finished = params.finished;
       const structure = structureOf(entry.text);
-      const result = updateTrialEdit(structure, params.trialId, changes);
+      // The trial's fields then describe this run only (a completed rerun drops the old failure reason).
+      const result = updateTrialEdit(structure, params.trialId, lastRunChanges(changes));
       if (!result.ok) throw new UserError(result.message);
       return { edits: [toLspEdit(entry.text, result.edit, structure.lines)], status, ...(value !== undefined ? { value } : {}) };
     }),
