@@ -57,6 +57,6 @@ describe('server: an experiment with 3,000 trials', function () {
     )) as { contents: { value: string } } | null;
     assert.ok(hover);
     assert.match(hover.contents.value, new RegExp(`Trial ${n}\\*\\* — posterior valid/loss`));
-    assert.match(hover.contents.value, /conditioned on 3000 completed trials/);
+    assert.match(hover.contents.value, /conditioned on 3000 completed trials \(the GP uses a subset of 512 of them\)/);
   });
 });

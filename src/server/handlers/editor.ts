@@ -88,7 +88,8 @@ export async function trialHover(service: HyperboService, uri: string, position:
   return (
     `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
     `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
-    `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}_`
+    `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +
+    (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_')
   );
 }
 

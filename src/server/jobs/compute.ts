@@ -145,10 +145,13 @@ function fnv1a(text: string): string {
 }
 
 /** Posterior mean ± sd in metric units at given configurations (for hovers). */
-export function predictAt(input: ModelInput, configs: Config[]): { mean: number; sd: number }[] {
+export function predictAt(input: ModelInput, configs: Config[]): { mean: number; sd: number; subset?: number }[] {
   const study = queryStudy(input);
   const p = study.predict(configs);
-  return p.metric.map((m) => ({ mean: m.value, sd: m.sd }));
+  const used = study.conditioningObservations();
+  // With more observations than the GP's limit, how many it conditions on (engine/subset.ts).
+  const subset = used.x.n < used.of ? { subset: used.x.n } : {};
+  return p.metric.map((m) => ({ mean: m.value, sd: m.sd, ...subset }));
 }
 
 export interface PosteriorOptions {

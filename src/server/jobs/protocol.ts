@@ -14,7 +14,7 @@ export type JobRequest =
 
 export interface JobResults {
   suggest: ComputedSuggestion[];
-  predict: { mean: number; sd: number }[];
+  predict: { mean: number; sd: number; subset?: number }[];
   posterior: { slices: SliceOut[]; contour?: ContourOut };
   heldOut: { points: number; meanLogLik: number; rmse: number } | undefined;
   priorCheck: PriorCheck | undefined;

@@ -479,12 +479,12 @@ export class HyperboService {
   }
 
   /** Posterior mean ± sd (metric units) at a trial's parameters, for hovers. */
-  async predictAt(uri: string, params: Config): Promise<{ mean: number; sd: number; pretrained: boolean; observations: number }> {
+  async predictAt(uri: string, params: Config): Promise<{ mean: number; sd: number; pretrained: boolean; observations: number; subset?: number }> {
     const entry = this.entry(uri);
     const { input, prior } = await this.modelInput(entry, { train: false });
     const [p] = await this.jobs.run({ kind: 'predict', input, configs: [params] });
     const observations = input.trials.filter((t) => t.status === 'completed').length;
-    return { mean: p!.mean, sd: p!.sd, pretrained: prior !== undefined, observations };
+    return { mean: p!.mean, sd: p!.sd, pretrained: prior !== undefined, observations, ...(p!.subset !== undefined ? { subset: p!.subset } : {}) };
   }
 
   async posterior(
