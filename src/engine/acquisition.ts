@@ -4,11 +4,20 @@ import { minimizeLbfgs } from './optimize';
 import { HaltonSequence } from './rng';
 import { EngineError, type Points, type Rng } from './types';
 
+/**
+ * UCB's exploration weight in a study when none is given (the reference code's function default is 3). With a
+ * pre-trained prior, β = 3 spends trials on the prior's uncertain corners (bench/README.md: worst of the
+ * acquisitions tried on pd1-mini; on the example, 4 seeds × 12 trials: 7 runs above 20 % error and 6 diverged with
+ * β = 3, none and 2 with β = 1); without one, the initial design does the early exploring, and β = 1 then beat 3 on
+ * Branin and a quadratic and tied on Hartmann 3-D/6-D (`npm run bench:design`).
+ */
+export const DEFAULT_UCB_BETA = 1;
+
 export type AcquisitionKind = 'ucb' | 'ei' | 'pi';
 
 export interface AcquisitionOptions {
   readonly kind: AcquisitionKind;
-  /** UCB: μ + β·σ. Default 3. */
+  /** UCB: μ + β·σ. Default DEFAULT_UCB_BETA (1). */
   readonly beta?: number;
   /** PI: target τ = max y + margin. Default 0.1. */
   readonly piMargin?: number;
@@ -93,7 +102,7 @@ export function acquisitionValue(options: AcquisitionOptions, mean: number, sd: 
   const s = sd > 1e-12 ? sd : 1e-12;
   switch (options.kind) {
     case 'ucb':
-      return mean + (options.beta ?? 3) * sd;
+      return mean + (options.beta ?? DEFAULT_UCB_BETA) * sd;
     case 'pi':
       // (μ − τ)/σ: monotone in Φ((μ − τ)/σ), and keeps resolution where Φ underflows.
       return (mean - target) / s;
@@ -115,7 +124,7 @@ export function acquisitionWithPartials(
   const s = sd > 1e-12 ? sd : 1e-12;
   switch (options.kind) {
     case 'ucb': {
-      const beta = options.beta ?? 3;
+      const beta = options.beta ?? DEFAULT_UCB_BETA;
       return { value: mean + beta * sd, dMean: 1, dSd: beta };
     }
     case 'pi': {

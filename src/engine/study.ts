@@ -10,6 +10,7 @@
 // the output rule's robust tails call infeasible (warp.ts: absurdly far below the task's median, e.g. a cross-entropy
 // of 1e162) stays recorded as completed but enters the model like a diverged run.
 import {
+  DEFAULT_UCB_BETA,
   acquisitionTarget,
   acquisitionValue,
   isAdmissible,
@@ -73,14 +74,8 @@ export interface StudyPrior {
   readonly numTrainingTasks?: number;
 }
 
-/**
- * UCB's exploration weight in a study when none is given (the reference code's function default is 3). With a
- * pre-trained prior, β = 3 spends trials on the prior's uncertain corners (bench/README.md: worst of the
- * acquisitions tried on pd1-mini; on the example, 4 seeds × 12 trials: 7 runs above 20 % error and 6 diverged with
- * β = 3, none and 2 with β = 1); without one, the initial design does the early exploring, and β = 1 then beat 3 on
- * Branin and a quadratic and tied on Hartmann 3-D/6-D (`npm run bench:design`).
- */
-export const DEFAULT_UCB_BETA = 1;
+// DEFAULT_UCB_BETA (UCB's β when none is given) lives in acquisition.ts, the one place that applies it.
+export { DEFAULT_UCB_BETA };
 
 /** At most this many pending trials enter a suggestion's model as kriging believers (the latest ones). */
 export const MAX_BELIEVERS = 64;

@@ -36,6 +36,7 @@ import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../.
 import { LockTimeoutError } from '../../files/lock';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
+import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
@@ -111,7 +112,7 @@ function readExperiment(file: string, text: string): Experiment {
     divergenceFactor: e.objective.divergenceFactor,
     space: new SearchSpace(paramSpecsOf(e.searchSpace)),
     prior: priorExperimentOf(e),
-    acquisition: { kind: e.acquisition.type, ...(e.acquisition.beta !== undefined ? { beta: e.acquisition.beta } : {}) },
+    acquisition: acquisitionOptionsOf(e.acquisition),
     budget: e.budget,
     run:
       e.run && e.run.command.length > 0 && e.run.log

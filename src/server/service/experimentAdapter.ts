@@ -6,6 +6,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { parseExperiment, type Experiment, type LineIndex, type OffsetRange } from '../../formats/experiment';
 import { structureOf } from '../../formats/structure';
 import { PRIOR_GLOB_IGNORE, priorExperimentOf, UNNAMED_EXPERIMENT } from '../../priors';
+import { acquisitionOptionsOf } from '../../session/acquisition';
 import type { ExperimentView, LineRange } from './experimentView';
 import type { ParseOutcome } from './workspaceIndex';
 
@@ -16,7 +17,6 @@ function toRange(lines: LineIndex, r: OffsetRange): LineRange {
 }
 
 export function toView(experiment: Experiment): ExperimentView {
-  const a = experiment.acquisition;
   return {
     // Seed, metric, goal, output rule, space and prior as the shared prior pipeline derives them (hyperbo tune
     // does the same), so cache keys agree.
@@ -24,8 +24,7 @@ export function toView(experiment: Experiment): ExperimentView {
     name: experiment.name ?? UNNAMED_EXPERIMENT,
     reduce: experiment.objective.reduce,
     divergenceFactor: experiment.objective.divergenceFactor,
-    acquisition:
-      a.type === 'ucb' ? { kind: 'ucb', ...(a.beta !== undefined ? { beta: a.beta } : {}) } : { kind: a.type, ...(a.xi !== undefined ? { piMargin: a.xi } : {}) },
+    acquisition: acquisitionOptionsOf(experiment.acquisition),
     budget: experiment.budget,
     run: experiment.run,
     trials: experiment.trials,

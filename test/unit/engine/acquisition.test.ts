@@ -40,7 +40,7 @@ describe('engine/acquisition', () => {
     ];
     for (const [mu, s, t, v] of ei) close(acquisitionValue({ kind: 'ei' }, mu, s, t), v, 1e-9);
     close(acquisitionValue({ kind: 'pi' }, 1.5, 0.5, 1.1), 0.8);
-    close(acquisitionValue({ kind: 'ucb' }, 1.5, 0.5, 0), 3);
+    close(acquisitionValue({ kind: 'ucb' }, 1.5, 0.5, 0), 2); // the default β is DEFAULT_UCB_BETA = 1, as in Study
     close(acquisitionValue({ kind: 'ucb', beta: 2 }, 1.5, 0.5, 0), 2.5);
   });
 

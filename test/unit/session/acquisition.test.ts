@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { acquisitionValue, DEFAULT_UCB_BETA } from '../../../src/engine';
+import { acquisitionOptionsOf } from '../../../src/session/acquisition';
+
+describe('session/acquisition (the file\'s acquisition as the engine takes it, for the server and tune)', () => {
+  it('keeps UCB\'s beta and PI\'s xi (as the PI margin); EI takes neither', () => {
+    assert.deepEqual(acquisitionOptionsOf({ type: 'ucb', beta: 2 }), { kind: 'ucb', beta: 2 });
+    assert.deepEqual(acquisitionOptionsOf({ type: 'ucb' }), { kind: 'ucb' });
+    assert.deepEqual(acquisitionOptionsOf({ type: 'pi', xi: 0.3 }), { kind: 'pi', piMargin: 0.3 });
+    assert.deepEqual(acquisitionOptionsOf({ type: 'pi' }), { kind: 'pi' });
+    assert.deepEqual(acquisitionOptionsOf({ type: 'ei', xi: 0.3 }), { kind: 'ei' });
+  });
+
+  it('a UCB without beta uses the one default, 1, in the acquisition function itself too (it used 3)', () => {
+    assert.equal(DEFAULT_UCB_BETA, 1);
+    assert.equal(acquisitionValue({ kind: 'ucb' }, 0.5, 2, 0), 0.5 + 2 * DEFAULT_UCB_BETA);
+  });
+});
