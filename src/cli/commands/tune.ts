@@ -34,6 +34,7 @@ import {
 import type { CurveOutcome } from '../../formats/curve';
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
+import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
 import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
 import { createLogTail } from '../../formats/tensorboard';
 import { acquisitionOptionsOf } from '../../session/acquisition';
@@ -41,7 +42,7 @@ import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnE
 import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 
-const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR]
+const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray]
 
 Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
 data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
@@ -57,6 +58,8 @@ pre-train an experiment's prior once between them.
 --dry-run        pre-train or load the prior as a real session does, then print the next N suggestions (one batch,
                  each assuming the ones before it return their predicted value) without running anything or
                  changing the experiment file.
+--stop-stray     stop the runs of trials still "running" whose session was killed (their process groups, recorded
+                 as pid in the trial), record them as failed, and exit without running new trials.
 --workspace DIR  the workspace folder the editor has open (its first folder holds the cache). Default: the nearest
                  folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
                  current folder when the file is inside it, else the file's folder.`;
@@ -86,6 +89,10 @@ interface RecordedTrial {
   value?: number;
   /** A finished trial outside the (since narrowed) search space: kept in the file, skipped by the model. */
   outsideSpace?: boolean;
+  /** Of a running trial: its command's process group, when started, and its log (as the file records them). */
+  pid?: number;
+  started?: string;
+  log?: string;
 }
 
 const fail = (file: string, message: string): never => {
@@ -118,7 +125,7 @@ function readExperiment(file: string, text: string): Experiment {
       e.run && e.run.command.length > 0 && e.run.log
         ? { command: e.run.command, log: e.run.log, cwd: path.resolve(path.dirname(file), e.run.cwd ?? '.'), env: e.run.env }
         : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace })),
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log })),
     seed: e.seed,
   };
 }
@@ -202,7 +209,8 @@ interface CommandResult {
 
 function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started: (child: ChildProcess) => void): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The command leads its own process group, so stopping a trial (or a stray run later) reaches all it started.
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     started(child);
     const output = new OutputTail();
     let startError: NodeJS.ErrnoException | undefined;
@@ -221,15 +229,53 @@ async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: C
   if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
   const how = exitReason(result.code, result.signal, false);
   if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
-  // The editor's reader: text logs, TensorBoard event files or folders, Lightning CSVLogger folders.
+  return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+}
+
+/** A trial's log read by the editor's reader (text logs, TensorBoard event files or folders, Lightning CSVLogger folders); undefined when there is no log. */
+async function logVerdict(exp: Experiment, logPath: string): Promise<TrialOutcome | undefined> {
+  const shown = path.relative(process.cwd(), logPath) || logPath;
   const tail = createLogTail(logPath, { divergenceFactor: exp.divergenceFactor });
   const read = await tail.poll().catch(() => undefined);
-  if (!read || read.missing) return { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+  if (!read || read.missing) return undefined;
   tail.flush();
   const outcome: CurveOutcome = tail.assess(exp.metric, exp.reduce);
   if (outcome.status === 'completed') return outcome;
   if (outcome.status === 'diverged') return { status: 'diverged', reason: outcome.reason };
   return { status: 'failed', reason: `${outcome.reason} in ${shown}` };
+}
+
+/**
+ * Settles the trials the file says are running but no session watches: a live process is left (or stopped with
+ * --stop-stray), a dead one's log decides its status; each is reported.
+ */
+async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<void> {
+  const running = exp.trials.filter((t) => t.status === 'running');
+  if (running.length === 0) return;
+  const dir = path.dirname(file);
+  const settled = await reconcileRunning(
+    running.map((t) => ({ id: t.id, pid: t.pid, started: t.started, logPath: t.log === undefined ? undefined : path.resolve(dir, t.log) })),
+    async (t) => (t.logPath === undefined ? undefined : logVerdict(exp, t.logPath)),
+    { stop },
+  );
+  const finished = new Date().toISOString();
+  for (const r of settled) {
+    if (r.action === 'recorded') {
+      const o = r.outcome;
+      await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null });
+      out(`Trial ${r.id} was left running by a session that ended; its log says ${o.status}${o.status === 'completed' ? ` (${formatValue(o.value)})` : ''}. Recorded.`);
+    } else if (r.action === 'failed' || r.action === 'stopped') {
+      await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null });
+      out(`Trial ${r.id} recorded as failed: ${r.reason}.`);
+    } else if (r.action === 'still-running') {
+      process.stderr.write(
+        `${shown(file)}: trial ${r.id} is still running (pid ${r.pid}) from a session that is gone or another tune; left as is. ` +
+          `Run hyperbo tune ${shown(file)} --stop-stray to stop it.\n`,
+      );
+    } else if (stop) {
+      process.stderr.write(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or an older tune); not stopped.\n`);
+    }
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -239,6 +285,7 @@ export async function run(argv: string[]): Promise<number> {
       trials: { type: 'string' },
       seed: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'stop-stray': { type: 'boolean' },
       workspace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -269,6 +316,9 @@ export async function run(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(line + '\n');
 
   out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
+  // Trials left "running" by a session that was killed: settle them from their process and log before anything else.
+  if (!dryRun || values['stop-stray']) await reconcile(file, exp, values['stop-stray'] === true, out);
+  if (values['stop-stray']) return 0;
   if (left !== undefined && left <= 0 && (trialsFlag === undefined || !dryRun)) {
     out(
       `The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); ` +
@@ -330,14 +380,21 @@ export async function run(argv: string[]): Promise<number> {
       // Keep the session's own view; the next write re-reads the file again.
     }
   };
-  // Ctrl-C stops the running trial (a second one kills it), records it as failed and ends the session.
+  // Ctrl-C stops the running trial's process group (a second one kills it), records it as failed and ends the
+  // session; SIGTERM and SIGHUP (a closed terminal, a job scheduler) stop the group with SIGTERM, then SIGKILL.
   let interrupted = 0;
+  let interruptSignal: NodeJS.Signals | undefined;
   let child: ChildProcess | undefined;
-  const onInterrupt = () => {
+  const onInterrupt = (signal: NodeJS.Signals) => {
     interrupted++;
-    child?.kill(interrupted > 1 ? 'SIGKILL' : 'SIGINT');
+    interruptSignal ??= signal;
+    const pid = child?.pid;
+    if (pid === undefined) return;
+    if (signal === 'SIGINT') signalGroup(pid, interrupted > 1 ? 'SIGKILL' : 'SIGINT');
+    else void stopGroup(pid, 3000);
   };
-  process.on('SIGINT', onInterrupt);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onInterrupt);
   // Failed trials in a row: after MAX_CONSECUTIVE_FAILURES the command is most likely broken, not the configurations.
   let failedInRow = 0;
   let stoppedBy: string | undefined;
@@ -360,10 +417,22 @@ export async function run(argv: string[]): Promise<number> {
       const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
       await mkdir(path.dirname(logPath), { recursive: true });
       // An interrupt that came while the trial was being recorded stops it before it starts.
-      const result = interrupted ? undefined : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => (child = c));
+      let pidRecorded: Promise<unknown> = Promise.resolve();
+      const result = interrupted
+        ? undefined
+        : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => {
+            child = c;
+            // The pid (its process group) and the time right after the start, so a later session can tell whether
+            // this run outlived a killed tune (src/files/trialProcesses).
+            c.once('spawn', () => {
+              if (c.pid !== undefined) pidRecorded = recording(() => updateTrialLocked(file, id, { pid: c.pid!, started: new Date().toISOString() }));
+            });
+          });
       child = undefined;
+      await pidRecorded;
+      const how = interruptSignal === 'SIGINT' || interruptSignal === undefined ? 'Ctrl-C' : interruptSignal;
       const outcome: TrialOutcome =
-        interrupted || !result ? { status: 'failed', reason: 'interrupted (Ctrl-C)' } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
+        interrupted || !result ? { status: 'failed', reason: `interrupted (${how})` } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
       trial.status = outcome.status;
       if (outcome.status === 'completed') trial.value = outcome.value;
       else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);
@@ -375,6 +444,7 @@ export async function run(argv: string[]): Promise<number> {
             status: outcome.status,
             ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
             finished: new Date().toISOString(),
+            pid: null,
           }),
         ),
       );
@@ -383,7 +453,7 @@ export async function run(argv: string[]): Promise<number> {
       if (failedInRow >= MAX_CONSECUTIVE_FAILURES && k < count - 1 && !interrupted) stoppedBy = outcome.status === 'failed' ? outcome.reason : undefined;
     }
   } finally {
-    process.off('SIGINT', onInterrupt);
+    for (const sig of signals) process.off(sig, onInterrupt);
   }
   if (stoppedBy !== undefined) {
     process.stderr.write(
@@ -391,12 +461,13 @@ export async function run(argv: string[]): Promise<number> {
         `Fix the command (run it by hand from ${shown(runSpec.cwd)}), then run tune again.\n`,
     );
   }
+  const interruptedCode = interruptSignal === 'SIGTERM' ? 143 : interruptSignal === 'SIGHUP' ? 129 : 130;
   const done = trials.filter((t) => t.status === 'completed' && t.value !== undefined);
   if (done.length === 0) {
     out('No trial completed.');
-    return interrupted ? 130 : 1;
+    return interrupted ? interruptedCode : 1;
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
   out(`Best ${exp.metric} = ${formatValue(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
-  return interrupted ? 130 : stoppedBy !== undefined ? 1 : 0;
+  return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
 }

@@ -1,0 +1,118 @@
+// The processes of running trials, as the experiment file records them: `hyperbo tune` starts each trial's command
+// as the leader of its own process group and writes its pid (and the time right after the start) into the trial.
+// From that record a later session can tell a trial whose command still runs from one whose runner died with it,
+// and stop the whole group of a stray run.
+import { pidAlive, processStartedAt, processState } from './processInfo';
+
+/** How much later than the recorded `started` the process may have started (boot-time rounding to 1 s, tick 10 ms). */
+const START_SLACK_MS = 2000;
+
+/**
+ * Whether the process recorded for a trial (pid, and `started`, written right after the command started) is still
+ * the trial's command: alive, not a zombie, and (where the platform reports start times) started no later than
+ * the record, so a pid reused by a newer process does not count.
+ */
+export function trialProcessAlive(pid: number, started: string | undefined): boolean {
+  if (!pidAlive(pid) || processState(pid) === 'Z') return false;
+  const at = processStartedAt(pid);
+  const recorded = started === undefined ? NaN : Date.parse(started);
+  if (at === undefined || Number.isNaN(recorded)) return true;
+  return at <= recorded + START_SLACK_MS;
+}
+
+/** Sends a signal to the trial's whole process group (falling back to the pid); false when nothing was there. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  if (process.platform !== 'win32') {
+    try {
+      process.kill(-pid, signal);
+      return true;
+    } catch {
+      // Not a group leader (or gone): try the process itself.
+    }
+  }
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  if (process.platform === 'win32') return pidAlive(pid);
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** SIGTERM to the group, SIGKILL after `graceMs` if anything of it is left; resolves when the group is gone (or after 2 × grace). */
+export async function stopGroup(pid: number, graceMs = 3000): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pid) && !(pidAlive(pid) && processState(pid) !== 'Z')) return;
+    await sleep(50);
+  }
+  signalGroup(pid, 'SIGKILL');
+  const end = Date.now() + graceMs;
+  while (Date.now() < end && groupAlive(pid)) await sleep(50);
+}
+
+export interface RunningTrial {
+  id: number;
+  pid?: number;
+  started?: string;
+  /** The log path as the trial records it, resolved. */
+  logPath?: string;
+}
+
+export type LogVerdict = { status: 'completed'; value: number } | { status: 'diverged' | 'failed'; reason: string };
+
+export type Reconciled =
+  | { id: number; action: 'recorded'; outcome: LogVerdict }
+  | { id: number; action: 'failed'; reason: string }
+  | { id: number; action: 'still-running'; pid: number }
+  | { id: number; action: 'stopped'; pid: number; reason: string }
+  | { id: number; action: 'unknown' };
+
+/**
+ * What to do about each trial the file says is running:
+ * - no pid recorded (the editor runs it, or an older tune): nothing can be told — left as is;
+ * - its process is alive: left running (or, with `stop`, its group is stopped and the trial failed);
+ * - its process is gone: the log decides — a value (or divergence) is recorded, else the trial failed.
+ * `readLog` reads a trial's log by the experiment's rule, undefined when there is no log.
+ */
+export async function reconcileRunning(
+  trials: readonly RunningTrial[],
+  readLog: (trial: RunningTrial) => Promise<LogVerdict | undefined>,
+  options: { stop?: boolean; graceMs?: number } = {},
+): Promise<Reconciled[]> {
+  const out: Reconciled[] = [];
+  for (const t of trials) {
+    if (t.pid === undefined) {
+      out.push({ id: t.id, action: 'unknown' });
+      continue;
+    }
+    if (trialProcessAlive(t.pid, t.started)) {
+      if (!options.stop) {
+        out.push({ id: t.id, action: 'still-running', pid: t.pid });
+        continue;
+      }
+      await stopGroup(t.pid, options.graceMs);
+      out.push({ id: t.id, action: 'stopped', pid: t.pid, reason: `stopped as a stray run (pid ${t.pid}) by hyperbo tune --stop-stray` });
+      continue;
+    }
+    const verdict = await readLog(t);
+    if (verdict && verdict.status !== 'failed') out.push({ id: t.id, action: 'recorded', outcome: verdict });
+    else {
+      const why = verdict ? `; ${verdict.reason}` : '; it left no log';
+      out.push({ id: t.id, action: 'failed', reason: `its process (pid ${t.pid}) ended while no runner watched it (the session running it was killed)${why}` });
+    }
+  }
+  return out;
+}
