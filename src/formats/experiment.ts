@@ -6,6 +6,7 @@ import type { KernelKind, MeanKind } from '../engine/types';
 import { formatPath, propertySchema, itemSchema, experimentSchema, schemaTypes, type JsonType, type SchemaNode } from './experimentSchema';
 import { structureOf, type YamlStructure } from './structure';
 import { didYouMean, LineIndex, type OffsetRange } from './text';
+import { findPlaceholders, replacePlaceholders } from '../shared/placeholders';
 
 export type { Goal, TrialStatus } from '../shared/dto';
 export type { OffsetRange, Position, Range } from './text';
@@ -413,23 +414,22 @@ function buildParameters(ctx: Ctx, root: YAMLMap): Parameter[] {
   return params;
 }
 
-const PLACEHOLDER = /\$\{([^}]*)\}/g;
-
 /** Replaces `${trial}` and `${<parameter>}` in a run template; unknown placeholders are left as written. */
 export function substitutePlaceholders(template: string, values: Readonly<Record<string, string | number | boolean>>): string {
-  return template.replace(PLACEHOLDER, (whole, name: string) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
+  return replacePlaceholders(template, (name, whole) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
 }
 
 function checkPlaceholders(ctx: Ctx, node: Node | null, names: ReadonlySet<string>, where: string): void {
   const text = asString(node);
   if (text === undefined || !node?.range) return;
   const source = ctx.text.slice(node.range[0], node.range[1]);
-  for (const m of text.matchAll(PLACEHOLDER)) {
-    const name = m[1]!;
+  for (const m of findPlaceholders(text)) {
+    const name = m.name;
     if (names.has(name)) continue;
+    const whole = text.slice(m.start, m.end);
     // Point at the placeholder itself when the source spells it literally (plain or simply quoted scalars).
-    const inSource = source.indexOf(m[0]);
-    const range = inSource >= 0 ? { start: node.range[0] + inSource, end: node.range[0] + inSource + m[0].length } : rangeOf(node);
+    const inSource = source.indexOf(whole);
+    const range = inSource >= 0 ? { start: node.range[0] + inSource, end: node.range[0] + inSource + whole.length } : rangeOf(node);
     const guess = didYouMean(name, names);
     report(ctx, range, 'error', 'unknown-placeholder',
       `\${${name}} in ${where} names no parameter${guess ? `; did you mean \${${guess}}?` : '.'} Placeholders: ${[...names].map((n) => `\${${n}}`).join(', ')}.`);

@@ -5,6 +5,7 @@ import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experi
 import { escapeMarkdown, markdownCode } from '../shared/markdown';
 import { structureOf, type YamlStructure } from './structure';
 import type { OffsetRange } from './text';
+import { findPlaceholders } from '../shared/placeholders';
 
 export interface HoverResult {
   /** Markdown content. */
@@ -62,11 +63,11 @@ function hover(structure: YamlStructure, offset: number): HoverResult | undefine
   // A placeholder inside a string, e.g. in run.command.
   if (typeof target.value === 'string' && path[0] === 'run') {
     const source = text.slice(range.start, range.end);
-    for (const m of source.matchAll(/\$\{([^}]*)\}/g)) {
-      const start = range.start + m.index!;
-      if (offset < start || offset > start + m[0].length) continue;
-      const name = m[1]!;
-      const placeholderRange = { start, end: start + m[0].length };
+    for (const m of findPlaceholders(source)) {
+      const start = range.start + m.start;
+      if (offset < start || offset > range.start + m.end) continue;
+      const name = m.name;
+      const placeholderRange = { start, end: range.start + m.end };
       if (name === 'trial') return { markdown: '`${trial}` — the trial\'s id.', range: placeholderRange };
       const p = params().find((q) => q.name === name);
       return {

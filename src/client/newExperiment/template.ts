@@ -1,5 +1,6 @@
 // The text of a new experiment file from the answers of the New Experiment flow, and the checks on each
 // answer. Pure (no vscode) so the generated file can be unit-tested against the real parser.
+import { findPlaceholders } from '../../shared/placeholders';
 
 export type ParameterType = 'float' | 'int' | 'categorical';
 
@@ -112,7 +113,7 @@ export function defaultCommandLine(parameters: readonly ParameterAnswer[], log: 
 export function unknownPlaceholders(command: readonly string[], parameters: readonly ParameterAnswer[]): string[] {
   const known = new Set(['trial', ...parameters.map((p) => p.name)]);
   const unknown: string[] = [];
-  for (const arg of command) for (const m of arg.matchAll(/\$\{([^}]*)\}/g)) if (!known.has(m[1]!)) unknown.push(m[1]!);
+  for (const arg of command) for (const m of findPlaceholders(arg)) if (!known.has(m.name)) unknown.push(m.name);
   return [...new Set(unknown)];
 }
 

@@ -2,6 +2,7 @@
 // `display` quotes only for showing the command to the user.
 import { trialEnvironment, type TrialEnvironmentOptions } from '../../session/runEnvironment';
 import type { RunPlan } from '../../shared/dto';
+import { firstPlaceholder } from '../../shared/placeholders';
 
 export interface SpawnSpec {
   file: string;
@@ -27,9 +28,9 @@ export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv, options: Tr
   for (const [i, arg] of argv.entries()) {
     if (typeof arg !== 'string') throw new RunPlanError(`Argument ${i} of the command is not a string: ${JSON.stringify(arg)}.`);
     if (arg.includes('\0')) throw new RunPlanError(`Argument ${i} of the command contains a NUL character.`);
-    const unfilled = /\$\{([^}]+)\}/.exec(arg);
+    const unfilled = firstPlaceholder(arg, { nonEmpty: true });
     if (unfilled) {
-      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled[1]}}: the trial has no parameter "${unfilled[1]}" (placeholders are \${trial} and the search-space names).`);
+      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled.name}}: the trial has no parameter "${unfilled.name}" (placeholders are \${trial} and the search-space names).`);
     }
   }
   if (!plan.cwd) throw new RunPlanError(`Trial ${plan.trialId} has no working directory.`);

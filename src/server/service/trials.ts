@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { CurvePoint, TrialDTO } from '../../shared/dto';
 import type { Trial } from '../../formats/experiment';
 import type { ExperimentView } from './experimentView';
+import { replacePlaceholders } from '../../shared/placeholders';
 
 /** What a trial's log shows about the objective metric. */
 export interface TrialLogState {
@@ -42,7 +43,7 @@ export const MAX_CURVE_POINTS = 200;
 
 /** Substitutes `${name}` placeholders; unknown names stay as written. */
 export function substitute(template: string, values: Record<string, string>): string {
-  return template.replace(/\$\{([^}]+)\}/g, (whole, name: string) => values[name] ?? whole);
+  return replacePlaceholders(template, (name, whole) => values[name] ?? whole, { nonEmpty: true });
 }
 
 export function formatParamValue(v: unknown): string {
