@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { priorCacheKey } from './cache';
 import type { PriorExperiment } from './experiment';
 import type { PretrainInput, RelatedExperiment, RelatedTrial } from './pretrain';
-import { resolvePriorSources } from './sources';
+import { PriorSourceError, resolvePriorSources, type SourceLimits } from './sources';
 
 export interface PretrainSettings {
   /** L-BFGS iterations or Adam steps. */
@@ -19,10 +19,7 @@ export const DEFAULT_PRETRAIN_SETTINGS: Readonly<PretrainSettings> = Object.free
 /** Bumped when the key description changes shape (the engine's TRAINING_RULES_VERSION is hashed as well). */
 const KEY_DESCRIPTION_VERSION = 1;
 
-/** prior.from cannot be used as written; the message says what to change. */
-export class PriorSourceError extends Error {
-  override name = 'PriorSourceError';
-}
+export { PriorSourceError } from './sources';
 
 /** A related experiment's name and completed trials, or why it cannot be used (it is then left out). */
 export type RelatedReader = (file: string) => Promise<{ name: string; trials: RelatedTrial[] } | { unusable: string }>;
@@ -40,6 +37,8 @@ export interface PlanOptions extends PretrainSettings {
   /** The workspace folder holding the cache; sources are named relative to it. */
   root: string;
   readRelated: RelatedReader;
+  /** Bounds on resolving prior.from (absolute paths refused unless allowed). */
+  limits?: SourceLimits;
 }
 
 /**
@@ -49,7 +48,7 @@ export interface PlanOptions extends PretrainSettings {
 export async function planPrior(experimentFile: string, experiment: PriorExperiment, options: PlanOptions): Promise<PriorPlan | undefined> {
   const from = experiment.prior.from;
   if (from.length === 0) return undefined;
-  const { matched, experimentFiles, dataFiles } = await resolvePriorSources(experimentFile, from);
+  const { matched, experimentFiles, dataFiles } = await resolvePriorSources(experimentFile, from, options.limits);
   const relative = (f: string) => path.relative(options.root, f);
   const related: RelatedExperiment[] = [];
   const unusable: PriorPlan['unusable'] = [];

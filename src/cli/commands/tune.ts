@@ -42,7 +42,7 @@ import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnE
 import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 
-const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray]
+const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray] [--allow-absolute]
 
 Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
 data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
@@ -60,6 +60,8 @@ pre-train an experiment's prior once between them.
                  changing the experiment file.
 --stop-stray     stop the runs of trials still "running" whose session was killed (their process groups, recorded
                  as pid in the trial), record them as failed, and exit without running new trials.
+--allow-absolute let prior.from name absolute paths (/data/runs/*.jsonl); without it they are refused, so an
+                 experiment file cannot make tune read anywhere on the disk.
 --workspace DIR  the workspace folder the editor has open (its first folder holds the cache). Default: the nearest
                  folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
                  current folder when the file is inside it, else the file's folder.`;
@@ -145,13 +147,13 @@ const shown = (p: string) => path.relative(process.cwd(), p) || p;
  * Pre-trains (or loads from the workspace's cache) the prior named by the experiment's prior.from, through the
  * pipeline the editor uses: same sources, same key, same cache entry. `seed` is the file's unless --seed overrides it.
  */
-async function loadPrior(file: string, exp: Experiment, seed: number, root: string): Promise<SessionPrior> {
+async function loadPrior(file: string, exp: Experiment, seed: number, root: string, allowAbsolute = false): Promise<SessionPrior> {
   if (exp.prior.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   const userError = (error: unknown): never => {
     if (error instanceof PriorSourceError || error instanceof DataError || error instanceof EngineError) fail(file, error.message);
     throw error;
   };
-  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment }).catch(userError);
+  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, limits: { allowAbsolute } }).catch(userError);
   if (!plan) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   for (const u of plan.unusable) process.stderr.write(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
   const cache = new PriorCache(root);
@@ -286,6 +288,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'stop-stray': { type: 'boolean' },
+      'allow-absolute': { type: 'boolean' },
       workspace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -330,7 +333,7 @@ export async function run(argv: string[]): Promise<number> {
     out(`--trials ${count} is more than the ${left} left in the budget of ${exp.budget} (${exp.trials.length} recorded): running ${left}; raise budget: in ${path.basename(file)} to run more.`);
     count = left;
   }
-  const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()));
+  const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), values['allow-absolute'] === true);
   out(`Prior: ${session.summary}`);
   for (const note of session.notes ?? []) out(note);
   const trials: RecordedTrial[] = [...exp.trials];

@@ -102,6 +102,8 @@ export class HyperboService {
   /** Loads every experiment on disk and starts watching running trials' logs. */
   async initialize(): Promise<void> {
     const uris = await this.index.scan();
+    // stderr reaches the language client's output channel (stdout is the LSP stream).
+    if (this.index.limitHit) process.stderr.write(`HyperBO: ${this.index.limitHit}\n`);
     for (const uri of uris) this.publishDiagnostics(uri);
     await this.refreshLogs();
     this.notifyChanged();

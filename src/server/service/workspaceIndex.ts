@@ -1,7 +1,7 @@
 // The experiments in the workspace: every `*.hyperbo.yaml` on disk plus open documents (whose text wins
 // over the disk). Each entry keeps its diagnostics and the last state that parsed and validated, so a
 // broken edit never loses the experiment.
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
@@ -47,7 +47,13 @@ export function normalizeUri(uri: string): string {
   return uri.startsWith('file:') ? pathToUri(uriToPath(uri)) : uri;
 }
 
+/** Bounds on the workspace scan. */
+export const MAX_EXPERIMENT_FILES = 5_000;
+export const SCAN_TIMEOUT_MS = 30_000;
+
 export class WorkspaceIndex {
+  /** Set when the last scan stopped at a bound (files or time), with what to tell the user. */
+  limitHit: string | undefined;
   private readonly entries = new Map<string, ExperimentEntry>();
   private readonly open = new Set<string>();
 
@@ -59,9 +65,33 @@ export class WorkspaceIndex {
   /** Finds every experiment file under the roots and loads it. Returns their URIs. */
   async scan(): Promise<string[]> {
     const found: string[] = [];
+    const seen = new Set<string>();
+    this.limitHit = undefined;
     for (const root of this.roots) {
-      const files = await glob([EXPERIMENT_GLOB], { cwd: root, absolute: true, onlyFiles: true, ignore: IGNORED });
+      // Links are not followed into folders (a link to / or a loop is never walked), each real file is indexed
+      // once, and the walk stops at MAX_EXPERIMENT_FILES and after SCAN_TIMEOUT_MS (this.limitHit says so).
+      const signal = AbortSignal.timeout(SCAN_TIMEOUT_MS);
+      let files: string[];
+      try {
+        files = await glob([EXPERIMENT_GLOB], { cwd: root, absolute: true, onlyFiles: true, ignore: IGNORED, followSymbolicLinks: false, signal });
+      } catch (error) {
+        if (!signal.aborted) throw error;
+        files = [];
+      }
+      if (signal.aborted) this.limitHit = `Listing ${root} took longer than ${SCAN_TIMEOUT_MS / 1000} s; experiment files found later are indexed when opened.`;
       for (const f of files.sort()) {
+        let real: string;
+        try {
+          real = await realpath(f);
+        } catch {
+          continue;
+        }
+        if (seen.has(real)) continue;
+        seen.add(real);
+        if (seen.size > MAX_EXPERIMENT_FILES) {
+          this.limitHit = `More than ${MAX_EXPERIMENT_FILES} experiment files under ${root}; only the first ${MAX_EXPERIMENT_FILES} are indexed (others when opened).`;
+          break;
+        }
         const uri = pathToUri(path.resolve(f));
         found.push(uri);
         if (!this.open.has(uri)) await this.reloadFromDisk(uri);
