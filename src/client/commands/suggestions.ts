@@ -1,5 +1,6 @@
 // Suggest, Apply, Apply & Run, Pre-train.
 import * as vscode from 'vscode';
+import { announceRun } from '../runner/announce';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient';
 import { PretrainRequest, SuggestRequest } from '../../shared/protocol';
 import type { SuggestResult } from '../../shared/dto';
@@ -37,7 +38,7 @@ export async function applySuggestion(ctx: Ctx, uri: string, index: number, run:
   vscode.window.setStatusBarMessage(`HyperBO: added trial ${trialId} (${formatParams(params)})`, 5000);
   if (run) {
     const state = await ctx.runner.run(uri, trialId);
-    vscode.window.setStatusBarMessage(`HyperBO: trial ${trialId} ${state === 'started' ? 'started' : 'queued'}`, 5000);
+    announceRun((text) => vscode.window.setStatusBarMessage(text, 5000), trialId, state, ctx.runner.whenEnded(uri, trialId));
   }
   return trialId;
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { announceRun } from '../runner/announce';
 import { RunPlanRequest, TrialLocationRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../errors';
@@ -48,7 +49,7 @@ export function trialCommands(ctx: Ctx): Record<string, (...args: unknown[]) => 
       const target = await resolveTrial(ctx, arg, trialId, 'Run Trial', ['pending', 'failed', 'diverged']);
       if (!target) return undefined;
       const state = await ctx.runner.run(target.uri, target.trial.id);
-      vscode.window.setStatusBarMessage(`HyperBO: trial ${target.trial.id} ${state}`, 5000);
+      announceRun((text) => vscode.window.setStatusBarMessage(text, 5000), target.trial.id, state, ctx.runner.whenEnded(target.uri, target.trial.id));
       return state;
     },
     'hyperbo.stopTrial': async (arg, trialId) => {
