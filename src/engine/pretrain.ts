@@ -345,7 +345,8 @@ export interface PreparedData {
 /**
  * Applies the output rule (direction, warp, per-task normalisation) to raw metric values. A task's
  * normalisation is fitted on all its values (its own rows and its matched columns). Non-finite and
- * out-of-domain values become NaN here and are dropped (and counted) by pretrain's cleaning.
+ * out-of-domain values become NaN here and are dropped (and counted) by pretrain's cleaning. A finite value the
+ * tails rule calls infeasible becomes its task's worst feasible value (output.infeasibleInTraining, default 'worst').
  */
 export function prepareTrainingData(
   raw: { tasks: readonly RawTask[]; matched?: readonly RawMatchedGroup[] },
@@ -377,9 +378,22 @@ export function prepareTrainingData(
     }
     transforms.set(name, fitOutputTransform(usable, output));
   }
+  // The worst feasible model value per task: where a finite infeasible value (e.g. a diverged loss of 1e162) goes.
+  const worst = new Map<string, number>();
+  if ((output.infeasibleInTraining ?? 'worst') === 'worst') {
+    for (const [name, values] of valuesByTask) {
+      let w = Number.POSITIVE_INFINITY;
+      for (const v of values) {
+        const y = applyOutput(transforms.get(name)!, v);
+        if (Number.isFinite(y) && y < w) w = y;
+      }
+      if (Number.isFinite(w)) worst.set(name, w);
+    }
+  }
   const apply = (name: string, v: number): number => {
     const y = applyOutput(transforms.get(name)!, v);
-    return Number.isFinite(y) ? y : Number.NaN;
+    if (Number.isFinite(y)) return y;
+    return Number.isFinite(v) && Number.isFinite(warpValue(v, output.goal, output.warp)) ? (worst.get(name) ?? Number.NaN) : Number.NaN;
   };
   const tasks: Task[] = raw.tasks.map((t) => ({ name: t.name, x: t.x, y: Float64Array.from(t.values, (v) => apply(t.name, v)) }));
   const matched: MatchedGroup[] = (raw.matched ?? []).map((g) => {

@@ -123,6 +123,9 @@ function checkOutput(raw: unknown): OutputSpec {
   if (raw.tails !== undefined && !['auto', 'half-rank', 'none'].includes(raw.tails as string)) {
     fail('"output.tails" must be auto, half-rank or none.');
   }
+  if (raw.infeasibleInTraining !== undefined && raw.infeasibleInTraining !== 'worst' && raw.infeasibleInTraining !== 'drop') {
+    fail('"output.infeasibleInTraining" must be worst or drop.');
+  }
   if (raw.reference !== undefined) {
     const ref = raw.reference;
     if (!isObj(ref) || !Number.isFinite(ref.center) || !(Number(ref.scale) > 0)) {

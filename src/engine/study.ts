@@ -191,7 +191,7 @@ export class Study {
     }
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
-    this.adaptation = options.adaptation ?? 'none';
+    this.adaptation = options.adaptation ?? 'held-out';
     if (this.adaptation !== 'held-out' && this.adaptation !== 'none') {
       throw new EngineError(`Unknown adaptation "${this.adaptation}"; use held-out or none.`);
     }

@@ -45,6 +45,12 @@ export interface OutputSpec {
   readonly floor?: number;
   /** Infeasible detection and half-rank warping of the bad half (see the rules above); absent means 'none'. */
   readonly tails?: TailsKind;
+  /**
+   * Pre-training: a finite value the tails rule calls infeasible counts as its task's worst feasible value ('worst',
+   * the default: the prior learns where training blows up, as a study does from its own diverged runs) or is left out
+   * ('drop'). NaN/±inf are always left out.
+   */
+  readonly infeasibleInTraining?: 'worst' | 'drop';
 }
 
 /** A finite value this many top-half spreads below the median is infeasible (Vizier's DetectOutliers uses 6). */
