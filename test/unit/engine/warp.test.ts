@@ -10,6 +10,7 @@ import {
   transformTaskValues,
   type OutputSpec,
 } from '../../../src/engine/warp';
+import { prepareTrainingData } from '../../../src/engine/pretrain';
 
 describe('engine/warp', () => {
   it('uses the paper rule for PD1 error rates: y = −log(err + 1e−10), no normalisation', () => {
@@ -135,6 +136,17 @@ describe('engine/warp', () => {
       const old = transformTaskValues(losses, { ...lossLog, tails: 'none' });
       assert.equal(old.droppedInfeasible, 0);
       assert.ok(Math.max(...old.y) - Math.min(...old.y) > 2.5 && old.y[0]! - old.y[8]! < 0.5, 'good values squeezed together');
+    });
+
+    it('pre-training: a finite infeasible value becomes its task\'s worst feasible value (default) or is dropped; NaN is dropped', () => {
+      const values = [0.2, 0.25, 0.3, 0.4, 0.5, 0.9, 1e162, Number.NaN];
+      const x = { n: values.length, d: 1, data: Float64Array.from(values, (_, i) => i / values.length) };
+      const y = (spec: OutputSpec) => prepareTrainingData({ tasks: [{ name: 't', x, values }] }, spec).data.tasks[0]!.y;
+      const worst = y(lossLog);
+      assert.equal(worst[6], Math.min(...Array.from(worst.subarray(0, 6))));
+      assert.ok(Number.isNaN(worst[7]!));
+      const dropped = y({ ...lossLog, infeasibleInTraining: 'drop' });
+      assert.ok(Number.isNaN(dropped[6]!) && Number.isNaN(dropped[7]!));
     });
 
     it('exact zeros under the log warp: raised to the floor, a tie at the top, finite', () => {
