@@ -15,11 +15,11 @@ import {
 } from 'vscode-languageclient/node';
 import type { ProtocolRequestType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { ExperimentSummary } from '../shared/dto';
-import { ExperimentsChangedNotification, ServerStatusNotification, TrialUpdatedNotification } from '../shared/protocol';
+import { ExperimentsChangedNotification, ServerStatusNotification, TrialUpdatedNotification, WATCHED_FILE_GLOBS } from '../shared/protocol';
 import type { ServerHealth } from './statusModel';
 
 /** Files whose changes the server needs: experiments, training logs and data files. */
-export const watchedGlobs = ['**/*.hyperbo.yaml', '**/*.{jsonl,jsonl.gz,csv,log}'];
+export const watchedGlobs = WATCHED_FILE_GLOBS;
 /** Crashes within this window count towards giving up on automatic restarts. */
 const crashWindowMs = 3 * 60_000;
 const maxRestarts = 4;

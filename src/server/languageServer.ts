@@ -25,6 +25,7 @@ import {
   SuggestRequest,
   TrialHistoryRequest,
   TrialUpdatedNotification,
+  WATCHED_FILE_GLOBS,
 } from '../shared/protocol';
 import { wasmLinalgAvailable } from '../engine';
 import { registerEditorFeatures } from './handlers/editor';
@@ -150,7 +151,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     if (canPullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'hyperbo' });
     if (canRegisterWatchers) {
       void connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.hyperbo.yaml' }, { globPattern: '**/*.{jsonl,csv,log,txt,out,json,gz}' }],
+        watchers: WATCHED_FILE_GLOBS.map((globPattern) => ({ globPattern })),
       });
     }
     void service!

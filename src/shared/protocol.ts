@@ -253,3 +253,10 @@ export namespace AddPriorSourcesEditRequest {
   }
   export const type = new RequestType<AddPriorSourcesEditRequest.Params, Result, void>(method);
 }
+
+/**
+ * Files whose changes the server needs to hear about: experiment files and trial logs (text logs of any of the
+ * formats the tail reads: .jsonl/.csv/.log/.txt/.out/.json, gzipped data files, TensorBoard event files). The
+ * client's file watchers and the server's dynamic registration both use this one list.
+ */
+export const WATCHED_FILE_GLOBS: readonly string[] = ['**/*.hyperbo.yaml', '**/*.{jsonl,csv,log,txt,out,json,gz}', '**/events.out.tfevents.*'];
