@@ -567,20 +567,6 @@ export class HyperboService {
 
   // ---- edits and runs --------------------------------------------------------------------------------
 
-  /** The next free trial id. */
-  nextTrialId(uri: string): number {
-    const entry = this.entry(uri);
-    return entry.view.trials.reduce((m, t) => Math.max(m, t.id), 0) + 1;
-  }
-
-  /** The suggestion at `index` from the cached/computed result. */
-  async suggestionAt(uri: string, index: number): Promise<Params> {
-    const result = await this.suggest(uri, Math.max(1, index + 1));
-    const s = result.suggestions[index];
-    if (!s) throw new UserError(`There is no suggestion #${index} for this experiment.`);
-    return s.params;
-  }
-
   runPlan(uri: string, trialId: number): RunPlan {
     const entry = this.entry(uri);
     const view = entry.view;

@@ -30,8 +30,6 @@ export interface ExperimentEntry {
   diagnostics: Diagnostic[];
   /** The current text's state, or the last good one when the current text is broken. */
   view?: ExperimentView;
-  /** True when `view` comes from an earlier text (the current one has errors). */
-  stale: boolean;
 }
 
 export function uriToPath(uri: string): string {
@@ -173,7 +171,6 @@ export class WorkspaceIndex {
       version,
       diagnostics: outcome.diagnostics,
       view: outcome.view ?? previous?.view,
-      stale: !outcome.view && previous?.view !== undefined,
     };
     this.entries.set(key, entry);
     return entry;
