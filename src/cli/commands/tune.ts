@@ -41,6 +41,10 @@ import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
+import type { Scheduler } from '../../formats/experiment';
+import { SchedulerError, type Scheduler as JobScheduler } from '../../scheduler/scheduler';
+import { SlurmScheduler } from '../../scheduler/slurm';
+import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
 
 const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray] [--allow-absolute]
 
@@ -78,7 +82,7 @@ interface Experiment {
   acquisition: AcquisitionOptions;
   budget?: number;
   /** Undefined when the file has no usable run section (enough for a dry run). */
-  run?: { command: string[]; log: string; cwd: string; env: Record<string, string> };
+  run?: { command: string[]; log: string; cwd: string; env: Record<string, string>; scheduler: Scheduler; sbatch: string[]; capture: boolean; parallel: number };
   trials: RecordedTrial[];
   seed: number;
 }
@@ -94,6 +98,8 @@ interface RecordedTrial {
   /** Of a running trial: its command's process group, when started, and its log (as the file records them). */
   pid?: number;
   started?: string;
+  /** The scheduler's job id (run.scheduler: slurm). */
+  job?: string;
   log?: string;
 }
 
@@ -125,9 +131,18 @@ function readExperiment(file: string, text: string): Experiment {
     budget: e.budget,
     run:
       e.run && e.run.command.length > 0 && e.run.log
-        ? { command: e.run.command, log: e.run.log, cwd: path.resolve(path.dirname(file), e.run.cwd ?? '.'), env: e.run.env }
+        ? {
+            command: e.run.command,
+            log: e.run.log,
+            cwd: path.resolve(path.dirname(file), e.run.cwd ?? '.'),
+            env: e.run.env,
+            scheduler: e.run.scheduler,
+            sbatch: e.run.sbatch,
+            capture: e.run.capture,
+            parallel: e.run.parallel,
+          }
         : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log })),
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job })),
     seed: e.seed,
   };
 }
@@ -189,6 +204,12 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
   };
 }
 
+/** How often running jobs are polled: HYPERBO_POLL_MS (for tests and busy clusters), else every 2 s. */
+function pollMs(): number {
+  const v = Number(process.env.HYPERBO_POLL_MS);
+  return Number.isFinite(v) && v >= 50 ? v : 2000;
+}
+
 // Metric values are shown to 4 digits; parameters as recorded (suggestions are already rounded for people).
 const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
 
@@ -227,11 +248,16 @@ type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' 
 
 /** A finished command's outcome: its exit status, then its log read by the editor's rule (curve.ts). */
 async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, logPath: string): Promise<TrialOutcome> {
-  const shown = path.relative(process.cwd(), logPath) || logPath;
   if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
   const how = exitReason(result.code, result.signal, false);
   if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
   return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+}
+
+/** The outcome the trial's log gives once its run has ended well (`ended` says how, for the no-log message). */
+async function outcomeFromLog(exp: Experiment, logPath: string, ended: string): Promise<TrialOutcome> {
+  const shown = path.relative(process.cwd(), logPath) || logPath;
+  return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `${ended} but wrote no log at ${shown}; check run.log` };
 }
 
 /** A trial's log read by the editor's reader (text logs, TensorBoard event files or folders, Lightning CSVLogger folders); undefined when there is no log. */
@@ -383,14 +409,19 @@ export async function run(argv: string[]): Promise<number> {
       // Keep the session's own view; the next write re-reads the file again.
     }
   };
-  // Ctrl-C stops the running trial's process group (a second one kills it), records it as failed and ends the
+  const scheduler: JobScheduler | undefined = runSpec.scheduler === 'slurm' ? new SlurmScheduler() : undefined;
+  // Local trials run one at a time; with a scheduler up to run.parallel jobs are queued or running at once.
+  const slots = scheduler ? runSpec.parallel : 1;
+  // Ctrl-C stops the running trial's process group (or scancels the running jobs) (a second one kills it), records it as failed and ends the
   // session; SIGTERM and SIGHUP (a closed terminal, a job scheduler) stop the group with SIGTERM, then SIGKILL.
   let interrupted = 0;
   let interruptSignal: NodeJS.Signals | undefined;
+  const stopJobs = new AbortController();
   let child: ChildProcess | undefined;
   const onInterrupt = (signal: NodeJS.Signals) => {
     interrupted++;
     interruptSignal ??= signal;
+    stopJobs.abort(new Error(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal})`));
     const pid = child?.pid;
     if (pid === undefined) return;
     if (signal === 'SIGINT') signalGroup(pid, interrupted > 1 ? 'SIGKILL' : 'SIGINT');
@@ -401,63 +432,143 @@ export async function run(argv: string[]): Promise<number> {
   // Failed trials in a row: after MAX_CONSECUTIVE_FAILURES the command is most likely broken, not the configurations.
   let failedInRow = 0;
   let stoppedBy: string | undefined;
-  try {
-    for (let k = 0; k < count && !interrupted && stoppedBy === undefined; k++) {
-      merge(await readFile(file, 'utf8'));
-      const [s] = studyFor(exp, session, trials, seed).ask(1);
-      const params = s!.config;
-      const varsFor = (id: number): Record<string, string> => ({ trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) });
-      const logPathFor = (id: number) => path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, varsFor(id)));
-      const appended = await recording(() =>
-        appendTrialLocked(file, (id) => ({ params, status: 'running', log: path.relative(path.dirname(file), logPathFor(id)), started: new Date().toISOString() })),
-      );
-      const id = appended.id;
-      merge(appended.text);
-      const vars = varsFor(id);
-      const logPath = logPathFor(id);
-      const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running' };
-      if (!trials.includes(trial)) trials.push(trial);
-      const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
-      await mkdir(path.dirname(logPath), { recursive: true });
-      // An interrupt that came while the trial was being recorded stops it before it starts.
-      let pidRecorded: Promise<unknown> = Promise.resolve();
-      const result = interrupted
-        ? undefined
-        : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => {
-            child = c;
-            // The pid (its process group) and the time right after the start, so a later session can tell whether
-            // this run outlived a killed tune (src/files/trialProcesses).
-            c.once('spawn', () => {
-              if (c.pid !== undefined) pidRecorded = recording(() => updateTrialLocked(file, id, { pid: c.pid!, started: new Date().toISOString() }));
-            });
+  let launched = 0;
+
+  const record = async (trial: RecordedTrial, outcome: TrialOutcome, row: (string | number)[]) => {
+    trial.status = outcome.status;
+    if (outcome.status === 'completed') trial.value = outcome.value;
+    else process.stderr.write(`trial ${trial.id} ${outcome.status}: ${outcome.reason}\n`);
+    await recording(() =>
+      updateTrialLocked(
+        file,
+        trial.id,
+        lastRunChanges({
+          status: outcome.status,
+          ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
+          finished: new Date().toISOString(),
+          pid: null,
+        }),
+      ),
+    );
+    out([...row, trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
+    failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;
+    // Only when more trials were to come: a session whose last trials failed just ends.
+    if (failedInRow >= MAX_CONSECUTIVE_FAILURES && !interrupted && outcome.status === 'failed' && launched < count) stoppedBy = outcome.reason;
+  };
+
+  /** Follows a submitted (or re-attached) job to its end; Ctrl-C cancels it. The outcome comes from the job, then the log. */
+  const followTrialJob = async (jobs: JobScheduler, trial: RecordedTrial, id: string, output: string | undefined, logPath: string): Promise<TrialOutcome> => {
+    try {
+      const end = await followJob(jobs, id, output, {
+        intervalMs: pollMs(),
+        signal: stopJobs.signal,
+        onPollError: (e) => process.stderr.write(`trial ${trial.id}: ${e.message} (still polling)\n`),
+      });
+      if (end.failure) {
+        const last = lastLine(end.outputTail);
+        return { status: 'failed', reason: last ? `${end.failure} ${last}` : end.failure };
+      }
+      if (end.unknown) process.stderr.write(`trial ${trial.id}: ${end.status.reason}; its log decides.\n`);
+      return await outcomeFromLog(exp, logPath, `${jobs.name} job ${id} ended`);
+    } catch (error) {
+      if (!stopJobs.signal.aborted) return { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
+      await jobs.cancel(id).catch((e: Error) => process.stderr.write(`trial ${trial.id}: ${e.message}\n`));
+      return { status: 'failed', reason: `interrupted (Ctrl-C); ${jobs.name} job ${id} cancelled` };
+    }
+  };
+
+  const logPathOf = (id: number, params: Config) => {
+    const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
+    return { vars, logPath: path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, vars)) };
+  };
+
+  /** Suggests, records and launches one trial; resolves once it is launched with the promise of its end. */
+  const startTrial = async (): Promise<{ done: Promise<void> }> => {
+    merge(await readFile(file, 'utf8'));
+    const [s] = studyFor(exp, session, trials, seed).ask(1);
+    const params = s!.config;
+    const appended = await recording(() =>
+      appendTrialLocked(file, (id) => ({ params, status: 'running', log: path.relative(path.dirname(file), logPathOf(id, params).logPath), started: new Date().toISOString() })),
+    );
+    const id = appended.id;
+    merge(appended.text);
+    const { vars, logPath } = logPathOf(id, params);
+    const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running' };
+    if (!trials.includes(trial)) trials.push(trial);
+    const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
+    await mkdir(path.dirname(logPath), { recursive: true });
+    if (scheduler) {
+      const request = trialJobRequest({
+        experiment: exp.name,
+        trialId: id,
+        command: argvForTrial,
+        cwd: runSpec.cwd,
+        env: Object.fromEntries(Object.entries(runSpec.env).map(([k, v]) => [k, substitutePlaceholders(v, vars)])),
+        logPath,
+        capture: runSpec.capture,
+        options: runSpec.sbatch.map((a) => substitutePlaceholders(a, vars)),
+      });
+      let jobId: string;
+      try {
+        if (interrupted) throw new SchedulerError('interrupted (Ctrl-C)');
+        jobId = await scheduler.submit(request);
+      } catch (error) {
+        return { done: record(trial, { status: 'failed', reason: error instanceof Error ? error.message : String(error) }, columns(id, s!)) };
+      }
+      trial.job = jobId;
+      await recording(() => updateTrialLocked(file, id, { job: jobId }));
+      process.stderr.write(`trial ${id}: ${scheduler.name} job ${jobId}\n`);
+      return { done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), logPath).then((outcome) => record(trial, outcome, columns(id, s!))) };
+    }
+    // An interrupt that came while the trial was being recorded stops it before it starts.
+    let pidRecorded: Promise<unknown> = Promise.resolve();
+    const result = interrupted
+      ? undefined
+      : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => {
+          child = c;
+          // The pid (its process group) and the time right after the start, so a later session can tell whether
+          // this run outlived a killed tune (src/files/trialProcesses).
+          c.once('spawn', () => {
+            if (c.pid !== undefined) pidRecorded = recording(() => updateTrialLocked(file, id, { pid: c.pid!, started: new Date().toISOString() }));
           });
-      child = undefined;
-      await pidRecorded;
-      const how = interruptSignal === 'SIGINT' || interruptSignal === undefined ? 'Ctrl-C' : interruptSignal;
-      const outcome: TrialOutcome =
-        interrupted || !result ? { status: 'failed', reason: `interrupted (${how})` } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
-      trial.status = outcome.status;
-      if (outcome.status === 'completed') trial.value = outcome.value;
-      else process.stderr.write(`trial ${id} ${outcome.status}: ${outcome.reason}\n`);
-      await recording(() =>
-        updateTrialLocked(
-          file,
-          id,
-          lastRunChanges({
-            status: outcome.status,
-            ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
-            finished: new Date().toISOString(),
-            pid: null,
-          }),
-        ),
-      );
-      out([...columns(id, s!), trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
-      failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;
-      if (failedInRow >= MAX_CONSECUTIVE_FAILURES && k < count - 1 && !interrupted) stoppedBy = outcome.status === 'failed' ? outcome.reason : undefined;
+        });
+    child = undefined;
+    await pidRecorded;
+    const how = interruptSignal === 'SIGINT' || interruptSignal === undefined ? 'Ctrl-C' : interruptSignal;
+    const outcome: TrialOutcome =
+      interrupted || !result ? { status: 'failed', reason: `interrupted (${how})` } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
+    return { done: record(trial, outcome, columns(id, s!)) };
+  };
+
+  const active = new Set<Promise<void>>();
+  const track = (run: Promise<void>) => {
+    const tracked = run.finally(() => active.delete(tracked));
+    active.add(tracked);
+  };
+  try {
+    // Trials a previous session (or the editor) submitted and that are still running: follow their jobs again.
+    if (scheduler) {
+      for (const trial of trials.filter((t) => t.status === 'running' && t.job)) {
+        const { logPath } = logPathOf(trial.id, trial.params);
+        const log = trial.log ? path.resolve(path.dirname(file), trial.log) : logPath;
+        out(`Re-attaching to ${scheduler.name} job ${trial.job} of trial ${trial.id}.`);
+        const row = [trial.id, ...names.map((n) => String(trial.params[n])), '—'];
+        track(followTrialJob(scheduler, trial, trial.job!, undefined, log).then((outcome) => record(trial, outcome, row)));
+      }
+    }
+    const more = () => launched < count && !interrupted && stoppedBy === undefined;
+    while (more() || active.size > 0) {
+      while (active.size < slots && more()) {
+        launched++;
+        track((await startTrial()).done);
+      }
+      if (active.size > 0) await Promise.race(active);
     }
   } finally {
     for (const sig of signals) process.off(sig, onInterrupt);
   }
+  // Trials recorded concurrently may have been re-read meanwhile: the file has every outcome.
+  if (scheduler) merge(await readFile(file, 'utf8'));
   if (stoppedBy !== undefined) {
     process.stderr.write(
       `Stopped after ${failedInRow} failed trials in a row: the command itself probably fails. The last one's reason: ${stoppedBy}\n` +
