@@ -28,6 +28,12 @@ export class Config {
     return Number.isFinite(n) && n >= 0 ? n : 3000;
   }
 
+  /** How often a scheduler's jobs are polled: hyperbo.logs.pollInterval, at least 1 s. */
+  jobPollMs(): number {
+    const n = this.section().get<number>('logs.pollInterval', 1000);
+    return Number.isFinite(n) ? Math.max(1000, n) : 1000;
+  }
+
   /** The effective settings, for the log. */
   describe(): string {
     const s = this.section();

@@ -33,6 +33,8 @@ export interface TrialDTO {
   curve?: CurvePoint[];
   /** Why a trial failed or diverged, when known. */
   reason?: string;
+  /** The scheduler's job id (run.scheduler: slurm). */
+  job?: string;
 }
 
 export interface ExperimentSummary {
@@ -158,4 +160,12 @@ export interface RunPlan {
   /** True when the command writes the log itself; otherwise the runner captures stdout/stderr there. */
   commandWritesLog: boolean;
   parallel: number;
+  /** run.scheduler: a local process, or a Slurm batch job. */
+  scheduler: 'local' | 'slurm';
+  /** run.sbatch options, placeholders substituted (scheduler slurm). */
+  sbatch: string[];
+  /** The experiment's name (for job names). */
+  experiment: string;
+  /** The job id the trial records (scheduler slurm): a runner re-attaches to it. */
+  job?: string;
 }

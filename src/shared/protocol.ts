@@ -149,6 +149,8 @@ export namespace UpdateTrialEditRequest {
     finished?: string;
     /** Why a trial failed (exit code, stopped by the user); written as the trial's `reason`. */
     reason?: string;
+    /** The scheduler's job id, written when the job is submitted (run.scheduler: slurm). */
+    job?: string;
   }
   export interface Result {
     edits: TextEditDTO[];

@@ -200,12 +200,33 @@ describe('language server over streams', function () {
     assert.equal(plan.cwd, path.dirname(file));
     assert.equal(plan.logPath, path.join(path.dirname(file), 'runs', '4', 'metrics.jsonl'));
     assert.equal(plan.commandWritesLog, true);
+    assert.equal(plan.scheduler, 'local');
+    assert.deepEqual(plan.sbatch, []);
+    assert.equal(plan.job, undefined);
 
     const add = await server.client.sendRequest(AddTrialEditRequest.type, { uri, params: result.suggestions[0]!.params });
     assert.equal(add.trialId, 5);
     assert.equal(add.edits.length, 1);
     assert.match(add.edits[0]!.newText, /id: 5/);
     await assert.rejects(server.client.sendRequest(AddTrialEditRequest.type, { uri, params: { learning_rate: 5, momentum: 0.5 } }), /outside the search space/);
+  });
+
+  it('run.scheduler slurm: the run plan carries the scheduler, the substituted sbatch options and the recorded job id; the job id is written and reported', async () => {
+    const text = experimentText()
+      .replace('  log: runs/${trial}/metrics.jsonl', '  log: runs/${trial}/metrics.jsonl\n  scheduler: slurm\n  sbatch: [--time=10, "--comment=lr ${learning_rate}"]')
+      .replace('status: running }', 'status: running, job: "4711" }');
+    await writeFile(file, text);
+    server = await startTestServer(root, FAST);
+    const uri = uriOf(file);
+    const plan = await server.client.sendRequest(RunPlanRequest.type, { uri, trialId: 4 });
+    assert.equal(plan.scheduler, 'slurm');
+    assert.deepEqual(plan.sbatch, ['--time=10', '--comment=lr 0.003']);
+    assert.equal(plan.job, '4711');
+    assert.equal(plan.experiment, 'quadratic');
+    const history = await server.client.sendRequest(TrialHistoryRequest.type, { uri });
+    assert.equal(history.trials.find((t) => t.id === 4)!.job, '4711');
+    const update = await server.client.sendRequest(UpdateTrialEditRequest.type, { uri, trialId: 3, status: 'running', job: '4712' });
+    assert.match(update.edits[0]!.newText, /job: "4712"/);
   });
 
   it('tails a running trial’s log: live curve, then completion with the reduced value; an exploding loss → diverged', async () => {

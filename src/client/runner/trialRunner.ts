@@ -5,8 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { RunPlan, TrialStatus } from '../../shared/dto';
-import { RunPlanRequest } from '../../shared/protocol';
+import type { Scheduler } from '../../scheduler/scheduler';
+import { SlurmScheduler } from '../../scheduler/slurm';
+import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
+import type { ExperimentSummary, RunPlan, TrialStatus } from '../../shared/dto';
+import { RunPlanRequest, TrialHistoryRequest } from '../../shared/protocol';
 import type { Config } from '../config';
 import { UserFacingError } from '../errors';
 import type { ExperimentEditor } from '../experimentEditor';
@@ -31,9 +34,16 @@ interface ActiveRun {
   trialId: number;
   plan: RunPlan;
   child?: ChildProcess;
+  /** The scheduler's job (run.scheduler: slurm), once submitted or re-attached. */
+  job?: string;
+  /** Stops following the job without cancelling it (the window closes; the job goes on and is re-attached later). */
+  detach?: AbortController;
   stopped: boolean;
   ended: Promise<RunEvent>;
 }
+
+/** A run that stopped following its job without an outcome (the window is closing). */
+class Detached extends Error {}
 
 export function untrustedError(): UserFacingError {
   return new UserFacingError(
@@ -50,6 +60,10 @@ export class TrialRunner implements vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunEvent>();
   readonly onDidChange = this.emitter.event;
   readonly output: vscode.OutputChannel;
+  private slurm?: Scheduler;
+  /** uri#trial#job already re-attached (or tried) in this window. */
+  private readonly attached = new Set<string>();
+  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly server: ServerConnection,
@@ -58,6 +72,33 @@ export class TrialRunner implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.output = vscode.window.createOutputChannel('HyperBO Runs');
+    // Jobs keep running on the cluster while no window follows them: re-attach to running trials' recorded jobs.
+    this.subscriptions.push(
+      server.onExperimentsChanged((summaries: ExperimentSummary[]) => {
+        for (const s of summaries) if (s.trials.running > 0) void this.reattach(s.uri);
+      }),
+    );
+  }
+
+  private scheduler(): Scheduler {
+    return (this.slurm ??= new SlurmScheduler());
+  }
+
+  /** Follows the jobs of the experiment's running trials that record a job id and that no run of this window follows. */
+  async reattach(uri: string): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
+    try {
+      const history = await this.server.request(TrialHistoryRequest.type, { uri });
+      for (const t of history.trials) {
+        if (t.status !== 'running' || !t.job || this.runs.has(key(uri, t.id))) continue;
+        const seen = `${uri}#${t.id}#${t.job}`;
+        if (this.attached.has(seen)) continue;
+        this.attached.add(seen);
+        await this.run(uri, t.id, t.job).catch((error: unknown) => this.log.warn(`Trial ${t.id}: could not re-attach to job ${t.job}: ${error instanceof Error ? error.message : String(error)}`));
+      }
+    } catch (error) {
+      this.log.warn(`Re-attaching to running jobs of ${vscode.Uri.parse(uri).fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   state(uri: string, trialId: number): 'queued' | 'running' | undefined {
@@ -72,11 +113,13 @@ export class TrialRunner implements vscode.Disposable {
   }
 
   /** Starts the trial or queues it behind running ones; throws a UserFacingError when it cannot run. */
-  async run(uri: string, trialId: number): Promise<'started' | 'queued'> {
+  async run(uri: string, trialId: number, attachTo?: string): Promise<'started' | 'queued'> {
     if (!vscode.workspace.isTrusted) throw untrustedError();
     const k = key(uri, trialId);
     if (this.runs.has(k)) throw new UserFacingError(`Trial ${trialId} is already ${this.state(uri, trialId) ?? 'running'} in this window.`);
     const plan = await this.server.request(RunPlanRequest.type, { uri, trialId });
+    if (attachTo !== undefined && plan.scheduler !== 'slurm') return 'started';
+    if (this.runs.has(k)) throw new UserFacingError(`Trial ${trialId} is already ${this.state(uri, trialId) ?? 'running'} in this window.`);
     const spec = spawnSpec(plan, process.env);
     let resolveEnded!: (event: RunEvent) => void;
     const run: ActiveRun = { uri, trialId, plan, stopped: false, ended: new Promise((resolve) => (resolveEnded = resolve)) };
@@ -86,8 +129,9 @@ export class TrialRunner implements vscode.Disposable {
         group: uri,
         id: String(trialId),
         start: async () => {
-          const event = await this.execute(run, spec).catch((error: unknown): RunEvent => {
+          const event = await this.execute(run, spec, attachTo).catch((error: unknown): RunEvent => {
             const reason = error instanceof Error ? error.message : String(error);
+            if (error instanceof Detached) return { uri, trialId, state: 'ended', reason };
             this.log.error(`Trial ${trialId} of ${vscode.Uri.parse(uri).fsPath}: ${reason}`);
             return { uri, trialId, state: 'ended', reason };
           });
@@ -96,7 +140,8 @@ export class TrialRunner implements vscode.Disposable {
           this.emitter.fire(event);
         },
       },
-      plan.parallel,
+      // A re-attached job is already on the cluster: it is followed at once and counts towards parallel.
+      attachTo !== undefined ? Number.MAX_SAFE_INTEGER : plan.parallel,
     );
     if (result === 'queued') {
       this.say(run, `queued (parallel: ${plan.parallel}; ${this.queue.runningCount(uri)} running)`);
@@ -121,6 +166,12 @@ export class TrialRunner implements vscode.Disposable {
       this.say(run, 'stopping (SIGTERM to the process tree)…');
       await killTree(run.child, this.config.killGraceMs());
     }
+    if (run.job) {
+      this.say(run, `stopping: scancel ${run.job}`);
+      await this.scheduler()
+        .cancel(run.job)
+        .catch((error: Error) => this.say(run, error.message));
+    }
     await run.ended;
     return true;
   }
@@ -129,13 +180,75 @@ export class TrialRunner implements vscode.Disposable {
     this.output.appendLine(`[${vscode.workspace.asRelativePath(vscode.Uri.parse(run.uri))} #${run.trialId}] ${text}`);
   }
 
-  private async execute(run: ActiveRun, spec: ReturnType<typeof spawnSpec>): Promise<RunEvent> {
+  private async execute(run: ActiveRun, spec: ReturnType<typeof spawnSpec>, attachTo?: string): Promise<RunEvent> {
     const { uri, trialId, plan } = run;
     if (run.stopped) return { uri, trialId, state: 'ended', reason: 'Stopped before it started.' };
-    const started = new Date().toISOString();
-    await this.editor.updateTrial({ uri, trialId, status: 'running', started });
+    if (attachTo === undefined) {
+      const started = new Date().toISOString();
+      await this.editor.updateTrial({ uri, trialId, status: 'running', started });
+    }
     this.emitter.fire({ uri, trialId, state: 'running' });
     mkdirSync(dirname(plan.logPath), { recursive: true });
+    const outcome = plan.scheduler === 'slurm' ? await this.runJob(run, attachTo) : await this.runLocal(run, spec);
+    return this.finish(run, outcome);
+  }
+
+  /** Submits the trial as a Slurm job (or re-attaches to its recorded one), records the job id and follows it to its end. */
+  private async runJob(run: ActiveRun, attachTo?: string): Promise<{ reason?: string }> {
+    const { uri, trialId, plan } = run;
+    const slurm = this.scheduler();
+    let output: string | undefined;
+    let id = attachTo;
+    if (id === undefined) {
+      const request = trialJobRequest({
+        experiment: plan.experiment,
+        trialId,
+        command: plan.command,
+        cwd: plan.cwd,
+        env: plan.env ?? {},
+        logPath: plan.logPath,
+        capture: !plan.commandWritesLog,
+        options: plan.sbatch,
+      });
+      this.say(run, `$ sbatch ${displayCommand(plan.sbatch)} … ${displayCommand(plan.command)}   (in ${plan.cwd})`);
+      try {
+        id = await slurm.submit(request);
+      } catch (error) {
+        return { reason: error instanceof Error ? error.message : String(error) };
+      }
+      output = jobOutputPath(request, id);
+      run.job = id;
+      this.say(run, `submitted Slurm job ${id}; its output goes to ${output}`);
+      await this.editor.updateTrial({ uri, trialId, status: 'running', job: id });
+      if (run.stopped) await slurm.cancel(id).catch((error: Error) => this.say(run, error.message));
+    } else {
+      run.job = id;
+      this.say(run, `re-attached to Slurm job ${id}`);
+    }
+    run.detach = new AbortController();
+    let end;
+    try {
+      end = await followJob(slurm, id, output, {
+        intervalMs: this.config.jobPollMs(),
+        signal: run.detach.signal,
+        onStatus: (s) => this.say(run, `Slurm job ${id}: ${s.state}${s.reason ? ` (${s.reason})` : ''}`),
+        onPollError: (e) => this.say(run, `${e.message} (still polling)`),
+      });
+    } catch (error) {
+      if (run.detach.signal.aborted) throw new Detached(`Stopped following Slurm job ${id}; it goes on and is re-attached when the experiment is open again.`);
+      return { reason: error instanceof Error ? error.message : String(error) };
+    }
+    for (const line of end.outputTail.trimEnd().split('\n').slice(-20)) if (line) this.say(run, line);
+    if (run.stopped) return { reason: 'Stopped by the user.' };
+    if (end.unknown) this.say(run, `${end.status.reason}; the log decides.`);
+    const failure = end.failure;
+    if (!failure) return {};
+    const last = lastLine(end.outputTail);
+    return { reason: last ? `${failure} ${last}` : failure };
+  }
+
+  private async runLocal(run: ActiveRun, spec: ReturnType<typeof spawnSpec>): Promise<{ reason?: string }> {
+    const { plan, trialId } = run;
     const capture: WriteStream | undefined = plan.commandWritesLog ? undefined : createWriteStream(plan.logPath, { flags: 'w' });
     this.say(run, `$ ${displayCommand(plan.command)}   (in ${plan.cwd})`);
     this.say(run, plan.commandWritesLog ? `the command writes its log to ${plan.logPath}` : `output captured to ${plan.logPath}`);
@@ -190,7 +303,11 @@ export class TrialRunner implements vscode.Disposable {
       });
     });
     if (capture) await new Promise<void>((resolve) => capture.end(resolve));
+    return outcome;
+  }
 
+  private async finish(run: ActiveRun, outcome: { reason?: string }): Promise<RunEvent> {
+    const { uri, trialId } = run;
     const finished = new Date().toISOString();
     const status: TrialStatus = outcome.reason ? 'failed' : 'completed';
     const written = await this.editor.updateTrial({ uri, trialId, status, finished, ...(outcome.reason ? { reason: outcome.reason } : {}) });
@@ -207,7 +324,13 @@ export class TrialRunner implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
     for (const run of this.runs.values()) {
+      // A job is left running on the cluster: the trial stays running in the file and is re-attached later.
+      if (run.detach) {
+        run.detach.abort();
+        continue;
+      }
       run.stopped = true;
       if (run.child) void killTree(run.child, 0);
     }

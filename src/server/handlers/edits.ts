@@ -118,6 +118,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       if (reason !== undefined) changes.reason = reason;
       if (params.started !== undefined) changes.started = params.started;
       if (params.finished !== undefined) changes.finished = params.finished;
+      if (params.job !== undefined) changes.job = params.job;
       const structure = structureOf(entry.text);
       // The trial's fields then describe this run only (a completed rerun drops the old failure reason).
       const result = updateTrialEdit(structure, params.trialId, lastRunChanges(changes));

@@ -585,7 +585,11 @@ export class HyperboService {
       logPath,
       commandWritesLog: view.run.log !== undefined && !view.run.capture,
       parallel: view.run.parallel,
+      scheduler: view.run.scheduler,
+      sbatch: view.run.sbatch.map((arg) => substitute(arg, values)),
+      experiment: view.name,
     };
+    if (trial.job) plan.job = trial.job;
     if (view.run.env) plan.env = Object.fromEntries(Object.entries(view.run.env).map(([k, v]) => [k, substitute(v, values)]));
     return plan;
   }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { displayCommand, exitReason, RunPlanError, spawnErrorReason, spawnSpec } from '../../../src/client/runner/commandLine';
 import type { RunPlan } from '../../../src/shared/dto';
 
-const plan = (command: string[], extra: Partial<RunPlan> = {}): RunPlan => ({ trialId: 7, command, cwd: '/work', logPath: '/work/runs/7.log', commandWritesLog: false, parallel: 1, ...extra });
+const plan = (command: string[], extra: Partial<RunPlan> = {}): RunPlan => ({ trialId: 7, command, cwd: '/work', logPath: '/work/runs/7.log', commandWritesLog: false, parallel: 1, scheduler: 'local', sbatch: [], experiment: 'e', ...extra });
 
 describe('client run command line', () => {
   it('passes argv through untouched: metacharacters stay literal arguments, never a shell string', () => {
