@@ -189,12 +189,12 @@ export class TrialRunner implements vscode.Disposable {
     }
     this.emitter.fire({ uri, trialId, state: 'running' });
     mkdirSync(dirname(plan.logPath), { recursive: true });
-    const outcome = plan.scheduler === 'slurm' ? await this.runJob(run, attachTo) : await this.runLocal(run, spec);
+    const outcome = plan.scheduler === 'slurm' ? await this.runJob(run, spec, attachTo) : await this.runLocal(run, spec);
     return this.finish(run, outcome);
   }
 
   /** Submits the trial as a Slurm job (or re-attaches to its recorded one), records the job id and follows it to its end. */
-  private async runJob(run: ActiveRun, attachTo?: string): Promise<{ reason?: string }> {
+  private async runJob(run: ActiveRun, spec: ReturnType<typeof spawnSpec>, attachTo?: string): Promise<{ reason?: string }> {
     const { uri, trialId, plan } = run;
     const slurm = this.scheduler();
     let output: string | undefined;
@@ -205,7 +205,8 @@ export class TrialRunner implements vscode.Disposable {
         trialId,
         command: plan.command,
         cwd: plan.cwd,
-        env: plan.env ?? {},
+        // The environment a local run would get (run.env, HYPERBO_TRIAL, HyperBO's bin/ on PATH); sbatch exports it.
+        env: Object.fromEntries(Object.entries(spec.env).filter((e): e is [string, string] => e[1] !== undefined)),
         logPath: plan.logPath,
         capture: !plan.commandWritesLog,
         options: plan.sbatch,
