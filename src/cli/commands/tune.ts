@@ -251,7 +251,7 @@ async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: C
   if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
   const how = exitReason(result.code, result.signal, false);
   if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
-  return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `the command succeeded but wrote no log at ${shown}; check run.log` };
+  return outcomeFromLog(exp, logPath, 'the command succeeded');
 }
 
 /** The outcome the trial's log gives once its run has ended well (`ended` says how, for the no-log message). */
