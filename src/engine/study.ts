@@ -48,6 +48,11 @@ export const HELD_OUT_MIN = 6;
 export const HELD_OUT_WINDOW = 40;
 /** The prior is dropped when the single-task GP's mean held-out log-likelihood beats it by more than this (nats/point). */
 export const HELD_OUT_MARGIN = 0.25;
+/**
+ * ... and only when the prior's mean squared standardised leave-one-out error exceeds this (1 when its predicted
+ * spread is right; 4: errors twice the sd it claims).
+ */
+export const HELD_OUT_MAX_MEAN_Z2 = 4;
 
 /** The latest held-out check of the prior (Study.priorCheck), for the Prior Provenance panel. */
 export interface PriorCheck {
@@ -56,6 +61,8 @@ export interface PriorCheck {
   /** Mean leave-one-out log predictive density (model units) of the frozen prior and of a single-task GP. */
   readonly priorLogLik: number;
   readonly singleTaskLogLik: number;
+  /** The prior's mean squared standardised leave-one-out error (about 1 when its predicted spread is right). */
+  readonly priorMeanZ2: number;
   /** 'kept': the prior predicts this task at least about as well; 'dropped': negative transfer, the single-task GP is used. */
   readonly verdict: 'kept' | 'dropped';
 }
@@ -102,7 +109,8 @@ export interface StudyOptions {
    * With a prior: 'held-out' checks the frozen prior on the study's own completed trials before each suggestion
    * (leave-one-out predictive log-likelihood on the latest HELD_OUT_WINDOW of them, once there are HELD_OUT_MIN) against
    * a single-task GP fitted to the same trials, and drops the prior for that GP when the prior predicts worse by more
-   * than HELD_OUT_MARGIN nats per point (negative transfer); 'none' keeps the prior frozen whatever happens.
+   * than HELD_OUT_MARGIN nats per point while its own errors exceed its predicted spread (mean z² above
+   * HELD_OUT_MAX_MEAN_Z2; negative transfer); 'none' keeps the prior frozen whatever happens.
    */
   readonly adaptation?: Adaptation;
   /**
@@ -436,10 +444,14 @@ export class Study {
     const { spec, theta, numTrainingTasks } = this.prior;
     const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
     const fit = fitSingleTask(wx, wy, { seed: this.seed });
-    const priorLogLik = leaveOneOutLogLik(spec, theta, wx, wy, factor);
-    const singleTaskLogLik = leaveOneOutLogLik(fit.spec, fit.theta, wx, wy, 1);
-    const verdict = singleTaskLogLik > priorLogLik + HELD_OUT_MARGIN ? 'dropped' : 'kept';
-    this.checkCache = { key, check: { points: wx.n, priorLogLik, singleTaskLogLik, verdict }, fit };
+    const prior = leaveOneOut(spec, theta, wx, wy, factor);
+    const singleTaskLogLik = leaveOneOut(fit.spec, fit.theta, wx, wy, 1).logLik;
+    // A single-task GP fitted to the very trials it is scored on is optimistic: on a handful of similar values (a prior
+    // that led straight to a good region) it claims a tiny variance and wins by nats. So the prior is dropped only when
+    // its own errors are also well beyond the spread it predicts.
+    const miscalibrated = prior.meanZ2 > HELD_OUT_MAX_MEAN_Z2;
+    const verdict = miscalibrated && singleTaskLogLik > prior.logLik + HELD_OUT_MARGIN ? 'dropped' : 'kept';
+    this.checkCache = { key, check: { points: wx.n, priorLogLik: prior.logLik, priorMeanZ2: prior.meanZ2, singleTaskLogLik, verdict }, fit };
     return this.checkCache;
   }
 
@@ -637,8 +649,10 @@ function topPoints(x: Points, y: Float64Array, k: number): Points {
 }
 
 /** Mean leave-one-out log predictive density of y under the GP (spec, theta), noise included. */
-function leaveOneOutLogLik(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number): number {
+/** Mean leave-one-out log predictive density and mean squared standardised error (1 for a calibrated model). */
+function leaveOneOut(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number): { logLik: number; meanZ2: number } {
   let total = 0;
+  let z2 = 0;
   for (let i = 0; i < x.n; i++) {
     const rest: Points = { n: x.n - 1, d: x.d, data: new Float64Array((x.n - 1) * x.d) };
     rest.data.set(x.data.subarray(0, i * x.d), 0);
@@ -650,8 +664,9 @@ function leaveOneOutLogLik(spec: ModelSpec, theta: Float64Array, x: Points, y: F
     const v = Math.max(p.variance[0]!, 1e-12);
     const r = y[i]! - p.mean[0]!;
     total += -0.5 * Math.log(2 * Math.PI * v) - (r * r) / (2 * v);
+    z2 += (r * r) / v;
   }
-  return total / x.n;
+  return { logLik: total / x.n, meanZ2: z2 / x.n };
 }
 
 function hashArray(a: Float64Array): number {

@@ -140,7 +140,7 @@ export interface ProvenanceResult {
    * Pre-trained prior only: its leave-one-out log-likelihood on this task's completed trials against a single-task
    * GP's (engine Study.priorCheck); 'dropped' means negative transfer (the prior mispredicts this task).
    */
-  priorCheck?: { points: number; priorLogLik: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
+  priorCheck?: { points: number; priorLogLik: number; priorMeanZ2?: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
 }
 
 /** A text edit in LSP coordinates (0-based line/character). */

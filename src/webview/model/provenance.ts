@@ -57,12 +57,13 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
   }
   if (data.priorCheck) {
     const c = data.priorCheck;
+    const spread = c.priorMeanZ2 === undefined ? '' : `, errors ${formatNumber(Math.sqrt(c.priorMeanZ2))}× the sd it predicts`;
     const line = {
       key: 'Transfer check',
       value:
         c.verdict === 'dropped'
-          ? `prior mispredicts this task (negative transfer): held-out log-likelihood ${formatNumber(c.priorLogLik)} vs ${formatNumber(c.singleTaskLogLik)} for a GP fitted to its ${c.points} trials`
-          : `prior predicts this task's ${c.points} trials (held-out log-likelihood ${formatNumber(c.priorLogLik)}; a GP fitted to them alone: ${formatNumber(c.singleTaskLogLik)})`,
+          ? `prior mispredicts this task (negative transfer): held-out log-likelihood ${formatNumber(c.priorLogLik)}${spread} vs ${formatNumber(c.singleTaskLogLik)} for a GP fitted to its ${c.points} trials`
+          : `prior predicts this task's ${c.points} trials (held-out log-likelihood ${formatNumber(c.priorLogLik)}${spread}; a GP fitted to them alone: ${formatNumber(c.singleTaskLogLik)})`,
     };
     view.heldOut = [...(view.heldOut ?? []), line];
   }

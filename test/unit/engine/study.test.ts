@@ -126,10 +126,28 @@ describe('engine/study', () => {
     assert.equal(dropped.check.verdict, 'dropped');
     assert.ok(dropped.check.singleTaskLogLik > dropped.check.priorLogLik + 1);
     assert.equal(dropped.basis, 'single-task-gp');
+    assert.ok(dropped.check.priorMeanZ2 > 4, `the bad prior's errors are far beyond its predicted spread (mean z² ${dropped.check.priorMeanZ2})`);
     // Too few results, or adaptation 'none': no check.
     const few = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta: bad }, adaptation: 'held-out' });
     few.tell({ u: 0.5 }, 0.1);
     assert.equal(few.priorCheck(), undefined);
+  });
+
+  it('held-out check: keeps a prior that led to a good region, although a GP fitted to those similar values alone scores higher', () => {
+    // The main job's pattern: the first trials, guided by the prior, land on near-equal good values. A single-task GP fitted
+    // to them claims a tiny variance and wins the leave-one-out score by nats, yet the prior's errors are well within the
+    // spread it predicts (mean z² < 1): no negative transfer, so the prior stays.
+    const space1 = new SearchSpace([{ name: 'u', type: 'float', low: 0, high: 1 }]);
+    const base = fitSingleTask({ n: 3, d: 1, data: Float64Array.from([0.1, 0.5, 0.9]) }, Float64Array.from([0, 1, 0]), { seed: 1 });
+    const spec = base.spec;
+    const wide = paramsFromValues(spec, { constant: 0, lengthscale: [0.3], signalVariance: 1, noiseVariance: 1e-3 }, base.theta);
+    const study = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta: wide }, adaptation: 'held-out', seed: 1 });
+    for (let i = 0; i < 6; i++) study.tell({ u: 0.4 + 0.04 * i }, 0.3 + 0.002 * ((i * 7) % 3));
+    const check = study.priorCheck()!;
+    assert.ok(check.singleTaskLogLik > check.priorLogLik + 1, `the fitted GP wins by nats (${check.singleTaskLogLik} vs ${check.priorLogLik})`);
+    assert.ok(check.priorMeanZ2 < 1, `the prior's errors are within its spread (mean z² ${check.priorMeanZ2})`);
+    assert.equal(check.verdict, 'kept');
+    assert.equal(study.ask(1)[0]!.basis, 'pretrained-prior');
   });
 
   it('with a finite pool picks only pool members, never twice', () => {
