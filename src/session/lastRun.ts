@@ -4,12 +4,12 @@ import type { TrialChanges } from '../formats/edits';
 
 /**
  * `changes` plus removals (null) of the fields a new status makes stale, unless `changes` sets them: a run that
- * starts clears the previous run's value, finish time and reason; one that completes clears an old failure reason;
+ * starts clears the previous run's value, finish time, reason, Slurm job id and pid; one that completes clears an old failure reason;
  * one that fails or diverges clears an old value.
  */
 export function lastRunChanges(changes: TrialChanges): TrialChanges {
   const stale: (keyof TrialChanges)[] =
-    changes.status === 'running' ? ['value', 'finished', 'reason'] : changes.status === 'completed' ? ['reason'] : changes.status === 'failed' || changes.status === 'diverged' ? ['value'] : [];
+    changes.status === 'running' ? ['value', 'finished', 'reason', 'job', 'pid'] : changes.status === 'completed' ? ['reason'] : changes.status === 'failed' || changes.status === 'diverged' ? ['value'] : [];
   const out: TrialChanges = { ...changes };
   for (const key of stale) if (out[key] === undefined) (out as Record<string, unknown>)[key] = null;
   return out;
