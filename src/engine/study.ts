@@ -415,7 +415,7 @@ export class Study {
    */
   modelParameters(): { spec: ModelSpec; theta: Float64Array; observations: number; of: number } {
     const used = this.conditioningObservations();
-    const { spec, theta } = this.prior ?? this.singleTaskFit(used.x, used.y);
+    const { spec, theta } = this.parametersFor(used.x, used.y);
     return { spec, theta, observations: used.x.n, of: used.of };
   }
 
@@ -456,19 +456,25 @@ export class Study {
   }
 
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
+    const { spec, theta, varianceFactor } = this.parametersFor(x, y);
+    return { condition: (px, py) => condition(spec, theta, px, py), varianceFactor };
+  }
+
+  /** The frozen prior, or the single-task GP when there is none or the held-out check dropped it. */
+  private parametersFor(x: Points, y: Float64Array): { spec: ModelSpec; theta: Float64Array; varianceFactor: number } {
     const checked = this.checkPrior(x, y);
     if (checked?.check.verdict === 'dropped') {
       // Negative transfer: the single-task GP, refitted on all the study's data (the check fitted only its window).
       const fit = x.n > HELD_OUT_WINDOW ? this.singleTaskFit(x, y) : checked.fit;
-      return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+      return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
     }
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
-      return { condition: (px, py) => condition(spec, theta, px, py), varianceFactor: factor };
+      return { spec, theta, varianceFactor: factor };
     }
     const fit = this.singleTaskFit(x, y);
-    return { condition: (px, py) => condition(fit.spec, fit.theta, px, py), varianceFactor: 1 };
+    return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {

@@ -116,7 +116,7 @@ describe('engine/study', () => {
     const run = (theta: Float64Array) => {
       const study = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta }, adaptation: 'held-out', seed: 1 });
       for (let i = 0; i < 10; i++) study.tell({ u: (i + 0.5) / 10 }, Math.sin(6 * ((i + 0.5) / 10)));
-      return { check: study.priorCheck()!, basis: study.ask(1)[0]!.basis };
+      return { check: study.priorCheck()!, basis: study.ask(1)[0]!.basis, theta: study.modelParameters().theta };
     };
     const kept = run(good);
     assert.equal(kept.check.verdict, 'kept');
@@ -126,6 +126,8 @@ describe('engine/study', () => {
     assert.equal(dropped.check.verdict, 'dropped');
     assert.ok(dropped.check.singleTaskLogLik > dropped.check.priorLogLik + 1);
     assert.equal(dropped.basis, 'single-task-gp');
+    assert.deepEqual(kept.theta, good, 'a kept prior is the model the study reports');
+    assert.notDeepEqual(dropped.theta, bad, 'a dropped prior is not reported as the model');
     assert.ok(dropped.check.priorMeanZ2 > 4, `the bad prior's errors are far beyond its predicted spread (mean z² ${dropped.check.priorMeanZ2})`);
     // Too few results, or adaptation 'none': no check.
     const few = new Study({ space: space1, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta: bad }, adaptation: 'held-out' });
