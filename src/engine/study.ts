@@ -482,7 +482,8 @@ export class Study {
     if (!this.singleTaskCache || this.singleTaskCache.key !== key) {
       const seed = this.rng.nextUint32();
       // Studies built afresh for the same data (the editor's code lens, then a hover) share one fit.
-      const sharedKey = `${key}:${seed}:${this.maxFitObservations}`;
+      // The dimension too: with no observations the data hashes alike whatever the space.
+      const sharedKey = `${x.d}:${key}:${seed}:${this.maxFitObservations}`;
       let fit = sharedFits.get(sharedKey);
       if (!fit) {
         if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed });

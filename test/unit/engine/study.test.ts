@@ -152,6 +152,15 @@ describe('engine/study', () => {
     assert.equal(study.ask(1)[0]!.basis, 'pretrained-prior');
   });
 
+  it('studies of different spaces never share a single-task fit, even with no observations (the fits are shared by data)', () => {
+    const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
+    const three = new Study({ space, output, seed: 3 });
+    assert.equal(three.modelParameters().spec.dim, space.dim);
+    const one = new Study({ space: new SearchSpace([{ name: 'u', type: 'float', low: 0, high: 1 }]), output, seed: 3 });
+    assert.equal(one.modelParameters().spec.dim, 1);
+    assert.equal(one.predict([{ u: 0.5 }]).mean.length, 1);
+  });
+
   it('with a finite pool picks only pool members, never twice', () => {
     const rng = createRng(6);
     const pool = Array.from({ length: 40 }, () => space.sample(rng));
