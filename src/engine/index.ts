@@ -1,6 +1,6 @@
 // The engine's public surface: what the server, CLI and benchmarks import.
 export { EngineError } from './types';
-export { maxOf, minOf } from './extent';
+export { maxOf, minOf } from '../shared/extent';
 export type {
   KernelKind,
   MatchedGroup,

@@ -16,7 +16,7 @@ import {
   type ParamLayout,
 } from './model';
 import { EngineError, type MatchedGroup, type ModelSpec, type Objective, type PretrainData, type Task, type ValueAndGrad } from './types';
-import { maxOf } from './extent';
+import { maxOf } from '../shared/extent';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

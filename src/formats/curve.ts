@@ -6,7 +6,7 @@
 // `divergenceFactor` (default 1e6) times the magnitude of that metric's first non-zero value.
 import type { ReduceRule } from './experiment';
 import { DEFAULT_DIVERGENCE_FACTOR } from './experiment';
-import { maxOf, minOf } from '../engine/extent';
+import { maxOf, minOf } from '../shared/extent';
 
 export interface CurvePoint {
   step: number;

@@ -25,7 +25,7 @@ import {
   type RawMatchedGroup,
   type RawTask,
 } from '../engine';
-import { maxOf, minOf } from '../engine/extent';
+import { maxOf, minOf } from '../shared/extent';
 
 export interface TaskPool {
   name: string;

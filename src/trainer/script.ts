@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { DATASETS, loadSplit, type DatasetName } from './datasets';
 import { train, type EpochResult } from './mlp';
 import { EPOCHS, MODELS } from './tasks';
-import { minOf } from '../engine/extent';
+import { minOf } from '../shared/extent';
 
 const usage = (program: string) => `Usage: ${program} --lr LR (--momentum B | --one-minus-momentum V) --power P
          --decay-steps-factor F --out LOG.jsonl [--dataset ${DATASETS.join('|')}]

@@ -48,25 +48,3 @@ export function formatDuration(started?: string, finished?: string): string {
   if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, '0')}s`;
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, '0')}m`;
 }
-
-// Smallest / largest without `Math.min(...values)`, whose spread overflows the stack at a few hundred thousand
-// values (a history of 85,000 trials gets close). Same results as Math.min/Math.max, NaN included.
-export function minOf(values: ArrayLike<number>): number {
-  let m = Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) return NaN;
-    if (v < m) m = v;
-  }
-  return m;
-}
-
-export function maxOf(values: ArrayLike<number>): number {
-  let m = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (Number.isNaN(v)) return NaN;
-    if (v > m) m = v;
-  }
-  return m;
-}

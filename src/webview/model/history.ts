@@ -1,6 +1,7 @@
 // Trial history view model: sortable rows, best-so-far curve, learning curves and parallel coordinates.
 import type { Goal, ParamValue, ParameterInfo, TrialDTO, TrialHistoryResult } from '../../shared/dto';
-import { formatDuration, formatNumber, formatParamValue, isBetter, maxOf, minOf, plotText } from './format';
+import { maxOf, minOf } from '../../shared/extent';
+import { formatDuration, formatNumber, formatParamValue, isBetter, plotText } from './format';
 import { valueColourScale, withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
 

@@ -1,17 +1,16 @@
 // minOf/maxOf replace Math.min(...values) spreads, which overflow the stack at a few hundred thousand values.
 import assert from 'node:assert/strict';
-import { maxOf, minOf } from '../../../src/engine/extent';
+import { maxOf, minOf } from '../../../src/shared/extent';
 import { logFloorFor } from '../../../src/engine/warp';
 import { reduceValues } from '../../../src/formats/curve';
 import { outputSpecForValues } from '../../../src/formats/taskData';
-import { maxOf as webMax, minOf as webMin } from '../../../src/webview/model/format';
 
 const N = 300_000;
 const big = Array.from({ length: N }, (_, i) => 1 + ((i * 0.618034) % 1));
 
-describe('engine/extent: min and max of 300k values', () => {
+describe('shared/extent (engine, formats and webview): min and max of 300k values', () => {
   it('agree with Math.min/Math.max on small inputs, NaN and empty included', () => {
-    for (const [min, max] of [[minOf, maxOf], [webMin, webMax]] as const) {
+    for (const [min, max] of [[minOf, maxOf]] as const) {
       for (const xs of [[], [3], [2, -1, 5], [1, NaN, 0], [-Infinity, 4], [Infinity]]) {
         assert.ok(Object.is(min(xs), Math.min(...xs)), `min ${JSON.stringify(xs)}`);
         assert.ok(Object.is(max(xs), Math.max(...xs)), `max ${JSON.stringify(xs)}`);
