@@ -3,9 +3,10 @@
 // temporary file is renamed over the target. Until the rename the previous version stays in place, and rename
 // within one folder is atomic on POSIX file systems (and replaces the target on Windows).
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, readdirSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir, open, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { pidAlive } from './processInfo';
 
 export interface AtomicWriteOptions {
   /** Create the folder when missing (default false). */
@@ -17,6 +18,69 @@ export interface AtomicWriteOptions {
 /** The temporary file's name: hidden, in the target's folder, unique per process and call. */
 export function tempPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** A temporary file left by a writer of `target` that died mid-write is removed once it is this old (ms). */
+export const STALE_TEMP_MS = 60_000;
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The writer's pid when `name` is one of tempPathFor(target)'s names, else undefined. */
+function tempOwner(target: string, name: string): number | undefined {
+  const m = new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`).exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Whether a temporary file of `target` is stale: its writer is gone (a kill mid-write leaves it behind) and it is
+ * older than STALE_TEMP_MS. A live writer's file is never stale, however old; a dead pid's fresh file is kept
+ * too, in case the pid is another host's (a shared folder) or the file is still being renamed into place.
+ */
+function staleTemp(pid: number, mtimeMs: number, now: number): boolean {
+  return pid !== process.pid && now - mtimeMs > STALE_TEMP_MS && !pidAlive(pid);
+}
+
+/** Removes the stale temporary files earlier writes of `target` left in its folder; returns how many. Best effort. */
+export async function removeStaleTemps(target: string): Promise<number> {
+  const dir = path.dirname(target);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const now = Date.now();
+  let removed = 0;
+  for (const name of names) {
+    const pid = tempOwner(target, name);
+    if (pid === undefined) continue;
+    const file = path.join(dir, name);
+    const mtime = await stat(file).then((s) => s.mtimeMs, () => undefined);
+    if (mtime === undefined || !staleTemp(pid, mtime, now)) continue;
+    if (await unlink(file).then(() => true, () => false)) removed++;
+  }
+  return removed;
+}
+
+/** The synchronous twin of removeStaleTemps. */
+export function removeStaleTempsSync(target: string): number {
+  const dir = path.dirname(target);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const now = Date.now();
+  let removed = 0;
+  for (const name of names) {
+    const pid = tempOwner(target, name);
+    if (pid === undefined) continue;
+    const file = path.join(dir, name);
+    try {
+      if (!staleTemp(pid, statSync(file).mtimeMs, now)) continue;
+      unlinkSync(file);
+      removed++;
+    } catch {
+      // Gone meanwhile, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 /** A symlinked target is written through the link (the link stays, its target gets the new content). */
@@ -47,6 +111,8 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
   const target = await targetOf(file);
   const dir = path.dirname(target);
   if (options.mkdirs) await mkdir(dir, { recursive: true });
+  // A write killed mid-way left its hidden temporary file here: remove such leftovers (never a live writer's).
+  await removeStaleTemps(target);
   const mode = await stat(target).then((s) => s.mode & 0o7777, () => 0o666);
   const tmp = tempPathFor(target);
   const handle = await open(tmp, 'wx', mode);
@@ -73,6 +139,7 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   } catch {
     target = path.resolve(file);
   }
+  removeStaleTempsSync(target);
   let mode = 0o666;
   try {
     mode = statSync(target).mode & 0o7777;

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { tempPathFor } from './atomicWrite';
+import { removeStaleTemps, tempPathFor } from './atomicWrite';
 import { processStartToken, sameProcessAlive } from './processInfo';
 
 export interface LockOwner {
@@ -115,6 +115,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   const me = ownerRecord();
   const content = JSON.stringify(me) + '\n';
   let wait = 5;
+  // A process killed while creating the lock leaves its hidden temporary file (see createExclusive).
+  await removeStaleTemps(lockFile);
   for (;;) {
     if (await createExclusive(lockFile, content)) {
       let released = false;

@@ -1,12 +1,13 @@
 // writeFileAtomic: a process SIGKILLed while rewriting a several-MB file leaves the old content or the new one,
 // never a torn or empty file (plain writeFile leaves a truncated file in most such kills).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic, writeFileAtomicSync } from '../../../src/files/atomicWrite';
+import { STALE_TEMP_MS, writeFileAtomic, writeFileAtomicSync } from '../../../src/files/atomicWrite';
+import { withFileLock } from '../../../src/files/lock';
 
 const TSX = pathToFileURL(require.resolve('tsx')).href;
 const CHILD = path.join(__dirname, 'writerChild.ts');
@@ -67,5 +68,47 @@ describe('files/atomicWrite', function () {
     assert.equal(readFileSync(file, 'utf8'), 'old\n');
     await writeFileAtomic(path.join(dir, 'made', 'y.yaml'), 'y', { mkdirs: true });
     assert.equal(readFileSync(path.join(dir, 'made', 'y.yaml'), 'utf8'), 'y');
+  });
+
+  /** The pid of a process that has exited (so no live writer owns a temp file named with it). */
+  const deadPid = (): number => {
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    return Number(r.stdout);
+  };
+  const age = (file: string, ms: number) => {
+    const t = (Date.now() - ms) / 1000;
+    utimesSync(file, t, t);
+  };
+
+  for (const how of ['async', 'sync'] as const) {
+    it(`removes a killed write's stale temporary file at the next write of the same file, never a live writer's (${how})`, async () => {
+      const file = path.join(dir, 'exp.hyperbo.yaml');
+      writeFileSync(file, 'old\n');
+      const dead = deadPid();
+      const stale = path.join(dir, `.exp.hyperbo.yaml.${dead}.0123abcd.tmp`);
+      const fresh = path.join(dir, `.exp.hyperbo.yaml.${dead}.4567abcd.tmp`);
+      const live = path.join(dir, `.exp.hyperbo.yaml.${process.ppid}.89abcdef.tmp`);
+      const other = path.join(dir, `.other.hyperbo.yaml.${dead}.0123abcd.tmp`);
+      for (const f of [stale, fresh, live, other]) writeFileSync(f, 'partial');
+      for (const f of [stale, live, other]) age(f, STALE_TEMP_MS + 5_000);
+      if (how === 'async') await writeFileAtomic(file, 'new\n');
+      else writeFileAtomicSync(file, 'new\n');
+      assert.equal(readFileSync(file, 'utf8'), 'new\n');
+      const left = readdirSync(dir).sort();
+      assert.ok(!left.includes(path.basename(stale)), 'the dead writer\'s old temporary file is removed');
+      assert.ok(left.includes(path.basename(fresh)), 'a temporary file younger than a minute is kept');
+      assert.ok(left.includes(path.basename(live)), 'a live process\'s temporary file is kept, however old');
+      assert.ok(left.includes(path.basename(other)), 'another file\'s temporary file is not touched');
+    });
+  }
+
+  it('removes a stale temporary file of the lock file when the lock is next taken', async () => {
+    const file = path.join(dir, 'exp.hyperbo.yaml');
+    writeFileSync(file, 'x\n');
+    const stale = path.join(dir, `..exp.hyperbo.yaml.lock.${deadPid()}.0123abcd.tmp`);
+    writeFileSync(stale, '{}');
+    age(stale, STALE_TEMP_MS + 5_000);
+    await withFileLock(file, async () => undefined);
+    assert.deepEqual(readdirSync(dir), ['exp.hyperbo.yaml']);
   });
 });
