@@ -1,6 +1,7 @@
-// Starts a real single-node Slurm for a test (test/slurm/slurm-up.sh) and stops it afterwards. Resolves with a
-// reason to skip instead when Slurm's packages are missing or the tests do not run as root; CI installs the
-// packages (.ci/install-vscode-tools.sh) and runs as root, so there the tests run.
+// Starts a real single-node Slurm for a test (test/slurm/slurm-up.sh) and stops it afterwards. Gives a reason to
+// skip instead when Slurm's packages are missing or the tests do not run as root; CI installs the packages
+// (.ci/install-vscode-tools.sh), runs as root and sets HYPERBO_REQUIRE_SLURM=1, so there a missing Slurm fails
+// the tests instead of skipping them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,10 @@ export interface TestCluster {
 
 const here = __dirname;
 
+/** Set (by .ci/run) where the Slurm tests must run: what would skip them fails them instead. */
+export const requireSlurmVariable = 'HYPERBO_REQUIRE_SLURM';
+
+/** Why a real Slurm cannot start here, or undefined when it can. */
 export function slurmMissing(): string | undefined {
   for (const tool of ['slurmctld', 'slurmd', 'munged', 'sbatch', 'scontrol']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
@@ -43,5 +48,27 @@ export function startCluster(): TestCluster {
       spawnSync(path.join(here, 'slurm-down.sh'), [dir]);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Mocha hooks for a suite against the cluster: before its tests, start one (or skip the suite, saying why, when
+ * Slurm cannot run here — or fail when HYPERBO_REQUIRE_SLURM=1); after them, stop it. Returns the running cluster.
+ */
+export function useCluster(): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  before(function () {
+    const missing = slurmMissing();
+    if (missing) {
+      if (process.env[requireSlurmVariable] === '1') throw new Error(`${requireSlurmVariable}=1 but ${missing}`);
+      console.log(`      (skipped: ${missing})`);
+      this.skip();
+    }
+    cluster = startCluster();
+  });
+  after(() => cluster?.stop());
+  return () => {
+    if (!cluster) throw new Error('the test cluster is not running');
+    return cluster;
   };
 }

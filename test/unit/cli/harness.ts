@@ -1,10 +1,12 @@
 // Runs the real `hyperbo` CLI (src/cli/main.ts through tsx) as a child process, and builds small PD1-style data
 // files from the bundled data/pd1-mini rows.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { parseExperiment, type Trial } from '../../../src/formats/experiment';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 const MAIN = path.join(ROOT, 'src', 'cli', 'main.ts');
@@ -38,6 +40,30 @@ export function startCli(args: readonly string[], cwd: string) {
     child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
   return { child, done };
+}
+
+export interface ExperimentFolder {
+  dir: string;
+  file: string;
+  /** The experiment file's text now. */
+  read: () => string;
+  /** Its trials now (the file must parse). */
+  trials: () => Trial[];
+}
+
+/** A new folder `dir` with objective.mjs (`objectiveScript`) and quadratic.hyperbo.yaml (`text`) for `hyperbo tune`. */
+export function experimentFolder(dir: string, objectiveScript: string, text: string): ExperimentFolder {
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'objective.mjs'), objectiveScript);
+  const file = path.join(dir, 'quadratic.hyperbo.yaml');
+  writeFileSync(file, text);
+  const read = () => readFileSync(file, 'utf8');
+  const trials = () => {
+    const parsed = parseExperiment(read(), { fileName: file });
+    assert.ok(parsed.ok, JSON.stringify(parsed.diagnostics));
+    return parsed.experiment!.trials;
+  };
+  return { dir, file, read, trials };
 }
 
 export type Pd1Row = Record<string, unknown>;

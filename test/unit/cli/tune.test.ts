@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parsePrior } from '../../../src/engine';
-import { parseExperiment, type Trial } from '../../../src/formats/experiment';
+import { parseExperiment } from '../../../src/formats/experiment';
 import { copyExampleWorkspace } from '../../exampleCopy';
-import { METRIC, pd1Rows, runCli, startCli, writeJsonl } from './harness';
+import { experimentFolder, METRIC, pd1Rows, runCli, startCli, writeJsonl } from './harness';
 
 // score = (log10 lr + 2)² + (mom − 0.5)² + 0.1/epoch over 3 epochs, best at lr = 0.01, mom = 0.5; MODE simulates failures.
 const OBJECTIVE_SCRIPT = `import { mkdirSync, writeFileSync } from 'node:fs';
@@ -84,21 +84,8 @@ describe('hyperbo tune (CLI)', function () {
   let root: string;
   let counter = 0;
 
-  /** A fresh folder with the objective script and an experiment file; returns the folder and file name. */
-  function experiment(text: string): { dir: string; file: string; read: () => string; trials: () => Trial[] } {
-    const dir = path.join(root, `exp-${++counter}`);
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'objective.mjs'), OBJECTIVE_SCRIPT);
-    const file = path.join(dir, 'quadratic.hyperbo.yaml');
-    writeFileSync(file, text);
-    const read = () => readFileSync(file, 'utf8');
-    const trials = () => {
-      const parsed = parseExperiment(read(), { fileName: file });
-      assert.ok(parsed.ok, JSON.stringify(parsed.diagnostics));
-      return parsed.experiment!.trials;
-    };
-    return { dir, file, read, trials };
-  }
+  /** A fresh folder with the objective script and an experiment file. */
+  const experiment = (text: string) => experimentFolder(path.join(root, `exp-${++counter}`), OBJECTIVE_SCRIPT, text);
   const tune = (dir: string, ...args: string[]) => runCli(['tune', 'quadratic.hyperbo.yaml', ...args], dir);
 
   before(() => (root = mkdtempSync(path.join(tmpdir(), 'hyperbo-cli-tune-'))));

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseExperiment, type Trial } from '../../../src/formats/experiment';
+import { parseExperiment } from '../../../src/formats/experiment';
 import { waitForJob } from '../../../src/scheduler/scheduler';
 import { SlurmScheduler } from '../../../src/scheduler/slurm';
-import { slurmMissing, startCluster, type TestCluster } from '../../slurm/cluster';
-import { runCli, startCli } from './harness';
+import { useCluster } from '../../slurm/cluster';
+import { experimentFolder, runCli, startCli } from './harness';
 
 // score = (log10 lr + 2)² + (mom − 0.5)²; each run appends "start/end <trial> <ms>" to spans.txt so overlap shows.
 const OBJECTIVE_SCRIPT = `import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -48,25 +48,18 @@ ${extra}`;
 
 describe('hyperbo tune on Slurm (a real single-node cluster)', function () {
   this.timeout(180_000);
-  let cluster: TestCluster | undefined;
+  const cluster = useCluster();
   let root: string;
   let counter = 0;
   const saved = { SLURM_CONF: process.env.SLURM_CONF, HYPERBO_POLL_MS: process.env.HYPERBO_POLL_MS };
 
-  before(function () {
-    const missing = slurmMissing();
-    if (missing) {
-      console.log(`      (skipped: ${missing})`);
-      this.skip();
-    }
-    cluster = startCluster();
+  before(() => {
     // The CLI child inherits these: the test cluster, and a fast poll.
-    process.env.SLURM_CONF = cluster.env.SLURM_CONF;
+    process.env.SLURM_CONF = cluster().env.SLURM_CONF;
     process.env.HYPERBO_POLL_MS = '200';
     root = mkdtempSync(path.join(tmpdir(), 'hyperbo-tune-slurm-'));
   });
   after(() => {
-    cluster?.stop();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -74,20 +67,7 @@ describe('hyperbo tune on Slurm (a real single-node cluster)', function () {
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  function experiment(text: string) {
-    const dir = path.join(root, `exp-${++counter}`);
-    mkdirSync(dir);
-    writeFileSync(path.join(dir, 'objective.mjs'), OBJECTIVE_SCRIPT);
-    const file = path.join(dir, 'quadratic.hyperbo.yaml');
-    writeFileSync(file, text);
-    const read = () => readFileSync(file, 'utf8');
-    const trials = (): Trial[] => {
-      const parsed = parseExperiment(read(), { fileName: file });
-      assert.ok(parsed.ok, JSON.stringify(parsed.diagnostics));
-      return parsed.experiment!.trials;
-    };
-    return { dir, file, read, trials };
-  }
+  const experiment = (text: string) => experimentFolder(path.join(root, `exp-${++counter}`), OBJECTIVE_SCRIPT, text);
 
   it('runs each trial as a job, records its job id and the value from its log, with two jobs at once', () => {
     const exp = experiment(experimentText('ok'));
@@ -127,7 +107,7 @@ describe('hyperbo tune on Slurm (a real single-node cluster)', function () {
   it('re-attaches to a running job recorded in the file, records it, then goes on', async () => {
     const exp = experiment(experimentText('ok'));
     // A job submitted by an earlier session (or the editor) that is still running: trial 1 with its job id.
-    const slurm = new SlurmScheduler({ env: cluster!.env });
+    const slurm = new SlurmScheduler({ env: cluster().env });
     mkdirSync(path.join(exp.dir, 'runs'));
     const job = await slurm.submit({
       argv: [process.execPath, 'objective.mjs', '0.01', '0.5', 'runs/1/log.jsonl', 'ok'],
@@ -163,7 +143,7 @@ describe('hyperbo tune on Slurm (a real single-node cluster)', function () {
     assert.equal(r.status, 130, r.stderr);
     const trials = exp.trials();
     assert.equal(trials.length, 2, 'parallel: 2, and no trial started after Ctrl-C');
-    const slurm = new SlurmScheduler({ env: cluster!.env });
+    const slurm = new SlurmScheduler({ env: cluster().env });
     for (const t of trials) {
       assert.equal(t.status, 'failed');
       assert.equal(t.reason, `interrupted (Ctrl-C); Slurm job ${t.job} cancelled`);

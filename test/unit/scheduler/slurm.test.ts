@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { jobFailureReason, SchedulerError, waitForJob, type JobRequest, type JobStatus } from '../../../src/scheduler/scheduler';
 import { parseScontrol, phaseOf, SlurmScheduler } from '../../../src/scheduler/slurm';
-import { slurmMissing, startCluster, type TestCluster } from '../../slurm/cluster';
+import { useCluster } from '../../slurm/cluster';
 
 describe('scheduler: scontrol parsing', () => {
   it('reads the state, exit code, reason and output file of one scontrol line', () => {
@@ -30,22 +30,15 @@ describe('scheduler: scontrol parsing', () => {
 
 describe('scheduler: Slurm (a real single-node cluster)', function () {
   this.timeout(120_000);
-  let cluster: TestCluster | undefined;
+  const cluster = useCluster();
   let slurm: SlurmScheduler;
   let work: string;
 
-  before(function () {
-    const missing = slurmMissing();
-    if (missing) {
-      console.log(`      (skipped: ${missing})`);
-      this.skip();
-    }
-    cluster = startCluster();
-    slurm = new SlurmScheduler({ env: cluster.env });
+  before(() => {
+    slurm = new SlurmScheduler({ env: cluster().env });
     work = mkdtempSync(path.join(tmpdir(), 'hyperbo-slurm-jobs-'));
   });
   after(() => {
-    cluster?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
