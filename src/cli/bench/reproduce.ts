@@ -4,6 +4,7 @@
 // skipped when it is missing; the generated suites (data/pd1-mini, data/pd1-mini-ce) are in the repository.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../commands/bench';
@@ -106,6 +107,63 @@ function ensureOptuna(): void {
   throw new Error(`${PYTHON} cannot import optuna; install it with: sudo apt-get install -y python3-optuna (or set HYPERBO_PYTHON).`);
 }
 
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds of this process's finished children (optuna-tpe's Python): cutime + cstime of /proc/self/stat.
+ * process.cpuUsage() covers only this process. Undefined where /proc is not there.
+ */
+export function childrenCpuSeconds(): number | undefined {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ", fields[0] is field 3 (state); cutime and cstime are fields 16 and 17.
+    return (Number(fields[13]) + Number(fields[14])) / clockTicks;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface SuiteTiming {
+  name: string;
+  wall: number;
+  /** This process (user + system), seconds. */
+  cpu: number;
+  /** Finished child processes (optuna-tpe's Python), seconds; undefined where unknown. */
+  childCpu: number | undefined;
+  /** 1-minute load average when the suite started, and the 1/5/15-minute averages when it ended. */
+  loadStart: number;
+  loadEnd: [number, number, number];
+}
+
+const s0 = (x: number) => x.toFixed(0);
+
+/**
+ * The time table of one bench:regret run. On an idle machine the run is sequential and single-threaded, so its
+ * wall time there is about its CPU time (this process + its children); the wall time measured under load is not.
+ */
+export function timingTable(timings: readonly SuiteTiming[], cores: number): string {
+  const lines = [
+    '| suite | wall s | CPU s (Node) | CPU s (optuna child) | CPU s total | load avg 1-min at start → 1/5/15-min at end |',
+    '|---|---|---|---|---|---|',
+  ];
+  let wall = 0;
+  let cpu = 0;
+  let child = 0;
+  for (const t of timings) {
+    wall += t.wall;
+    cpu += t.cpu;
+    child += t.childCpu ?? 0;
+    lines.push(
+      `| ${t.name} | ${s0(t.wall)} | ${s0(t.cpu)} | ${t.childCpu === undefined ? '?' : s0(t.childCpu)} | ${s0(t.cpu + (t.childCpu ?? 0))} | ` +
+        `${t.loadStart.toFixed(1)} → ${t.loadEnd.map((l) => l.toFixed(1)).join(' / ')} |`,
+    );
+  }
+  lines.push(`| **all** | **${s0(wall)}** | **${s0(cpu)}** | **${s0(child)}** | **${s0(cpu + child)}** (${((cpu + child) / 60).toFixed(1)} min) | ${cores} cores |`);
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' }, out: { type: 'string', default: 'bench/results' } } });
   const outDir = values.out!;
@@ -114,6 +172,7 @@ async function main(): Promise<void> {
   for (const name of only ?? []) if (!SUITES.some((s) => s.name === name)) throw new Error(`Unknown suite "${name}"; known: ${SUITES.map((s) => s.name).join(', ')}.`);
   ensureOptuna();
   const skipped: string[] = [];
+  const timings: SuiteTiming[] = [];
   const started = performance.now();
   for (const job of SUITES) {
     if (only && !only.includes(job.name)) continue;
@@ -127,24 +186,42 @@ async function main(): Promise<void> {
     }
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
+    const child0 = childrenCpuSeconds();
+    const loadStart = loadavg()[0]!;
     const out = path.join(outDir, job.name);
     await run(['regret', ...job.args, ...(job.common ?? COMMON), '--quiet', '--json', `${out}.json`, '--md', `${out}.md`, '--svg', `${out}.svg`]);
     const cpu = process.cpuUsage(cpu0);
-    // CPU time (this process; optuna-tpe's Python child not included) says what the wall time means on a shared machine.
+    const child1 = childrenCpuSeconds();
+    // CPU time says what the wall time means on a shared machine (on an idle one the run is about as long as its CPU time).
+    const timing: SuiteTiming = {
+      name: job.name,
+      wall: (performance.now() - t0) / 1000,
+      cpu: (cpu.user + cpu.system) / 1e6,
+      childCpu: child0 === undefined || child1 === undefined ? undefined : child1 - child0,
+      loadStart,
+      loadEnd: loadavg() as [number, number, number],
+    };
+    timings.push(timing);
     process.stderr.write(
-      `[bench] ${job.name}: ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s CPU → ${out}.{json,md,svg}\n`,
+      `[bench] ${job.name}: ${s0(timing.wall)} s wall, ${s0(timing.cpu)} s CPU + ${timing.childCpu === undefined ? '?' : s0(timing.childCpu)} s CPU in optuna-tpe's Python, ` +
+        `load ${timing.loadStart.toFixed(1)} → ${timing.loadEnd.map((l) => l.toFixed(1)).join('/')} → ${out}.{json,md,svg}\n`,
     );
   }
   const reports = SUITES.flatMap((s) => {
     const file = path.join(outDir, `${s.name}.json`);
     return existsSync(file) ? [{ name: s.name, report: JSON.parse(readFileSync(file, 'utf8')) as RegretReport }] : [];
   }).filter((r) => r.report.headline?.checks !== undefined);
-  writeFileSync(path.join(outDir, 'summary.md'), `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n`);
-  process.stderr.write(`[bench] all: ${((performance.now() - started) / 1000).toFixed(0)} s → ${path.join(outDir, 'summary.md')}\n`);
+  const cores = availableParallelism();
+  const times = timings.length ? `\n## Time of this run\n\n${timingTable(timings, cores)}\n` : '';
+  writeFileSync(path.join(outDir, 'summary.md'), `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n${times}`);
+  if (timings.length) process.stderr.write(`${timingTable(timings, cores)}\n`);
+  process.stderr.write(`[bench] all: ${s0((performance.now() - started) / 1000)} s → ${path.join(outDir, 'summary.md')}\n`);
   if (skipped.length) process.stderr.write(`[bench] NOT RUN (data missing): ${skipped.join('; ')}\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
