@@ -156,3 +156,23 @@ export function summaryTable(reports: { name: string; report: RegretReport }[]):
   }
   return lines.join('\n');
 }
+
+/**
+ * Pooled median normalised regret of every method of every suite at a few checkpoints (and the mean over
+ * k = 1..B): the Results table of bench/README.md, rows grouped by suite.
+ */
+export function pooledTable(reports: { name: string; report: RegretReport }[], ks: readonly number[] = [1, 5, 10, 30]): string {
+  const lines = [`| suite | method | ${ks.map((k) => `k=${k}`).join(' | ')} | mean k=1..B |`, `|---|---|${ks.map(() => '---').join('|')}|---|`];
+  for (const { name, report } of reports) {
+    let first = true;
+    for (const [method, m] of Object.entries(report.methods)) {
+      const curve = m.normalized.median;
+      const cells = ks.map((k) => (k <= curve.length ? fmt(curve[k - 1]) : '—'));
+      const mean = curve.reduce((a, b) => a + b, 0) / curve.length;
+      const suite = first ? `[${name}](${name}.md) (${report.tasks.length} tasks)` : '';
+      first = false;
+      lines.push(`| ${suite} | ${isHyperbo(method) ? `**${method}**` : method} | ${cells.join(' | ')} | ${fmt(mean, 4)} |`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { run } from '../commands/bench';
 import type { RegretReport } from './regret';
-import { summaryTable } from './report';
+import { pooledTable, summaryTable } from './report';
 
 const PYTHON = process.env.HYPERBO_PYTHON ?? '/usr/bin/python3';
 const SHARED = process.env.HYPERBO_SHARED_DATA ?? '../shared/data';
@@ -213,7 +213,8 @@ async function main(): Promise<void> {
   }).filter((r) => r.report.headline?.checks !== undefined);
   const cores = availableParallelism();
   const times = timings.length ? `\n## Time of this run\n\n${timingTable(timings, cores)}\n` : '';
-  writeFileSync(path.join(outDir, 'summary.md'), `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n${times}`);
+  writeFileSync(path.join(outDir, 'summary.md'), `# Regret benchmark summary (npm run bench:regret)\n\n${summaryTable(reports)}\n\n` +
+      `Median normalised regret (0 = the pool's best, 1 = the pool's median) over tasks × seeds after k evaluations:\n\n${pooledTable(reports)}\n${times}`);
   if (timings.length) process.stderr.write(`${timingTable(timings, cores)}\n`);
   process.stderr.write(`[bench] all: ${s0((performance.now() - started) / 1000)} s → ${path.join(outDir, 'summary.md')}\n`);
   if (skipped.length) process.stderr.write(`[bench] NOT RUN (data missing): ${skipped.join('; ')}\n`);

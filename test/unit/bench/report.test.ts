@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { SearchSpace, type Config } from '../../../src/engine';
 import { runRegretBenchmark, type BenchSuite } from '../../../src/cli/bench/regret';
-import { markdownReport, svgReport } from '../../../src/cli/bench/report';
+import { markdownReport, pooledTable, svgReport } from '../../../src/cli/bench/report';
 import { regretChart } from '../../../src/cli/bench/svg';
 
 function suite(): BenchSuite {
@@ -43,6 +43,17 @@ describe('bench report', () => {
     const json = JSON.parse(JSON.stringify(report)) as { budget: number; methods: Record<string, { median: number[]; p20: number[]; p80: number[] }> };
     assert.equal(json.budget, 5);
     assert.equal(json.methods.zeroshot!.median.length, 5);
+  });
+
+  it('pools every suite into one table of median normalised regret at the checkpoints, with the mean over k', async () => {
+    const report = await runRegretBenchmark(suite(), { budget: 4, seeds: 1, methods: ['zeroshot', 'random'] });
+    report.methods.zeroshot!.normalized.median = [0.5, 0.25, 0, 0];
+    const table = pooledTable([{ name: 'tiny', report }], [1, 2, 4, 30]);
+    const rows = table.split('\n');
+    assert.equal(rows[0], '| suite | method | k=1 | k=2 | k=4 | k=30 | mean k=1..B |');
+    assert.equal(rows[2], '| [tiny](tiny.md) (3 tasks) | zeroshot | 0.500 | 0.250 | 0.000 | — | 0.1875 |');
+    assert.match(rows[3]!, /^\| {2}\| random \| /);
+    assert.equal(rows.length, 4);
   });
 
   it('draws one line per method, bands for the highlighted ones, a zero row, and no NaN coordinates', () => {
