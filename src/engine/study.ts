@@ -6,6 +6,14 @@
 // - 'diverged' (the training itself blew up): by default the worst completed value so far, in model
 //   units, is used at that point so the model learns to avoid the region ('worst'); with 'exclude' it
 //   is ignored like a failure. Until a completed value exists, diverged points are excluded.
+// - 'stopped' (run.stopping ended the run early at a step where its curve was worse than the completed runs'
+//   median): its value at that step is a censored result. The curve (best so far) only improves, so the run would
+//   have ended at least that well; and a value logged early in training is not comparable with final values (an
+//   early loss is far above any finished run's). So it enters the model as max(its value, the worst completed
+//   value) in model units: at least as good as it stood when stopped, never counted worse than the worst finished
+//   run (a diverged run's treatment is the floor). Like completed values it is kept at a distance by excludeTried,
+//   but it does not fit the output rule (completed values only). Without a completed value, or with a value the
+//   output rule cannot take, it is treated as diverged.
 // A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP. A finite value
 // the output rule's robust tails call infeasible (warp.ts: absurdly far below the task's median, e.g. a cross-entropy
 // of 1e162) stays recorded as completed but enters the model like a diverged run.
@@ -38,7 +46,7 @@ import {
   type OutputTransform,
 } from './warp';
 
-export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged';
+export type TrialStatus = 'pending' | 'completed' | 'failed' | 'diverged' | 'stopped';
 export type DivergedPolicy = 'worst' | 'exclude';
 export type Adaptation = 'held-out' | 'none';
 
@@ -157,7 +165,7 @@ export interface Suggestion {
   readonly subset?: { readonly used: number; readonly of: number };
 }
 
-export type TellResult = number | { status: 'failed' | 'diverged' };
+export type TellResult = number | { status: 'failed' | 'diverged' } | { status: 'stopped'; value?: number };
 
 export class Study {
   readonly space: SearchSpace;
@@ -257,8 +265,11 @@ export class Study {
     } else if (result && (result.status === 'failed' || result.status === 'diverged')) {
       trial.status = result.status;
       trial.value = undefined;
+    } else if (result && result.status === 'stopped') {
+      trial.status = 'stopped';
+      trial.value = result.value !== undefined && Number.isFinite(result.value) ? result.value : undefined;
     } else {
-      throw new EngineError('tell() needs a finite metric value or { status: "failed" | "diverged" }.');
+      throw new EngineError('tell() needs a finite metric value or { status: "failed" | "diverged" | "stopped" }.');
     }
     return trial;
   }
@@ -291,6 +302,17 @@ export class Study {
       worst = Math.min(worst, y);
     }
     for (const t of this.trialList) if (t.status === 'diverged') diverged.push(this.space.toUnit(t.config));
+    // Stopped runs: censored at their value when stopped, raised to the worst completed value (see the top).
+    for (const t of this.trialList) {
+      if (t.status !== 'stopped') continue;
+      const y = t.value === undefined ? NaN : applyOutput(transform, t.value);
+      if (!Number.isFinite(y) || !Number.isFinite(worst)) {
+        diverged.push(this.space.toUnit(t.config));
+        continue;
+      }
+      rows.push(this.space.toUnit(t.config));
+      ys.push(Math.max(y, worst));
+    }
     if (this.divergedPolicy === 'worst' && diverged.length > 0) {
       let fill: (u: Float64Array) => number = () => worst;
       if (!Number.isFinite(worst)) {
@@ -587,7 +609,7 @@ export class Study {
 /** A trial as an experiment file records it. */
 export interface RecordedTrial {
   readonly params: Config;
-  readonly status: 'pending' | 'running' | 'completed' | 'failed' | 'diverged';
+  readonly status: 'pending' | 'running' | 'completed' | 'failed' | 'diverged' | 'stopped';
   readonly value?: number;
   /** Set by the experiment parser for a finished trial outside the search space; the model skips it. */
   readonly outsideSpace?: boolean;
@@ -602,8 +624,8 @@ export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
 };
 
 /**
- * The study for an experiment's recorded trials — one rule for the editor and the CLI. Completed results and
- * diverged runs are told. Pending, running and failed trials enter as pending (kriging believers): a failure says
+ * The study for an experiment's recorded trials — one rule for the editor and the CLI. Completed results,
+ * diverged runs and stopped runs (with their value at the stopping step) are told. Pending, running and failed trials enter as pending (kriging believers): a failure says
  * nothing about the metric, but re-suggesting a configuration that crashed would rerun the crash unattended
  * (the user can still rerun it by hand). Trials outside the space, or that it cannot encode, are skipped.
  */
@@ -615,6 +637,7 @@ export function studyFromRecord(options: RecordedStudyOptions, trials: readonly 
     if (t.outsideSpace || !encodable(options.space, t.params)) continue;
     if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
     else if (t.status === 'diverged') study.tell(t.params, { status: 'diverged' });
+    else if (t.status === 'stopped') study.tell(t.params, { status: 'stopped', ...(t.value !== undefined ? { value: t.value } : {}) });
     else if (t.status !== 'completed') study.addPending(t.params);
   }
   return study;

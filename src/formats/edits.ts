@@ -26,6 +26,8 @@ export interface NewTrial {
   /** Default `pending`. */
   status?: TrialStatus;
   value?: number;
+  /** Of a stopped trial: the step at which run.stopping stopped it. */
+  step?: number;
   log?: string;
   /** The scheduler's job id (run.scheduler: slurm), so a reloaded runner can re-attach to the job. */
   job?: string;
@@ -39,6 +41,7 @@ export interface NewTrial {
 export interface TrialChanges {
   status?: TrialStatus;
   value?: number | null;
+  step?: number | null;
   log?: string | null;
   job?: string | null;
   started?: string | null;
@@ -47,7 +50,7 @@ export interface TrialChanges {
   reason?: string | null;
 }
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason'] as const;
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */

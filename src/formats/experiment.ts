@@ -18,7 +18,7 @@ export type Scale = 'linear' | 'log';
 export type PriorObjective = 'auto' | 'nll' | 'ekl' | 'nll+ekl';
 export type AcquisitionType = 'ucb' | 'ei' | 'pi';
 
-export const TRIAL_STATUSES: readonly TrialStatus[] = ['pending', 'running', 'completed', 'failed', 'diverged'];
+export const TRIAL_STATUSES: readonly TrialStatus[] = ['pending', 'running', 'completed', 'failed', 'diverged', 'stopped'];
 /** The default factor beyond which a growing loss counts as diverged (see curve.ts). */
 export const DEFAULT_DIVERGENCE_FACTOR = 1e6;
 
@@ -88,7 +88,21 @@ export interface RunSpec {
   scheduler: Scheduler;
   /** Extra sbatch options (placeholders substituted), e.g. [--time=01:00:00, --gres=gpu:1]; only with scheduler slurm. */
   sbatch: string[];
+  /** run.stopping: stop bad runs early (src/session/stopping.ts); undefined: never. */
+  stopping?: StoppingSpec;
 }
+
+/** run.stopping: the median rule and its two settings (defaults DEFAULT_MIN_STEPS, DEFAULT_WARMUP_TRIALS). */
+export interface StoppingSpec {
+  rule: 'median';
+  /** No trial is stopped at a step below this (as the log numbers steps). */
+  minSteps: number;
+  /** The median needs at least this many completed trials with a value at the step. */
+  warmupTrials: number;
+}
+
+export const DEFAULT_MIN_STEPS = 0;
+export const DEFAULT_WARMUP_TRIALS = 5;
 
 export type Scheduler = 'local' | 'slurm';
 
@@ -97,6 +111,8 @@ export interface Trial {
   params: Record<string, ParamValue>;
   status: TrialStatus;
   value?: number;
+  /** Of a stopped trial: the step at which run.stopping stopped it (`value` is its value there). */
+  step?: number;
   log?: string;
   /** The scheduler's job id, recorded when the trial was submitted (run.scheduler: slurm). */
   job?: string;
@@ -488,6 +504,17 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
       report(ctx, sbatchField.keyRange, 'warning', 'inconsistent-setting', 'run.sbatch is used only with scheduler: slurm; add scheduler: slurm or remove it.');
     }
   }
+  const stoppingMap = asMap(field(ctx, run, 'stopping')?.node);
+  let stopping: StoppingSpec | undefined;
+  if (stoppingMap && asString(field(ctx, stoppingMap, 'rule')?.node) === 'median') {
+    const minSteps = asNumber(field(ctx, stoppingMap, 'min_steps')?.node);
+    const warmup = asNumber(field(ctx, stoppingMap, 'warmup_trials')?.node);
+    stopping = {
+      rule: 'median',
+      minSteps: minSteps !== undefined && Number.isFinite(minSteps) && minSteps >= 0 ? minSteps : DEFAULT_MIN_STEPS,
+      warmupTrials: warmup !== undefined && Number.isInteger(warmup) && warmup >= 1 ? warmup : DEFAULT_WARMUP_TRIALS,
+    };
+  }
   if (!log && runField) {
     report(ctx, runField.keyRange, 'warning', 'missing-key', 'run has no log: HyperBO cannot read the trials\' learning curves. Add e.g. log: runs/${trial}/metrics.jsonl.');
   }
@@ -501,6 +528,7 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
     env,
     scheduler,
     sbatch,
+    ...(stopping ? { stopping } : {}),
   };
 }
 
@@ -579,7 +607,7 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
     const statusText = asString(field(ctx, map, 'status')?.node) ?? 'pending';
     const status = TRIAL_STATUSES.find((s) => s === statusText);
     if (!status) valid = false;
-    const finished = status === 'completed' || status === 'failed' || status === 'diverged';
+    const finished = status === 'completed' || status === 'failed' || status === 'diverged' || status === 'stopped';
     const paramsField = field(ctx, map, 'params');
     const paramMap = asMap(paramsField?.node);
     const values: Record<string, ParamValue> = {};
@@ -616,6 +644,10 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
     } else valid = false;
     const valueField = field(ctx, map, 'value');
     const value = asNumber(valueField?.node);
+    if (status === 'stopped' && value !== undefined && !Number.isFinite(value)) {
+      report(ctx, rangeOf(valueField!.node), 'error', 'invalid-value', `${trialLabel(id)} has a non-finite value; a stopped trial records its finite value at its step.`);
+      valid = false;
+    }
     if (status === 'completed') {
       if (value === undefined) {
         if (!valueField || jsonKind(valueField.node) === 'null') {
@@ -643,6 +675,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
     }
     const job = scalarValue(field(ctx, map, 'job')?.node);
     if (typeof job === 'string' || typeof job === 'number') trial.job = String(job);
+    const step = asNumber(field(ctx, map, 'step')?.node);
+    if (step !== undefined && Number.isFinite(step)) trial.step = step;
     const pid = asNumber(field(ctx, map, 'pid')?.node);
     if (pid !== undefined && Number.isInteger(pid) && pid > 0) trial.pid = pid;
     if (outsideSpace) trial.outsideSpace = true;

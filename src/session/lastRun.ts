@@ -4,12 +4,19 @@ import type { TrialChanges } from '../formats/edits';
 
 /**
  * `changes` plus removals (null) of the fields a new status makes stale, unless `changes` sets them: a run that
- * starts clears the previous run's value, finish time, reason, Slurm job id and pid; one that completes clears an old failure reason;
- * one that fails or diverges clears an old value.
+ * starts clears the previous run's value, stopping step, finish time, reason, Slurm job id and pid; one that completes clears an
+ * old failure reason and stopping step; one that fails or diverges clears an old value and stopping step (a stopped run sets
+ * its own value, step and reason).
  */
 export function lastRunChanges(changes: TrialChanges): TrialChanges {
   const stale: (keyof TrialChanges)[] =
-    changes.status === 'running' ? ['value', 'finished', 'reason', 'job', 'pid'] : changes.status === 'completed' ? ['reason'] : changes.status === 'failed' || changes.status === 'diverged' ? ['value'] : [];
+    changes.status === 'running'
+      ? ['value', 'step', 'finished', 'reason', 'job', 'pid']
+      : changes.status === 'completed'
+        ? ['reason', 'step']
+        : changes.status === 'failed' || changes.status === 'diverged'
+          ? ['value', 'step']
+          : [];
   const out: TrialChanges = { ...changes };
   for (const key of stale) if (out[key] === undefined) (out as Record<string, unknown>)[key] = null;
   return out;

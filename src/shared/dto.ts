@@ -3,7 +3,7 @@
 export type ParamValue = number | string;
 export type Params = Record<string, ParamValue>;
 
-export type TrialStatus = 'pending' | 'running' | 'completed' | 'failed' | 'diverged';
+export type TrialStatus = 'pending' | 'running' | 'completed' | 'failed' | 'diverged' | 'stopped';
 export type Goal = 'minimize' | 'maximize';
 
 export interface ParameterInfo {
@@ -35,6 +35,8 @@ export interface TrialDTO {
   reason?: string;
   /** The scheduler's job id (run.scheduler: slurm). */
   job?: string;
+  /** Of a stopped trial: the step at which run.stopping stopped it (`value` is its value there). */
+  step?: number;
 }
 
 export interface ExperimentSummary {

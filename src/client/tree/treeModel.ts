@@ -1,6 +1,7 @@
 // What the experiments tree shows for an experiment or a trial. Pure data (no vscode), so the mapping
 // from server DTOs to labels, icons and menus is unit-tested; experimentsTree.ts turns it into TreeItems.
 import type { ExperimentSummary, Params, TrialDTO, TrialStatus } from '../../shared/dto';
+import { statusText } from '../../shared/trialStatus';
 
 export interface ItemModel {
   label: string;
@@ -23,6 +24,7 @@ const statusIcons: Record<TrialStatus, { icon: string; color?: string }> = {
   completed: { icon: 'pass', color: 'testing.iconPassed' },
   failed: { icon: 'error', color: 'testing.iconFailed' },
   diverged: { icon: 'warning', color: 'list.warningForeground' },
+  stopped: { icon: 'debug-stop', color: 'disabledForeground' },
 };
 
 /** A number the way a person reads it in a list: 4 significant digits, exponent form when tiny or huge. */
@@ -44,13 +46,14 @@ export function trialItemModel(trial: TrialDTO, metric: string, local: LocalRunS
   const status: TrialStatus = local === 'running' ? 'running' : trial.status;
   const { icon, color } = local === 'queued' ? { icon: 'watch', color: undefined } : statusIcons[status];
   const parts: string[] = [];
-  if (trial.value !== undefined && (status === 'completed' || status === 'running')) parts.push(`${metric} ${formatNumber(trial.value)}`);
+  if (trial.value !== undefined && (status === 'completed' || status === 'running' || status === 'stopped')) parts.push(`${metric} ${formatNumber(trial.value)}`);
   else if (status === 'running' && trial.curve && trial.curve.length > 0) {
     const last = trial.curve[trial.curve.length - 1]!;
     parts.push(`step ${last.step}: ${formatNumber(last.value)}`);
   }
-  parts.push(local === 'queued' ? 'queued' : status);
-  const tooltipLines = [`Trial ${trial.id}: ${local === 'queued' ? 'queued to run' : status}`, formatParams(trial.params)];
+  const shownStatus = statusText({ status, step: trial.step });
+  parts.push(local === 'queued' ? 'queued' : shownStatus);
+  const tooltipLines = [`Trial ${trial.id}: ${local === 'queued' ? 'queued to run' : shownStatus}`, formatParams(trial.params)];
   if (trial.value !== undefined) tooltipLines.push(`${metric} = ${trial.value}`);
   if (trial.reason) tooltipLines.push(trial.reason);
   if (trial.started) tooltipLines.push(`started ${trial.started}`);

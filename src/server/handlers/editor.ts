@@ -6,6 +6,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SuggestResult, TrialDTO } from '../../shared/dto';
 import { structureOf } from '../../formats/structure';
 import { escapeMarkdown } from '../../shared/markdown';
+import { statusText } from '../../shared/trialStatus';
 import { guarded } from '../languageServer';
 import type { HyperboService } from '../service/hyperboService';
 import { formatParamValue } from '../service/trials';
@@ -31,8 +32,8 @@ export function suggestionTitle(result: SuggestResult): string {
 }
 
 export function trialTitle(trial: TrialDTO, metric: string): string {
-  const icon = { completed: '✓', running: '⟳', pending: '…', failed: '✗', diverged: '⚠' }[trial.status];
-  let title = `${icon} trial ${trial.id}: ${trial.status}`;
+  const icon = { completed: '✓', running: '⟳', pending: '…', failed: '✗', diverged: '⚠', stopped: '■' }[trial.status];
+  let title = `${icon} trial ${trial.id}: ${statusText(trial)}`;
   if (trial.value !== undefined) title += ` · ${metric} ${formatNumber(trial.value)}`;
   else if (trial.status === 'running' && trial.curve?.length) {
     const last = trial.curve[trial.curve.length - 1]!;
@@ -85,7 +86,16 @@ export async function trialHover(service: HyperboService, uri: string, position:
   if (!trial || trial.outsideSpace) return undefined;
   const p = await service.predictAt(uri, trial.params);
   const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
+  // A stopped run's record first: where it was stopped and why (the model takes its value as censored, see engine/study).
+  const stopped =
+    trial.status === 'stopped'
+      ? `**Trial ${trial.id}**: ${statusText(trial)}` +
+        (trial.value !== undefined ? ` · ${escapeMarkdown(view.metric)} ${formatNumber(trial.value)} there` : '') +
+        (trial.reason ? ` — ${escapeMarkdown(trial.reason)}` : '') +
+        '\n\n'
+      : '';
   return (
+    stopped +
     `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
     `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
     `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +

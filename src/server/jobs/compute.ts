@@ -41,7 +41,7 @@ export interface SerializedPrior {
 export interface ObservedTrial {
   id: number;
   params: Record<string, ParamValue>;
-  status: 'pending' | 'completed' | 'failed' | 'diverged';
+  status: 'pending' | 'completed' | 'failed' | 'diverged' | 'stopped';
   value?: number;
   /** A finished trial outside the search space (the parser warns that the model skips it). */
   outsideSpace?: boolean;

@@ -91,6 +91,7 @@ export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogSta
   if (trial.finished) dto.finished = trial.finished;
   if (trial.reason) dto.reason = trial.reason;
   if (trial.job) dto.job = trial.job;
+  if (trial.step !== undefined) dto.step = trial.step;
   if (!log?.exists || !logBelongsToRun(trial, log)) return dto;
   dto.curve = downsample(log.curve);
   const open = trial.status === 'pending' || trial.status === 'running';

@@ -1,6 +1,7 @@
 // Trial history view model: sortable rows, best-so-far curve, learning curves and parallel coordinates.
 import type { Goal, ParamValue, ParameterInfo, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { maxOf, minOf } from '../../shared/extent';
+import { statusText } from '../../shared/trialStatus';
 import { formatDuration, formatNumber, formatParamValue, isBetter, plotText } from './format';
 import { valueColourScale, withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
@@ -93,7 +94,7 @@ export function historyRows(result: TrialHistoryResult, sort: SortState): Histor
     reason: t.reason,
     cells: [
       String(t.id),
-      t.status,
+      statusText(t),
       formatNumber(t.value),
       ...result.parameters.map((p) => formatParamValue(t.params[p.name])),
       formatDuration(t.started, t.finished),
@@ -163,7 +164,7 @@ export function learningCurvesSpec(result: TrialHistoryResult, palette: Palette)
     data.push({
       type: 'scatter', mode: 'lines', name: `trial ${t.id}${running ? ' (running)' : ''}${isBest ? ' (best)' : ''}`,
       x: t.curve!.map((p) => p.step), y: t.curve!.map((p) => p.value),
-      line: { color: isBest || running ? colour : withAlpha(colour, palette.highContrast ? 1 : 0.55), width: isBest || running ? width + 0.5 : Math.max(1, width - 0.5), dash: t.status === 'failed' || t.status === 'diverged' ? 'dot' : 'solid' },
+      line: { color: isBest || running ? colour : withAlpha(colour, palette.highContrast ? 1 : 0.55), width: isBest || running ? width + 0.5 : Math.max(1, width - 0.5), dash: t.status === 'failed' || t.status === 'diverged' ? 'dot' : t.status === 'stopped' ? 'dash' : 'solid' },
       hovertemplate: `trial ${t.id} · step %{x}: %{y:.4g}<extra></extra>`,
     });
   });

@@ -23,6 +23,7 @@ describe('client tree and status models', () => {
       [{ ...base, status: 'completed', value: 0.25 }, 'pass', 'testing.iconPassed', 'valid/error_rate 0.25 · completed', 'trial:completed'],
       [{ ...base, status: 'failed', reason: 'exit 1' }, 'error', 'testing.iconFailed', 'failed', 'trial:failed'],
       [{ ...base, status: 'diverged', reason: 'loss became NaN' }, 'warning', 'list.warningForeground', 'diverged', 'trial:diverged'],
+      [{ ...base, status: 'stopped', step: 40, value: 0.9, reason: 'stopped at step 40' }, 'debug-stop', 'disabledForeground', 'valid/error_rate 0.9 · stopped · step 40', 'trial:stopped'],
     ];
     for (const [trial, icon, color, description, contextValue] of cases) {
       const model = trialItemModel(trial, 'valid/error_rate');
@@ -34,6 +35,7 @@ describe('client tree and status models', () => {
       assert.match(model.tooltip, /lr=1\.23e-4 opt=adam/);
     }
     assert.match(trialItemModel(cases[4]![0], 'm').tooltip, /loss became NaN/);
+    assert.match(trialItemModel(cases[5]![0], 'm').tooltip, /^Trial 4: stopped · step 40$/m);
   });
 
   it('shows what this window runs or queues ahead of the file', () => {

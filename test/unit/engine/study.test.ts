@@ -342,6 +342,62 @@ describe('engine/study from recorded trials (editor and CLI)', () => {
   });
 });
 
+describe('engine/study stopped trials (run.stopping): censored at their value when stopped', () => {
+  const space = new SearchSpace([{ name: 'a', type: 'float', low: 0, high: 1 }]);
+  const output = { goal: 'minimize', warp: 'none', normalization: 'standardize', tails: 'none' } as const;
+  const completed = (study: Study) => {
+    for (const [a, v] of [[0.1, 1], [0.2, 2], [0.3, 3], [0.4, 4]] as const) study.tell({ a }, v);
+  };
+
+  it('an early-stopped loss far above every finished run counts as the worst completed run, not as an outlier', () => {
+    const study = new Study({ space, output, seed: 1 });
+    completed(study);
+    const stopped = study.tell({ a: 0.9 }, { status: 'stopped', value: 50 });
+    assert.equal(stopped.status, 'stopped');
+    assert.equal(stopped.value, 50, 'the recorded value is kept');
+    const obs = study.observations();
+    assert.equal(obs.x.n, 5);
+    // Standardised over 1..4 (mean 2.5, sample sd √(5/3)) with the sign folded: the worst (4) is −1.5/√(5/3).
+    const worst = -1.5 / Math.sqrt(5 / 3);
+    assert.ok(Math.abs(obs.y[4]! - worst) < 1e-9, `stopped y ${obs.y[4]}, worst ${worst}`);
+    assert.equal(obs.y[4], Math.min(...obs.y));
+    // The output rule is fitted on completed values only: the stopped value does not shift it.
+    const without = new Study({ space, output, seed: 1 });
+    completed(without);
+    assert.deepEqual(Array.from(without.observations().y), Array.from(obs.y.subarray(0, 4)));
+  });
+
+  it('a run stopped late, within the finished runs\' range, keeps its value (it would have ended at least that well)', () => {
+    const study = new Study({ space, output, seed: 1 });
+    completed(study);
+    study.tell({ a: 0.9 }, { status: 'stopped', value: 3.5 });
+    const obs = study.observations();
+    assert.ok(Math.abs(obs.y[4]! - -1 / Math.sqrt(5 / 3)) < 1e-9, `y ${obs.y[4]}`);
+  });
+
+  it('without a completed value, or without a value at all, a stopped run is treated as diverged', () => {
+    const study = new Study({ space, output, seed: 1 });
+    study.tell({ a: 0.9 }, { status: 'stopped', value: 2 });
+    assert.deepEqual(Array.from(study.observations().y), [-3], 'the diverged fill before any result');
+    const later = new Study({ space, output, seed: 1 });
+    completed(later);
+    later.tell({ a: 0.9 }, { status: 'stopped' });
+    const y = later.observations().y;
+    assert.equal(y[4], Math.min(...y.subarray(0, 4)));
+  });
+
+  it('studyFromRecord tells stopped trials with their value, and the configuration is not suggested again', () => {
+    const study = studyFromRecord({ space, goal: 'minimize', seed: 3 }, [
+      { params: { a: 0.1 }, status: 'completed', value: 1 },
+      { params: { a: 0.3 }, status: 'completed', value: 2 },
+      { params: { a: 0.5 }, status: 'completed', value: 3 },
+      { params: { a: 0.7 }, status: 'stopped', value: 40 },
+    ]);
+    assert.deepEqual(study.trials.map((t) => [t.status, t.value]), [['completed', 1], ['completed', 2], ['completed', 3], ['stopped', 40]]);
+    for (const s of study.ask(3)) assert.ok(Math.abs(Number(s.config.a) - 0.7) > 0.01, `re-suggested the stopped 0.7: ${s.config.a}`);
+  });
+});
+
 describe('engine/study diverged trials before any result', () => {
   const space = new SearchSpace([
     { name: 'a', type: 'float', low: 0, high: 1 },

@@ -37,13 +37,20 @@ describe('formats/completion', () => {
     assert.deepEqual(labels('prior:\n  kernel: mat|'), ['se', 'matern32', 'matern52', 'se-mlp', 'matern32-mlp', 'matern52-mlp']);
     assert.deepEqual(labels('run:\n  capture: |'), ['true', 'false']);
     const status = completeAt('trials:\n  - id: 1\n    status: ', 30);
-    assert.deepEqual(status.map((i) => i.label), ['pending', 'running', 'completed', 'failed', 'diverged']);
+    assert.deepEqual(status.map((i) => i.label), ['pending', 'running', 'completed', 'failed', 'diverged', 'stopped']);
     assert.match(status.find((i) => i.label === 'diverged')!.documentation!, /NaN\/inf/);
+    assert.match(status.find((i) => i.label === 'stopped')!.documentation!, /run\.stopping/);
+  });
+
+  it('completes run.stopping from the schema: its keys and the rule', () => {
+    assert.deepEqual(labels('run:\n  command: [x]\n  stopping:\n    |\n'), ['rule', 'min_steps', 'warmup_trials']);
+    assert.deepEqual(labels('run:\n  stopping: { rule: | }\n'), ['median']);
+    assert.ok(labels('run:\n  command: [x]\n  |\n').includes('stopping'));
   });
 
   it('completes trial keys in block sequences at either indentation', () => {
-    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
-    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
   });
 
   it('offers the search space under a trial\'s params, and choices for categorical values', () => {

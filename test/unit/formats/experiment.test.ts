@@ -265,6 +265,29 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.equal(stray.d.severity, 'warning');
   });
 
+  it('run.stopping: the median rule with its defaults, and a stopped trial with its step and value', () => {
+    const text =
+      BASE +
+      'run:\n  command: [x]\n  log: l\n  stopping: { rule: median, min_steps: 20, warmup_trials: 3 }\n' +
+      'trials:\n  - { id: 1, params: { lr: 0.1, layers: 2, opt: adam }, status: stopped, step: 40, value: 0.9 }\n';
+    const r = parseExperiment(text);
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.experiment!.run!.stopping, { rule: 'median', minSteps: 20, warmupTrials: 3 });
+    assert.deepEqual(r.experiment!.trials.map((t) => [t.status, t.step, t.value]), [['stopped', 40, 0.9]]);
+    assert.deepEqual(parseExperiment(BASE + 'run: { command: [x], log: l, stopping: { rule: median } }\n').experiment!.run!.stopping, { rule: 'median', minSteps: 0, warmupTrials: 5 });
+    // Opt-in: no stopping section, no stopping.
+    assert.equal(parseExperiment(BASE + 'run: { command: [x], log: l }\n').experiment!.run!.stopping, undefined);
+  });
+
+  it('run.stopping: a bad rule, a missing rule, bad numbers and unknown keys are errors at the node', () => {
+    assert.equal(only(BASE + 'run: { command: [x], log: l, stopping: { rule: mean } }\n', 'invalid-value').source, 'mean');
+    assert.match(only(BASE + 'run: { command: [x], log: l, stopping: { min_steps: 3 } }\n', 'missing-key').d.message, /run\.stopping is missing "rule"/);
+    assert.equal(only(BASE + 'run: { command: [x], log: l, stopping: { rule: median, warmup_trials: 0 } }\n', 'invalid-value').source, '0');
+    assert.equal(only(BASE + 'run: { command: [x], log: l, stopping: { rule: median, warmup_trials: 2.5 } }\n', 'wrong-type').source, '2.5');
+    assert.equal(only(BASE + 'run: { command: [x], log: l, stopping: { rule: median, min_steps: -1 } }\n', 'invalid-value').source, '-1');
+    assert.match(only(BASE + 'run: { command: [x], log: l, stopping: { rule: median, min_step: 3 } }\n', 'unknown-key').d.message, /did you mean "min_steps"/);
+  });
+
   it('a command written as one string gets an actionable message', () => {
     const { d } = only(BASE + 'run: { command: "python train.py --lr ${lr}", log: x }\n', 'wrong-type');
     assert.match(d.message, /list of arguments.*\["python", "train.py", "--lr", "\$\{lr\}"\]/);

@@ -30,6 +30,13 @@ describe('trial history view model', () => {
     assert.deepEqual(ascending[2].cells, ['2', 'failed', '—', '0.2', '—']);
   });
 
+  it('shows a stopped trial as "stopped · step N" with its value there, never as the best', () => {
+    const data = { ...fixtureHistory(), trials: [trial(1, 'completed', 0.5), { ...trial(2, 'stopped', 0.1), step: 40 }], parameters: [{ name: 'lr', type: 'float' as const }] };
+    const rows = historyRows(data, { column: 'id', direction: 'ascending' });
+    assert.deepEqual(rows[1]!.cells.slice(0, 3), ['2', 'stopped · step 40', '0.1']);
+    assert.deepEqual(rows.map((r) => r.isBest), [true, false]);
+  });
+
   it('toggles sort direction on the same header, and starts "higher is better" values descending', () => {
     assert.deepEqual(nextSort({ column: 'id', direction: 'ascending' }, 'id', 'minimize'), { column: 'id', direction: 'descending' });
     assert.deepEqual(nextSort({ column: 'id', direction: 'ascending' }, 'value', 'maximize'), { column: 'value', direction: 'descending' });
