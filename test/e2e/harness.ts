@@ -177,6 +177,15 @@ export class Workbench {
     await this.waitForText(/HyperBO \S+ activated/, { within: '.part.panel', timeoutMs });
   }
 
+  /** Reloads the window (Developer: Reload Window), as a user does: the extension host restarts; waits until the extension is ready again. */
+  async reloadWindow(): Promise<void> {
+    const reloaded = this.page.waitForEvent('load', { timeout: 60_000 });
+    await this.runCommand('Developer: Reload Window');
+    await reloaded;
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await this.waitForExtensionReady();
+  }
+
   /** Saves a screenshot of the whole window to outputDir/NN-name.png (test-output/e2e by default) and returns its path. */
   async screenshot(name: string): Promise<string> {
     this.screenshotCount += 1;
@@ -201,6 +210,8 @@ export interface SessionOptions {
   readonly untrustedWorkspace?: boolean;
   /** Adds files to the workspace copy before code-server starts. */
   readonly prepareWorkspace?: (workspace: string) => void;
+  /** Extra environment for code-server and so for the extension host (e.g. SLURM_CONF). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -226,7 +237,7 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
   copyExampleWorkspace(workspace);
   options.prepareWorkspace?.(workspace);
 
-  const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: !options.untrustedWorkspace });
+  const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: !options.untrustedWorkspace, ...(options.env ? { env: options.env } : {}) });
   let browser: Browser | undefined;
   let page: Page | undefined;
   try {

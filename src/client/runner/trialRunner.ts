@@ -225,6 +225,7 @@ export class TrialRunner implements vscode.Disposable {
     } else {
       run.job = id;
       this.say(run, `re-attached to Slurm job ${id}`);
+      this.log.info(`Trial ${trialId} of ${vscode.workspace.asRelativePath(vscode.Uri.parse(uri))}: re-attached to Slurm job ${id}`);
     }
     run.detach = new AbortController();
     let end;

@@ -53,9 +53,12 @@ export function trialItemModel(trial: TrialDTO, metric: string, local: LocalRunS
   }
   const shownStatus = statusText({ status, step: trial.step });
   parts.push(local === 'queued' ? 'queued' : shownStatus);
+  // The job to look up with squeue/scontrol while it runs (the file records it; only Slurm has jobs so far).
+  if (trial.job && status === 'running') parts.push(`Slurm job ${trial.job}`);
   const tooltipLines = [`Trial ${trial.id}: ${local === 'queued' ? 'queued to run' : shownStatus}`, formatParams(trial.params)];
   if (trial.value !== undefined) tooltipLines.push(`${metric} = ${trial.value}`);
   if (trial.reason) tooltipLines.push(trial.reason);
+  if (trial.job) tooltipLines.push(`Slurm job ${trial.job}`);
   if (trial.started) tooltipLines.push(`started ${trial.started}`);
   if (trial.finished) tooltipLines.push(`finished ${trial.finished}`);
   return {

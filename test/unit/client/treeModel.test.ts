@@ -44,6 +44,16 @@ describe('client tree and status models', () => {
     assert.deepEqual([trialItemModel(pending, 'm', 'queued').icon, trialItemModel(pending, 'm', 'queued').description], ['watch', 'queued']);
   });
 
+  it("names a running trial's Slurm job, and keeps the job in the tooltip after it ended", () => {
+    const running: TrialDTO = { id: 2, params: { x: 1 }, status: 'running', job: '417' };
+    assert.equal(trialItemModel(running, 'm').description, 'running · Slurm job 417');
+    assert.match(trialItemModel(running, 'm').tooltip, /^Slurm job 417$/m);
+    const failed: TrialDTO = { ...running, status: 'failed', reason: 'Stopped by the user.' };
+    assert.equal(trialItemModel(failed, 'm').description, 'failed');
+    assert.match(trialItemModel(failed, 'm').tooltip, /^Slurm job 417$/m);
+    assert.doesNotMatch(trialItemModel({ ...running, job: undefined }, 'm').tooltip, /job/);
+  });
+
   it('summarises an experiment: done/budget, running, best, problems', () => {
     const model = experimentItemModel(summary());
     assert.equal(model.label, 'digits');
