@@ -3,8 +3,8 @@
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { DEFAULT_UCB_BETA, SearchSpace, type Config, type ParamValue } from '../../engine';
-import { planPrior, PriorCache, PriorSourceError, stableHash, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
+import { DEFAULT_UCB_BETA, SearchSpace, type Config } from '../../engine';
+import { stableHash, type CachedPrior, type PriorPlan } from '../../priors';
 import type {
   ExperimentSummary,
   ParameterInfo,
@@ -18,24 +18,23 @@ import type {
 } from '../../shared/dto';
 import { namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
 import { JobRunner } from '../jobs/jobRunner';
+import { UserError } from './errors';
 import type { ExperimentView } from './experimentView';
 import { LogWatcher } from './logWatcher';
+import { PriorService, type PretrainProgress } from './priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
 import { deriveTrial, placeholderValues, runCwd, substitute, trialLogPath } from './trials';
 import {
   isExperimentFile,
   normalizeUri,
-  pathToUri,
   uriToPath,
   WorkspaceIndex,
   type ExperimentEntry,
   type ExperimentParser,
 } from './workspaceIndex';
 
-/** Input the user can fix (shown as the request's error message). */
-export class UserError extends Error {
-  override name = 'UserError';
-}
+export { UserError } from './errors';
+export type { PretrainProgress } from './priorService';
 
 export interface ServiceEvents {
   diagnostics?(uri: string, diagnostics: Diagnostic[]): void;
@@ -59,22 +58,15 @@ export interface ServiceOptions {
 const DATA_FILE = /\.(jsonl|jsonl\.gz|json)$/;
 const LOG_FILE = /\.(jsonl|csv|log|txt|out)$/;
 
-export interface PretrainProgress {
-  onProgress?: (fraction: number, message?: string) => void;
-  signal?: AbortSignal;
-  force?: boolean;
-}
-
 export class HyperboService {
   readonly index: WorkspaceIndex;
   readonly logs = new LogWatcher();
   readonly jobs: JobRunner;
   private readonly ownsJobs: boolean;
-  private readonly cache: PriorCache;
+  readonly priors: PriorService;
   private readonly events: ServiceEvents;
   private readonly settingsSource: () => Promise<ServerSettings>;
   private readonly suggestionCache = new Map<string, Promise<SuggestResult>>();
-  private readonly training = new Map<string, Promise<CachedPrior>>();
   private readonly lastTrials = new Map<string, Map<number, string>>();
   private lastSummaries = '';
   private pollTimer: NodeJS.Timeout | undefined;
@@ -84,9 +76,23 @@ export class HyperboService {
     this.index = new WorkspaceIndex(options.roots, options.parse);
     this.jobs = options.jobs ?? new JobRunner();
     this.ownsJobs = !options.jobs;
-    this.cache = new PriorCache(options.roots[0] ?? process.cwd());
     this.events = options.events ?? {};
     this.settingsSource = options.settings ?? (async () => DEFAULT_SETTINGS);
+    this.priors = new PriorService({
+      root: options.roots[0] ?? process.cwd(),
+      index: this.index,
+      trials: (entry) => this.trials(entry),
+      jobs: this.jobs,
+      settings: () => this.settings(),
+      events: {
+        status: (state, message) => this.events.status?.(state, message),
+        log: (message) => this.events.log?.(message),
+        trained: () => {
+          this.suggestionCache.clear();
+          this.events.lensesChanged?.();
+        },
+      },
+    });
   }
 
   private async settings(): Promise<ServerSettings> {
@@ -310,39 +316,8 @@ export class HyperboService {
 
   // ---- priors ----------------------------------------------------------------------------------------
 
-  /**
-   * What the experiment's prior learns from, and its cache key; undefined for a single-task GP. The shared prior
-   * pipeline (src/priors) decides both, as for `hyperbo tune`; related experiments come from the index here, their
-   * trials refined by their logs.
-   */
   private async priorState(entry: ExperimentEntry & { view: ExperimentView }): Promise<PriorPlan | undefined> {
-    const { pretrain } = await this.settings();
-    try {
-      return await planPrior(entry.fsPath, entry.view, {
-        root: this.cache.root,
-        steps: pretrain.steps,
-        optimizer: pretrain.optimizer,
-        readRelated: this.relatedFromIndex,
-      });
-    } catch (error) {
-      if (error instanceof PriorSourceError) throw new UserError(error.message);
-      throw error;
-    }
-  }
-
-  /** A related experiment's completed trials with a finite value, as the workspace knows them. */
-  private readonly relatedFromIndex: RelatedReader = async (file) => {
-    const other = this.index.get(pathToUri(file)) ?? (await this.index.reloadFromDisk(pathToUri(file)));
-    if (!other?.view) return { unusable: other ? 'it has errors' : 'it cannot be read' };
-    const trials = this.trials(other)
-      .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
-      .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
-    return { name: other.view.name, trials };
-  };
-
-  /** The cached prior for the experiment's current data, if trained. */
-  private async cachedPrior(state: PriorPlan): Promise<CachedPrior | undefined> {
-    return this.cache.get(state.key);
+    return this.priors.plan(entry.fsPath, entry.view);
   }
 
   /** Pre-trains (or loads from the cache) the experiment's prior. Concurrent calls share one run. */
@@ -350,34 +325,8 @@ export class HyperboService {
     const entry = this.entry(uri);
     const state = await this.priorState(entry);
     if (!state) return this.provenance(uri);
-    await this.ensurePrior(state, progress);
+    await this.priors.ensure(state, progress);
     return this.provenance(uri);
-  }
-
-  private async ensurePrior(state: PriorPlan, progress: PretrainProgress = {}): Promise<CachedPrior> {
-    if (!progress.force) {
-      const cached = await this.cachedPrior(state);
-      if (cached) return cached;
-    }
-    const running = this.training.get(state.key);
-    if (running && !progress.force) {
-      progress.onProgress?.(0, 'Waiting for the pre-training already running');
-      return running;
-    }
-    const job = state.input;
-    this.events.status?.('pretraining', `Pre-training a prior on ${job.related.length + job.files.length} source(s)`);
-    const run = this.jobs
-      .run({ kind: 'pretrain', input: job }, { onProgress: progress.onProgress, signal: progress.signal })
-      .then(async (out) => this.cache.put(state.key, out.prior, { taskSources: out.taskSources, skipped: out.skipped }))
-      .finally(() => {
-        this.training.delete(state.key);
-        this.events.status?.('idle');
-      });
-    this.training.set(state.key, run);
-    const cached = await run;
-    this.suggestionCache.clear();
-    this.events.lensesChanged?.();
-    return cached;
   }
 
   /** The model input for the experiment: its trials plus the cached prior (if any). */
@@ -397,8 +346,8 @@ export class HyperboService {
     const input: ModelInput = { space: view.space, goal: view.goal, outputOverrides: view.output, acquisition: view.acquisition, trials, seed: view.seed };
     const state = await this.priorState(entry);
     if (!state) return { input, priorPending: false };
-    let prior = await this.cachedPrior(state);
-    if (!prior && options.train) prior = await this.ensurePrior(state, { signal: options.signal });
+    let prior = await this.priors.cached(state);
+    if (!prior && options.train) prior = await this.priors.ensure(state, { signal: options.signal });
     if (!prior) return { input, priorPending: true };
     input.prior = serializedPrior(prior);
     input.output = prior.loaded.output;
@@ -469,12 +418,7 @@ export class HyperboService {
     if (priorPending) {
       if (!settings.pretrain.auto) return 'no-prior-yet';
       const state = await this.priorState(entry);
-      if (state && !this.training.has(state.key)) {
-        this.ensurePrior(state).catch((e: Error) => {
-          this.events.log?.(`Pre-training for ${path.basename(entry.fsPath)} failed: ${e.message}`);
-          this.events.status?.('error', e.message);
-        });
-      }
+      if (state) this.priors.startTraining(state, entry.fsPath);
       return 'training';
     }
     return this.suggestFor(entry, input, prior !== undefined, settings.suggestions.count);

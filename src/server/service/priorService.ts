@@ -1,0 +1,124 @@
+// The workspace's pre-trained priors: what an experiment's prior learns from and its cache key (the shared pipeline
+// in src/priors decides both, as for `hyperbo tune`), the `.hyperbo/priors` cache under the first workspace folder,
+// and pre-training runs in the worker — one run per cache key, however many callers wait for it. Related
+// experiments named in prior.from are read from the workspace index, their trials refined by their logs.
+// No LSP connection: progress and cancellation are plain callbacks and an AbortSignal, events plain functions.
+import * as path from 'node:path';
+import type { ParamValue } from '../../engine';
+import { planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorExperiment, type PriorPlan, type RelatedReader } from '../../priors';
+import type { TrialDTO } from '../../shared/dto';
+import type { JobRunner } from '../jobs/jobRunner';
+import { UserError } from './errors';
+import type { ServerSettings } from './settings';
+import { pathToUri, type ExperimentEntry, type WorkspaceIndex } from './workspaceIndex';
+
+export interface PretrainProgress {
+  onProgress?: (fraction: number, message?: string) => void;
+  signal?: AbortSignal;
+  /** Train again even when the cache has the prior. */
+  force?: boolean;
+}
+
+export interface PriorEvents {
+  status?(state: 'idle' | 'pretraining' | 'error', message?: string): void;
+  log?(message: string): void;
+  /** A prior was trained and cached (suggestions made without it are out of date). */
+  trained?(key: string): void;
+}
+
+export interface PriorServiceOptions {
+  /** The workspace folder whose `.hyperbo/priors` holds the cache; prior sources are named relative to it. */
+  root: string;
+  index: WorkspaceIndex;
+  /** An experiment's trials as the server reports them (the file refined by the logs). */
+  trials: (entry: ExperimentEntry) => TrialDTO[];
+  jobs: JobRunner;
+  settings: () => Promise<ServerSettings>;
+  events?: PriorEvents;
+}
+
+export class PriorService {
+  readonly cache: PriorCache;
+  private readonly training = new Map<string, Promise<CachedPrior>>();
+  private readonly events: PriorEvents;
+
+  constructor(private readonly options: PriorServiceOptions) {
+    this.cache = new PriorCache(options.root);
+    this.events = options.events ?? {};
+  }
+
+  /**
+   * What the experiment's prior learns from, and its cache key; undefined for a single-task GP (no prior.from).
+   * prior.from naming nothing usable is the user's to fix (UserError).
+   */
+  async plan(fsPath: string, experiment: PriorExperiment): Promise<PriorPlan | undefined> {
+    const { pretrain } = await this.options.settings();
+    try {
+      return await planPrior(fsPath, experiment, {
+        root: this.cache.root,
+        steps: pretrain.steps,
+        optimizer: pretrain.optimizer,
+        readRelated: this.relatedFromIndex,
+      });
+    } catch (error) {
+      if (error instanceof PriorSourceError) throw new UserError(error.message);
+      throw error;
+    }
+  }
+
+  /** The cached prior for the plan, if trained. */
+  async cached(plan: PriorPlan): Promise<CachedPrior | undefined> {
+    return this.cache.get(plan.key);
+  }
+
+  /** A pre-training run for the plan's key is under way. */
+  isTraining(plan: PriorPlan): boolean {
+    return this.training.has(plan.key);
+  }
+
+  /** The plan's prior: from the cache, else pre-trained in the worker (concurrent calls share one run). */
+  async ensure(plan: PriorPlan, progress: PretrainProgress = {}): Promise<CachedPrior> {
+    if (!progress.force) {
+      const cached = await this.cached(plan);
+      if (cached) return cached;
+    }
+    const running = this.training.get(plan.key);
+    if (running && !progress.force) {
+      progress.onProgress?.(0, 'Waiting for the pre-training already running');
+      return running;
+    }
+    const job = plan.input;
+    this.events.status?.('pretraining', `Pre-training a prior on ${job.related.length + job.files.length} source(s)`);
+    const run = this.options.jobs
+      .run({ kind: 'pretrain', input: job }, { onProgress: progress.onProgress, signal: progress.signal })
+      .then(async (out) => this.cache.put(plan.key, out.prior, { taskSources: out.taskSources, skipped: out.skipped }))
+      .finally(() => {
+        this.training.delete(plan.key);
+        this.events.status?.('idle');
+      });
+    this.training.set(plan.key, run);
+    const cached = await run;
+    this.events.trained?.(plan.key);
+    return cached;
+  }
+
+  /** Starts pre-training in the background (a code lens asked); a failure is logged and shown as the status. */
+  startTraining(plan: PriorPlan, fsPath: string): void {
+    if (this.isTraining(plan)) return;
+    this.ensure(plan).catch((e: Error) => {
+      this.events.log?.(`Pre-training for ${path.basename(fsPath)} failed: ${e.message}`);
+      this.events.status?.('error', e.message);
+    });
+  }
+
+  /** A related experiment's completed trials with a finite value, as the workspace knows them. */
+  private readonly relatedFromIndex: RelatedReader = async (file) => {
+    const { index, trials } = this.options;
+    const other = index.get(pathToUri(file)) ?? (await index.reloadFromDisk(pathToUri(file)));
+    if (!other?.view) return { unusable: other ? 'it has errors' : 'it cannot be read' };
+    const completed = trials(other)
+      .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
+      .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
+    return { name: other.view.name, trials: completed };
+  };
+}
