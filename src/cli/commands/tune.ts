@@ -41,6 +41,11 @@ import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { trialEnvironment } from '../../session/runEnvironment';
+import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
+import { finishedCurve, RunningTrialCheck } from '../../session/stoppingWatch';
+import type { CurvePoint } from '../../formats/curve';
+import type { StoppingSpec } from '../../formats/experiment';
+import { statusText } from '../../shared/trialStatus';
 import type { Scheduler } from '../../formats/experiment';
 import { SchedulerError, type Scheduler as JobScheduler } from '../../scheduler/scheduler';
 import { SlurmScheduler } from '../../scheduler/slurm';
@@ -82,7 +87,7 @@ interface Experiment {
   acquisition: AcquisitionOptions;
   budget?: number;
   /** Undefined when the file has no usable run section (enough for a dry run). */
-  run?: { command: string[]; log: string; cwd: string; env: Record<string, string>; scheduler: Scheduler; sbatch: string[]; capture: boolean; parallel: number };
+  run?: { command: string[]; log: string; cwd: string; env: Record<string, string>; scheduler: Scheduler; sbatch: string[]; capture: boolean; parallel: number; stopping?: StoppingSpec };
   trials: RecordedTrial[];
   seed: number;
 }
@@ -93,6 +98,8 @@ interface RecordedTrial {
   params: Config;
   status: EngineRecordedTrial['status'];
   value?: number;
+  /** Of a stopped trial: the step run.stopping stopped it at. */
+  step?: number;
   /** A finished trial outside the (since narrowed) search space: kept in the file, skipped by the model. */
   outsideSpace?: boolean;
   /** Of a running trial: its command's process group, when started, and its log (as the file records them). */
@@ -140,9 +147,10 @@ function readExperiment(file: string, text: string): Experiment {
             sbatch: e.run.sbatch,
             capture: e.run.capture,
             parallel: e.run.parallel,
+            ...(e.run.stopping ? { stopping: e.run.stopping } : {}),
           }
         : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job })),
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job })),
     seed: e.seed,
   };
 }
@@ -244,7 +252,9 @@ function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started
   });
 }
 
-type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
+/** What a finished run's log says. */
+type LogOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
+type TrialOutcome = LogOutcome | { status: 'stopped'; step: number; value: number; reason: string };
 
 /** A finished command's outcome: its exit status, then its log read by the editor's rule (curve.ts). */
 async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, logPath: string): Promise<TrialOutcome> {
@@ -255,13 +265,13 @@ async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: C
 }
 
 /** The outcome the trial's log gives once its run has ended well (`ended` says how, for the no-log message). */
-async function outcomeFromLog(exp: Experiment, logPath: string, ended: string): Promise<TrialOutcome> {
+async function outcomeFromLog(exp: Experiment, logPath: string, ended: string): Promise<LogOutcome> {
   const shown = path.relative(process.cwd(), logPath) || logPath;
   return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `${ended} but wrote no log at ${shown}; check run.log` };
 }
 
 /** A trial's log read by the editor's reader (text logs, TensorBoard event files or folders, Lightning CSVLogger folders); undefined when there is no log. */
-async function logVerdict(exp: Experiment, logPath: string): Promise<TrialOutcome | undefined> {
+async function logVerdict(exp: Experiment, logPath: string): Promise<LogOutcome | undefined> {
   const shown = path.relative(process.cwd(), logPath) || logPath;
   const tail = createLogTail(logPath, { divergenceFactor: exp.divergenceFactor });
   const read = await tail.poll().catch(() => undefined);
@@ -436,21 +446,26 @@ export async function run(argv: string[]): Promise<number> {
 
   const record = async (trial: RecordedTrial, outcome: TrialOutcome, row: (string | number)[]) => {
     trial.status = outcome.status;
-    if (outcome.status === 'completed') trial.value = outcome.value;
-    else process.stderr.write(`trial ${trial.id} ${outcome.status}: ${outcome.reason}\n`);
+    if (outcome.status === 'completed' || outcome.status === 'stopped') trial.value = outcome.value;
+    if (outcome.status === 'stopped') trial.step = outcome.step;
+    if (outcome.status !== 'completed') process.stderr.write(`trial ${trial.id} ${outcome.status === 'stopped' ? outcome.reason : `${outcome.status}: ${outcome.reason}`}\n`);
     await recording(() =>
       updateTrialLocked(
         file,
         trial.id,
         lastRunChanges({
           status: outcome.status,
-          ...(outcome.status === 'completed' ? { value: outcome.value } : { reason: outcome.reason }),
+          ...(outcome.status === 'completed'
+            ? { value: outcome.value }
+            : outcome.status === 'stopped'
+              ? { value: outcome.value, step: outcome.step, reason: outcome.reason }
+              : { reason: outcome.reason }),
           finished: new Date().toISOString(),
           pid: null,
         }),
       ),
     );
-    out([...row, trial.value === undefined ? '—' : formatValue(trial.value), trial.status].join('\t'));
+    out([...row, trial.value === undefined ? '—' : formatValue(trial.value), statusText(trial)].join('\t'));
     failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;
     // Only when more trials were to come: a session whose last trials failed just ends.
     if (failedInRow >= MAX_CONSECUTIVE_FAILURES && !interrupted && outcome.status === 'failed' && launched < count) stoppedBy = outcome.reason;
@@ -481,6 +496,38 @@ export async function run(argv: string[]): Promise<number> {
     const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
     return { vars, logPath: path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, vars)) };
   };
+
+  // run.stopping (src/session/stopping.ts): the completed trials' curves, read once per trial and log, and a check of
+  // the running trial's log every poll; a verdict stops its process group (or cancels its job).
+  const stoppingObjective = { metric: exp.metric, reduce: exp.reduce, divergenceFactor: exp.divergenceFactor };
+  const finishedCurves = new Map<string, CurvePoint[] | undefined>();
+  const stoppingRule = async (): Promise<MedianStopping | undefined> => {
+    if (!runSpec.stopping) return undefined;
+    const curves: CurvePoint[][] = [];
+    for (const t of trials.filter((t) => t.status === 'completed')) {
+      const log = t.log ? path.resolve(path.dirname(file), t.log) : logPathOf(t.id, t.params).logPath;
+      const key = `${t.id}\0${log}`;
+      if (!finishedCurves.has(key)) finishedCurves.set(key, await finishedCurve(log, stoppingObjective));
+      const c = finishedCurves.get(key);
+      if (c && c.length > 0) curves.push(c);
+    }
+    return new MedianStopping(runSpec.stopping, { goal: exp.goal, reduce: exp.reduce }, curves);
+  };
+  const watchStopping = (rule: MedianStopping | undefined, logPath: string, stop: () => void) => {
+    if (!rule) return { verdict: (): StopVerdict | undefined => undefined, end: () => undefined };
+    const check = new RunningTrialCheck(logPath, stoppingObjective, rule);
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || check.verdict) return;
+      busy = true;
+      void check
+        .poll()
+        .then((v) => v && stop())
+        .finally(() => (busy = false));
+    }, pollMs());
+    return { verdict: () => check.verdict, end: () => clearInterval(timer) };
+  };
+  const stoppedOutcome = (v: StopVerdict): TrialOutcome => ({ status: 'stopped', step: v.step, value: v.value, reason: stopReason(v, exp.goal) });
 
   /** Suggests, records and launches one trial; resolves once it is launched with the promise of its end. */
   const startTrial = async (): Promise<{ done: Promise<void> }> => {
@@ -518,14 +565,24 @@ export async function run(argv: string[]): Promise<number> {
       trial.job = jobId;
       await recording(() => updateTrialLocked(file, id, { job: jobId }));
       process.stderr.write(`trial ${id}: ${scheduler.name} job ${jobId}\n`);
-      return { done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), logPath).then((outcome) => record(trial, outcome, columns(id, s!))) };
+      const watch = watchStopping(await stoppingRule(), logPath, () => void scheduler.cancel(jobId).catch((e: Error) => process.stderr.write(`trial ${id}: ${e.message}\n`)));
+      return {
+        done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), logPath).then((outcome) => {
+          watch.end();
+          const v = watch.verdict();
+          return record(trial, v && !interrupted ? stoppedOutcome(v) : outcome, columns(id, s!));
+        }),
+      };
     }
     // An interrupt that came while the trial was being recorded stops it before it starts.
     let pidRecorded: Promise<unknown> = Promise.resolve();
+    const rule = await stoppingRule();
+    let watch: ReturnType<typeof watchStopping> | undefined;
     const result = interrupted
       ? undefined
       : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => {
           child = c;
+          watch = watchStopping(rule, logPath, () => c.pid !== undefined && void stopGroup(c.pid, 3000));
           // The pid (its process group) and the time right after the start, so a later session can tell whether
           // this run outlived a killed tune (src/files/trialProcesses).
           c.once('spawn', () => {
@@ -533,10 +590,16 @@ export async function run(argv: string[]): Promise<number> {
           });
         });
     child = undefined;
+    watch?.end();
+    const verdict = watch?.verdict();
     await pidRecorded;
     const how = interruptSignal === 'SIGINT' || interruptSignal === undefined ? 'Ctrl-C' : interruptSignal;
     const outcome: TrialOutcome =
-      interrupted || !result ? { status: 'failed', reason: `interrupted (${how})` } : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
+      interrupted || !result
+        ? { status: 'failed', reason: `interrupted (${how})` }
+        : verdict
+          ? stoppedOutcome(verdict)
+          : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
     return { done: record(trial, outcome, columns(id, s!)) };
   };
 
