@@ -1,31 +1,18 @@
 // HyperBO: Import Tuning History… — the server finds other tools' tuning history under the experiment's folder and
 // says how each study maps onto the search space; this shows it in a quick pick and applies the server's edit to
 // prior.from (a WorkspaceEdit, so undo works). Prior Provenance then lists each study with its source.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FindHistoryRequest, type HistorySourceDTO } from '../../shared/protocol';
+import { FindHistoryRequest } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../errors';
 import { resolveExperiment } from '../targets';
+import { describeSource } from './describeHistory';
 
 export interface ImportHistoryArgs {
   uri?: string;
   /** Entries to add without asking (tests, other commands). */
   entries?: string[];
-}
-
-/** One line per study: trials, how it maps, what is not in the search space. */
-export function describeSource(source: HistorySourceDTO): string {
-  if (source.error) return `cannot be read: ${source.error}`;
-  return source.studies
-    .map((s) => {
-      const head = `${s.name}: ${s.usable}/${s.trials} trials usable${s.incomplete ? ` (+${s.incomplete} incomplete)` : ''}`;
-      if (s.unusable) return `${head} — ${s.unusable}`;
-      const parts = [`maps ${s.mapped.join(', ')}`];
-      if (s.metric) parts.push(`metric ${s.metric}`);
-      if (s.unmapped.length) parts.push(`not in the search space: ${s.unmapped.join(', ')}`);
-      return `${head}; ${parts.join('; ')}`;
-    })
-    .join(' · ');
 }
 
 export async function importHistory(ctx: Ctx, arg: unknown): Promise<string[] | undefined> {
@@ -53,7 +40,7 @@ export async function importHistory(ctx: Ctx, arg: unknown): Promise<string[] | 
     const picked = await vscode.window.showQuickPick(items, {
       canPickMany: true,
       matchOnDetail: true,
-      title: `Import Tuning History${found.truncated ? ' (scan stopped at its bound; name deeper sources by hand)' : ''}`,
+      title: `Import Tuning History into ${path.basename(vscode.Uri.parse(uri).fsPath)}${found.truncated ? ' (scan stopped at its bound; name deeper sources by hand)' : ''}`,
       placeHolder: 'Sources to add to prior.from',
     });
     if (!picked || picked.length === 0) return undefined;
