@@ -5,6 +5,7 @@ import type { Panels } from './panels';
 import type { Config } from './config';
 import type { ExperimentEditor } from './experimentEditor';
 import type { ServerConnection } from './languageClient';
+import type { StrayRuns } from './runner/strays';
 import type { TrialRunner } from './runner/trialRunner';
 import type { StatusItem } from './status';
 import type { ExperimentsTree } from './tree/experimentsTree';
@@ -16,6 +17,7 @@ export interface Ctx {
   readonly server: ServerConnection;
   readonly editor: ExperimentEditor;
   readonly runner: TrialRunner;
+  readonly strays: StrayRuns;
   readonly tree: ExperimentsTree;
   readonly status: StatusItem;
   readonly panels: Panels;

@@ -64,6 +64,23 @@ export function processGroupOf(pid: number): number | undefined {
   return Number.isInteger(pgid) ? pgid : undefined;
 }
 
+/** The parent pid of a process (Linux), or undefined. A run whose runner died is re-parented (to 1 or a subreaper). */
+export function parentPidOf(pid: number): number | undefined {
+  const fields = procStat(pid);
+  const ppid = fields ? Number(fields[1]) : NaN;
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
+/** The process's command line (Linux: /proc/<pid>/cmdline, arguments joined by spaces), or undefined. */
+export function processCommandLine(pid: number): string | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((a) => a !== '').join(' ') || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** State letter of the process (Linux: R, S, D, Z zombie, …), or undefined. */
 export function processState(pid: number): string | undefined {
   return procStat(pid)?.[0];

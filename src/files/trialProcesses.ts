@@ -16,6 +16,8 @@ export function trialProcessAlive(pid: number, started: string | undefined): boo
   if (!pidAlive(pid) || processState(pid) === 'Z') return false;
   const at = processStartedAt(pid);
   const recorded = started === undefined ? NaN : Date.parse(started);
+  // A start time in the future is no runner's record (a hand-edited or hostile file would match any process).
+  if (recorded > Date.now() + START_SLACK_MS) return false;
   if (at === undefined || Number.isNaN(recorded)) return true;
   return at <= recorded + START_SLACK_MS;
 }
@@ -78,19 +80,30 @@ export type Reconciled =
   | { id: number; action: 'failed'; reason: string }
   | { id: number; action: 'still-running'; pid: number }
   | { id: number; action: 'stopped'; pid: number; reason: string }
+  /** Its process is gone and no log reader was given: the caller's reader of the trial's log decides. */
+  | { id: number; action: 'ended'; pid: number }
   | { id: number; action: 'unknown' };
+
+export interface ReconcileOptions {
+  /** Stop the groups of live runs (they are strays: no session of the caller runs them). */
+  stop?: boolean;
+  graceMs?: number;
+  /** Who stops them, for the trial's reason (default "hyperbo tune --stop-stray"). */
+  by?: string;
+}
 
 /**
  * What to do about each trial the file says is running:
  * - no pid recorded (the editor runs it, or an older tune): nothing can be told — left as is;
  * - its process is alive: left running (or, with `stop`, its group is stopped and the trial failed);
  * - its process is gone: the log decides — a value (or divergence) is recorded, else the trial failed.
- * `readLog` reads a trial's log by the experiment's rule, undefined when there is no log.
+ * `readLog` reads a trial's log by the experiment's rule, undefined when there is no log; without it a dead process's
+ * trial is reported as 'ended' (the editor has the language server read the log when it records the trial).
  */
 export async function reconcileRunning(
   trials: readonly RunningTrial[],
-  readLog: (trial: RunningTrial) => Promise<LogVerdict | undefined>,
-  options: { stop?: boolean; graceMs?: number } = {},
+  readLog: ((trial: RunningTrial) => Promise<LogVerdict | undefined>) | undefined,
+  options: ReconcileOptions = {},
 ): Promise<Reconciled[]> {
   const out: Reconciled[] = [];
   for (const t of trials) {
@@ -104,7 +117,11 @@ export async function reconcileRunning(
         continue;
       }
       await stopGroup(t.pid, options.graceMs);
-      out.push({ id: t.id, action: 'stopped', pid: t.pid, reason: `stopped as a stray run (pid ${t.pid}) by hyperbo tune --stop-stray` });
+      out.push({ id: t.id, action: 'stopped', pid: t.pid, reason: `stopped as a stray run (pid ${t.pid}) by ${options.by ?? 'hyperbo tune --stop-stray'}` });
+      continue;
+    }
+    if (!readLog) {
+      out.push({ id: t.id, action: 'ended', pid: t.pid });
       continue;
     }
     const verdict = await readLog(t);

@@ -37,6 +37,8 @@ export interface TrialDTO {
   job?: string;
   /** Of a stopped trial: the step at which run.stopping stopped it (`value` is its value there). */
   step?: number;
+  /** A running trial's process (group leader) pid, as its runner recorded it. */
+  pid?: number;
 }
 
 export interface ExperimentSummary {

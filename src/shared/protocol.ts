@@ -75,6 +75,11 @@ export namespace AddTrialEditRequest {
   export interface Params extends UriParams {
     params: Configuration;
     status?: TrialStatus;
+    /**
+     * The file's text to compute the edit on (the client read it from disk while holding the file's lock, so the edit
+     * never lands on a stale copy); omitted: the text the server holds.
+     */
+    text?: string;
   }
   export interface Result {
     trialId: number;
@@ -151,6 +156,16 @@ export namespace UpdateTrialEditRequest {
     reason?: string;
     /** The scheduler's job id, written when the job is submitted (run.scheduler: slurm). */
     job?: string;
+    /**
+     * The run's process (group leader) pid, written right after it started together with `started`, so a later
+     * session can tell a stray run (src/files/trialProcesses.ts); null removes it when the run has ended.
+     */
+    pid?: number | null;
+    /**
+     * The file's text to compute the edit on (the client read it from disk while holding the file's lock, so the edit
+     * never lands on a stale copy); omitted: the text the server holds.
+     */
+    text?: string;
   }
   export interface Result {
     edits: TextEditDTO[];
@@ -248,6 +263,11 @@ export namespace AddPriorSourcesEditRequest {
   export const method = 'hyperbo/addPriorSourcesEdit' as const;
   export interface Params extends UriParams {
     entries: string[];
+    /**
+     * The file's text to compute the edit on (the client read it from disk while holding the file's lock, so the edit
+     * never lands on a stale copy); omitted: the text the server holds.
+     */
+    text?: string;
   }
   export interface Result {
     added: string[];

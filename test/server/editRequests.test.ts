@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { LineIndex, parseExperiment } from '../../src/formats/experiment';
 import type { TextEditDTO } from '../../src/shared/dto';
-import { ApplySuggestionRequest, InlineTrialRequest, SuggestRequest, TrialLocationRequest } from '../../src/shared/protocol';
+import { AddPriorSourcesEditRequest, AddTrialEditRequest, ApplySuggestionRequest, InlineTrialRequest, SuggestRequest, TrialLocationRequest, UpdateTrialEditRequest } from '../../src/shared/protocol';
 import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 
 const FAST = { pretrain: { steps: 15 }, logs: { pollInterval: 100 } };
@@ -87,6 +87,28 @@ describe('server: edit and location requests (the client never reads YAML)', fun
     assert.match(after.split('\n').at(-2)!, /^ {2}- \{ id: 4, params: \{ lr: .*, m: .* \}, status: pending \}$/);
     await assert.rejects(server.client.sendRequest(ApplySuggestionRequest.type, { uri, index: 16, count: 2 }), /no suggestion #16/);
     await assert.rejects(server.client.sendRequest(ApplySuggestionRequest.type, { uri: uriOf(path.join(root, 'missing.hyperbo.yaml')), index: 0 }), /missing|No experiment/);
+  });
+
+  it('computes add/update/prior.from edits on the text the client read from disk under the lock, not on its own (older) copy', async () => {
+    const text = [...HEAD, ...TRIALS, ''].join('\n');
+    await writeFile(file, text);
+    server = await startTestServer(root, FAST);
+    const uri = uriOf(file);
+    // Another writer (hyperbo tune) appended trial 4 on disk; the server still holds the three-trial text.
+    const disk = [...HEAD, ...TRIALS, '  - { id: 4, params: { lr: 0.2, m: 0.1 }, status: running }', ''].join('\n');
+    const add = await server.client.sendRequest(AddTrialEditRequest.type, { uri, params: { lr: 0.05, m: 0.3 }, text: disk });
+    assert.equal(add.trialId, 5, 'the id comes from the text sent (4 is taken there)');
+    const added = applyEdits(disk, add.edits);
+    assert.ok(added.startsWith(disk.trimEnd()) && /id: 5, params: \{ lr: 0\.05, m: 0\.3 \}/.test(added), added);
+    const update = await server.client.sendRequest(UpdateTrialEditRequest.type, { uri, trialId: 4, status: 'completed', value: 0.25, text: added });
+    const updated = parseExperiment(applyEdits(added, update.edits));
+    assert.ok(updated.ok, JSON.stringify(updated.diagnostics));
+    assert.deepEqual(updated.experiment!.trials.map((t) => [t.id, t.status]), [[1, 'completed'], [2, 'completed'], [3, 'completed'], [4, 'completed'], [5, 'pending']]);
+    const prior = await server.client.sendRequest(AddPriorSourcesEditRequest.type, { uri, entries: ['runs/*.jsonl'], text: added });
+    const withPrior = parseExperiment(applyEdits(added, prior.edits));
+    assert.ok(withPrior.ok && withPrior.experiment!.trials.length === 5, 'the prior.from edit keeps the trials of the text sent');
+    // Without a text the server's own copy is used, as before.
+    assert.equal((await server.client.sendRequest(AddTrialEditRequest.type, { uri, params: { lr: 0.05, m: 0.3 } })).trialId, 4);
   });
 
   it('trialLocation finds flow and block items in the current text, and follows edits', async () => {

@@ -308,7 +308,7 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
     } else if (r.action === 'still-running') {
       process.stderr.write(
         `${shown(file)}: trial ${r.id} is still running (pid ${r.pid}) from a session that is gone or another tune; left as is. ` +
-          `Run hyperbo tune ${shown(file)} --stop-stray to stop it.\n`,
+          `Run hyperbo tune ${shown(file)} --stop-stray (or HyperBO: Stop Stray Runs in the editor) to stop it.\n`,
       );
     } else if (stop) {
       process.stderr.write(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or an older tune); not stopped.\n`);

@@ -7,6 +7,7 @@ import type { Ctx } from '../ctx';
 import { reportError } from '../errors';
 import type { TextEditDTO } from '../../shared/dto';
 import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
+import type { StopStrayArgs } from '../runner/strays';
 import { resolveExperiment } from '../targets';
 import { importHistory } from './importHistory';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
@@ -29,6 +30,7 @@ const titles: Record<string, string> = {
   'hyperbo.revealTrial': 'Reveal Trial in File',
   'hyperbo.restartServer': 'Restart Server',
   'hyperbo.importHistory': 'Import Tuning History',
+  'hyperbo.stopStrayRuns': 'Stop Stray Runs',
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -45,6 +47,8 @@ export function registerCommands(ctx: Ctx): void {
     'hyperbo.showHistory': panel('history', 'Show Trial History'),
     'hyperbo.showProvenance': panel('provenance', 'Show Prior Provenance'),
     'hyperbo.importHistory': (arg) => importHistory(ctx, arg),
+    // Palette: every experiment, after a confirmation listing the runs; tests pass { uri, confirmed: true }.
+    'hyperbo.stopStrayRuns': (arg) => ctx.strays.stop(typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as StopStrayArgs) : {}),
     'hyperbo.restartServer': async () => {
       await ctx.server.restart();
       vscode.window.setStatusBarMessage('HyperBO: language server restarted', 4000);

@@ -9,9 +9,9 @@ import type { Scheduler } from '../../scheduler/scheduler';
 import { SlurmScheduler } from '../../scheduler/slurm';
 import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
 import type { ExperimentSummary, RunPlan, TrialStatus } from '../../shared/dto';
-import { RunPlanRequest, TrialHistoryRequest } from '../../shared/protocol';
+import { RunPlanRequest, TrialHistoryRequest, type UpdateTrialEditRequest } from '../../shared/protocol';
 import type { Config } from '../config';
-import { UserFacingError } from '../errors';
+import { messageOf, UserFacingError } from '../errors';
 import type { ExperimentEditor } from '../experimentEditor';
 import type { ServerConnection } from '../languageClient';
 import { failureReason, OutputTail } from '../../session/failure';
@@ -256,6 +256,7 @@ export class TrialRunner implements vscode.Disposable {
     this.say(run, plan.commandWritesLog ? `the command writes its log to ${plan.logPath}` : `output captured to ${plan.logPath}`);
     this.log.info(`Trial ${trialId}: starting ${displayCommand(plan.command)} in ${plan.cwd}`);
 
+    let pidRecorded: Promise<void> = Promise.resolve();
     const outcome = await new Promise<{ reason?: string }>((resolve) => {
       // Stop Trial may arrive while the running status is being written, before there is a process.
       if (run.stopped) {
@@ -277,6 +278,15 @@ export class TrialRunner implements vscode.Disposable {
       }
       run.child = child;
       if (run.stopped) void killTree(child, this.config.killGraceMs());
+      // The pid (its process group) and the time right after the start, as hyperbo tune records them: a later session
+      // (Stop Stray Runs, tune's reconcile) can then tell whether this run outlived the window (src/files/trialProcesses).
+      child.once('spawn', () => {
+        if (child.pid === undefined) return;
+        pidRecorded = this.editor.updateTrial({ uri: run.uri, trialId, status: 'running', pid: child.pid, started: new Date().toISOString() }).then(
+          () => undefined,
+          (error: unknown) => this.say(run, `could not record the run's pid: ${messageOf(error)}`),
+        );
+      });
       // A failure's reason ends with the command's last output lines (what it printed before exiting).
       const tail = new OutputTail();
       const pipe = (stream: NodeJS.ReadableStream | null) => {
@@ -305,6 +315,7 @@ export class TrialRunner implements vscode.Disposable {
       });
     });
     if (capture) await new Promise<void>((resolve) => capture.end(resolve));
+    await pidRecorded;
     return outcome;
   }
 
@@ -312,7 +323,15 @@ export class TrialRunner implements vscode.Disposable {
     const { uri, trialId } = run;
     const finished = new Date().toISOString();
     const status: TrialStatus = outcome.reason ? 'failed' : 'completed';
-    const written = await this.editor.updateTrial({ uri, trialId, status, finished, ...(outcome.reason ? { reason: outcome.reason } : {}) });
+    const update: UpdateTrialEditRequest.Params = { uri, trialId, status, finished, pid: null, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+    let written: UpdateTrialEditRequest.Result;
+    try {
+      written = await this.editor.updateTrial(update);
+    } catch (error) {
+      // Not written (the file stayed locked by another writer, the server failed): say so and offer to write it again.
+      this.offerRetry(run, update, error);
+      return { uri, trialId, state: 'ended', reason: `its result was not recorded: ${messageOf(error)}` };
+    }
     const reason = outcome.reason ?? (written.status !== 'completed' ? `recorded as ${written.status} from its log` : undefined);
     this.say(run, written.value !== undefined ? `${written.status}: value ${written.value}` : `${written.status}${reason ? ` — ${reason}` : ''}`);
     if (written.status === 'failed' && !run.stopped) {
@@ -323,6 +342,22 @@ export class TrialRunner implements vscode.Disposable {
       });
     }
     return { uri, trialId, state: 'ended', status: written.status, ...(written.value !== undefined ? { value: written.value } : {}), ...(reason ? { reason } : {}) };
+  }
+
+  /** Tells the user a run's result could not be written, with Retry until it is (or they dismiss it). */
+  private offerRetry(run: ActiveRun, update: UpdateTrialEditRequest.Params, error: unknown): void {
+    const message = messageOf(error);
+    this.say(run, `could not record the result: ${message}`);
+    this.log.warn(`Trial ${run.trialId}: could not record ${update.status}: ${message}`);
+    void vscode.window.showErrorMessage(`HyperBO: trial ${run.trialId} ended (${update.status}) but this could not be written to the file — ${message}`, 'Retry').then(async (choice) => {
+      if (choice !== 'Retry') return;
+      try {
+        const written = await this.editor.updateTrial(update);
+        this.say(run, `recorded: ${written.status}${written.value !== undefined ? `, value ${written.value}` : ''}`);
+      } catch (again) {
+        this.offerRetry(run, update, again);
+      }
+    });
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 // Edit and location requests: the text edits that append a trial (a configuration, or a suggestion) or
 // update one, where a trial's entry is, and the ghost text of the next trial — all computed from the YAML
 // structure index (formats/structure.ts) of the text the server holds (the editor's when the document is
-// open). The client never reads the YAML: it applies the edits as a WorkspaceEdit, so undo works and the
+// open), or of the text the client sends (the file as read from disk under its lock). The client never reads the YAML: it applies the edits as a WorkspaceEdit, so undo works and the
 // file stays the source of truth.
 import type { Connection } from 'vscode-languageserver';
 import { SearchSpace } from '../../engine';
@@ -15,16 +15,16 @@ import { UserError, type HyperboService } from '../service/hyperboService';
 import type { ExperimentEntry } from '../service/workspaceIndex';
 
 /** The edit appending a pending trial with these parameters to the entry's current text. */
-function appendEdit(entry: ExperimentEntry, params: Params): AddTrialEditRequest.Result {
+function appendEdit(entry: ExperimentEntry, params: Params, text = entry.text): AddTrialEditRequest.Result {
   if (!entry.view) throw new UserError('The experiment file has errors; fix them before adding a trial.');
   const space = new SearchSpace(entry.view.space);
   if (!space.contains(params)) {
     throw new UserError(`The configuration ${JSON.stringify(params)} is outside the search space of ${entry.view.name}.`);
   }
-  const structure = structureOf(entry.text);
+  const structure = structureOf(text);
   const result = appendTrialEdit(structure, { params, status: 'pending' });
   if (!result.ok) throw new UserError(result.message);
-  return { trialId: result.trialId, edits: [toLspEdit(entry.text, result.edit, structure.lines)] };
+  return { trialId: result.trialId, edits: [toLspEdit(text, result.edit, structure.lines)] };
 }
 
 const suggestionCount = (index: number, count: number | undefined): number => Math.min(16, Math.max(index + 1, Math.trunc(count ?? 1)));
@@ -40,7 +40,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
     AddTrialEditRequest.type,
     guarded(async (params) => {
       await ready;
-      return appendEdit(entryOf(params.uri), params.params);
+      return appendEdit(entryOf(params.uri), params.params, params.text);
     }),
   );
 
@@ -50,7 +50,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       await ready;
       const index = params.index;
       if (!Number.isInteger(index) || index < 0 || index >= 16) throw new UserError(`There is no suggestion #${index}.`);
-      const result = await service().queries.suggest(params.uri, suggestionCount(index, params.count), abortSignal(token));
+      const result = await service().suggest(params.uri, suggestionCount(index, params.count), abortSignal(token));
       const suggestion = result.suggestions[index];
       if (!suggestion) throw new UserError(`There are ${result.suggestions.length} suggestion(s) for ${result.experiment}, not #${index + 1}.`);
       // The edit is computed on the text as it is now (the suggestion may have taken a while).
@@ -81,7 +81,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       const line = params.position.line;
       const lineText = before.split(/\r\n|\r|\n/)[line];
       if (lineText === undefined || lineText.trim() !== '' || !isInTrialsBlock(structure, line)) return null;
-      const result = await service().queries.suggest(params.uri, suggestionCount(0, params.count), abortSignal(token));
+      const result = await service().suggest(params.uri, suggestionCount(0, params.count), abortSignal(token));
       const suggestion = result.suggestions[0];
       const now = service().index.get(params.uri);
       if (!suggestion || token.isCancellationRequested || now?.text !== before) return null;
@@ -119,11 +119,14 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       if (params.started !== undefined) changes.started = params.started;
       if (params.finished !== undefined) changes.finished = params.finished;
       if (params.job !== undefined) changes.job = params.job;
-      const structure = structureOf(entry.text);
+      if (params.pid !== undefined) changes.pid = params.pid;
+      // On the text the client read under the file's lock when it sent one (else the server's).
+      const text = params.text ?? entry.text;
+      const structure = structureOf(text);
       // The trial's fields then describe this run only (a completed rerun drops the old failure reason).
       const result = updateTrialEdit(structure, params.trialId, lastRunChanges(changes));
       if (!result.ok) throw new UserError(result.message);
-      return { edits: [toLspEdit(entry.text, result.edit, structure.lines)], status, ...(value !== undefined ? { value } : {}) };
+      return { edits: [toLspEdit(text, result.edit, structure.lines)], status, ...(value !== undefined ? { value } : {}) };
     }),
   );
 }

@@ -49,10 +49,11 @@ export function registerHistoryRequests(connection: Connection, service: () => H
       await ready;
       const entry = service().index.get(params.uri);
       if (!entry) throw new UserError(`No experiment file ${params.uri} in the workspace.`);
-      const structure = structureOf(entry.text);
+      const text = params.text ?? entry.text;
+      const structure = structureOf(text);
       const result = addPriorSourcesEdit(structure, params.entries);
       if (!result.ok) throw new UserError(result.message);
-      return { added: result.added, edits: [toLspEdit(entry.text, result.edit, structure.lines)] };
+      return { added: result.added, edits: [toLspEdit(text, result.edit, structure.lines)] };
     }),
   );
 }

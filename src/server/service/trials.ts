@@ -92,6 +92,7 @@ export function deriveTrial(view: ExperimentView, trial: Trial, log: TrialLogSta
   if (trial.reason) dto.reason = trial.reason;
   if (trial.job) dto.job = trial.job;
   if (trial.step !== undefined) dto.step = trial.step;
+  if (trial.pid !== undefined) dto.pid = trial.pid;
   if (!log?.exists || !logBelongsToRun(trial, log)) return dto;
   dto.curve = downsample(log.curve);
   const open = trial.status === 'pending' || trial.status === 'running';

@@ -1,0 +1,118 @@
+// Runs that outlive their runner (issue 10): the editor's Run Trial records the run's pid and start time in the trial
+// as `hyperbo tune` does, and HyperBO: Stop Stray Runs does what `hyperbo tune --stop-stray` does (src/files/
+// trialProcesses.ts): a live stray's process group is stopped and the trial failed, a trial whose process ended is
+// recorded from its log. Real processes in a real VS Code.
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { HyperboApi } from '../../src/extension';
+import type { StopStrayResult } from '../../src/client/runner/strays';
+import { pidAlive } from '../../src/files/processInfo';
+import { trialProcessAlive } from '../../src/files/trialProcesses';
+import { parseExperiment, type Trial } from '../../src/formats/experiment';
+import { ListExperimentsRequest } from '../../src/shared/protocol';
+import { activateExtension, waitFor, workspaceFolder } from './helpers';
+
+async function api(): Promise<HyperboApi> {
+  const extension = await activateExtension();
+  const exports = extension.exports as HyperboApi;
+  await exports.ready;
+  await exports.ctx.server.start();
+  return exports;
+}
+
+function writeExperiment(name: string, script: string, trials: string): vscode.Uri {
+  const file = join(workspaceFolder().uri.fsPath, `${name}.hyperbo.yaml`);
+  writeFileSync(
+    file,
+    [
+      `name: ${name}`,
+      'objective: { metric: loss, goal: minimize, reduce: min }',
+      'search_space:',
+      '  x: { type: float, low: 0.01, high: 1, scale: log }',
+      'run:',
+      `  command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}, "\${x}"]`,
+      `  log: runs/${name}-\${trial}.log`,
+      '  capture: true',
+      trials,
+      '',
+    ].join('\n'),
+  );
+  return vscode.Uri.file(file);
+}
+
+async function listed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<void> {
+  await waitFor(`the server to index ${uri.fsPath}`, async () => {
+    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
+    return list.some((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
+  }, 30_000, 250);
+}
+
+function trialsOnDisk(uri: vscode.Uri): Trial[] {
+  const parsed = parseExperiment(readFileSync(uri.fsPath, 'utf8'));
+  assert.ok(parsed.ok && parsed.experiment, JSON.stringify(parsed.diagnostics.slice(0, 3)));
+  return parsed.experiment.trials;
+}
+
+describe('HyperBO stray runs', function () {
+  this.timeout(120_000);
+
+  it('Run Trial records the run\'s pid and start time while it runs (as tune does) and removes the pid when it ends', async () => {
+    const hyperbo = await api();
+    const script = 'setTimeout(() => console.log(JSON.stringify({ step: 1, loss: Number(process.argv[1]) })), 2500);';
+    const uri = writeExperiment('pid-record', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
+    await listed(hyperbo, uri);
+    assert.equal(await hyperbo.ctx.runner.run(uri.toString(), 1), 'started');
+    const running = await waitFor('the trial to record its pid', () => trialsOnDisk(uri).find((t) => t.id === 1 && t.status === 'running' && t.pid !== undefined));
+    assert.ok(pidAlive(running.pid!), 'the recorded pid is the running command');
+    assert.equal(trialProcessAlive(running.pid!, running.started), true, 'the recorded start time identifies the process (reconcile can tell it)');
+    const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 1);
+    assert.equal(ended?.status, 'completed');
+    const done = trialsOnDisk(uri).find((t) => t.id === 1)!;
+    assert.deepEqual([done.status, done.value, done.pid], ['completed', 0.5, undefined]);
+  });
+
+  it('Stop Stray Runs stops a live stray\'s process group, records one whose process ended from its log, and leaves one with no pid', async () => {
+    const hyperbo = await api();
+    // Trial 1: a command still running whose runner is gone (a detached group, as the runners start them).
+    const stray = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { detached: true, stdio: 'ignore' });
+    stray.unref();
+    const strayStarted = new Date().toISOString();
+    // Trial 2: its process has exited after writing its log.
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const before = new Date(Date.now() - 10_000).toISOString();
+    const root = workspaceFolder().uri.fsPath;
+    mkdirSync(join(root, 'runs'), { recursive: true });
+    writeFileSync(join(root, 'runs', 'strays-2.log'), `${JSON.stringify({ step: 1, loss: 0.7 })}\n${JSON.stringify({ step: 2, loss: 0.3 })}\n`);
+    const uri = writeExperiment(
+      'strays',
+      'console.log(1)',
+      [
+        'trials:',
+        `  - { id: 1, params: { x: 0.5 }, status: running, started: "${strayStarted}", pid: ${stray.pid} }`,
+        `  - { id: 2, params: { x: 0.25 }, status: running, started: "${before}", pid: ${dead} }`,
+        `  - { id: 3, params: { x: 0.125 }, status: running, started: "${before}" }`,
+      ].join('\n'),
+    );
+    await listed(hyperbo, uri);
+    const strays = await hyperbo.ctx.strays.find([uri.toString()]);
+    assert.deepEqual(strays.map((s) => [s.trial.id, s.alive]), [[1, true], [2, false]]);
+    const result = (await vscode.commands.executeCommand('hyperbo.stopStrayRuns', { uri: uri.toString(), confirmed: true })) as StopStrayResult;
+    assert.deepEqual(result.stopped.map((s) => [s.trialId, s.pid]), [[1, stray.pid]]);
+    assert.deepEqual(result.recorded.map((r) => [r.trialId, r.status]), [[2, 'completed']]);
+    await waitFor('the stray process group to be gone', () => !pidAlive(stray.pid!), 10_000);
+    const trials = trialsOnDisk(uri);
+    const one = trials.find((t) => t.id === 1)!;
+    assert.equal(one.status, 'failed');
+    assert.match(one.reason ?? '', new RegExp(`stopped as a stray run \\(pid ${stray.pid}\\) by HyperBO: Stop Stray Runs`));
+    assert.equal(one.pid, undefined);
+    const two = trials.find((t) => t.id === 2)!;
+    assert.deepEqual([two.status, two.value, two.pid], ['completed', 0.3, undefined]);
+    assert.equal(trials.find((t) => t.id === 3)!.status, 'running', 'a trial with no pid is left as is');
+    // Nothing is left to stop.
+    const again = (await vscode.commands.executeCommand('hyperbo.stopStrayRuns', { uri: uri.toString(), confirmed: true })) as StopStrayResult;
+    assert.deepEqual([again.stopped, again.recorded], [[], []]);
+  });
+});
