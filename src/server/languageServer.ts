@@ -200,14 +200,14 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     SuggestRequest.type,
     guarded(async (params, token) => {
       await ready;
-      return svc().suggest(params.uri, Math.min(16, Math.max(1, Math.trunc(params.count ?? 1))), abortSignal(token));
+      return svc().queries.suggest(params.uri, Math.min(16, Math.max(1, Math.trunc(params.count ?? 1))), abortSignal(token));
     }),
   );
   connection.onRequest(
     PosteriorRequest.type,
     guarded(async (params) => {
       await ready;
-      return svc().posterior(params.uri, params);
+      return svc().queries.posterior(params.uri, params);
     }),
   );
   connection.onRequest(
@@ -222,7 +222,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     ProvenanceRequest.type,
     guarded(async (params) => {
       await ready;
-      return svc().provenance(params.uri);
+      return svc().queries.provenance(params.uri);
     }),
   );
   connection.onRequest(ListExperimentsRequest.type, (token) =>
@@ -239,7 +239,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       const name = path.basename(uriToPath(params.uri));
       progress.begin(`Pre-training the prior for ${name}`, 0, undefined, true);
       try {
-        return await svc().pretrain(params.uri, {
+        return await svc().queries.pretrain(params.uri, {
           force: params.force,
           signal: abortSignal(token),
           onProgress: (fraction, message) =>

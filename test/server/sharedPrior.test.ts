@@ -72,26 +72,26 @@ describe('one prior for the editor and hyperbo tune', function () {
     const mtime = (await stat(priorFile)).mtimeMs;
 
     const uri = uriOf(file);
-    const provenance = await service!.provenance(uri);
+    const provenance = await service!.queries.provenance(uri);
     assert.equal(provenance.model, 'pretrained', 'the editor uses the cached prior without being asked to pre-train');
     assert.equal(provenance.cacheKey, key);
     assert.deepEqual(provenance.tasks, [
       { name: 'earlier-run', source: path.join('tune', 'earlier', 'related.hyperbo.yaml'), points: 5 },
       { name: 'task-a', source: 'task-a.json', points: 16 },
     ]);
-    const asked = await service!.pretrain(uri);
+    const asked = await service!.queries.pretrain(uri);
     assert.equal(asked.cacheKey, key);
     assert.equal(asked.trainedAt, provenance.trainedAt);
     assert.ok(!statuses.includes('pretraining'), `no pre-training ran: ${statuses.join(', ')}`);
     assert.equal((await stat(priorFile)).mtimeMs, mtime, 'the cached prior was not rewritten');
     assert.deepEqual(await cachedKeys(), [key]);
-    const suggestion = await service!.suggest(uri);
+    const suggestion = await service!.queries.suggest(uri);
     assert.equal(suggestion.model, 'pretrained');
   });
 
   it('hyperbo tune loads the prior the editor trained, and both follow the related experiment\'s new trials to a new key', async () => {
     const uri = uriOf(file);
-    const trained = await service!.pretrain(uri);
+    const trained = await service!.queries.pretrain(uri);
     assert.equal(trained.model, 'pretrained');
     assert.ok(statuses.includes('pretraining'));
     const key = trained.cacheKey!;
@@ -111,7 +111,7 @@ describe('one prior for the editor and hyperbo tune', function () {
     assert.notEqual(saved[1], key);
     await service!.fileChanged(uriOf(related), 2);
     statuses.length = 0;
-    const provenance = await service!.provenance(uri);
+    const provenance = await service!.queries.provenance(uri);
     assert.equal(provenance.cacheKey, saved[1]);
     assert.equal(provenance.tasks[0]!.points, 6);
     assert.ok(!statuses.includes('pretraining'));

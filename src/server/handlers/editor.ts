@@ -54,7 +54,7 @@ export async function codeLenses(service: HyperboService, uri: string): Promise<
   const line = keyStart !== undefined ? structure.lines.positionAt(keyStart).line : Math.max(0, structure.lines.lineCount - 1);
   const at = { start: { line, character: 0 }, end: { line, character: 0 } };
   try {
-    const next = await service.peekSuggestion(uri);
+    const next = await service.queries.peekSuggestion(uri);
     if (next === 'training') {
       lenses.push({ range: at, command: { title: '⏳ pre-training the prior for the next suggestion…', command: '' } });
     } else if (next === 'no-prior-yet') {
@@ -84,7 +84,7 @@ export async function trialHover(service: HyperboService, uri: string, position:
   const id = structure.trialAt(structure.lines.offsetAt(position))?.id;
   const trial = id === undefined ? undefined : view.trials.find((t) => t.id === id);
   if (!trial || trial.outsideSpace) return undefined;
-  const p = await service.predictAt(uri, trial.params);
+  const p = await service.queries.predictAt(uri, trial.params);
   const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
   // A stopped run's record first: where it was stopped and why (the model takes its value as censored, see engine/study).
   const stopped =

@@ -50,7 +50,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       await ready;
       const index = params.index;
       if (!Number.isInteger(index) || index < 0 || index >= 16) throw new UserError(`There is no suggestion #${index}.`);
-      const result = await service().suggest(params.uri, suggestionCount(index, params.count), abortSignal(token));
+      const result = await service().queries.suggest(params.uri, suggestionCount(index, params.count), abortSignal(token));
       const suggestion = result.suggestions[index];
       if (!suggestion) throw new UserError(`There are ${result.suggestions.length} suggestion(s) for ${result.experiment}, not #${index + 1}.`);
       // The edit is computed on the text as it is now (the suggestion may have taken a while).
@@ -81,7 +81,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       const line = params.position.line;
       const lineText = before.split(/\r\n|\r|\n/)[line];
       if (lineText === undefined || lineText.trim() !== '' || !isInTrialsBlock(structure, line)) return null;
-      const result = await service().suggest(params.uri, suggestionCount(0, params.count), abortSignal(token));
+      const result = await service().queries.suggest(params.uri, suggestionCount(0, params.count), abortSignal(token));
       const suggestion = result.suggestions[0];
       const now = service().index.get(params.uri);
       if (!suggestion || token.isCancellationRequested || now?.text !== before) return null;

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
+import { UserError } from './errors';
 import type { ExperimentView } from './experimentView';
 
 export { isExperimentFile } from '../../priors/sources';
@@ -31,6 +32,9 @@ export interface ExperimentEntry {
   /** The current text's state, or the last good one when the current text is broken. */
   view?: ExperimentView;
 }
+
+/** An entry with a valid state (the current text's, or the last good one). */
+export type ValidEntry = ExperimentEntry & { view: ExperimentView };
 
 export function uriToPath(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
@@ -100,6 +104,21 @@ export class WorkspaceIndex {
 
   get(uri: string): ExperimentEntry | undefined {
     return this.entries.get(normalizeUri(uri));
+  }
+
+  /** The experiment a request is about; an unknown file or one with no valid state yet is the user's to fix. */
+  experiment(uri: string): ValidEntry {
+    const entry = this.get(uri);
+    if (!entry) throw new UserError(`No experiment file ${uri} in the workspace.`);
+    if (!entry.view) {
+      const first = entry.diagnostics[0];
+      throw new UserError(
+        `${path.basename(entry.fsPath)} has errors and no earlier valid state` +
+          (first ? ` (line ${first.range.start.line + 1}: ${first.message})` : '') +
+          '.',
+      );
+    }
+    return entry as ValidEntry;
   }
 
   all(): ExperimentEntry[] {

@@ -2,30 +2,19 @@
 // editor's text wins over the disk), prior.from naming nothing is the user's error, and concurrent requests for one
 // prior share one pre-training run in a real worker, whose result the cache then serves.
 import * as assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TrialDTO } from '../../../src/shared/dto';
 import { JobRunner } from '../../../src/server/jobs/jobRunner';
 import { UserError } from '../../../src/server/service/errors';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
 import { PriorService, type PriorEvents } from '../../../src/server/service/priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../../src/server/service/settings';
-import { WorkspaceIndex, type ExperimentEntry } from '../../../src/server/service/workspaceIndex';
+import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
+import { completedTrial, fileTrials, FIVE_TRIALS, HEAD, removeFolder, tempFolder } from './fixtures';
 
-const HEAD = `objective: { metric: score, goal: minimize }
-search_space:
-  lr:  { type: float, low: 1.0e-4, high: 1, scale: log }
-  mom: { type: float, low: 0, high: 1 }
-`;
-const trial = (id: number, lr: number, mom: number): string =>
-  `  - { id: ${id}, params: { lr: ${lr}, mom: ${mom} }, status: completed, value: ${((Math.log10(lr) + 1.5) ** 2 + (mom - 0.4) ** 2).toPrecision(6)} }`;
-const RELATED = [trial(1, 0.0001, 0.1), trial(2, 0.001, 0.9), trial(3, 0.01, 0.5), trial(4, 0.03, 0.3), trial(5, 0.3, 0.7)];
-
-/** The trials as the file records them (the server refines them by their logs; none exist here). */
-const fileTrials = (entry: ExperimentEntry): TrialDTO[] =>
-  (entry.view?.trials ?? []).map((t) => ({ id: t.id, params: t.params as TrialDTO['params'], status: t.status, ...(t.value !== undefined ? { value: t.value } : {}) }));
+const RELATED = FIVE_TRIALS;
+const trial = completedTrial;
 
 describe('server PriorService (no connection)', function () {
   this.timeout(120_000);
@@ -58,7 +47,7 @@ describe('server PriorService (no connection)', function () {
   };
 
   beforeEach(async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'hyperbo-priors-'));
+    root = await tempFolder('priors');
     file = path.join(root, 'quad.hyperbo.yaml');
     related = path.join(root, 'earlier', 'related.hyperbo.yaml');
     await mkdir(path.dirname(related));
@@ -71,7 +60,7 @@ describe('server PriorService (no connection)', function () {
   });
   afterEach(async () => {
     await jobs.dispose();
-    await rm(root, { recursive: true, force: true });
+    await removeFolder(root);
   });
 
   it('plans nothing without prior.from, and refuses a prior.from that names nothing usable', async () => {

@@ -1,0 +1,243 @@
+// Questions to an experiment's model, answered in the worker: the next suggestions (memoised per model input), the
+// lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
+// slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
+// server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
+import { DEFAULT_UCB_BETA, SearchSpace, type AcquisitionOptions, type Config } from '../../engine';
+import { stableHash, type CachedPrior } from '../../priors';
+import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
+import { namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
+import type { JobRunner } from '../jobs/jobRunner';
+import { bestTrial, parameterInfos } from './experimentSummary';
+import type { PretrainProgress, PriorService } from './priorService';
+import type { ServerSettings } from './settings';
+import type { ExperimentEntry, ValidEntry, WorkspaceIndex } from './workspaceIndex';
+
+export interface ModelQueryOptions {
+  index: WorkspaceIndex;
+  /** An experiment's trials as the server reports them (the file refined by the logs), in the file's order. */
+  trials: (entry: ExperimentEntry) => TrialDTO[];
+  priors: PriorService;
+  jobs: JobRunner;
+  settings: () => Promise<ServerSettings>;
+  /** A suggestion is being computed, then done. */
+  status?(state: 'idle' | 'suggesting'): void;
+}
+
+export interface PredictionAt {
+  mean: number;
+  sd: number;
+  pretrained: boolean;
+  observations: number;
+  subset?: number;
+}
+
+export interface PosteriorOptions {
+  anchor?: 'best' | 'suggested';
+  pair?: [string, string];
+  resolution?: number;
+  includePrior?: boolean;
+}
+
+/** At most this many suggestion batches are kept. */
+const SUGGESTION_CACHE_SIZE = 64;
+
+export class ModelQueries {
+  private readonly suggestionCache = new Map<string, Promise<SuggestResult>>();
+
+  constructor(private readonly options: ModelQueryOptions) {}
+
+  /** Forgets memoised suggestions (a prior was trained). */
+  clearSuggestions(): void {
+    this.suggestionCache.clear();
+  }
+
+  /** The next `count` suggestions; pre-trains the prior first when it is missing and hyperbo.pretrain.auto is on. */
+  async suggest(uri: string, count = 1, signal?: AbortSignal): Promise<SuggestResult> {
+    const entry = this.options.index.experiment(uri);
+    const settings = await this.options.settings();
+    const { input, prior } = await this.modelInput(entry, { train: settings.pretrain.auto, signal });
+    return this.suggestFor(entry, input, prior !== undefined, count, signal);
+  }
+
+  /** The lens's suggestion without starting a long pre-training: 'training' while the prior is not ready. */
+  async peekSuggestion(uri: string): Promise<SuggestResult | 'training' | 'no-prior-yet'> {
+    const entry = this.options.index.experiment(uri);
+    const settings = await this.options.settings();
+    const { input, prior, priorPending } = await this.modelInput(entry, { train: false });
+    if (priorPending) {
+      if (!settings.pretrain.auto) return 'no-prior-yet';
+      const plan = await this.options.priors.plan(entry.fsPath, entry.view);
+      if (plan) this.options.priors.startTraining(plan, entry.fsPath);
+      return 'training';
+    }
+    return this.suggestFor(entry, input, prior !== undefined, settings.suggestions.count);
+  }
+
+  /** Posterior mean ± sd (metric units) at a trial's parameters, for hovers. */
+  async predictAt(uri: string, params: Config): Promise<PredictionAt> {
+    const entry = this.options.index.experiment(uri);
+    const { input, prior } = await this.modelInput(entry, { train: false });
+    const [p] = await this.options.jobs.run({ kind: 'predict', input, configs: [params] });
+    const observations = input.trials.filter((t) => t.status === 'completed').length;
+    return { mean: p!.mean, sd: p!.sd, pretrained: prior !== undefined, observations, ...(p!.subset !== undefined ? { subset: p!.subset } : {}) };
+  }
+
+  /** Posterior slices through the best trial (or the next suggestion), and a contour over a pair of parameters. */
+  async posterior(uri: string, options: PosteriorOptions): Promise<PosteriorResult> {
+    const entry = this.options.index.experiment(uri);
+    const view = entry.view;
+    const { input } = await this.modelInput(entry, { train: false });
+    const trials = this.options.trials(entry);
+    const best = bestTrial(view.goal, trials);
+    let anchorKind: 'best' | 'suggested' = options.anchor ?? (best ? 'best' : 'suggested');
+    let anchor: Params;
+    if (anchorKind === 'best' && best) anchor = best.params;
+    else {
+      anchorKind = 'suggested';
+      const suggestion = await this.suggest(uri, 1);
+      anchor = suggestion.suggestions[0]!.params;
+    }
+    const resolution = Math.min(200, Math.max(5, Math.trunc(options.resolution ?? 50)));
+    const result = await this.options.jobs.run({
+      kind: 'posterior',
+      input,
+      options: { anchor, resolution, pair: options.pair, includePrior: options.includePrior ?? false },
+    });
+    const observations = trials
+      .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
+      .map((t) => ({ trialId: t.id, params: t.params, value: t.value! }));
+    return {
+      uri: entry.uri,
+      metric: view.metric,
+      goal: view.goal,
+      parameters: parameterInfos(view.space),
+      anchor,
+      anchorKind,
+      slices: result.slices,
+      ...(result.contour ? { contour: result.contour } : {}),
+      observations,
+    };
+  }
+
+  /** What the model is: the pre-trained prior and its training, or the single-task GP's hyperparameters. */
+  async provenance(uri: string): Promise<ProvenanceResult> {
+    const entry = this.options.index.experiment(uri);
+    const { input, prior } = await this.modelInput(entry, { train: false });
+    const heldOut = await this.options.jobs.run({ kind: 'heldOut', input });
+    if (!prior) {
+      const hyperparameters = await this.options.jobs.run({ kind: 'singleTaskHyperparameters', input });
+      return {
+        uri: entry.uri,
+        model: 'single-task',
+        mean: 'constant',
+        kernel: 'matern52',
+        tasks: [],
+        matchedGroups: 0,
+        hyperparameters,
+        ...(heldOut ? { heldOut } : {}),
+      };
+    }
+    const priorCheck = await this.options.jobs.run({ kind: 'priorCheck', input });
+    const file = prior.loaded.file;
+    const spec = prior.loaded.spec;
+    return {
+      uri: entry.uri,
+      model: 'pretrained',
+      objective: file.training.objective,
+      mean: spec.mean,
+      kernel: spec.kernelOnFeatures ? `${spec.kernel}-mlp` : spec.kernel,
+      tasks: file.training.tasks.map((t) => ({ name: t.name, source: prior.sidecar.taskSources[t.name] ?? '', points: t.points })),
+      matchedGroups: file.training.matchedGroups.length,
+      finalLoss: file.training.finalLoss,
+      trainedAt: file.createdAt,
+      cacheKey: prior.key,
+      hyperparameters: namedHyperparameters(serializedPrior(prior)),
+      ...(heldOut ? { heldOut } : {}),
+      ...(priorCheck ? { priorCheck } : {}),
+    };
+  }
+
+  /** Pre-trains (or loads from the cache) the experiment's prior, then describes the model. */
+  async pretrain(uri: string, progress: PretrainProgress = {}): Promise<ProvenanceResult> {
+    const entry = this.options.index.experiment(uri);
+    const plan = await this.options.priors.plan(entry.fsPath, entry.view);
+    if (plan) await this.options.priors.ensure(plan, progress);
+    return this.provenance(uri);
+  }
+
+  /** The model input for the experiment: its trials plus the cached prior (if any). */
+  private async modelInput(
+    entry: ValidEntry,
+    options: { train: boolean; signal?: AbortSignal },
+  ): Promise<{ input: ModelInput; prior?: CachedPrior; priorPending: boolean }> {
+    const view = entry.view;
+    const { priors } = this.options;
+    // trials() derives one DTO per trial of the view, in order; the parser's outsideSpace flag is on the view's.
+    const trials: ObservedTrial[] = this.options.trials(entry).map((t, i) => ({
+      id: t.id,
+      params: t.params,
+      status: t.status === 'running' ? 'pending' : t.status,
+      value: t.value,
+      ...(view.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
+    }));
+    const input: ModelInput = { space: view.space, goal: view.goal, outputOverrides: view.output, acquisition: view.acquisition, trials, seed: view.seed };
+    const plan = await priors.plan(entry.fsPath, view);
+    if (!plan) return { input, priorPending: false };
+    let prior = await priors.cached(plan);
+    if (!prior && options.train) prior = await priors.ensure(plan, { signal: options.signal });
+    if (!prior) return { input, priorPending: true };
+    input.prior = serializedPrior(prior);
+    input.output = prior.loaded.output;
+    return { input, prior, priorPending: false };
+  }
+
+  private suggestFor(entry: ValidEntry, input: ModelInput, pretrained: boolean, count: number, signal?: AbortSignal): Promise<SuggestResult> {
+    const key = stableHash({ input, count });
+    const hit = this.suggestionCache.get(key);
+    if (hit) return hit;
+    const view = entry.view;
+    const best = bestTrial(view.goal, this.options.trials(entry));
+    this.options.status?.('suggesting');
+    const promise = this.options.jobs
+      .run({ kind: 'suggest', input, count }, { signal })
+      .then((computed): SuggestResult => {
+        const space = new SearchSpace(view.space);
+        const result: SuggestResult = {
+          uri: entry.uri,
+          experiment: view.name,
+          goal: view.goal,
+          metric: view.metric,
+          suggestions: computed.map((s) => {
+            const params = space.tidy(s.params) as Params;
+            const out = { params, predictedMean: s.predictedMean, predictedSd: s.predictedSd, acquisition: s.acquisition } as SuggestResult['suggestions'][number];
+            if (s.initialDesign) out.initialDesign = true;
+            if (best) {
+              const u = space.toUnit(params);
+              const b = space.toUnit(best.params);
+              out.deltaFromBest = Object.fromEntries(space.names.map((n, j) => [n, u[j]! - b[j]!]));
+            }
+            return out;
+          }),
+          model: pretrained ? 'pretrained' : 'single-task',
+          acquisition: describeAcquisition(view.acquisition),
+        };
+        if (best) result.best = best;
+        return result;
+      })
+      .finally(() => this.options.status?.('idle'));
+    this.suggestionCache.set(key, promise);
+    promise.catch(() => this.suggestionCache.delete(key));
+    if (this.suggestionCache.size > SUGGESTION_CACHE_SIZE) this.suggestionCache.delete(this.suggestionCache.keys().next().value!);
+    return promise;
+  }
+}
+
+function serializedPrior(prior: CachedPrior): SerializedPrior {
+  const names = new Set(prior.loaded.file.training.tasks.map((t) => t.name));
+  return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size };
+}
+
+function describeAcquisition(a: AcquisitionOptions): string {
+  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? DEFAULT_UCB_BETA})`;
+  return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
+}

@@ -1,0 +1,131 @@
+// The server's model queries without an LSP connection: suggestions (memoised per model input, described against
+// the best trial), the lens's suggestion that never waits for a pre-training, the posterior for hovers and the
+// panel, provenance, and the errors a user can fix. Real worker threads run the engine.
+import * as assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { JobRunner } from '../../../src/server/jobs/jobRunner';
+import { UserError } from '../../../src/server/service/errors';
+import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
+import { ModelQueries } from '../../../src/server/service/modelQueries';
+import { PriorService } from '../../../src/server/service/priorService';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../../../src/server/service/settings';
+import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
+import { fileTrials, FIVE_TRIALS, HEAD, removeFolder, tempFolder } from './fixtures';
+
+describe('server ModelQueries (no connection)', function () {
+  this.timeout(120_000);
+  let root: string;
+  let index: WorkspaceIndex;
+  let jobs: JobRunner;
+  let statuses: string[];
+  let settings: ServerSettings;
+
+  const queries = (): { queries: ModelQueries; priors: PriorService } => {
+    const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings: async () => settings });
+    return { priors, queries: new ModelQueries({ index, trials: fileTrials, priors, jobs, settings: async () => settings, status: (s) => statuses.push(s) }) };
+  };
+  const experiment = async (name: string, text: string): Promise<string> => {
+    const file = path.join(root, `${name}.hyperbo.yaml`);
+    await writeFile(file, text);
+    const uri = pathToFileURL(file).toString();
+    await index.reloadFromDisk(uri);
+    return uri;
+  };
+
+  beforeEach(async () => {
+    root = await tempFolder('queries');
+    index = new WorkspaceIndex([root], parseExperimentFile);
+    jobs = new JobRunner();
+    statuses = [];
+    settings = { ...DEFAULT_SETTINGS, pretrain: { ...DEFAULT_SETTINGS.pretrain, steps: 20 } };
+  });
+  afterEach(async () => {
+    await jobs.dispose();
+    await removeFolder(root);
+  });
+
+  it('suggests within the space, relative to the best trial, and answers the same question from memory', async () => {
+    const uri = await experiment('bowl', 'name: bowl\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    const { queries: q } = queries();
+    const result = await q.suggest(uri, 2);
+    assert.equal(result.experiment, 'bowl');
+    assert.equal(result.model, 'single-task');
+    assert.equal(result.acquisition, 'UCB (β = 1)');
+    assert.deepEqual(result.best, { trialId: 4, value: 0.0105234, params: { lr: 0.03, mom: 0.3 } });
+    assert.equal(result.suggestions.length, 2);
+    for (const s of result.suggestions) {
+      const lr = s.params.lr as number;
+      const mom = s.params.mom as number;
+      assert.ok(lr >= 1e-4 && lr <= 1 && mom >= 0 && mom <= 1, JSON.stringify(s.params));
+      assert.ok(Number.isFinite(s.predictedMean) && s.predictedSd > 0);
+      // Δ from best is measured in the unit cube: lr on its log scale.
+      const expected = (Math.log10(lr) - Math.log10(0.03)) / 4;
+      assert.ok(Math.abs(s.deltaFromBest!.lr! - expected) < 1e-9, `${s.deltaFromBest!.lr} vs ${expected}`);
+      assert.ok(Math.abs(s.deltaFromBest!.mom! - (mom - 0.3)) < 1e-9);
+    }
+    assert.deepEqual(statuses, ['suggesting', 'idle']);
+    assert.deepEqual(await q.suggest(uri, 2), result);
+    assert.deepEqual(statuses, ['suggesting', 'idle'], 'the second identical request computed nothing');
+    await q.suggest(uri, 1);
+    assert.deepEqual(statuses, ['suggesting', 'idle', 'suggesting', 'idle'], 'another count is another question');
+  });
+
+  it('without trials the first suggestions are the space-filling design, with no best to compare with', async () => {
+    const uri = await experiment('empty', 'name: empty\n' + HEAD + 'acquisition: { type: ei }\ntrials: []\n');
+    const result = await queries().queries.suggest(uri);
+    assert.equal(result.acquisition, 'expected improvement');
+    assert.equal(result.best, undefined);
+    assert.equal(result.suggestions[0]!.initialDesign, true);
+    assert.equal(result.suggestions[0]!.deltaFromBest, undefined);
+  });
+
+  it('the lens never waits for a pre-training: "no-prior-yet" with auto off, else "training" while it runs, then the pretrained model', async () => {
+    await mkdir(path.join(root, 'earlier'));
+    await writeFile(path.join(root, 'earlier', 'related.hyperbo.yaml'), 'name: earlier\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    const uri = await experiment('quad', 'name: quad\n' + HEAD + 'prior:\n  from: [earlier/*.hyperbo.yaml]\n  objective: nll\ntrials: []\n');
+    settings = { ...settings, pretrain: { ...settings.pretrain, auto: false } };
+    const { queries: q, priors } = queries();
+    assert.equal(await q.peekSuggestion(uri), 'no-prior-yet');
+    assert.equal((await q.provenance(uri)).model, 'single-task', 'no prior is trained by asking what the model is');
+    settings = { ...settings, pretrain: { ...settings.pretrain, auto: true } };
+    assert.equal(await q.peekSuggestion(uri), 'training');
+    const entry = index.experiment(uri);
+    const plan = (await priors.plan(entry.fsPath, entry.view))!;
+    assert.ok(priors.isTraining(plan), 'the lens started the pre-training in the background');
+    const trained = await priors.ensure(plan);
+    const next = await q.peekSuggestion(uri);
+    assert.ok(typeof next === 'object' && next.model === 'pretrained', JSON.stringify(next));
+    const provenance = await q.provenance(uri);
+    assert.equal(provenance.model, 'pretrained');
+    assert.equal(provenance.cacheKey, trained.key);
+    assert.deepEqual(provenance.tasks, [{ name: 'earlier', source: path.join('earlier', 'related.hyperbo.yaml'), points: 5 }]);
+  });
+
+  it('posterior slices pass through the best trial (or the suggestion when nothing completed); the hover counts the observations', async () => {
+    const uri = await experiment('bowl', 'name: bowl\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    const q = queries().queries;
+    const posterior = await q.posterior(uri, { resolution: 1000, pair: ['lr', 'mom'] });
+    assert.equal(posterior.anchorKind, 'best');
+    assert.deepEqual(posterior.anchor, { lr: 0.03, mom: 0.3 });
+    assert.deepEqual(posterior.slices.map((s) => [s.param, s.xs.length]), [['lr', 200], ['mom', 200]], 'the resolution is capped at 200');
+    assert.equal(posterior.contour?.x, 'lr');
+    assert.deepEqual(posterior.observations.map((o) => o.trialId), [1, 2, 3, 4, 5]);
+    const suggested = await q.posterior(uri, { anchor: 'suggested', resolution: 1 });
+    assert.equal(suggested.anchorKind, 'suggested');
+    assert.deepEqual(suggested.anchor, (await q.suggest(uri, 1)).suggestions[0]!.params);
+    assert.equal(suggested.slices[0]!.xs.length, 5, 'the resolution is at least 5');
+    const at = await q.predictAt(uri, { lr: 0.03, mom: 0.3 });
+    assert.equal(at.observations, 5);
+    assert.equal(at.pretrained, false);
+    assert.ok(Math.abs(at.mean - 0.0105234) < 0.1, `the posterior mean at an observed point is near its value: ${at.mean}`);
+  });
+
+  it('an unknown file, or one with errors and no earlier valid state, is the user\'s to fix', async () => {
+    const q = queries().queries;
+    await assert.rejects(q.suggest(pathToFileURL(path.join(root, 'none.hyperbo.yaml')).toString()), (e: Error) => e instanceof UserError && /No experiment file/.test(e.message));
+    const broken = await experiment('broken', HEAD + 'objective: 3\n');
+    await assert.rejects(q.posterior(broken, {}), (e: Error) => e instanceof UserError && /^broken\.hyperbo\.yaml has errors and no earlier valid state \(line \d+: /.test(e.message));
+  });
+});
