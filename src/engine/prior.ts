@@ -1,13 +1,14 @@
 // Versioned JSON form of a pre-trained prior, with what it was trained on, and strict validation on load.
 import { paramLayout, type ParamValues } from './model';
 import { SearchSpace, type ParamSpec } from './space';
+import { checkTransfer, type TransferTask } from './transfer';
 import { EngineError, type KernelKind, type MeanKind, type ModelSpec } from './types';
 import type { OutputSpec } from './warp';
 
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
 /** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. */
-export const TRAINING_RULES_VERSION = 2;
+export const TRAINING_RULES_VERSION = 3;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 
@@ -40,6 +41,19 @@ export interface PriorFile {
   readonly output: OutputSpec;
   readonly space: readonly ParamSpec[];
   readonly training: PriorTrainingInfo;
+  /**
+   * A bounded subset of each training task's data (unit-cube inputs, model-unit values, the task's centre and spread),
+   * for a study's first suggestion (engine transfer.ts). Absent in priors made before it; such a prior's first pick is
+   * the acquisition's argmax under the prior.
+   */
+  readonly transfer?: { readonly tasks: readonly SerializedTransferTask[] };
+}
+
+export interface SerializedTransferTask {
+  readonly x: readonly (readonly number[])[];
+  readonly y: readonly number[];
+  readonly center: number;
+  readonly scale: number;
 }
 
 export interface LoadedPrior {
@@ -48,6 +62,7 @@ export interface LoadedPrior {
   readonly theta: Float64Array;
   readonly space: SearchSpace;
   readonly output: OutputSpec;
+  readonly transfer?: readonly TransferTask[];
 }
 
 const MEANS: readonly MeanKind[] = ['zero', 'constant', 'linear', 'linear-mlp'];
@@ -62,6 +77,8 @@ export interface BuildPriorInput {
   /** Named constrained values (e.g. from describeParams). */
   parameters: ParamValues;
   createdAt?: Date;
+  /** The training tasks' data for a study's first pick (transferSupport). */
+  transfer?: readonly TransferTask[];
 }
 
 export function buildPriorFile(input: BuildPriorInput): PriorFile {
@@ -85,7 +102,45 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
     },
     space: input.space.toJSON(),
     training: input.training,
+    ...(input.transfer && input.transfer.length > 0
+      ? {
+          transfer: {
+            tasks: input.transfer.map((t) => ({
+              x: Array.from({ length: t.x.n }, (_, i) => Array.from(t.x.data.subarray(i * t.x.d, (i + 1) * t.x.d))),
+              y: Array.from(t.y),
+              center: t.center,
+              scale: t.scale,
+            })),
+          },
+        }
+      : {}),
   };
+}
+
+function parseTransfer(raw: unknown, dim: number): TransferTask[] {
+  if (!isObj(raw) || !Array.isArray(raw.tasks)) return fail('"transfer" must be an object with a list "tasks".');
+  const tasks = (raw.tasks as unknown[]).map((t): TransferTask => {
+    if (!isObj(t) || !Array.isArray(t.x) || !Array.isArray(t.y) || typeof t.center !== 'number' || typeof t.scale !== 'number') {
+      return fail('every "transfer.tasks" entry needs lists "x" and "y" and numbers "center" and "scale".');
+    }
+    const rows = t.x as unknown[];
+    if (!rows.every((r) => Array.isArray(r) && r.length === dim && r.every((v) => typeof v === 'number'))) {
+      fail(`every "transfer.tasks" input must be a list of ${dim} numbers.`);
+    }
+    if (!(t.y as unknown[]).every((v) => typeof v === 'number')) fail('"transfer.tasks" values must be numbers.');
+    return {
+      x: { n: rows.length, d: dim, data: Float64Array.from((rows as number[][]).flat()) },
+      y: Float64Array.from(t.y as number[]),
+      center: t.center,
+      scale: t.scale,
+    };
+  });
+  try {
+    checkTransfer(tasks, dim);
+  } catch (e) {
+    fail(`"transfer": ${(e as Error).message}`);
+  }
+  return tasks;
 }
 
 export function serializePrior(file: PriorFile): string {
@@ -188,7 +243,8 @@ export function parsePrior(json: string | unknown): LoadedPrior {
   checkTraining(raw.training);
   if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('"createdAt" must be an ISO date.');
   if (!isObj(raw.parameters)) fail('"parameters" must be an object.');
-  return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output };
+  const transfer = raw.transfer === undefined ? undefined : parseTransfer(raw.transfer, spec.dim);
+  return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output, ...(transfer ? { transfer } : {}) };
 }
 
 /** A prior file from a pre-training result; `dataHash` and `createdAt` come from the caller. */
@@ -210,10 +266,11 @@ export function priorFileFromPretrain(
   },
   space: SearchSpace,
   output: OutputSpec,
-  extra: { dataHash?: string; createdAt?: Date; metric?: string; sources?: readonly string[] } = {},
+  extra: { dataHash?: string; createdAt?: Date; metric?: string; sources?: readonly string[]; transfer?: readonly TransferTask[] } = {},
 ): PriorFile {
   const p = result.provenance;
   return buildPriorFile({
+    transfer: extra.transfer,
     spec: result.spec,
     theta: result.theta,
     output,
@@ -236,8 +293,16 @@ export function priorFileFromPretrain(
   });
 }
 
-/** The frozen prior a Study needs, from a loaded file (the task count sets the N/(N−1) variance factor). */
-export function studyPriorFromFile(loaded: LoadedPrior): { spec: ModelSpec; theta: Float64Array; numTrainingTasks: number } {
+/**
+ * The frozen prior a Study needs, from a loaded file (the task count sets the N/(N−1) variance factor; the training
+ * tasks' data, when the file has it, the first suggestion).
+ */
+export function studyPriorFromFile(loaded: LoadedPrior): {
+  spec: ModelSpec;
+  theta: Float64Array;
+  numTrainingTasks: number;
+  transfer?: readonly TransferTask[];
+} {
   const names = new Set(loaded.file.training.tasks.map((t) => t.name));
-  return { spec: loaded.spec, theta: loaded.theta, numTrainingTasks: names.size };
+  return { spec: loaded.spec, theta: loaded.theta, numTrainingTasks: names.size, ...(loaded.transfer ? { transfer: loaded.transfer } : {}) };
 }

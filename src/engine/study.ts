@@ -33,6 +33,7 @@ import { condition, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
+import { checkTransfer, transferCandidates, transferScores, type TransferMean, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
@@ -87,6 +88,13 @@ export interface StudyPrior {
   readonly theta: Float64Array;
   /** Number of training tasks; when ≥ 2 the predictive variance gets the paper's N/(N−1) factor. */
   readonly numTrainingTasks?: number;
+  /**
+   * The training tasks' data (transfer.ts). When given, a suggestion made before the study holds any result is the
+   * candidate with the best transfer score (the training tasks' pessimistic average) instead of the prior mean's
+   * argmax, which extrapolates where no training task measured anything. Continuous spaces choose among the
+   * training tasks' configurations.
+   */
+  readonly transfer?: readonly TransferTask[];
 }
 
 // DEFAULT_UCB_BETA (UCB's β when none is given) lives in acquisition.ts, the one place that applies it.
@@ -139,6 +147,8 @@ export interface StudyOptions {
    */
   readonly maxFitObservations?: number;
   readonly seed?: number;
+  /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
+  readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean };
 }
 
 /** Space-filling starts without a prior: d + 1 (at least 3, at most 10); none with a pre-trained prior. */
@@ -163,6 +173,8 @@ export interface Suggestion {
   readonly initialDesign?: boolean;
   /** Set when the model conditioned on a subset of the observations (more than maxModelObservations). */
   readonly subset?: { readonly used: number; readonly of: number };
+  /** True for a pick made before any result, by the training tasks' transfer score (`acquisition` is that score). */
+  readonly transfer?: boolean;
 }
 
 export type TellResult = number | { status: 'failed' | 'diverged' } | { status: 'stopped'; value?: number };
@@ -191,6 +203,8 @@ export class Study {
   private subsetCache: { key: string; used: { x: Points; y: Float64Array } } | undefined;
   private readonly adaptation: Adaptation;
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
+  private transferCache: { x: Points; score: Float64Array } | undefined;
+  private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean };
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -205,6 +219,8 @@ export class Study {
         `The prior was trained on ${this.prior.spec.dim} inputs but the search space has ${this.space.dim} parameters.`,
       );
     }
+    if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
+    this.transferScore = options.transferScore ?? {};
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
     this.adaptation = options.adaptation ?? 'held-out';
@@ -366,7 +382,13 @@ export class Study {
       let sd: number;
       let candidateIndex: number | undefined;
       let fromDesign = false;
-      if (this.pool) {
+      const transferred = obs.x.n === 0 ? this.transferPick() : undefined;
+      if (transferred) {
+        ({ u, candidateIndex, value } = transferred);
+        const p = predict({ n: 1, d: u.length, data: u });
+        mean = p.mean[0]!;
+        sd = Math.sqrt(Math.max(0, p.variance[0]!));
+      } else if (this.pool) {
         const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
         const best = maximizeOverCandidates(predict, this.pool, this.acquisition, target, exclude);
         if (best.index < 0) throw new EngineError('Every configuration in the candidate pool has already been tried.');
@@ -402,10 +424,45 @@ export class Study {
         candidateIndex,
         ...(fromDesign ? { initialDesign: true } : {}),
         ...(subset ? { subset } : {}),
+        ...(transferred ? { transfer: true } : {}),
       });
       if (k + 1 < n) addBeliever(this.space.toUnit(config));
     }
     return out;
+  }
+
+  /**
+   * Before any result: the untried candidate (pool member, or training configuration on a continuous space) with the
+   * best transfer score, or undefined without transfer data or when every candidate has been tried.
+   */
+  private transferPick(): { u: Float64Array; candidateIndex?: number; value: number } | undefined {
+    const tasks = this.prior?.transfer;
+    if (!this.prior || !tasks || tasks.length === 0) return undefined;
+    const dim = this.space.dim;
+    if (!this.transferCache) {
+      let x: Points;
+      if (this.pool) x = this.pool;
+      else {
+        // Training configurations as this space represents them (integers and categories snapped).
+        const raw = transferCandidates(tasks);
+        const data = new Float64Array(raw.n * dim);
+        for (let i = 0; i < raw.n; i++) data.set(this.space.snapUnit(raw.data.slice(i * dim, (i + 1) * dim)), i * dim);
+        x = { n: raw.n, d: dim, data };
+      }
+      this.transferCache = { x, score: transferScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
+    }
+    const { x, score } = this.transferCache;
+    const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
+    const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
+    const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+    for (const i of order) {
+      if (!Number.isFinite(score[i]!)) break;
+      if (triedPool?.has(i)) continue;
+      const u = x.data.slice(i * dim, (i + 1) * dim);
+      if (tried && !isAdmissible(u, tried, dim)) continue;
+      return { u, ...(this.pool ? { candidateIndex: i } : {}), value: score[i]! };
+    }
+    return undefined;
   }
 
   /** Posterior (model units, noise-free) at given configurations, for plots and explanations. */

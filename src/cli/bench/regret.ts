@@ -19,6 +19,9 @@ import {
   type PretrainObjectiveKind,
   type SearchSpace,
   type StudyPrior,
+  type TransferMean,
+  type TransferValues,
+  transferSupport,
 } from '../../engine';
 import { buildPretrainData, configKey as key } from '../../formats/taskData';
 import { band, evaluationsToReach, medianEvaluations, regretCurve, robustScale, type Band } from './stats';
@@ -49,7 +52,13 @@ export interface HyperboSettings {
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: { adaptation?: Adaptation };
+  study?: { adaptation?: Adaptation; transferScore?: { kappa?: number; mean?: TransferMean } };
+  /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
+  transfer?: boolean;
+  /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */
+  transferPoints?: number;
+  /** What the first pick averages per training task (engine TransferValues; default the engine's). */
+  transferValues?: TransferValues;
 }
 
 /**
@@ -390,7 +399,8 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
         pretrainSeconds[method] = (pretrainSeconds[method] ?? 0) + secs;
         log(`${task.name}: pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
         const numTrainingTasks = settings.varianceFactor === false ? undefined : data.tasks.length;
-        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks }, output, settings });
+        const transfer = settings.transfer === false ? undefined : transferSupport(data, { perTask: settings.transferPoints, values: settings.transferValues });
+        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output, settings });
       }
     }
     for (let s = 0; s < seeds; s++) {

@@ -86,4 +86,36 @@ describe('engine/prior', () => {
     const b = condition(prior.spec, prior.theta, tasks[0]!.x, tasks[0]!.y).predict(q);
     assert.deepEqual(Array.from(a.mean), Array.from(b.mean));
   });
+
+  it('keeps the training tasks\' data for the first pick (transfer) bit-exact, and rejects a malformed one', async () => {
+    const { transferSupport } = await import('../../../src/engine/transfer');
+    const rng = createRng(4);
+    const tasks = Array.from({ length: 2 }, (_, t) => ({
+      name: `t${t}`,
+      x: { n: 5, d: 4, data: Float64Array.from({ length: 20 }, () => rng.next()) },
+      y: Float64Array.from({ length: 5 }, () => rng.normal() + t),
+    }));
+    const transfer = transferSupport({ tasks, matched: [] });
+    const file = buildPriorFile({ ...sample(), space: pd1SearchSpace(), theta: Float64Array.from(sample().theta), transfer, createdAt: new Date(0) });
+    const loaded = parsePrior(serializePrior(file));
+    const prior = studyPriorFromFile(loaded);
+    assert.equal(prior.transfer!.length, 2);
+    prior.transfer!.forEach((t, i) => {
+      assert.deepEqual(Array.from(t.x.data), Array.from(transfer[i]!.x.data));
+      assert.deepEqual(Array.from(t.y), Array.from(transfer[i]!.y));
+      assert.equal(t.center, transfer[i]!.center);
+      assert.equal(t.scale, transfer[i]!.scale);
+    });
+    // Older priors have none: the study falls back to the acquisition's argmax.
+    assert.equal(studyPriorFromFile(parsePrior(serializePrior(sample()))).transfer, undefined);
+    const bad: [unknown, RegExp][] = [
+      [{ tasks: 'x' }, /"transfer" must be/],
+      [{ tasks: [{ x: [[0.1, 0.2]], y: [1], center: 0, scale: 1 }] }, /list of 4 numbers/],
+      [{ tasks: [{ x: [[0.1, 0.2, 0.3, 2]], y: [1], center: 0, scale: 1 }] }, /unit cube/],
+      [{ tasks: [{ x: [[0.1, 0.2, 0.3, 0.4]], y: [1], center: 0, scale: 0 }] }, /positive spread/],
+    ];
+    for (const [t, re] of bad) {
+      assert.throws(() => parsePrior(JSON.stringify({ ...file, transfer: t })), (e: unknown) => e instanceof EngineError && re.test(e.message), String(re));
+    }
+  });
 });

@@ -1,0 +1,194 @@
+// The first suggestion of a study with a pre-trained prior, from what the training tasks measured.
+//
+// With no result of its own, a study's acquisition under the frozen prior is a function of the prior mean m(x)
+// alone, and the learnt mean (a linear head on an MLP) is only constrained where the training tasks evaluated
+// configurations: elsewhere it extrapolates (on the example, to a learning rate of 10, which diverged), and with
+// few training tasks the engine picks a constant mean whose argmax is arbitrary (NAS-Bench-201: the pool's first
+// member, a collapsed cell). Zero-shot transfer (the configuration best on average over the training tasks) has no
+// such failure, because it only ranks configurations that were measured.
+//
+// The transfer score does the same with the prior's GP: condition the frozen prior on each training task i
+// separately (its own data, a bounded subset), standardise that task's posterior by its data's centre and spread,
+// and average over tasks:
+//   score(x) = mean_i (μ_i(x) − c_i)/s_i − κ · sqrt(mean_i σ_i(x)²/s_i²)
+// a lower confidence bound on x's standardised value on a typical training task. Where tasks measured x (or
+// close to it) σ_i is about the noise and the score is their average result; far from every measurement σ_i is the
+// prior's spread (≈ one task sd), so an extrapolating mean has to beat the best measured configurations by κ task
+// sds to be chosen. The candidates are the training tasks' own configurations (continuous spaces) or the pool.
+import { condition, priorMean } from './model';
+import { selectObservations } from './subset';
+import { normalQuantile } from './warp';
+import { EngineError, type ModelSpec, type Points, type PretrainData } from './types';
+
+/** One training task's data for the transfer score: unit-cube inputs, model-unit values and their centre/spread. */
+export interface TransferTask {
+  readonly x: Points;
+  readonly y: Float64Array;
+  /** Centre (median) and spread (sd, > 0) of the task's model values, over all its usable data. */
+  readonly center: number;
+  readonly scale: number;
+}
+
+/** Points per training task kept for the transfer score (the best, the best's neighbours and a cover of the rest). */
+export const TRANSFER_POINTS_PER_TASK = 512;
+/** At most this many points over all tasks (beyond 8 tasks each keeps TRANSFER_MAX_POINTS / tasks). */
+export const TRANSFER_MAX_POINTS = 4096;
+/** κ of the lower confidence bound, in task standard deviations (bench/README.md: first pick). */
+export const TRANSFER_KAPPA = 1;
+
+/**
+ * Each training task's usable rows (unmatched rows and its columns of matched groups, non-finite values left out,
+ * repeated inputs once), reduced to at most TRANSFER_POINTS_PER_TASK points by selectObservations.
+ */
+/**
+ * What the transfer score averages per task: 'model' the model-unit values; 'normal-scores' their ranks mapped to
+ * normal quantiles on the task's centre and spread (the Gaussian copula of Salinas et al. 2020), so a task's heavy
+ * tail cannot outweigh the ordering the other tasks agree on.
+ */
+export type TransferValues = 'model' | 'normal-scores';
+export const TRANSFER_VALUES: TransferValues = 'normal-scores';
+
+export function transferSupport(
+  data: PretrainData,
+  options: { perTask?: number; values?: TransferValues } = {},
+): TransferTask[] {
+  const perTask = options.perTask ?? TRANSFER_POINTS_PER_TASK;
+  const values = options.values ?? TRANSFER_VALUES;
+  const rows = new Map<string, { d: number; seen: Set<string>; x: number[]; y: number[] }>();
+  const add = (name: string, d: number, x: Float64Array, y: number): void => {
+    if (!Number.isFinite(y)) return;
+    let r = rows.get(name);
+    if (!r) rows.set(name, (r = { d, seen: new Set(), x: [], y: [] }));
+    const key = Array.from(x).join(',');
+    if (r.seen.has(key)) return;
+    r.seen.add(key);
+    r.x.push(...x);
+    r.y.push(y);
+  };
+  for (const t of data.tasks) {
+    for (let i = 0; i < t.x.n; i++) add(t.name, t.x.d, t.x.data.subarray(i * t.x.d, (i + 1) * t.x.d), t.y[i]!);
+  }
+  for (const g of data.matched) {
+    for (let i = 0; i < g.x.n; i++) {
+      for (let c = 0; c < g.m; c++) add(g.taskNames[c]!, g.x.d, g.x.data.subarray(i * g.x.d, (i + 1) * g.x.d), g.y[i * g.m + c]!);
+    }
+  }
+  const usable = [...rows.values()].filter((r) => r.y.length >= 2);
+  const limit = Math.max(2, Math.min(perTask, Math.floor(TRANSFER_MAX_POINTS / Math.max(1, usable.length))));
+  const out: TransferTask[] = [];
+  for (const r of usable) {
+    const measured = Float64Array.from(r.y);
+    const { center, scale } = centreAndSpread(measured);
+    if (!(scale > 0)) continue; // a constant task says nothing about which configuration is better
+    const all = values === 'normal-scores' ? normalScores(measured, center, scale) : measured;
+    const x: Points = { n: all.length, d: r.d, data: Float64Array.from(r.x) };
+    const keep = selectObservations(x, all, limit);
+    const data = new Float64Array(keep.length * r.d);
+    const y = new Float64Array(keep.length);
+    keep.forEach((i, k) => {
+      data.set(x.data.subarray(i * r.d, (i + 1) * r.d), k * r.d);
+      y[k] = all[i]!;
+    });
+    out.push({ x: { n: keep.length, d: r.d, data }, y, center, scale });
+  }
+  return out;
+}
+
+/** center + scale·Φ⁻¹((rank + ½)/n), ties sharing their mean rank. */
+function normalScores(y: Float64Array, center: number, scale: number): Float64Array {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; ) {
+    let e = k;
+    while (e + 1 < n && y[order[e + 1]!] === y[order[k]!]) e++;
+    const z = center + scale * normalQuantile(((k + e) / 2 + 0.5) / n);
+    for (let j = k; j <= e; j++) out[order[j]!] = z;
+    k = e + 1;
+  }
+  return out;
+}
+
+function centreAndSpread(y: Float64Array): { center: number; scale: number } {
+  const sorted = Float64Array.from(y).sort();
+  const mid = (sorted.length - 1) / 2;
+  const center = (sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!) / 2;
+  let mean = 0;
+  for (const v of y) mean += v;
+  mean /= y.length;
+  let ss = 0;
+  for (const v of y) ss += (v - mean) ** 2;
+  return { center, scale: Math.sqrt(ss / y.length) };
+}
+
+/** Checks a transfer set against the model's input dimension (a prior file's, or a caller's). */
+export function checkTransfer(tasks: readonly TransferTask[], dim: number): void {
+  for (const t of tasks) {
+    if (t.x.d !== dim || t.x.data.length !== t.x.n * dim || t.y.length !== t.x.n || t.x.n < 1) {
+      throw new EngineError(`A transfer task's data does not match the model's ${dim} inputs.`);
+    }
+    if (!t.y.every(Number.isFinite) || !t.x.data.every((v) => v >= 0 && v <= 1)) {
+      throw new EngineError('A transfer task has a non-finite value or an input outside the unit cube.');
+    }
+    if (!Number.isFinite(t.center) || !(t.scale > 0 && Number.isFinite(t.scale))) {
+      throw new EngineError('A transfer task needs a finite centre and a positive spread.');
+    }
+  }
+}
+
+/**
+ * How the per-task posterior treats the prior mean: 'prior' keeps the learnt mean (far from a task's data its
+ * posterior reverts to m(x)); 'task' replaces it by the task's centre, so far from the data the posterior reverts to a
+ * typical value of the task and only the learnt kernel (which points are alike) carries over.
+ */
+export type TransferMean = 'prior' | 'task';
+export const TRANSFER_MEAN: TransferMean = 'task';
+
+/** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
+export function transferScores(
+  spec: ModelSpec,
+  theta: Float64Array,
+  tasks: readonly TransferTask[],
+  candidates: Points,
+  options: { kappa?: number; mean?: TransferMean } = {},
+): Float64Array {
+  if (tasks.length === 0) throw new EngineError('The transfer score needs at least one training task.');
+  const kappa = options.kappa ?? TRANSFER_KAPPA;
+  const meanKind = options.mean ?? TRANSFER_MEAN;
+  const mean = new Float64Array(candidates.n);
+  const variance = new Float64Array(candidates.n);
+  const mCand = meanKind === 'task' ? priorMean(spec, theta, candidates) : undefined;
+  for (const t of tasks) {
+    let targets = t.y;
+    if (mCand) {
+      // Conditioning on y − c + m(X) gives m(x) + k(x,X)K⁻¹(y − c); minus m(x), plus c: the task-centred posterior.
+      const mX = priorMean(spec, theta, t.x);
+      targets = Float64Array.from(t.y, (v, i) => v - t.center + mX[i]!);
+    }
+    const p = condition(spec, theta, t.x, targets).predict(candidates, { includeNoise: false });
+    for (let i = 0; i < candidates.n; i++) {
+      const mu = mCand ? p.mean[i]! - mCand[i]! + t.center : p.mean[i]!;
+      mean[i]! += (mu - t.center) / t.scale;
+      variance[i]! += Math.max(0, p.variance[i]!) / (t.scale * t.scale);
+    }
+  }
+  const n = tasks.length;
+  return Float64Array.from(mean, (m, i) => m / n - kappa * Math.sqrt(variance[i]! / n));
+}
+
+/** The training tasks' configurations (unit cube), each once: the candidates of a continuous first pick. */
+export function transferCandidates(tasks: readonly TransferTask[]): Points {
+  const d = tasks[0]?.x.d ?? 0;
+  const seen = new Set<string>();
+  const rows: number[] = [];
+  for (const t of tasks) {
+    for (let i = 0; i < t.x.n; i++) {
+      const row = t.x.data.subarray(i * d, (i + 1) * d);
+      const key = Array.from(row).join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push(...row);
+    }
+  }
+  return { n: rows.length / Math.max(1, d), d, data: Float64Array.from(rows) };
+}

@@ -1,0 +1,128 @@
+import { strict as assert } from 'node:assert';
+import { paramsFromValues } from '../../../src/engine/model';
+import { SearchSpace } from '../../../src/engine/space';
+import { Study } from '../../../src/engine/study';
+import { checkTransfer, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
+import type { ModelSpec, Points } from '../../../src/engine/types';
+
+// A 1-D prior whose linear mean 5x extrapolates: its argmax is x = 1, where no training task measured anything.
+const spec: ModelSpec = { dim: 1, mean: 'linear', kernel: 'se', kernelOnFeatures: false, mlp: [] };
+const theta = paramsFromValues(spec, { linearWeights: [5], linearBias: 0, lengthscale: 0.1, signalVariance: 1, noiseVariance: 1e-4 });
+const pts = (...xs: number[]): Points => ({ n: xs.length, d: 1, data: Float64Array.from(xs) });
+
+// Two training tasks measured x in 0.1…0.4; both are best at 0.2.
+const task = (ys: number[], center: number, scale: number): TransferTask => ({ x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.from(ys), center, scale });
+const tasks = [task([0.5, 1.5, 0.8, 0.2], 0.65, 0.47), task([1.0, 2.0, 1.6, 0.9], 1.3, 0.44)];
+
+describe('engine/transfer (first pick from the training tasks)', () => {
+  it('transferScores: known answer at a measured point and far from every measurement', () => {
+    // One task, one point x0 = 0.5, y0 = 2, centre 0, spread 1; SE kernel s = 1, noise σ² = 1e-4 (+1e-6 jitter).
+    const one: TransferTask = { x: pts(0.5), y: Float64Array.of(2), center: 0, scale: 1 };
+    const s2 = 1e-4 + 1e-6;
+    const noise = paramsFromValues(spec, { linearWeights: [5], linearBias: 0, lengthscale: 0.1, signalVariance: 1, noiseVariance: 1e-4 });
+    for (const mean of ['task', 'prior'] as const) {
+      const [atX0, far] = transferScores(spec, noise, [one], pts(0.5, 1), { kappa: 1, mean });
+      // At x0: μ = m0 + (y0 − m0)/(1 + σ²) with m0 = 2.5 ('prior') or the centre 0 ('task'); var = 1 − 1/(1 + σ²).
+      const m0 = mean === 'prior' ? 2.5 : 0;
+      const mu = m0 + (2 - m0) / (1 + s2);
+      const sd = Math.sqrt(1 - 1 / (1 + s2));
+      assert.ok(Math.abs(atX0! - (mu - sd)) < 1e-6, `${mean}: ${atX0} vs ${mu - sd}`);
+      // At x = 1 (5 lengthscales away) the data has no say: m(1) = 5 ('prior') or the centre 0 ('task'), sd 1.
+      const expectFar = (mean === 'prior' ? 5 : 0) - 1;
+      assert.ok(Math.abs(far! - expectFar) < 1e-4, `${mean}: ${far} vs ${expectFar}`);
+    }
+  });
+
+  it("transferScores ('task'): the configuration best on every training task wins over the mean's extrapolation", () => {
+    const candidates = pts(0, 0.1, 0.2, 0.3, 0.4, 0.7, 1);
+    const task_ = transferScores(spec, theta, tasks, candidates);
+    const best = task_.indexOf(Math.max(...task_));
+    assert.equal(candidates.data[best], 0.2);
+    // With the learnt mean kept, the unsupported x = 1 wins: the failure the task mean avoids.
+    const prior = transferScores(spec, theta, tasks, candidates, { mean: 'prior' });
+    assert.equal(candidates.data[prior.indexOf(Math.max(...prior))], 1);
+  });
+
+  it('transferSupport: one row per task and input (matched columns included), non-finite and constant tasks left out, capped', () => {
+    const x = pts(0.1, 0.2, 0.3);
+    const data = {
+      tasks: [
+        { name: 'a', x, y: Float64Array.of(1, Number.NaN, 3) },
+        { name: 'flat', x, y: Float64Array.of(2, 2, 2) },
+      ],
+      matched: [{ x: pts(0.3, 0.9), m: 2, taskNames: ['a', 'b'], y: Float64Array.of(3, 5, 7, 6) }],
+    };
+    const support = transferSupport(data, { values: 'model' });
+    assert.equal(support.length, 2);
+    const [a, b] = support;
+    // a: 0.1 → 1, 0.3 → 3 (once, though the matched group repeats it), 0.9 → 7.
+    assert.deepEqual(Array.from(a!.x.data), [0.1, 0.3, 0.9]);
+    assert.deepEqual(Array.from(a!.y), [1, 3, 7]);
+    assert.equal(a!.center, 3);
+    assert.ok(Math.abs(a!.scale - Math.sqrt(((1 - 11 / 3) ** 2 + (3 - 11 / 3) ** 2 + (7 - 11 / 3) ** 2) / 3)) < 1e-12);
+    assert.deepEqual(Array.from(b!.y), [5, 6]);
+    // Capped per task: the best point is always kept.
+    const many = { name: 'm', x: pts(...Array.from({ length: 100 }, (_, i) => i / 100)), y: Float64Array.from({ length: 100 }, (_, i) => -Math.abs(i - 37)) };
+    const capped = transferSupport({ tasks: [many], matched: [] }, { perTask: 10 })[0]!;
+    assert.equal(capped.x.n, 10);
+    assert.ok(Array.from(capped.x.data).includes(0.37));
+    // Candidates: every task's inputs once: {0.1, 0.3, 0.9} ∪ {0.3, 0.9}.
+    assert.deepEqual(Array.from(transferCandidates(support).data), [0.1, 0.3, 0.9]);
+  });
+
+  it("transferSupport ('normal-scores', the default): ranks as normal quantiles on the task's centre and spread, ties shared", () => {
+    // Values 1, 100, 3, 3 (a heavy tail at 100): ranks 0, 3, 1.5, 1.5 of 4 → Φ⁻¹(1/8), Φ⁻¹(7/8), Φ⁻¹(1/2) twice.
+    const x = pts(0.1, 0.2, 0.3, 0.4);
+    const [t] = transferSupport({ tasks: [{ name: 'a', x, y: Float64Array.of(1, 100, 3, 3) }], matched: [] });
+    const mean = 107 / 4;
+    const sd = Math.sqrt(([1, 100, 3, 3].map((v) => (v - mean) ** 2).reduce((a, b) => a + b, 0)) / 4);
+    assert.equal(t!.center, 3);
+    assert.ok(Math.abs(t!.scale - sd) < 1e-12);
+    const z = [-1.1503493803760079, 1.1503493803760079, 0, 0]; // Φ⁻¹(0.125), Φ⁻¹(0.875)
+    Array.from(t!.y).forEach((v, i) => assert.ok(Math.abs(v - (3 + sd * z[i]!)) < 1e-7, `${i}: ${v}`));
+  });
+
+  it('checkTransfer rejects data of another dimension or outside the unit cube', () => {
+    assert.throws(() => checkTransfer(tasks, 2), /2 inputs/);
+    assert.throws(() => checkTransfer([{ ...tasks[0]!, x: pts(0.1, 0.2, 0.3, 1.5) }], 1), /unit cube/);
+    assert.throws(() => checkTransfer([{ ...tasks[0]!, scale: 0 }], 1), /positive spread/);
+  });
+
+  const space = new SearchSpace([{ name: 'x', type: 'float', low: 0, high: 1 }]);
+  const output = { goal: 'maximize', warp: 'none', normalization: 'none' } as const;
+
+  it('Study: the first suggestion on a continuous space is the best training configuration, then the acquisition takes over', () => {
+    const plain = new Study({ space, output, prior: { spec, theta }, acquisition: { kind: 'ucb', beta: 1 }, seed: 1 });
+    const [p] = plain.ask(1);
+    assert.ok((p!.config.x as number) > 0.95, `without transfer data the prior mean's argmax: ${p!.config.x}`);
+    assert.equal(p!.transfer, undefined);
+
+    const study = new Study({ space, output, prior: { spec, theta, transfer: tasks }, acquisition: { kind: 'ucb', beta: 1 }, seed: 1 });
+    const [first, second] = study.ask(2);
+    assert.equal(first!.config.x, 0.2);
+    assert.equal(first!.transfer, true);
+    assert.equal(first!.basis, 'pretrained-prior');
+    assert.ok(Number.isFinite(first!.predicted.value) && Number.isFinite(first!.model.sd));
+    // A batch before any result: the next-best measured configuration, not a repeat.
+    assert.equal(second!.transfer, true);
+    assert.ok([0.1, 0.3].includes(second!.config.x as number), `second ${second!.config.x}`);
+    study.tell(first!.trialId, 1);
+    const [third] = study.ask(1);
+    assert.equal(third!.transfer, undefined);
+  });
+
+  it('Study: on a pool the first pick is the pool member with the best transfer score, never a tried one', () => {
+    const candidates = [1, 0.7, 0.3, 0.2, 0].map((x) => ({ x }));
+    const study = new Study({ space, output, prior: { spec, theta, transfer: tasks }, candidates, acquisition: { kind: 'pi' }, seed: 3 });
+    const [first] = study.ask(1);
+    assert.equal(first!.candidateIndex, 3);
+    assert.equal(first!.transfer, true);
+    study.tell(first!.trialId, { status: 'failed' });
+    // A failed trial is no result: still a transfer pick, but not the same pool member again.
+    const [again] = study.ask(1);
+    assert.equal(again!.transfer, true);
+    assert.equal(again!.candidateIndex, 2);
+    const none = new Study({ space, output, prior: { spec, theta }, candidates, acquisition: { kind: 'pi' }, seed: 3 });
+    assert.equal(none.ask(1)[0]!.candidateIndex, 0);
+  });
+});
