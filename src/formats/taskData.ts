@@ -1,6 +1,6 @@
 // Multi-task tuning data (CLI, server, benchmark): PD1 JSONL(.gz) rows or HPOBench task JSON files, as finite pools per task.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
@@ -275,6 +275,10 @@ export async function loadHistoryTaskData(sources: readonly HistorySource[], opt
  */
 export async function loadTaskFiles(files: readonly string[], options: LoadOptions): Promise<TaskData & { notes?: string[] }> {
   if (files.length === 0) fail('No data files given.');
+  // A file that is not there is named as such (its kind cannot be told from its name alone).
+  for (const file of files) {
+    await stat(file).catch((error: Error) => fail(`Cannot read ${file}: ${error.message}`));
+  }
   const { sources, rest } = await findHistorySources(files);
   if (sources.length > 0) {
     if (rest.length > 0) fail(`Give either tuning history (${sources.map((s) => s.path).join(', ')}) or PD1/HPOBench data (${rest.join(', ')}), not a mix.`);

@@ -12,17 +12,8 @@ const FOLDER = 'import-demo';
 const EXPERIMENT = 'import-check.hyperbo.yaml';
 const editorText = '.part.editor .monaco-editor';
 const quickInput = '.quick-input-widget';
-const TEXT = [
-  'name: import-check',
-  'objective: { metric: val_loss, goal: minimize }',
-  'search_space:',
-  '  lr: { type: float, low: 1.0e-4, high: 0.1, scale: log }',
-  '  layers: { type: int, low: 1, high: 4 }',
-  '  optimizer: { type: categorical, choices: [adam, sgd, rmsprop] }',
-  '  batch: { type: categorical, choices: [32, 64, 128] }',
-  'trials: []',
-  '',
-].join('\n');
+/** The experiment: the fixtures' parameters, no prior.from yet (the integration test uses it too). */
+const TEXT = readFileSync(join(repoRoot, 'test', 'fixtures', 'experiments', EXPERIMENT), 'utf8');
 
 describe('Import Tuning History (e2e)', function () {
   this.timeout(180_000);

@@ -2,7 +2,7 @@
 // Ray Tune, … fixtures from test/fixtures/history), the command adds the chosen sources to prior.from through a
 // WorkspaceEdit (undo restores the file), and the prior pre-trained from them lists each study with its source.
 import * as assert from 'node:assert/strict';
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HyperboApi } from '../../src/extension';
@@ -23,20 +23,8 @@ describe('Import Tuning History', function () {
     assert.ok(existsSync(fixtures), `fixtures at ${fixtures}`);
     cpSync(fixtures, join(root, 'history'), { recursive: true });
     const file = join(root, 'import-check.hyperbo.yaml');
-    writeFileSync(
-      file,
-      [
-        'name: import-check',
-        'objective: { metric: val_loss, goal: minimize }',
-        'search_space:',
-        '  lr: { type: float, low: 1.0e-4, high: 0.1, scale: log }',
-        '  layers: { type: int, low: 1, high: 4 }',
-        '  optimizer: { type: categorical, choices: [adam, sgd, rmsprop] }',
-        '  batch: { type: categorical, choices: [32, 64, 128] }',
-        'trials: []',
-        '',
-      ].join('\n'),
-    );
+    // The experiment of the e2e test too: the fixtures' parameters, no prior.from yet.
+    copyFileSync(join(fixtures, '..', 'experiments', 'import-check.hyperbo.yaml'), file);
     const uri = vscode.Uri.file(file);
     await waitFor('the server to index the experiment', async () => {
       const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);

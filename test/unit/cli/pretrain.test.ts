@@ -114,6 +114,8 @@ describe('hyperbo pretrain (CLI)', function () {
 
     it('a data file that does not exist', () => {
       expectFailure(['--data', 'missing.jsonl', '--metric', METRIC], 1, /^hyperbo: Cannot read missing\.jsonl: .*no such file/m);
+      // Any kind of file: a missing Optuna storage was reported as 'not a mix' of formats.
+      expectFailure(['--data', 'missing-optuna.db', 'missing-journal.log', '--metric', 'value'], 1, /^hyperbo: Cannot read missing-optuna\.db: .*no such file/m);
     });
 
     it('a metric no row has', () => {
@@ -138,6 +140,7 @@ describe('hyperbo pretrain (CLI)', function () {
     it('data that is not gzip though named .gz, and mixed kinds of files', () => {
       writeFileSync(path.join(dir, 'fake.jsonl.gz'), readFileSync(path.join(dir, 'tasks.jsonl')));
       expectFailure(['--data', 'fake.jsonl.gz', '--metric', METRIC], 1, /Cannot read fake\.jsonl\.gz: incorrect header check/);
+      writeFileSync(path.join(dir, 'other.json'), '{}');
       expectFailure(['--data', 'tasks.jsonl', '--data', 'other.json', '--metric', METRIC], 1, /Give either PD1 data \(\.jsonl or \.jsonl\.gz\) or task files \(\.json\), not a mix/);
     });
   });

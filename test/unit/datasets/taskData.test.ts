@@ -296,7 +296,10 @@ describe('datasets: HPOBench task files', () => {
     const other = path.join(dir, 'other.json');
     writeFileSync(other, JSON.stringify({ dataset: 'x', direction: 'maximize', params: params.slice(1), data: { '00': [0.5] } }));
     await assert.rejects(loadHpoBench([files[0]!, other], { metric: 'acc' }), /different search space/);
-    await assert.rejects(loadTaskFiles([files[0]!, 'x.jsonl'], { metric: 'acc' }), /not a mix/);
+    const jsonl = path.join(dir, 'x.jsonl');
+    writeFileSync(jsonl, '{}\n');
+    await assert.rejects(loadTaskFiles([files[0]!, jsonl], { metric: 'acc' }), /not a mix/);
+    await assert.rejects(loadTaskFiles([files[0]!, path.join(dir, 'missing.json')], { metric: 'acc' }), /Cannot read .*missing\.json: ENOENT/);
     const notTask = path.join(dir, 'package.json');
     writeFileSync(notTask, '{"name": "x"}');
     await assert.rejects(loadHpoBench([notTask], { metric: 'acc' }), /is not a task file/);

@@ -140,6 +140,7 @@ describe('tuning history: Optuna storages made by Optuna', function () {
     assert.deepEqual(data.space.names, ['batch', 'layers', 'lr', 'optimizer']);
     assert.match(data.notes!.join('; '), /left out: dropout/);
     await assert.rejects(loadTaskFiles([path.join(FIXTURES, 'mlflow.db')], { metric: 'accuracy' }), /No study .* has the metric "accuracy".*it has val_loss/);
+    await writeFile(path.join(dir, 'x.jsonl'), '{}\n');
     await assert.rejects(loadTaskFiles([path.join(dir, 'optuna.db'), path.join(FIXTURES, 'sweep.csv'), path.join(dir, 'x.jsonl')], { metric: 'value' }), /not a mix/);
   });
 });
