@@ -214,7 +214,6 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     TrialHistoryRequest.type,
     guarded(async (params) => {
       await ready;
-      await svc().refreshLogs();
       return svc().trialHistory(params.uri);
     }),
   );

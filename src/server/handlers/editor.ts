@@ -1,107 +1,10 @@
-// Editor features on experiment files: code lenses (the next suggestion above `trials:`, each trial's
-// status and value), hovers (the posterior at a trial's parameters, plus the format's key docs) and
-// completion (from the formats module).
-import type { CodeLens, Connection, Hover, TextDocuments } from 'vscode-languageserver';
+// Editor features on experiment files (code lenses, hovers, completion): each handler passes the request on to the
+// connection-free EditorFeatures (service/editorFeatures.ts), with the editor's text when the document is open.
+import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SuggestResult, TrialDTO } from '../../shared/dto';
-import { structureOf } from '../../formats/structure';
-import { escapeMarkdown } from '../../shared/markdown';
-import { statusText } from '../../shared/trialStatus';
 import { guarded } from '../languageServer';
 import type { HyperboService } from '../service/hyperboService';
-import { formatParamValue } from '../service/trials';
 import { isExperimentFile, uriToPath } from '../service/workspaceIndex';
-import { formatCompletions, formatHover } from './formatFeatures';
-
-export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
-export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
-
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-}
-
-/** "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018" */
-export function suggestionTitle(result: SuggestResult): string {
-  const s = result.suggestions[0]!;
-  const params = Object.entries(s.params)
-    .map(([k, v]) => `${k}=${formatParamValue(v)}`)
-    .join(' ');
-  return `▶ next: ${params}  predicted ${formatNumber(s.predictedMean)} ± ${formatNumber(s.predictedSd)}`;
-}
-
-export function trialTitle(trial: TrialDTO, metric: string): string {
-  const icon = { completed: '✓', running: '⟳', pending: '…', failed: '✗', diverged: '⚠', stopped: '■' }[trial.status];
-  let title = `${icon} trial ${trial.id}: ${statusText(trial)}`;
-  if (trial.value !== undefined) title += ` · ${metric} ${formatNumber(trial.value)}`;
-  else if (trial.status === 'running' && trial.curve?.length) {
-    const last = trial.curve[trial.curve.length - 1]!;
-    title += ` · step ${last.step}: ${metric} ${formatNumber(last.value)}`;
-  }
-  if (trial.reason && (trial.status === 'failed' || trial.status === 'diverged')) title += ` — ${trial.reason}`;
-  return title;
-}
-
-export async function codeLenses(service: HyperboService, uri: string): Promise<CodeLens[]> {
-  const entry = service.index.get(uri);
-  const view = entry?.view;
-  if (!entry || !view) return [];
-  // Where things are comes from the current text's structure index; what they are from the (last good) view.
-  const structure = structureOf(entry.text);
-  const lenses: CodeLens[] = [];
-  const keyStart = structure.trialsBlock?.keyRange.start;
-  const line = keyStart !== undefined ? structure.lines.positionAt(keyStart).line : Math.max(0, structure.lines.lineCount - 1);
-  const at = { start: { line, character: 0 }, end: { line, character: 0 } };
-  try {
-    const next = await service.queries.peekSuggestion(uri);
-    if (next === 'training') {
-      lenses.push({ range: at, command: { title: '⏳ pre-training the prior for the next suggestion…', command: '' } });
-    } else if (next === 'no-prior-yet') {
-      lenses.push({ range: at, command: { title: '▶ pre-train the prior to get a suggestion', command: 'hyperbo.pretrain', arguments: [uri] } });
-    } else if (next.suggestions.length > 0) {
-      lenses.push({ range: at, command: { title: suggestionTitle(next), command: APPLY_SUGGESTION_COMMAND, arguments: [uri, 0] } });
-      lenses.push({ range: at, command: { title: 'Apply & Run', command: APPLY_AND_RUN_COMMAND, arguments: [uri, 0] } });
-    }
-  } catch (e) {
-    lenses.push({ range: at, command: { title: `⚠ no suggestion: ${(e as Error).message}`, command: '' } });
-  }
-  for (const t of service.trials(entry)) {
-    const item = structure.trial(t.id);
-    if (!item) continue; // in the last good state but no longer in the text
-    const start = structure.lines.positionAt(item.range.start);
-    lenses.push({ range: { start, end: start }, command: { title: trialTitle(t, view.metric), command: '' } });
-  }
-  return lenses;
-}
-
-/** The posterior at the parameters of the trial under the cursor. */
-export async function trialHover(service: HyperboService, uri: string, position: { line: number; character: number }): Promise<string | undefined> {
-  const entry = service.index.get(uri);
-  const view = entry?.view;
-  if (!entry || !view) return undefined;
-  const structure = structureOf(entry.text);
-  const id = structure.trialAt(structure.lines.offsetAt(position))?.id;
-  const trial = id === undefined ? undefined : view.trials.find((t) => t.id === id);
-  if (!trial || trial.outsideSpace) return undefined;
-  const p = await service.queries.predictAt(uri, trial.params);
-  const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
-  // A stopped run's record first: where it was stopped and why (the model takes its value as censored, see engine/study).
-  const stopped =
-    trial.status === 'stopped'
-      ? `**Trial ${trial.id}**: ${statusText(trial)}` +
-        (trial.value !== undefined ? ` · ${escapeMarkdown(view.metric)} ${formatNumber(trial.value)} there` : '') +
-        (trial.reason ? ` — ${escapeMarkdown(trial.reason)}` : '') +
-        '\n\n'
-      : '';
-  return (
-    stopped +
-    `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
-    `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
-    `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +
-    (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_')
-  );
-}
 
 export function registerEditorFeatures(
   connection: Connection,
@@ -115,27 +18,16 @@ export function registerEditorFeatures(
     guarded(async (params) => {
       await ready;
       if (!isExperiment(params.textDocument.uri)) return [];
-      return codeLenses(service(), params.textDocument.uri);
+      return service().editor.codeLenses(params.textDocument.uri);
     }),
   );
 
   connection.onHover(
-    guarded(async (params): Promise<Hover | null> => {
+    guarded(async (params) => {
       await ready;
       const uri = params.textDocument.uri;
       if (!isExperiment(uri)) return null;
-      const doc = documents.get(uri);
-      const text = doc?.getText() ?? service().index.get(uri)?.text ?? '';
-      const parts: string[] = [];
-      const keyDoc = formatHover(text, params.position);
-      if (keyDoc) parts.push(keyDoc);
-      try {
-        const posterior = await trialHover(service(), uri, params.position);
-        if (posterior) parts.push(posterior);
-      } catch (e) {
-        parts.push(`_No posterior here: ${escapeMarkdown((e as Error).message)}_`);
-      }
-      return parts.length ? { contents: { kind: 'markdown', value: parts.join('\n\n---\n\n') } } : null;
+      return service().editor.hover(uri, params.position, documents.get(uri)?.getText());
     }),
   );
 
@@ -143,8 +35,7 @@ export function registerEditorFeatures(
     guarded(async (params) => {
       const uri = params.textDocument.uri;
       if (!isExperiment(uri)) return [];
-      const text = documents.get(uri)?.getText() ?? service().index.get(uri)?.text ?? '';
-      return formatCompletions(text, params.position, service().metricNames(uri));
+      return service().editor.completions(uri, params.position, documents.get(uri)?.getText());
     }),
   );
 }

@@ -6,6 +6,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import type { ExperimentSummary, RunPlan, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { JobRunner } from '../jobs/jobRunner';
 import { UserError } from './errors';
+import { EditorFeatures } from './editorFeatures';
 import { experimentSummary, trialHistory } from './experimentSummary';
 import { LogWatcher } from './logWatcher';
 import { ModelQueries } from './modelQueries';
@@ -53,6 +54,7 @@ export class HyperboService {
   private readonly ownsJobs: boolean;
   readonly priors: PriorService;
   readonly queries: ModelQueries;
+  readonly editor: EditorFeatures;
   private readonly events: ServiceEvents;
   private readonly settingsSource: () => Promise<ServerSettings>;
   private readonly lastTrials = new Map<string, Map<number, string>>();
@@ -88,6 +90,12 @@ export class HyperboService {
       jobs: this.jobs,
       settings: () => this.settings(),
       status: (state) => this.events.status?.(state),
+    });
+    this.editor = new EditorFeatures({
+      index: this.index,
+      queries: this.queries,
+      trials: (entry) => this.trials(entry),
+      metricNames: (uri) => this.metricNames(uri),
     });
   }
 
@@ -231,7 +239,9 @@ export class HyperboService {
     return this.index.all().map((entry) => experimentSummary(entry, this.trials(entry)));
   }
 
-  trialHistory(uri: string): TrialHistoryResult {
+  /** The history panel's data, the logs read first (the panel opens on what they show now). */
+  async trialHistory(uri: string): Promise<TrialHistoryResult> {
+    await this.refreshLogs();
     const entry = this.index.experiment(uri);
     return trialHistory(entry, this.trials(entry));
   }

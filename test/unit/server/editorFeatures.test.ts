@@ -1,0 +1,83 @@
+// Code lenses, hovers and completion on an experiment file without an LSP connection: the lens above `trials:` is
+// the next suggestion, one lens per trial where the current text has it (the last good state may list more), the
+// hover joins the key's documentation and the posterior at the trial under the cursor.
+import * as assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { JobRunner } from '../../../src/server/jobs/jobRunner';
+import { EditorFeatures } from '../../../src/server/service/editorFeatures';
+import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
+import { ModelQueries } from '../../../src/server/service/modelQueries';
+import { PriorService } from '../../../src/server/service/priorService';
+import { DEFAULT_SETTINGS } from '../../../src/server/service/settings';
+import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
+import { completedTrial, fileTrials, HEAD, removeFolder, tempFolder } from './fixtures';
+
+const TEXT = 'name: bowl\n' + HEAD + 'trials:\n' + [completedTrial(1, 0.001, 0.2), completedTrial(2, 0.03, 0.5), completedTrial(3, 0.3, 0.9)].join('\n') + '\n';
+
+describe('server EditorFeatures (no connection)', function () {
+  this.timeout(120_000);
+  let root: string;
+  let uri: string;
+  let index: WorkspaceIndex;
+  let jobs: JobRunner;
+  let editor: EditorFeatures;
+
+  beforeEach(async () => {
+    root = await tempFolder('editor');
+    const file = path.join(root, 'bowl.hyperbo.yaml');
+    await writeFile(file, TEXT);
+    uri = pathToFileURL(file).toString();
+    index = new WorkspaceIndex([root], parseExperimentFile);
+    await index.scan();
+    jobs = new JobRunner();
+    const settings = async () => DEFAULT_SETTINGS;
+    const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings });
+    const queries = new ModelQueries({ index, trials: fileTrials, priors, jobs, settings });
+    editor = new EditorFeatures({ index, queries, trials: fileTrials, metricNames: () => [] });
+  });
+  afterEach(async () => {
+    await jobs.dispose();
+    await removeFolder(root);
+  });
+
+  it('puts the next suggestion above trials: and each trial\'s status and value on its line', async () => {
+    const lenses = await editor.codeLenses(uri);
+    const titles = lenses.map((l) => [l.range.start.line, l.command?.title]);
+    assert.equal(titles[0]![0], 5, 'above trials:');
+    assert.match(String(titles[0]![1]), /^▶ next: lr=[\d.e-]+ mom=[\d.]+ {2}predicted [-\d.e]+ ± [\d.e-]+$/);
+    assert.deepEqual(lenses[0]!.command?.arguments, [uri, 0]);
+    assert.deepEqual(titles.slice(1), [
+      [5, 'Apply & Run'],
+      [6, '✓ trial 1: completed · score 2.29'],
+      [7, '✓ trial 2: completed · score 0.0105'],
+      [8, '✓ trial 3: completed · score 1.2'],
+    ]);
+  });
+
+  it('a broken edit keeps the last good trials but lenses only those the text still has, where they are now', async () => {
+    // Trial 2 deleted and a syntax error added: the state is the last good one (three trials), the text has two.
+    const broken = TEXT.replace(completedTrial(2, 0.03, 0.5) + '\n', '').replace('name: bowl', 'name: [bowl');
+    index.setDocument(uri, broken, 2);
+    assert.equal(index.get(uri)?.view?.trials.length, 3);
+    const lenses = await editor.codeLenses(uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.title.includes('trial')).map((l) => [l.range.start.line, l.command?.title.slice(0, 9)]), [
+      [6, '✓ trial 1'],
+      [7, '✓ trial 3'],
+    ]);
+  });
+
+  it('hovers: the key\'s documentation, and over a trial the posterior there; completion offers the format\'s keys', async () => {
+    const onGoal = await editor.hover(uri, { line: 1, character: 30 });
+    assert.ok(onGoal && typeof onGoal.contents === 'object' && 'value' in onGoal.contents);
+    assert.doesNotMatch(onGoal.contents.value, /posterior/);
+    const onTrial = await editor.hover(uri, { line: 7, character: 10 });
+    assert.ok(onTrial && typeof onTrial.contents === 'object' && 'value' in onTrial.contents);
+    assert.match(onTrial.contents.value, /\*\*Trial 2\*\* — posterior score at these parameters: \*\*[-\d.e]+ ± [\d.e-]+\*\*/);
+    assert.match(onTrial.contents.value, /GP fitted to this experiment, conditioned on 3 completed trials/);
+    // The editor's text (sent by the client) wins over the index's: a blank key line offers top-level keys.
+    const items = editor.completions(uri, { line: 0, character: 0 }, '\n' + TEXT);
+    assert.ok(items.some((i) => i.label === 'budget'), items.map((i) => i.label).join(', '));
+  });
+});
