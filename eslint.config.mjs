@@ -21,6 +21,8 @@ export default tseslint.config(
   { files: ['src/priors/**'], rules: restrict(['vscode', 'vscode-*', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/shared/**']) },
   // src/scheduler drives cluster schedulers' command-line tools for both `hyperbo tune` and the editor's runner.
   { files: ['src/scheduler/**'], rules: restrict(['vscode', 'vscode-*', '**/engine/**', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**', '**/priors/**', '**/formats/**']) },
+  // src/session: what the server and `hyperbo tune` share about running a trial (Node only; below both).
+  { files: ['src/session/**'], rules: restrict(['vscode', 'vscode-*', '**/server/**', '**/client/**', '**/webview/**', '**/cli/**']) },
   { files: ['src/server/**'], rules: restrict(['vscode', '**/client/**', '**/webview/**']) },
   // The client never reads YAML itself: it asks the server (locations, edits, ghost text).
   { files: ['src/client/**', 'src/extension.ts'], rules: restrict(['**/engine/**', '**/server/**', '**/formats/**', '**/priors/**', 'yaml']) },

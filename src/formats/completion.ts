@@ -223,6 +223,7 @@ function complete(structure: YamlStructure, offset: number, options: CompletionO
     const params = parametersOf(structure);
     return [
       { label: 'trial', kind: 'placeholder', insertText: `trial${close}`, range, detail: 'the trial id', documentation: 'Expands to the trial\'s id.' },
+      { label: 'run', kind: 'placeholder', insertText: `run${close}`, range, detail: 'the run id', documentation: 'Expands to the id of the trial\'s run, new each time it runs: `runs/${trial}-${run}/metrics.jsonl` gives each run its own log.' },
       ...params.map((p): CompletionItem => ({ label: p.name, kind: 'placeholder', insertText: `${p.name}${close}`, range, detail: paramDetail(p), documentation: `Expands to the trial's value of ${markdownCode(p.name)}.` })),
     ];
   }

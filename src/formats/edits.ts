@@ -29,6 +29,8 @@ export interface NewTrial {
   /** Of a stopped trial: the step at which run.stopping stopped it. */
   step?: number;
   log?: string;
+  /** The run's id (session/trialRun newRunId): `${run}` in run.log expands to it. */
+  run?: string;
   /** The scheduler's job id (run.scheduler: slurm), so a reloaded runner can re-attach to the job. */
   job?: string;
   started?: string;
@@ -43,6 +45,7 @@ export interface TrialChanges {
   value?: number | null;
   step?: number | null;
   log?: string | null;
+  run?: string | null;
   job?: string | null;
   started?: string | null;
   pid?: number | null;
@@ -50,7 +53,7 @@ export interface TrialChanges {
   reason?: string | null;
 }
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason'] as const;
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */

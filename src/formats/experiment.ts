@@ -6,7 +6,7 @@ import type { KernelKind, MeanKind } from '../engine/types';
 import { formatPath, propertySchema, itemSchema, experimentSchema, schemaTypes, type JsonType, type SchemaNode } from './experimentSchema';
 import { structureOf, type YamlStructure } from './structure';
 import { didYouMean, LineIndex, type OffsetRange } from './text';
-import { findPlaceholders, replacePlaceholders } from '../shared/placeholders';
+import { findPlaceholders } from '../shared/placeholders';
 
 export type { Goal, TrialStatus } from '../shared/dto';
 export type { OffsetRange, Position, Range } from './text';
@@ -76,7 +76,7 @@ export interface AcquisitionSpec {
 }
 
 export interface RunSpec {
-  /** argv with `${param}` / `${trial}` placeholders (substitute with `substitutePlaceholders`). */
+  /** argv with `${param}` / `${trial}` placeholders (filled in by session/trialRun.ts). */
   command: string[];
   log?: string;
   /** The runner writes the command's output to `log` (else the command writes it). */
@@ -114,6 +114,8 @@ export interface Trial {
   /** Of a stopped trial: the step at which run.stopping stopped it (`value` is its value there). */
   step?: number;
   log?: string;
+  /** The id of the trial's last run (session/trialRun newRunId), recorded when it started; `${run}` expands to it. */
+  run?: string;
   /** The scheduler's job id, recorded when the trial was submitted (run.scheduler: slurm). */
   job?: string;
   started?: string;
@@ -430,10 +432,10 @@ function buildParameters(ctx: Ctx, root: YAMLMap): Parameter[] {
   return params;
 }
 
-/** Replaces `${trial}` and `${<parameter>}` in a run template; unknown placeholders are left as written. */
-export function substitutePlaceholders(template: string, values: Readonly<Record<string, string | number | boolean>>): string {
-  return replacePlaceholders(template, (name, whole) => (Object.hasOwn(values, name) ? String(values[name]) : whole));
-}
+/** The placeholder for the trial's id in run templates. */
+export const TRIAL_PLACEHOLDER = 'trial';
+/** The placeholder for the id of the trial's run (a new one each time it runs); see session/trialRun.ts. */
+export const RUN_PLACEHOLDER = 'run';
 
 function checkPlaceholders(ctx: Ctx, node: Node | null, names: ReadonlySet<string>, where: string): void {
   const text = asString(node);
@@ -456,7 +458,7 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
   const runField = field(ctx, root, 'run');
   const run = asMap(runField?.node);
   if (!run) return undefined;
-  const names = new Set(['trial', ...params.map((p) => p.name)]);
+  const names = new Set([TRIAL_PLACEHOLDER, RUN_PLACEHOLDER, ...params.map((p) => p.name)]);
   const command = field(ctx, run, 'command');
   const args: string[] = [];
   if (command && isScalar(command.node) && typeof command.node.value === 'string') {
@@ -673,6 +675,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
       const s = asString(field(ctx, map, key)?.node);
       if (s !== undefined) trial[key] = s;
     }
+    const run = scalarValue(field(ctx, map, 'run')?.node);
+    if (typeof run === 'string' || typeof run === 'number') trial.run = String(run);
     const job = scalarValue(field(ctx, map, 'job')?.node);
     if (typeof job === 'string' || typeof job === 'number') trial.job = String(job);
     const step = asNumber(field(ctx, map, 'step')?.node);

@@ -1,6 +1,6 @@
 // Hover for experiment files: what a key means (from the schema), what an enum value does, a parameter's
 // type and range, where a trial's value sits in its range, and what a `${...}` placeholder expands to.
-import { parsedStructure, type Parameter } from './experiment';
+import { parsedStructure, RUN_PLACEHOLDER, TRIAL_PLACEHOLDER, type Parameter } from './experiment';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experimentSchema';
 import { escapeMarkdown, markdownCode } from '../shared/markdown';
 import { structureOf, type YamlStructure } from './structure';
@@ -68,7 +68,8 @@ function hover(structure: YamlStructure, offset: number): HoverResult | undefine
       if (offset < start || offset > range.start + m.end) continue;
       const name = m.name;
       const placeholderRange = { start, end: range.start + m.end };
-      if (name === 'trial') return { markdown: '`${trial}` — the trial\'s id.', range: placeholderRange };
+      if (name === TRIAL_PLACEHOLDER) return { markdown: '`${trial}` — the trial\'s id.', range: placeholderRange };
+      if (name === RUN_PLACEHOLDER) return { markdown: '`${run}` — the id of the trial\'s run, new each time it runs (recorded as the trial\'s `run`): a log path with it is that run\'s alone.', range: placeholderRange };
       const p = params().find((q) => q.name === name);
       return {
         markdown: p ? `${markdownCode(`\${${name}}`)} — the trial's value of ${describeParameter(p)}` : `${markdownCode(`\${${name}}`)} names no parameter of search_space.`,

@@ -253,7 +253,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     RunPlanRequest.type,
     guarded(async (params) => {
       await ready;
-      return svc().runPlan(params.uri, params.trialId);
+      return svc().runPlan(params.uri, params.trialId, params.attach === true);
     }),
   );
   registerEditRequests(connection, svc, ready);

@@ -172,4 +172,6 @@ export interface RunPlan {
   experiment: string;
   /** The job id the trial records (scheduler slurm): a runner re-attaches to it. */
   job?: string;
+  /** The run's id (`${run}` in run.log and run.command): a new run records it in the trial as it starts. */
+  run?: string;
 }

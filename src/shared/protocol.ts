@@ -166,6 +166,8 @@ export namespace UpdateTrialEditRequest {
      * never lands on a stale copy); omitted: the text the server holds.
      */
     text?: string;
+    /** The id of the run that starts (the run plan's `run`), written as the trial's `run`. */
+    run?: string;
   }
   export interface Result {
     edits: TextEditDTO[];
@@ -181,6 +183,8 @@ export namespace RunPlanRequest {
   export const method = 'hyperbo/runPlan' as const;
   export interface Params extends UriParams {
     trialId: number;
+    /** Re-attaching to the trial's recorded job: the plan of the run it records (its run id and log), not a new run. */
+    attach?: boolean;
   }
   export const type = new RequestType<RunPlanRequest.Params, RunPlan, void>(method);
 }

@@ -4,10 +4,9 @@
 import * as assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { LineIndex, parseExperiment } from '../../src/formats/experiment';
-import type { TextEditDTO } from '../../src/shared/dto';
+import { parseExperiment } from '../../src/formats/experiment';
 import { AddPriorSourcesEditRequest, AddTrialEditRequest, ApplySuggestionRequest, InlineTrialRequest, SuggestRequest, TrialLocationRequest, UpdateTrialEditRequest } from '../../src/shared/protocol';
-import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
+import { applyLspEdits, removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 
 const FAST = { pretrain: { steps: 15 }, logs: { pollInterval: 100 } };
 
@@ -29,15 +28,7 @@ const TRIALS = [
   '  - { id: 3, params: { lr: 0.001, m: 0.2 }, status: completed, value: 0.52 }',
 ];
 
-/** Applies LSP edits (computed on `text`) the way VS Code's WorkspaceEdit does. */
-function applyEdits(text: string, edits: TextEditDTO[]): string {
-  const lines = new LineIndex(text);
-  const offsets = edits.map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), newText: e.newText }));
-  offsets.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const e of offsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
-  return out;
-}
+const applyEdits = applyLspEdits;
 
 describe('server: edit and location requests (the client never reads YAML)', function () {
   this.timeout(120_000);

@@ -12,7 +12,18 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import { LineIndex } from '../../src/formats/text';
 import { startLanguageServer, type LanguageServerHandle } from '../../src/server/languageServer';
+import type { TextEditDTO } from '../../src/shared/dto';
+
+/** Applies LSP edits (computed on `text`) the way VS Code's WorkspaceEdit does. */
+export function applyLspEdits(text: string, edits: readonly TextEditDTO[]): string {
+  const lines = new LineIndex(text);
+  const offsets = edits.map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), newText: e.newText })).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of offsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
+  return out;
+}
 
 export interface Recorded {
   method: string;

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { createRng, HaltonSequence } from '../../src/engine';
-import { LineIndex } from '../../src/formats/experiment';
 import type { ExperimentSummary, ProvenanceResult, SuggestResult, TrialHistoryResult } from '../../src/shared/dto';
 import {
   AddTrialEditRequest,
@@ -19,18 +18,10 @@ import {
   TrialUpdatedNotification,
   UpdateTrialEditRequest,
 } from '../../src/shared/protocol';
-import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
+import { applyLspEdits, removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 
 const FAST = { pretrain: { steps: 15 }, logs: { pollInterval: 100 } };
 
-/** Applies LSP edits (computed on `text`) the way VS Code's WorkspaceEdit does. */
-function applyLspEdits(text: string, edits: readonly { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]): string {
-  const lines = new LineIndex(text);
-  const offsets = edits.map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), newText: e.newText })).sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const e of offsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);
-  return out;
-}
 
 function experimentText(options: { trials?: string } = {}): string {
   return [

@@ -31,22 +31,20 @@ import {
   UNNAMED_EXPERIMENT,
   type PriorExperiment,
 } from '../../priors';
-import type { CurveOutcome } from '../../formats/curve';
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
-import { LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type ReduceRule } from '../../formats/experiment';
-import { createLogTail } from '../../formats/tensorboard';
+import { LineIndex, parseExperiment, type Diagnostic, type ReduceRule, type RunSpec } from '../../formats/experiment';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
+import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
+import { newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
 import { finishedCurve, RunningTrialCheck } from '../../session/stoppingWatch';
 import type { CurvePoint } from '../../formats/curve';
-import type { StoppingSpec } from '../../formats/experiment';
 import { statusText } from '../../shared/trialStatus';
-import type { Scheduler } from '../../formats/experiment';
 import { SchedulerError, type Scheduler as JobScheduler } from '../../scheduler/scheduler';
 import { SlurmScheduler } from '../../scheduler/slurm';
 import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
@@ -86,8 +84,8 @@ interface Experiment {
   prior: PriorExperiment;
   acquisition: AcquisitionOptions;
   budget?: number;
-  /** Undefined when the file has no usable run section (enough for a dry run). */
-  run?: { command: string[]; log: string; cwd: string; env: Record<string, string>; scheduler: Scheduler; sbatch: string[]; capture: boolean; parallel: number; stopping?: StoppingSpec };
+  /** Undefined when the file has no usable run section (enough for a dry run); session/trialRun fills it in per trial. */
+  run?: RunSpec;
   trials: RecordedTrial[];
   seed: number;
 }
@@ -108,6 +106,8 @@ interface RecordedTrial {
   /** The scheduler's job id (run.scheduler: slurm). */
   job?: string;
   log?: string;
+  /** The id of the trial's last run (`${run}`). */
+  run?: string;
 }
 
 const fail = (file: string, message: string): never => {
@@ -136,21 +136,8 @@ function readExperiment(file: string, text: string): Experiment {
     prior: priorExperimentOf(e),
     acquisition: acquisitionOptionsOf(e.acquisition),
     budget: e.budget,
-    run:
-      e.run && e.run.command.length > 0 && e.run.log
-        ? {
-            command: e.run.command,
-            log: e.run.log,
-            cwd: path.resolve(path.dirname(file), e.run.cwd ?? '.'),
-            env: e.run.env,
-            scheduler: e.run.scheduler,
-            sbatch: e.run.sbatch,
-            capture: e.run.capture,
-            parallel: e.run.parallel,
-            ...(e.run.stopping ? { stopping: e.run.stopping } : {}),
-          }
-        : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job })),
+    run: e.run && e.run.command.length > 0 && e.run.log ? e.run : undefined,
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job, run: t.run })),
     seed: e.seed,
   };
 }
@@ -252,35 +239,26 @@ function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started
   });
 }
 
-/** What a finished run's log says. */
-type LogOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
+/** What a finished run's log says (session/outcome), or that run.stopping stopped it. */
 type TrialOutcome = LogOutcome | { status: 'stopped'; step: number; value: number; reason: string };
 
-/** A finished command's outcome: its exit status, then its log read by the editor's rule (curve.ts). */
-async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, logPath: string): Promise<TrialOutcome> {
+/** The trial's run's log (text, TensorBoard, Lightning CSVLogger), read whole by the session's rule; undefined when there is none or it is an earlier run's. */
+async function runLog(exp: Experiment, trial: Pick<RecordedTrial, 'started'>, log: TrialLog): Promise<TrialLogState | undefined> {
+  const state = await readTrialLog(log.path, exp);
+  return state && logBelongsToRun({ status: 'running', started: trial.started }, state, log.byRunId) ? state : undefined;
+}
+
+/** A finished command's outcome: its exit status, then its log by the editor's rule (session/outcome). */
+async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, trial: Pick<RecordedTrial, 'started'>, log: TrialLog): Promise<TrialOutcome> {
   if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
   const how = exitReason(result.code, result.signal, false);
   if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
-  return outcomeFromLog(exp, logPath, 'the command succeeded');
+  return outcomeFromLog(exp, trial, log, 'the command succeeded');
 }
 
 /** The outcome the trial's log gives once its run has ended well (`ended` says how, for the no-log message). */
-async function outcomeFromLog(exp: Experiment, logPath: string, ended: string): Promise<LogOutcome> {
-  const shown = path.relative(process.cwd(), logPath) || logPath;
-  return (await logVerdict(exp, logPath)) ?? { status: 'failed', reason: `${ended} but wrote no log at ${shown}; check run.log` };
-}
-
-/** A trial's log read by the editor's reader (text logs, TensorBoard event files or folders, Lightning CSVLogger folders); undefined when there is no log. */
-async function logVerdict(exp: Experiment, logPath: string): Promise<LogOutcome | undefined> {
-  const shown = path.relative(process.cwd(), logPath) || logPath;
-  const tail = createLogTail(logPath, { divergenceFactor: exp.divergenceFactor });
-  const read = await tail.poll().catch(() => undefined);
-  if (!read || read.missing) return undefined;
-  tail.flush();
-  const outcome: CurveOutcome = tail.assess(exp.metric, exp.reduce);
-  if (outcome.status === 'completed') return outcome;
-  if (outcome.status === 'diverged') return { status: 'diverged', reason: outcome.reason };
-  return { status: 'failed', reason: `${outcome.reason} in ${shown}` };
+async function outcomeFromLog(exp: Experiment, trial: Pick<RecordedTrial, 'started'>, log: TrialLog, ended: string): Promise<LogOutcome> {
+  return endedRunOutcome(await runLog(exp, trial, log), shownPath(log.path, process.cwd()), ended);
 }
 
 /**
@@ -290,10 +268,14 @@ async function logVerdict(exp: Experiment, logPath: string): Promise<LogOutcome 
 async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<void> {
   const running = exp.trials.filter((t) => t.status === 'running');
   if (running.length === 0) return;
-  const dir = path.dirname(file);
+  const logs = new Map(running.map((t) => [t.id, t.log !== undefined || exp.run?.log !== undefined ? trialLog(file, exp.run, t) : undefined]));
   const settled = await reconcileRunning(
-    running.map((t) => ({ id: t.id, pid: t.pid, started: t.started, logPath: t.log === undefined ? undefined : path.resolve(dir, t.log) })),
-    async (t) => (t.logPath === undefined ? undefined : logVerdict(exp, t.logPath)),
+    running.map((t) => ({ id: t.id, pid: t.pid, started: t.started, logPath: logs.get(t.id)?.path })),
+    async (t) => {
+      const log = logs.get(t.id);
+      const state = log && (await runLog(exp, t, log));
+      return state && endedRunOutcome(state, shownPath(log.path, process.cwd()));
+    },
     { stop },
   );
   const finished = new Date().toISOString();
@@ -472,7 +454,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   /** Follows a submitted (or re-attached) job to its end; Ctrl-C cancels it. The outcome comes from the job, then the log. */
-  const followTrialJob = async (jobs: JobScheduler, trial: RecordedTrial, id: string, output: string | undefined, logPath: string): Promise<TrialOutcome> => {
+  const followTrialJob = async (jobs: JobScheduler, trial: RecordedTrial, id: string, output: string | undefined, log: TrialLog): Promise<TrialOutcome> => {
     try {
       const end = await followJob(jobs, id, output, {
         intervalMs: pollMs(),
@@ -484,17 +466,12 @@ export async function run(argv: string[]): Promise<number> {
         return { status: 'failed', reason: last ? `${end.failure} ${last}` : end.failure };
       }
       if (end.unknown) process.stderr.write(`trial ${trial.id}: ${end.status.reason}; its log decides.\n`);
-      return await outcomeFromLog(exp, logPath, `${jobs.name} job ${id} ended`);
+      return await outcomeFromLog(exp, trial, log, `${jobs.name} job ${id} ended`);
     } catch (error) {
       if (!stopJobs.signal.aborted) return { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
       await jobs.cancel(id).catch((e: Error) => process.stderr.write(`trial ${trial.id}: ${e.message}\n`));
       return { status: 'failed', reason: `interrupted (Ctrl-C); ${jobs.name} job ${id} cancelled` };
     }
-  };
-
-  const logPathOf = (id: number, params: Config) => {
-    const vars: Record<string, string> = { trial: String(id), ...Object.fromEntries(names.map((n) => [n, String(params[n])])) };
-    return { vars, logPath: path.resolve(runSpec.cwd, substitutePlaceholders(runSpec.log, vars)) };
   };
 
   // run.stopping (src/session/stopping.ts): the completed trials' curves, read once per trial and log, and a check of
@@ -505,7 +482,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!runSpec.stopping) return undefined;
     const curves: CurvePoint[][] = [];
     for (const t of trials.filter((t) => t.status === 'completed')) {
-      const log = t.log ? path.resolve(path.dirname(file), t.log) : logPathOf(t.id, t.params).logPath;
+      const log = trialLog(file, runSpec, t).path;
       const key = `${t.id}\0${log}`;
       if (!finishedCurves.has(key)) finishedCurves.set(key, await finishedCurve(log, stoppingObjective));
       const c = finishedCurves.get(key);
@@ -534,26 +511,31 @@ export async function run(argv: string[]): Promise<number> {
     merge(await readFile(file, 'utf8'));
     const [s] = studyFor(exp, session, trials, seed).ask(1);
     const params = s!.config;
+    // The run's id goes into the trial with its log path: `${run}` in run.log gives each run a log of its own.
+    const run = newRunId();
+    const started = new Date().toISOString();
     const appended = await recording(() =>
-      appendTrialLocked(file, (id) => ({ params, status: 'running', log: path.relative(path.dirname(file), logPathOf(id, params).logPath), started: new Date().toISOString() })),
+      appendTrialLocked(file, (id) => ({ params, status: 'running', run, log: path.relative(path.dirname(file), trialLog(file, runSpec, { id, params, run }).path), started })),
     );
     const id = appended.id;
     merge(appended.text);
-    const { vars, logPath } = logPathOf(id, params);
-    const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running' };
+    const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running', run, started };
     if (!trials.includes(trial)) trials.push(trial);
-    const argvForTrial = runSpec.command.map((a) => substitutePlaceholders(a, vars));
+    const spec = trialRunSpec(file, runSpec, { id, params, run });
+    const cwd = spec.cwd;
+    const logPath = spec.log.path;
+    const argvForTrial = spec.command;
     await mkdir(path.dirname(logPath), { recursive: true });
     if (scheduler) {
       const request = trialJobRequest({
         experiment: exp.name,
         trialId: id,
         command: argvForTrial,
-        cwd: runSpec.cwd,
-        env: Object.fromEntries(Object.entries(runSpec.env).map(([k, v]) => [k, substitutePlaceholders(v, vars)])),
+        cwd,
+        env: spec.env,
         logPath,
         capture: runSpec.capture,
-        options: runSpec.sbatch.map((a) => substitutePlaceholders(a, vars)),
+        options: spec.sbatch,
       });
       let jobId: string;
       try {
@@ -567,7 +549,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`trial ${id}: ${scheduler.name} job ${jobId}\n`);
       const watch = watchStopping(await stoppingRule(), logPath, () => void scheduler.cancel(jobId).catch((e: Error) => process.stderr.write(`trial ${id}: ${e.message}\n`)));
       return {
-        done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), logPath).then((outcome) => {
+        done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), spec.log).then((outcome) => {
           watch.end();
           const v = watch.verdict();
           return record(trial, v && !interrupted ? stoppedOutcome(v) : outcome, columns(id, s!));
@@ -580,13 +562,15 @@ export async function run(argv: string[]): Promise<number> {
     let watch: ReturnType<typeof watchStopping> | undefined;
     const result = interrupted
       ? undefined
-      : await runCommand(argvForTrial, runSpec.cwd, trialEnvironment(process.env, runSpec.env, id), (c) => {
+      : await runCommand(argvForTrial, cwd, trialEnvironment(process.env, spec.env, id), (c) => {
           child = c;
           watch = watchStopping(rule, logPath, () => c.pid !== undefined && void stopGroup(c.pid, 3000));
           // The pid (its process group) and the time right after the start, so a later session can tell whether
           // this run outlived a killed tune (src/files/trialProcesses).
           c.once('spawn', () => {
-            if (c.pid !== undefined) pidRecorded = recording(() => updateTrialLocked(file, id, { pid: c.pid!, started: new Date().toISOString() }));
+            if (c.pid === undefined) return;
+            trial.started = new Date().toISOString();
+            pidRecorded = recording(() => updateTrialLocked(file, id, { pid: c.pid!, started: trial.started }));
           });
         });
     child = undefined;
@@ -599,7 +583,7 @@ export async function run(argv: string[]): Promise<number> {
         ? { status: 'failed', reason: `interrupted (${how})` }
         : verdict
           ? stoppedOutcome(verdict)
-          : await outcomeOf(exp, argvForTrial, runSpec.cwd, result, logPath);
+          : await outcomeOf(exp, argvForTrial, cwd, result, trial, spec.log);
     return { done: record(trial, outcome, columns(id, s!)) };
   };
 
@@ -612,8 +596,7 @@ export async function run(argv: string[]): Promise<number> {
     // Trials a previous session (or the editor) submitted and that are still running: follow their jobs again.
     if (scheduler) {
       for (const trial of trials.filter((t) => t.status === 'running' && t.job)) {
-        const { logPath } = logPathOf(trial.id, trial.params);
-        const log = trial.log ? path.resolve(path.dirname(file), trial.log) : logPath;
+        const log = trialLog(file, runSpec, trial);
         out(`Re-attaching to ${scheduler.name} job ${trial.job} of trial ${trial.id}.`);
         const row = [trial.id, ...names.map((n) => String(trial.params[n])), '—'];
         track(followTrialJob(scheduler, trial, trial.job!, undefined, log).then((outcome) => record(trial, outcome, row)));
@@ -635,7 +618,7 @@ export async function run(argv: string[]): Promise<number> {
   if (stoppedBy !== undefined) {
     process.stderr.write(
       `Stopped after ${failedInRow} failed trials in a row: the command itself probably fails. The last one's reason: ${stoppedBy}\n` +
-        `Fix the command (run it by hand from ${shown(runSpec.cwd)}), then run tune again.\n`,
+        `Fix the command (run it by hand from ${shown(runCwd(file, runSpec))}), then run tune again.\n`,
     );
   }
   const interruptedCode = interruptSignal === 'SIGTERM' ? 143 : interruptSignal === 'SIGHUP' ? 129 : 130;

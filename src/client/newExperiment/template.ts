@@ -46,6 +46,7 @@ export function checkMetric(metric: string): string | undefined {
 export function checkParameterName(name: string, existing: readonly string[]): string | undefined {
   if (!identifier.test(name)) return 'Start with a letter or "_", then letters, digits, "_", "." or "-" (it is used as ${name} in the command).';
   if (name === 'trial') return '"trial" is reserved: ${trial} expands to the trial id.';
+  if (name === 'run') return '"run" is reserved: ${run} expands to the id of the trial\'s run.';
   if (existing.includes(name)) return `There is already a parameter "${name}".`;
   return undefined;
 }
@@ -109,9 +110,9 @@ export function defaultCommandLine(parameters: readonly ParameterAnswer[], log: 
   return ['python train.py', ...args].join(' ');
 }
 
-/** Placeholders in the command that name no parameter (and are not ${trial}). */
+/** Placeholders in the command that name no parameter (and are not ${trial} or ${run}). */
 export function unknownPlaceholders(command: readonly string[], parameters: readonly ParameterAnswer[]): string[] {
-  const known = new Set(['trial', ...parameters.map((p) => p.name)]);
+  const known = new Set(['trial', 'run', ...parameters.map((p) => p.name)]);
   const unknown: string[] = [];
   for (const arg of command) for (const m of findPlaceholders(arg)) if (!known.has(m.name)) unknown.push(m.name);
   return [...new Set(unknown)];

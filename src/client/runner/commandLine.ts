@@ -30,7 +30,7 @@ export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv, options: Tr
     if (arg.includes('\0')) throw new RunPlanError(`Argument ${i} of the command contains a NUL character.`);
     const unfilled = firstPlaceholder(arg, { nonEmpty: true });
     if (unfilled) {
-      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled.name}}: the trial has no parameter "${unfilled.name}" (placeholders are \${trial} and the search-space names).`);
+      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled.name}}: the trial has no parameter "${unfilled.name}" (placeholders are \${trial}, \${run} and the search-space names).`);
     }
   }
   if (!plan.cwd) throw new RunPlanError(`Trial ${plan.trialId} has no working directory.`);

@@ -117,7 +117,7 @@ export class TrialRunner implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) throw untrustedError();
     const k = key(uri, trialId);
     if (this.runs.has(k)) throw new UserFacingError(`Trial ${trialId} is already ${this.state(uri, trialId) ?? 'running'} in this window.`);
-    const plan = await this.server.request(RunPlanRequest.type, { uri, trialId });
+    const plan = await this.server.request(RunPlanRequest.type, { uri, trialId, ...(attachTo !== undefined ? { attach: true } : {}) });
     if (attachTo !== undefined && plan.scheduler !== 'slurm') return 'started';
     if (this.runs.has(k)) throw new UserFacingError(`Trial ${trialId} is already ${this.state(uri, trialId) ?? 'running'} in this window.`);
     const spec = spawnSpec(plan, process.env);
@@ -185,7 +185,7 @@ export class TrialRunner implements vscode.Disposable {
     if (run.stopped) return { uri, trialId, state: 'ended', reason: 'Stopped before it started.' };
     if (attachTo === undefined) {
       const started = new Date().toISOString();
-      await this.editor.updateTrial({ uri, trialId, status: 'running', started });
+      await this.editor.updateTrial({ uri, trialId, status: 'running', started, ...(plan.run !== undefined ? { run: plan.run } : {}) });
     }
     this.emitter.fire({ uri, trialId, state: 'running' });
     mkdirSync(dirname(plan.logPath), { recursive: true });

@@ -12,7 +12,9 @@ import { LogWatcher } from './logWatcher';
 import { ModelQueries } from './modelQueries';
 import { PriorService } from './priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
-import { deriveTrial, placeholderValues, runCwd, substitute, trialLogPath } from './trials';
+import { deriveTrial } from './trials';
+import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
+import { newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
 import {
   isExperimentFile,
   normalizeUri,
@@ -187,7 +189,7 @@ export class HyperboService {
       if (!view) continue;
       const paths = new Set<string>();
       for (const t of view.trials) {
-        const logPath = trialLogPath(view, entry.fsPath, t);
+        const logPath = trialLog(entry.fsPath, view.run, t).path;
         paths.add(logPath);
         await this.logs.read(logPath, view);
       }
@@ -217,8 +219,8 @@ export class HyperboService {
     const view = entry.view;
     if (!view) return [];
     return view.trials.map((t) => {
-      const logPath = trialLogPath(view, entry.fsPath, t);
-      return deriveTrial(view, t, this.logs.state(logPath, view), path.relative(path.dirname(entry.fsPath), logPath));
+      const log = trialLog(entry.fsPath, view.run, t);
+      return deriveTrial(t, this.logs.state(log.path, view), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
     });
   }
 
@@ -229,8 +231,7 @@ export class HyperboService {
     if (!entry || !view) return [];
     const names = new Set<string>();
     for (const t of view.trials) {
-      const logPath = trialLogPath(view, entry.fsPath, t);
-      for (const n of this.logs.metricNames(logPath)) names.add(n);
+      for (const n of this.logs.metricNames(trialLog(entry.fsPath, view.run, t).path)) names.add(n);
     }
     return [...names].sort();
   }
@@ -248,7 +249,8 @@ export class HyperboService {
 
   // ---- edits and runs --------------------------------------------------------------------------------
 
-  runPlan(uri: string, trialId: number): RunPlan {
+  /** How to run the trial: a new run (with a new run id) unless `attach` (re-attaching to its recorded job). */
+  runPlan(uri: string, trialId: number, attach = false): RunPlan {
     const entry = this.index.experiment(uri);
     const view = entry.view;
     const trial = view.trials.find((t) => t.id === trialId);
@@ -256,22 +258,23 @@ export class HyperboService {
     if (!view.run || view.run.command.length === 0) {
       throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`);
     }
-    const values = placeholderValues(trial);
-    const cwd = runCwd(view, entry.fsPath);
-    const logPath = trialLogPath(view, entry.fsPath, trial);
+    // A new run's log is its own: the path from run.log with the new run id, not the one an earlier run recorded.
+    const run = attach ? trial.run : newRunId();
+    const spec = trialRunSpec(entry.fsPath, view.run, attach ? trial : { id: trial.id, params: trial.params, ...(run !== undefined ? { run } : {}) });
     const plan: RunPlan = {
       trialId,
-      command: view.run.command.map((arg) => substitute(arg, values)),
-      cwd,
-      logPath,
+      command: spec.command,
+      cwd: spec.cwd,
+      logPath: spec.log.path,
       commandWritesLog: view.run.log !== undefined && !view.run.capture,
       parallel: view.run.parallel,
       scheduler: view.run.scheduler,
-      sbatch: view.run.sbatch.map((arg) => substitute(arg, values)),
+      sbatch: spec.sbatch,
       experiment: view.name,
+      env: spec.env,
     };
+    if (run !== undefined) plan.run = run;
     if (trial.job) plan.job = trial.job;
-    if (view.run.env) plan.env = Object.fromEntries(Object.entries(view.run.env).map(([k, v]) => [k, substitute(v, values)]));
     return plan;
   }
 
@@ -282,21 +285,17 @@ export class HyperboService {
     const trial = view.trials.find((t) => t.id === trialId);
     if (!trial) throw new UserError(`No trial ${trialId} in ${path.basename(entry.fsPath)}.`);
     if (status !== 'completed') return { status };
-    const derived = deriveTrial(view, { ...trial, status: 'running' }, (() => {
-      const logPath = trialLogPath(view, entry.fsPath, trial);
-      const state = this.logs.state(logPath, view);
-      return state ? { ...state, finished: true } : undefined;
-    })());
-    if (derived.status === 'diverged') return { status: 'diverged', reason: derived.reason };
-    if (derived.status === 'completed' && derived.value !== undefined) return { status: 'completed', value: derived.value };
-    return { status: 'failed', reason: derived.reason ?? `No "${view.metric}" value in the trial's log.` };
+    const log = trialLog(entry.fsPath, view.run, trial);
+    const state = this.logs.state(log.path, view);
+    const own = state && logBelongsToRun({ ...trial, status: 'running' }, state, log.byRunId) ? state : undefined;
+    return endedRunOutcome(own, shownPath(log.path, path.dirname(entry.fsPath)));
   }
 
   /** Re-reads one trial's log now, its last line included (the run ended; before an update edit). */
   async refreshTrialLog(uri: string, trialId: number): Promise<void> {
     const entry = this.index.experiment(uri);
     const trial = entry.view.trials.find((t) => t.id === trialId);
-    const logPath = trial ? trialLogPath(entry.view, entry.fsPath, trial) : undefined;
+    const logPath = trial ? trialLog(entry.fsPath, entry.view.run, trial).path : undefined;
     if (!logPath) return;
     await this.logs.read(logPath, entry.view);
     this.logs.flush(logPath);

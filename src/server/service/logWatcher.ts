@@ -1,19 +1,16 @@
 // Trial logs, read incrementally (formats/tensorboard createLogTail: text logs, TensorBoard event files or folders,
 // Lightning CSVLogger folders; only appended bytes are parsed; truncation and rotation restart the tail).
-// One tail per log path; its state is summarised for the objective metric.
-//
-// A log shows that its run ended when a record carries `done`, `finished` or `final` equal to 1
-// (e.g. `{"done": 1}` or `done=1`); otherwise the runner records the end in the experiment file.
-import { stat } from 'node:fs/promises';
+// One tail per log path; its state is summarised for the objective metric by session/outcome.ts, the rule
+// `hyperbo tune` reads a finished log by.
 import { createLogTail, type TrialLogTail } from '../../formats/tensorboard';
+import { logModifiedMs, logStateOf, type TrialLogState } from '../../session/outcome';
 import type { ExperimentView } from './experimentView';
-import type { TrialLogState } from './trials';
-
-const END_MARKERS = ['done', 'finished', 'final'];
 
 export class LogWatcher {
   private readonly tails = new Map<string, TrialLogTail>();
   private readonly missing = new Set<string>();
+  /** Logs read at least once: a tail created by a read still under way knows nothing yet (not even whether it exists). */
+  private readonly polled = new Set<string>();
   private readonly modified = new Map<string, number>();
 
   private tail(logPath: string, view: ExperimentView): TrialLogTail {
@@ -28,13 +25,14 @@ export class LogWatcher {
   /** Reads what was appended since the last read; true when something changed. */
   async read(logPath: string, view: ExperimentView): Promise<boolean> {
     const update = await this.tail(logPath, view).poll();
+    this.polled.add(logPath);
     const wasMissing = this.missing.has(logPath);
     if (update.missing) this.missing.add(logPath);
     else this.missing.delete(logPath);
-    // A file's mtime tells which run wrote it (trials.ts logBelongsToRun); a folder's says nothing about its logs.
+    // A file's mtime tells which run wrote it (session/outcome logBelongsToRun); a folder's says nothing about its logs.
     const before = this.modified.get(logPath);
-    const info = update.missing ? undefined : await stat(logPath).catch(() => undefined);
-    if (info?.isFile()) this.modified.set(logPath, info.mtimeMs);
+    const modified = update.missing ? undefined : await logModifiedMs(logPath);
+    if (modified !== undefined) this.modified.set(logPath, modified);
     else this.modified.delete(logPath);
     return update.records > 0 || update.reset || wasMissing !== update.missing || before !== this.modified.get(logPath);
   }
@@ -46,19 +44,8 @@ export class LogWatcher {
 
   state(logPath: string, view: ExperimentView): TrialLogState | undefined {
     const tail = this.tails.get(logPath);
-    if (!tail || this.missing.has(logPath)) return undefined;
-    const outcome = tail.assess(view.metric, view.reduce);
-    const curve = (tail.curve(view.metric)?.points() ?? []).filter((p) => Number.isFinite(p.value));
-    const finished = END_MARKERS.some((name) => tail.curve(name)?.stats.last === 1);
-    const modifiedMs = this.modified.get(logPath);
-    return {
-      exists: true,
-      curve,
-      ...(outcome.status === 'diverged' ? { diverged: outcome.reason } : {}),
-      ...(outcome.status === 'completed' ? { value: outcome.value } : {}),
-      ...(modifiedMs !== undefined ? { modifiedMs } : {}),
-      finished,
-    };
+    if (!tail || this.missing.has(logPath) || !this.polled.has(logPath)) return undefined;
+    return logStateOf(tail, view, this.modified.get(logPath));
   }
 
   /** Metric names the log has written so far. */
@@ -70,6 +57,7 @@ export class LogWatcher {
   invalidate(logPath: string, deleted: boolean): void {
     if (deleted) {
       this.tails.delete(logPath);
+      this.polled.delete(logPath);
       this.modified.delete(logPath);
       this.missing.add(logPath);
     }

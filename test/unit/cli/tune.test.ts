@@ -1,7 +1,7 @@
 // `hyperbo tune` run as a child process on tiny experiments whose run.command is a small node script writing a
 // JSONL metrics log computed from the trial's parameters.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parsePrior } from '../../../src/engine';
@@ -203,6 +203,41 @@ describe('hyperbo tune (CLI)', function () {
         assert.match(r.stderr, new RegExp(`^trial 1 ${status}: `, 'm'), mode);
         assert.match(r.stdout, new RegExp(`^1\\t.*\\t—\\t${status}$`, 'm'), mode);
       }
+    });
+  });
+
+  describe('a trial\'s log belongs to its run', () => {
+    it('${run} in run.log: each trial records its run id and writes a log of its own, which tune reads', () => {
+      const exp = experiment(
+        HEAD + TRIALS + tail('ok', '[node, objective.mjs, "${lr}", "${mom}", "runs/${trial}-${run}/log.jsonl", ok]').replace('log: runs/${trial}/log.jsonl', 'log: runs/${trial}-${run}/log.jsonl'),
+      );
+      const r = tune(exp.dir, '--trials', '2');
+      assert.equal(r.status, 0, r.stderr);
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.status), ['completed', 'completed']);
+      for (const t of trials) {
+        assert.match(t.run ?? '', /^\d{8}-\d{6}-[0-9a-f]{4}$/);
+        assert.equal(t.log, `runs/${t.id}-${t.run}/log.jsonl`);
+        assert.ok(existsSync(path.join(exp.dir, t.log!)));
+        assert.ok(Math.abs(t.value! - expectedScore(t.params)) < 1e-12);
+      }
+      assert.notEqual(trials[0]!.run, trials[1]!.run);
+    });
+
+    it('without ${run}: a log an earlier run left at the path (older than the trial\'s start) is not taken for this run\'s', () => {
+      const exp = experiment(HEAD + TRIALS + tail('no-log'));
+      // An earlier trial 1 (before trials: was cleared) wrote a good log an hour ago.
+      mkdirSync(path.join(exp.dir, 'runs', '1'), { recursive: true });
+      const stale = path.join(exp.dir, 'runs', '1', 'log.jsonl');
+      writeFileSync(stale, '{"epoch": 1, "score": 0.001}\n');
+      const hourAgo = new Date(Date.now() - 3600_000);
+      utimesSync(stale, hourAgo, hourAgo);
+      const r = tune(exp.dir, '--trials', '1');
+      assert.equal(r.status, 1, r.stderr);
+      const [t] = exp.trials();
+      assert.equal(t!.status, 'failed');
+      assert.equal(t!.value, undefined);
+      assert.match(t!.reason!, /^the command succeeded but wrote no log at runs\/1\/log\.jsonl; check run\.log$/);
     });
   });
 

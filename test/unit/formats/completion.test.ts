@@ -49,8 +49,8 @@ describe('formats/completion', () => {
   });
 
   it('completes trial keys in block sequences at either indentation', () => {
-    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
-    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'step', 'log', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason']);
   });
 
   it('offers the search space under a trial\'s params, and choices for categorical values', () => {
@@ -63,7 +63,7 @@ describe('formats/completion', () => {
     const text = SPACE + 'run:\n  command: [python, "--lr=${l"]\n';
     const offset = text.indexOf('${l') + 3;
     const items = completeAt(text, offset);
-    assert.deepEqual(items.map((i) => [i.label, i.insertText]), [['trial', 'trial}'], ['lr', 'lr}'], ['opt', 'opt}']]);
+    assert.deepEqual(items.map((i) => [i.label, i.insertText]), [['trial', 'trial}'], ['run', 'run}'], ['lr', 'lr}'], ['opt', 'opt}']]);
     assert.deepEqual(items[1]!.range, { start: offset - 1, end: offset });
     assert.deepEqual(labels('objective:\n  metric: |\n', { metricNames: ['valid/error_rate', 'train loss'] }), ['valid/error_rate', 'train loss']);
     assert.deepEqual(completeAt('objective:\n  metric: ', 21, { metricNames: ['train loss'] })[0]!.insertText, '"train loss"');
@@ -103,6 +103,8 @@ describe('formats/hover', () => {
     assert.match(h.markdown, /the trial's value of \*\*one\\_minus\\_momentum\*\*/);
     assert.equal(FIXTURE.slice(h.range.start, h.range.end), '${one_minus_momentum}');
     assert.match(at('${trial}', 2)!.markdown, /trial's id/);
+    const withRun = 'objective: { metric: m }\nsearch_space: { x: { type: float, low: 0, high: 1 } }\nrun: { command: [t], log: "runs/${trial}-${run}.jsonl" }\n';
+    assert.match(hoverAt(withRun, withRun.indexOf('${run}') + 2)!.markdown, /id of the trial's run/);
   });
 
   it('returns undefined away from keys and values', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ExperimentState, LineIndex, parseExperiment, substitutePlaceholders, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
+import { ExperimentState, LineIndex, parseExperiment, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
 import { experimentSchema } from '../../../src/formats/experimentSchema';
 import { structureOf } from '../../../src/formats/structure';
 
@@ -85,10 +85,6 @@ describe('formats/experiment: parsing', () => {
     assert.deepEqual(r.experiment!.prior!.from, ['data/*.jsonl']);
     assert.equal(r.experiment!.prior!.kernel, 'se');
     assert.equal(r.experiment!.prior!.kernelOnFeatures, false);
-  });
-
-  it('substitutes placeholders and leaves unknown ones as written', () => {
-    assert.equal(substitutePlaceholders('runs/${trial}/lr=${lr}/${nope}', { trial: 3, lr: 0.1 }), 'runs/3/lr=0.1/${nope}');
   });
 
   it('keeps the schema and the parser in step: every documented key parses', () => {

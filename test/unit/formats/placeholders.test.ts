@@ -1,7 +1,8 @@
 // Placeholders are found by one linear scan: the same matches as the regexes it replaced, and 160,000 repeated `${`
 // (47 s with /\$\{([^}]*)\}/g) take milliseconds in the parser, substitution, hover and the runner's check.
 import assert from 'node:assert/strict';
-import { parseExperiment, substitutePlaceholders } from '../../../src/formats/experiment';
+import { parseExperiment } from '../../../src/formats/experiment';
+import { expandPlaceholders } from '../../../src/session/trialRun';
 import { findPlaceholders, firstPlaceholder, replacePlaceholders } from '../../../src/shared/placeholders';
 import { createRng } from '../../../src/engine';
 
@@ -22,14 +23,14 @@ describe('shared/placeholders', () => {
       }
     }
     assert.equal(firstPlaceholder('x ${} ${a}', { nonEmpty: true })?.name, 'a');
-    assert.equal(substitutePlaceholders('${trial}-${lr}-${x}', { trial: 3, lr: 0.1 }), '3-0.1-${x}');
+    assert.equal(expandPlaceholders('${trial}-${lr}-${x}', { trial: '3', lr: '0.1' }), '3-0.1-${x}');
   });
 
   it('160,000 repeated "${": the scan takes milliseconds, and the parser no longer than on plain text of the same size', () => {
     const hostile = '${'.repeat(160_000);
     let t0 = performance.now();
     assert.deepEqual(findPlaceholders(hostile + '}'), [{ start: 0, end: 320_001, name: hostile.slice(2) }]);
-    assert.equal(substitutePlaceholders(hostile, { trial: 1 }), hostile);
+    assert.equal(expandPlaceholders(hostile, { trial: '1' }), hostile);
     const scanMs = performance.now() - t0;
     assert.ok(scanMs < 300, `scan took ${scanMs.toFixed(0)} ms`);
     const fileWith = (s: string) => `objective: { metric: loss, goal: minimize }
