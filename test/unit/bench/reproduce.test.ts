@@ -28,5 +28,7 @@ describe('bench:regret timing', () => {
     assert.match(table, /\| a \| 100 \| 40 \| 5 \| 45 \| 8\.0 → 9\.0 \/ 8\.5 \/ 7\.0 \|/);
     assert.match(table, /\| b \| 50 \| 20 \| \? \| 20 \|/);
     assert.match(table, /\| \*\*all\*\* \| \*\*150\*\* \| \*\*60\*\* \| \*\*5\*\* \| \*\*65\*\* \(1\.1 min\) \| 2 cores \|/);
+    // Suites run side by side (--jobs): the elapsed time is shown next to the sum of their wall times.
+    assert.match(timingTable([{ name: 'a', wall: 100, cpu: 40, childCpu: 5, loadStart: 8, loadEnd: [9, 8.5, 7] }], 2, 80), /\| \*\*all\*\* \| \*\*100\*\* \(elapsed 80\) \|/);
   });
 });
