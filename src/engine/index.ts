@@ -110,6 +110,7 @@ export {
   priorFileFromPretrain,
   serializePrior,
   studyPriorFromFile,
+  transferFromJson,
 } from './prior';
 export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, PriorTrainingInfo } from './prior';
 

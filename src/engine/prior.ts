@@ -117,7 +117,8 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
   };
 }
 
-function parseTransfer(raw: unknown, dim: number): TransferTask[] {
+/** The training tasks' data from a prior file's JSON form ("transfer"), validated (throws EngineError). */
+export function transferFromJson(raw: unknown, dim: number): TransferTask[] {
   if (!isObj(raw) || !Array.isArray(raw.tasks)) return fail('"transfer" must be an object with a list "tasks".');
   const tasks = (raw.tasks as unknown[]).map((t): TransferTask => {
     if (!isObj(t) || !Array.isArray(t.x) || !Array.isArray(t.y) || typeof t.center !== 'number' || typeof t.scale !== 'number') {
@@ -243,7 +244,7 @@ export function parsePrior(json: string | unknown): LoadedPrior {
   checkTraining(raw.training);
   if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('"createdAt" must be an ISO date.');
   if (!isObj(raw.parameters)) fail('"parameters" must be an object.');
-  const transfer = raw.transfer === undefined ? undefined : parseTransfer(raw.transfer, spec.dim);
+  const transfer = raw.transfer === undefined ? undefined : transferFromJson(raw.transfer, spec.dim);
   return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output, ...(transfer ? { transfer } : {}) };
 }
 

@@ -17,6 +17,7 @@ import {
   SearchSpace,
   Study,
   studyFromRecord,
+  transferFromJson,
   type AcquisitionOptions,
   type Config,
   type ModelSpec,
@@ -27,6 +28,7 @@ import {
   type OutputTransform,
   type ParamSpec,
   type ParamValue,
+  type PriorFile,
 } from '../../engine';
 import type { Contour2D, Slice1D } from '../../shared/dto';
 
@@ -35,6 +37,8 @@ export interface SerializedPrior {
   spec: ModelSpec;
   theta: number[];
   numTrainingTasks: number;
+  /** The prior file's training-task data for the first suggestion (its JSON form, engine transfer.ts). */
+  transfer?: PriorFile['transfer'];
 }
 
 /** A trial as the model sees it: running trials count as pending. */
@@ -84,7 +88,12 @@ export function buildStudy(input: ModelInput, skipTrialId?: number, adaptation?:
       goal: input.goal,
       output: outputFor(input),
       prior: input.prior
-        ? { spec: input.prior.spec, theta: Float64Array.from(input.prior.theta), numTrainingTasks: input.prior.numTrainingTasks }
+        ? {
+            spec: input.prior.spec,
+            theta: Float64Array.from(input.prior.theta),
+            numTrainingTasks: input.prior.numTrainingTasks,
+            ...(input.prior.transfer ? { transfer: transferFromJson(input.prior.transfer, input.prior.spec.dim) } : {}),
+          }
         : undefined,
       acquisition: input.acquisition,
       seed: input.seed,

@@ -234,7 +234,8 @@ export class ModelQueries {
 
 function serializedPrior(prior: CachedPrior): SerializedPrior {
   const names = new Set(prior.loaded.file.training.tasks.map((t) => t.name));
-  return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size };
+  const transfer = prior.loaded.file.transfer;
+  return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size, ...(transfer ? { transfer } : {}) };
 }
 
 function describeAcquisition(a: AcquisitionOptions): string {
