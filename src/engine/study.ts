@@ -33,6 +33,7 @@ import { condition, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
+import { RESCALE_MIN, rescalePrior } from './rescale';
 import { checkTransfer, transferCandidates, transferScores, type TransferMean, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
@@ -147,6 +148,11 @@ export interface StudyOptions {
    */
   readonly maxFitObservations?: number;
   readonly seed?: number;
+  /**
+   * With a prior: once the study holds RESCALE_MIN results, re-estimate the prior's signal variance, noise and mean
+   * level on them (rescale.ts; every other parameter stays frozen). Default false.
+   */
+  readonly rescale?: boolean;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean };
 }
@@ -205,6 +211,8 @@ export class Study {
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; score: Float64Array } | undefined;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean };
+  private readonly rescale: boolean;
+  private rescaleCache: { key: string; theta: Float64Array } | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -221,6 +229,7 @@ export class Study {
     }
     if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
     this.transferScore = options.transferScore ?? {};
+    this.rescale = options.rescale ?? false;
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
     this.adaptation = options.adaptation ?? 'held-out';
@@ -550,10 +559,21 @@ export class Study {
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
+      if (this.rescale && x.n >= RESCALE_MIN) return { spec, theta: this.rescaled(x, y), varianceFactor: factor };
       return { spec, theta, varianceFactor: factor };
     }
     const fit = this.singleTaskFit(x, y);
     return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
+  }
+
+  /** The prior with its scale, noise and level re-estimated on the observations (a bounded subset of them). */
+  private rescaled(x: Points, y: Float64Array): Float64Array {
+    const key = `${x.n}:${hashArray(x.data)}:${hashArray(y)}`;
+    if (this.rescaleCache?.key !== key) {
+      const on = x.n <= this.maxFitObservations ? { x, y } : pick(x, y, selectObservations(x, y, this.maxFitObservations));
+      this.rescaleCache = { key, theta: rescalePrior(this.prior!.spec, this.prior!.theta, on.x, on.y).theta };
+    }
+    return this.rescaleCache.theta;
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {

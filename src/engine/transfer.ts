@@ -45,7 +45,7 @@ export const TRANSFER_KAPPA = 1;
  * normal quantiles on the task's centre and spread (the Gaussian copula of Salinas et al. 2020), so a task's heavy
  * tail cannot outweigh the ordering the other tasks agree on.
  */
-export type TransferValues = 'model' | 'normal-scores';
+export type TransferValues = 'model' | 'normal-scores' | 'uniform-ranks';
 export const TRANSFER_VALUES: TransferValues = 'normal-scores';
 
 export function transferSupport(
@@ -80,7 +80,7 @@ export function transferSupport(
     const measured = Float64Array.from(r.y);
     const { center, scale } = centreAndSpread(measured);
     if (!(scale > 0)) continue; // a constant task says nothing about which configuration is better
-    const all = values === 'normal-scores' ? normalScores(measured, center, scale) : measured;
+    const all = values === 'model' ? measured : normalScores(measured, center, scale, values === 'uniform-ranks');
     const x: Points = { n: all.length, d: r.d, data: Float64Array.from(r.x) };
     const keep = selectObservations(x, all, limit);
     const data = new Float64Array(keep.length * r.d);
@@ -95,14 +95,16 @@ export function transferSupport(
 }
 
 /** center + scale·Φ⁻¹((rank + ½)/n), ties sharing their mean rank. */
-function normalScores(y: Float64Array, center: number, scale: number): Float64Array {
+function normalScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
   const n = y.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
   const out = new Float64Array(n);
   for (let k = 0; k < n; ) {
     let e = k;
     while (e + 1 < n && y[order[e + 1]!] === y[order[k]!]) e++;
-    const z = center + scale * normalQuantile(((k + e) / 2 + 0.5) / n);
+    const q = ((k + e) / 2 + 0.5) / n;
+    // 'uniform-ranks': the rank on a uniform scale with unit variance (√12·(q − ½)), as zero-shot's mean rank.
+    const z = center + scale * (uniform ? Math.sqrt(12) * (q - 0.5) : normalQuantile(q));
     for (let j = k; j <= e; j++) out[order[j]!] = z;
     k = e + 1;
   }
