@@ -39,6 +39,11 @@ export interface TrialDTO {
   step?: number;
   /** A running trial's process (group leader) pid, as its runner recorded it. */
   pid?: number;
+  /**
+   * Of a running trial: run.stopping says stop it (its intermediate value at `step` was worse than the completed trials'
+   * median). The runner that owns the process stops it and records the trial as stopped with these.
+   */
+  stop?: { step: number; value: number; reason: string };
 }
 
 export interface ExperimentSummary {

@@ -168,6 +168,8 @@ export namespace UpdateTrialEditRequest {
     text?: string;
     /** The id of the run that starts (the run plan's `run`), written as the trial's `run`. */
     run?: string;
+    /** Of a stopped trial (run.stopping): the step it was stopped at; `value` is its value there. */
+    step?: number;
   }
   export interface Result {
     edits: TextEditDTO[];

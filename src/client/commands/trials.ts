@@ -46,7 +46,7 @@ export function trialCommands(ctx: Ctx): Record<string, (...args: unknown[]) => 
   return {
     'hyperbo.runTrial': async (arg, trialId) => {
       if (!vscode.workspace.isTrusted) throw untrustedError();
-      const target = await resolveTrial(ctx, arg, trialId, 'Run Trial', ['pending', 'failed', 'diverged']);
+      const target = await resolveTrial(ctx, arg, trialId, 'Run Trial', ['pending', 'failed', 'diverged', 'stopped']);
       if (!target) return undefined;
       const state = await ctx.runner.run(target.uri, target.trial.id);
       announceRun((text) => vscode.window.setStatusBarMessage(text, 5000), target.trial.id, state, ctx.runner.whenEnded(target.uri, target.trial.id));

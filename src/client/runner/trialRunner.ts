@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Scheduler } from '../../scheduler/scheduler';
 import { SlurmScheduler } from '../../scheduler/slurm';
 import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
-import type { ExperimentSummary, RunPlan, TrialStatus } from '../../shared/dto';
+import type { ExperimentSummary, RunPlan, TrialDTO, TrialStatus } from '../../shared/dto';
 import { RunPlanRequest, TrialHistoryRequest, type UpdateTrialEditRequest } from '../../shared/protocol';
 import type { Config } from '../config';
 import { messageOf, UserFacingError } from '../errors';
@@ -39,6 +39,8 @@ interface ActiveRun {
   /** Stops following the job without cancelling it (the window closes; the job goes on and is re-attached later). */
   detach?: AbortController;
   stopped: boolean;
+  /** Set when run.stopping stopped the run (the server's order): the trial is recorded as stopped with these. */
+  stoppedByRule?: NonNullable<TrialDTO['stop']>;
   ended: Promise<RunEvent>;
 }
 
@@ -76,6 +78,11 @@ export class TrialRunner implements vscode.Disposable {
     this.subscriptions.push(
       server.onExperimentsChanged((summaries: ExperimentSummary[]) => {
         for (const s of summaries) if (s.trials.running > 0) void this.reattach(s.uri);
+      }),
+      // run.stopping: the server tails the logs and says when a running trial is to be stopped; this window stops the
+      // runs it owns.
+      server.onTrialUpdated(({ uri, trial }) => {
+        if (trial.stop) void this.stopByRule(uri, trial.id, trial.stop);
       }),
     );
   }
@@ -174,6 +181,15 @@ export class TrialRunner implements vscode.Disposable {
     }
     await run.ended;
     return true;
+  }
+
+  /** Stops a run this window owns because run.stopping says so; it is then recorded as stopped, not failed. */
+  private async stopByRule(uri: string, trialId: number, order: NonNullable<TrialDTO['stop']>): Promise<void> {
+    const run = this.runs.get(key(uri, trialId));
+    if (!run || run.stopped || run.stoppedByRule) return;
+    run.stoppedByRule = order;
+    this.say(run, `${order.reason} (run.stopping): stopping it`);
+    await this.stop(uri, trialId).catch((error: unknown) => this.log.warn(`Trial ${trialId}: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   private say(run: ActiveRun, text: string): void {
@@ -322,8 +338,11 @@ export class TrialRunner implements vscode.Disposable {
   private async finish(run: ActiveRun, outcome: { reason?: string }): Promise<RunEvent> {
     const { uri, trialId } = run;
     const finished = new Date().toISOString();
-    const status: TrialStatus = outcome.reason ? 'failed' : 'completed';
-    const update: UpdateTrialEditRequest.Params = { uri, trialId, status, finished, pid: null, ...(outcome.reason ? { reason: outcome.reason } : {}) };
+    const rule = run.stoppedByRule;
+    const status: TrialStatus = rule ? 'stopped' : outcome.reason ? 'failed' : 'completed';
+    const update: UpdateTrialEditRequest.Params = rule
+      ? { uri, trialId, status, finished, pid: null, step: rule.step, value: rule.value, reason: rule.reason }
+      : { uri, trialId, status, finished, pid: null, ...(outcome.reason ? { reason: outcome.reason } : {}) };
     let written: UpdateTrialEditRequest.Result;
     try {
       written = await this.editor.updateTrial(update);
@@ -332,7 +351,7 @@ export class TrialRunner implements vscode.Disposable {
       this.offerRetry(run, update, error);
       return { uri, trialId, state: 'ended', reason: `its result was not recorded: ${messageOf(error)}` };
     }
-    const reason = outcome.reason ?? (written.status !== 'completed' ? `recorded as ${written.status} from its log` : undefined);
+    const reason = rule ? rule.reason : outcome.reason ?? (written.status !== 'completed' ? `recorded as ${written.status} from its log` : undefined);
     this.say(run, written.value !== undefined ? `${written.status}: value ${written.value}` : `${written.status}${reason ? ` — ${reason}` : ''}`);
     if (written.status === 'failed' && !run.stopped) {
       this.log.warn(`Trial ${trialId} failed: ${reason ?? 'no value in its log'}`);

@@ -121,6 +121,7 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       if (params.job !== undefined) changes.job = params.job;
       if (params.pid !== undefined) changes.pid = params.pid;
       if (params.run !== undefined) changes.run = params.run;
+      if (params.step !== undefined) changes.step = params.step;
       // On the text the client read under the file's lock when it sent one (else the server's).
       const text = params.text ?? entry.text;
       const structure = structureOf(text);

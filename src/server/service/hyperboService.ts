@@ -11,6 +11,7 @@ import { experimentSummary, trialHistory } from './experimentSummary';
 import { LogWatcher } from './logWatcher';
 import { ModelQueries } from './modelQueries';
 import { PriorService } from './priorService';
+import { StoppingMonitor } from './stopping';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
 import { deriveTrial } from './trials';
 import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
@@ -52,6 +53,8 @@ const LOG_FILE = /\.(jsonl|csv|log|txt|out)$/;
 export class HyperboService {
   readonly index: WorkspaceIndex;
   readonly logs = new LogWatcher();
+  /** run.stopping: stop orders for running trials, checked after each read of the logs. */
+  readonly stopping = new StoppingMonitor();
   readonly jobs: JobRunner;
   private readonly ownsJobs: boolean;
   readonly priors: PriorService;
@@ -193,6 +196,10 @@ export class HyperboService {
         paths.add(logPath);
         await this.logs.read(logPath, view);
       }
+      this.stopping.update(entry.uri, view, (t) => {
+        const log = trialLog(entry.fsPath, view.run, t);
+        return { log: this.logs.state(log.path, view), byRunId: log.byRunId };
+      });
       const trials = this.trials(entry);
       const seen = this.lastTrials.get(entry.uri) ?? new Map<number, string>();
       const next = new Map<number, string>();
@@ -220,7 +227,10 @@ export class HyperboService {
     if (!view) return [];
     return view.trials.map((t) => {
       const log = trialLog(entry.fsPath, view.run, t);
-      return deriveTrial(t, this.logs.state(log.path, view), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
+      const dto = deriveTrial(t, this.logs.state(log.path, view), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
+      const stop = this.stopping.order(entry.uri, t);
+      if (stop && dto.status === 'running') dto.stop = stop;
+      return dto;
     });
   }
 
