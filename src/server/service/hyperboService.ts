@@ -8,6 +8,7 @@ import { JobRunner } from '../jobs/jobRunner';
 import { UserError } from './errors';
 import { EditorFeatures } from './editorFeatures';
 import { experimentSummary, trialHistory } from './experimentSummary';
+import { HistoryImport } from './historyImport';
 import { LogWatcher } from './logWatcher';
 import { ModelQueries } from './modelQueries';
 import { PriorService } from './priorService';
@@ -60,6 +61,7 @@ export class HyperboService {
   readonly priors: PriorService;
   readonly queries: ModelQueries;
   readonly editor: EditorFeatures;
+  readonly history: HistoryImport;
   private readonly events: ServiceEvents;
   private readonly settingsSource: () => Promise<ServerSettings>;
   private readonly lastTrials = new Map<string, Map<number, string>>();
@@ -102,6 +104,7 @@ export class HyperboService {
       trials: (entry) => this.trials(entry),
       metricNames: (uri) => this.metricNames(uri),
     });
+    this.history = new HistoryImport(this.index);
   }
 
   private async settings(): Promise<ServerSettings> {
