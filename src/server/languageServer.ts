@@ -33,7 +33,8 @@ import { registerEditRequests } from './handlers/edits';
 import { registerHistoryRequests } from './handlers/history';
 import { JobCancelledError, JobError, type JobRunner } from './jobs/jobRunner';
 import { parseExperimentFile } from './service/experimentAdapter';
-import { HyperboService, UserError } from './service/hyperboService';
+import { UserError } from './service/errors';
+import { HyperboService } from './service/hyperboService';
 import { DEFAULT_SETTINGS, readSettings, type ServerSettings } from './service/settings';
 import { isExperimentFile, uriToPath } from './service/workspaceIndex';
 

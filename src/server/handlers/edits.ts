@@ -11,7 +11,8 @@ import { structureOf } from '../../formats/structure';
 import type { Params } from '../../shared/dto';
 import { AddTrialEditRequest, ApplySuggestionRequest, InlineTrialRequest, TrialLocationRequest, UpdateTrialEditRequest } from '../../shared/protocol';
 import { abortSignal, guarded } from '../languageServer';
-import { UserError, type HyperboService } from '../service/hyperboService';
+import { UserError } from '../service/errors';
+import type { HyperboService } from '../service/hyperboService';
 import type { ExperimentEntry } from '../service/workspaceIndex';
 
 /** The edit appending a pending trial with these parameters to the entry's current text. */

@@ -26,8 +26,6 @@ import {
   type ExperimentParser,
 } from './workspaceIndex';
 
-export { UserError } from './errors';
-export type { PretrainProgress } from './priorService';
 
 export interface ServiceEvents {
   diagnostics?(uri: string, diagnostics: Diagnostic[]): void;
