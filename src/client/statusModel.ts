@@ -1,7 +1,7 @@
 // The status bar text for server health and the active experiment. Pure, unit-tested.
 import type { ExperimentSummary } from '../shared/dto';
 import { escapeMarkdown } from '../shared/markdown';
-import { formatNumber } from './tree/treeModel';
+import { formatNumber } from '../shared/numbers';
 
 export type ServerHealth = 'starting' | 'ready' | 'pretraining' | 'suggesting' | 'error' | 'stopped';
 

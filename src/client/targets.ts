@@ -7,7 +7,7 @@ import { ListExperimentsRequest, TrialHistoryRequest } from '../shared/protocol'
 import type { Ctx } from './ctx';
 import { UserFacingError } from './errors';
 import { isTreeNode } from './tree/experimentsTree';
-import { formatNumber, formatParams } from './tree/treeModel';
+import { formatNumber, formatParams } from '../shared/numbers';
 
 export const isExperimentUri = (uri: vscode.Uri): boolean => uri.path.endsWith('.hyperbo.yaml');
 

@@ -7,6 +7,7 @@
 import type { ReduceRule } from './experiment';
 import { DEFAULT_DIVERGENCE_FACTOR } from './experiment';
 import { maxOf, minOf } from '../shared/extent';
+import { formatNumber } from '../shared/numbers';
 
 export interface CurvePoint {
   step: number;
@@ -109,7 +110,7 @@ function divergenceReason(name: string, curve: MetricCurve): string | undefined 
   if (!d) return undefined;
   return d.why === 'non-finite'
     ? `${name} became ${String(d.value)} at step ${d.step}`
-    : `${name} exploded to ${d.value.toPrecision(3)} at step ${d.step}, ${(Math.abs(d.value) / curve.stats.reference!).toPrecision(2)}× its first value`;
+    : `${name} exploded to ${formatNumber(d.value, 3)} at step ${d.step}, ${formatNumber(Math.abs(d.value) / curve.stats.reference!, 2)}× its first value`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experi
 import { escapeMarkdown, markdownCode } from '../shared/markdown';
 import { structureOf, type YamlStructure } from './structure';
 import type { OffsetRange } from './text';
+import { formatNumber } from '../shared/numbers';
 import { findPlaceholders } from '../shared/placeholders';
 
 export interface HoverResult {
@@ -14,7 +15,8 @@ export interface HoverResult {
   range: OffsetRange;
 }
 
-const fmt = (v: number): string => (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5 ? String(Number(v.toPrecision(6))) : v.toExponential(2));
+// Bounds and values as written in the file, to 6 significant digits (shared/numbers: the one number format).
+const fmt = (v: number): string => formatNumber(v, 6);
 
 // Every string from the file (names, choices, values) is escaped: the editor renders this Markdown.
 function describeParameter(p: Parameter): string {

@@ -16,6 +16,7 @@
 // reported at exactly step s; Google Vizier's median rule (Golovin et al., KDD 2017) with the median of the running
 // averages. Here both sides are the same summary of the curve, the one that becomes a trial's value, so a stop
 // compares like with like.
+import { formatNumber } from '../shared/numbers';
 import type { CurvePoint } from '../formats/curve';
 import type { Goal, ReduceRule, StoppingSpec } from '../formats/experiment';
 
@@ -33,8 +34,7 @@ export interface StopVerdict {
 
 /** Why a trial was stopped, as the file's `reason` and the runners' messages say it. */
 export function stopReason(v: StopVerdict, goal: Goal): string {
-  const f = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
-  return `stopped at step ${v.step}: ${f(v.value)} is ${goal === 'minimize' ? 'above' : 'below'} the median ${f(v.median)} of ${v.trials} completed trials at that step`;
+  return `stopped at step ${v.step}: ${formatNumber(v.value)} is ${goal === 'minimize' ? 'above' : 'below'} the median ${formatNumber(v.median)} of ${v.trials} completed trials at that step`;
 }
 
 /**

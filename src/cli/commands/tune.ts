@@ -41,6 +41,7 @@ import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
 import { newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
+import { formatNumber } from '../../shared/numbers';
 import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
 import { finishedCurve, RunningTrialCheck } from '../../session/stoppingWatch';
 import type { CurvePoint } from '../../formats/curve';
@@ -205,8 +206,8 @@ function pollMs(): number {
   return Number.isFinite(v) && v >= 50 ? v : 2000;
 }
 
-// Metric values are shown to 4 digits; parameters as recorded (suggestions are already rounded for people).
-const formatValue = (v: unknown): string => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : String(v));
+// Metric values are written as the editor writes them (shared/numbers formatNumber); parameters as recorded
+// (suggestions are already rounded for people, and the table's values are the file's).
 
 /** The study for the trials so far, by the editor's rule (engine studyFromRecord); rebuilt before every suggestion. */
 function studyFor(exp: Experiment, session: SessionPrior, trials: readonly RecordedTrial[], seed: number): Study {
@@ -283,7 +284,7 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
     if (r.action === 'recorded') {
       const o = r.outcome;
       await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null });
-      out(`Trial ${r.id} was left running by a session that ended; its log says ${o.status}${o.status === 'completed' ? ` (${formatValue(o.value)})` : ''}. Recorded.`);
+      out(`Trial ${r.id} was left running by a session that ended; its log says ${o.status}${o.status === 'completed' ? ` (${formatNumber(o.value)})` : ''}. Recorded.`);
     } else if (r.action === 'failed' || r.action === 'stopped') {
       await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null });
       out(`Trial ${r.id} recorded as failed: ${r.reason}.`);
@@ -370,7 +371,7 @@ export async function run(argv: string[]): Promise<number> {
   const columns = (id: number, s: Suggestion) => [
     id,
     ...names.map((n) => String(s.config[n])),
-    s.basis === 'default-prior' ? '—' : `${formatValue(s.predicted.value)}±${formatValue(s.predicted.sd)}`,
+    s.basis === 'default-prior' ? '—' : `${formatNumber(s.predicted.value)}±${formatNumber(s.predicted.sd)}`,
   ];
 
   if (dryRun) {
@@ -447,7 +448,7 @@ export async function run(argv: string[]): Promise<number> {
         }),
       ),
     );
-    out([...row, trial.value === undefined ? '—' : formatValue(trial.value), statusText(trial)].join('\t'));
+    out([...row, trial.value === undefined ? '—' : formatNumber(trial.value), statusText(trial)].join('\t'));
     failedInRow = outcome.status === 'failed' ? failedInRow + 1 : 0;
     // Only when more trials were to come: a session whose last trials failed just ends.
     if (failedInRow >= MAX_CONSECUTIVE_FAILURES && !interrupted && outcome.status === 'failed' && launched < count) stoppedBy = outcome.reason;
@@ -628,6 +629,6 @@ export async function run(argv: string[]): Promise<number> {
     return interrupted ? interruptedCode : 1;
   }
   const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  out(`Best ${exp.metric} = ${formatValue(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
+  out(`Best ${exp.metric} = ${formatNumber(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
 }

@@ -8,7 +8,7 @@ import type { Ctx } from '../ctx';
 import { UserFacingError } from '../errors';
 import { untrustedError } from '../runner/trialRunner';
 import { resolveExperiment } from '../targets';
-import { formatNumber, formatParams } from '../tree/treeModel';
+import { formatMeanSd, formatNumber, formatParams } from '../../shared/numbers';
 import { suggestionCount as panelSuggestionCount } from '../panels';
 
 async function suggestWithProgress(ctx: Ctx, uri: string, count: number): Promise<SuggestResult> {
@@ -59,7 +59,7 @@ export function suggestionCommands(ctx: Ctx): Record<string, (...args: unknown[]
       if (!s) throw new UserFacingError(`No suggestion for ${result.experiment}.`);
       const basis = result.model === 'pretrained' ? 'pre-trained prior' : 'GP fitted to this experiment';
       const choice = await vscode.window.showInformationMessage(
-        `HyperBO — next for ${result.experiment}: ${formatParams(s.params)}; predicted ${result.metric} ${formatNumber(s.predictedMean)} ± ${formatNumber(s.predictedSd)} (${basis}, ${result.acquisition}).`,
+        `HyperBO — next for ${result.experiment}: ${formatParams(s.params)}; predicted ${result.metric} ${formatMeanSd(s.predictedMean, s.predictedSd)} (${basis}, ${result.acquisition}).`,
         'Apply',
         'Apply & Run',
         'Details',

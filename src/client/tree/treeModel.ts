@@ -1,6 +1,7 @@
 // What the experiments tree shows for an experiment or a trial. Pure data (no vscode), so the mapping
 // from server DTOs to labels, icons and menus is unit-tested; experimentsTree.ts turns it into TreeItems.
-import type { ExperimentSummary, Params, TrialDTO, TrialStatus } from '../../shared/dto';
+import type { ExperimentSummary, TrialDTO, TrialStatus } from '../../shared/dto';
+import { formatNumber, formatParams } from '../../shared/numbers';
 import { statusText } from '../../shared/trialStatus';
 
 export interface ItemModel {
@@ -27,19 +28,6 @@ const statusIcons: Record<TrialStatus, { icon: string; color?: string }> = {
   stopped: { icon: 'debug-stop', color: 'disabledForeground' },
 };
 
-/** A number the way a person reads it in a list: 4 significant digits, exponent form when tiny or huge. */
-export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)) return value.toExponential(2);
-  return String(Number(value.toPrecision(4)));
-}
-
-export function formatParams(params: Params): string {
-  return Object.entries(params)
-    .map(([name, value]) => `${name}=${typeof value === 'number' ? formatNumber(value) : value}`)
-    .join(' ');
-}
 
 export function trialItemModel(trial: TrialDTO, metric: string, local: LocalRunState = undefined): ItemModel {
   // A run this window queued or started is shown as such even before the file says so.

@@ -6,28 +6,19 @@ import type { CodeLens, CompletionItem, Hover, Position } from 'vscode-languages
 import { structureOf } from '../../formats/structure';
 import type { SuggestResult, TrialDTO } from '../../shared/dto';
 import { escapeMarkdown } from '../../shared/markdown';
+import { formatMeanSd, formatNumber, formatParams } from '../../shared/numbers';
 import { statusText } from '../../shared/trialStatus';
 import { formatCompletions, formatHover } from './formatFeatures';
 import type { ModelQueries } from './modelQueries';
-import { formatParamValue } from './trials';
 import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
 
 export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
 export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
 
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
-}
-
 /** "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018" */
 export function suggestionTitle(result: SuggestResult): string {
   const s = result.suggestions[0]!;
-  const params = Object.entries(s.params)
-    .map(([k, v]) => `${k}=${formatParamValue(v)}`)
-    .join(' ');
-  return `▶ next: ${params}  predicted ${formatNumber(s.predictedMean)} ± ${formatNumber(s.predictedSd)}`;
+  return `▶ next: ${formatParams(s.params)}  predicted ${formatMeanSd(s.predictedMean, s.predictedSd)}`;
 }
 
 export function trialTitle(trial: TrialDTO, metric: string): string {
@@ -133,7 +124,7 @@ export class EditorFeatures {
     return (
       stopped +
       `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
-      `**${formatNumber(p.mean)} ± ${formatNumber(p.sd)}**\n\n` +
+      `**${formatMeanSd(p.mean, p.sd)}**\n\n` +
       `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +
       (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_')
     );

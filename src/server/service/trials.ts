@@ -36,7 +36,3 @@ export function deriveTrial(trial: Trial, log: TrialLogState | undefined, logPat
   if (seen.owned && log) dto.curve = downsample(log.curve);
   return dto;
 }
-
-export function formatParamValue(v: unknown): string {
-  return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)))) : String(v);
-}

@@ -1,27 +1,5 @@
-// Number and text formatting shared by every panel. Pure: runs in Node for the unit tests.
-import type { Goal, ParamValue } from '../../shared/dto';
-
-/** A number with `digits` significant digits, exponent form for very large/small magnitudes; '—' for missing or non-finite. */
-export function formatNumber(value: number | undefined, digits = 4): string {
-  if (value === undefined || !Number.isFinite(value)) return '—';
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1e5 || magnitude < 1e-3) {
-    return value.toExponential(Math.max(0, digits - 1)).replace(/\.?0+e/, 'e');
-  }
-  const text = value.toPrecision(digits);
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
-}
-
-export function formatParamValue(value: ParamValue | undefined): string {
-  if (value === undefined) return '—';
-  return typeof value === 'number' ? formatNumber(value) : value;
-}
-
-/** "0.123 ± 0.004" */
-export function formatMeanSd(mean: number, sd: number): string {
-  return `${formatNumber(mean)} ± ${formatNumber(sd, 2)}`;
-}
+// Text formatting shared by every panel (numbers: shared/numbers, the editor's and the CLI's rule too). Pure: runs in Node for the unit tests.
+import type { Goal } from '../../shared/dto';
 
 export function goalWord(goal: Goal): string {
   return goal === 'minimize' ? 'lower is better' : 'higher is better';

@@ -1,8 +1,9 @@
 // Trial history view model: sortable rows, best-so-far curve, learning curves and parallel coordinates.
 import type { Goal, ParamValue, ParameterInfo, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { maxOf, minOf } from '../../shared/extent';
+import { formatNumber, formatParamValue } from '../../shared/numbers';
 import { statusText } from '../../shared/trialStatus';
-import { formatDuration, formatNumber, formatParamValue, isBetter, plotText } from './format';
+import { formatDuration, isBetter, plotText } from './format';
 import { valueColourScale, withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
 

@@ -1,7 +1,8 @@
 // Posterior panel view model: 1-D slices (mean ± 2 sd, prior, projected observations, acquisition) and a 2-D contour.
 import type { Contour2D, ParamValue, ParameterInfo, PosteriorResult, Slice1D } from '../../shared/dto';
 import { maxOf, minOf } from '../../shared/extent';
-import { formatParamValue, plotText } from './format';
+import { formatParamValue } from '../../shared/numbers';
+import { plotText } from './format';
 import { withAlpha, type Palette } from './palette';
 import { axisStyle, baseLayout, lineWidth, type PlotSpec, type PlotTrace } from './plot';
 

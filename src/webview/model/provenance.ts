@@ -1,6 +1,6 @@
 // Provenance panel view model: what the prior learned from and how well it fits this task.
 import type { ProvenanceResult } from '../../shared/dto';
-import { formatNumber } from './format';
+import { formatNumber } from '../../shared/numbers';
 
 export interface KeyValue {
   key: string;

@@ -1,6 +1,7 @@
 // Suggestions panel view model: what each suggested configuration predicts and how far it moves from the best trial.
 import type { ParamValue, SuggestResult } from '../../shared/dto';
-import { formatMeanSd, formatNumber, formatParamValue, goalWord } from './format';
+import { formatMeanSd, formatNumber, formatParamValue } from '../../shared/numbers';
+import { goalWord } from './format';
 
 export interface ParamDeltaRow {
   name: string;

@@ -342,7 +342,7 @@ trials: []
       assert.deepEqual(trials.map((t) => t.status), ['completed', 'completed', 'completed']);
       for (const t of trials) assert.ok(Math.abs(t.value! - expectedError(t.params)) < 1e-12);
       // With a prior every suggestion has a prediction in the metric's units.
-      for (const row of [...shown, ...tableRows(r.stdout, names)]) assert.match(row.predicted, /^[\d.]+±[\d.]+$/);
+      for (const row of [...shown, ...tableRows(r.stdout, names)]) assert.match(row.predicted, /^-?[\d.]+(e[+-]\d+)?±[\d.]+(e[+-]\d+)?$/);
     });
 
     it('data whose parameters differ from search_space, or a prior.from that matches nothing: an error, the file untouched', () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { statusModel } from '../../../src/client/statusModel';
-import { experimentItemModel, formatNumber, sortTrials, trialItemModel } from '../../../src/client/tree/treeModel';
+import { experimentItemModel, sortTrials, trialItemModel } from '../../../src/client/tree/treeModel';
+import { formatNumber } from '../../../src/shared/numbers';
 import type { ExperimentSummary, TrialDTO } from '../../../src/shared/dto';
 
 const summary = (extra: Partial<ExperimentSummary> = {}): ExperimentSummary => ({
@@ -32,7 +33,7 @@ describe('client tree and status models', () => {
       assert.equal(model.color, color, trial.status);
       assert.equal(model.description, description);
       assert.equal(model.contextValue, contextValue);
-      assert.match(model.tooltip, /lr=1\.23e-4 opt=adam/);
+      assert.match(model.tooltip, /lr=1\.234e-4 opt=adam/);
     }
     assert.match(trialItemModel(cases[4]![0], 'm').tooltip, /loss became NaN/);
     assert.match(trialItemModel(cases[5]![0], 'm').tooltip, /^Trial 4: stopped · step 40$/m);
@@ -67,7 +68,7 @@ describe('client tree and status models', () => {
   });
 
   it('formats numbers for lists and sorts trials newest first', () => {
-    assert.deepEqual([formatNumber(0.000012), formatNumber(1234567), formatNumber(0.123456), formatNumber(3), formatNumber(Number.NaN)], ['1.20e-5', '1.23e+6', '0.1235', '3', 'NaN']);
+    assert.deepEqual([formatNumber(0.000012), formatNumber(1234567), formatNumber(0.123456), formatNumber(3), formatNumber(Number.NaN)], ['1.2e-5', '1.235e+6', '0.1235', '3', '—']);
     assert.deepEqual(sortTrials([{ id: 1 }, { id: 3 }, { id: 2 }] as TrialDTO[]).map((t) => t.id), [3, 2, 1]);
   });
 

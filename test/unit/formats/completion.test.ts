@@ -92,7 +92,7 @@ describe('formats/hover', () => {
   });
 
   it('describes parameters and where a trial value sits in the range', () => {
-    assert.match(at('learning_rate:')!.markdown, /\*\*learning\\_rate\*\* — float in \\\[1\.00e-5, 10\\\] on a log scale/);
+    assert.match(at('learning_rate:')!.markdown, /\*\*learning\\_rate\*\* — float in \\\[1e-5, 10\\\] on a log scale/);
     const value = hoverAt(FIXTURE, FIXTURE.indexOf('learning_rate: 0.1,') + 16)!;
     // log10(0.1) is 4 of the 6 decades from 1e-5 to 10.
     assert.match(value.markdown, /0\.1 sits at 67% of the range \(in log space\)/);

@@ -110,7 +110,7 @@ describe('formats/curve: reduction and divergence', () => {
     assert.equal(assessValues([1, Infinity], 'last').status, 'diverged');
     const boom = assessValues([0, 2, 3, 2.5e6], 'last');
     assert.equal(boom.status, 'diverged');
-    assert.match((boom as { reason: string }).reason, /exploded to 2\.50e\+6 at step 3, 1\.3e\+6× its first value/);
+    assert.match((boom as { reason: string }).reason, /exploded to 2\.5e\+6 at step 3, 1\.3e\+6× its first value/);
     assert.equal(assessValues([2, 1.9e6], 'last').status, 'completed');
     assert.equal(assessValues([2, 30], 'last', 10).status, 'diverged');
     assert.equal(assessValues([], 'last').status, 'empty');

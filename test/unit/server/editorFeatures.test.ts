@@ -51,8 +51,8 @@ describe('server EditorFeatures (no connection)', function () {
     assert.deepEqual(titles.slice(1), [
       [5, 'Apply & Run'],
       [6, '✓ trial 1: completed · score 2.29'],
-      [7, '✓ trial 2: completed · score 0.0105'],
-      [8, '✓ trial 3: completed · score 1.2'],
+      [7, '✓ trial 2: completed · score 0.01052'],
+      [8, '✓ trial 3: completed · score 1.205'],
     ]);
   });
 

@@ -131,6 +131,6 @@ describe('session/stopping (the median stopping rule)', () => {
   it('rejects a bad spec with the key named, and explains a stop', () => {
     assert.throws(() => new MedianStopping({ rule: 'median', minSteps: -1, warmupTrials: 1 }, minimise, []), /min_steps/);
     assert.throws(() => new MedianStopping({ rule: 'median', minSteps: 0, warmupTrials: 0 }, minimise, []), /warmup_trials/);
-    assert.equal(stopReason({ step: 40, value: 0.51234, median: 0.3, trials: 5 }, 'minimize'), 'stopped at step 40: 0.5123 is above the median 0.3000 of 5 completed trials at that step');
+    assert.equal(stopReason({ step: 40, value: 0.51234, median: 0.3, trials: 5 }, 'minimize'), 'stopped at step 40: 0.5123 is above the median 0.3 of 5 completed trials at that step');
   });
 });

@@ -1,28 +1,8 @@
 import assert from 'node:assert/strict';
-import { formatDuration, formatMeanSd, formatNumber, isBetter, plotText } from '../../../src/webview/model/format';
+import { formatDuration, isBetter, plotText } from '../../../src/webview/model/format';
 import { buildPalette, parseColour, themeKindFromClasses, withAlpha } from '../../../src/webview/model/palette';
 
 describe('webview formatting', () => {
-  it('formats numbers with significant digits and exponent form at the extremes', () => {
-    assert.equal(formatNumber(0.031234567), '0.03123');
-    assert.equal(formatNumber(1.5), '1.5');
-    assert.equal(formatNumber(120), '120');
-    assert.equal(formatNumber(0), '0');
-    assert.equal(formatNumber(1.2e-5), '1.2e-5');
-    assert.equal(formatNumber(-0.00082251), '-8.225e-4');
-    assert.equal(formatNumber(3.2e7), '3.2e+7');
-  });
-
-  it('shows a dash for missing and non-finite numbers instead of NaN', () => {
-    assert.equal(formatNumber(undefined), '—');
-    assert.equal(formatNumber(Number.NaN), '—');
-    assert.equal(formatNumber(Number.POSITIVE_INFINITY), '—');
-  });
-
-  it('formats mean ± sd', () => {
-    assert.equal(formatMeanSd(0.03301, 0.0031), '0.03301 ± 0.0031');
-  });
-
   it('compares under the goal', () => {
     assert.equal(isBetter(0.1, 0.2, 'minimize'), true);
     assert.equal(isBetter(0.1, 0.2, 'maximize'), false);
