@@ -1,10 +1,11 @@
 // Completion for experiment files: keys and enum values from the JSON Schema, parameter names under a
 // trial's params, categorical choices, and `${...}` placeholders in run. The search space and comments come
-// from the file's structure index (structure.ts); the path at the cursor is read from the indentation and
-// brackets of the lines above it, because the line being typed (`  go|`, `- `) is not yet the YAML it will
-// become and the parser reads it as something else (a continuation of the previous value, an empty item).
+// from the file's structure index (structure.ts), and so does the path at the cursor: the line being typed
+// (`  go|`, `- `) is not yet the YAML it will become, so it is read as the key it will be (blockPlace); flow brackets
+// opened on the line itself are followed by a scan of that line.
 import { parsedStructure, type Parameter } from './experiment';
-import { structureOf, type YamlStructure } from './structure';
+import { isMap, isPair, isScalar } from 'yaml';
+import { structureOf, YamlStructure } from './structure';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes, type SchemaNode } from './experimentSchema';
 import { markdownCode } from '../shared/markdown';
 import type { OffsetRange } from './text';
@@ -55,65 +56,29 @@ function shapeOf(line: string): LineShape {
   return { indent, dashes: (dashText.match(/-/g) ?? []).length, dashColumn: indent, keyColumn: indent + dashText.length, key, value, blank };
 }
 
-/** The mapping path that encloses a block line whose content starts at `column`, from the lines above. */
-function blockParents(lines: string[], lineNo: number, column: number): Path {
-  const path: Path = [];
-  let c = column;
-  let afterItem = false;
-  // Stepping out into a line's sequence items (one `*` per dash) or its key.
-  const enterItems = (s: LineShape): void => {
-    for (let d = 0; d < s.dashes; d++) path.unshift('*');
-    c = s.dashColumn;
-    afterItem = true;
-  };
-  const enterKey = (s: LineShape, key: string): void => {
-    path.unshift(key);
-    c = s.keyColumn;
-    if (s.dashes) enterItems(s);
-  };
-  for (let i = lineNo - 1; i >= 0 && (c > 0 || afterItem); i--) {
-    const s = shapeOf(lines[i]!);
-    if (s.blank) continue;
-    if (afterItem) {
-      // A sequence item's parent key may sit at the same column as its `-` (`trials:\n- id: 1`).
-      if (s.keyColumn < c || (s.keyColumn === c && s.dashes === 0 && s.key !== undefined && s.value === '')) {
-        afterItem = false;
-        if (s.key !== undefined && s.value === '') enterKey(s, s.key);
-      }
-      continue;
-    }
-    if (s.keyColumn === c && s.dashes > 0) {
-      // The first key of the sequence item our line belongs to.
-      enterItems(s);
-      continue;
-    }
-    if (s.keyColumn >= c) continue;
-    if (s.key !== undefined) enterKey(s, s.key);
-    else if (s.dashes) enterItems(s);
-    else break;
-  }
-  return path;
-}
+/** The key the line being typed is replaced with to read where it stands (a name no experiment file uses). */
+const CURSOR_KEY = '__hyperbo_cursor__';
 
-/** Keys already present in the block mapping at `column` around line `lineNo`. */
-function blockSiblings(lines: string[], lineNo: number, column: number, ownDashes: number): Set<string> {
-  const keys = new Set<string>();
-  if (ownDashes === 0) {
-    for (let i = lineNo - 1; i >= 0; i--) {
-      const s = shapeOf(lines[i]!);
-      if (s.blank || s.keyColumn > column) continue;
-      if (s.keyColumn < column) break;
-      if (s.key !== undefined) keys.add(s.key);
-      if (s.dashes > 0) break;
-    }
+/**
+ * Where a block line stands in the document: the path of the mapping its key will belong to (sequence items as
+ * `*`, one per `- ` on the line) and the keys that mapping already has. The line being typed (`  go|`, `- `) is not
+ * yet the YAML it will become, so it is replaced by what it will be, `<indent><dashes>__hyperbo_cursor__: 0`, and
+ * that text's structure index (structure.ts: comments, blank lines, flow collections, the end of the file all as
+ * the YAML parser reads them) says where the key is. Undefined when the document around it does not parse into
+ * a place for a key.
+ */
+function blockPlace(text: string, lineStart: number, head: string): { path: Path; siblings: Set<string> } | undefined {
+  const nl = text.indexOf('\n', lineStart);
+  const lineEnd = nl < 0 ? text.length : text[nl - 1] === '\r' ? nl - 1 : nl;
+  const probe = new YamlStructure(text.slice(0, lineStart) + `${head}${CURSOR_KEY}: 0` + text.slice(lineEnd));
+  const at = probe.at(lineStart + head.length);
+  if (at?.kind !== 'key' || at.path[at.path.length - 1] !== CURSOR_KEY) return undefined;
+  const siblings = new Set<string>();
+  for (const pair of at.map?.items ?? []) {
+    const key = isPair(pair) && isScalar(pair.key) ? String(pair.key.value) : undefined;
+    if (key !== undefined && key !== CURSOR_KEY) siblings.add(key);
   }
-  for (let i = lineNo + 1; i < lines.length; i++) {
-    const s = shapeOf(lines[i]!);
-    if (s.blank || s.keyColumn > column) continue;
-    if (s.keyColumn < column || s.dashes > 0) break;
-    if (s.key !== undefined) keys.add(s.key);
-  }
-  return keys;
+  return { path: at.path.slice(0, -1), siblings };
 }
 
 interface FlowFrame {
@@ -172,24 +137,16 @@ function paramDetail(p: Parameter): string {
 /** Parameters of the search space, read leniently (the file may be mid-edit). */
 function parametersOf(structure: YamlStructure): Parameter[] {
   const parsed = parsedStructure(structure).parameters;
-  return parsed.length ? parsed : lenientParameters(structure.text);
+  return parsed.length ? parsed : lenientParameters(structure);
 }
 
-function lenientParameters(text: string): Parameter[] {
-  // Fall back to the parameter names under `search_space:` when the rest of the file is broken.
-  const lines = text.split(/\r?\n/);
-  const start = lines.findIndex((l) => /^search_space\s*:\s*(#.*)?$/.test(l));
-  if (start < 0) return [];
-  const names: Parameter[] = [];
-  let column: number | undefined;
-  for (let i = start + 1; i < lines.length; i++) {
-    const s = shapeOf(lines[i]!);
-    if (s.blank) continue;
-    if (s.keyColumn === 0) break;
-    column ??= s.keyColumn;
-    if (s.keyColumn === column && s.key) names.push({ name: s.key, type: 'categorical', choices: [], range: { start: 0, end: 0 } });
-  }
-  return names;
+function lenientParameters(structure: YamlStructure): Parameter[] {
+  // Fall back to the parameter names under `search_space` (as far as the file parses) when the rest is broken.
+  const space = structure.get(['search_space']);
+  if (!isMap(space)) return [];
+  return space.items.flatMap((pair) =>
+    isPair(pair) && isScalar(pair.key) ? [{ name: String(pair.key.value), type: 'categorical' as const, choices: [], range: { start: 0, end: 0 } }] : [],
+  );
 }
 
 /** Completion items at `offset` in an experiment file's text. */
@@ -209,10 +166,6 @@ function complete(structure: YamlStructure, offset: number, options: CompletionO
   const prefix = text.slice(lineStart, offset).replace(/\r$/, '');
   const lineEndIdx = text.indexOf('\n', offset);
   const suffix = text.slice(offset, lineEndIdx < 0 ? text.length : lineEndIdx).replace(/\r$/, '');
-  const lines = text.slice(0, lineStart).split(/\r?\n/);
-  lines.pop();
-  const lineNo = lines.length;
-  const allLines = text.split(/\r?\n/);
 
   const placeholder = /\$\{([\w.-]*)$/.exec(prefix);
   if (placeholder) {
@@ -233,8 +186,9 @@ function complete(structure: YamlStructure, offset: number, options: CompletionO
   const blockPart = flow.frames.length ? prefix.slice(0, flow.blockEnd) : prefix;
   const shape = shapeOf(blockPart);
   const column = shape.keyColumn;
-  const path: Path = blockParents(allLines, lineNo, column);
-  for (let d = 0; d < shape.dashes; d++) path.push('*');
+  const place = blockPlace(text, lineStart, blockPart.slice(0, column));
+  if (!place) return [];
+  const path: Path = place.path;
 
   let mode: 'key' | 'value';
   let key: string | undefined;
@@ -273,7 +227,7 @@ function complete(structure: YamlStructure, offset: number, options: CompletionO
       mode = 'key';
       partial = rest;
     } else return [];
-    present = blockSiblings(allLines, lineNo, column, shape.dashes);
+    present = place.siblings;
   }
   if (!/^[\w./"'-]*$/.test(partial)) return [];
   const after = WORD_AFTER.exec(suffix)![0];

@@ -24,6 +24,8 @@ export interface YamlTarget {
   node: Node;
   range: OffsetRange;
   value?: unknown;
+  /** Of a key: the mapping it is a key of. */
+  map?: YAMLMap;
 }
 
 /** One item of the top-level `trials` sequence. */
@@ -147,7 +149,7 @@ export class YamlStructure {
           if (!isPair(pair)) continue;
           const key = pair.key as Node | null;
           const name = isScalar(key) ? String(key.value) : '';
-          if (contains(key, offset)) return { kind: 'key', path: [...path, name], node: key!, range: rangeOf(key)! };
+          if (contains(key, offset)) return { kind: 'key', path: [...path, name], node: key!, range: rangeOf(key)!, map: node };
           if (contains(pair.value as Node | null, offset)) return locate(pair.value as Node, [...path, name]);
         }
         return undefined;

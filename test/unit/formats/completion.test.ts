@@ -75,6 +75,34 @@ describe('formats/completion', () => {
   });
 });
 
+describe('formats/completion: the cursor\'s place comes from the structure index (awkward files)', () => {
+  const TRIAL_KEYS = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason'];
+  it('inside a block scalar there is no key to complete, whatever its lines look like', () => {
+    assert.deepEqual(labels('description: |\n  first line\n    |\nobjective: {metric: m}\n'), []);
+    assert.deepEqual(labels('description: >\n  goal: not a key\n  |\n'), []);
+  });
+
+  it('flow-map trials, comments at any column and blank lines between a block item and its keys', () => {
+    const text =
+      'trials:   # the history\n  - {id: 1, params: {lr: 0.1}, status: completed, value: 2}\n\n# a note at column 0\n  - id: 2\n\n      # indented more\n    params: {lr: 0.2}\n    |\n    status: pending\n';
+    assert.deepEqual(labels(text), TRIAL_KEYS.filter((k) => !['id', 'params', 'status'].includes(k)));
+    assert.deepEqual(labels(SPACE + 'trials:\n  - {id: 1, params: {lr: 0.1, opt: adam}}\n  - id: 2\n    params:\n      # lr first\n      lr: 0.2\n\n      |'), ['opt']);
+    assert.deepEqual(labels(SPACE + 'trials:\n  - id: 2\n    params: {lr: 0.2, opt: |}'), ['adam', 'sgd']);
+  });
+
+  it('the cursor at the end of the file, without a final line break, in a new item and after a comment', () => {
+    assert.deepEqual(labels('trials:\n  - id: 1\n    status: completed\n    value: 1\n  - |'), TRIAL_KEYS);
+    assert.deepEqual(labels('objective: # what to optimise\n  metric: m\n  # goal next\n  go|'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
+    const run = labels('run:\n  command: [x]\n  sched|');
+    assert.ok(run.includes('scheduler') && !run.includes('command'), run.join());
+  });
+
+  it('the search space\'s names when the rest of the file does not parse yet', () => {
+    const broken = 'objective: {metric: m\nsearch_space:\n  lr: {type: float, low: 0, high: 1}\n  # a comment\n  depth: {type: int, low: 1, high: 4}\ntrials:\n  - id: 1\n    params: {|}\n';
+    assert.deepEqual(labels(broken).sort(), ['depth', 'lr']);
+  });
+});
+
 describe('formats/hover', () => {
   const at = (needle: string, delta = 1) => hoverAt(FIXTURE, FIXTURE.indexOf(needle) + delta);
 
