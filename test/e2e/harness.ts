@@ -126,18 +126,23 @@ export class Workbench {
     const palette = this.page.locator('.quick-input-widget');
     const input = palette.locator('input');
     for (;;) {
-      await this.focusEditorArea();
-      await this.page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(`>${title}`);
-      const row = await this.paletteRow(title);
-      if (row) {
-        await row.click();
-        // A command that asks something (a quick pick) keeps the widget open with its own question.
-        if (!options.opensQuickInput) await palette.waitFor({ state: 'hidden' });
-        return;
+      // A workbench that is still starting (after a reload) may close the palette under us: try again.
+      try {
+        await this.focusEditorArea();
+        await this.page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible', timeout: 10_000 });
+        await input.fill(`>${title}`, { timeout: 10_000 });
+        const row = await this.paletteRow(title);
+        if (row) {
+          await row.click({ timeout: 10_000 });
+          // A command that asks something (a quick pick) keeps the widget open with its own question.
+          if (!options.opensQuickInput) await palette.waitFor({ state: 'hidden' });
+          return;
+        }
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
       }
-      await input.press('Escape');
+      await this.page.keyboard.press('Escape');
       if (Date.now() > deadline) {
         await this.screenshot(`command-not-found-${title}`);
         throw new Error(`the command palette did not offer "${title}" within ${timeoutMs} ms`);
