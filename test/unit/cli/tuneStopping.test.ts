@@ -82,7 +82,7 @@ describe('hyperbo tune with run.stopping (median rule)', function () {
     assert.match(r.stdout, new RegExp(`^4\\t.*\\tstopped · step ${t.step}$`, 'm'));
     assert.match(r.stderr, /trial 4 stopped at step/);
     // No trial completed in this session, but the file's best is still reported.
-    assert.match(r.stdout, /Best score = 0\.02500 \(trial 1\)/);
+    assert.match(r.stdout, /Best score = 0\.025 \(trial 1\)/);
     assert.ok(seconds < 30, `${seconds} s`);
   });
 
