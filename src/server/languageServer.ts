@@ -189,7 +189,12 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }
   });
 
-  connection.onDidChangeConfiguration(() => service && void service.refreshLogs());
+  // A changed hyperbo.logs.pollInterval applies from the next poll; polling switched off (0) and back on restarts.
+  connection.onDidChangeConfiguration(() => {
+    if (!service) return;
+    void service.trials.refresh();
+    void service.trials.startPolling();
+  });
 
   const svc = (): HyperboService => {
     if (!service) throw new ResponseError(ErrorCodes.internal, 'The server is not initialised yet.');
@@ -254,7 +259,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     RunPlanRequest.type,
     guarded(async (params) => {
       await ready;
-      return svc().runPlan(params.uri, params.trialId, params.attach === true);
+      return svc().trials.runPlan(params.uri, params.trialId, params.attach === true);
     }),
   );
   registerEditRequests(connection, svc, ready);

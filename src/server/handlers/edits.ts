@@ -104,12 +104,12 @@ export function registerEditRequests(connection: Connection, service: () => Hype
       await ready;
       const svc = service();
       const entry = entryOf(params.uri);
-      await svc.refreshTrialLog(params.uri, params.trialId);
+      await svc.trials.readEndedLog(params.uri, params.trialId);
       let status = params.status;
       let value = params.value;
       let reason = params.reason;
       if (value === undefined && status === 'completed') {
-        const outcome = svc.outcomeFromLog(params.uri, params.trialId, status);
+        const outcome = svc.trials.outcome(params.uri, params.trialId, status);
         status = outcome.status;
         value = outcome.value;
         reason = outcome.reason;

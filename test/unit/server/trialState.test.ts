@@ -1,13 +1,23 @@
 // A trial's state from its log in the server (service/trials.ts deriveTrial + service/logWatcher.ts, by session/outcome.ts): the value is
-// the exact reduction tune records, and a log from another run never shows as this trial's.
+// the exact reduction tune records, and a log from another run never shows as this trial's. Then the TrialState unit
+// without a connection, on a temp workspace with real logs: trials refined and reported, run plans, ended runs'
+// outcomes, run.stopping's orders and polling.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Trial } from '../../../src/formats/experiment';
 import type { ExperimentView } from '../../../src/server/service/experimentView';
 import { LogWatcher } from '../../../src/server/service/logWatcher';
 import { deriveTrial } from '../../../src/server/service/trials';
+import { UserError } from '../../../src/server/service/errors';
+import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
+import { DEFAULT_SETTINGS, type ServerSettings } from '../../../src/server/service/settings';
+import { TrialState } from '../../../src/server/service/trialState';
+import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
+import { removeFolder, tempFolder } from './fixtures';
 
 const view = { name: 'x', metric: 'valid/error_rate', goal: 'minimize', reduce: 'min', trials: [] } as unknown as ExperimentView;
 const trial = (status: Trial['status'], started?: string): Trial => ({ id: 1, params: { lr: 0.1 }, status, ...(started ? { started } : {}) }) as Trial;
@@ -106,5 +116,182 @@ describe('server LogWatcher', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('server TrialState (no connection)', function () {
+  this.timeout(60_000);
+  let root: string;
+  let index: WorkspaceIndex;
+  let events: string[];
+  let units: TrialState[];
+  const started = new Date(Date.now() - 60_000).toISOString();
+  const RUN = `run:
+  command: [node, train.js, --lr, "\${lr}", --out, "runs/\${trial}-\${run}.jsonl"]
+  log: runs/\${trial}-\${run}.jsonl
+`;
+  const HEAD = `name: quad
+objective: { metric: score, goal: minimize, reduce: min }
+search_space:
+  lr: { type: float, low: 1.0e-4, high: 1, scale: log }
+`;
+
+  const experiment = async (text: string): Promise<string> => {
+    const file = path.join(root, 'quad.hyperbo.yaml');
+    await writeFile(file, text);
+    const uri = pathToFileURL(file).toString();
+    await index.reloadFromDisk(uri);
+    assert.ok(index.get(uri)?.view, 'the experiment parsed');
+    return uri;
+  };
+  const log = async (name: string, lines: string): Promise<string> => {
+    const file = path.join(root, 'runs', name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, lines);
+    return file;
+  };
+  const unit = (settings: ServerSettings = { ...DEFAULT_SETTINGS, logs: { pollInterval: 0 } }): TrialState => {
+    const state = new TrialState({
+      index,
+      settings: async () => settings,
+      events: {
+        trialUpdated: (_uri, t) => events.push(`trial ${t.id} ${t.status}${t.value !== undefined ? ` ${t.value}` : ''}${t.stop ? ' stop' : ''}`),
+        changed: () => events.push('changed'),
+        log: (message) => events.push(`log: ${message}`),
+      },
+    });
+    units.push(state);
+    return state;
+  };
+  const trialsOf = (state: TrialState, uri: string) => state.of(index.get(uri)!);
+
+  beforeEach(async () => {
+    root = await tempFolder('trial-state');
+    index = new WorkspaceIndex([root], parseExperimentFile);
+    events = [];
+    units = [];
+  });
+  afterEach(async () => {
+    for (const u of units) u.dispose();
+    await removeFolder(root);
+  });
+
+  it('refines the file\'s trials by their own logs and reports a trial only when its state changes after the first read', async () => {
+    const uri = await experiment(HEAD + RUN + `trials:
+  - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1 }
+  - { id: 2, params: { lr: 0.1 }, status: pending }
+`);
+    const file = await log('1-R1.jsonl', '{"step": 0, "score": 0.5, "train/loss": 2}\n{"step": 1, "score": 0.3, "train/loss": 1}\n');
+    const state = unit();
+    assert.deepEqual(trialsOf(state, uri).map((t) => t.status), ['running', 'pending'], 'before any read the file decides');
+    await state.refresh();
+    const [running, pending] = trialsOf(state, uri);
+    assert.deepEqual(running!.curve, [{ step: 0, value: 0.5 }, { step: 1, value: 0.3 }]);
+    assert.equal(running!.log, path.join('runs', '1-R1.jsonl'));
+    assert.equal(pending!.curve, undefined);
+    assert.deepEqual(events, ['changed'], 'the first read of an experiment reports no single trial');
+    assert.deepEqual(state.metricNames(uri), ['score', 'train/loss']);
+
+    events = [];
+    await state.refresh();
+    assert.deepEqual(events, [], 'nothing changed');
+    await appendFile(file, '{"step": 2, "score": 0.4}\n{"done": 1}\n');
+    await state.refresh();
+    assert.deepEqual(events, ['trial 1 completed 0.3', 'changed']);
+
+    // A deleted log is forgotten: the trial is what the file says again.
+    events = [];
+    await rm(file);
+    await state.logChanged(file, true);
+    assert.equal(trialsOf(state, uri)[0]!.status, 'running');
+    assert.equal(trialsOf(state, uri)[0]!.curve, undefined);
+    assert.deepEqual(events, ['trial 1 running', 'changed']);
+  });
+
+  it('a run plan: a new run gets a new run id and its own log path, attach keeps the recorded run; missing trial or command are the user\'s', async () => {
+    const uri = await experiment(HEAD + RUN + `trials:
+  - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1, job: "4242" }
+  - { id: 2, params: { lr: 0.1 }, status: pending }
+`);
+    const state = unit();
+    const plan = state.runPlan(uri, 2);
+    assert.match(plan.run!, /^\d{8}-\d{6}-[0-9a-f]{4}$/);
+    assert.deepEqual(plan.command, ['node', 'train.js', '--lr', '0.1', '--out', `runs/2-${plan.run}.jsonl`]);
+    assert.equal(plan.logPath, path.join(root, 'runs', `2-${plan.run}.jsonl`));
+    assert.equal(plan.cwd, root);
+    assert.equal(plan.commandWritesLog, true);
+    assert.equal(plan.experiment, 'quad');
+    assert.notEqual(state.runPlan(uri, 2).run, plan.run, 'each run its own id');
+    const attach = state.runPlan(uri, 1, true);
+    assert.equal(attach.run, 'R1');
+    assert.equal(attach.job, '4242');
+    assert.equal(attach.logPath, path.join(root, 'runs', '1-R1.jsonl'));
+    assert.throws(() => state.runPlan(uri, 9), (e: Error) => e instanceof UserError && /No trial 9 in quad\.hyperbo\.yaml/.test(e.message));
+    const bare = await experiment(HEAD + 'trials:\n  - { id: 1, params: { lr: 0.01 }, status: pending }\n');
+    assert.throws(() => state.runPlan(bare, 1), (e: Error) => e instanceof UserError && /has no run\.command/.test(e.message));
+  });
+
+  it('an ended run\'s outcome: its last line counts once read to the end, a diverged log overrides completed, no log fails saying where', async () => {
+    const uri = await experiment(HEAD + RUN + `trials:
+  - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1 }
+  - { id: 2, params: { lr: 0.1 }, status: running, started: "${started}", run: R2 }
+  - { id: 3, params: { lr: 0.2 }, status: running, started: "${started}", run: R3 }
+`);
+    // The writer exited before its last newline.
+    await log('1-R1.jsonl', '{"step": 0, "score": 0.5}\n{"step": 1, "score": 0.2}');
+    await log('2-R2.jsonl', '{"step": 0, "score": 1}\n{"step": 1, "score": 1e7}\n');
+    const state = unit();
+    await state.refresh();
+    assert.deepEqual(state.outcome(uri, 1, 'completed'), { status: 'completed', value: 0.5 }, 'the unterminated line is not read yet');
+    await state.readEndedLog(uri, 1);
+    assert.deepEqual(state.outcome(uri, 1, 'completed'), { status: 'completed', value: 0.2 });
+    await state.readEndedLog(uri, 2);
+    const diverged = state.outcome(uri, 2, 'completed');
+    assert.equal(diverged.status, 'diverged');
+    assert.match(diverged.reason!, /score/);
+    await state.readEndedLog(uri, 3);
+    assert.deepEqual(state.outcome(uri, 3, 'completed'), { status: 'failed', reason: `the run ended but wrote no log at ${path.join('runs', '3-R3.jsonl')}; check run.log` });
+    assert.deepEqual(state.outcome(uri, 1, 'failed'), { status: 'failed' }, 'only a completed run is judged by its log');
+    await state.readEndedLog(uri, 9); // a trial the server's state does not have yet: nothing to read
+    assert.throws(() => state.outcome(uri, 9, 'completed'), UserError);
+  });
+
+  it('run.stopping: a running trial above the completed trials\' median gets a stop order in its state, reported once', async () => {
+    const curve = (offset: number, steps: number) =>
+      Array.from({ length: steps }, (_, i) => JSON.stringify({ step: i, score: offset + 1 / (i + 1) })).join('\n') + '\n';
+    const completed = [0, 0.1, 0.2].map((o, i) => `  - { id: ${i + 1}, params: { lr: 0.01 }, status: completed, value: ${o + 1 / 20}, started: "${started}", run: C${i + 1} }`);
+    const uri = await experiment(HEAD + RUN + '  stopping: { rule: median, min_steps: 3, warmup_trials: 3 }\ntrials:\n' + completed.join('\n') +
+      `\n  - { id: 4, params: { lr: 0.5 }, status: running, started: "${started}", run: R4 }\n`);
+    for (const i of [1, 2, 3]) await log(`${i}-C${i}.jsonl`, curve((i - 1) / 10, 20));
+    const running = await log('4-R4.jsonl', curve(1, 2));
+    const state = unit();
+    await state.refresh();
+    assert.equal(trialsOf(state, uri)[3]!.stop, undefined, 'steps 0–1 are below min_steps');
+    await writeFile(running, curve(1, 6));
+    await state.refresh();
+    const stop = trialsOf(state, uri)[3]!.stop!;
+    assert.equal(stop.step, 5);
+    assert.match(stop.reason, /^stopped at step 5: .* above the median/);
+    assert.deepEqual(events.filter((e) => e.startsWith('trial')), ['trial 4 running stop']);
+  });
+
+  it('polls the logs every hyperbo.logs.pollInterval: no file event is needed', async () => {
+    const uri = await experiment(HEAD + RUN + `trials:\n  - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1 }\n`);
+    const file = await log('1-R1.jsonl', '{"step": 0, "score": 0.5}\n');
+    const state = unit({ ...DEFAULT_SETTINGS, logs: { pollInterval: 10 } });
+    await state.refresh();
+    const updated = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (events.includes('trial 1 completed 0.25')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    await state.startPolling();
+    await appendFile(file, '{"step": 1, "score": 0.25}\n{"done": 1}\n');
+    await updated;
+    assert.equal(trialsOf(state, uri)[0]!.value, 0.25);
+    state.dispose();
   });
 });

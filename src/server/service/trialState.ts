@@ -1,0 +1,191 @@
+// The server's trial state and runs: each experiment's trials as its file records them, refined by their logs
+// (tailed on file events and polled every hyperbo.logs.pollInterval), run.stopping's stop orders, how to run a trial
+// and what a finished run's log says. Placeholders, log paths and outcomes come from src/session, the rules
+// `hyperbo tune` runs by. Connection-free: what changed is reported through plain callbacks.
+import * as path from 'node:path';
+import type { RunPlan, TrialDTO } from '../../shared/dto';
+import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
+import { newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
+import { UserError } from './errors';
+import { LogWatcher } from './logWatcher';
+import type { ServerSettings } from './settings';
+import { StoppingMonitor } from './stopping';
+import { deriveTrial } from './trials';
+import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
+
+export interface TrialStateEvents {
+  /** A trial's state changed since the last read of the logs (not sent for an experiment's first read). */
+  trialUpdated?(uri: string, trial: TrialDTO): void;
+  /** Some experiment's trials changed (summaries and code lenses are stale). */
+  changed?(): void;
+  log?(message: string): void;
+}
+
+export interface TrialStateOptions {
+  index: WorkspaceIndex;
+  /** hyperbo.logs.pollInterval is read before each poll (0: no polling). */
+  settings: () => Promise<ServerSettings>;
+  events?: TrialStateEvents;
+}
+
+/** A run's end as the file should record it. */
+export interface RunOutcome {
+  status: TrialDTO['status'];
+  value?: number;
+  reason?: string;
+}
+
+export class TrialState {
+  private readonly logs = new LogWatcher();
+  /** run.stopping: stop orders for running trials, checked after each read of the logs. */
+  private readonly stopping = new StoppingMonitor();
+  /** Per experiment, each trial's last reported state (JSON), to report only what changed. */
+  private readonly reported = new Map<string, Map<number, string>>();
+  private readonly index: WorkspaceIndex;
+  private readonly events: TrialStateEvents;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+
+  constructor(private readonly options: TrialStateOptions) {
+    this.index = options.index;
+    this.events = options.events ?? {};
+  }
+
+  /** The experiment's trials: the file's state refined by their logs, a running trial's stop order included. */
+  of(entry: ExperimentEntry): TrialDTO[] {
+    const view = entry.view;
+    if (!view) return [];
+    return view.trials.map((t) => {
+      const log = trialLog(entry.fsPath, view.run, t);
+      const dto = deriveTrial(t, this.logs.state(log.path, view), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
+      const stop = this.stopping.order(entry.uri, t);
+      if (stop && dto.status === 'running') dto.stop = stop;
+      return dto;
+    });
+  }
+
+  /** Reads appended log bytes of every experiment's trials, checks run.stopping and reports trials that changed. */
+  async refresh(): Promise<void> {
+    let anyChanged = false;
+    for (const entry of this.index.all()) {
+      const view = entry.view;
+      if (!view) continue;
+      for (const t of view.trials) await this.logs.read(trialLog(entry.fsPath, view.run, t).path, view);
+      this.stopping.update(entry.uri, view, (t) => {
+        const log = trialLog(entry.fsPath, view.run, t);
+        return { log: this.logs.state(log.path, view), byRunId: log.byRunId };
+      });
+      const first = !this.reported.has(entry.uri);
+      const seen = this.reported.get(entry.uri) ?? new Map<number, string>();
+      const next = new Map<number, string>();
+      for (const t of this.of(entry)) {
+        const key = JSON.stringify(t);
+        next.set(t.id, key);
+        if (seen.get(t.id) === key) continue;
+        anyChanged = true;
+        if (!first) this.events.trialUpdated?.(entry.uri, t);
+      }
+      this.reported.set(entry.uri, next);
+    }
+    if (anyChanged) this.events.changed?.();
+  }
+
+  /** A log (or a file that may be one) changed on disk: re-read the logs, a deleted file's from its start next time. */
+  async logChanged(fsPath: string, deleted: boolean): Promise<void> {
+    this.logs.invalidate(fsPath, deleted);
+    await this.refresh();
+  }
+
+  /** Reads the logs every hyperbo.logs.pollInterval until disposed (file events miss logs on network file systems). */
+  async startPolling(): Promise<void> {
+    if (this.disposed || this.pollTimer) return;
+    await this.schedulePoll();
+  }
+
+  private async schedulePoll(): Promise<void> {
+    const { logs } = await this.options.settings();
+    if (this.disposed || logs.pollInterval <= 0) {
+      this.pollTimer = undefined;
+      return;
+    }
+    this.pollTimer = setTimeout(() => {
+      void this.refresh()
+        .catch((e: Error) => this.events.log?.(`Reading trial logs failed: ${e.message}`))
+        .finally(() => void this.schedulePoll());
+    }, logs.pollInterval);
+    this.pollTimer.unref?.();
+  }
+
+  /** Metric names seen in the experiment's trial logs (for completing objective.metric). */
+  metricNames(uri: string): string[] {
+    const entry = this.index.get(uri);
+    const view = entry?.view;
+    if (!entry || !view) return [];
+    const names = new Set<string>();
+    for (const t of view.trials) {
+      for (const n of this.logs.metricNames(trialLog(entry.fsPath, view.run, t).path)) names.add(n);
+    }
+    return [...names].sort();
+  }
+
+  /** How to run the trial: a new run (with a new run id) unless `attach` (re-attaching to its recorded job). */
+  runPlan(uri: string, trialId: number, attach = false): RunPlan {
+    const { entry, trial } = this.trial(uri, trialId);
+    const view = entry.view;
+    if (!view.run || view.run.command.length === 0) {
+      throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`);
+    }
+    // A new run's log is its own: the path from run.log with the new run id, not the one an earlier run recorded.
+    const run = attach ? trial.run : newRunId();
+    const spec = trialRunSpec(entry.fsPath, view.run, attach ? trial : { id: trial.id, params: trial.params, ...(run !== undefined ? { run } : {}) });
+    const plan: RunPlan = {
+      trialId,
+      command: spec.command,
+      cwd: spec.cwd,
+      logPath: spec.log.path,
+      commandWritesLog: view.run.log !== undefined && !view.run.capture,
+      parallel: view.run.parallel,
+      scheduler: view.run.scheduler,
+      sbatch: spec.sbatch,
+      experiment: view.name,
+      env: spec.env,
+    };
+    if (run !== undefined) plan.run = run;
+    if (trial.job) plan.job = trial.job;
+    return plan;
+  }
+
+  /** Re-reads one trial's log now, its last line included: the run ended (before its update edit). */
+  async readEndedLog(uri: string, trialId: number): Promise<void> {
+    const entry = this.index.experiment(uri);
+    const trial = entry.view.trials.find((t) => t.id === trialId);
+    if (!trial) return;
+    const logPath = trialLog(entry.fsPath, entry.view.run, trial).path;
+    await this.logs.read(logPath, entry.view);
+    // The writer has exited: a last line without its newline is complete.
+    this.logs.flush(logPath);
+  }
+
+  /** The value and status to record when a run ends: its own log decides (a diverged log overrides 'completed'). */
+  outcome(uri: string, trialId: number, status: TrialDTO['status']): RunOutcome {
+    const { entry, trial } = this.trial(uri, trialId);
+    if (status !== 'completed') return { status };
+    const log = trialLog(entry.fsPath, entry.view.run, trial);
+    const state = this.logs.state(log.path, entry.view);
+    const own = state && logBelongsToRun({ ...trial, status: 'running' }, state, log.byRunId) ? state : undefined;
+    return endedRunOutcome(own, shownPath(log.path, path.dirname(entry.fsPath)));
+  }
+
+  private trial(uri: string, trialId: number) {
+    const entry = this.index.experiment(uri);
+    const trial = entry.view.trials.find((t) => t.id === trialId);
+    if (!trial) throw new UserError(`No trial ${trialId} in ${path.basename(entry.fsPath)}.`);
+    return { entry, trial };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
+  }
+}
