@@ -1,6 +1,7 @@
 // The connection-free core of the language server, a composition of units that each own one part of its state: the
 // workspace index (experiment files), trial state and runs (trialState.ts), priors (priorService.ts) and model queries
-// (modelQueries.ts), with editor features and history import on top. It turns workspace events into calls on them.
+// (modelQueries.ts), with editor features, trial edits and history import on top. It turns workspace events into
+// calls on them.
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
 import type { Diagnostic } from 'vscode-languageserver-types';
 import type { ExperimentSummary, TrialDTO, TrialHistoryResult } from '../../shared/dto';
@@ -11,6 +12,7 @@ import { HistoryImport } from './historyImport';
 import { ModelQueries } from './modelQueries';
 import { PriorService } from './priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from './settings';
+import { TrialEdits } from './trialEdits';
 import { TrialState } from './trialState';
 import { isExperimentFile, normalizeUri, uriToPath, WorkspaceIndex, type ExperimentEntry, type ExperimentParser } from './workspaceIndex';
 
@@ -44,6 +46,7 @@ export class HyperboService {
   readonly priors: PriorService;
   readonly queries: ModelQueries;
   readonly editor: EditorFeatures;
+  readonly edits: TrialEdits;
   readonly history: HistoryImport;
   private readonly events: ServiceEvents;
   private readonly settingsSource: () => Promise<ServerSettings>;
@@ -97,6 +100,7 @@ export class HyperboService {
       trials,
       metricNames: (uri) => this.trials.metricNames(uri),
     });
+    this.edits = new TrialEdits({ index: this.index, queries: this.queries, trials: this.trials });
     this.history = new HistoryImport(this.index);
   }
 
