@@ -3,6 +3,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkOptions, UsageError as OptionError } from '../cli/args';
 import { DATASETS, loadSplit, type DatasetName } from './datasets';
 import { train, type EpochResult } from './mlp';
 import { EPOCHS, MODELS } from './tasks';
@@ -21,26 +22,25 @@ function number(value: string | undefined, flag: string, check: (v: number) => b
   return v;
 }
 
+const OPTIONS = {
+  lr: { type: 'string' },
+  'learning-rate': { type: 'string' },
+  momentum: { type: 'string' },
+  'one-minus-momentum': { type: 'string' },
+  power: { type: 'string' },
+  'decay-power': { type: 'string' },
+  'decay-steps-factor': { type: 'string' },
+  dataset: { type: 'string', default: 'digits' },
+  model: { type: 'string', default: 'mlp-relu-32' },
+  'batch-size': { type: 'string', default: '128' },
+  epochs: { type: 'string' },
+  seed: { type: 'string', default: '0' },
+  out: { type: 'string' },
+} as const;
+
 function main(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      lr: { type: 'string' },
-      'learning-rate': { type: 'string' },
-      momentum: { type: 'string' },
-      'one-minus-momentum': { type: 'string' },
-      power: { type: 'string' },
-      'decay-power': { type: 'string' },
-      'decay-steps-factor': { type: 'string' },
-      dataset: { type: 'string', default: 'digits' },
-      model: { type: 'string', default: 'mlp-relu-32' },
-      'batch-size': { type: 'string', default: '128' },
-      epochs: { type: 'string' },
-      seed: { type: 'string', default: '0' },
-      out: { type: 'string' },
-    },
-    strict: true,
-  });
+  // checkOptions names the nearest option for a typo and takes "--seed -1" as the number it is.
+  const { values } = parseArgs({ args: checkOptions(argv, OPTIONS), options: OPTIONS, strict: true });
   const dataset = values.dataset as DatasetName;
   if (!DATASETS.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got "${values.dataset}".`);
   const model = values.model as keyof typeof MODELS;
@@ -92,7 +92,7 @@ export function runTrainingScript(argv: string[], program: string): number {
   try {
     return main(argv);
   } catch (error) {
-    const isUsage = error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const isUsage = error instanceof UsageError || error instanceof OptionError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`${program}: ${(error as Error).message}\n${isUsage ? usage(program) + '\n' : ''}`);
     return 2;
   }

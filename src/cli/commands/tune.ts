@@ -35,6 +35,7 @@ import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../.
 import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
 import { LineIndex, parseExperiment, type Diagnostic, type ReduceRule, type RunSpec } from '../../formats/experiment';
+import { structureOf, type YamlStructure } from '../../formats/structure';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
@@ -115,9 +116,27 @@ const fail = (file: string, message: string): never => {
   throw new UsageError(`${file}: ${message}`, 1);
 };
 
+/**
+ * Why `structure` is not an experiment file at all (not a YAML mapping, or a mapping with neither objective nor
+ * search_space, e.g. package.json), or undefined when it is meant as one. Such a file gets one sentence, not an
+ * error per key.
+ */
+function notAnExperiment(structure: YamlStructure): string | undefined {
+  const root = structure.root;
+  if (root) return root.has('objective') || root.has('search_space') ? undefined : 'it has neither objective nor search_space';
+  // A mapping the YAML parser could not finish is still an experiment file with a typo.
+  if (structure.errors.length > 0 && /^(objective|search_space)\s*:/m.test(structure.text)) return undefined;
+  if (structure.errors.length > 0) return 'it is not YAML';
+  return structure.doc.contents == null ? 'it is empty' : 'it is not a YAML mapping of settings';
+}
+
 /** Parses and validates the file with the same rules as the editor; any error stops the session with its location. */
 function readExperiment(file: string, text: string): Experiment {
-  const { experiment: e, diagnostics, ok } = parseExperiment(text, { fileName: file });
+  const structure = structureOf(text);
+  const not = notAnExperiment(structure);
+  const named = path.relative(process.cwd(), file).startsWith('..') ? file : path.relative(process.cwd(), file);
+  if (not) throw new UsageError(`${named} is not a HyperBO experiment file: ${not} (see docs/experiment-format.md).`, 1);
+  const { experiment: e, diagnostics, ok } = parseExperiment(structure, { fileName: file });
   const lines = new LineIndex(text);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (!ok || !e) {

@@ -132,7 +132,7 @@ describe('hyperbo pretrain (CLI)', function () {
     it('no --data, no --metric, an unknown option or a bad --goal/--objective, with the usage', () => {
       expectFailure(['--metric', METRIC], 2, /Missing --data\.[\s\S]*Usage: hyperbo pretrain/);
       expectFailure(['--data', 'tasks.jsonl'], 2, /Missing --metric\./);
-      expectFailure(['--data', 'tasks.jsonl', '--metric', METRIC, '--bogus'], 2, /Unknown option '--bogus'/);
+      expectFailure(['--data', 'tasks.jsonl', '--metric', METRIC, '--bogus'], 2, /Unknown option --bogus\.\n\nUsage: hyperbo pretrain/);
       expectFailure(['--data', 'tasks.jsonl', '--metric', METRIC, '--goal', 'up'], 2, /--goal must be one of minimize, maximize; got "up"/);
       expectFailure(['--data', 'tasks.jsonl', '--metric', METRIC, '--objective', 'mle'], 2, /--objective must be one of nll, ekl, nll\+ekl, auto; got "mle"/);
     });
