@@ -163,6 +163,7 @@ export type DiagnosticCode =
   | 'duplicate-trial-id'
   | 'missing-value'
   | 'unknown-placeholder'
+  | 'reserved-name'
   | 'prior-glob-empty'
   | 'inconsistent-setting'
   | 'invalid-date';
@@ -362,6 +363,12 @@ function buildParameters(ctx: Ctx, root: YAMLMap): Parameter[] {
     if (names.has(name)) continue;
     names.add(name);
     const range = rangeOf(pair.key as Node);
+    if (name === TRIAL_PLACEHOLDER || name === RUN_PLACEHOLDER) {
+      // session/trialRun.ts fills in the reserved value: the parameter's own value never reaches run templates.
+      const meaning = name === TRIAL_PLACEHOLDER ? "the trial's id" : "the id of the trial's run";
+      report(ctx, range, 'warning', 'reserved-name',
+        `\${${name}} in run.command, run.log, run.cwd, run.env and run.sbatch means ${meaning}, not this parameter's value; rename the parameter to pass its value to the run.`);
+    }
     const spec = asMap(deref(ctx, pair.value));
     if (!spec) continue;
     const type = asString(field(ctx, spec, 'type')?.node);

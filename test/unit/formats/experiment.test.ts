@@ -235,6 +235,18 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.match(found[1]!.message, /did you mean \$\{trial\}/);
   });
 
+  it('a parameter named trial or run: a warning on its name that the placeholder means the reserved value', () => {
+    for (const [name, meaning] of [['trial', "the trial's id"], ['run', "the id of the trial's run"]] as const) {
+      const text = BASE + `  ${name}: { type: int, low: 1, high: 4 }\nrun: { command: [x, "\${${name}}"], log: l }\n`;
+      const { d, at, source } = only(text, 'reserved-name');
+      assert.equal(d.severity, 'warning');
+      assert.deepEqual([at[0], source], [5, name]);
+      assert.match(d.message, new RegExp(`^\\$\\{${name}\\} in run\\.command.* means ${meaning}, not this parameter's value; rename the parameter`));
+      assert.ok(parseExperiment(text).ok, 'a warning: the file stays usable');
+    }
+    assert.equal(parseExperiment(BASE + '  trials: { type: int, low: 1, high: 4 }\n').diagnostics.length, 0, 'only the exact names');
+  });
+
   it('run.scheduler slurm with sbatch options, and the job id a trial records', () => {
     const text =
       BASE +
