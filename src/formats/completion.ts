@@ -33,27 +33,16 @@ export interface CompletionOptions {
 type Path = (string | number)[];
 
 interface LineShape {
-  indent: number;
-  /** Number of `- ` markers and the column after them. */
-  dashes: number;
-  dashColumn: number;
+  /** The column after the indentation and any `- ` markers: where the line's key starts. */
   keyColumn: number;
+  /** The line's key when it has one (`key:`), unquoted. */
   key?: string;
-  /** Text after `key:` (comments removed), trimmed. */
-  value?: string;
-  blank: boolean;
 }
 
 function shapeOf(line: string): LineShape {
-  const m = /^(\s*)((?:-(?:\s+|$))*)(.*)$/.exec(line)!;
-  const indent = m[1]!.length;
-  const dashText = m[2]!;
-  const rest = m[3]!;
-  const blank = rest.trim() === '' && dashText === '' ? true : rest.trimStart().startsWith('#') && dashText === '';
-  const km = /^("[^"]*"|'[^']*'|[^\s#:"'][^:#]*?)\s*:(?:\s+|$)(.*)$/.exec(rest);
-  const key = km ? km[1]!.replace(/^["']|["']$/g, '') : undefined;
-  const value = km ? km[2]!.replace(/(^|\s)#.*$/, '').trim() : undefined;
-  return { indent, dashes: (dashText.match(/-/g) ?? []).length, dashColumn: indent, keyColumn: indent + dashText.length, key, value, blank };
+  const m = /^(\s*(?:-(?:\s+|$))*)(.*)$/.exec(line)!;
+  const km = /^("[^"]*"|'[^']*'|[^\s#:"'][^:#]*?)\s*:(?:\s+|$)/.exec(m[2]!);
+  return { keyColumn: m[1]!.length, ...(km ? { key: km[1]!.replace(/^["']|["']$/g, '') } : {}) };
 }
 
 /** The key the line being typed is replaced with to read where it stands (a name no experiment file uses). */
