@@ -163,11 +163,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   const isExperiment = (doc: TextDocument): boolean => isExperimentFile(uriToPath(doc.uri));
 
-  documents.onDidOpen(async ({ document }) => {
-    if (!isExperiment(document)) return;
-    await ready;
-    await service?.openDocument(document.uri, document.getText(), document.version);
-  });
+  // TextDocuments fires onDidChangeContent on open as well as on each change: one handler reads the text (with an
+  // onDidOpen handler too, every opened file was parsed and its logs read twice).
   documents.onDidChangeContent(async ({ document }) => {
     if (!isExperiment(document)) return;
     await ready;

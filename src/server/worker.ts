@@ -3,9 +3,12 @@
 import { parentPort } from 'node:worker_threads';
 import { runJob } from './jobs/runJob';
 import type { FromWorker, ToWorker } from './jobs/protocol';
+import { wasmLinalgAvailable } from '../engine';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread.');
+// Compile the WebAssembly kernels now, before the first job waits for them.
+wasmLinalgAvailable();
 
 port.on('message', (message: ToWorker) => {
   const flag = new Int32Array(message.cancel);

@@ -51,6 +51,22 @@ export async function removeWorkspace(root: string): Promise<void> {
   await rm(root, { recursive: true, force: true });
 }
 
+/**
+ * The code lenses once the suggestion is in them: a lens request answers with a '⏳ computing' lens when the
+ * suggestion takes longer than the lens waits, and asks the client to refresh when it is ready; this requests again
+ * after each refresh, as VS Code does.
+ */
+export async function settledCodeLenses<T extends { command?: { title: string } }>(server: TestServer, uri: string, timeoutMs = 120_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const refreshes = server.notifications.filter((n) => n.method === 'workspace/codeLens/refresh').length;
+    const lenses = (await server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as T[];
+    if (!lenses.some((l) => l.command?.title.startsWith('⏳ computing'))) return lenses;
+    let seen = 0;
+    await server.waitFor('workspace/codeLens/refresh', () => ++seen > refreshes, Math.max(1, deadline - Date.now()));
+  }
+}
+
 export async function startTestServer(root: string, settings: unknown = {}): Promise<TestServer> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();

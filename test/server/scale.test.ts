@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
+import { removeWorkspace, settledCodeLenses, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 import { LARGE_FIRST_TRIAL_LINE, largeExperiment } from './largeExperiment';
 
 const BOUND_MS = 120_000;
@@ -39,10 +39,7 @@ describe('server: an experiment with 3,000 trials', function () {
     server = await startTestServer(root, { logs: { pollInterval: 0 } });
     const uri = uriOf(file);
     await server.open(file, text);
-    const lenses = (await within(
-      'code lens',
-      server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } }),
-    )) as { command: { title: string; command: string } }[];
+    const lenses = await within('code lens', settledCodeLenses<{ command: { title: string; command: string } }>(server, uri));
     const next = lenses.find((l) => l.command.command === 'hyperbo.applySuggestion');
     assert.ok(next, `a suggestion lens among ${JSON.stringify(lenses.slice(0, 3))}`);
     assert.match(next.command.title, /^▶ next: learning_rate=\S+ momentum=\S+ {2}predicted \S+ ± \S+$/);

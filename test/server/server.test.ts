@@ -18,7 +18,7 @@ import {
   TrialUpdatedNotification,
   UpdateTrialEditRequest,
 } from '../../src/shared/protocol';
-import { applyLspEdits, removeWorkspace, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
+import { applyLspEdits, removeWorkspace, settledCodeLenses, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 
 const FAST = { pretrain: { steps: 15 }, logs: { pollInterval: 100 } };
 
@@ -170,10 +170,10 @@ describe('language server over streams', function () {
     assert.equal(posterior.contour!.mean.length, 10);
     assert.equal(posterior.observations.length, 3);
 
-    const lenses = (await server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as {
+    const lenses = await settledCodeLenses<{
       command: { title: string; command: string; arguments?: unknown[] };
       range: { start: { line: number } };
-    }[];
+    }>(server, uri);
     const next = lenses.find((l) => l.command.command === 'hyperbo.applySuggestion')!;
     assert.match(next.command.title, /^▶ next: learning_rate=\S+ momentum=\S+ {2}predicted \S+ ± \S+$/);
     assert.deepEqual(next.command.arguments, [uri, 0]);

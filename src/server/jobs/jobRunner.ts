@@ -79,6 +79,16 @@ class LaneRunner {
     this.pump();
   }
 
+  /** Starts the worker now (module loading, WebAssembly compilation) so the first job does not wait for it. */
+  warm(): void {
+    if (this.disposed) return;
+    try {
+      this.ensureWorker();
+    } catch {
+      // The first job will try again and report the failure.
+    }
+  }
+
   cancel(job: Pending): void {
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
@@ -209,6 +219,11 @@ export class JobRunner {
       options.signal?.addEventListener('abort', () => lane.cancel(job), { once: true });
       lane.enqueue(job);
     });
+  }
+
+  /** Starts the model lane's worker ahead of the first query (the server does so while it indexes the workspace). */
+  warm(): void {
+    this.lanes.model.warm();
   }
 
   async dispose(): Promise<void> {

@@ -14,6 +14,13 @@ import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
 
 export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
 export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
+/** The lens above `trials:` while the suggestion is still being computed (lenses are refreshed when it is ready). */
+export const COMPUTING_SUGGESTION_TITLE = '⏳ computing the next suggestion…';
+/**
+ * How long a code lens request waits for the suggestion before it answers with COMPUTING_SUGGESTION_TITLE: the
+ * trials' lenses should not wait for a model (a cold one at thousands of trials takes a second or more).
+ */
+export const LENS_SUGGESTION_WAIT_MS = 200;
 
 /** "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018" */
 export function suggestionTitle(result: SuggestResult): string {
@@ -40,6 +47,10 @@ export interface EditorFeatureOptions {
   trials: (entry: ExperimentEntry) => TrialDTO[];
   /** Metric names the experiment's trial logs have written (completing objective.metric). */
   metricNames: (uri: string) => string[];
+  /** Code lenses should be requested again: a suggestion a lens did not wait for is ready (or failed). */
+  lensesChanged?: () => void;
+  /** Milliseconds a lens request waits for the suggestion (default LENS_SUGGESTION_WAIT_MS; Infinity: always). */
+  suggestionWaitMs?: number;
 }
 
 /**
@@ -48,11 +59,38 @@ export interface EditorFeatureOptions {
  * index's.
  */
 export class EditorFeatures {
+  /** Why the suggestion for an entry (one text version) failed after its lens stopped waiting: not computed again. */
+  private readonly failedSuggestion = new WeakMap<ExperimentEntry, string>();
+
   constructor(private readonly options: EditorFeatureOptions) {}
+
+  /** The lens's suggestion, or 'computing' when it is not ready within the wait (the lenses refresh when it is). */
+  private async lensSuggestion(uri: string, entry: ExperimentEntry): Promise<SuggestResult | 'training' | 'no-prior-yet' | 'computing'> {
+    const failed = this.failedSuggestion.get(entry);
+    if (failed !== undefined) throw new Error(failed);
+    const pending = this.options.queries.peekSuggestion(uri);
+    const wait = this.options.suggestionWaitMs ?? LENS_SUGGESTION_WAIT_MS;
+    if (wait === Infinity) return pending;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'computing'>((resolve) => {
+      timer = setTimeout(() => resolve('computing'), wait);
+    });
+    const first = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
+    if (first === 'computing') {
+      pending.then(
+        () => this.options.lensesChanged?.(),
+        (e: Error) => {
+          this.failedSuggestion.set(entry, e.message);
+          this.options.lensesChanged?.();
+        },
+      );
+    }
+    return first;
+  }
 
   /** The next suggestion above `trials:` (or why there is none yet), and each trial's status and value. */
   async codeLenses(uri: string): Promise<CodeLens[]> {
-    const { index, queries, trials } = this.options;
+    const { index, trials } = this.options;
     const entry = index.get(uri);
     const view = entry?.view;
     if (!entry || !view) return [];
@@ -63,8 +101,10 @@ export class EditorFeatures {
     const line = keyStart !== undefined ? structure.lines.positionAt(keyStart).line : Math.max(0, structure.lines.lineCount - 1);
     const at = { start: { line, character: 0 }, end: { line, character: 0 } };
     try {
-      const next = await queries.peekSuggestion(uri);
-      if (next === 'training') {
+      const next = await this.lensSuggestion(uri, entry);
+      if (next === 'computing') {
+        lenses.push({ range: at, command: { title: COMPUTING_SUGGESTION_TITLE, command: '' } });
+      } else if (next === 'training') {
         lenses.push({ range: at, command: { title: '⏳ pre-training the prior for the next suggestion…', command: '' } });
       } else if (next === 'no-prior-yet') {
         lenses.push({ range: at, command: { title: '▶ pre-train the prior to get a suggestion', command: 'hyperbo.pretrain', arguments: [uri] } });

@@ -99,6 +99,7 @@ export class HyperboService {
       queries: this.queries,
       trials,
       metricNames: (uri) => this.trials.metricNames(uri),
+      lensesChanged: () => this.events.lensesChanged?.(),
     });
     this.edits = new TrialEdits({ index: this.index, queries: this.queries, trials: this.trials });
     this.history = new HistoryImport(this.index);
@@ -114,6 +115,7 @@ export class HyperboService {
 
   /** Loads every experiment on disk, reads their trials' logs and starts polling them. */
   async initialize(): Promise<void> {
+    this.jobs.warm();
     const uris = await this.index.scan();
     // stderr reaches the language client's output channel (stdout is the LSP stream).
     if (this.index.limitHit) process.stderr.write(`HyperBO: ${this.index.limitHit}\n`);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JobRunner } from '../../../src/server/jobs/jobRunner';
-import { EditorFeatures } from '../../../src/server/service/editorFeatures';
+import { COMPUTING_SUGGESTION_TITLE, EditorFeatures } from '../../../src/server/service/editorFeatures';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
 import { ModelQueries } from '../../../src/server/service/modelQueries';
 import { PriorService } from '../../../src/server/service/priorService';
@@ -35,7 +35,7 @@ describe('server EditorFeatures (no connection)', function () {
     const settings = async () => DEFAULT_SETTINGS;
     const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings });
     const queries = new ModelQueries({ index, trials: fileTrials, priors, jobs, settings });
-    editor = new EditorFeatures({ index, queries, trials: fileTrials, metricNames: () => [] });
+    editor = new EditorFeatures({ index, queries, trials: fileTrials, metricNames: () => [], suggestionWaitMs: Infinity });
   });
   afterEach(async () => {
     await jobs.dispose();
@@ -54,6 +54,21 @@ describe('server EditorFeatures (no connection)', function () {
       [7, '✓ trial 2: completed · score 0.01052'],
       [8, '✓ trial 3: completed · score 1.205'],
     ]);
+  });
+
+  it('a lens does not wait for a slow suggestion: a placeholder, then a refresh and the suggestion', async () => {
+    let refreshed = 0;
+    const settings = async () => DEFAULT_SETTINGS;
+    const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings });
+    const queries = new ModelQueries({ index, trials: fileTrials, priors, jobs, settings });
+    const impatient = new EditorFeatures({ index, queries, trials: fileTrials, metricNames: () => [], suggestionWaitMs: 0, lensesChanged: () => refreshed++ });
+    const first = await impatient.codeLenses(uri);
+    assert.equal(first[0]!.command?.title, COMPUTING_SUGGESTION_TITLE);
+    assert.deepEqual(first.slice(1).map((l) => l.command?.title.slice(0, 9)), ['✓ trial 1', '✓ trial 2', '✓ trial 3']);
+    while (refreshed === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const again = await impatient.codeLenses(uri);
+    assert.match(String(again[0]!.command?.title), /^▶ next: /);
+    assert.equal(refreshed, 1, 'the ready suggestion answers at once: no further refresh');
   });
 
   it('a broken edit keeps the last good trials but lenses only those the text still has, where they are now', async () => {
