@@ -6,7 +6,6 @@
 // `divergenceFactor` (default 1e6) times the magnitude of that metric's first non-zero value.
 import type { ReduceRule } from './experiment';
 import { DEFAULT_DIVERGENCE_FACTOR } from './experiment';
-import { maxOf, minOf } from '../shared/extent';
 import { formatNumber } from '../shared/numbers';
 
 export interface CurvePoint {
@@ -88,20 +87,19 @@ export class MetricCurve {
   get length(): number {
     return this.stats.count;
   }
+
+  /** Every finite value seen, reduced by the rule (exact, not the kept points); undefined before the first. */
+  reduce(rule: ReduceRule): number | undefined {
+    const st = this.stats;
+    if (st.finiteCount === 0) return undefined;
+    return rule === 'last' ? st.last : rule === 'min' ? st.min : st.max;
+  }
 }
 
 export type CurveOutcome =
   | { status: 'completed'; value: number }
   | { status: 'diverged'; reason: string }
   | { status: 'empty'; reason: string };
-
-/** Reduces finite values by the rule; undefined when there are none. */
-export function reduceValues(values: readonly number[], rule: ReduceRule): number | undefined {
-  const finite = values.filter(Number.isFinite);
-  if (finite.length === 0) return undefined;
-  if (rule === 'last') return finite[finite.length - 1];
-  return rule === 'min' ? minOf(finite) : maxOf(finite);
-}
 
 const isLossName = (name: string): boolean => /loss/i.test(name);
 
@@ -124,12 +122,11 @@ export function assessCurves(curves: ReadonlyMap<string, MetricCurve>, metric: s
     const reason = divergenceReason(name, curve);
     if (reason) return { status: 'diverged', reason };
   }
-  if (!objective || objective.stats.finiteCount === 0) {
+  const value = objective?.reduce(rule);
+  if (value === undefined) {
     const seen = [...curves.keys()].slice(0, 8).join(', ');
     return { status: 'empty', reason: `the log has no "${metric}" values${seen ? ` (it logs ${seen})` : ''}` };
   }
-  const st = objective.stats;
-  const value = rule === 'last' ? st.last! : rule === 'min' ? st.min! : st.max!;
   return { status: 'completed', value };
 }
 

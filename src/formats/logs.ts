@@ -1,5 +1,7 @@
 // Training-log parsers: JSON Lines, CSV with a header row, and free text with `key=value` / `key: value`
-// pairs. The format is detected per file from its first non-blank line; parsers never throw.
+// pairs. The format is detected per file from its first non-blank line; parsers never throw. LineCodec is how the
+// tail (tail.ts) cuts such a log into records.
+import type { RecordCodec, RecordFrame } from './tail';
 
 export type LogFormat = 'jsonl' | 'csv' | 'text';
 
@@ -205,6 +207,36 @@ export class LogLineParser {
       return undefined;
     }
     return record(metrics);
+  }
+}
+
+const NEWLINE = 10;
+
+/** A text log's records for the tail: one per line; a half-written last line waits for its line break. */
+export class LineCodec implements RecordCodec {
+  private readonly parser = new LogLineParser();
+
+  get format(): LogFormat | undefined {
+    return this.parser.format;
+  }
+
+  frame(bytes: Buffer, start: number): RecordFrame {
+    const nl = bytes.indexOf(NEWLINE, start);
+    return nl < 0 ? { kind: 'partial' } : { kind: 'record', end: nl + 1, body: bytes.subarray(start, nl) };
+  }
+
+  resync(bytes: Buffer, start: number): number {
+    const nl = bytes.indexOf(NEWLINE, start);
+    return nl < 0 ? -1 : nl + 1;
+  }
+
+  decode(body: Uint8Array): LogRecord | undefined {
+    return this.parser.parseLine(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  }
+
+  /** The writer has exited: its last line needs no line break. */
+  finish(rest: Uint8Array): LogRecord | undefined {
+    return this.decode(rest);
   }
 }
 

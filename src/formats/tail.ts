@@ -1,80 +1,140 @@
-// Incremental tailing of a growing training log: each poll reads only the bytes appended since the last one,
-// buffers a half-written last line, restarts on truncation or rotation, and keeps only bounded per-metric
-// curves (never the raw text), so a 1 GB log costs no more memory than a small one.
+// The one tail of a trial's log, whatever the log is: a text log (JSON Lines, CSV, key=value lines), a TensorBoard event
+// file or a folder of them, or a Lightning CSVLogger folder (its metrics.csv). The kind is decided at each poll (a
+// log path that does not exist yet may become a folder). Formats differ only in their RecordCodec — how bytes are
+// cut into records and a record becomes a (step, metric → value) point set: LineCodec (logs.ts), EventCodec
+// (tensorboard.ts). Everything else lives here, once:
+// - each poll reads only the bytes appended since the last one; a record still being written waits for its rest;
+// - a file that shrank, was replaced (new inode) or rewritten (its first bytes changed) restarts the whole tail;
+// - memory is bounded whatever the log's size: bounded per-metric curves (curve.ts; exact statistics), at most
+//   `maxMetrics` metrics, reads of `chunkBytes`, and at most `maxRecordBytes` buffered of a record being written
+//   (a longer record is passed over and counted), so a 1 GB log costs no more than a small one;
+// - a damaged record (a failed checksum) is skipped and counted; lost framing stops that file (`corruption`).
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { assessCurves, MetricCurve, type CurveOutcome } from './curve';
 import type { ReduceRule } from './experiment';
 import { DEFAULT_DIVERGENCE_FACTOR } from './experiment';
-import { LogLineParser, type LogFormat, type LogRecord } from './logs';
+import { LineCodec, type LogFormat, type LogRecord } from './logs';
+import { EventCodec, findEventFiles, isEventFileName } from './tensorboard';
+
+/** Where a codec found the record starting at a position. */
+export type RecordFrame =
+  /** A whole record ending before `end`; no body when it is damaged (e.g. its checksum failed). */
+  | { kind: 'record'; end: number; body: Uint8Array | undefined }
+  /** Cut off: more bytes are needed; `length` is the record's full length when its header says. */
+  | { kind: 'partial'; length?: number }
+  /** Nothing from here on can be framed. */
+  | { kind: 'lost'; reason: string };
+
+/** How one log format turns a file's bytes into records; one instance per file (it may keep state, e.g. a CSV header). */
+export interface RecordCodec {
+  readonly format: LogFormat | 'tfevents' | undefined;
+  frame(bytes: Buffer, start: number): RecordFrame;
+  /** After an over-long record of unknown length: where the next record starts at or after `start`, or -1. */
+  resync(bytes: Buffer, start: number): number;
+  /** A record's points; undefined when it holds none, 'bad' when it cannot be read. */
+  decode(body: Uint8Array): LogRecord | 'bad' | undefined;
+  /** The writer has exited: a cut-off last record, when the format can read it as whole (a last line without its break). */
+  finish?(rest: Uint8Array): LogRecord | 'bad' | undefined;
+}
 
 export interface LogTailOptions {
-  /** Force a format instead of detecting it from the first line. */
-  format?: LogFormat;
   /** Points kept per metric curve (default 1000); statistics stay exact. */
   maxPointsPerMetric?: number;
   /** Distinct metrics tracked (default 256); later new names are ignored. */
   maxMetrics?: number;
   /** Bytes read per system call (default 1 MiB). */
   chunkBytes?: number;
-  /** Longer lines are skipped (default 1 MiB): a log line that long is not a metrics row. */
-  maxLineBytes?: number;
+  /** Longer records are passed over (default 1 MiB): a log line or event that long holds no training metrics. */
+  maxRecordBytes?: number;
   /** See curve.ts; default 1e6. */
   divergenceFactor?: number;
-  /** Called for every parsed record, in file order. */
-  onRecord?: (record: LogRecord) => void;
 }
 
 export interface TailUpdate {
-  /** The file shrank, was replaced or rewritten: all state was rebuilt from its start. */
+  /** A file shrank, was replaced or rewritten, or the log changed kind: all state was rebuilt from the start. */
   reset: boolean;
-  /** The file does not exist (yet). */
+  /** The log does not exist (yet). */
   missing: boolean;
   bytesRead: number;
-  /** Records parsed during this poll. */
+  /** Records read during this poll. */
   records: number;
 }
 
+export type LogKind = 'text' | 'tfevents' | 'lightning';
+
+/** One file's reading position. */
+interface Cursor {
+  readonly codec: RecordCodec;
+  readonly inode: number;
+  offset: number;
+  /** The file's first bytes, to notice a rewrite that left it no shorter. */
+  head: Buffer;
+  /** The start of a record still being written (at most maxRecordBytes). */
+  pending: Buffer;
+  /** Bytes of an over-long record still to pass over, or 'resync' when its length is unknown. */
+  skip: number | 'resync';
+  lost?: string;
+}
+
 const HEAD_BYTES = 64;
-const NEWLINE = 10;
+const EMPTY = Buffer.alloc(0);
+
+/** Which kind of log `logPath` is now, and its files; undefined when it does not exist. */
+export async function logFiles(logPath: string): Promise<{ kind: LogKind; files: string[] } | undefined> {
+  let info;
+  try {
+    info = await fs.stat(logPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!info.isDirectory()) return { kind: isEventFileName(logPath) ? 'tfevents' : 'text', files: [logPath] };
+  const events = await findEventFiles(logPath);
+  if (events.length > 0) return { kind: 'tfevents', files: events };
+  const csv = path.join(logPath, 'metrics.csv');
+  const csvInfo = await fs.stat(csv).catch(() => undefined);
+  return csvInfo?.isFile() ? { kind: 'lightning', files: [csv] } : { kind: 'tfevents', files: [] };
+}
 
 export class LogTail {
-  private readonly parser: LogLineParser;
+  private kind: LogKind | undefined;
+  private readonly cursors = new Map<string, Cursor>();
   private readonly curveMap = new Map<string, MetricCurve>();
-  private position = 0;
-  private inode: number | undefined;
-  private head: Buffer | undefined;
-  private partial: Buffer[] = [];
-  private partialBytes = 0;
-  private skippingLongLine = false;
   private records = 0;
   private lastStepSeen: number | undefined;
+  private bad = 0;
+  private skipped = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly maxPoints: number;
   private readonly maxMetrics: number;
   private readonly chunkBytes: number;
-  private readonly maxLineBytes: number;
+  private readonly maxRecordBytes: number;
   private readonly divergenceFactor: number;
 
   constructor(
     readonly path: string,
-    private readonly options: LogTailOptions = {},
+    options: LogTailOptions = {},
   ) {
-    this.parser = new LogLineParser(options.format);
     this.maxPoints = Math.max(2, options.maxPointsPerMetric ?? 1000);
     this.maxMetrics = Math.max(1, options.maxMetrics ?? 256);
     this.chunkBytes = Math.max(1024, options.chunkBytes ?? 1 << 20);
-    this.maxLineBytes = Math.max(256, options.maxLineBytes ?? 1 << 20);
+    this.maxRecordBytes = Math.max(256, options.maxRecordBytes ?? 1 << 20);
     this.divergenceFactor = options.divergenceFactor ?? DEFAULT_DIVERGENCE_FACTOR;
   }
 
-  /** The detected (or forced) format, once a non-blank line was read. */
-  get format(): LogFormat | undefined {
-    return this.parser.format;
+  /** 'tfevents', or a text log's format once a non-blank line was read. */
+  get format(): LogFormat | 'tfevents' | undefined {
+    if (this.kind === 'tfevents') return 'tfevents';
+    for (const c of this.cursors.values()) return c.codec.format;
+    return undefined;
   }
 
-  /** Bytes of the file consumed so far. */
+  /** Bytes of the log's files consumed so far. */
   get offset(): number {
-    return this.position;
+    let n = 0;
+    for (const c of this.cursors.values()) n += c.offset;
+    return n;
   }
 
   get recordCount(): number {
@@ -83,6 +143,21 @@ export class LogTail {
 
   get lastStep(): number | undefined {
     return this.lastStepSeen;
+  }
+
+  /** Records that could not be read (a failed checksum, an undecodable event). */
+  get badRecords(): number {
+    return this.bad;
+  }
+
+  /** Records passed over for being longer than maxRecordBytes. */
+  get skippedRecords(): number {
+    return this.skipped;
+  }
+
+  /** Files whose framing was lost, with where; nothing after that point of them is read. */
+  get corruption(): string[] {
+    return [...this.cursors].flatMap(([f, c]) => (c.lost ? [`${path.basename(f)}: ${c.lost}`] : []));
   }
 
   /** Per-metric curves, keyed by metric name as written in the log. */
@@ -99,7 +174,7 @@ export class LogTail {
     return assessCurves(this.curveMap, metric, rule);
   }
 
-  /** Reads whatever was appended since the last poll. Polls never overlap; errors other than a missing file reject. */
+  /** Reads whatever was appended since the last poll. Polls never overlap; errors other than a missing log reject. */
   poll(): Promise<TailUpdate> {
     const next = this.queue.then(() => this.pollOnce());
     this.queue = next.catch(() => undefined);
@@ -107,110 +182,147 @@ export class LogTail {
   }
 
   /**
-   * Treats a buffered, unterminated last line as complete (call once the writer has exited: a log whose last
-   * line has no line break). Returns the number of records it yielded.
+   * The writer has exited: a cut-off last record the format can read as whole (a last line without its line
+   * break) is read. Returns the number of records it yielded.
    */
   flush(): number {
     const before = this.records;
-    if (this.partialBytes && !this.skippingLongLine) this.handleLine(Buffer.concat(this.partial).toString('utf8'));
-    this.partial = [];
-    this.partialBytes = 0;
+    for (const c of this.cursors.values()) {
+      if (!c.codec.finish || c.skip !== 0 || c.lost || c.pending.length === 0) continue;
+      this.take(c.codec.finish(c.pending));
+      c.pending = EMPTY;
+    }
     return this.records - before;
   }
 
   private resetState(): void {
+    this.cursors.clear();
     this.curveMap.clear();
-    this.parser.reset();
-    this.position = 0;
-    this.inode = undefined;
-    this.head = undefined;
-    this.partial = [];
-    this.partialBytes = 0;
-    this.skippingLongLine = false;
     this.records = 0;
     this.lastStepSeen = undefined;
+    this.bad = 0;
+    this.skipped = 0;
   }
 
   private async pollOnce(): Promise<TailUpdate> {
+    const source = await logFiles(this.path);
+    if (!source) {
+      const reset = this.cursors.size > 0 || this.records > 0;
+      this.resetState();
+      this.kind = undefined;
+      return { reset, missing: true, bytesRead: 0, records: 0 };
+    }
+    let reset = false;
+    if (source.kind !== this.kind || [...this.cursors.keys()].some((f) => !source.files.includes(f))) {
+      reset = this.records > 0 || this.cursors.size > 0;
+      this.resetState();
+      this.kind = source.kind;
+    }
+    const before = this.records;
+    let bytesRead = await this.readFiles(source.files);
+    if (bytesRead === undefined) {
+      // A file shrank, was replaced or rewritten: curves cannot be taken apart by file, so all are rebuilt.
+      this.resetState();
+      reset = true;
+      bytesRead = (await this.readFiles(source.files)) ?? 0;
+    }
+    return { reset, missing: false, bytesRead, records: reset ? this.records : this.records - before };
+  }
+
+  /** Reads each file's new bytes; undefined as soon as one must be read again from its start. */
+  private async readFiles(files: string[]): Promise<number | undefined> {
+    let total = 0;
+    for (const file of files) {
+      const n = await this.readFile(file);
+      if (n === undefined) return undefined;
+      total += n;
+    }
+    return total;
+  }
+
+  private async readFile(file: string): Promise<number | undefined> {
     let handle: fs.FileHandle;
     try {
-      handle = await fs.open(this.path, 'r');
+      handle = await fs.open(file, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const reset = this.position > 0 || this.records > 0;
-      if (reset) this.resetState();
-      return { reset, missing: true, bytesRead: 0, records: 0 };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.cursors.has(file) ? undefined : 0;
+      throw error;
     }
     try {
       const stat = await handle.stat();
-      let reset = false;
-      const replaced = this.inode !== undefined && stat.ino !== this.inode;
-      const shrank = stat.size < this.position;
-      let rewritten = false;
-      if (!replaced && !shrank && this.head && this.head.length > 0) {
-        // Same inode and not shorter, yet the first bytes differ: truncated and rewritten between polls.
-        const now = Buffer.alloc(this.head.length);
-        const { bytesRead } = await handle.read(now, 0, now.length, 0);
-        rewritten = bytesRead < this.head.length || !now.equals(this.head);
+      let c = this.cursors.get(file);
+      if (c && (stat.ino !== c.inode || stat.size < c.offset || !(await startsWith(handle, c.head)))) return undefined;
+      if (!c) {
+        c = { codec: this.kind === 'tfevents' ? new EventCodec() : new LineCodec(), inode: stat.ino, offset: 0, head: EMPTY, pending: EMPTY, skip: 0 };
+        this.cursors.set(file, c);
       }
-      if (replaced || shrank || rewritten) {
-        this.resetState();
-        reset = true;
-      }
-      this.inode = stat.ino;
-      const before = this.records;
-      let bytesRead = 0;
-      const buffer = Buffer.alloc(Math.min(this.chunkBytes, Math.max(1, stat.size - this.position)));
-      while (this.position < stat.size) {
-        const want = Math.min(buffer.length, stat.size - this.position);
-        const { bytesRead: n } = await handle.read(buffer, 0, want, this.position);
+      if (c.lost || stat.size <= c.offset) return 0;
+      const buffer = Buffer.alloc(Math.min(this.chunkBytes, stat.size - c.offset));
+      let total = 0;
+      while (c.offset < stat.size && !c.lost) {
+        const { bytesRead: n } = await handle.read(buffer, 0, Math.min(buffer.length, stat.size - c.offset), c.offset);
         if (n === 0) break;
         const chunk = buffer.subarray(0, n);
-        if (this.position < HEAD_BYTES) {
-          const prefix = chunk.subarray(0, HEAD_BYTES - this.position);
-          this.head = Buffer.concat([this.head ?? Buffer.alloc(0), prefix]);
-        }
-        this.consume(chunk);
-        this.position += n;
-        bytesRead += n;
+        if (c.head.length < HEAD_BYTES) c.head = Buffer.concat([c.head, chunk.subarray(0, HEAD_BYTES - c.head.length)]);
+        this.consume(c, chunk);
+        c.offset += n;
+        total += n;
       }
-      return { reset, missing: false, bytesRead, records: this.records - before };
+      return total;
     } finally {
       await handle.close();
     }
   }
 
-  /** Splits a chunk into complete lines; the unterminated tail waits for the next chunk. */
-  private consume(chunk: Buffer): void {
-    let start = 0;
-    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
-      const piece = chunk.subarray(start, nl);
-      if (this.skippingLongLine) this.skippingLongLine = false;
-      else if (this.partialBytes + piece.length <= this.maxLineBytes) {
-        const line = this.partialBytes ? Buffer.concat([...this.partial, piece]) : piece;
-        this.handleLine(line.toString('utf8'));
-      }
-      this.partial = [];
-      this.partialBytes = 0;
-      start = nl + 1;
+  /** Frames and reads the records of a chunk that starts at the cursor's offset; a cut-off record waits in `pending`. */
+  private consume(c: Cursor, chunk: Buffer): void {
+    let pos = 0;
+    if (c.skip === 'resync') {
+      pos = c.codec.resync(chunk, 0);
+      if (pos < 0) return;
+      c.skip = 0;
+    } else if (c.skip > 0) {
+      pos = Math.min(c.skip, chunk.length);
+      c.skip -= pos;
+      if (c.skip > 0) return;
     }
-    if (start < chunk.length && !this.skippingLongLine) {
-      const rest = chunk.subarray(start);
-      if (this.partialBytes + rest.length > this.maxLineBytes) {
-        this.partial = [];
-        this.partialBytes = 0;
-        this.skippingLongLine = true;
+    // Where bytes[0] is in the file (for the corruption report).
+    let base = c.offset;
+    let bytes = chunk;
+    if (c.pending.length > 0) {
+      base -= c.pending.length;
+      bytes = Buffer.concat([c.pending, chunk]);
+      c.pending = EMPTY;
+    }
+    for (;;) {
+      const frame = c.codec.frame(bytes, pos);
+      if (frame.kind === 'record') {
+        if (frame.end - pos > this.maxRecordBytes) this.skipped++;
+        else this.take(frame.body ? c.codec.decode(frame.body) : 'bad');
+        pos = frame.end;
+      } else if (frame.kind === 'lost') {
+        c.lost = `${frame.reason} at byte ${base + pos}`;
+        return;
       } else {
-        // Copy: the read buffer is reused for the next chunk.
-        this.partial.push(Buffer.from(rest));
-        this.partialBytes += rest.length;
+        const rest = bytes.length - pos;
+        if (frame.length !== undefined && frame.length > this.maxRecordBytes) {
+          this.skipped++;
+          c.skip = frame.length - rest;
+        } else if (rest > this.maxRecordBytes) {
+          this.skipped++;
+          c.skip = 'resync';
+        } else if (rest > 0) {
+          // Copy: the read buffer is reused for the next chunk.
+          c.pending = Buffer.from(bytes.subarray(pos));
+        }
+        return;
       }
     }
   }
 
-  private handleLine(line: string): void {
-    const record = this.parser.parseLine(line.endsWith('\r') ? line.slice(0, -1) : line);
-    if (!record) return;
+  private take(record: LogRecord | 'bad' | undefined): void {
+    if (record === 'bad') this.bad++;
+    if (!record || record === 'bad') return;
     this.records++;
     if (record.step !== undefined) this.lastStepSeen = record.step;
     for (const [name, value] of Object.entries(record.metrics)) {
@@ -222,6 +334,13 @@ export class LogTail {
       }
       curve.add(value, record.step);
     }
-    this.options.onRecord?.(record);
   }
+}
+
+/** Whether the file still starts with `head` (a file truncated and rewritten between polls does not). */
+async function startsWith(handle: fs.FileHandle, head: Buffer): Promise<boolean> {
+  if (head.length === 0) return true;
+  const now = Buffer.alloc(head.length);
+  const { bytesRead } = await handle.read(now, 0, now.length, 0);
+  return bytesRead === head.length && now.equals(head);
 }

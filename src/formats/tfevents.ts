@@ -31,38 +31,24 @@ export function maskedCrc32c(bytes: Uint8Array, start = 0, end = bytes.length): 
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-export interface TfRecordScan {
-  /** Complete records whose data CRC checks. */
-  records: Uint8Array[];
-  /** Bytes consumed: up to the end of the last complete record (a partial one waits for more bytes). */
-  consumed: number;
-  /** Records dropped because their data CRC did not match. */
-  badRecords: number;
-  /** Set when a length header's CRC did not match: the framing is lost and nothing after it can be read. */
-  corrupt?: string;
-}
+/** The TFRecord at `pos`: whole (its data, undefined when the data checksum fails), cut off (its full length once
+ * the 12-byte header is in), or unreadable (the length's checksum failed: the framing is lost from here on). */
+export type TfRecordFrame =
+  | { kind: 'record'; end: number; body: Uint8Array | undefined }
+  | { kind: 'partial'; length?: number }
+  | { kind: 'lost'; reason: string };
 
-/** Splits bytes into TFRecords from `start`; a record cut off at the end is left for the next read. */
-export function scanTfRecords(bytes: Uint8Array, start = 0): TfRecordScan {
+export function nextTfRecord(bytes: Uint8Array, pos: number): TfRecordFrame {
+  if (pos + 12 > bytes.length) return { kind: 'partial' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const records: Uint8Array[] = [];
-  let pos = start;
-  let badRecords = 0;
-  while (pos + 12 <= bytes.length) {
-    const lo = view.getUint32(pos, true);
-    const hi = view.getUint32(pos + 4, true);
-    if (view.getUint32(pos + 8, true) !== maskedCrc32c(bytes, pos, pos + 8)) {
-      return { records, consumed: pos, badRecords, corrupt: `bad length checksum at byte ${pos}` };
-    }
-    const length = hi * 2 ** 32 + lo;
-    if (pos + 12 + length + 4 > bytes.length) break;
-    const dataStart = pos + 12;
-    const dataEnd = dataStart + length;
-    if (view.getUint32(dataEnd, true) === maskedCrc32c(bytes, dataStart, dataEnd)) records.push(bytes.subarray(dataStart, dataEnd));
-    else badRecords++;
-    pos = dataEnd + 4;
-  }
-  return { records, consumed: pos, badRecords };
+  if (view.getUint32(pos + 8, true) !== maskedCrc32c(bytes, pos, pos + 8)) return { kind: 'lost', reason: 'bad length checksum' };
+  const length = view.getUint32(pos + 4, true) * 2 ** 32 + view.getUint32(pos, true);
+  const end = pos + 12 + length + 4;
+  if (end > bytes.length) return { kind: 'partial', length: end - pos };
+  const dataStart = pos + 12;
+  const dataEnd = dataStart + length;
+  const ok = view.getUint32(dataEnd, true) === maskedCrc32c(bytes, dataStart, dataEnd);
+  return { kind: 'record', end, body: ok ? bytes.subarray(dataStart, dataEnd) : undefined };
 }
 
 /** A protobuf reader over one message's bytes: just what Event/Summary/TensorProto need. */

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CurvePoint } from '../formats/curve';
 import type { ReduceRule, Trial, TrialStatus } from '../formats/experiment';
-import { createLogTail, type TrialLogTail } from '../formats/tensorboard';
+import { LogTail } from '../formats/tail';
 
 export type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
 
@@ -38,7 +38,7 @@ export interface TrialLogState {
 export const END_MARKERS = ['done', 'finished', 'final'] as const;
 
 /** The state of a tail that has read a log (`modifiedMs`: the file's mtime, when it is a file). */
-export function logStateOf(tail: Pick<TrialLogTail, 'assess' | 'curve'>, objective: LogObjective, modifiedMs?: number): TrialLogState {
+export function logStateOf(tail: Pick<LogTail, 'assess' | 'curve'>, objective: LogObjective, modifiedMs?: number): TrialLogState {
   const outcome = tail.assess(objective.metric, objective.reduce);
   const curve = (tail.curve(objective.metric)?.points() ?? []).filter((p) => Number.isFinite(p.value));
   return {
@@ -60,7 +60,7 @@ export async function logModifiedMs(logPath: string): Promise<number | undefined
 
 /** Reads a whole log once (its last line too: the writer has exited); undefined when there is none. */
 export async function readTrialLog(logPath: string, objective: LogObjective): Promise<TrialLogState | undefined> {
-  const tail = createLogTail(logPath, { divergenceFactor: objective.divergenceFactor });
+  const tail = new LogTail(logPath, { divergenceFactor: objective.divergenceFactor });
   const read = await tail.poll().catch(() => undefined);
   if (!read || read.missing) return undefined;
   tail.flush();

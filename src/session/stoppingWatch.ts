@@ -2,7 +2,7 @@
 // the completed trials' curves the median is taken over, and a running trial's log checked at each poll.
 import type { CurvePoint } from '../formats/curve';
 import type { ReduceRule } from '../formats/experiment';
-import { createLogTail, type TrialLogTail } from '../formats/tensorboard';
+import { LogTail } from '../formats/tail';
 import { MedianStopping, type StopVerdict } from './stopping';
 
 export interface StoppingObjective {
@@ -13,7 +13,7 @@ export interface StoppingObjective {
 
 /** The objective's curve in a finished trial's log (kept points, finite ones); undefined when there is no log. */
 export async function finishedCurve(logPath: string, objective: StoppingObjective): Promise<CurvePoint[] | undefined> {
-  const tail = createLogTail(logPath, { divergenceFactor: objective.divergenceFactor });
+  const tail = new LogTail(logPath, { divergenceFactor: objective.divergenceFactor });
   const read = await tail.poll().catch(() => undefined);
   if (!read || read.missing) return undefined;
   tail.flush();
@@ -24,18 +24,16 @@ export async function finishedCurve(logPath: string, objective: StoppingObjectiv
  * The latest step a tail has seen of the metric and the exact reduction of every value logged up to it (the curve's
  * statistics, not its thinned points); undefined before the first finite value.
  */
-export function latestOf(tail: Pick<TrialLogTail, 'curve'>, objective: Pick<StoppingObjective, 'metric' | 'reduce'>): { step: number; value: number } | undefined {
+export function latestOf(tail: Pick<LogTail, 'curve'>, objective: Pick<StoppingObjective, 'metric' | 'reduce'>): { step: number; value: number } | undefined {
   const curve = tail.curve(objective.metric);
-  const st = curve?.stats;
+  const value = curve?.reduce(objective.reduce);
   const last = curve?.points().at(-1);
-  if (!st || !last || st.finiteCount === 0) return undefined;
-  const value = objective.reduce === 'last' ? st.last! : objective.reduce === 'min' ? st.min! : st.max!;
-  return { step: last.step, value };
+  return value === undefined || !last ? undefined : { step: last.step, value };
 }
 
 /** A running trial's log, checked against the rule at its latest step each time it is polled; the first verdict sticks. */
 export class RunningTrialCheck {
-  private readonly tail: TrialLogTail;
+  private readonly tail: LogTail;
   private checkedStep = -Infinity;
   private stopped: StopVerdict | undefined;
 
@@ -44,7 +42,7 @@ export class RunningTrialCheck {
     private readonly objective: StoppingObjective,
     private readonly rule: MedianStopping,
   ) {
-    this.tail = createLogTail(logPath, { divergenceFactor: objective.divergenceFactor });
+    this.tail = new LogTail(logPath, { divergenceFactor: objective.divergenceFactor });
   }
 
   get verdict(): StopVerdict | undefined {

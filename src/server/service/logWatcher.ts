@@ -1,22 +1,22 @@
-// Trial logs, read incrementally (formats/tensorboard createLogTail: text logs, TensorBoard event files or folders,
+// Trial logs, read incrementally by the one tail (formats/tail.ts: text logs, TensorBoard event files or folders,
 // Lightning CSVLogger folders; only appended bytes are parsed; truncation and rotation restart the tail).
 // One tail per log path; its state is summarised for the objective metric by session/outcome.ts, the rule
 // `hyperbo tune` reads a finished log by.
-import { createLogTail, type TrialLogTail } from '../../formats/tensorboard';
+import { LogTail } from '../../formats/tail';
 import { logModifiedMs, logStateOf, type TrialLogState } from '../../session/outcome';
 import type { ExperimentView } from './experimentView';
 
 export class LogWatcher {
-  private readonly tails = new Map<string, TrialLogTail>();
+  private readonly tails = new Map<string, LogTail>();
   private readonly missing = new Set<string>();
   /** Logs read at least once: a tail created by a read still under way knows nothing yet (not even whether it exists). */
   private readonly polled = new Set<string>();
   private readonly modified = new Map<string, number>();
 
-  private tail(logPath: string, view: ExperimentView): TrialLogTail {
+  private tail(logPath: string, view: ExperimentView): LogTail {
     let tail = this.tails.get(logPath);
     if (!tail) {
-      tail = createLogTail(logPath, { divergenceFactor: view.divergenceFactor });
+      tail = new LogTail(logPath, { divergenceFactor: view.divergenceFactor });
       this.tails.set(logPath, tail);
     }
     return tail;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { detectLogFormat, LogLineParser, parseJsonLogLine, parseLog, parseNumber, parseTextLogLine } from '../../../src/formats/logs';
-import { assessCurves, assessValues, MetricCurve, reduceValues } from '../../../src/formats/curve';
+import { assessCurves, assessValues, MetricCurve } from '../../../src/formats/curve';
 
 describe('formats/logs: numbers', () => {
   it('reads decimals, exponents and non-finite spellings', () => {
@@ -99,8 +99,10 @@ describe('formats/curve: reduction and divergence', () => {
     assert.deepEqual(assessValues([0.9, 0.4, 0.5], 'last'), { status: 'completed', value: 0.5 });
     assert.deepEqual(assessValues([0.9, 0.4, 0.5], 'min'), { status: 'completed', value: 0.4 });
     assert.deepEqual(assessValues([0.9, 0.4, 0.5], 'max'), { status: 'completed', value: 0.9 });
-    assert.equal(reduceValues([1, Number.NaN, 3], 'last'), 3);
-    assert.equal(reduceValues([], 'min'), undefined);
+    const curve = new MetricCurve();
+    assert.equal(curve.reduce('min'), undefined);
+    [1, Number.NaN, 3].forEach((v, i) => curve.add(v, i));
+    assert.equal(curve.reduce('last'), 3, 'the last finite value');
   });
 
   it('marks NaN/inf and explosions (> factor × first non-zero magnitude) diverged, never a number', () => {

@@ -84,7 +84,7 @@ describe('formats/tail: LogTail', () => {
     for (let i = 0; i < 400; i++) lines.push(JSON.stringify({ step: i, 'λ/loss': 1 / (i + 1), 'données.précision': i / 400 }));
     lines.splice(200, 0, `{"step": -1, "junk": "${'x'.repeat(5000)}"}`);
     writeFileSync(file, lines.join('\n') + '\n');
-    const tail = new LogTail(file, { chunkBytes: 1024, maxLineBytes: 1024 });
+    const tail = new LogTail(file, { chunkBytes: 1024, maxRecordBytes: 1024 });
     const r = await tail.poll();
     assert.equal(r.records, 400);
     assert.deepEqual([...tail.curves.keys()].sort(), ['données.précision', 'λ/loss']);

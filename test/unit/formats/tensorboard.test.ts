@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createLogTail, TensorBoardTail } from '../../../src/formats/tensorboard';
-import { crc32c, decodeEvent, maskedCrc32c, scanTfRecords, tensorScalar } from '../../../src/formats/tfevents';
+import { LogTail } from '../../../src/formats/tail';
+import { crc32c, decodeEvent, maskedCrc32c, nextTfRecord, tensorScalar } from '../../../src/formats/tfevents';
 import { encodeFileVersionEvent, encodeScalarEvent, tfRecord } from './tfeventsWriter';
 
 const bytes = (...parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p)));
@@ -28,7 +28,7 @@ describe('TensorBoard event files', () => {
   it('reads scalars written as simple_value and as TF2 scalar tensors, with their steps', async () => {
     const file = path.join(dir, 'events.out.tfevents.1700000000.host.1.0');
     writeFileSync(file, bytes(events([[0, { 'train/loss': 2 }], [10, { 'train/loss': 1.5, 'val/acc': 0.5 }]]), events([[20, { 'val/acc': 0.75 }]], true)));
-    const tail = new TensorBoardTail(file);
+    const tail = new LogTail(file);
     const u = await tail.poll();
     assert.equal(u.records, 3, 'the file-version events carry no scalar');
     assert.deepEqual(tail.curve('train/loss')!.points(), [{ step: 0, value: 2 }, { step: 10, value: 1.5 }]);
@@ -51,7 +51,7 @@ describe('TensorBoard event files', () => {
     const all = events([[1, { loss: 1 }], [2, { loss: 0.5 }], [3, { loss: 0.25 }]]);
     const cut = all.length - 7;
     writeFileSync(file, all.subarray(0, cut));
-    const tail = createLogTail(file);
+    const tail = new LogTail(file);
     assert.equal((await tail.poll()).records, 2);
     appendFileSync(file, all.subarray(cut));
     const u = await tail.poll();
@@ -67,7 +67,7 @@ describe('TensorBoard event files', () => {
     const bad = Buffer.from(tfRecord(encodeScalarEvent(2, { loss: 0.5 })));
     bad[bad.length - 6] ^= 0xff; // inside the data
     writeFileSync(file, bytes(good, bad, tfRecord(encodeScalarEvent(3, { loss: 0.25 }))));
-    const tail = new TensorBoardTail(file);
+    const tail = new LogTail(file);
     await tail.poll();
     assert.equal(tail.badRecords, 1);
     assert.deepEqual(tail.curve('loss')!.points().map((p) => p.step), [1, 3]);
@@ -79,19 +79,23 @@ describe('TensorBoard event files', () => {
     const second = Buffer.from(tfRecord(encodeScalarEvent(2, { loss: 0.5 })));
     second[0] ^= 0x01; // the length
     writeFileSync(file, bytes(first, second, tfRecord(encodeScalarEvent(3, { loss: 0.25 }))));
-    const tail = new TensorBoardTail(file);
+    const tail = new LogTail(file);
     await tail.poll();
     assert.deepEqual(tail.curve('loss')!.points().map((p) => p.step), [1]);
     assert.deepEqual(tail.corruption, [`events.out.tfevents.3: bad length checksum at byte ${first.length}`]);
-    const scan = scanTfRecords(bytes(first, second));
-    assert.equal(scan.consumed, first.length);
+    const both = bytes(first, second);
+    let at = 0;
+    let frame = nextTfRecord(both, 0);
+    for (; frame.kind === 'record'; frame = nextTfRecord(both, at)) at = frame.end;
+    assert.equal(frame.kind, 'lost');
+    assert.equal(at, first.length);
   });
 
   it('a log folder: event files two levels down, a new file joins, a replaced file restarts the tail', async () => {
     const run = path.join(dir, 'tb');
     mkdirSync(path.join(run, 'train'), { recursive: true });
     writeFileSync(path.join(run, 'train', 'events.out.tfevents.1.host'), events([[1, { loss: 1 }]]));
-    const tail = createLogTail(run);
+    const tail = new LogTail(run);
     assert.equal((await tail.poll()).records, 1);
     assert.equal(tail.format, 'tfevents');
     mkdirSync(path.join(run, 'validation'));
@@ -107,7 +111,7 @@ describe('TensorBoard event files', () => {
   it("a Lightning CSVLogger folder is read through its metrics.csv (sparse columns, the step column)", async () => {
     const version = path.join(dir, 'version_0');
     cpSync(path.resolve(__dirname, '../../fixtures/history/lightning_logs/mlp/version_0'), version, { recursive: true });
-    const tail = createLogTail(version);
+    const tail = new LogTail(version);
     await tail.poll();
     assert.equal(tail.format, 'csv');
     const points = tail.curve('val_loss')!.points();
@@ -118,7 +122,7 @@ describe('TensorBoard event files', () => {
 
   it('a log path that does not exist yet may become a folder of event files', async () => {
     const logPath = path.join(dir, 'later');
-    const tail = createLogTail(logPath);
+    const tail = new LogTail(logPath);
     assert.equal((await tail.poll()).missing, true);
     mkdirSync(logPath);
     writeFileSync(path.join(logPath, 'events.out.tfevents.9'), events([[1, { loss: 3 }]]));
