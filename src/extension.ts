@@ -13,6 +13,7 @@ import { openTrialLog, revealTrial } from './client/commands/trials';
 import { applySuggestion } from './client/commands/suggestions';
 import { suggestionCount } from './client/panels';
 import { NextTrialInlineProvider } from './client/providers/inlineTrial';
+import { ForeignRuleStops } from './client/runner/ruleStops';
 import { StrayRuns } from './client/runner/strays';
 import { TrialRunner } from './client/runner/trialRunner';
 import { StatusItem } from './client/status';
@@ -37,9 +38,10 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
     const editor = new ExperimentEditor(server, config, log);
     const runner = new TrialRunner(server, editor, config, log);
     const strays = new StrayRuns(server, editor, runner, config, log);
+    const ruleStops = new ForeignRuleStops(server, editor, runner, config, log);
     const push = (...d: vscode.Disposable[]) => void context.subscriptions.push(...d);
     const ctx: Ctx = {
-      extension: context, log, config, server, editor, runner, strays, push,
+      extension: context, log, config, server, editor, runner, strays, ruleStops, push,
       tree: new ExperimentsTree(server, runner, log),
       status: new StatusItem(server),
       panels: registerPanels(context, {
@@ -51,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
       }),
     };
     current = ctx;
-    push(server, runner, strays, ctx.tree, ctx.status);
+    push(server, runner, strays, ruleStops, ctx.tree, ctx.status);
     push(
       vscode.window.registerTreeDataProvider('hyperbo.experiments', ctx.tree),
       vscode.languages.registerInlineCompletionItemProvider({ scheme: 'file', pattern: '**/*.hyperbo.yaml' }, new NextTrialInlineProvider(ctx)),

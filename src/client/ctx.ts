@@ -5,6 +5,7 @@ import type { Panels } from './panels';
 import type { Config } from './config';
 import type { ExperimentEditor } from './experimentEditor';
 import type { ServerConnection } from './languageClient';
+import type { ForeignRuleStops } from './runner/ruleStops';
 import type { StrayRuns } from './runner/strays';
 import type { TrialRunner } from './runner/trialRunner';
 import type { StatusItem } from './status';
@@ -18,6 +19,8 @@ export interface Ctx {
   readonly editor: ExperimentEditor;
   readonly runner: TrialRunner;
   readonly strays: StrayRuns;
+  /** run.stopping's orders for runs another session started (runner/ruleStops.ts). */
+  readonly ruleStops: ForeignRuleStops;
   readonly tree: ExperimentsTree;
   readonly status: StatusItem;
   readonly panels: Panels;

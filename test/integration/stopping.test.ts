@@ -1,11 +1,16 @@
 // run.stopping in a real VS Code: the server tails the running trial's log, finds it worse than the median of the
 // completed trials at a step, and orders it stopped; the window that runs it (Run Trial) stops its process and records
-// the trial as `stopped` with the step, the value there and the reason. Real processes, real logs.
+// the trial as `stopped` with the step, the value there and the reason. A run another session started (recorded with
+// its pid) is left to that session while it lives, and offered for stopping once it is gone (runner/ruleStops.ts).
+// Real processes, real logs.
 import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { HyperboApi } from '../../src/extension';
+import type { StopStrayResult } from '../../src/client/runner/strays';
+import { parentPidOf, pidAlive } from '../../src/files/processInfo';
 import { parseExperiment, type Trial } from '../../src/formats/experiment';
 import { ListExperimentsRequest, TrialHistoryRequest } from '../../src/shared/protocol';
 import { activateExtension, waitFor, workspaceFolder } from './helpers';
@@ -19,7 +24,7 @@ async function api(): Promise<HyperboApi> {
 }
 
 /** Steps the bad run would log if nothing stopped it (one every 300 ms). */
-const FULL_STEPS = 40;
+const FULL_STEPS = 100;
 /** Logs `loss: 5` at steps 1..FULL_STEPS, slowly: far above the completed trials' curves from step 1 on. */
 const badScript = `let i = 0; const t = setInterval(() => { i++; console.log(JSON.stringify({ step: i, loss: 5 })); if (i === ${FULL_STEPS}) clearInterval(t); }, 300);`;
 
@@ -87,6 +92,16 @@ async function treeItem(hyperbo: HyperboApi, uri: vscode.Uri, trialId: number): 
   return trial && hyperbo.ctx.tree.getTreeItem(trial);
 }
 
+/** The bad run as another session would have left it: it writes its own log (runs/<name>-<id>.log). */
+const selfLoggingBad = (log: string) =>
+  `const fs = require('fs'); let i = 0; const t = setInterval(() => { i++; fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ step: i, loss: 5 }) + '\\n'); if (i === ${FULL_STEPS}) clearInterval(t); }, 300);`;
+
+/** Starts the script as its own process group whose parent exits at once (re-parented to init: its runner is gone). */
+function startOrphan(script: string): number {
+  const launcher = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(script)}], { detached: true, stdio: 'ignore' }); process.stdout.write(String(c.pid)); c.unref();`;
+  return Number(spawnSync(process.execPath, ['-e', launcher], { encoding: 'utf8' }).stdout);
+}
+
 describe('HyperBO run.stopping in the editor', function () {
   this.timeout(120_000);
 
@@ -149,5 +164,72 @@ describe('HyperBO run.stopping in the editor', function () {
     // The file on disk is as the user last saved it (pending); the document is what the user will save.
     assert.equal(trialsIn(readFileSync(uri.fsPath, 'utf8')).find((t) => t.id === 4)!.status, 'pending');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
+  it('a run another session started is left to it while it lives; once its runner is gone, Stop stops it and records it as stopped', async () => {
+    const hyperbo = await api();
+    const name = 'stop-foreign';
+    const root = workspaceFolder().uri.fsPath;
+    const logOf = (id: number) => join(root, 'runs', `${name}-${id}.log`);
+    mkdirSync(join(root, 'runs'), { recursive: true });
+    // Trial 4: its runner lives (this extension host stands for hyperbo tune or another window).
+    const owned = spawn(process.execPath, ['-e', selfLoggingBad(logOf(4))], { detached: true, stdio: 'ignore' });
+    const ownedStarted = new Date().toISOString();
+    // Trial 5: its runner was killed; the run goes on.
+    const orphan = startOrphan(selfLoggingBad(logOf(5)));
+    const orphanStarted = new Date().toISOString();
+    try {
+      assert.equal(parentPidOf(orphan), 1, 'the orphan was re-parented to init');
+      const uri = writeExperiment(
+        name,
+        nodeCommand('console.log(1)'),
+        [
+          `  - { id: 4, params: { x: 0.8 }, status: running, started: "${ownedStarted}", pid: ${owned.pid} }`,
+          `  - { id: 5, params: { x: 0.9 }, status: running, started: "${orphanStarted}", pid: ${orphan} }`,
+        ].join('\n'),
+      );
+      await listed(hyperbo, uri);
+      const key = uri.toString();
+      const decided = await waitFor('the window to decide about both runs', () => {
+        const d = hyperbo.ctx.ruleStops.decisions(key);
+        return d.length === 2 ? d : undefined;
+      }, 30_000, 200);
+      assert.deepEqual(decided.map((d) => [d.trialId, d.pid, d.state]).sort(), [[4, owned.pid, 'runner'], [5, orphan, 'offered']]);
+      assert.ok(pidAlive(owned.pid!), 'a run whose runner lives is not signalled from this window');
+      const offered = decided.find((d) => d.trialId === 5)!;
+      assert.match(offered.order.reason, /^stopped at step \d+: 5 is above the median/);
+      // The tree says the rule has ordered it stopped while it still runs.
+      const item = await treeItem(hyperbo, uri, 5);
+      assert.match(String(item?.description), /running · worse than the median at step \d+$/);
+
+      // The notification's Stop.
+      assert.equal(await hyperbo.ctx.ruleStops.stop(key, 5), true);
+      await waitFor('the orphan to be gone', () => !pidAlive(orphan), 10_000);
+      const five = trialsIn(readFileSync(uri.fsPath, 'utf8')).find((t) => t.id === 5)!;
+      assert.deepEqual([five.status, five.step, five.value, five.reason, five.pid], ['stopped', offered.order.step, 5, offered.order.reason, undefined]);
+      assert.ok(logLines(name, 5) < FULL_STEPS, 'stopped before the end of its curve');
+      assert.equal(await hyperbo.ctx.ruleStops.stop(key, 5), false, 'nothing is left to stop');
+      assert.equal(await hyperbo.ctx.ruleStops.stop(key, 4), false, 'a run whose runner lives is never stopped from here');
+      assert.ok(pidAlive(owned.pid!));
+      assert.equal(trialsIn(readFileSync(uri.fsPath, 'utf8')).find((t) => t.id === 4)!.status, 'running');
+      // The user may still stop it as a stray (after a confirmation listing it): with the rule's order it is recorded
+      // as stopped with the step and reason, not as failed.
+      const order = (await hyperbo.ctx.server.request(TrialHistoryRequest.type, { uri: key })).trials.find((t) => t.id === 4)!.stop;
+      assert.ok(order, 'the rule ordered trial 4 stopped too');
+      const strays = (await vscode.commands.executeCommand('hyperbo.stopStrayRuns', { uri: key, confirmed: true })) as StopStrayResult;
+      assert.deepEqual(strays.stopped.map((r) => [r.trialId, r.status]), [[4, 'stopped']]);
+      const four = trialsIn(readFileSync(uri.fsPath, 'utf8')).find((t) => t.id === 4)!;
+      assert.deepEqual([four.status, four.step, four.value, four.reason, four.pid], ['stopped', order.step, 5, order.reason, undefined]);
+      await waitFor('trial 4\'s process to be gone', () => !pidAlive(owned.pid!), 10_000);
+    } finally {
+      for (const pid of [owned.pid, orphan]) {
+        try {
+          if (pid) process.kill(-pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Stray runs: trials the file says are running, with the pid their runner recorded (the editor's runner and
 // `hyperbo tune` both record it), that no run of this window follows. "HyperBO: Stop Stray Runs" does what
 // `hyperbo tune --stop-stray` does, through the same code (src/files/trialProcesses.ts): a live run's process
-// group is stopped and the trial recorded as failed; a trial whose process has ended is recorded from its log
+// group is stopped and the trial recorded as failed (as stopped, with the step and reason, when run.stopping had
+// ordered it stopped); a trial whose process has ended is recorded from its log
 // (the language server reads it: completed with its value, diverged, or failed with the reason).
 // The window offers the command when it sees a running trial whose process has ended, or whose runner is gone
 // (the process was re-parented to init). Only in a trusted workspace: the pids come from the file.
@@ -32,11 +33,17 @@ export interface StopStrayArgs {
 }
 
 export interface StopStrayResult {
-  stopped: { uri: string; trialId: number; pid: number }[];
+  /** status: failed, or stopped when run.stopping had ordered the run stopped. */
+  stopped: { uri: string; trialId: number; pid: number; status: 'failed' | 'stopped' }[];
   recorded: { uri: string; trialId: number; status: string }[];
 }
 
 const BY = 'HyperBO: Stop Stray Runs';
+
+/** Whether the run's runner is gone: its process was re-parented to init (Linux; elsewhere this cannot be told: false). */
+export function runnerGone(pid: number): boolean {
+  return parentPidOf(pid) === 1;
+}
 
 export class StrayRuns implements vscode.Disposable {
   private readonly offered = new Set<string>();
@@ -93,8 +100,14 @@ export class StrayRuns implements vscode.Disposable {
       for (const r of settled) {
         try {
           if (r.action === 'stopped') {
-            await this.editor.updateTrial({ uri, trialId: r.id, status: 'failed', reason: r.reason, finished, pid: null });
-            result.stopped.push({ uri, trialId: r.id, pid: r.pid });
+            // A run run.stopping had ordered stopped is recorded as the rule would have (ruleStops.ts), else as failed.
+            const order = mine.find((s) => s.trial.id === r.id)?.trial.stop;
+            await this.editor.updateTrial(
+              order
+                ? { uri, trialId: r.id, status: 'stopped', step: order.step, value: order.value, reason: order.reason, finished, pid: null }
+                : { uri, trialId: r.id, status: 'failed', reason: r.reason, finished, pid: null },
+            );
+            result.stopped.push({ uri, trialId: r.id, pid: r.pid, status: order ? 'stopped' : 'failed' });
             this.log.info(`${vscode.Uri.parse(uri).fsPath}: trial ${r.id}: ${r.reason}`);
           } else if (r.action === 'ended' || r.action === 'recorded' || r.action === 'failed') {
             // The log decides (the server reads it): completed with its value, diverged, or failed with the reason.
@@ -109,7 +122,7 @@ export class StrayRuns implements vscode.Disposable {
       }
     }
     const parts = [
-      result.stopped.length ? `stopped ${result.stopped.length} stray run(s) and recorded them as failed` : '',
+      result.stopped.length ? `stopped ${result.stopped.length} stray run(s) and recorded them as ${result.stopped.some((s) => s.status === 'stopped') ? 'failed, or stopped where run.stopping had ordered it' : 'failed'}` : '',
       result.recorded.length ? `recorded ${result.recorded.length} trial(s) whose process had ended from their logs` : '',
     ].filter(Boolean);
     void vscode.window.showInformationMessage(`HyperBO: ${parts.join('; ')}.`);
@@ -129,7 +142,8 @@ export class StrayRuns implements vscode.Disposable {
     if (!vscode.workspace.isTrusted || this.checking) return;
     this.checking = true;
     try {
-      const orphaned = (s: StrayRun) => !s.alive || parentPidOf(s.trial.pid) === 1;
+      // A live orphan that run.stopping ordered stopped gets that offer instead (ruleStops.ts: recorded as stopped).
+      const orphaned = (s: StrayRun) => !s.alive || (runnerGone(s.trial.pid) && !s.trial.stop);
       let strays = (await this.find(uris)).filter(orphaned);
       if (strays.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -101,7 +101,12 @@ export class TrialRunner implements vscode.Disposable {
         const seen = `${uri}#${t.id}#${t.job}`;
         if (this.attached.has(seen)) continue;
         this.attached.add(seen);
-        await this.run(uri, t.id, t.job).catch((error: unknown) => this.log.warn(`Trial ${t.id}: could not re-attach to job ${t.job}: ${error instanceof Error ? error.message : String(error)}`));
+        const attached = await this.run(uri, t.id, t.job).then(
+          () => true,
+          (error: unknown) => void this.log.warn(`Trial ${t.id}: could not re-attach to job ${t.job}: ${error instanceof Error ? error.message : String(error)}`),
+        );
+        // run.stopping ordered it stopped before this window followed it (the server sends an order once, on change).
+        if (attached && t.stop) void this.stopByRule(uri, t.id, t.stop);
       }
     } catch (error) {
       this.log.warn(`Re-attaching to running jobs of ${vscode.Uri.parse(uri).fsPath}: ${error instanceof Error ? error.message : String(error)}`);

@@ -43,9 +43,12 @@ export function trialItemModel(trial: TrialDTO, metric: string, local: LocalRunS
   parts.push(local === 'queued' ? 'queued' : shownStatus);
   // The job to look up with squeue/scontrol while it runs (the file records it; only Slurm has jobs so far).
   if (trial.job && status === 'running') parts.push(`Slurm job ${trial.job}`);
+  // run.stopping ordered it stopped; its runner stops it (at once when it is this window's, else see ruleStops.ts).
+  if (trial.stop && status === 'running') parts.push(`worse than the median at step ${trial.stop.step}`);
   const tooltipLines = [`Trial ${trial.id}: ${local === 'queued' ? 'queued to run' : shownStatus}`, formatParams(trial.params)];
   if (trial.value !== undefined) tooltipLines.push(`${metric} = ${trial.value}`);
   if (trial.reason) tooltipLines.push(trial.reason);
+  if (trial.stop && status === 'running') tooltipLines.push(`run.stopping: to be stopped (${trial.stop.reason})`);
   if (trial.job) tooltipLines.push(`Slurm job ${trial.job}`);
   if (trial.started) tooltipLines.push(`started ${trial.started}`);
   if (trial.finished) tooltipLines.push(`finished ${trial.finished}`);

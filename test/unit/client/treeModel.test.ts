@@ -55,6 +55,14 @@ describe('client tree and status models', () => {
     assert.doesNotMatch(trialItemModel({ ...running, job: undefined }, 'm').tooltip, /job/);
   });
 
+  it('says when run.stopping has ordered a running trial stopped (its runner has not stopped it yet)', () => {
+    const running: TrialDTO = { id: 3, params: { x: 1 }, status: 'running', curve: [{ step: 7, value: 5 }], stop: { step: 6, value: 5, reason: 'stopped at step 6: 5 is above the median 0.5 of 3 completed trials at that step' } };
+    assert.equal(trialItemModel(running, 'm').description, 'step 7: 5 · running · worse than the median at step 6');
+    assert.match(trialItemModel(running, 'm').tooltip, /^run\.stopping: to be stopped \(stopped at step 6: 5 is above the median 0\.5 of 3 completed trials at that step\)$/m);
+    // Once recorded, the trial's own status says it.
+    assert.equal(trialItemModel({ ...running, status: 'stopped', step: 6, value: 5 }, 'm').description, 'm 5 · stopped · step 6');
+  });
+
   it('summarises an experiment: done/budget, running, best, problems', () => {
     const model = experimentItemModel(summary());
     assert.equal(model.label, 'digits');
