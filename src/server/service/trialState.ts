@@ -44,6 +44,8 @@ export class TrialState {
   private readonly index: WorkspaceIndex;
   private readonly events: TrialStateEvents;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** A poll is scheduled or under way (set before the settings are read, so two callers never start two chains). */
+  private polling = false;
   private disposed = false;
 
   constructor(private readonly options: TrialStateOptions) {
@@ -98,7 +100,8 @@ export class TrialState {
 
   /** Reads the logs every hyperbo.logs.pollInterval until disposed (file events miss logs on network file systems). */
   async startPolling(): Promise<void> {
-    if (this.disposed || this.pollTimer) return;
+    if (this.disposed || this.polling) return;
+    this.polling = true;
     await this.schedulePoll();
   }
 
@@ -106,6 +109,7 @@ export class TrialState {
     const { logs } = await this.options.settings();
     if (this.disposed || logs.pollInterval <= 0) {
       this.pollTimer = undefined;
+      this.polling = false;
       return;
     }
     this.pollTimer = setTimeout(() => {

@@ -275,6 +275,15 @@ search_space:
     assert.deepEqual(events.filter((e) => e.startsWith('trial')), ['trial 4 running stop']);
   });
 
+  it('one polling chain however often polling is started (a configuration change starts it too)', async () => {
+    let reads = 0;
+    const state = new TrialState({ index, settings: async () => (reads++, { ...DEFAULT_SETTINGS, logs: { pollInterval: 60_000 } }) });
+    units.push(state);
+    await Promise.all([state.startPolling(), state.startPolling()]);
+    await state.startPolling();
+    assert.equal(reads, 1, 'the second and third calls found the first chain');
+  });
+
   it('polls the logs every hyperbo.logs.pollInterval: no file event is needed', async () => {
     const uri = await experiment(HEAD + RUN + `trials:\n  - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1 }\n`);
     const file = await log('1-R1.jsonl', '{"step": 0, "score": 0.5}\n');
