@@ -1,6 +1,7 @@
 // Engine speed benchmark (not a test): `npm run bench:engine`.
 // d = 4. Suggestion latency at 50 … 10,000 observations (against Optuna TPE's ask when /usr/bin/python3 has optuna),
-// pre-training time for 16 tasks × 96 points (NLL and EKL), and Cholesky at n = 1000 against numpy when it is installed.
+// pre-training time for 16 tasks × 96 points and for 100 tasks × 1,000 points (NLL and EKL), and Cholesky at n = 1000 against
+// numpy when it is installed. --suggest-only / --pretrain-only run one part.
 import { execFileSync } from 'node:child_process';
 import { cholesky, choleskyInPlaceScalar } from '../src/engine/linalg';
 import { wasmLinalgAvailable } from '../src/engine/wasm/linalg';
@@ -152,6 +153,24 @@ function benchPretrain(): void {
   }
 }
 
+/** Issue 9's pre-training target: 100 tasks × 1,000 points in under 60 s, with the default settings. */
+function benchPretrainLarge(): void {
+  const { tasks, groups } = makeTasks(100, 1000, 7);
+  for (const objectiveKind of ['nll', 'ekl'] as const) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = pretrain(objectiveKind === 'nll' ? { tasks, matched: [] } : { tasks: [], matched: groups }, { objective: objectiveKind, seed: 1 });
+    const t = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    add(
+      `pretrain 100 tasks × 1,000 points, ${objectiveKind.toUpperCase()} (${r.provenance.optimizer}, ${r.provenance.steps} it, batch ${r.provenance.batchSize}; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s)`,
+      ms(t),
+      '< 60000 ms',
+      t < 60000 ? 'OK' : 'MISS',
+    );
+  }
+}
+
 function benchCholesky(): void {
   const n = 1000;
   const rng = createRng(9);
@@ -210,9 +229,11 @@ print(min(ts) * 1000)
 }
 
 console.error('Running engine benchmark (d = 4)…');
-if (!process.argv.includes("--suggest-only")) benchCholesky();
-benchSuggest();
-if (!process.argv.includes("--suggest-only")) benchPretrain();
+const only = process.argv.includes('--suggest-only') ? 'suggest' : process.argv.includes('--pretrain-only') ? 'pretrain' : undefined;
+if (!only) benchCholesky();
+if (only !== 'pretrain') benchSuggest();
+if (only !== 'suggest') benchPretrain();
+if (only !== 'suggest') benchPretrainLarge();
 
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), ['measurement', 'value', 'target', ''][c]!.length));
 const line = (r: string[]): string => r.map((s, c) => s.padEnd(widths[c]!)).join(' | ');

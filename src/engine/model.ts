@@ -407,6 +407,13 @@ export interface Posterior {
    * the factor lose positive definiteness (a duplicate at tiny noise), it falls back to that full conditioning.
    */
   withObservation(x: Float64Array, y: number): Posterior;
+  /**
+   * The posterior on observations (x, y) whose first n points are this posterior's, in order, followed by new ones:
+   * the factor gains a row per new point (O(n²) each) and is not recomputed; y may differ everywhere (a new output
+   * normalisation changes every value, not the covariance). Undefined when x does not start with this posterior's
+   * points, or when a new point makes the factor lose positive definiteness: the caller conditions afresh.
+   */
+  extendedTo(x: Points, y: Float64Array): Posterior | undefined;
 }
 
 const PREDICT_CHUNK = 256;
@@ -473,26 +480,48 @@ class GpPosterior implements Posterior {
     checkPoints({ n: 1, d: x.length, data: x }, d, 'The new observation');
     if (!Number.isFinite(y)) throw new EngineError(`The new observation's value is ${y}; drop failed or diverged trials before conditioning.`);
     const n = this.n;
-    const m = n + 1;
-    const xs = new Float64Array(m * d);
+    const xs = new Float64Array((n + 1) * d);
     xs.set(this.train.x.subarray(0, n * d));
     xs.set(x, n * d);
-    const ys = new Float64Array(m);
+    const ys = new Float64Array(n + 1);
     ys.set(this.y);
     ys[n] = y;
-    const points = { n: m, d, data: xs };
-    // The new row of L: l = L⁻¹k(X, x), diagonal √(k(x, x) + σ² + jitters − ‖l‖²).
-    const q = evaluateModel(this.layout, this.theta, x, 1);
-    const row = kernelMatrix(this.train.kernel, q.z, 1, this.train.z, n);
-    solveLower(this.factor, n, row, row);
-    let pivot = kernelDiagonal(this.train.kernel, 1)[0]! + this.noiseVariance + GP_JITTER + this.jitter;
-    for (let j = 0; j < n; j++) pivot -= row[j]! * row[j]!;
-    if (!(pivot > 0) || !Number.isFinite(pivot)) return new GpPosterior(this.layout, this.theta, points, ys);
+    const points = { n: n + 1, d, data: xs };
+    return this.extendedTo(points, ys) ?? new GpPosterior(this.layout, this.theta, points, ys);
+  }
+
+  extendedTo(x: Points, y: Float64Array): Posterior | undefined {
+    const d = this.spec.dim;
+    const n = this.n;
+    const m = x.n;
+    checkPoints(x, d, 'The observations');
+    checkTargets(y, m, 'The observations');
+    if (m < n) return undefined;
+    const old = this.train.x;
+    for (let i = 0; i < n * d; i++) if (x.data[i] !== old[i]) return undefined;
+    // Row i of the new factor: l = L⁻¹k(X₍<i₎, xᵢ) by forward substitution on the rows above it, diagonal
+    // √(k(xᵢ, xᵢ) + σ² + jitters − ‖l‖²); the old rows are copied unchanged.
     const factor = new Float64Array(m * m);
     for (let i = 0; i < n; i++) factor.set(this.factor.subarray(i * n, i * n + i + 1), i * m);
-    factor.set(row, n * m);
-    factor[n * m + n] = Math.sqrt(pivot);
-    return new GpPosterior(this.layout, this.theta, points, ys, { factor, jitter: this.jitter });
+    if (m > n) {
+      const z = evaluateModel(this.layout, this.theta, x.data, m).z;
+      const p = this.layout.kernelDim;
+      const diagonal = kernelDiagonal(this.train.kernel, 1)[0]! + this.noiseVariance + GP_JITTER + this.jitter;
+      for (let i = n; i < m; i++) {
+        const row = factor.subarray(i * m, i * m + i);
+        kernelMatrix(this.train.kernel, z.subarray(i * p, (i + 1) * p), 1, z, i, row);
+        for (let r = 0; r < i; r++) {
+          let v = row[r]!;
+          for (let c = 0, o = r * m; c < r; c++) v -= factor[o + c]! * row[c]!;
+          row[r] = v / factor[r * m + r]!;
+        }
+        let pivot = diagonal;
+        for (let c = 0; c < i; c++) pivot -= row[c]! * row[c]!;
+        if (!(pivot > 0) || !Number.isFinite(pivot)) return undefined;
+        factor[i * m + i] = Math.sqrt(pivot);
+      }
+    }
+    return new GpPosterior(this.layout, this.theta, x, y, { factor, jitter: this.jitter });
   }
 
   predict(query: Points, options: PredictOptions = {}): Prediction {

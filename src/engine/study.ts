@@ -29,6 +29,7 @@ import {
   type BatchPredictor,
   type ProximityExclusion,
 } from './acquisition';
+import type { ConditioningCache } from './conditioning';
 import { condition, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
@@ -155,6 +156,11 @@ export interface StudyOptions {
   readonly rescale?: boolean;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean };
+  /**
+   * The model kept from an earlier version of the same trials (conditioning.ts): its posterior is extended by
+   * appended observations instead of refactored, its subset and (above FROZEN_FIT_MIN) its single-task fit are kept.
+   */
+  readonly conditioning?: ConditioningCache;
 }
 
 /** Space-filling starts without a prior: d + 1 (at least 3, at most 10); none with a pre-trained prior. */
@@ -213,6 +219,7 @@ export class Study {
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean };
   private readonly rescale: boolean;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
+  private readonly conditioning: ConditioningCache | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -230,6 +237,7 @@ export class Study {
     if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
     this.transferScore = options.transferScore ?? {};
     this.rescale = options.rescale ?? false;
+    this.conditioning = options.conditioning;
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
     this.adaptation = options.adaptation ?? 'held-out';
@@ -492,7 +500,9 @@ export class Study {
     if (obs.x.n <= this.maxModelObservations) return obs;
     const key = `${obs.x.n}:${hashArray(obs.x.data)}:${hashArray(obs.y)}`;
     if (this.subsetCache?.key !== key) {
-      this.subsetCache = { key, used: pick(obs.x, obs.y, selectObservations(obs.x, obs.y, this.maxModelObservations)) };
+      const select = (): Int32Array => selectObservations(obs.x, obs.y, this.maxModelObservations);
+      const indices = this.conditioning ? this.conditioning.subset(obs.x, this.maxModelObservations, select) : select();
+      this.subsetCache = { key, used: pick(obs.x, obs.y, indices) };
     }
     return this.subsetCache.used;
   }
@@ -545,7 +555,8 @@ export class Study {
 
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
     const { spec, theta, varianceFactor } = this.parametersFor(x, y);
-    return { condition: (px, py) => condition(spec, theta, px, py), varianceFactor };
+    const conditioning = this.conditioning;
+    return { condition: (px, py) => (conditioning ? conditioning.condition(spec, theta, px, py) : condition(spec, theta, px, py)), varianceFactor };
   }
 
   /** The frozen prior, or the single-task GP when there is none or the held-out check dropped it. */
@@ -583,16 +594,20 @@ export class Study {
       // Studies built afresh for the same data (the editor's code lens, then a hover) share one fit.
       // The dimension too: with no observations the data hashes alike whatever the space.
       const sharedKey = `${x.d}:${key}:${seed}:${this.maxFitObservations}`;
-      let fit = sharedFits.get(sharedKey);
-      if (!fit) {
-        if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed });
-        else {
-          const fitOn = pick(x, y, selectObservations(x, y, this.maxFitObservations));
-          fit = fitSingleTask(fitOn.x, fitOn.y, { seed, restarts: 0 });
+      const compute = (): SingleTaskFit => {
+        let fit = sharedFits.get(sharedKey);
+        if (!fit) {
+          if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed });
+          else {
+            const fitOn = pick(x, y, selectObservations(x, y, this.maxFitObservations));
+            fit = fitSingleTask(fitOn.x, fitOn.y, { seed, restarts: 0 });
+          }
+          sharedFits.set(sharedKey, fit);
+          if (sharedFits.size > SHARED_FITS) sharedFits.delete(sharedFits.keys().next().value!);
         }
-        sharedFits.set(sharedKey, fit);
-        if (sharedFits.size > SHARED_FITS) sharedFits.delete(sharedFits.keys().next().value!);
-      }
+        return fit;
+      };
+      const fit = this.conditioning ? this.conditioning.singleTaskFit(x, `${seed}:${this.maxFitObservations}`, compute) : compute();
       this.singleTaskCache = { key, fit };
     }
     return this.singleTaskCache.fit;

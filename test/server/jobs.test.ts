@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { JobCancelledError, JobRunner } from '../../src/server/jobs/jobRunner';
 import type { ModelInput } from '../../src/server/jobs/compute';
-import { SearchSpace, createRng } from '../../src/engine';
+import { SearchSpace, createRng, paramsFromValues, simpleSpec } from '../../src/engine';
 
 const space = [
   { name: 'lr', type: 'float' as const, low: 1e-4, high: 1, scale: 'log' as const },
@@ -75,5 +75,26 @@ describe('server job runner (worker threads)', function () {
     assert.equal(lr.priorMean!.length, 12);
     assert.equal(result.contour!.mean.length, 12);
     assert.equal(result.contour!.mean[0]!.length, 12);
+  });
+
+  it('an appended trial extends the experiment\'s posterior in the worker (no refactorisation), equal to conditioning afresh', async () => {
+    const spec = simpleSpec(2);
+    const prior = { spec, theta: Array.from(paramsFromValues(spec, { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 1e-2 })), numTrainingTasks: 5 };
+    const experiment = 'file:///tmp/appended.hyperbo.yaml';
+    const all = input(301, 4);
+    const version = (n: number): ModelInput => ({ ...all, prior, trials: all.trials.slice(0, n), experiment });
+    const configs = all.trials.slice(0, 20).map((t) => t.params);
+    await runner.run({ kind: 'predict', input: version(300), configs });
+    const kept = await runner.run({ kind: 'predict', input: version(301), configs });
+    const counts = await runner.run({ kind: 'conditioningCounts', experiment });
+    assert.deepEqual([counts?.full, counts?.extended], [1, 1]);
+    // Without an experiment name nothing is kept: the study factors its covariance afresh.
+    const { experiment: _, ...anonymous } = version(301);
+    const fresh = await runner.run({ kind: 'predict', input: anonymous, configs });
+    kept.forEach((p, i) => {
+      assert.ok(Math.abs(p.mean - fresh[i]!.mean) <= 1e-9 * Math.max(1, Math.abs(fresh[i]!.mean)), `mean ${i}: ${p.mean} vs ${fresh[i]!.mean}`);
+      assert.ok(Math.abs(p.sd - fresh[i]!.sd) <= 1e-8 * Math.max(1, fresh[i]!.sd), `sd ${i}: ${p.sd} vs ${fresh[i]!.sd}`);
+    });
+    assert.deepEqual((await runner.run({ kind: 'conditioningCounts', experiment }))?.full, 1);
   });
 });

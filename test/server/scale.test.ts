@@ -56,4 +56,23 @@ describe('server: an experiment with 3,000 trials', function () {
     assert.match(hover.contents.value, new RegExp(`Trial ${n}\\*\\* — posterior valid/loss`));
     assert.match(hover.contents.value, /conditioned on 3000 completed trials \(the GP uses a subset of 512 of them\)/);
   });
+
+  it('an appended trial extends the kept posterior (counts from the worker): the hover after the edit is not a refactorisation', async () => {
+    const n = 300; // above FROZEN_FIT_MIN: without a prior the single-task fit is kept too
+    const file = path.join(root, 'large.hyperbo.yaml');
+    const text = largeExperiment(n);
+    await writeFile(file, text);
+    server = await startTestServer(root, { logs: { pollInterval: 0 } });
+    const uri = uriOf(file);
+    await server.open(file, text);
+    const hoverAt = (line: number) =>
+      within('hover', server!.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 20 } })) as Promise<{ contents: { value: string } } | null>;
+    assert.match((await hoverAt(LARGE_FIRST_TRIAL_LINE + n - 1))!.contents.value, /conditioned on 300 completed trials/);
+    const appended = text + `  - { id: ${n + 1}, params: { learning_rate: 0.0123, momentum: 0.5 }, status: completed, value: 0.3 }\n`;
+    await server.change(file, appended, 2);
+    const after = await hoverAt(LARGE_FIRST_TRIAL_LINE + n);
+    assert.match(after!.contents.value, new RegExp(`Trial ${n + 1}\\*\\* — posterior .*conditioned on 301 completed trials`, 's'));
+    const counts = await server.handle.service()!.jobs.run({ kind: 'conditioningCounts', experiment: uri });
+    assert.deepEqual([counts?.full, counts?.extended, counts?.fits, counts?.fitsKept], [1, 1, 1, 1], JSON.stringify(counts));
+  });
 });

@@ -1,7 +1,7 @@
 // Messages between the server and its worker thread. Everything here is structured-clone friendly.
 import type { ComputedSuggestion, ModelInput, PosteriorOptions, ContourOut, SliceOut } from './compute';
 import type { PretrainInput, PretrainOutput } from '../../priors/pretrain';
-import type { Config, PriorCheck } from '../../engine';
+import type { ConditioningCounts, Config, PriorCheck } from '../../engine';
 
 export type JobRequest =
   | { kind: 'suggest'; input: ModelInput; count: number }
@@ -10,7 +10,8 @@ export type JobRequest =
   | { kind: 'heldOut'; input: ModelInput }
   | { kind: 'priorCheck'; input: ModelInput }
   | { kind: 'singleTaskHyperparameters'; input: ModelInput }
-  | { kind: 'pretrain'; input: PretrainInput };
+  | { kind: 'pretrain'; input: PretrainInput }
+  | { kind: 'conditioningCounts'; experiment: string };
 
 export interface JobResults {
   suggest: ComputedSuggestion[];
@@ -20,6 +21,7 @@ export interface JobResults {
   priorCheck: PriorCheck | undefined;
   singleTaskHyperparameters: Record<string, number | number[]>;
   pretrain: PretrainOutput;
+  conditioningCounts: ConditioningCounts | undefined;
 }
 
 /** server → worker. `cancel` is a shared Int32Array(1) the job polls; 1 means stop. */

@@ -1,6 +1,6 @@
 // Dispatches a job request to its computation; used by the worker thread (and directly in tests).
 import type { Progress } from '../../engine';
-import { heldOutFit, posterior, predictAt, priorCheckFor, singleTaskHyperparameters, suggest } from './compute';
+import { conditioningCounts, heldOutFit, posterior, predictAt, priorCheckFor, singleTaskHyperparameters, suggest } from './compute';
 import type { JobRequest } from './protocol';
 import { runPretrain } from '../../priors/pretrain';
 
@@ -20,5 +20,7 @@ export async function runJob(request: JobRequest, progress: Progress): Promise<u
       return singleTaskHyperparameters(request.input);
     case 'pretrain':
       return runPretrain(request.input, progress);
+    case 'conditioningCounts':
+      return conditioningCounts(request.experiment);
   }
 }

@@ -3,9 +3,9 @@
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
 import { DEFAULT_UCB_BETA, SearchSpace, type AcquisitionOptions, type Config } from '../../engine';
-import { stableHash, type CachedPrior } from '../../priors';
+import type { CachedPrior } from '../../priors';
 import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
-import { namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
+import { modelInputKey, namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
 import { bestTrial, parameterInfos } from './experimentSummary';
 import type { PretrainProgress, PriorService } from './priorService';
@@ -180,7 +180,15 @@ export class ModelQueries {
       value: t.value,
       ...(view.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
     }));
-    const input: ModelInput = { space: view.space, goal: view.goal, outputOverrides: view.output, acquisition: view.acquisition, trials, seed: view.seed };
+    const input: ModelInput = {
+      space: view.space,
+      goal: view.goal,
+      outputOverrides: view.output,
+      acquisition: view.acquisition,
+      trials,
+      seed: view.seed,
+      experiment: entry.uri,
+    };
     const plan = await priors.plan(entry.fsPath, view);
     if (!plan) return { input, priorPending: false };
     let prior = await priors.cached(plan);
@@ -192,7 +200,7 @@ export class ModelQueries {
   }
 
   private suggestFor(entry: ValidEntry, input: ModelInput, pretrained: boolean, count: number, signal?: AbortSignal): Promise<SuggestResult> {
-    const key = stableHash({ input, count });
+    const key = modelInputKey(input, String(count));
     const hit = this.suggestionCache.get(key);
     if (hit) return hit;
     const view = entry.view;

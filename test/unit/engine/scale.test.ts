@@ -1,6 +1,7 @@
 // Many observations: appending to the Cholesky factor, the bounded subset the GP conditions on, and studies that
 // switch to it.
 import assert from 'node:assert/strict';
+import { ConditioningCache, matchRows } from '../../../src/engine/conditioning';
 import { condition, paramsFromValues } from '../../../src/engine/model';
 import { simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
@@ -58,6 +59,142 @@ describe('engine/scale: appending observations to the factor', () => {
     const p = condition(spec, theta, rows(x, 0, 5), y.slice(0, 5));
     assert.throws(() => p.withObservation(new Float64Array([0.1, 0.2, 0.3]), Number.NaN), /value is NaN/);
     assert.throws(() => p.withObservation(new Float64Array([0.1, 0.2]), 1), /dimension/);
+  });
+});
+
+describe('engine/scale: extending a posterior to appended observations (against a full refactorisation)', () => {
+  const spec = simpleSpec(3);
+  const theta = paramsFromValues(spec, { constant: 0.2, lengthscale: [0.3, 0.5, 0.8], signalVariance: 1.3, noiseVariance: 1e-3 });
+  const { x, y } = randomData(80, 3, 5);
+  const query = randomData(30, 3, 6).x;
+
+  it('several rows at once, with every value changed (a new normalisation), equals conditioning afresh', () => {
+    const p0 = condition(spec, theta, rows(x, 0, 64), y.slice(0, 64));
+    const shifted = Float64Array.from(y, (v) => 0.7 * v - 0.3);
+    const p = p0.extendedTo(x, shifted)!;
+    assert.ok(p, 'extended');
+    const full = condition(spec, theta, x, shifted);
+    const a = p.predict(query, { includeNoise: true });
+    const b = full.predict(query, { includeNoise: true });
+    assertAllClose(a.mean, b.mean, { rel: 1e-9, abs: 1e-11 }, 'mean');
+    assertAllClose(a.variance, b.variance, { rel: 1e-8, abs: 1e-11 }, 'variance');
+    assertClose(p.negLogLikelihood, full.negLogLikelihood, { rel: 1e-9 }, 'NLL');
+  });
+
+  it('refuses observations that do not start with its own points', () => {
+    const p0 = condition(spec, theta, rows(x, 0, 10), y.slice(0, 10));
+    assert.equal(p0.extendedTo(rows(x, 1, 12), y.slice(1, 12)), undefined);
+    assert.equal(p0.extendedTo(rows(x, 0, 9), y.slice(0, 9)), undefined);
+  });
+
+  it('ConditioningCache: extends on appended data, reuses on the same points, refactors on other changes or parameters', () => {
+    const cache = new ConditioningCache();
+    const first = cache.condition(spec, theta, rows(x, 0, 50), y.slice(0, 50));
+    const again = cache.condition(spec, theta, rows(x, 0, 50), y.slice(0, 50));
+    const grown = cache.condition(spec, theta, rows(x, 0, 53), y.slice(0, 53));
+    assert.deepEqual([cache.counts.full, cache.counts.reused, cache.counts.extended], [1, 1, 1]);
+    assert.equal(first.n, 50);
+    assert.equal(again.n, 50);
+    const full = condition(spec, theta, rows(x, 0, 53), y.slice(0, 53));
+    assertAllClose(grown.predict(query).mean, full.predict(query).mean, { rel: 1e-9, abs: 1e-11 }, 'mean');
+    assertAllClose(grown.predict(query).variance, full.predict(query).variance, { rel: 1e-8, abs: 1e-11 }, 'variance');
+    cache.condition(spec, theta, rows(x, 1, 54), y.slice(1, 54)); // the first point removed
+    const other = paramsFromValues(spec, { constant: 0.2, lengthscale: [0.3, 0.5, 0.8], signalVariance: 1.2, noiseVariance: 1e-3 });
+    cache.condition(spec, other, rows(x, 1, 55), y.slice(1, 55)); // new parameters
+    assert.equal(cache.counts.full, 3);
+  });
+
+  it('ConditioningCache: a kept subset grows by the appended observations up to the slack, then is selected again', () => {
+    const cache = new ConditioningCache();
+    const big = randomData(300, 2, 8);
+    let selected = 0;
+    const select = (n: number) => () => {
+      selected++;
+      return selectObservations(rows(big.x, 0, n), big.y.slice(0, n), 100);
+    };
+    const a = cache.subset(rows(big.x, 0, 200), 100, select(200));
+    const b = cache.subset(rows(big.x, 0, 205), 100, select(205));
+    assert.deepEqual(Array.from(b), [...Array.from(a), 200, 201, 202, 203, 204]);
+    cache.subset(rows(big.x, 0, 212), 100, select(212)); // 112 = 100 + the 1/8 slack
+    assert.equal(selected, 1);
+    cache.subset(rows(big.x, 0, 213), 100, select(213));
+    assert.equal(selected, 2);
+    assert.deepEqual([cache.counts.subsetsSelected, cache.counts.subsetsExtended], [2, 2]);
+  });
+});
+
+describe('engine/scale: studies sharing a ConditioningCache across versions of the trials', () => {
+  const space = new SearchSpace([
+    { name: 'a', type: 'float', low: 0, high: 1 },
+    { name: 'b', type: 'float', low: 0, high: 1 },
+  ]);
+  const data = randomData(700, 2, 11);
+  const record = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ params: { a: data.x.data[2 * i]!, b: data.x.data[2 * i + 1]! }, status: 'completed' as const, value: data.y[i]! }));
+  const prior = { spec: simpleSpec(2), theta: paramsFromValues(simpleSpec(2), { constant: 0, lengthscale: 0.3, signalVariance: 1, noiseVariance: 1e-2 }), numTrainingTasks: 5 };
+  const queries = Array.from({ length: 20 }, (_, i) => ({ a: (i % 5) / 4, b: Math.floor(i / 5) / 3 }));
+
+  for (const withPrior of [true, false]) {
+    it(`${withPrior ? 'frozen prior' : 'single-task GP (fit kept above FROZEN_FIT_MIN)'}: an appended trial extends the factor, predictions equal a study built afresh`, () => {
+      const options = { space, goal: 'maximize' as const, ...(withPrior ? { prior } : {}), seed: 3, adaptation: 'none' as const };
+      const cache = new ConditioningCache();
+      const before = studyFromRecord({ ...options, conditioning: cache }, record(300));
+      before.predict(queries);
+      const after = studyFromRecord({ ...options, conditioning: cache }, record(302));
+      const p = after.predict(queries);
+      assert.equal(cache.counts.full, 1);
+      assert.equal(cache.counts.extended, 1);
+      if (!withPrior) assert.deepEqual([cache.counts.fits, cache.counts.fitsKept], [1, 1]);
+      // The same model conditioned afresh: with the prior, a study without the cache; without one, the kept fit's
+      // parameters conditioned on all 302 observations.
+      const obs = after.conditioningObservations();
+      const { spec, theta } = after.modelParameters();
+      const fresh = condition(spec, theta, obs.x, obs.y).predict(space.encode(queries), { includeNoise: false });
+      assertAllClose(p.mean, fresh.mean, { rel: 1e-8, abs: 1e-10 }, 'mean');
+      assertAllClose(
+        p.sd,
+        Array.from(fresh.variance, (v) => Math.sqrt(Math.max(0, v))),
+        { rel: 1e-7, abs: 1e-9 },
+        'sd',
+      );
+      if (withPrior) {
+        const uncached = studyFromRecord(options, record(302)).predict(queries);
+        assertAllClose(p.mean, uncached.mean, { rel: 1e-8, abs: 1e-10 }, 'mean vs a study without the cache');
+      }
+    });
+  }
+
+  it('a new result lands before the diverged runs (listed last): the previous points are found, the factor still extended', () => {
+    const cache = new ConditioningCache();
+    const options = { space, goal: 'maximize' as const, prior, seed: 3, adaptation: 'none' as const };
+    const withDiverged = (n: number) => [...record(n).slice(0, n - 1), { params: { a: 0.99, b: 0.01 }, status: 'diverged' as const }, record(n)[n - 1]!];
+    studyFromRecord({ ...options, conditioning: cache }, withDiverged(100)).predict(queries);
+    const after = studyFromRecord({ ...options, conditioning: cache }, withDiverged(103));
+    const p = after.predict(queries);
+    assert.deepEqual([cache.counts.full, cache.counts.extended], [1, 1]);
+    const fresh = studyFromRecord(options, withDiverged(103)).predict(queries);
+    assertAllClose(p.mean, fresh.mean, { rel: 1e-8, abs: 1e-10 }, 'mean');
+    assertAllClose(p.sd, fresh.sd, { rel: 1e-7, abs: 1e-9 }, 'sd');
+  });
+
+  it('matchRows finds moved points, equal points once each, and reports a missing one', () => {
+    const old = Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.1, 0.2]);
+    const now = { n: 4, d: 2, data: Float64Array.from([0.3, 0.4, 0.9, 0.9, 0.1, 0.2, 0.1, 0.2]) };
+    assert.deepEqual(Array.from(matchRows(old, 3, now)!), [2, 0, 3]);
+    assert.equal(matchRows(old, 3, { n: 3, d: 2, data: Float64Array.from([0.3, 0.4, 0.1, 0.2, 0.9, 0.9]) }), undefined);
+  });
+
+  it('above the observation limit: the kept subset and fit are extended by an appended trial', () => {
+    const cache = new ConditioningCache();
+    const options = { space, goal: 'maximize' as const, seed: 3 };
+    studyFromRecord({ ...options, conditioning: cache }, record(600)).predict(queries);
+    const after = studyFromRecord({ ...options, conditioning: cache }, record(601));
+    after.predict(queries);
+    assert.equal(after.conditioningObservations().x.n, 513);
+    assert.deepEqual(
+      [cache.counts.full, cache.counts.extended, cache.counts.subsetsSelected, cache.counts.subsetsExtended, cache.counts.fitsKept],
+      [1, 1, 1, 1, 1],
+    );
   });
 });
 
