@@ -257,14 +257,16 @@ export class LogTail {
         this.cursors.set(file, c);
       }
       if (c.lost || stat.size <= c.offset) return 0;
-      const buffer = Buffer.alloc(Math.min(this.chunkBytes, stat.size - c.offset));
+      // A record cut off at the end of one read is completed in place: the next read lands right after it.
+      const remaining = stat.size - c.offset;
+      const buffer = Buffer.alloc(Math.min(this.chunkBytes, remaining) + Math.min(this.maxRecordBytes, c.pending.length + remaining));
       let total = 0;
       while (c.offset < stat.size && !c.lost) {
-        const { bytesRead: n } = await handle.read(buffer, 0, Math.min(buffer.length, stat.size - c.offset), c.offset);
+        const held = c.pending.copy(buffer, 0);
+        const { bytesRead: n } = await handle.read(buffer, held, Math.min(this.chunkBytes, stat.size - c.offset), c.offset);
         if (n === 0) break;
-        const chunk = buffer.subarray(0, n);
-        if (c.head.length < HEAD_BYTES) c.head = Buffer.concat([c.head, chunk.subarray(0, HEAD_BYTES - c.head.length)]);
-        this.consume(c, chunk);
+        if (c.head.length < HEAD_BYTES) c.head = Buffer.concat([c.head, buffer.subarray(held, held + Math.min(n, HEAD_BYTES - c.head.length))]);
+        this.consume(c, buffer.subarray(0, held + n), c.offset - held);
         c.offset += n;
         total += n;
       }
@@ -274,25 +276,18 @@ export class LogTail {
     }
   }
 
-  /** Frames and reads the records of a chunk that starts at the cursor's offset; a cut-off record waits in `pending`. */
-  private consume(c: Cursor, chunk: Buffer): void {
+  /** Frames and reads the records in `bytes` (the pending bytes and a new read; bytes[0] is at `base` in the file). */
+  private consume(c: Cursor, bytes: Buffer, base: number): void {
+    c.pending = EMPTY;
     let pos = 0;
     if (c.skip === 'resync') {
-      pos = c.codec.resync(chunk, 0);
+      pos = c.codec.resync(bytes, 0);
       if (pos < 0) return;
       c.skip = 0;
     } else if (c.skip > 0) {
-      pos = Math.min(c.skip, chunk.length);
+      pos = Math.min(c.skip, bytes.length);
       c.skip -= pos;
       if (c.skip > 0) return;
-    }
-    // Where bytes[0] is in the file (for the corruption report).
-    let base = c.offset;
-    let bytes = chunk;
-    if (c.pending.length > 0) {
-      base -= c.pending.length;
-      bytes = Buffer.concat([c.pending, chunk]);
-      c.pending = EMPTY;
     }
     for (;;) {
       const frame = c.codec.frame(bytes, pos);
@@ -312,7 +307,7 @@ export class LogTail {
           this.skipped++;
           c.skip = 'resync';
         } else if (rest > 0) {
-          // Copy: the read buffer is reused for the next chunk.
+          // Copy: the read buffer is reused for the next read.
           c.pending = Buffer.from(bytes.subarray(pos));
         }
         return;
