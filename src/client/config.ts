@@ -1,5 +1,5 @@
 // Typed access to the `hyperbo` settings the client itself reads. The server pulls its own settings
-// (pretrain.*, logs.*, suggestions.count) per request, so changing those needs no restart.
+// (pretrain.*, logs.*, suggestions.count, prior.allowAbsolutePaths) per request, so changing those needs no restart.
 import * as vscode from 'vscode';
 
 export type SavePolicy = 'ifClean' | 'always' | 'never';
@@ -37,7 +37,7 @@ export class Config {
   /** The effective settings, for the log. */
   describe(): string {
     const s = this.section();
-    const keys = ['pretrain.auto', 'pretrain.steps', 'pretrain.optimizer', 'logs.pollInterval', 'suggestions.count', 'suggestions.inline', 'runner.saveAfterStatusChange', 'runner.killGraceMs', 'trace.server'];
+    const keys = ['pretrain.auto', 'pretrain.steps', 'pretrain.optimizer', 'logs.pollInterval', 'suggestions.count', 'suggestions.inline', 'prior.allowAbsolutePaths', 'runner.saveAfterStatusChange', 'runner.killGraceMs', 'trace.server'];
     return keys.map((k) => `${k}=${JSON.stringify(s.get(k))}`).join(', ');
   }
 }

@@ -2,11 +2,10 @@
 // files each importer starts from, then the same classification prior.from uses, then each study mapped onto the
 // experiment's search space.
 import * as path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { ParamSpec } from '../engine';
 import { SearchSpace } from '../engine';
 import { findHistorySources, HISTORY_FORMAT_LABEL, mapStudy, readHistorySource, type HistorySource, type StudyMapping } from '../formats/history';
-import { PRIOR_GLOB_IGNORE } from './sources';
+import { listFiles } from './listing';
 
 /** The files an importer starts from (a source's other files are not needed to find it). */
 export const HISTORY_SCAN_PATTERNS: readonly string[] = [
@@ -25,6 +24,7 @@ export interface ScanBounds {
   depth?: number;
   /** Files looked at (default 2000); more means the scan is reported truncated. */
   maxFiles?: number;
+  signal?: AbortSignal;
 }
 
 export interface FoundSource {
@@ -43,11 +43,11 @@ export async function scanHistory(
   bounds: ScanBounds = {},
 ): Promise<{ found: FoundSource[]; truncated: boolean }> {
   const maxFiles = bounds.maxFiles ?? 2000;
-  const files = (
-    await glob([...HISTORY_SCAN_PATTERNS], { cwd: dir, absolute: true, onlyFiles: true, deep: bounds.depth ?? 6, ignore: [...PRIOR_GLOB_IGNORE, '**/.*/**'] })
-  ).sort();
-  const truncated = files.length > maxFiles;
-  const { sources } = await findHistorySources(files.slice(0, maxFiles));
+  // The listing prior.from uses: links out of the folder not followed, loops once, bounded (hidden folders: `**`
+  // never enters them).
+  const listing = await listFiles(dir, HISTORY_SCAN_PATTERNS, { roots: [dir], limits: { maxDepth: bounds.depth ?? 6, maxFiles, maxBytes: Number.POSITIVE_INFINITY }, signal: bounds.signal });
+  const truncated = listing.limit !== undefined && listing.limit.name !== 'maxDepth';
+  const { sources } = await findHistorySources(listing.files);
   const space = new SearchSpace(target.space);
   const found: FoundSource[] = [];
   for (const source of sources) {

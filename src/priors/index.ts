@@ -30,5 +30,27 @@ export {
   type RelatedExperiment,
   type RelatedTrial,
 } from './pretrain';
-export { EXPERIMENT_SUFFIX, isDataFile, isExperimentFile, PRIOR_GLOB_IGNORE, resolvePriorSources, type PriorSources } from './sources';
+export {
+  EXPERIMENT_SUFFIX,
+  isDataFile,
+  isExperimentFile,
+  limitMessage,
+  listingNotes,
+  PRIOR_GLOB_IGNORE,
+  resolvePriorSources,
+  type PriorSources,
+} from './sources';
+export {
+  expandHome,
+  INDEX_LIMITS,
+  listFiles,
+  ListingCancelledError,
+  NEVER_SEARCHED,
+  SOURCE_LIMITS,
+  type LimitName,
+  type ListingLimits,
+  type ListingScope,
+  type PatternListing,
+  type SourceListing,
+} from './listing';
 export { findWorkspaceRoot } from './workspace';

@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { priorCacheKey } from './cache';
 import type { PriorExperiment } from './experiment';
 import type { PretrainInput, RelatedExperiment, RelatedTrial } from './pretrain';
-import { PriorSourceError, resolvePriorSources, type SourceLimits } from './sources';
+import type { ListingScope, SourceListing } from './listing';
+import { listingNotes, PriorSourceError, resolvePriorSources } from './sources';
 
 export interface PretrainSettings {
   /** L-BFGS iterations or Adam steps. */
@@ -37,8 +38,10 @@ export interface PlanOptions extends PretrainSettings {
   /** The workspace folder holding the cache; sources are named relative to it. */
   root: string;
   readRelated: RelatedReader;
-  /** Bounds on resolving prior.from (absolute paths refused unless allowed). */
-  limits?: SourceLimits;
+  /** Where prior.from may read (default: inside the root only) and its bounds. */
+  scope?: ListingScope;
+  /** The listing of prior.from, when the caller keeps one (the server lists in the background); else listed here. */
+  listing?: SourceListing;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface PlanOptions extends PretrainSettings {
 export async function planPrior(experimentFile: string, experiment: PriorExperiment, options: PlanOptions): Promise<PriorPlan | undefined> {
   const from = experiment.prior.from;
   if (from.length === 0) return undefined;
-  const { matched, experimentFiles, dataFiles } = await resolvePriorSources(experimentFile, from, options.limits);
+  const { matched, experimentFiles, dataFiles, listing } = await resolvePriorSources(experimentFile, from, options.scope ?? { roots: [options.root] }, options.listing);
   const relative = (f: string) => path.relative(options.root, f);
   const related: RelatedExperiment[] = [];
   const unusable: PriorPlan['unusable'] = [];
@@ -60,7 +63,8 @@ export async function planPrior(experimentFile: string, experiment: PriorExperim
   if (related.length === 0 && dataFiles.length === 0) {
     const here = path.basename(experimentFile);
     const patterns = from.join(', ');
-    if (matched.length === 0) throw new PriorSourceError(`prior.from matches no file (${patterns}) next to ${here}.`);
+    const notes = listingNotes(listing);
+    if (matched.length === 0) throw new PriorSourceError(`prior.from matches no file (${patterns}) next to ${here}.${notes.length ? ` ${notes.join(' ')}` : ''}`);
     const why = unusable.map((u) => `${path.basename(u.file)}: ${u.reason}`);
     const others = matched.filter((f) => !experimentFiles.includes(f) && !dataFiles.includes(f) && f !== path.resolve(experimentFile));
     if (others.length > 0) why.push(`${others.map((f) => path.basename(f)).join(', ')}: neither an experiment (*.hyperbo.yaml) nor a data file (.jsonl, .jsonl.gz, .json) nor tuning history (Optuna, MLflow, Ray Tune, Lightning, Keras Tuner, CSV)`);

@@ -186,9 +186,11 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }
   });
 
-  // A changed hyperbo.logs.pollInterval applies from the next poll; polling switched off (0) and back on restarts.
+  // A changed hyperbo.logs.pollInterval applies from the next poll; polling switched off (0) and back on restarts;
+  // hyperbo.prior.allowAbsolutePaths may allow more (prior.from is listed again).
   connection.onDidChangeConfiguration(() => {
     if (!service) return;
+    service.settingsChanged();
     void service.trials.refresh();
     void service.trials.startPolling();
   });

@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
 import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { buildPretrainData, expandGlobs, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
+import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
+import { listFiles, listingNotes } from '../../priors';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
          [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]
@@ -42,8 +43,16 @@ export async function run(argv: string[]): Promise<number> {
   const files: string[] = [];
   for (const f of named) {
     const isDir = await stat(f).then((s) => s.isDirectory(), () => false);
-    if (!isDir) files.push(f);
-    else files.push(...(await expandGlobs([`${f.replace(/[\\/]+$/, '')}/**`], process.cwd())));
+    if (!isDir) {
+      files.push(f);
+      continue;
+    }
+    // A folder named on the command line is read through the listing prior.from uses, with that folder as its root:
+    // links out of it are not followed, a loop is listed once, and SOURCE_LIMITS bound it.
+    const folder = path.resolve(f);
+    const listing = await listFiles(process.cwd(), [f], { roots: [folder] });
+    for (const note of listingNotes(listing)) process.stderr.write(`--data ${f}: ${note}\n`);
+    files.push(...listing.files);
   }
   if (named.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
   const metric = requireString(values.metric, '--metric', USAGE);

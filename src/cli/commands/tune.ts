@@ -20,7 +20,10 @@ import { optionalInt, parse, requireString, UsageError } from '../args';
 import { DataError } from '../../formats/taskData';
 import {
   DEFAULT_PRETRAIN_SETTINGS,
+  expandHome,
   findWorkspaceRoot,
+  listFiles,
+  listingNotes,
   paramSpecsOf,
   planPrior,
   PriorCache,
@@ -51,7 +54,7 @@ import { SchedulerError, type Scheduler as JobScheduler } from '../../scheduler/
 import { SlurmScheduler } from '../../scheduler/slurm';
 import { followJob, jobOutputPath, lastLine, trialJobRequest } from '../../scheduler/trialJob';
 
-const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray] [--allow-absolute]
+const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed S] [--dry-run] [--workspace DIR] [--stop-stray] [--allow-path DIR]...
 
 Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
 data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
@@ -69,8 +72,10 @@ pre-train an experiment's prior once between them.
                  changing the experiment file.
 --stop-stray     stop the runs of trials still "running" whose session was killed (their process groups, recorded
                  as pid in the trial), record them as failed, and exit without running new trials.
---allow-absolute let prior.from name absolute paths (/data/runs/*.jsonl); without it they are refused, so an
-                 experiment file cannot make tune read anywhere on the disk.
+--allow-path DIR let prior.from read DIR (and what is under it), outside the workspace folder (repeatable; as the
+                 editor's hyperbo.prior.allowAbsolutePaths). Without it, prior.from patterns that leave the workspace
+                 folder (/**/*.jsonl, /etc/*, ../elsewhere/*) are refused and links out of it are not followed, so
+                 an experiment file cannot make tune read anywhere on the disk.
 --workspace DIR  the workspace folder the editor has open (its first folder holds the cache). Default: the nearest
                  folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
                  current folder when the file is inside it, else the file's folder.`;
@@ -177,13 +182,21 @@ const shown = (p: string) => path.relative(process.cwd(), p) || p;
  * Pre-trains (or loads from the workspace's cache) the prior named by the experiment's prior.from, through the
  * pipeline the editor uses: same sources, same key, same cache entry. `seed` is the file's unless --seed overrides it.
  */
-async function loadPrior(file: string, exp: Experiment, seed: number, root: string, allowAbsolute = false): Promise<SessionPrior> {
+async function loadPrior(file: string, exp: Experiment, seed: number, root: string, allowed: readonly string[]): Promise<SessionPrior> {
   if (exp.prior.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   const userError = (error: unknown): never => {
     if (error instanceof PriorSourceError || error instanceof DataError || error instanceof EngineError) fail(file, error.message);
     throw error;
   };
-  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, limits: { allowAbsolute } }).catch(userError);
+  // The listing the editor uses: relative to the file, inside the workspace folder (the file's own folder counts) and
+  // the folders named by --allow-path, bounded by SOURCE_LIMITS.
+  const listing = await listFiles(path.dirname(file), exp.prior.prior.from, {
+    roots: [root, path.dirname(file)],
+    allowed,
+    allowHint: 'you pass --allow-path DIR',
+  });
+  for (const note of listingNotes(listing)) process.stderr.write(`${shown(file)}: ${note}\n`);
+  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, listing }).catch(userError);
   if (!plan) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   for (const u of plan.unusable) process.stderr.write(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
   const cache = new PriorCache(root);
@@ -326,7 +339,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'dry-run': { type: 'boolean' },
       'stop-stray': { type: 'boolean' },
-      'allow-absolute': { type: 'boolean' },
+      'allow-path': { type: 'string', multiple: true },
       workspace: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -371,7 +384,8 @@ export async function run(argv: string[]): Promise<number> {
     out(`--trials ${count} is more than the ${left} left in the budget of ${exp.budget} (${exp.trials.length} recorded): running ${left}; raise budget: in ${path.basename(file)} to run more.`);
     count = left;
   }
-  const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), values['allow-absolute'] === true);
+  const allowed = (values['allow-path'] ?? []).map((p) => path.resolve(expandHome(p)));
+  const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), allowed);
   out(`Prior: ${session.summary}`);
   for (const note of session.notes ?? []) out(note);
   const trials: RecordedTrial[] = [...exp.trials];

@@ -1,11 +1,10 @@
 // Reads an experiment file with the formats parser and turns the result into the server's view (LSP
-// line/character ranges) and LSP diagnostics. prior.from globs are checked against the disk.
+// line/character ranges) and LSP diagnostics. Nothing here reads the disk.
 import * as path from 'node:path';
-import { globSync } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { parseExperiment, type Experiment, type LineIndex, type OffsetRange } from '../../formats/experiment';
 import { structureOf } from '../../formats/structure';
-import { PRIOR_GLOB_IGNORE, priorExperimentOf, UNNAMED_EXPERIMENT } from '../../priors';
+import { priorExperimentOf, UNNAMED_EXPERIMENT } from '../../priors';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import type { ExperimentView, LineRange } from './experimentView';
 import type { ParseOutcome } from './workspaceIndex';
@@ -33,14 +32,11 @@ export function toView(experiment: Experiment): ExperimentView {
 
 /** Parses and validates; the view is present only when the file has no errors (else the last good one is kept). */
 export function parseExperimentFile(text: string, fsPath: string): ParseOutcome {
-  const base = path.dirname(fsPath);
   // One structure index per text: the parser, and later hover, completion, lenses and edits, share it.
   const structure = structureOf(text);
-  const result = parseExperiment(structure, {
-    fileName: path.basename(fsPath),
-    globMatches: (pattern) =>
-      globSync([pattern], { cwd: base, onlyFiles: true, ignore: [...PRIOR_GLOB_IGNORE] }).length > 0,
-  });
+  // prior.from is not checked against the disk here (parsing is on the request path): the prior service lists it in
+  // the background, bounded and inside the workspace, and adds its diagnostics (sourceListings.ts).
+  const result = parseExperiment(structure, { fileName: path.basename(fsPath) });
   const lines = structure.lines;
   const diagnostics: Diagnostic[] = result.diagnostics.map((d) => ({
     range: toRange(lines, d.range),

@@ -51,6 +51,8 @@ export class HyperboService {
   private readonly events: ServiceEvents;
   private readonly settingsSource: () => Promise<ServerSettings>;
   private lastSummaries = '';
+  /** Cancels the workspace scan when the server stops. */
+  private readonly scanAbort = new AbortController();
 
   constructor(options: ServiceOptions) {
     this.index = new WorkspaceIndex(options.roots, options.parse);
@@ -73,6 +75,7 @@ export class HyperboService {
     const trials = (entry: ExperimentEntry): TrialDTO[] => this.trials.of(entry);
     this.priors = new PriorService({
       root: options.roots[0] ?? process.cwd(),
+      roots: options.roots.length > 0 ? options.roots : [process.cwd()],
       index: this.index,
       trials,
       jobs: this.jobs,
@@ -82,6 +85,10 @@ export class HyperboService {
         log: (message) => this.events.log?.(message),
         trained: () => {
           this.queries.clearSuggestions();
+          this.events.lensesChanged?.();
+        },
+        listed: (uri) => {
+          this.publishDiagnostics(uri);
           this.events.lensesChanged?.();
         },
       },
@@ -116,10 +123,13 @@ export class HyperboService {
   /** Loads every experiment on disk, reads their trials' logs and starts polling them. */
   async initialize(): Promise<void> {
     this.jobs.warm();
-    const uris = await this.index.scan();
+    const uris = await this.index.scan(this.scanAbort.signal);
     // stderr reaches the language client's output channel (stdout is the LSP stream).
     if (this.index.limitHit) process.stderr.write(`HyperBO: ${this.index.limitHit}\n`);
-    for (const uri of uris) this.publishDiagnostics(uri);
+    for (const uri of uris) {
+      this.publishDiagnostics(uri);
+      this.listSources(uri);
+    }
     await this.trials.refresh();
     this.notifyChanged();
     await this.trials.startPolling();
@@ -138,6 +148,8 @@ export class HyperboService {
   /** A watched file was created, changed or deleted (type 1, 2, 3 as in LSP). */
   async fileChanged(uri: string, type: 1 | 2 | 3): Promise<void> {
     const fsPath = uriToPath(uri);
+    // What prior.from lists may differ (in the background).
+    if (type !== 2) this.priors.filesChanged();
     if (isExperimentFile(fsPath)) {
       if (type === 3) this.index.delete(uri);
       else await this.index.reloadFromDisk(uri);
@@ -151,7 +163,19 @@ export class HyperboService {
     }
   }
 
+  /** The settings changed: hyperbo.prior.allowAbsolutePaths may allow more (prior.from is listed again). */
+  settingsChanged(): void {
+    this.priors.filesChanged();
+  }
+
+  /** Lists the experiment's prior.from in the background when it changed. */
+  private listSources(uri: string): void {
+    const entry = this.index.get(uri);
+    this.priors.sourcesChanged(uriToPath(normalizeUri(uri)), entry?.view);
+  }
+
   private async afterExperimentChange(uri: string): Promise<void> {
+    this.listSources(uri);
     this.publishDiagnostics(uri);
     await this.trials.refresh();
     this.notifyChanged();
@@ -160,7 +184,9 @@ export class HyperboService {
 
   private publishDiagnostics(uri: string): void {
     const entry = this.index.get(uri);
-    this.events.diagnostics?.(normalizeUri(uri), entry?.diagnostics ?? []);
+    // The parser's diagnostics plus what the last listing of prior.from found (on the current text's entries).
+    const listed = entry ? this.priors.diagnostics(entry.uri, entry.text) : [];
+    this.events.diagnostics?.(normalizeUri(uri), [...(entry?.diagnostics ?? []), ...listed]);
   }
 
   private notifyChanged(): void {
@@ -183,6 +209,8 @@ export class HyperboService {
   }
 
   async dispose(): Promise<void> {
+    this.scanAbort.abort();
+    this.priors.dispose();
     this.trials.dispose();
     if (this.ownsJobs) await this.jobs.dispose();
   }

@@ -5,11 +5,13 @@
 // No LSP connection: progress and cancellation are plain callbacks and an AbortSignal, events plain functions.
 import * as path from 'node:path';
 import type { ParamValue } from '../../engine';
-import { planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorExperiment, type PriorPlan, type RelatedReader } from '../../priors';
+import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorExperiment, type PriorPlan, type RelatedReader } from '../../priors';
 import type { TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
+import type { Diagnostic } from 'vscode-languageserver-types';
 import { UserError } from './errors';
 import type { ServerSettings } from './settings';
+import { listingDiagnostics, SourceListings } from './sourceListings';
 import { pathToUri, type ExperimentEntry, type WorkspaceIndex } from './workspaceIndex';
 
 export interface PretrainProgress {
@@ -24,11 +26,15 @@ export interface PriorEvents {
   log?(message: string): void;
   /** A prior was trained and cached (suggestions made without it are out of date). */
   trained?(key: string): void;
+  /** A listing of an experiment's prior.from finished (its diagnostics may have changed). */
+  listed?(uri: string): void;
 }
 
 export interface PriorServiceOptions {
   /** The workspace folder whose `.hyperbo/priors` holds the cache; prior sources are named relative to it. */
   root: string;
+  /** Every workspace folder: prior.from reads only inside them (and hyperbo.prior.allowAbsolutePaths). */
+  roots?: readonly string[];
   index: WorkspaceIndex;
   /** An experiment's trials as the server reports them (the file refined by the logs). */
   trials: (entry: ExperimentEntry) => TrialDTO[];
@@ -39,12 +45,21 @@ export interface PriorServiceOptions {
 
 export class PriorService {
   readonly cache: PriorCache;
+  /** prior.from listed in the background, per experiment. */
+  readonly listings: SourceListings;
   private readonly training = new Map<string, Promise<CachedPrior>>();
+  private readonly starting = new Set<string>();
   private readonly events: PriorEvents;
 
   constructor(private readonly options: PriorServiceOptions) {
     this.cache = new PriorCache(options.root);
     this.events = options.events ?? {};
+    this.listings = new SourceListings({
+      roots: options.roots ?? [options.root],
+      settings: options.settings,
+      listed: (uri) => this.events.listed?.(uri),
+      log: (message) => this.events.log?.(message),
+    });
   }
 
   /**
@@ -53,15 +68,24 @@ export class PriorService {
    */
   async plan(fsPath: string, experiment: PriorExperiment): Promise<PriorPlan | undefined> {
     const { pretrain } = await this.options.settings();
+    if (experiment.prior.from.length === 0) return undefined;
     try {
       return await planPrior(fsPath, experiment, {
         root: this.cache.root,
         steps: pretrain.steps,
         optimizer: pretrain.optimizer,
         readRelated: this.relatedFromIndex,
+        listing: await this.listings.get(fsPath, experiment.prior.from),
       });
     } catch (error) {
-      if (error instanceof PriorSourceError) throw new UserError(error.message);
+      if (error instanceof PriorSourceError) {
+        // Nothing usable listed: the next request lists again, so a file made or fixed since is seen.
+        this.listings.markStale(pathToUri(fsPath));
+        throw new UserError(error.message);
+      }
+      if (error instanceof ListingCancelledError) {
+        throw new UserError(`prior.from of ${path.basename(fsPath)} changed while it was being listed; ask again.`);
+      }
       throw error;
     }
   }
@@ -71,9 +95,29 @@ export class PriorService {
     return this.cache.get(plan.key);
   }
 
+  /** The experiment's prior.from may have changed: list it in the background (no-op when current). */
+  sourcesChanged(fsPath: string, experiment: PriorExperiment | undefined): void {
+    if (experiment) this.listings.update(fsPath, experiment.prior.from);
+    else this.listings.forget(pathToUri(fsPath));
+  }
+
+  /** Files were created or deleted, or the settings changed: list prior.from again (in the background). */
+  filesChanged(): void {
+    this.listings.invalidate();
+  }
+
+  /** Diagnostics of the last listing of the experiment's prior.from, on the entries of `text`. */
+  diagnostics(uri: string, text: string): Diagnostic[] {
+    return listingDiagnostics(text, this.listings.current(uri));
+  }
+
+  dispose(): void {
+    this.listings.dispose();
+  }
+
   /** A pre-training run for the plan's key is under way. */
   isTraining(plan: PriorPlan): boolean {
-    return this.training.has(plan.key);
+    return this.training.has(plan.key) || this.starting.has(plan.key);
   }
 
   /** The plan's prior: from the cache, else pre-trained in the worker (concurrent calls share one run). */
@@ -105,10 +149,14 @@ export class PriorService {
   /** Starts pre-training in the background (a code lens asked); a failure is logged and shown as the status. */
   startTraining(plan: PriorPlan, fsPath: string): void {
     if (this.isTraining(plan)) return;
-    this.ensure(plan).catch((e: Error) => {
-      this.events.log?.(`Pre-training for ${path.basename(fsPath)} failed: ${e.message}`);
-      this.events.status?.('error', e.message);
-    });
+    // Counted as training from now on, not only once ensure has looked in the cache (a lens asking again meanwhile).
+    this.starting.add(plan.key);
+    this.ensure(plan)
+      .catch((e: Error) => {
+        this.events.log?.(`Pre-training for ${path.basename(fsPath)} failed: ${e.message}`);
+        this.events.status?.('error', e.message);
+      })
+      .finally(() => this.starting.delete(plan.key));
   }
 
   /** A related experiment's completed trials with a finite value, as the workspace knows them. */

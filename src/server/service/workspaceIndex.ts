@@ -1,18 +1,17 @@
 // The experiments in the workspace: every `*.hyperbo.yaml` on disk plus open documents (whose text wins
 // over the disk). Each entry keeps its diagnostics and the last state that parsed and validated, so a
 // broken edit never loses the experiment.
-import { readFile, realpath } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { glob } from 'tinyglobby';
 import type { Diagnostic } from 'vscode-languageserver-types';
+import { INDEX_LIMITS, listFiles } from '../../priors/listing';
 import { UserError } from './errors';
 import type { ExperimentView } from './experimentView';
 
 export { isExperimentFile } from '../../priors/sources';
 
 export const EXPERIMENT_GLOB = '**/*.hyperbo.yaml';
-const IGNORED = ['**/node_modules/**', '**/.git/**', '**/.hyperbo/**'];
 
 export interface ParseOutcome {
   /** Present when the text parsed and validated well enough to use. */
@@ -49,12 +48,8 @@ export function normalizeUri(uri: string): string {
   return uri.startsWith('file:') ? pathToUri(uriToPath(uri)) : uri;
 }
 
-/** Bounds on the workspace scan. */
-export const MAX_EXPERIMENT_FILES = 5_000;
-export const SCAN_TIMEOUT_MS = 30_000;
-
 export class WorkspaceIndex {
-  /** Set when the last scan stopped at a bound (files or time), with what to tell the user. */
+  /** Set when the last scan stopped at a bound, with what to tell the user. */
   limitHit: string | undefined;
   private readonly entries = new Map<string, ExperimentEntry>();
   private readonly open = new Set<string>();
@@ -64,42 +59,28 @@ export class WorkspaceIndex {
     private readonly parse: ExperimentParser,
   ) {}
 
-  /** Finds every experiment file under the roots and loads it. Returns their URIs. */
-  async scan(): Promise<string[]> {
-    const found: string[] = [];
-    const seen = new Set<string>();
+  /**
+   * Finds every experiment file under the roots and loads it. Returns their URIs. The listing prior.from uses
+   * (src/priors/listing.ts): links are followed only while they stay inside a workspace folder, each real file is
+   * indexed once (a loop ends), and the walk stops at INDEX_LIMITS (this.limitHit says which); files found later
+   * are indexed when opened or changed. The signal cancels the walk.
+   */
+  async scan(signal?: AbortSignal): Promise<string[]> {
+    const found = new Set<string>();
     this.limitHit = undefined;
     for (const root of this.roots) {
-      // Links are not followed into folders (a link to / or a loop is never walked), each real file is indexed
-      // once, and the walk stops at MAX_EXPERIMENT_FILES and after SCAN_TIMEOUT_MS (this.limitHit says so).
-      const signal = AbortSignal.timeout(SCAN_TIMEOUT_MS);
-      let files: string[];
-      try {
-        files = await glob([EXPERIMENT_GLOB], { cwd: root, absolute: true, onlyFiles: true, ignore: IGNORED, followSymbolicLinks: false, signal });
-      } catch (error) {
-        if (!signal.aborted) throw error;
-        files = [];
+      const listing = await listFiles(root, [EXPERIMENT_GLOB], { roots: this.roots, limits: INDEX_LIMITS, signal });
+      if (listing.limit) {
+        this.limitHit = `The search for experiment files under ${root} ${listing.limit.message}, the limit (INDEX_LIMITS.${listing.limit.name}); files not found are indexed when opened.`;
       }
-      if (signal.aborted) this.limitHit = `Listing ${root} took longer than ${SCAN_TIMEOUT_MS / 1000} s; experiment files found later are indexed when opened.`;
-      for (const f of files.sort()) {
-        let real: string;
-        try {
-          real = await realpath(f);
-        } catch {
-          continue;
-        }
-        if (seen.has(real)) continue;
-        seen.add(real);
-        if (seen.size > MAX_EXPERIMENT_FILES) {
-          this.limitHit = `More than ${MAX_EXPERIMENT_FILES} experiment files under ${root}; only the first ${MAX_EXPERIMENT_FILES} are indexed (others when opened).`;
-          break;
-        }
+      for (const f of listing.files) {
         const uri = pathToUri(path.resolve(f));
-        found.push(uri);
+        if (found.has(uri)) continue;
+        found.add(uri);
         if (!this.open.has(uri)) await this.reloadFromDisk(uri);
       }
     }
-    return found;
+    return [...found];
   }
 
   get(uri: string): ExperimentEntry | undefined {

@@ -1,6 +1,6 @@
 // `hyperbo pretrain` run as a child process on small real PD1-style data (rows of data/pd1-mini).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parsePrior, PD1_PARAM_NAMES, PRIOR_FORMAT, PRIOR_FORMAT_VERSION, type PriorFile } from '../../../src/engine';
@@ -48,6 +48,20 @@ describe('hyperbo pretrain (CLI)', function () {
     assert.equal(prior.output.goal, 'minimize');
     assert.equal(prior.output.warp, 'log'); // the paper's rule for PD1 error rates
     assert.ok(prior.theta.every(Number.isFinite) && prior.theta.length > 0);
+  });
+
+  it('a folder named by --data is listed inside itself: a link to / is not followed, a loop lists a file once', () => {
+    const folder = path.join(dir, 'runs');
+    mkdirSync(path.join(folder, 'a'), { recursive: true });
+    writeJsonl(path.join(folder, 'a', 'tasks.jsonl'), rows);
+    symlinkSync('/', path.join(folder, 'root-link'));
+    symlinkSync('..', path.join(folder, 'a', 'loop'));
+    const r = pretrain('--data', 'runs', '--metric', METRIC, '--out', 'folder-prior.json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /--data runs: "runs": 1 link\(s\) pointing outside the workspace folders not followed/);
+    // Each row once: the loop does not read tasks.jsonl again.
+    assert.match(r.stderr, new RegExp(`Loaded 3 tasks, ${3 * PER_TASK} points`));
+    assert.deepEqual(readPrior('folder-prior.json').training.tasks.map((t) => t.points), [PER_TASK, PER_TASK, PER_TASK]);
   });
 
   it('skips and counts rows whose metric is missing or not finite, and keeps the rest', () => {

@@ -359,6 +359,21 @@ trials: []
       assert.equal(n.status, 1);
       assert.match(n.stderr, /prior\.from matches no file \(nowhere\/\*\.jsonl\)/);
     });
+
+    it('prior.from outside the experiment\'s workspace is refused with the reason; --allow-path DIR reads it', () => {
+      const exp = experiment(PD1_HEAD.replace('data/*.jsonl.gz', '../shared-pd1/*.jsonl.gz') + PD1_RUN);
+      writeFileSync(path.join(exp.dir, 'pd1.mjs'), PD1_SCRIPT);
+      const shared = path.join(root, 'shared-pd1');
+      mkdirSync(shared, { recursive: true });
+      writeJsonl(path.join(shared, 'tasks.jsonl.gz'), pd1Rows(['digits/mlp-relu-32/128', 'cars/mlp-relu-32/128'], 12));
+      const refused = tune(exp.dir, '--trials', '1', '--dry-run');
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /"\.\.\/shared-pd1\/\*\.jsonl\.gz" reaches .*shared-pd1, outside the workspace folders; HyperBO reads only files inside them unless you pass --allow-path DIR/);
+      assert.match(refused.stderr, /prior\.from matches no file/);
+      const allowed = tune(exp.dir, '--trials', '1', '--dry-run', '--allow-path', shared);
+      assert.equal(allowed.status, 0, allowed.stderr);
+      assert.match(allowed.stdout, /^Prior: pre-trained on 2 tasks \(24 points\)/m);
+    });
   });
 
   describe('with prior.from naming a related experiment file (and a data file)', () => {

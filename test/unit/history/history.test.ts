@@ -124,7 +124,7 @@ describe('tuning history: Optuna storages made by Optuna', function () {
   it('prior.from naming the storage pre-trains on every study; Provenance names the source and unmapped parameters', async () => {
     const exp = path.join(dir, 'mlp.hyperbo.yaml');
     await writeFile(exp, 'name: mlp\n');
-    const sources = await resolvePriorSources(exp, ['optuna.db', 'journal.log']);
+    const sources = await resolvePriorSources(exp, ['optuna.db', 'journal.log'], { roots: [dir] });
     assert.deepEqual(sources.history.map((s) => s.format), ['optuna-journal', 'optuna-rdb']);
     assert.deepEqual(sources.dataFiles, [path.join(dir, 'journal.log'), path.join(dir, 'optuna.db')]);
     const loaded = await loadDataFileTasks(sources.dataFiles, { space, metric: 'loss', goal: 'minimize', exclude: ['svhn'] });
@@ -238,7 +238,7 @@ describe('tuning history: MLflow, Ray Tune, Lightning, Keras Tuner, CSV (fixture
       await cp(FIXTURES, dir, { recursive: true });
       const exp = path.join(dir, 'mlp.hyperbo.yaml');
       await writeFile(exp, 'name: mlp\n');
-      const sources = await resolvePriorSources(exp, ['mlflow.db', 'mlruns', 'ray_results/tune_mlp', 'lightning_logs', 'keras_tuner', 'sweep.csv']);
+      const sources = await resolvePriorSources(exp, ['mlflow.db', 'mlruns', 'ray_results/tune_mlp', 'lightning_logs', 'keras_tuner', 'sweep.csv'], { roots: [dir] });
       assert.deepEqual(
         sources.history.map((s) => `${s.format} ${path.relative(dir, s.path)}`),
         ['keras-tuner keras_tuner/mlp_search', 'lightning-csv lightning_logs/mlp', 'mlflow-db mlflow.db', 'mlflow-folder mlruns', 'ray-tune ray_results/tune_mlp', 'csv sweep.csv'],

@@ -72,7 +72,7 @@ describe('priors (the pipeline the server and the CLI share)', () => {
       writeFileSync(path.join(root, 'exp', dir, 'hidden.hyperbo.yaml'), 'x');
     }
     writeFileSync(path.join(root, 'exp', 'notes.txt'), 'x');
-    const sources = await resolvePriorSources(file, ['**/*', '../data/*.jsonl', 'other.hyperbo.yaml']);
+    const sources = await resolvePriorSources(file, ['**/*', '../data/*.jsonl', 'other.hyperbo.yaml'], { roots: [root] });
     assert.deepEqual(sources.experimentFiles, [other]);
     assert.deepEqual(sources.dataFiles, [data]);
     assert.deepEqual(sources.matched, [data, path.join(root, 'exp', 'notes.txt'), other, file].sort());

@@ -88,6 +88,8 @@ describe('server PriorService (no connection)', function () {
     // A related experiment with errors and no earlier valid state is unusable, and nothing else is left.
     const other = path.join(root, 'earlier', 'broken.hyperbo.yaml');
     await writeFile(other, 'objective: [not, a, mapping]\n');
+    // As the file watcher reports it: prior.from is listed again.
+    priors.filesChanged();
     const plan = await priors.plan(fsPath, view);
     assert.deepEqual(plan?.unusable, [{ file: other, reason: 'it has errors' }]);
   });
