@@ -1,7 +1,7 @@
 // The GP model: flat parameter layout for a ModelSpec, constrained views of it, the forward/backward
 // passes shared by the objectives, and the posterior used for BO (HyperBO §2, §4.1).
 
-import { cholesky, choleskySolve, logDetFromCholesky, solveLower, solveLowerTransposed } from './linalg';
+import { cholesky, choleskySolve, dot, logDetFromCholesky, solveLower, solveLowerTransposed } from './linalg';
 import { explainedVarianceWasm } from './wasm/linalg';
 import { kernelCrossBackward, kernelDiagonal, kernelMatrix, kernelSymmetric, kernelSymmetricBackward, type KernelParams } from './kernels';
 import { meanBackward, meanForward } from './mean';
@@ -499,26 +499,32 @@ class GpPosterior implements Posterior {
     if (m < n) return undefined;
     const old = this.train.x;
     for (let i = 0; i < n * d; i++) if (x.data[i] !== old[i]) return undefined;
-    // Row i of the new factor: l = L⁻¹k(X₍<i₎, xᵢ) by forward substitution on the rows above it, diagonal
-    // √(k(xᵢ, xᵢ) + σ² + jitters − ‖l‖²); the old rows are copied unchanged.
+    // The same points: the factor as it is (it is never written to).
+    if (m === n) return new GpPosterior(this.layout, this.theta, x, y, { factor: this.factor, jitter: this.jitter });
+    // New rows [L₂₁ L₂₂]: L₂₁ = k(X₂, X₁)L₁₁⁻ᵀ (a forward substitution per new point), then L₂₂ row by row from
+    // k(X₂, X₂) + (σ² + jitters)I − L₂₁L₂₁ᵀ; the old rows are copied unchanged.
     const factor = new Float64Array(m * m);
     for (let i = 0; i < n; i++) factor.set(this.factor.subarray(i * n, i * n + i + 1), i * m);
-    if (m > n) {
-      const z = evaluateModel(this.layout, this.theta, x.data, m).z;
-      const p = this.layout.kernelDim;
-      const diagonal = kernelDiagonal(this.train.kernel, 1)[0]! + this.noiseVariance + GP_JITTER + this.jitter;
-      for (let i = n; i < m; i++) {
-        const row = factor.subarray(i * m, i * m + i);
-        kernelMatrix(this.train.kernel, z.subarray(i * p, (i + 1) * p), 1, z, i, row);
-        for (let r = 0; r < i; r++) {
-          let v = row[r]!;
-          for (let c = 0, o = r * m; c < r; c++) v -= factor[o + c]! * row[c]!;
-          row[r] = v / factor[r * m + r]!;
+    const k = m - n;
+    const p = this.layout.kernelDim;
+    const z = evaluateModel(this.layout, this.theta, x.data, m).z;
+    const cross = kernelMatrix(this.train.kernel, z.subarray(n * p, m * p), k, z, m);
+    const diagonal = kernelDiagonal(this.train.kernel, 1)[0]! + this.noiseVariance + GP_JITTER + this.jitter;
+    const head = new Float64Array(n);
+    for (let t = 0; t < k; t++) {
+      head.set(cross.subarray(t * m, t * m + n));
+      factor.set(solveLower(this.factor, n, head, head), (n + t) * m);
+    }
+    for (let t = 0; t < k; t++) {
+      const i = n + t;
+      for (let s = 0; s <= t; s++) {
+        const j = n + s;
+        const v = (s === t ? diagonal : cross[t * m + j]!) - dot(factor, factor, j, i * m, j * m);
+        if (s < t) factor[i * m + j] = v / factor[j * m + j]!;
+        else {
+          if (!(v > 0) || !Number.isFinite(v)) return undefined;
+          factor[i * m + i] = Math.sqrt(v);
         }
-        let pivot = diagonal;
-        for (let c = 0; c < i; c++) pivot -= row[c]! * row[c]!;
-        if (!(pivot > 0) || !Number.isFinite(pivot)) return undefined;
-        factor[i * m + i] = Math.sqrt(pivot);
       }
     }
     return new GpPosterior(this.layout, this.theta, x, y, { factor, jitter: this.jitter });
