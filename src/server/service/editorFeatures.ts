@@ -64,28 +64,20 @@ export class EditorFeatures {
 
   constructor(private readonly options: EditorFeatureOptions) {}
 
-  /** The lens's suggestion, or 'computing' when it is not ready within the wait (the lenses refresh when it is). */
+  /** The lens's suggestion, or 'computing' when the worker has not finished it within the wait (the lenses refresh when it has). */
   private async lensSuggestion(uri: string, entry: ExperimentEntry): Promise<SuggestResult | 'training' | 'no-prior-yet' | 'computing'> {
     const failed = this.failedSuggestion.get(entry);
     if (failed !== undefined) throw new Error(failed);
-    const pending = this.options.queries.peekSuggestion(uri);
-    const wait = this.options.suggestionWaitMs ?? LENS_SUGGESTION_WAIT_MS;
-    if (wait === Infinity) return pending;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'computing'>((resolve) => {
-      timer = setTimeout(() => resolve('computing'), wait);
-    });
-    const first = await Promise.race([pending, late]).finally(() => clearTimeout(timer));
-    if (first === 'computing') {
-      pending.then(
-        () => this.options.lensesChanged?.(),
-        (e: Error) => {
-          this.failedSuggestion.set(entry, e.message);
-          this.options.lensesChanged?.();
-        },
-      );
-    }
-    return first;
+    const next = await this.options.queries.peekSuggestion(uri, { waitMs: this.options.suggestionWaitMs ?? LENS_SUGGESTION_WAIT_MS });
+    if (typeof next === 'string' || !('computing' in next)) return next;
+    next.computing.then(
+      () => this.options.lensesChanged?.(),
+      (e: Error) => {
+        this.failedSuggestion.set(entry, e.message);
+        this.options.lensesChanged?.();
+      },
+    );
+    return 'computing';
   }
 
   /** The next suggestion above `trials:` (or why there is none yet), and each trial's status and value. */

@@ -41,8 +41,15 @@ export interface PosteriorOptions {
 /** At most this many suggestion batches are kept. */
 const SUGGESTION_CACHE_SIZE = 64;
 
+/** A suggestion still being computed when the caller stopped waiting (peekSuggestion's waitMs). */
+export interface ComputingSuggestion {
+  computing: Promise<SuggestResult>;
+}
+
 export class ModelQueries {
   private readonly suggestionCache = new Map<string, Promise<SuggestResult>>();
+  /** Cached suggestions whose computation has finished. */
+  private readonly computed = new WeakSet<Promise<SuggestResult>>();
 
   constructor(private readonly options: ModelQueryOptions) {}
 
@@ -59,8 +66,14 @@ export class ModelQueries {
     return this.suggestFor(entry, input, prior !== undefined, count, signal);
   }
 
-  /** The lens's suggestion without starting a long pre-training: 'training' while the prior is not ready. */
-  async peekSuggestion(uri: string): Promise<SuggestResult | 'training' | 'no-prior-yet'> {
+  /**
+   * The lens's suggestion without starting a long pre-training: 'training' while the prior is not ready. With
+   * `waitMs`, a suggestion the worker has not finished within that time comes back as { computing } (the time to
+   * build the model input on this thread does not count: a finished suggestion is never reported as computing).
+   */
+  async peekSuggestion(uri: string): Promise<SuggestResult | 'training' | 'no-prior-yet'>;
+  async peekSuggestion(uri: string, options: { waitMs: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion>;
+  async peekSuggestion(uri: string, options?: { waitMs: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion> {
     const entry = this.options.index.experiment(uri);
     const settings = await this.options.settings();
     const { input, prior, priorPending } = await this.modelInput(entry, { train: false });
@@ -70,7 +83,13 @@ export class ModelQueries {
       if (plan) this.options.priors.startTraining(plan, entry.fsPath);
       return 'training';
     }
-    return this.suggestFor(entry, input, prior !== undefined, settings.suggestions.count);
+    const promise = this.suggestFor(entry, input, prior !== undefined, settings.suggestions.count);
+    if (!options || options.waitMs === Infinity || this.computed.has(promise)) return promise;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<ComputingSuggestion>((resolve) => {
+      timer = setTimeout(() => resolve({ computing: promise }), options.waitMs);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }
 
   /** Posterior mean ± sd (metric units) at a trial's parameters, for hovers. */
@@ -234,7 +253,10 @@ export class ModelQueries {
       })
       .finally(() => this.options.status?.('idle'));
     this.suggestionCache.set(key, promise);
-    promise.catch(() => this.suggestionCache.delete(key));
+    promise.then(
+      () => this.computed.add(promise),
+      () => this.suggestionCache.delete(key),
+    );
     if (this.suggestionCache.size > SUGGESTION_CACHE_SIZE) this.suggestionCache.delete(this.suggestionCache.keys().next().value!);
     return promise;
   }
