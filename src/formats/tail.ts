@@ -6,8 +6,8 @@
 // - each poll reads only the bytes appended since the last one; a record still being written waits for its rest;
 // - a file that shrank, was replaced (new inode) or rewritten (its first bytes changed) restarts the whole tail;
 // - memory is bounded whatever the log's size: bounded per-metric curves (curve.ts; exact statistics), at most
-//   `maxMetrics` metrics, reads of `chunkBytes`, and at most `maxRecordBytes` buffered of a record being written
-//   (a longer record is passed over and counted), so a 1 GB log costs no more than a small one;
+//   `maxMetrics` metrics and 64 event files per folder, reads of `chunkBytes`, at most `maxRecordBytes` held of a
+//   record being written (a longer record is passed over and counted), so a 1 GB log costs no more than a small one;
 // - a damaged record (a failed checksum) is skipped and counted; lost framing stops that file (`corruption`).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -81,7 +81,7 @@ const HEAD_BYTES = 64;
 const EMPTY = Buffer.alloc(0);
 
 /** Which kind of log `logPath` is now, and its files; undefined when it does not exist. */
-export async function logFiles(logPath: string): Promise<{ kind: LogKind; files: string[] } | undefined> {
+async function logFiles(logPath: string): Promise<{ kind: LogKind; files: string[] } | undefined> {
   let info;
   try {
     info = await fs.stat(logPath);
