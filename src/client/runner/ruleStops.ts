@@ -92,7 +92,7 @@ export class ForeignRuleStops implements vscode.Disposable {
     this.seen.set(key, decision);
     this.log.info(`run.stopping: ${where} (pid ${trial.pid}) is to be stopped (${order.reason}), and the session that ran it is gone; offering to stop it.`);
     const choice = await vscode.window.showWarningMessage(
-      `HyperBO: run.stopping would stop ${where} — ${order.reason} — but no HyperBO session runs it any more (pid ${trial.pid} was left running). Stop it and record it as stopped?`,
+      `HyperBO: ${where} is worse than the completed trials (run.stopping: ${order.reason.replace(/^stopped /, '')}), but no HyperBO session runs it any more (pid ${trial.pid} was left running). Stop it and record it as stopped?`,
       'Stop',
       'Open Log',
     );

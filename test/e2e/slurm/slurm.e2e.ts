@@ -1,10 +1,11 @@
 // The editor's Slurm path in the installed extension, against a real single-node Slurm (test/slurm/slurm-up.sh):
 // Run Trial submits the trial with sbatch and the trial shows its job, Stop Trial scancels it, and a job still
-// running when the window reloads is re-attached by the new extension host and its result reaches the trial.
+// running when the window reloads is re-attached by the new extension host and its result reaches the trial, and a
+// job whose log is worse than the median of the completed trials is scancelled by run.stopping and recorded stopped.
 // Its own code-server session (npm run test:e2e:slurm), started with SLURM_CONF pointing at the test cluster.
 // Skipped with the reason where Slurm cannot start (not root, packages missing); .ci/run requires it to run.
 import * as assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'mocha';
 import { parseExperiment, type Trial } from '../../../src/formats/experiment';
@@ -59,6 +60,38 @@ const experimentText = () =>
     '',
   ].join('\n');
 
+// run.stopping on Slurm: three completed trials with curves, and a job logging loss 5 at a step every 300 ms (100
+// steps if nothing stops it) into the log the server tails.
+const STOP_EXPERIMENT = 'slurm-stop.hyperbo.yaml';
+const STOP_FULL_STEPS = 100;
+const BAD_CURVE = `import { appendFileSync } from 'node:fs';
+let step = 0;
+const timer = setInterval(() => {
+  step++;
+  appendFileSync(process.argv[2], JSON.stringify({ step, loss: 5 }) + '\\n');
+  if (step === ${STOP_FULL_STEPS}) clearInterval(timer);
+}, 300);
+`;
+const completedCurve = (scale: number) => Array.from({ length: 20 }, (_, i) => JSON.stringify({ step: i + 1, loss: scale / (i + 1) })).join('\n') + '\n';
+const stopExperimentText = () =>
+  [
+    'name: slurm-stop',
+    'objective: { metric: loss, goal: minimize, reduce: min }',
+    'search_space:',
+    '  x: { type: float, low: 0.01, high: 1, scale: log }',
+    'run:',
+    '  scheduler: slurm',
+    `  command: [${JSON.stringify(process.execPath)}, bad-curve.mjs, "runs/stop-\${trial}.log"]`,
+    '  log: runs/stop-${trial}.log',
+    '  stopping: { rule: median, min_steps: 3, warmup_trials: 3 }',
+    'trials:',
+    '  - { id: 1, params: { x: 0.1 }, status: completed, value: 0.05 }',
+    '  - { id: 2, params: { x: 0.2 }, status: completed, value: 0.1 }',
+    '  - { id: 3, params: { x: 0.3 }, status: completed, value: 0.15 }',
+    '  - { id: 4, params: { x: 0.9 }, status: pending }',
+    '',
+  ].join('\n');
+
 describe('HyperBO on Slurm in VS Code (e2e, a real single-node cluster)', function () {
   this.timeout(180_000);
   const cluster = useCluster();
@@ -68,15 +101,15 @@ describe('HyperBO on Slurm in VS Code (e2e, a real single-node cluster)', functi
     if (!session) throw new Error('the Slurm e2e session did not start');
     return session.workbench;
   };
-  const file = () => join(vs().workspace, EXPERIMENT);
-  const trials = (): Trial[] => parseExperiment(readFileSync(file(), 'utf8'), { fileName: file() }).experiment?.trials ?? [];
+  const file = (name = EXPERIMENT) => join(vs().workspace, name);
+  const trials = (name = EXPERIMENT): Trial[] => parseExperiment(readFileSync(file(name), 'utf8'), { fileName: file(name) }).experiment?.trials ?? [];
   /** Polls the experiment file on disk (the runner saves it after each status change) until `probe` holds. */
-  async function waitForTrial(id: number, what: string, probe: (t: Trial) => boolean, timeoutMs = 60_000): Promise<Trial> {
+  async function waitForTrial(id: number, what: string, probe: (t: Trial) => boolean, timeoutMs = 60_000, name = EXPERIMENT): Promise<Trial> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const trial = trials().find((t) => t.id === id);
+      const trial = trials(name).find((t) => t.id === id);
       if (trial && probe(trial)) return trial;
-      if (Date.now() > deadline) throw new Error(`trial ${id} did not become ${what} within ${timeoutMs} ms:\n${readFileSync(file(), 'utf8')}`);
+      if (Date.now() > deadline) throw new Error(`trial ${id} did not become ${what} within ${timeoutMs} ms:\n${readFileSync(file(name), 'utf8')}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -105,6 +138,10 @@ describe('HyperBO on Slurm in VS Code (e2e, a real single-node cluster)', functi
       prepareWorkspace: (workspace) => {
         writeFileSync(join(workspace, 'objective.mjs'), OBJECTIVE);
         writeFileSync(join(workspace, EXPERIMENT), experimentText());
+        writeFileSync(join(workspace, 'bad-curve.mjs'), BAD_CURVE);
+        mkdirSync(join(workspace, 'runs'), { recursive: true });
+        for (const id of [1, 2, 3]) writeFileSync(join(workspace, 'runs', `stop-${id}.log`), completedCurve(id));
+        writeFileSync(join(workspace, STOP_EXPERIMENT), stopExperimentText());
       },
     });
   });
@@ -168,5 +205,26 @@ describe('HyperBO on Slurm in VS Code (e2e, a real single-node cluster)', functi
     await vs().openFile(EXPERIMENT);
     await vs().waitForText(/status: completed/, { within: editorText });
     await vs().screenshot('trial-2-completed-after-reload');
+  });
+
+  it('run.stopping scancels a job whose log is worse than the median and records the trial as stopped at its step', async () => {
+    await vs().openFile(STOP_EXPERIMENT);
+    await pickTrial('HyperBO: Run Trial', 4);
+    const job = (await waitForTrial(4, 'running with a job id', (t) => t.status === 'running' && /^\d+$/.test(t.job ?? ''), 60_000, STOP_EXPERIMENT)).job!;
+    const trial = await waitForTrial(4, 'stopped', (t) => t.status === 'stopped', 90_000, STOP_EXPERIMENT);
+    assert.equal(await jobState(job, 'ended'), 'CANCELLED');
+    assert.equal(trial.job, job);
+    assert.equal(trial.value, 5);
+    assert.match(trial.reason ?? '', new RegExp(`^stopped at step ${trial.step}: 5 is above the median [0-9.]+ of 3 completed trials at that step$`));
+    const steps = readFileSync(join(vs().workspace, 'runs', 'stop-4.log'), 'utf8').trim().split('\n').length;
+    assert.ok(trial.step! >= 3 && trial.step! <= steps && steps < STOP_FULL_STEPS, `stopped at step ${trial.step}; the job logged ${steps} of ${STOP_FULL_STEPS} steps`);
+    // The experiments view shows the stopped trial and its step.
+    await vs().runCommand('HyperBO: Focus on HyperBO Experiments View');
+    const experiment = vs().page.locator(`${sidebar} .monaco-list-row`, { hasText: 'slurm-stop' }).first();
+    await experiment.waitFor({ state: 'visible', timeout: 30_000 });
+    const twistie = experiment.locator('.monaco-tl-twistie');
+    if ((await twistie.getAttribute('class'))?.includes('collapsed')) await twistie.click();
+    await vs().waitForText(`stopped · step ${trial.step}`, { within: sidebar, timeoutMs: 30_000 });
+    await vs().screenshot('trial-4-stopped-by-run-stopping');
   });
 });
