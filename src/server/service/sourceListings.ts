@@ -1,9 +1,10 @@
 // prior.from listed in the background, one listing per experiment, never on the request path: parsing an experiment
 // file no longer touches the disk; a listing starts when prior.from changes and again after files are created or
-// deleted, the settings change, after a plan found nothing usable, and on a timer, so a file made or fixed later is
-// found even without an event. A newer listing cancels the one it replaces. Requests that need the files (plans)
-// wait for the current listing; hovers and lenses of other files are answered while it runs (every folder read is
-// an await). The listing's findings become diagnostics on the prior.from entries.
+// deleted, the settings change, after a plan found nothing usable, and on a timer (listings that found a problem or
+// read outside the workspace folders), so a file made or fixed later is found even without an event. A newer
+// listing cancels the one it replaces. Requests that need the files (plans) wait for the current listing; hovers and
+// lenses of other files are answered while it runs (every folder read is an await). The listing's findings become
+// diagnostics on the prior.from entries.
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { isSeq, isScalar, type Node } from 'yaml';
@@ -12,7 +13,10 @@ import { limitMessage, listFiles, ListingCancelledError, type SourceListing } fr
 import type { ServerSettings } from './settings';
 import { normalizeUri, pathToUri } from './workspaceIndex';
 
-/** Every listing is made again after this long (files made where no watcher reports them, e.g. an allowed folder). */
+/**
+ * A listing that found a problem (an entry matching nothing, a bound reached) or that reads outside the workspace
+ * folders (where no watcher reports changes) is made again after this long; others are made again on file events.
+ */
 export const RELIST_MS = 30_000;
 /** Created or deleted files are batched for this long before the listings are made again. */
 const RELIST_DEBOUNCE_MS = 300;
@@ -38,6 +42,8 @@ export interface SourceListingsOptions {
   /** A listing finished (its diagnostics may differ). */
   listed?: (uri: string) => void;
   log?: (message: string) => void;
+  /** The timer's period (default RELIST_MS). */
+  relistMs?: number;
 }
 
 
@@ -51,7 +57,7 @@ export class SourceListings {
   started = 0;
 
   constructor(private readonly options: SourceListingsOptions) {
-    this.timer = setInterval(() => this.relist(() => true), RELIST_MS);
+    this.timer = setInterval(() => this.relist((uri) => this.unwatched(this.shown.get(uri))), options.relistMs ?? RELIST_MS);
     this.timer.unref?.();
   }
 
@@ -132,6 +138,14 @@ export class SourceListings {
     clearTimeout(this.debounce);
     for (const job of this.jobs.values()) job.controller.abort();
     this.jobs.clear();
+  }
+
+  /** A listing whose outcome file events may not change: a problem, or files outside the workspace folders. */
+  private unwatched(listing: SourceListing | undefined): boolean {
+    if (!listing) return true;
+    if (listing.limit || listing.patterns.some((p) => !p.refused && p.files.length === 0)) return true;
+    const roots = this.options.roots.map((r) => path.resolve(r));
+    return listing.files.some((f) => !roots.some((r) => f === r || f.startsWith(r + path.sep)));
   }
 
   private relist(which: (uri: string) => boolean): void {
