@@ -16,7 +16,6 @@ import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { maskedCrc32c } from '../src/formats/tfevents';
-import type { ExperimentView } from '../src/server/service/experimentView';
 import { LogWatcher } from '../src/server/service/logWatcher';
 import { readTrialLog, type TrialLogState } from '../src/session/outcome';
 
@@ -180,16 +179,15 @@ async function runChild(mode: Mode, file: string): Promise<void> {
     return;
   }
   const watcher = new LogWatcher();
-  const view = objective as unknown as ExperimentView;
   process.on('message', (message: { read?: boolean; done?: boolean }) => {
     void (async () => {
       if (message.read) {
         const started = performance.now();
-        await watcher.read(file, view);
+        await watcher.read(file, objective);
         busy += performance.now() - started;
         process.send!({ read: true });
       } else if (message.done) {
-        finish(watcher.state(file, view));
+        finish(watcher.state(file, objective));
       }
     })();
   });

@@ -7,7 +7,7 @@ import type { OutputOverrides, ParamSpec } from '../engine';
 import { parseExperiment, type Experiment, type Parameter, type PriorSpec } from '../formats/experiment';
 import type { RelatedTrial } from './pretrain';
 
-/** The parts of an experiment its prior depends on (the server's ExperimentView has this shape). */
+/** The parts of an experiment its prior depends on (the editor and hyperbo tune derive it alike, priorExperimentOf). */
 export interface PriorExperiment {
   seed: number;
   /** The objective's metric. */
@@ -22,6 +22,9 @@ export interface PriorExperiment {
 
 /** The name an experiment without `name` gets when the parser has no file name either. */
 export const UNNAMED_EXPERIMENT = 'experiment';
+
+/** The experiment's name: `name`, else the file's (the parser's default), else UNNAMED_EXPERIMENT. */
+export const experimentName = (experiment: Pick<Experiment, 'name'>): string => experiment.name ?? UNNAMED_EXPERIMENT;
 
 /** The search space as the engine takes it (source ranges dropped). */
 export function paramSpecsOf(searchSpace: readonly Parameter[]): ParamSpec[] {
@@ -82,5 +85,5 @@ export async function readRelatedExperiment(file: string): Promise<RelatedRead> 
   const trials = e.trials
     .filter((t) => t.status === 'completed' && t.value !== undefined && Number.isFinite(t.value))
     .map((t) => ({ params: t.params, value: t.value! }));
-  return { name: e.name ?? UNNAMED_EXPERIMENT, trials };
+  return { name: experimentName(e), trials };
 }

@@ -84,9 +84,9 @@ export class EditorFeatures {
   async codeLenses(uri: string): Promise<CodeLens[]> {
     const { index, trials } = this.options;
     const entry = index.get(uri);
-    const view = entry?.view;
-    if (!entry || !view) return [];
-    // Where things are comes from the current text's structure index; what they are from the (last good) view.
+    const experiment = entry?.experiment;
+    if (!entry || !experiment) return [];
+    // Where things are comes from the current text's structure index; what they are from the (last good) experiment.
     const structure = structureOf(entry.text);
     const lenses: CodeLens[] = [];
     const keyStart = structure.trialsBlock?.keyRange.start;
@@ -111,7 +111,7 @@ export class EditorFeatures {
       const item = structure.trial(t.id);
       if (!item) continue; // in the last good state but no longer in the text
       const start = structure.lines.positionAt(item.range.start);
-      lenses.push({ range: { start, end: start }, command: { title: trialTitle(t, view.metric), command: '' } });
+      lenses.push({ range: { start, end: start }, command: { title: trialTitle(t, experiment.objective.metric), command: '' } });
     }
     return lenses;
   }
@@ -137,11 +137,12 @@ export class EditorFeatures {
   /** The posterior at the parameters of the trial under the cursor. */
   private async trialHover(uri: string, position: Position): Promise<string | undefined> {
     const entry = this.options.index.get(uri);
-    const view = entry?.view;
-    if (!entry || !view) return undefined;
+    const experiment = entry?.experiment;
+    if (!entry || !experiment) return undefined;
+    const { metric } = experiment.objective;
     const structure = structureOf(entry.text);
     const id = structure.trialAt(structure.lines.offsetAt(position))?.id;
-    const trial = id === undefined ? undefined : view.trials.find((t) => t.id === id);
+    const trial = id === undefined ? undefined : experiment.trials.find((t) => t.id === id);
     if (!trial || trial.outsideSpace) return undefined;
     const p = await this.options.queries.predictAt(uri, trial.params);
     const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
@@ -149,13 +150,13 @@ export class EditorFeatures {
     const stopped =
       trial.status === 'stopped'
         ? `**Trial ${trial.id}**: ${statusText(trial)}` +
-          (trial.value !== undefined ? ` · ${escapeMarkdown(view.metric)} ${formatNumber(trial.value)} there` : '') +
+          (trial.value !== undefined ? ` · ${escapeMarkdown(metric)} ${formatNumber(trial.value)} there` : '') +
           (trial.reason ? ` — ${escapeMarkdown(trial.reason)}` : '') +
           '\n\n'
         : '';
     return (
       stopped +
-      `**Trial ${trial.id}** — posterior ${escapeMarkdown(view.metric)} at these parameters: ` +
+      `**Trial ${trial.id}** — posterior ${escapeMarkdown(metric)} at these parameters: ` +
       `**${formatMeanSd(p.mean, p.sd)}**\n\n` +
       `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +
       (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_')

@@ -2,6 +2,7 @@
 // summary in the experiments tree, the parameters and trials of the history panel, and the best trial. Pure.
 import * as path from 'node:path';
 import type { ParamSpec } from '../../engine';
+import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import type { ExperimentSummary, Goal, ParameterInfo, Params, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import type { ExperimentEntry, ValidEntry } from './workspaceIndex';
 
@@ -32,9 +33,9 @@ export function parameterInfos(space: readonly ParamSpec[]): ParameterInfo[] {
 
 /** The experiments tree's line for an entry: a file with errors and no valid state shows its name and errors only. */
 export function experimentSummary(entry: ExperimentEntry, trials: readonly TrialDTO[]): ExperimentSummary {
-  const view = entry.view;
+  const experiment = entry.experiment;
   const errors = entry.diagnostics.filter((d) => d.severity === 1).length;
-  if (!view) {
+  if (!experiment) {
     return {
       uri: entry.uri,
       name: path.basename(entry.fsPath, '.hyperbo.yaml'),
@@ -47,9 +48,9 @@ export function experimentSummary(entry: ExperimentEntry, trials: readonly Trial
   const count = (s: string) => trials.filter((t) => t.status === s).length;
   const summary: ExperimentSummary = {
     uri: entry.uri,
-    name: view.name,
-    metric: view.metric,
-    goal: view.goal,
+    name: experimentName(experiment),
+    metric: experiment.objective.metric,
+    goal: experiment.objective.goal,
     trials: {
       total: trials.length,
       completed: count('completed'),
@@ -58,8 +59,8 @@ export function experimentSummary(entry: ExperimentEntry, trials: readonly Trial
       failed: count('failed') + count('diverged'),
     },
   };
-  if (view.budget !== undefined) summary.budget = view.budget;
-  const best = bestTrial(view.goal, trials);
+  if (experiment.budget !== undefined) summary.budget = experiment.budget;
+  const best = bestTrial(experiment.objective.goal, trials);
   if (best) summary.best = best;
   if (errors > 0) summary.errors = errors;
   return summary;
@@ -69,10 +70,10 @@ export function experimentSummary(entry: ExperimentEntry, trials: readonly Trial
 export function trialHistory(entry: ValidEntry, trials: TrialDTO[]): TrialHistoryResult {
   return {
     uri: entry.uri,
-    experiment: entry.view.name,
-    metric: entry.view.metric,
-    goal: entry.view.goal,
-    parameters: parameterInfos(entry.view.space),
+    experiment: experimentName(entry.experiment),
+    metric: entry.experiment.objective.metric,
+    goal: entry.experiment.objective.goal,
+    parameters: parameterInfos(paramSpecsOf(entry.experiment.searchSpace)),
     trials,
   };
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { toLspEdit } from '../../formats/edits';
 import { addPriorSourcesEdit } from '../../formats/priorFromEdit';
 import { structureOf } from '../../formats/structure';
+import { priorExperimentOf } from '../../priors/experiment';
 import { scanHistory } from '../../priors/historyScan';
 import type { AddPriorSourcesEditRequest, FindHistoryRequest } from '../../shared/protocol';
 import { UserError } from './errors';
@@ -16,15 +17,16 @@ export class HistoryImport {
   /** The tuning history under the experiment's folder, as the Import Tuning History pick lists it. */
   async find(uri: string): Promise<FindHistoryRequest.Result> {
     const entry = this.index.get(uri);
-    if (!entry?.view) throw new UserError('The experiment file has errors; fix them before importing tuning history.');
-    const view = entry.view;
-    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space: view.space, metric: view.prior.metric ?? view.metric });
+    const experiment = entry?.experiment;
+    if (!experiment) throw new UserError('The experiment file has errors; fix them before importing tuning history.');
+    const { space, prior, metric } = priorExperimentOf(experiment);
+    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space, metric: prior.metric ?? metric });
     return {
       truncated,
       sources: found.map((f) => ({
         entry: f.entry,
         format: f.format,
-        listed: view.prior.from.includes(f.entry),
+        listed: prior.from.includes(f.entry),
         ...(f.error ? { error: f.error } : {}),
         studies: f.studies.map((s) => ({
           name: s.name,

@@ -3,8 +3,7 @@
 // One tail per log path; its state is summarised for the objective metric by session/outcome.ts, the rule
 // `hyperbo tune` reads a finished log by.
 import { LogTail } from '../../formats/tail';
-import { logModifiedMs, logStateOf, type TrialLogState } from '../../session/outcome';
-import type { ExperimentView } from './experimentView';
+import { logModifiedMs, logStateOf, type LogObjective, type TrialLogState } from '../../session/outcome';
 
 export class LogWatcher {
   private readonly tails = new Map<string, LogTail>();
@@ -13,18 +12,18 @@ export class LogWatcher {
   private readonly polled = new Set<string>();
   private readonly modified = new Map<string, number>();
 
-  private tail(logPath: string, view: ExperimentView): LogTail {
+  private tail(logPath: string, objective: LogObjective): LogTail {
     let tail = this.tails.get(logPath);
     if (!tail) {
-      tail = new LogTail(logPath, { divergenceFactor: view.divergenceFactor });
+      tail = new LogTail(logPath, { divergenceFactor: objective.divergenceFactor });
       this.tails.set(logPath, tail);
     }
     return tail;
   }
 
   /** Reads what was appended since the last read; true when something changed. */
-  async read(logPath: string, view: ExperimentView): Promise<boolean> {
-    const update = await this.tail(logPath, view).poll();
+  async read(logPath: string, objective: LogObjective): Promise<boolean> {
+    const update = await this.tail(logPath, objective).poll();
     this.polled.add(logPath);
     const wasMissing = this.missing.has(logPath);
     if (update.missing) this.missing.add(logPath);
@@ -42,10 +41,10 @@ export class LogWatcher {
     this.tails.get(logPath)?.flush();
   }
 
-  state(logPath: string, view: ExperimentView): TrialLogState | undefined {
+  state(logPath: string, objective: LogObjective): TrialLogState | undefined {
     const tail = this.tails.get(logPath);
     if (!tail || this.missing.has(logPath) || !this.polled.has(logPath)) return undefined;
-    return logStateOf(tail, view, this.modified.get(logPath));
+    return logStateOf(tail, objective, this.modified.get(logPath));
   }
 
   /** Metric names the log has written so far. */

@@ -4,6 +4,8 @@
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
 import { DEFAULT_UCB_BETA, SearchSpace, type AcquisitionOptions, type Config } from '../../engine';
 import type { CachedPrior } from '../../priors';
+import { experimentName, paramSpecsOf, priorExperimentOf } from '../../priors/experiment';
+import { acquisitionOptionsOf } from '../../session/acquisition';
 import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
 import { modelInputKey, namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
@@ -79,7 +81,7 @@ export class ModelQueries {
     const { input, prior, priorPending } = await this.modelInput(entry, { train: false });
     if (priorPending) {
       if (!settings.pretrain.auto) return 'no-prior-yet';
-      const plan = await this.options.priors.plan(entry.fsPath, entry.view);
+      const plan = await this.options.priors.plan(entry.fsPath, priorExperimentOf(entry.experiment));
       if (plan) this.options.priors.startTraining(plan, entry.fsPath);
       return 'training';
     }
@@ -104,10 +106,10 @@ export class ModelQueries {
   /** Posterior slices through the best trial (or the next suggestion), and a contour over a pair of parameters. */
   async posterior(uri: string, options: PosteriorOptions): Promise<PosteriorResult> {
     const entry = this.options.index.experiment(uri);
-    const view = entry.view;
+    const { objective, searchSpace } = entry.experiment;
     const { input } = await this.modelInput(entry, { train: false });
     const trials = this.options.trials(entry);
-    const best = bestTrial(view.goal, trials);
+    const best = bestTrial(objective.goal, trials);
     let anchorKind: 'best' | 'suggested' = options.anchor ?? (best ? 'best' : 'suggested');
     let anchor: Params;
     if (anchorKind === 'best' && best) anchor = best.params;
@@ -127,9 +129,9 @@ export class ModelQueries {
       .map((t) => ({ trialId: t.id, params: t.params, value: t.value! }));
     return {
       uri: entry.uri,
-      metric: view.metric,
-      goal: view.goal,
-      parameters: parameterInfos(view.space),
+      metric: objective.metric,
+      goal: objective.goal,
+      parameters: parameterInfos(paramSpecsOf(searchSpace)),
       anchor,
       anchorKind,
       slices: result.slices,
@@ -179,7 +181,7 @@ export class ModelQueries {
   /** Pre-trains (or loads from the cache) the experiment's prior, then describes the model. */
   async pretrain(uri: string, progress: PretrainProgress = {}): Promise<ProvenanceResult> {
     const entry = this.options.index.experiment(uri);
-    const plan = await this.options.priors.plan(entry.fsPath, entry.view);
+    const plan = await this.options.priors.plan(entry.fsPath, priorExperimentOf(entry.experiment));
     if (plan) await this.options.priors.ensure(plan, progress);
     return this.provenance(uri);
   }
@@ -189,26 +191,28 @@ export class ModelQueries {
     entry: ValidEntry,
     options: { train: boolean; signal?: AbortSignal },
   ): Promise<{ input: ModelInput; prior?: CachedPrior; priorPending: boolean }> {
-    const view = entry.view;
+    const experiment = entry.experiment;
+    // The space, goal, output rule and seed as the prior pipeline derives them (hyperbo tune does the same).
+    const derived = priorExperimentOf(experiment);
     const { priors } = this.options;
-    // trials() derives one DTO per trial of the view, in order; the parser's outsideSpace flag is on the view's.
+    // trials() derives one DTO per trial of the file, in order; the parser's outsideSpace flag is on the file's.
     const trials: ObservedTrial[] = this.options.trials(entry).map((t, i) => ({
       id: t.id,
       params: t.params,
       status: t.status === 'running' ? 'pending' : t.status,
       value: t.value,
-      ...(view.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
+      ...(experiment.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
     }));
     const input: ModelInput = {
-      space: view.space,
-      goal: view.goal,
-      outputOverrides: view.output,
-      acquisition: view.acquisition,
+      space: derived.space,
+      goal: derived.goal,
+      outputOverrides: derived.output,
+      acquisition: acquisitionOptionsOf(experiment.acquisition),
       trials,
-      seed: view.seed,
+      seed: derived.seed,
       experiment: entry.uri,
     };
-    const plan = await priors.plan(entry.fsPath, view);
+    const plan = await priors.plan(entry.fsPath, derived);
     if (!plan) return { input, priorPending: false };
     let prior = await priors.cached(plan);
     if (!prior && options.train) prior = await priors.ensure(plan, { signal: options.signal });
@@ -222,18 +226,19 @@ export class ModelQueries {
     const key = modelInputKey(input, String(count));
     const hit = this.suggestionCache.get(key);
     if (hit) return hit;
-    const view = entry.view;
-    const best = bestTrial(view.goal, this.options.trials(entry));
+    const experiment = entry.experiment;
+    const { goal, metric } = experiment.objective;
+    const best = bestTrial(goal, this.options.trials(entry));
     this.options.status?.('suggesting');
     const promise = this.options.jobs
       .run({ kind: 'suggest', input, count }, { signal })
       .then((computed): SuggestResult => {
-        const space = new SearchSpace(view.space);
+        const space = new SearchSpace(input.space);
         const result: SuggestResult = {
           uri: entry.uri,
-          experiment: view.name,
-          goal: view.goal,
-          metric: view.metric,
+          experiment: experimentName(experiment),
+          goal,
+          metric,
           suggestions: computed.map((s) => {
             const params = space.tidy(s.params) as Params;
             const out = { params, predictedMean: s.predictedMean, predictedSd: s.predictedSd, acquisition: s.acquisition } as SuggestResult['suggestions'][number];
@@ -246,7 +251,7 @@ export class ModelQueries {
             return out;
           }),
           model: pretrained ? 'pretrained' : 'single-task',
-          acquisition: describeAcquisition(view.acquisition),
+          acquisition: describeAcquisition(input.acquisition),
         };
         if (best) result.best = best;
         return result;

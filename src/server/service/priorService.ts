@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import type { ParamValue } from '../../engine';
 import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorExperiment, type PriorPlan, type RelatedReader } from '../../priors';
+import { experimentName } from '../../priors/experiment';
 import type { TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -163,10 +164,10 @@ export class PriorService {
   private readonly relatedFromIndex: RelatedReader = async (file) => {
     const { index, trials } = this.options;
     const other = index.get(pathToUri(file)) ?? (await index.reloadFromDisk(pathToUri(file)));
-    if (!other?.view) return { unusable: other ? 'it has errors' : 'it cannot be read' };
+    if (!other?.experiment) return { unusable: other ? 'it has errors' : 'it cannot be read' };
     const completed = trials(other)
       .filter((t) => t.status === 'completed' && Number.isFinite(t.value))
       .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
-    return { name: other.view.name, trials: completed };
+    return { name: experimentName(other.experiment), trials: completed };
   };
 }

@@ -3,9 +3,8 @@
 // running trial's `stop` order (TrialDTO.stop); the client's runner, which owns the process, stops it and records the
 // trial as stopped. Orders are per run (trial id and start time), so a rerun starts afresh.
 import type { TrialDTO } from '../../shared/dto';
-import type { Trial } from '../../formats/experiment';
+import type { Experiment, Trial } from '../../formats/experiment';
 import { MedianStopping, stopReason } from '../../session/stopping';
-import type { ExperimentView } from './experimentView';
 import { logBelongsToRun, type TrialLogState } from '../../session/outcome';
 
 type StopOrder = NonNullable<TrialDTO['stop']>;
@@ -21,21 +20,22 @@ export class StoppingMonitor {
   private readonly orders = new Map<string, StopOrder>();
 
   /** Checks the running trials of the experiment (its logs just read); true when a trial got a new stop order. */
-  update(uri: string, view: ExperimentView, logOf: LogOf): boolean {
-    const spec = view.run?.stopping;
-    const running = view.trials.filter((t) => t.status === 'running');
+  update(uri: string, experiment: Experiment, logOf: LogOf): boolean {
+    const spec = experiment.run?.stopping;
+    const running = experiment.trials.filter((t) => t.status === 'running');
     if (!spec || running.length === 0) return false;
-    const curves = view.trials
+    const { goal, reduce } = experiment.objective;
+    const curves = experiment.trials
       .filter((t) => t.status === 'completed')
       .map((t) => {
         const { log, byRunId } = logOf(t);
         return log?.exists && logBelongsToRun(t, log, byRunId) ? log.curve : [];
       })
       .filter((c) => c.length > 0);
-    const key = JSON.stringify([spec, view.goal, view.reduce, curves.map((c) => [c.length, c.at(-1)!.step, c.at(-1)!.value])]);
+    const key = JSON.stringify([spec, goal, reduce, curves.map((c) => [c.length, c.at(-1)!.step, c.at(-1)!.value])]);
     let cached = this.rules.get(uri);
     if (cached?.key !== key) {
-      cached = { key, rule: new MedianStopping(spec, { goal: view.goal, reduce: view.reduce }, curves) };
+      cached = { key, rule: new MedianStopping(spec, { goal, reduce }, curves) };
       this.rules.set(uri, cached);
     }
     let ordered = false;
@@ -50,7 +50,7 @@ export class StoppingMonitor {
       this.checked.set(k, step);
       const verdict = cached.rule.check(step, log.value);
       if (verdict) {
-        this.orders.set(k, { step: verdict.step, value: verdict.value, reason: stopReason(verdict, view.goal) });
+        this.orders.set(k, { step: verdict.step, value: verdict.value, reason: stopReason(verdict, goal) });
         ordered = true;
       }
     }

@@ -7,6 +7,7 @@
 import { SearchSpace } from '../../engine';
 import { appendTrialEdit, inlineTrialPlacement, isInTrialsBlock, toLspEdit, updateTrialEdit, type TrialChanges } from '../../formats/edits';
 import { structureOf } from '../../formats/structure';
+import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import { lastRunChanges } from '../../session/lastRun';
 import type { Params } from '../../shared/dto';
 import type { AddTrialEditRequest, ApplySuggestionRequest, InlineTrialRequest, TrialLocationRequest, UpdateTrialEditRequest } from '../../shared/protocol';
@@ -38,9 +39,10 @@ export class TrialEdits {
   /** The edit appending a pending trial with these parameters, on `text` (default: the text the server holds). */
   addTrial(uri: string, params: Params, text?: string): AddTrialEditRequest.Result {
     const entry = this.entry(uri);
-    if (!entry.view) throw new UserError('The experiment file has errors; fix them before adding a trial.');
-    if (!new SearchSpace(entry.view.space).contains(params)) {
-      throw new UserError(`The configuration ${JSON.stringify(params)} is outside the search space of ${entry.view.name}.`);
+    const experiment = entry.experiment;
+    if (!experiment) throw new UserError('The experiment file has errors; fix them before adding a trial.');
+    if (!new SearchSpace(paramSpecsOf(experiment.searchSpace)).contains(params)) {
+      throw new UserError(`The configuration ${JSON.stringify(params)} is outside the search space of ${experimentName(experiment)}.`);
     }
     const source = text ?? entry.text;
     const structure = structureOf(source);
@@ -72,7 +74,7 @@ export class TrialEdits {
    */
   async inlineTrial(uri: string, position: InlineTrialRequest.Params['position'], options: { version?: number; count?: number; signal?: AbortSignal } = {}): Promise<InlineTrialRequest.Result | null> {
     const entry = this.options.index.get(uri);
-    if (!entry?.view || (options.version !== undefined && entry.version !== undefined && entry.version !== options.version)) return null;
+    if (!entry?.experiment || (options.version !== undefined && entry.version !== undefined && entry.version !== options.version)) return null;
     const before = entry.text;
     const structure = structureOf(before);
     // Cheap checks first: a suggestion is only computed for a blank line inside the trials block.

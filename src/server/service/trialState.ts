@@ -4,6 +4,7 @@
 // `hyperbo tune` runs by. Connection-free: what changed is reported through plain callbacks.
 import * as path from 'node:path';
 import type { RunPlan, TrialDTO } from '../../shared/dto';
+import { experimentName } from '../../priors/experiment';
 import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
 import { newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
 import { UserError } from './errors';
@@ -55,11 +56,11 @@ export class TrialState {
 
   /** The experiment's trials: the file's state refined by their logs, a running trial's stop order included. */
   of(entry: ExperimentEntry): TrialDTO[] {
-    const view = entry.view;
-    if (!view) return [];
-    return view.trials.map((t) => {
-      const log = trialLog(entry.fsPath, view.run, t);
-      const dto = deriveTrial(t, this.logs.state(log.path, view), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
+    const experiment = entry.experiment;
+    if (!experiment) return [];
+    return experiment.trials.map((t) => {
+      const log = trialLog(entry.fsPath, experiment.run, t);
+      const dto = deriveTrial(t, this.logs.state(log.path, experiment.objective), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
       const stop = this.stopping.order(entry.uri, t);
       if (stop && dto.status === 'running') dto.stop = stop;
       return dto;
@@ -70,12 +71,13 @@ export class TrialState {
   async refresh(): Promise<void> {
     let anyChanged = false;
     for (const entry of this.index.all()) {
-      const view = entry.view;
-      if (!view) continue;
-      for (const t of view.trials) await this.logs.read(trialLog(entry.fsPath, view.run, t).path, view);
-      this.stopping.update(entry.uri, view, (t) => {
-        const log = trialLog(entry.fsPath, view.run, t);
-        return { log: this.logs.state(log.path, view), byRunId: log.byRunId };
+      const experiment = entry.experiment;
+      if (!experiment) continue;
+      const { run, objective } = experiment;
+      for (const t of experiment.trials) await this.logs.read(trialLog(entry.fsPath, run, t).path, objective);
+      this.stopping.update(entry.uri, experiment, (t) => {
+        const log = trialLog(entry.fsPath, run, t);
+        return { log: this.logs.state(log.path, objective), byRunId: log.byRunId };
       });
       const first = !this.reported.has(entry.uri);
       const seen = this.reported.get(entry.uri) ?? new Map<number, string>();
@@ -123,11 +125,11 @@ export class TrialState {
   /** Metric names seen in the experiment's trial logs (for completing objective.metric). */
   metricNames(uri: string): string[] {
     const entry = this.index.get(uri);
-    const view = entry?.view;
-    if (!entry || !view) return [];
+    const experiment = entry?.experiment;
+    if (!entry || !experiment) return [];
     const names = new Set<string>();
-    for (const t of view.trials) {
-      for (const n of this.logs.metricNames(trialLog(entry.fsPath, view.run, t).path)) names.add(n);
+    for (const t of experiment.trials) {
+      for (const n of this.logs.metricNames(trialLog(entry.fsPath, experiment.run, t).path)) names.add(n);
     }
     return [...names].sort();
   }
@@ -135,23 +137,23 @@ export class TrialState {
   /** How to run the trial: a new run (with a new run id) unless `attach` (re-attaching to its recorded job). */
   runPlan(uri: string, trialId: number, attach = false): RunPlan {
     const { entry, trial } = this.trial(uri, trialId);
-    const view = entry.view;
-    if (!view.run || view.run.command.length === 0) {
+    const { run: runSpec } = entry.experiment;
+    if (!runSpec || runSpec.command.length === 0) {
       throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`);
     }
     // A new run's log is its own: the path from run.log with the new run id, not the one an earlier run recorded.
     const run = attach ? trial.run : newRunId();
-    const spec = trialRunSpec(entry.fsPath, view.run, attach ? trial : { id: trial.id, params: trial.params, ...(run !== undefined ? { run } : {}) });
+    const spec = trialRunSpec(entry.fsPath, runSpec, attach ? trial : { id: trial.id, params: trial.params, ...(run !== undefined ? { run } : {}) });
     const plan: RunPlan = {
       trialId,
       command: spec.command,
       cwd: spec.cwd,
       logPath: spec.log.path,
-      commandWritesLog: view.run.log !== undefined && !view.run.capture,
-      parallel: view.run.parallel,
-      scheduler: view.run.scheduler,
+      commandWritesLog: runSpec.log !== undefined && !runSpec.capture,
+      parallel: runSpec.parallel,
+      scheduler: runSpec.scheduler,
       sbatch: spec.sbatch,
-      experiment: view.name,
+      experiment: experimentName(entry.experiment),
       env: spec.env,
     };
     if (run !== undefined) plan.run = run;
@@ -162,10 +164,10 @@ export class TrialState {
   /** Re-reads one trial's log now, its last line included: the run ended (before its update edit). */
   async readEndedLog(uri: string, trialId: number): Promise<void> {
     const entry = this.index.experiment(uri);
-    const trial = entry.view.trials.find((t) => t.id === trialId);
+    const trial = entry.experiment.trials.find((t) => t.id === trialId);
     if (!trial) return;
-    const logPath = trialLog(entry.fsPath, entry.view.run, trial).path;
-    await this.logs.read(logPath, entry.view);
+    const logPath = trialLog(entry.fsPath, entry.experiment.run, trial).path;
+    await this.logs.read(logPath, entry.experiment.objective);
     // The writer has exited: a last line without its newline is complete.
     this.logs.flush(logPath);
   }
@@ -174,15 +176,15 @@ export class TrialState {
   outcome(uri: string, trialId: number, status: TrialDTO['status']): RunOutcome {
     const { entry, trial } = this.trial(uri, trialId);
     if (status !== 'completed') return { status };
-    const log = trialLog(entry.fsPath, entry.view.run, trial);
-    const state = this.logs.state(log.path, entry.view);
+    const log = trialLog(entry.fsPath, entry.experiment.run, trial);
+    const state = this.logs.state(log.path, entry.experiment.objective);
     const own = state && logBelongsToRun({ ...trial, status: 'running' }, state, log.byRunId) ? state : undefined;
     return endedRunOutcome(own, shownPath(log.path, path.dirname(entry.fsPath)));
   }
 
   private trial(uri: string, trialId: number) {
     const entry = this.index.experiment(uri);
-    const trial = entry.view.trials.find((t) => t.id === trialId);
+    const trial = entry.experiment.trials.find((t) => t.id === trialId);
     if (!trial) throw new UserError(`No trial ${trialId} in ${path.basename(entry.fsPath)}.`);
     return { entry, trial };
   }

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { INDEX_LIMITS, listFiles } from '../../priors/listing';
 import { UserError } from './errors';
-import type { ExperimentView } from './experimentView';
+import type { Experiment } from '../../formats/experiment';
 
 export { isExperimentFile } from '../../priors/sources';
 
@@ -15,7 +15,7 @@ export const EXPERIMENT_GLOB = '**/*.hyperbo.yaml';
 
 export interface ParseOutcome {
   /** Present when the text parsed and validated well enough to use. */
-  view?: ExperimentView;
+  experiment?: Experiment;
   diagnostics: Diagnostic[];
 }
 
@@ -28,12 +28,15 @@ export interface ExperimentEntry {
   /** Document version when open in the editor, undefined when read from disk. */
   version?: number;
   diagnostics: Diagnostic[];
-  /** The current text's state, or the last good one when the current text is broken. */
-  view?: ExperimentView;
+  /**
+   * The parsed experiment (formats/experiment.ts) of the current text, or the last good one when the current text is
+   * broken; where things are in the text comes from the current text's structure index, never from here.
+   */
+  experiment?: Experiment;
 }
 
 /** An entry with a valid state (the current text's, or the last good one). */
-export type ValidEntry = ExperimentEntry & { view: ExperimentView };
+export type ValidEntry = ExperimentEntry & { experiment: Experiment };
 
 export function uriToPath(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
@@ -91,7 +94,7 @@ export class WorkspaceIndex {
   experiment(uri: string): ValidEntry {
     const entry = this.get(uri);
     if (!entry) throw new UserError(`No experiment file ${uri} in the workspace.`);
-    if (!entry.view) {
+    if (!entry.experiment) {
       const first = entry.diagnostics[0];
       throw new UserError(
         `${path.basename(entry.fsPath)} has errors and no earlier valid state` +
@@ -170,7 +173,7 @@ export class WorkspaceIndex {
       text,
       version,
       diagnostics: outcome.diagnostics,
-      view: outcome.view ?? previous?.view,
+      experiment: outcome.experiment ?? previous?.experiment,
     };
     this.entries.set(key, entry);
     return entry;

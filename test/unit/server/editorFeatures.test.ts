@@ -75,7 +75,7 @@ describe('server EditorFeatures (no connection)', function () {
     // Trial 2 deleted and a syntax error added: the state is the last good one (three trials), the text has two.
     const broken = TEXT.replace(completedTrial(2, 0.03, 0.5) + '\n', '').replace('name: bowl', 'name: [bowl');
     index.setDocument(uri, broken, 2);
-    assert.equal(index.get(uri)?.view?.trials.length, 3);
+    assert.equal(index.get(uri)?.experiment?.trials.length, 3);
     const lenses = await editor.codeLenses(uri);
     assert.deepEqual(lenses.filter((l) => l.command?.title.includes('trial')).map((l) => [l.range.start.line, l.command?.title.slice(0, 9)]), [
       [6, '✓ trial 1'],

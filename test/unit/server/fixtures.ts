@@ -21,7 +21,7 @@ export const FIVE_TRIALS = [completedTrial(1, 0.0001, 0.1), completedTrial(2, 0.
 
 /** The trials as the file records them (the server refines them by their logs; these workspaces have none). */
 export const fileTrials = (entry: ExperimentEntry): TrialDTO[] =>
-  (entry.view?.trials ?? []).map((t) => ({ id: t.id, params: t.params as TrialDTO['params'], status: t.status, ...(t.value !== undefined ? { value: t.value } : {}) }));
+  (entry.experiment?.trials ?? []).map((t) => ({ id: t.id, params: t.params as TrialDTO['params'], status: t.status, ...(t.value !== undefined ? { value: t.value } : {}) }));
 
 export const tempFolder = (prefix: string): Promise<string> => mkdtemp(path.join(tmpdir(), `hyperbo-${prefix}-`));
 export const removeFolder = (dir: string): Promise<void> => rm(dir, { recursive: true, force: true });

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { Trial } from '../../../src/formats/experiment';
-import type { ExperimentView } from '../../../src/server/service/experimentView';
+import type { Experiment, Trial } from '../../../src/formats/experiment';
 import { LogWatcher } from '../../../src/server/service/logWatcher';
 import { StoppingMonitor } from '../../../src/server/service/stopping';
 
@@ -25,33 +24,33 @@ describe('server run.stopping (StoppingMonitor over the LogWatcher)', () => {
     });
     writeFileSync(path.join(dir, '4.jsonl'), lines(runningOffset, runningSteps));
     trials.push({ id: 4, params: { lr: 0.2 }, status: 'running', started, log: '4.jsonl' } as Trial);
-    const view = {
-      name: 'x', metric: 'loss', goal: 'minimize', reduce: 'min', trials,
+    const experiment = {
+      name: 'x', objective: { metric: 'loss', goal: 'minimize', reduce: 'min', divergenceFactor: 1e6 }, trials,
       run: { command: ['x'], capture: false, parallel: 1, env: {}, scheduler: 'local', sbatch: [], stopping: { rule: 'median', minSteps: 3, warmupTrials: 3 } },
-    } as unknown as ExperimentView;
+    } as unknown as Experiment;
     const watcher = new LogWatcher();
     const read = async () => {
-      for (const t of trials) await watcher.read(path.join(dir, t.log!), view);
+      for (const t of trials) await watcher.read(path.join(dir, t.log!), experiment.objective);
     };
-    const logOf = (t: Trial) => ({ log: watcher.state(path.join(dir, t.log!), view), byRunId: false });
-    return { view, trials, read, logOf };
+    const logOf = (t: Trial) => ({ log: watcher.state(path.join(dir, t.log!), experiment.objective), byRunId: false });
+    return { experiment, trials, read, logOf };
   };
 
   it('orders a stop for a run above the median at its latest step, once min_steps is reached', async () => {
-    const { view, trials, read, logOf } = setup(1, 2);
+    const { experiment, trials, read, logOf } = setup(1, 2);
     const monitor = new StoppingMonitor();
     await read();
-    assert.equal(monitor.update('u', view, logOf), false, 'steps 0–1 are below min_steps 3');
+    assert.equal(monitor.update('u', experiment, logOf), false, 'steps 0–1 are below min_steps 3');
     assert.equal(monitor.order('u', trials[3]!), undefined);
     appendFileSync(path.join(dir, '4.jsonl'), lines(1, 6, 2));
     await read();
-    assert.equal(monitor.update('u', view, logOf), true);
+    assert.equal(monitor.update('u', experiment, logOf), true);
     // Latest step 5: best so far 1 + 1/6, median of 0/0.1/0.2 + 1/6 is 0.1 + 1/6.
     const order = monitor.order('u', trials[3]!)!;
     assert.equal(order.step, 5);
     assert.ok(Math.abs(order.value - (1 + 1 / 6)) < 1e-12);
     assert.match(order.reason, /^stopped at step 5: 1\.167 is above the median 0\.2667 of 3 completed trials at that step$/);
-    assert.equal(monitor.update('u', view, logOf), false, 'an order is made once per run');
+    assert.equal(monitor.update('u', experiment, logOf), false, 'an order is made once per run');
     // A rerun (a new start time) has no order until its own log says so; a finished trial has none.
     assert.equal(monitor.order('u', { ...trials[3]!, started: new Date().toISOString() }), undefined);
     assert.equal(monitor.order('u', { ...trials[3]!, status: 'stopped' }), undefined);
@@ -61,13 +60,13 @@ describe('server run.stopping (StoppingMonitor over the LogWatcher)', () => {
     const good = setup(0.05, 10);
     await good.read();
     const monitor = new StoppingMonitor();
-    assert.equal(monitor.update('u', good.view, good.logOf), false);
-    const off = { ...good.view, run: { ...good.view.run!, stopping: undefined } } as ExperimentView;
+    assert.equal(monitor.update('u', good.experiment, good.logOf), false);
+    const off = { ...good.experiment, run: { ...good.experiment.run!, stopping: undefined } } as Experiment;
     const bad = setup(3, 10);
     await bad.read();
     assert.equal(new StoppingMonitor().update('u', off, bad.logOf), false);
-    const warm = { ...bad.view, run: { ...bad.view.run!, stopping: { rule: 'median', minSteps: 0, warmupTrials: 4 } } } as ExperimentView;
+    const warm = { ...bad.experiment, run: { ...bad.experiment.run!, stopping: { rule: 'median', minSteps: 0, warmupTrials: 4 } } } as Experiment;
     assert.equal(new StoppingMonitor().update('u', warm, bad.logOf), false);
-    assert.equal(new StoppingMonitor().update('u', bad.view, bad.logOf), true);
+    assert.equal(new StoppingMonitor().update('u', bad.experiment, bad.logOf), true);
   });
 });

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Trial } from '../../../src/formats/experiment';
-import type { ExperimentView } from '../../../src/server/service/experimentView';
 import { LogWatcher } from '../../../src/server/service/logWatcher';
 import { deriveTrial } from '../../../src/server/service/trials';
 import { UserError } from '../../../src/server/service/errors';
@@ -19,7 +18,8 @@ import { TrialState } from '../../../src/server/service/trialState';
 import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
 import { removeFolder, tempFolder } from './fixtures';
 
-const view = { name: 'x', metric: 'valid/error_rate', goal: 'minimize', reduce: 'min', trials: [] } as unknown as ExperimentView;
+/** The objective the logs are read for (a LogObjective: the experiment's objective). */
+const objective = { metric: 'valid/error_rate', reduce: 'min' } as const;
 const trial = (status: Trial['status'], started?: string): Trial => ({ id: 1, params: { lr: 0.1 }, status, ...(started ? { started } : {}) }) as Trial;
 
 describe('server trial state from its log', () => {
@@ -33,8 +33,8 @@ describe('server trial state from its log', () => {
     const log = path.join(dir, 'metrics.jsonl');
     writeFileSync(log, lines.join('\n') + '\n{"done": 1}\n');
     const watcher = new LogWatcher();
-    await watcher.read(log, view);
-    const state = watcher.state(log, view)!;
+    await watcher.read(log, objective);
+    const state = watcher.state(log, objective)!;
     assert.ok(state.curve.every((p) => p.value === 0.5), 'the thinned curve lost the minimum');
     const derived = deriveTrial(trial('running', new Date(Date.now() - 60_000).toISOString()), state);
     assert.equal(derived.status, 'completed');
@@ -48,8 +48,8 @@ describe('server trial state from its log', () => {
     const old = new Date(Date.now() - 3600_000);
     utimesSync(log, old, old);
     const watcher = new LogWatcher();
-    await watcher.read(log, view);
-    const state = watcher.state(log, view)!;
+    await watcher.read(log, objective);
+    const state = watcher.state(log, objective)!;
     const pending = deriveTrial(trial('pending'), state);
     assert.equal(pending.status, 'pending', 'an old runs/1 log does not make a new trial 1 "running · step 5"');
     assert.equal(pending.curve, undefined);
@@ -58,8 +58,8 @@ describe('server trial state from its log', () => {
     assert.equal(rerun.curve, undefined, 'the previous run\'s log is not this run\'s curve');
     // Once the new run writes the log, it is this run's.
     writeFileSync(log, '{"step": 1, "valid/error_rate": 0.3}\n');
-    await watcher.read(log, view);
-    const fresh = deriveTrial(trial('running', new Date(Date.now() - 5_000).toISOString()), watcher.state(log, view)!);
+    await watcher.read(log, objective);
+    const fresh = deriveTrial(trial('running', new Date(Date.now() - 5_000).toISOString()), watcher.state(log, objective)!);
     assert.deepEqual(fresh.curve, [{ step: 1, value: 0.3 }]);
   });
 });
@@ -75,8 +75,8 @@ describe('server trial state: a log whose path names the run', () => {
     const old = new Date(Date.now() - 3600_000);
     utimesSync(log, old, old);
     const watcher = new LogWatcher();
-    await watcher.read(log, view);
-    const state = watcher.state(log, view)!;
+    await watcher.read(log, objective);
+    const state = watcher.state(log, objective)!;
     const running = trial('running', new Date().toISOString());
     const byRun = deriveTrial(running, state, 'runs/1-R.jsonl', true);
     assert.equal(byRun.status, 'completed');
@@ -93,8 +93,8 @@ describe('server trial state: a log whose path names the run', () => {
     const log = path.join(dir, 'metrics.jsonl');
     writeFileSync(log, '{"step": 1, "train/loss": 0.5}\n{"done": 1}\n');
     const watcher = new LogWatcher();
-    await watcher.read(log, view);
-    const derived = deriveTrial(trial('running', new Date(Date.now() - 5_000).toISOString()), watcher.state(log, view)!, 'runs/1.jsonl');
+    await watcher.read(log, objective);
+    const derived = deriveTrial(trial('running', new Date(Date.now() - 5_000).toISOString()), watcher.state(log, objective)!, 'runs/1.jsonl');
     assert.equal(derived.status, 'failed');
     assert.match(derived.reason!, /^the log has no "valid\/error_rate" values \(it logs train\/loss, done\) in runs\/1\.jsonl$/);
   });
@@ -106,13 +106,13 @@ describe('server LogWatcher', () => {
     try {
       const log = path.join(dir, 'none.jsonl');
       const watcher = new LogWatcher();
-      const reading = watcher.read(log, view);
-      assert.equal(watcher.state(log, view), undefined, 'while the first read is under way');
+      const reading = watcher.read(log, objective);
+      assert.equal(watcher.state(log, objective), undefined, 'while the first read is under way');
       await reading;
-      assert.equal(watcher.state(log, view), undefined, 'a missing log');
+      assert.equal(watcher.state(log, objective), undefined, 'a missing log');
       writeFileSync(log, '{"valid/error_rate": 0.5}\n');
-      await watcher.read(log, view);
-      assert.deepEqual(watcher.state(log, view)!.curve, [{ step: 0, value: 0.5 }]);
+      await watcher.read(log, objective);
+      assert.deepEqual(watcher.state(log, objective)!.curve, [{ step: 0, value: 0.5 }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -141,7 +141,7 @@ search_space:
     await writeFile(file, text);
     const uri = pathToFileURL(file).toString();
     await index.reloadFromDisk(uri);
-    assert.ok(index.get(uri)?.view, 'the experiment parsed');
+    assert.ok(index.get(uri)?.experiment, 'the experiment parsed');
     return uri;
   };
   const log = async (name: string, lines: string): Promise<string> => {

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ExperimentView } from '../../../src/server/service/experimentView';
 import { LogWatcher } from '../../../src/server/service/logWatcher';
 import { endedRunOutcome, logBelongsToRun, observeTrial, readTrialLog, STALE_LOG_SLACK_MS, type TrialLogState } from '../../../src/session/outcome';
 
@@ -19,16 +18,15 @@ describe('session/outcome', () => {
     const values = Array.from({ length: 3000 }, (_, i) => 1 + Math.sin(i) * 0.3 + (i === 2221 ? -0.9 : 0));
     writeFileSync(log, values.slice(0, 1500).map((v, i) => JSON.stringify({ step: i, score: v })).join('\n') + '\n');
     const watcher = new LogWatcher();
-    const view = { ...objective, name: 'x', goal: 'minimize', trials: [] } as unknown as ExperimentView;
-    await watcher.read(log, view);
+    await watcher.read(log, objective);
     writeFileSync(log, values.map((v, i) => JSON.stringify({ step: i, score: v })).join('\n') + '\n');
-    await watcher.read(log, view);
-    const editor = endedRunOutcome(watcher.state(log, view), 'log.jsonl');
+    await watcher.read(log, objective);
+    const editor = endedRunOutcome(watcher.state(log, objective), 'log.jsonl');
     const tune = endedRunOutcome(await readTrialLog(log, objective), 'log.jsonl');
     const exact = Math.min(...values);
     assert.deepEqual(editor, { status: 'completed', value: exact });
     assert.deepEqual(tune, editor);
-    assert.ok(watcher.state(log, view)!.curve.length < 3000, 'the displayed curve is thinned; the value is not');
+    assert.ok(watcher.state(log, objective)!.curve.length < 3000, 'the displayed curve is thinned; the value is not');
   });
 
   it('a run that ended: no log, no value, a diverged loss, a value', async () => {
