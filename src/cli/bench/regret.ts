@@ -20,6 +20,7 @@ import {
   type SearchSpace,
   type StudyPrior,
   type TransferMean,
+  type TransferSpread,
   type TransferValues,
   transferSupport,
 } from '../../engine';
@@ -52,7 +53,7 @@ export interface HyperboSettings {
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: { adaptation?: Adaptation; rescale?: boolean; transferScore?: { kappa?: number; mean?: TransferMean } };
+  study?: { adaptation?: Adaptation; rescale?: boolean; transferScore?: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean } };
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
   transfer?: boolean;
   /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */
@@ -380,6 +381,8 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
     const priors = new Map<string, PreparedPrior>();
     if (variants.size > 0) {
       const shared = trainingData(suite, t);
+      // Variants that differ only in how the study runs share one pre-training (same data, objective and seed).
+      const trained = new Map<string, ReturnType<typeof pretrain>>();
       for (const [method, settings] of variants) {
         const { data, output } = settings.output ? trainingData(suite, t, settings.output) : shared;
         if (settings.objective !== 'nll' && data.matched.length === 0) {
@@ -387,14 +390,18 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
           continue;
         }
         const start = performance.now();
-        const result = train(data, {
-          objective: settings.objective,
-          eklWeight: settings.eklWeight,
-          spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
-          steps: settings.steps,
-          batchSize: settings.batchSize,
-          seed: t,
-        });
+        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize]);
+        const result =
+          (shareKey !== undefined ? trained.get(shareKey) : undefined) ??
+          train(data, {
+            objective: settings.objective,
+            eklWeight: settings.eklWeight,
+            spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
+            steps: settings.steps,
+            batchSize: settings.batchSize,
+            seed: t,
+          });
+        if (shareKey !== undefined) trained.set(shareKey, result);
         const secs = (performance.now() - start) / 1000;
         pretrainSeconds[method] = (pretrainSeconds[method] ?? 0) + secs;
         log(`${task.name}: pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);

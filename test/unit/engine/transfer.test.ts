@@ -21,7 +21,7 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     const s2 = 1e-4 + 1e-6;
     const noise = paramsFromValues(spec, { linearWeights: [5], linearBias: 0, lengthscale: 0.1, signalVariance: 1, noiseVariance: 1e-4 });
     for (const mean of ['task', 'prior'] as const) {
-      const [atX0, far] = transferScores(spec, noise, [one], pts(0.5, 1), { kappa: 1, mean });
+      const [atX0, far] = transferScores(spec, noise, [one], pts(0.5, 1), { kappa: 1, mean, exact: false, spread: 'posterior' });
       // At x0: μ = m0 + (y0 − m0)/(1 + σ²) with m0 = 2.5 ('prior') or the centre 0 ('task'); var = 1 − 1/(1 + σ²).
       const m0 = mean === 'prior' ? 2.5 : 0;
       const mu = m0 + (2 - m0) / (1 + s2);
@@ -41,6 +41,38 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     // With the learnt mean kept, the unsupported x = 1 wins: the failure the task mean avoids.
     const prior = transferScores(spec, theta, tasks, candidates, { mean: 'prior' });
     assert.equal(candidates.data[prior.indexOf(Math.max(...prior))], 1);
+  });
+
+  it("transferScores ('exact'): a measured candidate takes the tasks' measured values; 'tasks' spread penalises their disagreement", () => {
+    // Task A measured 0.1 → 3 and 0.3 → 1 (centre 2, spread 1); task B measured 0.1 → 0 and 0.3 → 4 (centre 2, spread 2).
+    const a: TransferTask = { x: pts(0.1, 0.3), y: Float64Array.of(3, 1), center: 2, scale: 1 };
+    const b: TransferTask = { x: pts(0.1, 0.3), y: Float64Array.of(0, 4), center: 2, scale: 2 };
+    const candidates = pts(0.1, 0.3, 0.9);
+    // Standardised: at 0.1 A +1, B −1 (mean 0, sd between tasks 1); at 0.3 A −1, B +1 (mean 0, sd 1).
+    const exact = transferScores(spec, theta, [a, b], candidates, { exact: true, kappa: 1, spread: 'posterior' });
+    assert.ok(Math.abs(exact[0]!) < 1e-12 && Math.abs(exact[1]!) < 1e-12, `${exact[0]} ${exact[1]}`);
+    const spread = transferScores(spec, theta, [a, b], candidates, { exact: true, kappa: 1, spread: 'tasks' });
+    assert.ok(Math.abs(spread[0]! + 1) < 1e-12 && Math.abs(spread[1]! + 1) < 1e-12, `${spread[0]} ${spread[1]}`);
+    // Unmeasured 0.9 (6 lengthscales away): each task-centred GP reverts to its centre (z = 0, no spread between tasks)
+    // with the prior's variance 1, i.e. 1 and 1/4 in task sds: score −√((1 + 1/4)/2).
+    assert.ok(Math.abs(exact[2]! + Math.sqrt(0.625)) < 1e-4, `${exact[2]}`);
+    assert.ok(Math.abs(spread[2]! + Math.sqrt(0.625)) < 1e-4, `${spread[2]}`);
+    // Without 'exact' (the rule before) a measured point is the GP's noisy posterior there: close to, not exactly, the
+    // measurement.
+    const [smooth] = transferScores(spec, theta, [a], pts(0.1), { kappa: 0, exact: false });
+    const [measured] = transferScores(spec, theta, [a], pts(0.1), { kappa: 0 }); // the default
+    assert.equal(measured, 1);
+    assert.ok(Math.abs(smooth! - 1) < 1e-3 && smooth !== 1, `${smooth}`);
+  });
+
+  it("transferScores ('tasks' spread): a candidate good on every task beats one excellent on one task and poor on the other", () => {
+    const a: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(2.5, 1.5, 0), center: 1, scale: 1 };
+    const b: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(0.5, 1.5, 1), center: 1, scale: 1 };
+    // Means over tasks: 0.1 → (1.5 − 0.5)/2 = 0.5, 0.3 → 0.5; spreads between tasks 1 and 0.
+    const plain = transferScores(spec, theta, [a, b], pts(0.1, 0.3), { exact: true, spread: 'posterior' });
+    assert.ok(Math.abs(plain[0]! - plain[1]!) < 1e-12);
+    const [swing, steady] = transferScores(spec, theta, [a, b], pts(0.1, 0.3)); // the defaults: exact, spread 'tasks'
+    assert.ok(Math.abs(swing! - (0.5 - 1)) < 1e-12 && Math.abs(steady! - 0.5) < 1e-12, `${swing} ${steady}`);
   });
 
   it('transferSupport: one row per task and input (matched columns included), non-finite and constant tasks left out, capped', () => {
