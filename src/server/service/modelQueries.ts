@@ -43,6 +43,14 @@ export interface PosteriorOptions {
 /** At most this many suggestion batches are kept. */
 const SUGGESTION_CACHE_SIZE = 64;
 
+/**
+ * How long a lens should wait for a suggestion being computed: not at all when the experiment's last suggestion took
+ * longer than the wait allows (after an edit of a large experiment the wait would only delay the trials' lenses).
+ */
+export function lensWaitMs(waitMs: number, lastSuggestionMs: number | undefined): number {
+  return lastSuggestionMs !== undefined && lastSuggestionMs > waitMs ? 0 : waitMs;
+}
+
 /** A suggestion still being computed when the caller stopped waiting (peekSuggestion's waitMs). */
 export interface ComputingSuggestion {
   computing: Promise<SuggestResult>;
@@ -52,6 +60,8 @@ export class ModelQueries {
   private readonly suggestionCache = new Map<string, Promise<SuggestResult>>();
   /** Cached suggestions whose computation has finished. */
   private readonly computed = new WeakSet<Promise<SuggestResult>>();
+  /** How long each experiment's last suggestion took to compute (ms), by URI. */
+  private readonly lastSuggestionMs = new Map<string, number>();
 
   constructor(private readonly options: ModelQueryOptions) {}
 
@@ -89,7 +99,7 @@ export class ModelQueries {
     if (!options || options.waitMs === Infinity || this.computed.has(promise)) return promise;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<ComputingSuggestion>((resolve) => {
-      timer = setTimeout(() => resolve({ computing: promise }), options.waitMs);
+      timer = setTimeout(() => resolve({ computing: promise }), lensWaitMs(options.waitMs, this.lastSuggestionMs.get(entry.uri)));
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }
@@ -230,6 +240,7 @@ export class ModelQueries {
     const { goal, metric } = experiment.objective;
     const best = bestTrial(goal, this.options.trials(entry));
     this.options.status?.('suggesting');
+    const started = performance.now();
     const promise = this.options.jobs
       .run({ kind: 'suggest', input, count }, { signal })
       .then((computed): SuggestResult => {
@@ -259,7 +270,10 @@ export class ModelQueries {
       .finally(() => this.options.status?.('idle'));
     this.suggestionCache.set(key, promise);
     promise.then(
-      () => this.computed.add(promise),
+      () => {
+        this.computed.add(promise);
+        this.lastSuggestionMs.set(entry.uri, performance.now() - started);
+      },
       () => this.suggestionCache.delete(key),
     );
     if (this.suggestionCache.size > SUGGESTION_CACHE_SIZE) this.suggestionCache.delete(this.suggestionCache.keys().next().value!);

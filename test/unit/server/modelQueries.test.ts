@@ -9,7 +9,7 @@ import { priorExperimentOf } from '../../../src/priors/experiment';
 import { JobRunner } from '../../../src/server/jobs/jobRunner';
 import { UserError } from '../../../src/server/service/errors';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
-import { ModelQueries } from '../../../src/server/service/modelQueries';
+import { lensWaitMs, ModelQueries } from '../../../src/server/service/modelQueries';
 import { PriorService } from '../../../src/server/service/priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../../src/server/service/settings';
 import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
@@ -80,6 +80,12 @@ describe('server ModelQueries (no connection)', function () {
     assert.equal(result.best, undefined);
     assert.equal(result.suggestions[0]!.initialDesign, true);
     assert.equal(result.suggestions[0]!.deltaFromBest, undefined);
+  });
+
+  it('a lens waits for a suggestion only when the last one came within the wait', () => {
+    assert.equal(lensWaitMs(200, undefined), 200, 'nothing computed yet: wait');
+    assert.equal(lensWaitMs(200, 120), 200);
+    assert.equal(lensWaitMs(200, 900), 0, 'the last one took longer: answer at once with the placeholder');
   });
 
   it('the lens never waits for a pre-training: "no-prior-yet" with auto off, else "training" while it runs, then the pretrained model', async () => {
