@@ -465,7 +465,10 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
   const runField = field(ctx, root, 'run');
   const run = asMap(runField?.node);
   if (!run) return undefined;
-  const names = new Set([TRIAL_PLACEHOLDER, RUN_PLACEHOLDER, ...params.map((p) => p.name)]);
+  // Every key of search_space is a placeholder, including a parameter left out for its own error (bounds, type):
+  // that error is the one to fix, not "${lr} names no parameter" as well.
+  const declared = (asMap(field(ctx, root, 'search_space')?.node)?.items ?? []).filter(isPair).map(keyText);
+  const names = new Set([TRIAL_PLACEHOLDER, RUN_PLACEHOLDER, ...params.map((p) => p.name), ...declared]);
   const command = field(ctx, run, 'command');
   const args: string[] = [];
   if (command && isScalar(command.node) && typeof command.node.value === 'string') {

@@ -222,6 +222,13 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.deepEqual(at('missing-value'), [{ start: { line: 11, character: 12 }, end: { line: 11, character: 21 } }]);
   });
 
+  it('a parameter left out for its own error is still a placeholder: one error (its bounds), not also "${lr} names no parameter"', () => {
+    const text = BASE.replace('low: 1.0e-4, high: 1,', 'low: 1, high: 1.0e-4,').replace('type: int, low: 1', 'type: int, low: one') +
+      'run:\n  command: [python, train.py, "--lr=${lr}", "--layers=${layers}", "--opt=${opt}"]\n  log: runs/${trial}.log\n';
+    const { diagnostics } = parseExperiment(text);
+    assert.deepEqual(diagnostics.filter((d) => d.severity === 'error').map((d) => d.code).sort(), ['bounds-order', 'wrong-type']);
+  });
+
   it('a placeholder that names no parameter, at the placeholder itself', () => {
     const text = BASE + 'run:\n  command: [python, train.py, "--lr=${lr}", --depth, "${layer}"]\n  log: runs/${trail}.log\n';
     const r = parseExperiment(text);
