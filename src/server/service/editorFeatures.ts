@@ -22,9 +22,13 @@ export const COMPUTING_SUGGESTION_TITLE = '⏳ computing the next suggestion…'
  */
 export const LENS_SUGGESTION_WAIT_MS = 200;
 
-/** "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018" */
+/**
+ * "▶ next: lr=0.031 momentum=0.93  predicted 0.212 ± 0.018"; a point of the initial design says so instead of its
+ * prediction (before any result that is the default prior's "0 ± 1", which reads as a forecast).
+ */
 export function suggestionTitle(result: SuggestResult): string {
   const s = result.suggestions[0]!;
+  if (s.initialDesign) return `▶ next: ${formatParams(s.params)}  (space-filling start: the first trials spread over the search space)`;
   return `▶ next: ${formatParams(s.params)}  predicted ${formatMeanSd(s.predictedMean, s.predictedSd)}`;
 }
 

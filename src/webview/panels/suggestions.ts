@@ -32,7 +32,7 @@ export class SuggestionsPanel implements Panel {
           el('th', { text: 'Parameter', attrs: { scope: 'col' } }),
           el('th', { text: 'Suggested', attrs: { scope: 'col' }, className: 'num' }),
           el('th', { text: 'Best trial', attrs: { scope: 'col' }, className: 'num' }),
-          el('th', { text: 'Δ from best', title: 'Signed distance from the best trial in the unit-scaled search space (log parameters on a log scale), −1 … 1', attrs: { scope: 'col' } }),
+          el('th', { text: 'Δ from best (unit-cube distance)', attrs: { scope: 'col' } }),
         )),
         el('tbody', {}, ...card.rows.map(paramRow)),
       );
@@ -41,9 +41,11 @@ export class SuggestionsPanel implements Panel {
         ...(card.note ? [el('p', { className: 'note', text: card.note })] : []),
         el('div', { className: 'metrics' },
           metric(`Predicted ${data.metric}`, card.predicted),
-          metric(`Acquisition (${data.acquisition})`, card.acquisition),
+          metric(card.acquisitionLabel, card.acquisition),
         ),
+        el('p', { className: 'subtle acquisition-words', text: card.acquisitionWords }),
         el('div', { className: 'table-scroll' }, table),
+        view.best !== undefined && el('p', { className: 'subtle delta-words', text: DELTA_WORDS }),
         el('div', { className: 'actions' },
           button('Apply', () => this.ctx.post({ type: 'apply', index: card.index }), 'button secondary', 'Add this configuration as a pending trial in the experiment file'),
           button('Apply & Run', () => this.ctx.post({ type: 'applyAndRun', index: card.index }), 'button', 'Add this configuration as a trial and start the training run'),
@@ -54,6 +56,9 @@ export class SuggestionsPanel implements Panel {
     this.root.replaceChildren(header, el('div', { className: 'cards' }, ...body));
   }
 }
+
+const DELTA_WORDS =
+  'Δ from best: how far each value moves from the best trial, with every parameter scaled to 0…1 over its range (log parameters on a log scale); −1…+1, "same" when unchanged.';
 
 function metric(label: string, value: string): HTMLElement {
   return el('div', { className: 'metric' }, el('span', { className: 'metric-label', text: label }), el('span', { className: 'metric-value', text: value }));

@@ -71,6 +71,18 @@ describe('server EditorFeatures (no connection)', function () {
     assert.equal(refreshed, 1, 'the ready suggestion answers at once: no further refresh');
   });
 
+  it('with no trials yet the lens says the first trials are a space-filling design, not "predicted 0 ± 1"', async () => {
+    index.setDocument(uri, 'name: bowl\n' + HEAD + 'trials: []\n', 2);
+    const settings = async () => DEFAULT_SETTINGS;
+    const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings });
+    const queries = new ModelQueries({ index, trials: fileTrials, priors, jobs, settings });
+    // Waits for the suggestion however loaded the machine is (the placeholder is another test's).
+    const patient = new EditorFeatures({ index, queries, trials: fileTrials, metricNames: () => [], suggestionWaitMs: 120_000 });
+    const [next] = await patient.codeLenses(uri);
+    assert.match(next!.command!.title, /^▶ next: lr=\S+ mom=\S+ {2}\(space-filling start: the first trials spread over the search space\)$/);
+    assert.doesNotMatch(next!.command!.title, /predicted/);
+  });
+
   it('a broken edit keeps the last good trials but lenses only those the text still has, where they are now', async () => {
     // Trial 2 deleted and a syntax error added: the state is the last good one (three trials), the text has two.
     const broken = TEXT.replace(completedTrial(2, 0.03, 0.5) + '\n', '').replace('name: bowl', 'name: [bowl');

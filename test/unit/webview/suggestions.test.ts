@@ -32,6 +32,23 @@ describe('suggestions view model', () => {
     assert.deepEqual([act.deltaText, act.value, act.bestValue], ['changed', 'tanh', 'relu']);
   });
 
+  it('writes the acquisition value in words, and no forecast for a space-filling pick before any result', () => {
+    const base = fixtureSuggestions();
+    const s = base.suggestions[0]!;
+    const ei = suggestionsView({ ...base, acquisition: 'expected improvement', suggestions: [{ ...s, acquisition: 0.0123 }] }).cards[0]!;
+    assert.deepEqual([ei.acquisitionLabel, ei.acquisition], ['Expected improvement', '0.0123']);
+    assert.match(ei.acquisitionWords, /expects this to beat the best trial by/);
+    const pi = suggestionsView({ ...base, acquisition: 'probability of improvement', suggestions: [{ ...s, acquisition: 1 }] }).cards[0]!;
+    assert.deepEqual([pi.acquisitionLabel, pi.acquisition], ['Probability of improvement', '84%']);
+    assert.match(pi.acquisitionWords, /84% chance to beat the best trial/);
+    const ucb = suggestionsView({ ...base, acquisition: 'UCB (β = 2)', suggestions: [{ ...s, acquisition: 1.5 }] }).cards[0]!;
+    assert.match(ucb.acquisitionWords, /plus β standard deviations/);
+    const start = suggestionsView({ ...base, best: undefined, suggestions: [{ ...s, predictedMean: 0, predictedSd: 1, initialDesign: true }] }).cards[0]!;
+    assert.equal(start.predicted, 'no prediction before the first result');
+    assert.equal(start.acquisition, 'not used yet');
+    assert.match(start.acquisitionWords, /space-filling design/);
+  });
+
   it('says so when there is nothing to suggest, and without a best trial shows dashes', () => {
     const view = suggestionsView({ ...fixtureSuggestions(), suggestions: [], best: undefined });
     assert.match(view.empty ?? '', /no suggestion/);
