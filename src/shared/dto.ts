@@ -90,10 +90,15 @@ export interface Slice1D {
   xs: number[];
   mean: number[];
   sd: number[];
+  /** The ±2 sd band taken through the output warp (inside the metric's domain); absent from older servers. */
+  lower?: number[];
+  upper?: number[];
   acquisition: number[];
   /** The pre-trained (or fitted) prior before conditioning on this task, when requested. */
   priorMean?: number[];
   priorSd?: number[];
+  priorLower?: number[];
+  priorUpper?: number[];
 }
 
 export interface Contour2D {

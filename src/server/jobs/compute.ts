@@ -239,7 +239,7 @@ function priorAt(
   study: Study,
   configs: Config[],
   transform: OutputTransform,
-): { mean: number[]; sd: number[] } {
+): { mean: number[]; sd: number[]; lower: number[]; upper: number[] } {
   let spec: ModelSpec;
   let theta: Float64Array;
   if (input.prior) {
@@ -254,12 +254,18 @@ function priorAt(
   const k = priorCovariance(spec, theta, x);
   const mean: number[] = [];
   const sd: number[] = [];
+  const lower: number[] = [];
+  const upper: number[] = [];
   for (let i = 0; i < x.n; i++) {
-    const p = invertPrediction(transform, m[i]!, Math.sqrt(Math.max(0, k[i * x.n + i]!)));
+    const s = Math.sqrt(Math.max(0, k[i * x.n + i]!));
+    const p = invertPrediction(transform, m[i]!, s);
+    const band = invertPrediction(transform, m[i]!, 2 * s);
     mean.push(p.value);
     sd.push(p.sd);
+    lower.push(band.low);
+    upper.push(band.high);
   }
-  return { mean, sd };
+  return { mean, sd, lower, upper };
 }
 
 /** 1-D slices through the anchor for every parameter and an optional 2-D grid for a pair. */
@@ -267,11 +273,16 @@ export function posterior(input: ModelInput, options: PosteriorOptions): { slice
   const study = queryStudy(input);
   const obs = study.observations();
   const target = acquisitionTarget(study.acquisition, obs.y);
-  const evaluate = (configs: Config[]): { mean: number[]; sd: number[]; acquisition: number[] } => {
+  const evaluate = (configs: Config[]): { mean: number[]; sd: number[]; lower: number[]; upper: number[]; acquisition: number[] } => {
     const p = study.predict(configs);
+    // The ±2 sd band taken through the output warp, as the model sees it: it stays in the metric's domain (a log-warped
+    // error rate never goes below 0), where mean ± 2 sd in metric units did not.
+    const band = Array.from(p.mean, (m, i) => invertPrediction(obs.transform, m, 2 * p.sd[i]!));
     return {
       mean: p.metric.map((m) => m.value),
       sd: p.metric.map((m) => m.sd),
+      lower: band.map((b) => b.low),
+      upper: band.map((b) => b.high),
       acquisition: Array.from(p.mean, (m, i) => acquisitionValue(study.acquisition, m, p.sd[i]!, target)),
     };
   };
@@ -291,6 +302,8 @@ export function posterior(input: ModelInput, options: PosteriorOptions): { slice
       const prior = priorAt(input, study, configs, obs.transform);
       slice.priorMean = prior.mean;
       slice.priorSd = prior.sd;
+      slice.priorLower = prior.lower;
+      slice.priorUpper = prior.upper;
     }
     slices.push(slice);
   }

@@ -67,43 +67,78 @@ function sliceX(slice: Slice1D, value: ParamValue | undefined): number | undefin
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * Where the metric's values can lie, as far as the view can tell: a rate, accuracy or similar whose trials and
+ * predictions all lie in [0, 1] stays in [0, 1]; a metric whose trials are all ≥ 0 and whose name says loss or error
+ * stays ≥ 0. Bands are cut to it (the server's bands already follow the output warp; this covers the rest).
+ */
+export function metricDomain(metric: string, values: readonly number[]): [number, number] {
+  const finite = values.filter(Number.isFinite);
+  const rateLike = /(error|err\b|acc|accuracy|rate|precision|recall|auc|f1|iou|dice)/i.test(metric);
+  if (rateLike && finite.every((v) => v >= 0 && v <= 1)) return [0, 1];
+  if ((rateLike || /(loss|mse|rmse|mae|perplexity|nll|time|latency)/i.test(metric)) && finite.every((v) => v >= 0)) return [0, Infinity];
+  return [-Infinity, Infinity];
+}
+
+/**
+ * The y-range of a slice: it follows the trials and the predicted means (not a band that is wide where nothing was
+ * tried), padded, inside the metric's domain. Undefined when there is nothing finite to follow.
+ */
+export function sliceYRange(follow: readonly number[], domain: [number, number]): [number, number] | undefined {
+  const finite = follow.filter(Number.isFinite);
+  if (finite.length === 0) return undefined;
+  let lo = minOf(finite);
+  let hi = maxOf(finite);
+  const pad = hi > lo ? 0.12 * (hi - lo) : Math.max(Math.abs(hi) * 0.1, 1e-3);
+  lo = Math.max(domain[0], lo - pad);
+  hi = Math.min(domain[1], hi + pad);
+  return hi > lo ? [lo, hi] : undefined;
+}
+
 export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Palette): PlotSpec {
   const data: PlotTrace[] = [];
   const width = lineWidth(palette);
   const categorical = slice.categorical !== undefined;
   const xs = categorical ? slice.xs.map((_, i) => i) : slice.xs;
-  const upper = slice.mean.map((m, i) => m + 2 * slice.sd[i]);
-  const lower = slice.mean.map((m, i) => m - 2 * slice.sd[i]);
   const bandAlpha = palette.highContrast ? 0.35 : 0.2;
-  const yValues: number[] = [...upper, ...lower];
+  const observed = result.observations.map((o) => o.value);
+  const domain = metricDomain(result.metric, [...observed, ...slice.mean, ...(slice.priorMean ?? [])]);
+  const clip = (v: number) => Math.min(domain[1], Math.max(domain[0], v));
+  // What the y-range follows: the trials and the means drawn.
+  const follow: number[] = [...slice.mean];
 
-  const band = (mean: number[], sd: number[], colour: string, name: string, dash: string): void => {
+  const band = (mean: number[], sd: number[], lowerIn: number[] | undefined, upperIn: number[] | undefined, colour: string, name: string, dash: string): void => {
+    // The server's warped band when it sent one, else mean ± 2 sd; either way inside the domain.
+    const lower = mean.map((m, i) => clip(lowerIn?.[i] ?? m - 2 * sd[i]));
+    const upper = mean.map((m, i) => clip(upperIn?.[i] ?? m + 2 * sd[i]));
+    const range = `%{customdata[0]:.4g} … %{customdata[1]:.4g}`;
+    const customdata = lower.map((l, i) => [l, upper[i]]);
     if (categorical) {
       data.push({
-        type: 'scatter', mode: 'markers', name, x: xs, y: mean,
+        type: 'scatter', mode: 'markers', name, x: xs, y: mean, customdata,
         marker: { color: colour, size: 9, symbol: dash === 'solid' ? 'circle' : 'diamond-open' },
-        error_y: { type: 'data', array: sd.map((s) => 2 * s), color: colour, thickness: width, width: 6 },
-        hovertemplate: `%{y:.4g} ± %{error_y.array:.3g}<extra>${name}</extra>`,
+        error_y: { type: 'data', symmetric: false, array: upper.map((u, i) => Math.max(0, u - mean[i])), arrayminus: lower.map((l, i) => Math.max(0, mean[i] - l)), color: colour, thickness: width, width: 6 },
+        hovertemplate: `%{y:.4g} (95%: ${range})<extra>${name}</extra>`,
       });
       return;
     }
-    data.push({ type: 'scatter', mode: 'lines', x: xs, y: mean.map((m, i) => m + 2 * sd[i]), line: { width: 0 }, hoverinfo: 'skip', showlegend: false });
+    data.push({ type: 'scatter', mode: 'lines', x: xs, y: upper, line: { width: 0 }, hoverinfo: 'skip', showlegend: false });
     data.push({
-      type: 'scatter', mode: 'lines', x: xs, y: mean.map((m, i) => m - 2 * sd[i]), line: { width: 0 },
+      type: 'scatter', mode: 'lines', x: xs, y: lower, line: { width: 0 },
       fill: 'tonexty', fillcolor: withAlpha(colour, bandAlpha), hoverinfo: 'skip', name: `${name} ± 2 sd`, showlegend: false,
     });
     data.push({
       type: 'scatter', mode: 'lines', name, x: xs, y: mean, line: { color: colour, width, dash },
-      customdata: sd.map((s) => 2 * s),
-      hovertemplate: `%{y:.4g} ± %{customdata:.3g}<extra>${name}</extra>`,
+      customdata,
+      hovertemplate: `%{y:.4g} (95%: ${range})<extra>${name}</extra>`,
     });
   };
 
   if (slice.priorMean && slice.priorSd) {
-    band(slice.priorMean, slice.priorSd, palette.prior, 'prior', 'dash');
-    yValues.push(...slice.priorMean.map((m, i) => m + 2 * slice.priorSd![i]), ...slice.priorMean.map((m, i) => m - 2 * slice.priorSd![i]));
+    band(slice.priorMean, slice.priorSd, slice.priorLower, slice.priorUpper, palette.prior, 'prior', 'dash');
+    follow.push(...slice.priorMean);
   }
-  band(slice.mean, slice.sd, palette.mean, 'posterior', 'solid');
+  band(slice.mean, slice.sd, slice.lower, slice.upper, palette.mean, 'posterior', 'solid');
 
   const obsX: number[] = [];
   const obsY: number[] = [];
@@ -116,7 +151,7 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
     obsY.push(o.value);
     obsOpacity.push(projectionOpacity(o.params, result.anchor, result.parameters, slice.param));
     obsText.push(`trial ${o.trialId}`);
-    yValues.push(o.value);
+    follow.push(o.value);
   }
   if (obsX.length > 0) {
     data.push({
@@ -126,12 +161,12 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
     });
   }
 
+  const yRange = sliceYRange(follow, domain);
   const anchorX = sliceX(slice, result.anchor[slice.param]);
-  const finite = yValues.filter(Number.isFinite);
-  if (anchorX !== undefined && finite.length > 0) {
+  if (anchorX !== undefined && yRange) {
     data.push({
       type: 'scatter', mode: 'lines', name: result.anchorKind === 'best' ? 'best trial' : 'suggestion',
-      x: [anchorX, anchorX], y: [minOf(finite), maxOf(finite)],
+      x: [anchorX, anchorX], y: yRange,
       line: { color: palette.anchor, width: 1.5, dash: 'dot' }, hoverinfo: 'skip',
     });
   }
@@ -157,10 +192,11 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
     data,
     layout: baseLayout(palette, {
       xaxis,
-      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) } }),
+      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, nticks: 6, ...(yRange ? { range: yRange } : {}) }),
+      // Acquisition values are tiny or huge numbers in model units: two significant digits, no SI prefixes ("120µ").
       yaxis2: axisStyle(palette, {
         overlaying: 'y', side: 'right', showgrid: false, zeroline: false,
-        title: { text: 'acquisition', font: { color: palette.acquisition } }, nticks: 4,
+        title: { text: 'acquisition', font: { color: palette.acquisition } }, nticks: 4, tickformat: '.2~g',
         tickfont: { color: palette.acquisition },
       }),
       margin: { l: 56, r: 60, t: 12, b: 44 },

@@ -118,6 +118,10 @@ describe('server ModelQueries (no connection)', function () {
     assert.deepEqual(posterior.anchor, { lr: 0.03, mom: 0.3 });
     assert.deepEqual(posterior.slices.map((s) => [s.param, s.xs.length]), [['lr', 200], ['mom', 200]], 'the resolution is capped at 200');
     assert.equal(posterior.contour?.x, 'lr');
+    // The ±2 sd band comes through the output warp (log: values ≥ 0), so it never leaves the metric's domain.
+    for (const s of posterior.slices) {
+      s.lower!.forEach((low, i) => assert.ok(low >= -1e-9 && low <= s.mean[i]! && s.mean[i]! <= s.upper![i]!, `${s.param}[${i}]: ${low} ≤ ${s.mean[i]} ≤ ${s.upper![i]}`));
+    }
     assert.deepEqual(posterior.observations.map((o) => o.trialId), [1, 2, 3, 4, 5]);
     const suggested = await q.posterior(uri, { anchor: 'suggested', resolution: 1 });
     assert.equal(suggested.anchorKind, 'suggested');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { PosteriorResult, Slice1D } from '../../../src/shared/dto';
 import { buildPalette } from '../../../src/webview/model/palette';
-import { anchorText, contourSpec, defaultPair, projectionOpacity, sliceSpec, unitPosition } from '../../../src/webview/model/posterior';
+import { anchorText, contourSpec, defaultPair, metricDomain, projectionOpacity, sliceSpec, unitPosition } from '../../../src/webview/model/posterior';
 import { fixtureParameters, fixturePosterior } from '../../webview-preview/fixtures';
 import { assertClose } from '../helpers/approx';
 
@@ -44,6 +44,31 @@ describe('posterior view model', () => {
     assert.ok(!JSON.stringify(trials).includes('learning_rate'), 'names stay out of hover templates');
   });
 
+  it('keeps an error rate\'s band inside [0, 1] and its y-range on the trials, with the server\'s warped band when sent', () => {
+    // Few trials near 0: mean ± 2 sd in metric units reaches −0.5, as it did before bands followed the warp.
+    const xs = [0, 0.25, 0.5, 0.75, 1];
+    const slice: Slice1D = { param: 'x', scale: 'linear', xs, mean: [0.05, 0.1, 0.3, 0.2, 0.1], sd: [0.3, 0.2, 0.1, 0.2, 0.4], acquisition: [0, 1, 2, 1, 0] };
+    const result: PosteriorResult = {
+      uri: 'u', metric: 'valid/error_rate', goal: 'minimize', anchor: { x: 0.5 }, anchorKind: 'best', slices: [slice],
+      parameters: [{ name: 'x', type: 'float', low: 0, high: 1 }],
+      observations: [{ trialId: 1, params: { x: 0.5 }, value: 0.3 }, { trialId: 2, params: { x: 0.25 }, value: 0.12 }],
+    };
+    const spec = sliceSpec(slice, result, palette);
+    const lower = spec.data.find((t) => t.name === 'posterior ± 2 sd')!.y as number[];
+    const upper = spec.data[spec.data.indexOf(spec.data.find((t) => t.name === 'posterior ± 2 sd')!) - 1]!.y as number[];
+    assert.ok([...lower, ...upper].every((v) => v >= 0 && v <= 1), `band ${lower} … ${upper}`);
+    assert.equal(lower[0], 0);
+    const range = (spec.layout.yaxis as { range: [number, number] }).range;
+    assert.ok(range[0] >= 0 && range[0] < 0.05 && range[1] > 0.3 && range[1] < 0.4, `y-range ${range} follows the trials and the mean, not the band`);
+    // The server's band (through the output warp) is drawn as sent.
+    const warped = sliceSpec({ ...slice, lower: [0.01, 0.02, 0.2, 0.1, 0.03], upper: [0.4, 0.3, 0.45, 0.5, 0.9] }, result, palette);
+    assert.deepEqual(warped.data.find((t) => t.name === 'posterior ± 2 sd')!.y, [0.01, 0.02, 0.2, 0.1, 0.03]);
+    assert.deepEqual(metricDomain('valid/error_rate', [0.1, 0.9]), [0, 1]);
+    assert.deepEqual(metricDomain('accuracy %', [91, 95]), [0, Infinity]);
+    assert.deepEqual(metricDomain('train/loss', [2.3, 0.4]), [0, Infinity]);
+    assert.deepEqual(metricDomain('reward', [-3, 2]), [-Infinity, Infinity]);
+  });
+
   it('draws categorical slices with error bars at category positions', () => {
     const slice: Slice1D = { param: 'act', scale: 'linear', categorical: ['relu', '<tanh>'], xs: [0, 1], mean: [0.1, 0.2], sd: [0.01, 0.02], acquisition: [1, 2] };
     const result: PosteriorResult = {
@@ -53,7 +78,11 @@ describe('posterior view model', () => {
     };
     const spec = sliceSpec(slice, result, palette);
     const posterior = spec.data.find((t) => t.name === 'posterior')!;
-    assert.deepEqual((posterior.error_y as { array: number[] }).array, [0.02, 0.04]);
+    const bars = posterior.error_y as { array: number[]; arrayminus: number[] };
+    for (const [i, v] of [0.02, 0.04].entries()) {
+      assertClose(bars.array[i]!, v);
+      assertClose(bars.arrayminus[i]!, v);
+    }
     assert.deepEqual((spec.layout.xaxis as { ticktext: string[] }).ticktext, ['relu', '&lt;tanh&gt;']);
     assert.deepEqual(spec.data.find((t) => t.name === 'trials')!.x, [0]);
     assert.deepEqual(spec.data.find((t) => t.name === 'best trial')!.x, [1, 1]);
