@@ -128,9 +128,24 @@ export function bestSoFar(trials: TrialDTO[], goal: Goal): { ids: number[]; valu
   return { ids, values, best };
 }
 
+/** What the best-so-far chart shows before any trial has completed (instead of empty axes from −1 to 6). */
+export const NO_COMPLETED_TRIAL = 'No completed trial yet: the best value so far appears here as trials complete.';
+
 export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): PlotSpec {
   const curve = bestSoFar(result.trials, result.goal);
   const width = lineWidth(palette);
+  if (curve.ids.length === 0) {
+    const bare = axisStyle(palette, { showticklabels: false, showgrid: false, zeroline: false, showline: false });
+    return {
+      data: [],
+      layout: baseLayout(palette, {
+        xaxis: bare,
+        yaxis: bare,
+        margin: { l: 16, r: 16, t: 12, b: 16 },
+        annotations: [{ text: NO_COMPLETED_TRIAL, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { color: palette.foreground, size: palette.fontSize } }],
+      }),
+    };
+  }
   return {
     data: [
       {

@@ -65,6 +65,15 @@ describe('trial history view model', () => {
     assert.equal((curves.layout.yaxis as Record<string, unknown>).type, 'log');
   });
 
+  it('an empty best-so-far chart says that no trial has completed yet, with no empty axes', () => {
+    const data = fixtureHistory();
+    const empty = bestSoFarSpec({ ...data, trials: data.trials.filter((t) => t.status !== 'completed') }, palette);
+    assert.equal(empty.data.length, 0);
+    assert.match(String((empty.layout.annotations as { text: string }[])[0]!.text), /^No completed trial yet/);
+    assert.equal((empty.layout.xaxis as Record<string, unknown>).showticklabels, false);
+    assert.equal(bestSoFarSpec(data, palette).layout.annotations, undefined);
+  });
+
   it('labels log axes at 1, 2 and 5 per decade with whole numbers', () => {
     assert.deepEqual(logTicks(0.03, 0.8), { type: 'log', tickvals: [0.05, 0.1, 0.2, 0.5], ticktext: ['0.05', '0.1', '0.2', '0.5'] });
   });
