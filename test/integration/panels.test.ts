@@ -89,6 +89,13 @@ describe('HyperBO panels', function () {
     });
   }
 
+  it('opens the four panels as tabs of one group (not a new column per panel)', () => {
+    const groups = new Set(kinds.map(([kind]) => manager.panel(kind, fixtureUri)!.viewColumn));
+    assert.equal(groups.size, 1, `panels in columns ${[...groups].join(', ')}`);
+    const withPanels = vscode.window.tabGroups.all.filter((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && /hyperbo\./.test(t.input.viewType)));
+    assert.equal(withPanels.length, 1);
+  });
+
   it('reuses the panel for the same experiment and kind', async () => {
     await manager.show('suggestions', fixtureUri);
     await manager.show('suggestions', fixtureUri);

@@ -190,10 +190,22 @@ export class PanelManager implements Panels {
     const panel = vscode.window.createWebviewPanel(
       viewTypes[kind],
       panelTitle(kind, uri),
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+      { viewColumn: this.panelColumn(), preserveFocus: false },
       webviewOptions(this.extensionUri),
     );
     this.adopt(kind, uri, panel);
+  }
+
+  /**
+   * Every HyperBO panel opens as a tab in one group: the group of a panel already open, else the group beside the
+   * file. (Beside alone, asked from a focused panel, made a new column per panel: five columns after four panels.)
+   */
+  private panelColumn(): vscode.ViewColumn {
+    for (const controller of this.controllers.values()) {
+      const column = controller.panel.viewColumn;
+      if (column !== undefined) return column;
+    }
+    return vscode.ViewColumn.Beside;
   }
 
   /** Called by VS Code after a reload for a panel that was open: rebuild it from its saved state. */

@@ -22,7 +22,8 @@ export class ProvenancePanel implements Panel {
     if (view.tasks.length > 0) {
       sections.push(el('section', { className: 'card' },
         el('h2', { text: `Training tasks (${view.tasks.length}, ${view.totalPoints} points)` }),
-        el('table', { className: 'data-table' },
+        // Scrolls sideways in a narrow panel instead of being cut off.
+        el('div', { className: 'table-scroll' }, el('table', { className: 'data-table' },
           el('thead', {}, el('tr', {},
             el('th', { text: 'Task', attrs: { scope: 'col' } }),
             el('th', { text: 'Source', attrs: { scope: 'col' } }),
@@ -39,7 +40,7 @@ export class ProvenancePanel implements Panel {
               el('td', {}, el('span', { className: 'share' }, el('span', { className: 'share-track', attrs: { 'aria-hidden': 'true' } }, bar), el('span', { text: `${(t.share * 100).toFixed(1)}%` }))),
             );
           })),
-        ),
+        )),
       ));
     }
     sections.push(el('section', { className: 'card' }, el('h2', { text: 'Hyperparameters' }), keyValues(view.hyperparameters)));
