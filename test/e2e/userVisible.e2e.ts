@@ -1,0 +1,256 @@
+// What a user sees, fix by fix (issue 12): panels as tabs of one group beside the file, the lens before any data,
+// the Suggestions panel's words, the posterior band and axes of an error rate, the empty best-so-far chart, one
+// diagnostic for a bounds error, the CLI's errors in the terminal, and a .vsix without source maps.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame } from 'playwright-core';
+import { repoRoot } from './codeServer';
+import { vsixPath } from './harness';
+import { workbench } from './setup';
+
+const editorText = '.part.editor .monaco-editor';
+
+const SPACE = `search_space:
+  learning_rate: { type: float, low: 1.0e-4, high: 1, scale: log }
+  width:         { type: int, low: 8, high: 128 }
+`;
+/** No prior and no trials: the first suggestions are the space-filling design. */
+const FRESH = `name: fresh-start
+objective: { metric: valid/error_rate, goal: minimize }
+${SPACE}run:
+  command: [node, -e, "0", "\${learning_rate}", "\${width}"]
+  log: runs/fresh-\${trial}.jsonl
+trials: []
+`;
+/** Five completed trials with error rates near 0 and one far off: the band used to reach −0.5. */
+const RATES = `name: error-rates
+objective: { metric: valid/error_rate, goal: minimize }
+${SPACE}acquisition: { type: ei }
+trials:
+  - { id: 1, params: { learning_rate: 0.0003, width: 16 }, status: completed, value: 0.61 }
+  - { id: 2, params: { learning_rate: 0.003, width: 100 }, status: completed, value: 0.09 }
+  - { id: 3, params: { learning_rate: 0.03, width: 64 }, status: completed, value: 0.031 }
+  - { id: 4, params: { learning_rate: 0.1, width: 32 }, status: completed, value: 0.045 }
+  - { id: 5, params: { learning_rate: 0.6, width: 120 }, status: completed, value: 0.48 }
+`;
+/** low > high on learning_rate, whose placeholder the command uses. */
+const BOUNDS = `name: bounds-slip
+objective: { metric: loss, goal: minimize }
+search_space:
+  learning_rate: { type: float, low: 1, high: 1.0e-4, scale: log }
+  width:         { type: int, low: 8, high: 128 }
+run:
+  command: [python, train.py, --lr, "\${learning_rate}", --width, "\${width}"]
+  log: runs/\${trial}.jsonl
+trials: []
+`;
+
+/** The tick labels of a plotly axis in a webview and their boxes on the page. */
+async function tickLabels(frame: Frame, plot: number, axis: 'ytick' | 'xtick' | 'y2tick') {
+  return frame.evaluate(
+    ({ plot, axis }) => {
+      const root = document.querySelectorAll('.js-plotly-plot')[plot];
+      if (!root) return [];
+      return Array.from(root.querySelectorAll<SVGTextElement>(`g.${axis} text`)).map((t) => {
+        const r = t.getBoundingClientRect();
+        return { text: t.textContent ?? '', left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      });
+    },
+    { plot, axis },
+  );
+}
+
+/** Significant digits of a tick label ("0.0012" → 2, "0.25" → 2, "1.5e−3" → 2). */
+function significantDigits(label: string): number {
+  const mantissa = label.replace(/^[−-]/, '').split(/e/i)[0]!.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  return mantissa.length;
+}
+
+/**
+ * Runs a command from the palette while the panels' group is the active one (its active tab clicked), as a user
+ * does after looking at a panel; Workbench.runCommand would click the file's editor first.
+ */
+async function runCommandFromPanelGroup(vs: ReturnType<typeof workbench>, title: string): Promise<void> {
+  const group = vs.page.locator('.part.editor .editor-group-container').nth(1);
+  await group.locator('.tab.active').first().click();
+  await vs.page.keyboard.press('F1');
+  const input = vs.page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const row = vs.page.locator('.quick-input-widget .monaco-list-row').filter({ has: vs.page.locator('.label-name', { hasText: new RegExp(`^${escaped}$`) }) });
+  await row.first().click({ timeout: 15_000 });
+  await vs.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
+/** Polls until `probe` is true. */
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+type Box = { left: number; right: number; top: number; bottom: number; text: string };
+const overlaps = (a: Box, b: Box) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+
+describe('what the user sees (e2e, issue 12)', function () {
+  this.timeout(240_000);
+
+  before(() => {
+    const vs = workbench();
+    writeFileSync(join(vs.workspace, 'fresh.hyperbo.yaml'), FRESH);
+    writeFileSync(join(vs.workspace, 'rates.hyperbo.yaml'), RATES);
+    writeFileSync(join(vs.workspace, 'bounds.hyperbo.yaml'), BOUNDS);
+  });
+
+  it('with no data the lens says the first trials are a space-filling design, not "predicted 0 ± 1"', async () => {
+    const vs = workbench();
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('fresh.hyperbo.yaml');
+    await vs.waitForText(/next: learning_rate=.*space-filling start/, { within: editorText, timeoutMs: 120_000 });
+    const text = await vs.page.locator(editorText).first().innerText();
+    assert.doesNotMatch(text, /predicted 0 ± 1/);
+    await vs.screenshot('lens-space-filling-start');
+  });
+
+  it('the four panels open as tabs of one group beside the file, not a column each', async () => {
+    const vs = workbench();
+    const groups = vs.page.locator('.part.editor .editor-group-container');
+    // The first from the file; the others while a panel is active (that made a new column per panel).
+    await vs.runCommand('HyperBO: Show Suggestions');
+    await until('the suggestions tab', async () => (await groups.count()) === 2);
+    let tabs = 1;
+    for (const command of ['HyperBO: Show Posterior', 'HyperBO: Show Trial History', 'HyperBO: Show Prior Provenance']) {
+      await runCommandFromPanelGroup(vs, command);
+      tabs += 1;
+      await until(`${command} to open a tab`, async () => (await vs.page.locator('.part.editor .tab').count()) === tabs + 1);
+    }
+    await vs.webviewFrame(/Model/, 90_000);
+    assert.equal(await groups.count(), 2, 'the file and one group of panels');
+    const panelTabs = groups.nth(1).locator('.tab');
+    assert.equal(await panelTabs.count(), 4, (await panelTabs.allInnerTexts()).join(' | '));
+    assert.match((await groups.nth(0).locator('.tab').allInnerTexts()).join(' '), /fresh\.hyperbo\.yaml/);
+    await vs.screenshot('panels-as-tabs-beside-the-file');
+  });
+
+  it('the provenance panel writes the model name on whole words in its tab', async () => {
+    const vs = workbench();
+    const frame = await vs.webviewFrame(/Model/, 60_000);
+    // Each value of the Model list stays at least a few words wide (it wrapped one letter per line in a narrow column).
+    const widths = await frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.key-values dd')).map((d) => d.getBoundingClientRect().width));
+    assert.ok(widths.length > 0 && widths.every((w) => w > 120), `value widths ${widths.join(', ')}`);
+    await vs.screenshot('panel-provenance-in-tab');
+  });
+
+  it('an empty best-so-far chart says that no trial has completed yet', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Trial History');
+    const frame = await vs.webviewFrame(/No completed trial yet/, 60_000);
+    assert.ok(frame);
+    await vs.screenshot('history-no-completed-trial-yet');
+  });
+
+  it('the Suggestions panel labels Δ from best as a unit-cube distance and the acquisition value in words', async () => {
+    const vs = workbench();
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('rates.hyperbo.yaml');
+    await vs.runCommand('HyperBO: Show Suggestions');
+    const frame = await vs.webviewFrame(/Δ from best \(unit-cube distance\)/, 90_000);
+    await vs.waitForText(/Expected improvement/);
+    await vs.waitForText(/expects this to beat the best trial by|expects no improvement/);
+    await vs.waitForText(/scaled to 0…1 over its range/);
+    assert.equal(await frame.getByText('Acquisition (', { exact: false }).count(), 0, 'no bare "Acquisition (ei)" number');
+    await vs.screenshot('suggestions-delta-and-acquisition-in-words');
+  });
+
+  it('the posterior of an error rate: bands inside [0, 1], the y-range on the trials, rounded ticks that do not overlap', async () => {
+    const vs = workbench();
+    await vs.runCommand('HyperBO: Show Posterior');
+    const frame = await vs.webviewFrame(/Posterior of valid\/error_rate/, 90_000);
+    await frame.locator('.js-plotly-plot g.ytick text').first().waitFor({ state: 'attached', timeout: 60_000 });
+    const plots = await frame.locator('.js-plotly-plot').count();
+    let slices = 0;
+    for (let i = 0; i < plots; i++) {
+      const y = await tickLabels(frame, i, 'ytick');
+      const y2 = await tickLabels(frame, i, 'y2tick');
+      if (y2.length === 0) continue; // the contour, not a slice
+      slices += 1;
+      const values = y.map((t) => Number(t.text.replace('−', '-')));
+      assert.ok(values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `slice ${i} y ticks ${y.map((t) => t.text).join(' ')}`);
+      // Rounded: plain numbers of at most three significant digits, no SI prefixes such as "120µ".
+      for (const t of [...y, ...y2]) {
+        assert.match(t.text, /^[−-]?\d+(\.\d+)?(e[−+-]?\d+)?$/, `tick "${t.text}"`);
+        assert.ok(significantDigits(t.text) <= 3, `tick "${t.text}" is not rounded`);
+      }
+      for (const ticks of [y, y2, await tickLabels(frame, i, 'xtick')]) {
+        for (let a = 0; a < ticks.length; a++) for (let b = a + 1; b < ticks.length; b++) assert.ok(!overlaps(ticks[a]!, ticks[b]!), `"${ticks[a]!.text}" overlaps "${ticks[b]!.text}"`);
+      }
+      // The band's lower edge is drawn inside the plot area (never below the axis at 0).
+      const band = await frame.evaluate((i) => {
+        const root = document.querySelectorAll('.js-plotly-plot')[i] as HTMLElement & { data?: { name?: string; y?: number[] }[] };
+        return root.data?.find((t) => t.name === 'posterior ± 2 sd')?.y ?? [];
+      }, i);
+      assert.ok(band.length > 0 && band.every((v) => v >= 0 && v <= 1), `slice ${i} band from ${Math.min(...band)}`);
+    }
+    assert.equal(slices, 2, 'one slice per parameter');
+    await vs.screenshot('posterior-error-rate-band-and-ticks');
+  });
+
+  it('a bounds error on one parameter is the only error: its placeholder is not also unknown', async () => {
+    const vs = workbench();
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile('bounds.hyperbo.yaml');
+    await vs.page.locator(`${editorText} .squiggly-error`).first().waitFor({ state: 'attached', timeout: 60_000 });
+    await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    await vs.waitForText(/must be less than high/, { within: '.part.panel', timeoutMs: 30_000 });
+    const problems = await vs.page.locator('.part.panel').innerText();
+    assert.doesNotMatch(problems, /names no parameter/);
+    await vs.screenshot('bounds-error-only');
+    await vs.runCommand('View: Toggle Panel Visibility');
+  });
+
+  it('CLI errors in the terminal: a typo gets the nearest option, a negative count one line, a non-experiment one sentence', async () => {
+    const vs = workbench();
+    const cli = join(repoRoot, 'dist', 'cli.js');
+    assert.ok(existsSync(cli), 'the packaged build wrote dist/cli.js');
+    const out = join(vs.workspace, 'cli-errors.txt');
+    await vs.runCommand('Terminal: Create New Terminal');
+    const terminal = vs.page.locator('.part.panel .terminal-wrapper textarea, .part.panel .xterm-helper-textarea').first();
+    await terminal.waitFor({ state: 'attached', timeout: 30_000 });
+    await vs.page.waitForTimeout(1500); // let the shell print its prompt before typing
+    const run = (args: string) => `node ${JSON.stringify(cli)} ${args} 2>&1 | tee -a cli-errors.txt`;
+    await terminal.focus();
+    await vs.page.keyboard.type(
+      `clear; ${run('tune digits-mlp.hyperbo.yaml --trails 3')}; ${run('tune digits-mlp.hyperbo.yaml --trials -2')}; ${run('tune README.md')}\n`,
+    );
+    const deadline = Date.now() + 60_000;
+    let text = '';
+    while (Date.now() < deadline && (text.match(/^hyperbo: /gm) ?? []).length < 3) {
+      await vs.page.waitForTimeout(300);
+      text = existsSync(out) ? readFileSync(out, 'utf8') : '';
+    }
+    assert.match(text, /^hyperbo: Unknown option --trails; did you mean --trials\?$/m);
+    assert.match(text, /^hyperbo: --trials must be an integer >= 1, got "-2"\.$/m);
+    assert.match(text, /^hyperbo: README\.md is not a HyperBO experiment file: it [^\n]+ \(see docs\/experiment-format\.md\)\.$/m);
+    assert.equal((text.match(/^hyperbo: /gm) ?? []).length, 3, text);
+    await vs.page.waitForTimeout(500); // the terminal renders what tee wrote
+    await vs.screenshot('cli-errors-in-terminal');
+  });
+
+  it('the .vsix ships no source maps, and its scripts point at none', () => {
+    assert.ok(existsSync(vsixPath), `${vsixPath} (packaged by the root hook)`);
+    const list = spawnSync('unzip', ['-Z1', vsixPath], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    const files = list.stdout.split('\n').filter(Boolean);
+    assert.ok(files.includes('extension/dist/extension.js'), files.slice(0, 20).join('\n'));
+    assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
+    for (const js of files.filter((f) => /^extension\/dist\/.*\.js$/.test(f))) {
+      const text = spawnSync('unzip', ['-p', vsixPath, js], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
+      assert.doesNotMatch(text.slice(-2000), /sourceMappingURL=/, `${js} names a source map`);
+    }
+  });
+});
