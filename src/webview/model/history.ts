@@ -161,11 +161,21 @@ export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): Plo
     ],
     layout: baseLayout(palette, {
       showlegend: true,
-      xaxis: axisStyle(palette, { title: { text: 'trial' }, dtick: curve.ids.length <= 20 ? 1 : undefined }),
+      // Whole trial numbers, at most about eight labels (one per trial overlapped in a panel a tab wide).
+      xaxis: axisStyle(palette, { title: { text: 'trial' }, dtick: trialTickStep(curve.ids), tickformat: 'd' }),
       yaxis: axisStyle(palette, { title: { text: plotText(result.metric) } }),
       margin: { l: 56, r: 16, t: 12, b: 44 },
     }),
   };
+}
+
+/** A whole-number tick step for trial ids that gives at most about eight labels. */
+export function trialTickStep(ids: readonly number[]): number {
+  const span = ids.length > 1 ? maxOf(ids) - minOf(ids) : 1;
+  const raw = Math.max(1, Math.ceil(span / 8));
+  // 1, 2, 5, 10, 20, 50, …
+  const decade = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * decade).find((step) => step >= raw)!;
 }
 
 export function learningCurvesSpec(result: TrialHistoryResult, palette: Palette): PlotSpec {

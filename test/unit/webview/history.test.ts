@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TrialDTO } from '../../../src/shared/dto';
 import {
-  bestSoFar, bestSoFarSpec, bestTrial, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
+  bestSoFar, bestSoFarSpec, bestTrial, trialTickStep, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
 } from '../../../src/webview/model/history';
 import { buildPalette } from '../../../src/webview/model/palette';
 import { fixtureHistory } from '../../webview-preview/fixtures';
@@ -72,6 +72,12 @@ describe('trial history view model', () => {
     assert.match(String((empty.layout.annotations as { text: string }[])[0]!.text), /^No completed trial yet/);
     assert.equal((empty.layout.xaxis as Record<string, unknown>).showticklabels, false);
     assert.equal(bestSoFarSpec(data, palette).layout.annotations, undefined);
+  });
+
+  it('labels the trial axis with whole numbers, at most about eight of them', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    assert.deepEqual([1, 5, 9, 17, 20, 40, 100, 1000].map((n) => trialTickStep(ids(n))), [1, 1, 1, 2, 5, 5, 20, 200]);
+    for (const n of [3, 20, 57, 400]) assert.ok((n - 1) / trialTickStep(ids(n)) <= 8, `${n} trials`);
   });
 
   it('labels log axes at 1, 2 and 5 per decade with whole numbers', () => {
