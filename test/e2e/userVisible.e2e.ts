@@ -74,15 +74,42 @@ function significantDigits(label: string): number {
  */
 async function runCommandFromPanelGroup(vs: ReturnType<typeof workbench>, title: string): Promise<void> {
   const group = vs.page.locator('.part.editor .editor-group-container').nth(1);
-  await group.locator('.tab.active').first().click();
-  await vs.page.keyboard.press('F1');
   const input = vs.page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
   const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const row = vs.page.locator('.quick-input-widget .monaco-list-row').filter({ has: vs.page.locator('.label-name', { hasText: new RegExp(`^${escaped}$`) }) });
-  await row.first().click({ timeout: 15_000 });
-  await vs.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    // A webview taking focus as its tab activates can close the palette under us: try again.
+    try {
+      await group.locator('.tab.active').first().click();
+      await vs.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.first().click({ timeout: 5_000 });
+      await vs.page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await vs.page.keyboard.press('Escape');
+      await vs.page.waitForTimeout(500);
+    }
+  }
+}
+
+/** Hides the bottom panel (Output, Problems, Terminal) so a screenshot shows the editors whole. */
+async function hideBottomPanel(vs: ReturnType<typeof workbench>): Promise<void> {
+  if (await vs.page.locator('.part.panel').isVisible()) await vs.runCommand('View: Toggle Panel Visibility');
+  await vs.page.locator('.part.panel').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** True when consecutive ticks step by one "nice" amount: 1, 2, 2.5 or 5 × 10^k. */
+function niceSteps(values: number[]): boolean {
+  if (values.length < 2) return true;
+  const steps = values.slice(1).map((v, i) => Math.abs(v - values[i]!));
+  const step = steps[0]!;
+  if (!(step > 0) || steps.some((s) => Math.abs(s - step) > step * 1e-6)) return false;
+  const mantissa = step / 10 ** Math.floor(Math.log10(step));
+  return [1, 2, 2.5, 5, 10].some((m) => Math.abs(mantissa - m) < 1e-6);
 }
 
 /** Polls until `probe` is true. */
@@ -110,6 +137,7 @@ describe('what the user sees (e2e, issue 12)', function () {
   it('with no data the lens says the first trials are a space-filling design, not "predicted 0 ± 1"', async () => {
     const vs = workbench();
     await vs.runCommand('View: Close All Editors');
+    await hideBottomPanel(vs);
     await vs.openFile('fresh.hyperbo.yaml');
     await vs.waitForText(/next: learning_rate=.*space-filling start/, { within: editorText, timeoutMs: 120_000 });
     const text = await vs.page.locator(editorText).first().innerText();
@@ -181,6 +209,8 @@ describe('what the user sees (e2e, issue 12)', function () {
       slices += 1;
       const values = y.map((t) => Number(t.text.replace('−', '-')));
       assert.ok(values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1), `slice ${i} y ticks ${y.map((t) => t.text).join(' ')}`);
+      const values2 = y2.map((t) => Number(t.text.replace('−', '-')));
+      assert.ok(niceSteps(values) && niceSteps(values2), `slice ${i} ticks step unevenly: ${y.map((t) => t.text).join(' ')} | ${y2.map((t) => t.text).join(' ')}`);
       // Rounded: plain numbers of at most three significant digits, no SI prefixes such as "120µ".
       for (const t of [...y, ...y2]) {
         assert.match(t.text, /^[−-]?\d+(\.\d+)?(e[−+-]?\d+)?$/, `tick "${t.text}"`);

@@ -129,7 +129,7 @@ export function bestSoFar(trials: TrialDTO[], goal: Goal): { ids: number[]; valu
 }
 
 /** What the best-so-far chart shows before any trial has completed (instead of empty axes from −1 to 6). */
-export const NO_COMPLETED_TRIAL = 'No completed trial yet: the best value so far appears here as trials complete.';
+export const NO_COMPLETED_TRIAL = 'No completed trial yet';
 
 export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): PlotSpec {
   const curve = bestSoFar(result.trials, result.goal);
@@ -142,7 +142,10 @@ export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): Plo
         xaxis: bare,
         yaxis: bare,
         margin: { l: 16, r: 16, t: 12, b: 16 },
-        annotations: [{ text: NO_COMPLETED_TRIAL, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { color: palette.foreground, size: palette.fontSize } }],
+        annotations: [{
+          text: `${NO_COMPLETED_TRIAL}<br>the best value so far appears here as trials complete`,
+          xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { color: palette.foreground, size: palette.fontSize },
+        }],
       }),
     };
   }

@@ -194,8 +194,9 @@ export function sliceSpec(slice: Slice1D, result: PosteriorResult, palette: Pale
       xaxis,
       yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, nticks: 6, ...(yRange ? { range: yRange } : {}) }),
       // Acquisition values are tiny or huge numbers in model units: two significant digits, no SI prefixes ("120µ").
+      // tickmode 'auto': plotly 4 syncs an overlaying axis to the left one's grid, which labelled it 0.02, 0.041, 0.062.
       yaxis2: axisStyle(palette, {
-        overlaying: 'y', side: 'right', showgrid: false, zeroline: false,
+        overlaying: 'y', side: 'right', showgrid: false, zeroline: false, tickmode: 'auto',
         title: { text: 'acquisition', font: { color: palette.acquisition } }, nticks: 4, tickformat: '.2~g',
         tickfont: { color: palette.acquisition },
       }),

@@ -32,7 +32,7 @@ export class SuggestionsPanel implements Panel {
           el('th', { text: 'Parameter', attrs: { scope: 'col' } }),
           el('th', { text: 'Suggested', attrs: { scope: 'col' }, className: 'num' }),
           el('th', { text: 'Best trial', attrs: { scope: 'col' }, className: 'num' }),
-          el('th', { text: 'Δ from best (unit-cube distance)', attrs: { scope: 'col' } }),
+          el('th', { className: 'two-line', attrs: { scope: 'col' } }, 'Δ from best', el('br'), el('span', { className: 'subtle', text: '(unit-cube distance)' })),
         )),
         el('tbody', {}, ...card.rows.map(paramRow)),
       );

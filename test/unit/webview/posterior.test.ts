@@ -39,6 +39,7 @@ describe('posterior view model', () => {
     assert.equal(spec.data.find((t) => t.name === 'acquisition')!.yaxis, 'y2');
     assert.equal((spec.layout.xaxis as Record<string, unknown>).type, 'log');
     assert.equal((spec.layout.yaxis2 as Record<string, unknown>).overlaying, 'y');
+    assert.equal((spec.layout.yaxis2 as Record<string, unknown>).tickmode, 'auto', 'its own rounded ticks, not synced to the left axis');
     const trials = spec.data.find((t) => t.name === 'trials')!;
     assert.equal((trials.x as number[]).length, result.observations.length);
     assert.ok(!JSON.stringify(trials).includes('learning_rate'), 'names stay out of hover templates');
