@@ -161,7 +161,7 @@ describe('what the user sees (e2e, issue 12)', function () {
     assert.equal(await groups.count(), 2, 'the file and one group of panels');
     const panelTabs = groups.nth(1).locator('.tab');
     assert.equal(await panelTabs.count(), 4, (await panelTabs.allInnerTexts()).join(' | '));
-    assert.match((await groups.nth(0).locator('.tab').allInnerTexts()).join(' '), /fresh\.hyperbo\.yaml/);
+    assert.match((await groups.nth(0).locator('.tab').allInnerTexts()).join(' '), /fresh\.hyperbo\s*\.yaml/);
     await vs.screenshot('panels-as-tabs-beside-the-file');
   });
 
@@ -187,11 +187,14 @@ describe('what the user sees (e2e, issue 12)', function () {
     await vs.runCommand('View: Close All Editors');
     await vs.openFile('rates.hyperbo.yaml');
     await vs.runCommand('HyperBO: Show Suggestions');
-    const frame = await vs.webviewFrame(/Δ from best \(unit-cube distance\)/, 90_000);
+    const frame = await vs.webviewFrame(/Δ from best\s*\(unit-cube distance\)/, 90_000);
     await vs.waitForText(/Expected improvement/);
     await vs.waitForText(/expects this to beat the best trial by|expects no improvement/);
     await vs.waitForText(/scaled to 0…1 over its range/);
     assert.equal(await frame.getByText('Acquisition (', { exact: false }).count(), 0, 'no bare "Acquisition (ei)" number');
+    // The Δ column is whole in a panel half the window wide: the table does not scroll sideways.
+    const cut = await frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.table-scroll')).map((d) => d.scrollWidth - d.clientWidth));
+    assert.ok(cut.every((px) => px <= 1), `tables wider than their card by ${cut.join(', ')} px`);
     await vs.screenshot('suggestions-delta-and-acquisition-in-words');
   });
 
