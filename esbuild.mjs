@@ -2,7 +2,8 @@
 // Usage: node esbuild.mjs [--watch] [--production]
 /* global process */
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { integrationTestList } from './test/integration/esbuildTestList.mjs';
 
 const production = process.argv.includes('--production');
@@ -44,6 +45,10 @@ const targets = [
 
 // SQLite as WebAssembly (Optuna and MLflow storages): the bundles load dist/sql-wasm.wasm beside them.
 mkdirSync('dist', { recursive: true });
+// A production build writes no source maps; an earlier development build's would otherwise be stale and shipped.
+if (production) {
+  for (const f of readdirSync('dist', { recursive: true, encoding: 'utf8' })) if (f.endsWith('.map')) rmSync(join('dist', f));
+}
 copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 
 if (watch) {

@@ -51,8 +51,22 @@ describe('Import Tuning History (e2e)', function () {
     await vs.focusEditorArea();
     await vs.page.keyboard.press('Control+Z');
     await vs.waitForTextGone(/prior:/, { within: editorText });
-    await vs.runCommand('File: Save');
-    assert.equal(readFileSync(join(folder, EXPERIMENT), 'utf8'), TEXT);
+    // Save from the editor that has the focus (the palette's File: Save once acted on no editor), and wait for the
+    // disk: the save completes after the key press.
+    const file = join(folder, EXPERIMENT);
+    const savedWithin = async (ms: number): Promise<boolean> => {
+      for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        if (readFileSync(file, 'utf8') === TEXT) return true;
+      }
+      return readFileSync(file, 'utf8') === TEXT;
+    };
+    await vs.focusEditorArea();
+    await vs.page.keyboard.press('Control+S');
+    if (!(await savedWithin(15_000))) {
+      await vs.runCommand('File: Save');
+      await savedWithin(15_000);
+    }
+    assert.equal(readFileSync(file, 'utf8'), TEXT);
     await vs.runCommand('View: Close All Editors');
   });
 });
