@@ -164,6 +164,8 @@ export type DiagnosticCode =
   | 'missing-value'
   | 'unknown-placeholder'
   | 'reserved-name'
+  | 'too-many-parameters'
+  | 'unclosed-placeholder'
   | 'prior-glob-empty'
   | 'inconsistent-setting'
   | 'invalid-date';
@@ -352,17 +354,39 @@ const asNumber = (node: Node | null | undefined): number | undefined => {
 };
 const asMap = (node: Node | null | undefined): YAMLMap | undefined => (isMap(node) ? node : undefined);
 
+/**
+ * The most parameters a search space may have. The engine gives each parameter one input coordinate and its
+ * quasi-random designs (engine/rng.ts HaltonSequence) go up to 46 dimensions; past a few dozen parameters a GP
+ * learns little from the handful of trials a tuning run has anyway.
+ */
+export const MAX_PARAMETERS = 40;
+
+/** Names an object inherits (`__proto__`, `constructor`, `toString`, ...): as keys they can reach the prototype. */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** A name that must not be a key of a plain object (params, env) built from the file. */
+export const isPrototypeName = (name: string): boolean => PROTOTYPE_NAMES.has(name);
+
 function buildParameters(ctx: Ctx, root: YAMLMap): Parameter[] {
-  const space = asMap(field(ctx, root, 'search_space')?.node);
+  const spaceField = field(ctx, root, 'search_space');
+  const space = asMap(spaceField?.node);
   if (!space) return [];
   const params: Parameter[] = [];
   const names = new Set<string>();
+  const count = space.items.filter(isPair).length;
+  if (count > MAX_PARAMETERS) {
+    report(ctx, spaceField!.keyRange, 'error', 'too-many-parameters', `search_space has ${count} parameters; at most ${MAX_PARAMETERS} are supported.`);
+  }
   for (const pair of space.items) {
     if (!isPair(pair)) continue;
     const name = keyText(pair);
     if (names.has(name)) continue;
     names.add(name);
     const range = rangeOf(pair.key as Node);
+    if (isPrototypeName(name)) {
+      report(ctx, range, 'error', 'reserved-name', `"${name}" cannot be a parameter name (every JavaScript object has it); rename the parameter.`);
+      continue;
+    }
     if (name === TRIAL_PLACEHOLDER || name === RUN_PLACEHOLDER) {
       // session/trialRun.ts fills in the reserved value: the parameter's own value never reaches run templates.
       const meaning = name === TRIAL_PLACEHOLDER ? "the trial's id" : "the id of the trial's run";
@@ -448,7 +472,16 @@ function checkPlaceholders(ctx: Ctx, node: Node | null, names: ReadonlySet<strin
   const text = asString(node);
   if (text === undefined || !node?.range) return;
   const source = ctx.text.slice(node.range[0], node.range[1]);
-  for (const m of findPlaceholders(text)) {
+  const found = findPlaceholders(text);
+  const open = text.indexOf('${', found.length ? found[found.length - 1]!.end : 0);
+  if (open >= 0) {
+    // No `}` follows: the runner would pass `${...` through literally. Point at it when the source spells it.
+    const tail = text.slice(open, open + 2 + Math.min(40, text.length - open - 2));
+    const inSource = source.lastIndexOf(tail);
+    const range = inSource >= 0 ? { start: node.range[0] + inSource, end: node.range[0] + inSource + 2 } : rangeOf(node);
+    report(ctx, range, 'error', 'unclosed-placeholder', `\${ in ${where} is never closed; write \${name} with a closing }.`);
+  }
+  for (const m of found) {
     const name = m.name;
     if (names.has(name)) continue;
     const whole = text.slice(m.start, m.end);
@@ -496,7 +529,10 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
     if (!isPair(pair)) continue;
     const node = deref(ctx, pair.value);
     const v = scalarValue(node);
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') env[keyText(pair)] = String(v);
+    // defineProperty: a key `__proto__` becomes an own variable instead of replacing the object's prototype.
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      Object.defineProperty(env, keyText(pair), { value: String(v), enumerable: true, writable: true, configurable: true });
+    }
     checkPlaceholders(ctx, node, names, `run.env.${keyText(pair)}`);
   }
   const parallel = asNumber(field(ctx, run, 'parallel')?.node);
@@ -604,6 +640,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
   const trials: Trial[] = [];
   const ids = new Map<number, OffsetRange>();
   const byName = new Map(params.map((p) => [p.name, p]));
+  // Parameters defined but left out for their own error: that error is the one to fix, not "not in search_space".
+  const declared = new Set((asMap(field(ctx, root, 'search_space')?.node)?.items ?? []).filter(isPair).map(keyText));
   for (const item of list.items) {
     const map = asMap(deref(ctx, item));
     if (!map) continue;
@@ -635,6 +673,7 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
         const v = scalarValue(node);
         const p = byName.get(name);
         if (!p) {
+          if (declared.has(name)) continue;
           const guess = didYouMean(name, byName.keys());
           report(ctx, rangeOf(pair.key as Node), 'warning', 'param-unknown', `"${name}" is not in search_space${guess ? `; did you mean "${guess}"?` : ''}; the model ignores it.`);
           continue;

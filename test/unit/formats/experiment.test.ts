@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ExperimentState, LineIndex, parseExperiment, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
+import { ExperimentState, LineIndex, MAX_PARAMETERS, parseExperiment, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
+import { createRng, HaltonSequence } from '../../../src/engine/rng';
 import { experimentSchema } from '../../../src/formats/experimentSchema';
 import { structureOf } from '../../../src/formats/structure';
 
@@ -336,6 +337,75 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     const r = parseExperiment(BASE.replace('{ metric: loss }', '{ metric: loss, reduce: max }') + 'acquisition: { type: ei, beta: 2 }\n');
     assert.deepEqual(r.diagnostics.map((d) => [d.code, d.severity]), [['inconsistent-setting', 'warning'], ['inconsistent-setting', 'warning']]);
     assert.ok(r.ok);
+  });
+});
+
+describe('formats/experiment: hostile and oversized definitions (issue 10 item 7)', () => {
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    it(`a parameter named ${name} is an error at its name and never reaches a trial's params`, () => {
+      const text = BASE + `  ${name}: { type: float, low: 0, high: 1 }\ntrials:\n  - { id: 0, params: { lr: 0.1, layers: 2, opt: adam, ${name}: 0.5 }, status: pending }\n`;
+      const { d, at } = only(text, 'reserved-name');
+      assert.equal(d.severity, 'error');
+      assert.deepEqual(at, where(text, name));
+      const result = parseExperiment(text);
+      assert.equal(result.ok, false);
+      assert.ok(!result.parameters.some((p) => p.name === name));
+      const params = result.experiment!.trials[0]!.params;
+      assert.equal(Object.getPrototypeOf(params), Object.prototype);
+      assert.ok(!Object.hasOwn(params, name));
+      assert.ok(!result.diagnostics.some((x) => x.code === 'param-unknown'), 'the definition error only');
+    });
+  }
+
+  it('a run.env key __proto__ stays an own variable, never the prototype', () => {
+    const result = parseExperiment(BASE + 'run: { command: [x], env: { __proto__: polluted, A: b } }\n');
+    const env = result.experiment!.run!.env;
+    assert.equal(Object.getPrototypeOf(env), Object.prototype);
+    assert.deepEqual(Object.entries(env), [['__proto__', 'polluted'], ['A', 'b']]);
+  });
+
+  it(`more than MAX_PARAMETERS (${MAX_PARAMETERS}) parameters is an error on search_space; the engine handles that many`, () => {
+    const space = (n: number): string => 'objective: { metric: loss }\nsearch_space:\n' + Array.from({ length: n }, (_, i) => `  p${i}: { type: float, low: 0, high: 1 }\n`).join('');
+    const big = space(2000);
+    const { d, at } = only(big, 'too-many-parameters');
+    assert.equal(d.severity, 'error');
+    assert.deepEqual(at, where(big, 'search_space'));
+    assert.match(d.message, /2000 parameters; at most 40/);
+    assert.equal(parseExperiment(big).ok, false);
+    assert.equal(parseExperiment(space(MAX_PARAMETERS + 1)).ok, false);
+    assert.equal(parseExperiment(space(MAX_PARAMETERS)).ok, true);
+    assert.doesNotThrow(() => new HaltonSequence(MAX_PARAMETERS, createRng(1)).take(4));
+  });
+
+  for (const [where_, run] of [
+    ['run.command', 'run: { command: [python, train.py, "--lr=${lr"] }'],
+    ['run.log', 'run: { command: [x], log: "logs/${trial.log" }'],
+    ['run.env.A', 'run: { command: [x], env: { A: "a ${lr} b ${opt" } }'],
+    ['run.sbatch', 'run: { command: [x], scheduler: slurm, sbatch: ["--job-name=${opt"] }'],
+  ] as const) {
+    it(`an unclosed \${ in ${where_} is an error at its offset`, () => {
+      const text = BASE + run + '\n';
+      const { d, at, source } = only(text, 'unclosed-placeholder');
+      assert.equal(d.severity, 'error');
+      assert.equal(source, '${');
+      assert.deepEqual(at, where(text, '${', where_ === 'run.env.A' ? ' b ${' : ''));
+      assert.match(d.message, new RegExp(where_.replace('.', '\\.')));
+    });
+  }
+
+  it('closed placeholders and a lone $ or { are not flagged', () => {
+    const result = parseExperiment(BASE + 'run: { command: [x, "${lr}", "$HOME", "{a}", "$"], log: "l-${trial}" }\n');
+    assert.deepEqual(result.diagnostics, []);
+  });
+
+  it("an invalid parameter definition is reported once, on the definition, not again on the trials' values", () => {
+    const text = BASE.replace('type: int, low: 1, high: 8', 'type: flot, low: 1, high: 8') +
+      'trials:\n  - { id: 0, params: { lr: 0.1, layers: 2, opt: adam }, status: completed, value: 1 }\n';
+    const { diagnostics } = parseExperiment(text);
+    assert.deepEqual(diagnostics.map((d) => d.code), ['invalid-value']);
+    assert.deepEqual(only(text, 'invalid-value').at, where(text, 'flot'));
+    // A name not defined at all still gets the warning.
+    assert.equal(only(BASE + 'trials:\n  - { id: 0, params: { lr: 0.1, layers: 2, opt: adam, extra: 1 }, status: pending }\n', 'param-unknown').source, 'extra');
   });
 });
 
