@@ -4,10 +4,10 @@
 // mid-write never leaves a torn prior behind; an unreadable cache entry is treated as missing and trained again.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../files/atomicWrite';
-import { parsePrior, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../engine';
+import { parsePrior, priorCovariance, priorMean, serializePrior, TRAINING_RULES_VERSION, type LoadedPrior, type PriorFile } from '../engine';
 
 export const CACHE_DIR = '.hyperbo';
 
@@ -70,6 +70,27 @@ export function stableHash(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 20);
 }
 
+/**
+ * Bound on the magnitude of a prior's raw parameters. The model works on the unit cube with standardised values, so
+ * training ends within a few hundred; 1e300 (a hand-edited or corrupted file) parses but predicts Infinity ± NaN.
+ */
+export const MAX_PRIOR_PARAMETER = 1e6;
+
+/** Why a prior that parses cannot be trusted (absurd parameters, non-finite predictions), or undefined. */
+export function implausiblePrior(loaded: LoadedPrior): string | undefined {
+  const { spec, theta } = loaded;
+  const at = theta.findIndex((v) => !(Math.abs(v) <= MAX_PRIOR_PARAMETER));
+  if (at >= 0) return `parameter ${at} is ${theta[at]}, beyond ±${MAX_PRIOR_PARAMETER}`;
+  // What the prior derives: its mean and variance at the cube's corners and centre must be finite.
+  for (const u of [0, 0.5, 1]) {
+    const x = { n: 1, d: spec.dim, data: new Float64Array(spec.dim).fill(u) };
+    const mean = priorMean(spec, theta, x)[0]!;
+    const variance = priorCovariance(spec, theta, x, { includeNoise: true })[0]!;
+    if (!Number.isFinite(mean) || !Number.isFinite(variance) || !(variance > 0)) return `its prediction at ${u} is ${mean} ± ${variance}`;
+  }
+  return undefined;
+}
+
 const writeAtomic = (file: string, text: string): Promise<void> => writeFileAtomic(file, text, { mkdirs: true });
 
 export class PriorCache {
@@ -80,11 +101,16 @@ export class PriorCache {
     return { prior: path.join(dir, `${key}.json`), sidecar: path.join(dir, `${key}.sources.json`) };
   }
 
-  /** The cached prior for the key, or undefined when missing or unreadable. */
+  /** The cached prior for the key, or undefined when missing, unreadable or implausible (then it is removed). */
   async get(key: string): Promise<CachedPrior | undefined> {
     const p = this.paths(key);
     try {
       const loaded = parsePrior(await readFile(p.prior, 'utf8'));
+      if (implausiblePrior(loaded) !== undefined) {
+        // Drop the entry so the caller trains again and writes a sound one in its place.
+        await Promise.all([rm(p.prior, { force: true }), rm(p.sidecar, { force: true })]);
+        return undefined;
+      }
       let sidecar: PriorSidecar = { key, taskSources: {}, skipped: [] };
       try {
         const raw = JSON.parse(await readFile(p.sidecar, 'utf8')) as Partial<PriorSidecar>;

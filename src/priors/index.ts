@@ -1,6 +1,6 @@
 // The prior pipeline shared by the language server and the `hyperbo` CLI (Node only; no vscode, no LSP):
 // resolve prior.from, plan the pre-training and its cache key, pre-train, cache the result under .hyperbo/priors.
-export { CACHE_DIR, PriorCache, priorCacheKey, stableHash, stableStringify, type CachedPrior, type PriorSidecar } from './cache';
+export { CACHE_DIR, implausiblePrior, MAX_PRIOR_PARAMETER, PriorCache, priorCacheKey, stableHash, stableStringify, type CachedPrior, type PriorSidecar } from './cache';
 export { loadDataFileTasks, type LoadedDataTasks } from './dataFiles';
 export {
   paramSpecsOf,

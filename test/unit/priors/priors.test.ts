@@ -1,7 +1,7 @@
 // The shared prior pipeline (src/priors): prior.from resolution, the cache key, related experiments from disk, the
 // workspace folder the CLI picks, the cache itself and pre-training from related trials.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import { parsePrior } from '../../../src/engine';
 import {
   DEFAULT_PRETRAIN_SETTINGS,
   findWorkspaceRoot,
+  implausiblePrior,
   planPrior,
   PriorCache,
   PriorSourceError,
@@ -207,5 +208,31 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     assert.deepEqual(Array.from(loaded!.loaded.theta), Array.from(parsePrior(JSON.stringify(out.prior)).theta));
     writeFileSync(stored.file, '{"format": "hyperbo-prior", "theta": [');
     assert.equal(await cache.get(p.key), undefined, 'a torn file is trained again, not trusted');
+  });
+
+  it('a cached prior with parameters at ±1e300 parses but is dropped and trained again (issue 10 item 7)', async () => {
+    const { file, other } = layout();
+    const lines = [];
+    for (let i = 0; i < 8; i++) lines.push(completed(i + 1, 10 ** (-4 + (4 * (i + 0.5)) / 8), ((i * 3) % 8) / 8));
+    writeFileSync(other, 'name: other-run\n' + SPACE_YAML + 'trials:\n' + lines.join('\n') + '\n');
+    const p = (await plan(file, { ...experiment(['other.hyperbo.yaml']), prior: { from: ['other.hyperbo.yaml'], objective: 'nll', exclude: [], mean: 'linear' } }, { steps: 20 }))!;
+    const out = await runPretrain(p.input);
+    const cache = new PriorCache(root);
+    const stored = await cache.put(p.key, out.prior, { taskSources: out.taskSources, skipped: out.skipped });
+    assert.equal(implausiblePrior(stored.loaded), undefined, 'a trained prior is plausible');
+    const sidecar = stored.file.replace(/\.json$/, '.sources.json');
+    for (const big of [1e300, -1e300]) {
+      const bad = { ...out.prior, theta: out.prior.theta.map((_, i) => (i % 2 ? big : -big)) };
+      writeFileSync(stored.file, JSON.stringify(bad));
+      assert.ok(parsePrior(JSON.stringify(bad)), 'the format check alone accepts it');
+      assert.match(implausiblePrior(parsePrior(JSON.stringify(bad)))!, /beyond/);
+      assert.equal(await cache.get(p.key), undefined, 'not trusted');
+      assert.equal(existsSync(stored.file), false, 'the entry is dropped');
+      assert.equal(existsSync(sidecar), false);
+      // The next request trains again and the new entry is served.
+      const again = await runPretrain(p.input);
+      await cache.put(p.key, again.prior, { taskSources: again.taskSources, skipped: again.skipped });
+      assert.ok(await cache.get(p.key));
+    }
   });
 });
