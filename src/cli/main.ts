@@ -1,4 +1,5 @@
 // The `hyperbo` command line: the same engine as the extension, headless.
+import { writeErr, writeOut } from './print';
 import { version } from '../../package.json';
 import { EngineError, wasmLinalgAvailable } from '../engine';
 import { UsageError } from './args';
@@ -25,17 +26,17 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case undefined:
       // No command is a usage error: the usage goes to stderr with exit code 2.
-      process.stderr.write(USAGE + '\n');
+      writeErr(USAGE + '\n');
       return 2;
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE + '\n');
+      writeOut(USAGE + '\n');
       return 0;
     case 'version':
     case '--version':
     case '-v':
-      process.stdout.write(
+      writeOut(
         `hyperbo ${version} (Node ${process.versions.node}; linear algebra: ${wasmLinalgAvailable() ? 'WebAssembly SIMD' : 'TypeScript, no WebAssembly SIMD here'})\n`,
       );
       return 0;
@@ -60,13 +61,13 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`hyperbo: ${error.message}\n`);
+      writeErr(`hyperbo: ${error.message}\n`);
       process.exitCode = error.exitCode;
     } else if (error instanceof EngineError || (error instanceof Error && error.name === 'DataError')) {
-      process.stderr.write(`hyperbo: ${error.message}\n`);
+      writeErr(`hyperbo: ${error.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`hyperbo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      writeErr(`hyperbo: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exitCode = 70;
     }
   },

@@ -1,4 +1,5 @@
 // `hyperbo pretrain`: learn a GP prior from multi-task tuning data and save it as JSON.
+import { writeErr, writeOut } from '../print';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../files/atomicWrite';
@@ -36,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    writeOut(USAGE + '\n');
     return 0;
   }
   const named = [...(values.data ?? []), ...positionals];
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     // links out of it are not followed, a loop is listed once, and SOURCE_LIMITS bound it.
     const folder = path.resolve(f);
     const listing = await listFiles(process.cwd(), [f], { roots: [folder] });
-    for (const note of listingNotes(listing)) process.stderr.write(`--data ${f}: ${note}\n`);
+    for (const note of listingNotes(listing)) writeErr(`--data ${f}: ${note}\n`);
     files.push(...listing.files);
   }
   if (named.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
@@ -69,11 +70,11 @@ export async function run(argv: string[]): Promise<number> {
     seed,
   });
   const points = data.tasks.reduce((n, t) => n + t.configs.length, 0);
-  process.stderr.write(
+  writeErr(
     `Loaded ${data.tasks.length} tasks, ${points} points (${data.skipped} rows skipped: metric or hyperparameters missing or not finite, or a cut-off last line); ` +
       `metric ${metric} (${data.goal}).\n`,
   );
-  if (data.notes?.length) process.stderr.write(`Search space ${data.space.names.join(', ')}; ${data.notes.join('; ')}.\n`);
+  if (data.notes?.length) writeErr(`Search space ${data.space.names.join(', ')}; ${data.notes.join('; ')}.\n`);
   const { data: training, output } = buildPretrainData(data.tasks, data.space, outputSpecFor(data));
   let lastShown = -1;
   const result = pretrain(training, {
@@ -104,7 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`Cannot write the prior to ${out}: ${(error as Error).message}. Choose another --out.`, 1);
   }
   const p = result.provenance;
-  process.stderr.write(
+  writeErr(
     `Pre-trained ${result.spec.mean} mean + ${result.spec.kernel}${result.spec.kernelOnFeatures ? ' on MLP features' : ''} ` +
       `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks and ${p.matchedGroups.length} matched group(s): ` +
       `${p.steps} ${p.optimizer} steps in ${(p.durationMs / 1000).toFixed(1)} s, final loss ${result.finalLoss.toFixed(4)} (${p.stopReason}).\n` +

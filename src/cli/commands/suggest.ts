@@ -1,4 +1,5 @@
 // `hyperbo suggest`: condition a saved prior on observations and print the next configurations.
+import { writeErr, writeOut } from '../print';
 import { readFile } from 'node:fs/promises';
 import { EngineError, Study, parsePrior, studyPriorFromFile, type AcquisitionKind, type Config, type OutputSpec, type TellResult } from '../../engine';
 import { optionalInt, parse, requireString, UsageError } from '../args';
@@ -48,7 +49,7 @@ async function readObservations(file: string): Promise<string> {
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      process.stderr.write(`${file} does not exist yet: suggesting with no observations.\n`);
+      writeErr(`${file} does not exist yet: suggesting with no observations.\n`);
       return '';
     }
     throw new UsageError(`Cannot read the observations ${file}: ${(error as Error).message}`, 1);
@@ -72,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    writeOut(USAGE + '\n');
     return 0;
   }
   const priorPath = requireString(values.prior, '--prior', USAGE);
@@ -112,15 +113,15 @@ export async function run(argv: string[]): Promise<number> {
     }
     // The study records a value its output rule cannot take (e.g. a negative value under a log warp) as failed.
     if (typeof result === 'number' && trial.status === 'failed') {
-      process.stderr.write(`${where}: value ${result} is outside what the prior models (${describeOutput(loaded.output)}); this observation is ignored.\n`);
+      writeErr(`${where}: value ${result} is outside what the prior models (${describeOutput(loaded.output)}); this observation is ignored.\n`);
     }
     if (!loaded.space.contains(config)) {
       const bounds = loaded.space.params.map((p) => (p.type === 'categorical' ? `${p.name} in {${p.choices.join(', ')}}` : `${p.name} in [${p.low}, ${p.high}]`));
-      process.stderr.write(`${where}: the configuration is outside the prior's search space (${bounds.join(', ')}); it is used as given.\n`);
+      writeErr(`${where}: the configuration is outside the prior's search space (${bounds.join(', ')}); it is used as given.\n`);
     }
   }
   for (const s of study.ask(count)) {
-    process.stdout.write(
+    writeOut(
       JSON.stringify({ params: s.config, predicted: s.predicted.value, sd: s.predicted.sd, acquisition: s.acquisition }) + '\n',
     );
   }

@@ -1,5 +1,6 @@
 // `hyperbo tune`: a headless tuning session on an experiment file — pre-train the prior, then ask → run → tell.
 // The prior comes from the pipeline the editor uses (src/priors), so both share one cache entry per experiment.
+import { writeErr, writeOut } from '../print';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -195,10 +196,10 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
     allowed,
     allowHint: 'you pass --allow-path DIR',
   });
-  for (const note of listingNotes(listing)) process.stderr.write(`${shown(file)}: ${note}\n`);
+  for (const note of listingNotes(listing)) writeErr(`${shown(file)}: ${note}\n`);
   const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, listing }).catch(userError);
   if (!plan) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
-  for (const u of plan.unusable) process.stderr.write(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
+  for (const u of plan.unusable) writeErr(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
   const cache = new PriorCache(root);
   const cached = await cache.get(plan.key);
   if (cached) {
@@ -209,11 +210,11 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
   const output = await runPretrain(plan.input, {
     report(fraction) {
       const pct = Math.floor(fraction * 10) * 10;
-      if (pct !== lastShown && process.stderr.isTTY) process.stderr.write(`\rPre-training… ${pct}%`);
+      if (pct !== lastShown && process.stderr.isTTY) writeErr(`\rPre-training… ${pct}%`);
       lastShown = pct;
     },
   }).catch(userError);
-  if (process.stderr.isTTY && lastShown >= 0) process.stderr.write('\r');
+  if (process.stderr.isTTY && lastShown >= 0) writeErr('\r');
   const seconds = (performance.now() - started) / 1000;
   const stored = await cache.put(plan.key, output.prior, { taskSources: output.taskSources, skipped: output.skipped });
   const training = stored.loaded.file.training;
@@ -321,12 +322,12 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
       await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null });
       out(`Trial ${r.id} recorded as failed: ${r.reason}.`);
     } else if (r.action === 'still-running') {
-      process.stderr.write(
+      writeErr(
         `${shown(file)}: trial ${r.id} is still running (pid ${r.pid}) from a session that is gone or another tune; left as is. ` +
           `Run hyperbo tune ${shown(file)} --stop-stray (or HyperBO: Stop Stray Runs in the editor) to stop it.\n`,
       );
     } else if (stop) {
-      process.stderr.write(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or an older tune); not stopped.\n`);
+      writeErr(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or an older tune); not stopped.\n`);
     }
   }
 }
@@ -346,7 +347,7 @@ export async function run(argv: string[]): Promise<number> {
     USAGE,
   );
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    writeOut(USAGE + '\n');
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`Give one experiment file, not ${positionals.length}.\n\n${USAGE}`);
@@ -367,7 +368,7 @@ export async function run(argv: string[]): Promise<number> {
   // may look further ahead).
   let count = trialsFlag ?? Math.max(1, left ?? 10);
   if (!dryRun && !exp.run) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
-  const out = (line: string) => process.stdout.write(line + '\n');
+  const out = (line: string) => writeOut(line + '\n');
 
   out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
   // Trials left "running" by a session that was killed: settle them from their process and log before anything else.
@@ -464,7 +465,7 @@ export async function run(argv: string[]): Promise<number> {
     trial.status = outcome.status;
     if (outcome.status === 'completed' || outcome.status === 'stopped') trial.value = outcome.value;
     if (outcome.status === 'stopped') trial.step = outcome.step;
-    if (outcome.status !== 'completed') process.stderr.write(`trial ${trial.id} ${outcome.status === 'stopped' ? outcome.reason : `${outcome.status}: ${outcome.reason}`}\n`);
+    if (outcome.status !== 'completed') writeErr(`trial ${trial.id} ${outcome.status === 'stopped' ? outcome.reason : `${outcome.status}: ${outcome.reason}`}\n`);
     await recording(() =>
       updateTrialLocked(
         file,
@@ -493,17 +494,17 @@ export async function run(argv: string[]): Promise<number> {
       const end = await followJob(jobs, id, output, {
         intervalMs: pollMs(),
         signal: stopJobs.signal,
-        onPollError: (e) => process.stderr.write(`trial ${trial.id}: ${e.message} (still polling)\n`),
+        onPollError: (e) => writeErr(`trial ${trial.id}: ${e.message} (still polling)\n`),
       });
       if (end.failure) {
         const last = lastLine(end.outputTail);
         return { status: 'failed', reason: last ? `${end.failure} ${last}` : end.failure };
       }
-      if (end.unknown) process.stderr.write(`trial ${trial.id}: ${end.status.reason}; its log decides.\n`);
+      if (end.unknown) writeErr(`trial ${trial.id}: ${end.status.reason}; its log decides.\n`);
       return await outcomeFromLog(exp, trial, log, `${jobs.name} job ${id} ended`);
     } catch (error) {
       if (!stopJobs.signal.aborted) return { status: 'failed', reason: error instanceof Error ? error.message : String(error) };
-      await jobs.cancel(id).catch((e: Error) => process.stderr.write(`trial ${trial.id}: ${e.message}\n`));
+      await jobs.cancel(id).catch((e: Error) => writeErr(`trial ${trial.id}: ${e.message}\n`));
       return { status: 'failed', reason: `interrupted (Ctrl-C); ${jobs.name} job ${id} cancelled` };
     }
   };
@@ -580,8 +581,8 @@ export async function run(argv: string[]): Promise<number> {
       }
       trial.job = jobId;
       await recording(() => updateTrialLocked(file, id, { job: jobId }));
-      process.stderr.write(`trial ${id}: ${scheduler.name} job ${jobId}\n`);
-      const watch = watchStopping(await stoppingRule(), logPath, () => void scheduler.cancel(jobId).catch((e: Error) => process.stderr.write(`trial ${id}: ${e.message}\n`)));
+      writeErr(`trial ${id}: ${scheduler.name} job ${jobId}\n`);
+      const watch = watchStopping(await stoppingRule(), logPath, () => void scheduler.cancel(jobId).catch((e: Error) => writeErr(`trial ${id}: ${e.message}\n`)));
       return {
         done: followTrialJob(scheduler, trial, jobId, jobOutputPath(request, jobId), spec.log).then((outcome) => {
           watch.end();
@@ -650,7 +651,7 @@ export async function run(argv: string[]): Promise<number> {
   // Trials recorded concurrently may have been re-read meanwhile: the file has every outcome.
   if (scheduler) merge(await readFile(file, 'utf8'));
   if (stoppedBy !== undefined) {
-    process.stderr.write(
+    writeErr(
       `Stopped after ${failedInRow} failed trials in a row: the command itself probably fails. The last one's reason: ${stoppedBy}\n` +
         `Fix the command (run it by hand from ${shown(runCwd(file, runSpec))}), then run tune again.\n`,
     );
