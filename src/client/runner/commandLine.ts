@@ -2,7 +2,6 @@
 // `display` quotes only for showing the command to the user.
 import { trialEnvironment, type TrialEnvironmentOptions } from '../../session/runEnvironment';
 import type { RunPlan } from '../../shared/dto';
-import { firstPlaceholder } from '../../shared/placeholders';
 
 export interface SpawnSpec {
   file: string;
@@ -21,6 +20,8 @@ export class RunPlanError extends Error {
  * RunPlanError on a plan that cannot run.
  */
 export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv, options: TrialEnvironmentOptions = {}): SpawnSpec {
+  // argv is filled in already: a `${...}` left in it is a parameter's value (a categorical choice `${trial}`) and
+  // passes through literally, as `hyperbo tune` passes it; unknown placeholders in run.command are parser errors.
   const argv = plan.command;
   if (!Array.isArray(argv) || argv.length === 0 || typeof argv[0] !== 'string' || argv[0].trim() === '') {
     throw new RunPlanError(`Trial ${plan.trialId} has no command to run; set run.command, e.g. [python, train.py, --lr, "\${learning_rate}"].`);
@@ -28,10 +29,6 @@ export function spawnSpec(plan: RunPlan, baseEnv: NodeJS.ProcessEnv, options: Tr
   for (const [i, arg] of argv.entries()) {
     if (typeof arg !== 'string') throw new RunPlanError(`Argument ${i} of the command is not a string: ${JSON.stringify(arg)}.`);
     if (arg.includes('\0')) throw new RunPlanError(`Argument ${i} of the command contains a NUL character.`);
-    const unfilled = firstPlaceholder(arg, { nonEmpty: true });
-    if (unfilled) {
-      throw new RunPlanError(`Argument ${i} of the command still contains the placeholder \${${unfilled.name}}: the trial has no parameter "${unfilled.name}" (placeholders are \${trial}, \${run} and the search-space names).`);
-    }
   }
   if (!plan.cwd) throw new RunPlanError(`Trial ${plan.trialId} has no working directory.`);
   return { file: argv[0]!, args: argv.slice(1), cwd: plan.cwd, env: trialEnvironment(baseEnv, plan.env, plan.trialId, options) };

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { displayCommand, exitReason, RunPlanError, spawnErrorReason, spawnSpec } from '../../../src/client/runner/commandLine';
+import { parseExperiment } from '../../../src/formats/experiment';
+import { trialRunSpec } from '../../../src/session/trialRun';
 import type { RunPlan } from '../../../src/shared/dto';
 
 const plan = (command: string[], extra: Partial<RunPlan> = {}): RunPlan => ({ trialId: 7, command, cwd: '/work', logPath: '/work/runs/7.log', commandWritesLog: false, parallel: 1, scheduler: 'local', sbatch: [], experiment: 'e', ...extra });
@@ -17,12 +19,31 @@ describe('client run command line', () => {
     assert.deepEqual(spec.env, { PATH: '/hb/bin:/opt/bin', HOME: '/h', SEED: '3', HYPERBO_TRIAL: '7', HYPERBO_NODE: '/n/node' });
   });
 
-  it('rejects empty commands, leftover placeholders and NUL bytes with actionable messages', () => {
+  it('rejects empty commands, NUL bytes and a missing working directory with actionable messages', () => {
     assert.throws(() => spawnSpec(plan([]), {}), (e: Error) => e instanceof RunPlanError && /run\.command/.test(e.message));
     assert.throws(() => spawnSpec(plan(['  ']), {}), RunPlanError);
-    assert.throws(() => spawnSpec(plan(['python', '--lr', '${learning_rat}']), {}), /placeholder \$\{learning_rat\}.*no parameter "learning_rat"/);
     assert.throws(() => spawnSpec(plan(['python', 'a\0b']), {}), /NUL/);
     assert.throws(() => spawnSpec(plan(['python'], { cwd: '' }), {}), /working directory/);
+  });
+
+  it('runs a categorical value ${trial} literally, as hyperbo tune does (issue 10 item 7)', () => {
+    const text = `objective: { metric: loss }
+search_space:
+  opt: { type: categorical, choices: ["\${trial}", "\${lr}", sgd] }
+run: { command: [python, train.py, "--opt=\${opt}", "--id=\${trial}"], log: "l-\${trial}.log" }
+trials:
+  - { id: 4, params: { opt: "\${trial}" }, status: pending }
+  - { id: 5, params: { opt: "\${lr}" }, status: pending }
+`;
+    const parsed = parseExperiment(text);
+    assert.deepEqual(parsed.diagnostics, [], 'the editor accepts the file');
+    const [four, five] = parsed.experiment!.trials;
+    // The run spec both the server's run plan and the CLI use: the value is substituted once, never expanded again.
+    const cli = trialRunSpec('/work/e.hyperbo.yaml', parsed.experiment!.run!, four!);
+    assert.deepEqual(cli.command, ['python', 'train.py', '--opt=${trial}', '--id=4']);
+    assert.deepEqual(spawnSpec(plan(cli.command), {}).args, ['train.py', '--opt=${trial}', '--id=4']);
+    const other = trialRunSpec('/work/e.hyperbo.yaml', parsed.experiment!.run!, five!);
+    assert.deepEqual(spawnSpec(plan(other.command), {}).args, ['train.py', '--opt=${lr}', '--id=5']);
   });
 
   it('shows the command quoted for a POSIX shell (display only)', () => {
