@@ -2,7 +2,7 @@
 // packaged .vsix is installed, the examples/ workspace (a fresh copy) is opened, and tests act
 // as a user would through the helpers on `Workbench`. See test/e2e/README.md.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { copyExampleWorkspace } from '../exampleCopy';
@@ -242,11 +242,11 @@ export async function startSession(options: SessionOptions = {}): Promise<E2eSes
   copyExampleWorkspace(workspace);
   options.prepareWorkspace?.(workspace);
   // ../data is outside the opened folder, so the example's prior.from needs the user's opt-in, as a user who opens
-  // examples/ alone gives it (the setting is machine-scoped: user settings, not the workspace's).
-  const userSettings = join(stateDir, 'user-data', 'User', 'settings.json');
-  const settings = JSON.parse(readFileSync(userSettings, 'utf8')) as Record<string, unknown>;
-  settings['hyperbo.prior.allowAbsolutePaths'] = [join(outputDir, 'data')];
-  writeFileSync(userSettings, JSON.stringify(settings, null, 2));
+  // examples/ alone gives it. The setting is machine-scoped and code-server is a remote: it goes in the machine's
+  // settings (Remote settings in VS Code's UI), which a workspace cannot override.
+  const machineSettings = join(stateDir, 'user-data', 'Machine');
+  mkdirSync(machineSettings, { recursive: true });
+  writeFileSync(join(machineSettings, 'settings.json'), JSON.stringify({ 'hyperbo.prior.allowAbsolutePaths': [join(outputDir, 'data')] }, null, 2));
 
   const server = await startCodeServer(tools, { stateDir, workspace, disableWorkspaceTrust: !options.untrustedWorkspace, ...(options.env ? { env: options.env } : {}) });
   let browser: Browser | undefined;
