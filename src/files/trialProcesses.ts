@@ -69,6 +69,11 @@ export interface RunningTrial {
   id: number;
   pid?: number;
   started?: string;
+  /**
+   * The pid of the `hyperbo tune` that appended the trial (written with its `running` status, before the command
+   * starts). With no `pid`, it tells a trial whose tune is still starting it from one whose tune was killed first.
+   */
+  runner?: number;
   /** The log path as the trial records it, resolved. */
   logPath?: string;
 }
@@ -94,7 +99,9 @@ export interface ReconcileOptions {
 
 /**
  * What to do about each trial the file says is running:
- * - no pid recorded (the editor runs it, or an older tune): nothing can be told — left as is;
+ * - no pid recorded but the tune that appended it (`runner`) is gone: that tune was killed before the command's pid
+ *   was written; the log decides, else the trial failed (its command, if it started, was never recorded);
+ * - no pid and no runner, or a live runner (the editor runs it, an older tune, or a tune still starting it): left as is;
  * - its process is alive: left running (or, with `stop`, its group is stopped and the trial failed);
  * - its process is gone: the log decides — a value (or divergence) is recorded, else the trial failed.
  * `readLog` reads a trial's log by the experiment's rule, undefined when there is no log; without it a dead process's
@@ -108,7 +115,21 @@ export async function reconcileRunning(
   const out: Reconciled[] = [];
   for (const t of trials) {
     if (t.pid === undefined) {
-      out.push({ id: t.id, action: 'unknown' });
+      // The runner's start time is before the trial's `started` (it wrote it), so the same check tells a reused pid.
+      if (t.runner === undefined || !readLog || trialProcessAlive(t.runner, t.started)) {
+        out.push({ id: t.id, action: 'unknown' });
+        continue;
+      }
+      const verdict = await readLog(t);
+      if (verdict && verdict.status !== 'failed') out.push({ id: t.id, action: 'recorded', outcome: verdict });
+      else {
+        const why = verdict ? `; ${verdict.reason}` : '; it left no log';
+        out.push({
+          id: t.id,
+          action: 'failed',
+          reason: `the hyperbo tune that started it (pid ${t.runner}) ended before recording its command's process${why} (if the command did start, nothing recorded it: stop it by hand)`,
+        });
+      }
       continue;
     }
     if (trialProcessAlive(t.pid, t.started)) {

@@ -35,6 +35,8 @@ export interface NewTrial {
   job?: string;
   started?: string;
   pid?: number;
+  /** The pid of the `hyperbo tune` running the trial (formats/experiment Trial.runner). */
+  runner?: number;
   finished?: string;
   reason?: string;
 }
@@ -49,11 +51,12 @@ export interface TrialChanges {
   job?: string | null;
   started?: string | null;
   pid?: number | null;
+  runner?: number | null;
   finished?: string | null;
   reason?: string | null;
 }
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason'] as const;
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */

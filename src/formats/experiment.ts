@@ -121,6 +121,11 @@ export interface Trial {
   started?: string;
   /** Process id (and process group) of the trial's running command, as `hyperbo tune` records it. */
   pid?: number;
+  /**
+   * Process id of the `hyperbo tune` that appended the trial and runs it, written with the `running` status (before
+   * its command starts), so a trial whose tune was killed before its `pid` was written can still be settled.
+   */
+  runner?: number;
   finished?: string;
   reason?: string;
   /** A finished trial whose parameters fall outside the current search space (the model should skip it). */
@@ -732,6 +737,8 @@ function buildTrials(ctx: Ctx, root: YAMLMap, params: Parameter[]): Trial[] {
     if (step !== undefined && Number.isFinite(step)) trial.step = step;
     const pid = asNumber(field(ctx, map, 'pid')?.node);
     if (pid !== undefined && Number.isInteger(pid) && pid > 0) trial.pid = pid;
+    const runner = asNumber(field(ctx, map, 'runner')?.node);
+    if (runner !== undefined && Number.isInteger(runner) && runner > 0) trial.runner = runner;
     if (outsideSpace) trial.outsideSpace = true;
     trials.push(trial);
   }

@@ -111,6 +111,8 @@ interface RecordedTrial {
   /** Of a running trial: its command's process group, when started, and its log (as the file records them). */
   pid?: number;
   started?: string;
+  /** The pid of the tune that appended it, written with `running` (files/trialProcesses reconciles by it). */
+  runner?: number;
   /** The scheduler's job id (run.scheduler: slurm). */
   job?: string;
   log?: string;
@@ -163,7 +165,7 @@ function readExperiment(file: string, text: string): Experiment {
     acquisition: acquisitionOptionsOf(e.acquisition),
     budget: e.budget,
     run: e.run && e.run.command.length > 0 && e.run.log ? e.run : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, started: t.started, log: t.log, job: t.job, run: t.run })),
+    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, runner: t.runner, started: t.started, log: t.log, job: t.job, run: t.run })),
     seed: e.seed,
   };
 }
@@ -304,7 +306,8 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
   if (running.length === 0) return;
   const logs = new Map(running.map((t) => [t.id, t.log !== undefined || exp.run?.log !== undefined ? trialLog(file, exp.run, t) : undefined]));
   const settled = await reconcileRunning(
-    running.map((t) => ({ id: t.id, pid: t.pid, started: t.started, logPath: logs.get(t.id)?.path })),
+    // A trial with a scheduler job is re-attached to after this, not settled by its runner.
+    running.map((t) => ({ id: t.id, pid: t.pid, runner: t.job === undefined ? t.runner : undefined, started: t.started, logPath: logs.get(t.id)?.path })),
     async (t) => {
       const log = logs.get(t.id);
       const state = log && (await runLog(exp, t, log));
@@ -316,10 +319,10 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
   for (const r of settled) {
     if (r.action === 'recorded') {
       const o = r.outcome;
-      await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null });
+      await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null, runner: null });
       out(`Trial ${r.id} was left running by a session that ended; its log says ${o.status}${o.status === 'completed' ? ` (${formatNumber(o.value)})` : ''}. Recorded.`);
     } else if (r.action === 'failed' || r.action === 'stopped') {
-      await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null });
+      await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null, runner: null });
       out(`Trial ${r.id} recorded as failed: ${r.reason}.`);
     } else if (r.action === 'still-running') {
       writeErr(
@@ -327,7 +330,7 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
           `Run hyperbo tune ${shown(file)} --stop-stray (or HyperBO: Stop Stray Runs in the editor) to stop it.\n`,
       );
     } else if (stop) {
-      writeErr(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or an older tune); not stopped.\n`);
+      writeErr(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or a tune that is still starting it); not stopped.\n`);
     }
   }
 }
@@ -479,6 +482,7 @@ export async function run(argv: string[]): Promise<number> {
               : { reason: outcome.reason }),
           finished: new Date().toISOString(),
           pid: null,
+          runner: null,
         }),
       ),
     );
@@ -547,10 +551,12 @@ export async function run(argv: string[]): Promise<number> {
     const [s] = studyFor(exp, session, trials, seed).ask(1);
     const params = s!.config;
     // The run's id goes into the trial with its log path: `${run}` in run.log gives each run a log of its own.
+    // `runner` (this process) goes in the same write as `running`: if tune is killed before the command's pid is
+    // written, the next session sees the runner gone and settles the trial instead of leaving it running for ever.
     const run = newRunId();
     const started = new Date().toISOString();
     const appended = await recording(() =>
-      appendTrialLocked(file, (id) => ({ params, status: 'running', run, log: path.relative(path.dirname(file), trialLog(file, runSpec, { id, params, run }).path), started })),
+      appendTrialLocked(file, (id) => ({ params, status: 'running', run, log: path.relative(path.dirname(file), trialLog(file, runSpec, { id, params, run }).path), started, runner: process.pid })),
     );
     const id = appended.id;
     merge(appended.text);

@@ -58,6 +58,34 @@ describe('files/trialProcesses', function () {
     }
   });
 
+  it('a running trial with no pid whose runner (the tune that appended it) is gone is settled; a live runner\'s is left', async () => {
+    const runner = strayGroup();
+    try {
+      const now = new Date().toISOString();
+      const settled = await reconcileRunning(
+        [
+          // Its tune was killed after writing `running` and before the command's pid: the log decides.
+          { id: 1, runner: deadPid(), started: now, logPath: '/done' },
+          { id: 2, runner: deadPid(), started: now, logPath: '/none' },
+          // A tune that is still starting it (alive, started before the record).
+          { id: 3, runner: runner.pid, started: new Date(Date.now() + 1000).toISOString() },
+          // No runner recorded (the editor, an older tune): nothing can be told.
+          { id: 4, started: now },
+        ],
+        async (t) => (t.logPath === '/done' ? { status: 'completed', value: 0.25 } : undefined),
+      );
+      assert.deepEqual(settled.slice(0, 1), [{ id: 1, action: 'recorded', outcome: { status: 'completed', value: 0.25 } }]);
+      assert.equal(settled[1]!.action, 'failed');
+      assert.match((settled[1] as { reason: string }).reason, /hyperbo tune that started it \(pid \d+\) ended before recording its command's process; it left no log/);
+      assert.deepEqual(settled.slice(2), [
+        { id: 3, action: 'unknown' },
+        { id: 4, action: 'unknown' },
+      ]);
+    } finally {
+      process.kill(-runner.pid, 'SIGKILL');
+    }
+  });
+
   it('does not take a process for the trial\'s when the record is later than its start by more than the slack, or in the future', () => {
     const live = strayGroup();
     try {
