@@ -49,8 +49,8 @@ describe('formats/completion', () => {
   });
 
   it('completes trial keys in block sequences at either indentation', () => {
-    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason']);
-    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n- id: 1\n  |\n'), ['params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason']);
+    assert.deepEqual(labels('trials:\n  - |\n'), ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason']);
   });
 
   it('offers the search space under a trial\'s params, and choices for categorical values', () => {
@@ -76,7 +76,7 @@ describe('formats/completion', () => {
 });
 
 describe('formats/completion: the cursor\'s place comes from the structure index (awkward files)', () => {
-  const TRIAL_KEYS = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'finished', 'reason'];
+  const TRIAL_KEYS = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason'];
   it('inside a block scalar there is no key to complete, whatever its lines look like', () => {
     assert.deepEqual(labels('description: |\n  first line\n    |\nobjective: {metric: m}\n'), []);
     assert.deepEqual(labels('description: >\n  goal: not a key\n  |\n'), []);
