@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { ParamSpec } from '../engine';
 import { SearchSpace } from '../engine';
 import { findHistorySources, HISTORY_FORMAT_LABEL, mapStudy, readHistorySource, type HistorySource, type StudyMapping } from '../formats/history';
-import { listFiles } from './listing';
+import { listFiles, ListingCancelledError } from './listing';
 
 /** The files an importer starts from (a source's other files are not needed to find it). */
 export const HISTORY_SCAN_PATTERNS: readonly string[] = [
@@ -36,7 +36,10 @@ export interface FoundSource {
   error?: string;
 }
 
-/** History sources under `dir`, each read and mapped onto the search space; sources where nothing maps are left out. */
+/**
+ * History sources under `dir`, each read and mapped onto the search space; sources where nothing maps are left out.
+ * `bounds.signal` cancels it (ListingCancelledError) between folder reads and between the sources read.
+ */
 export async function scanHistory(
   dir: string,
   target: { space: ParamSpec[]; metric: string },
@@ -51,6 +54,7 @@ export async function scanHistory(
   const space = new SearchSpace(target.space);
   const found: FoundSource[] = [];
   for (const source of sources) {
+    if (bounds.signal?.aborted) throw new ListingCancelledError();
     const entry = path.relative(dir, source.path).split(path.sep).join('/') || '.';
     const format = HISTORY_FORMAT_LABEL[source.format];
     try {

@@ -31,6 +31,7 @@ import { wasmLinalgAvailable } from '../engine';
 import { registerEditorFeatures } from './handlers/editor';
 import { registerEditRequests } from './handlers/edits';
 import { registerHistoryRequests } from './handlers/history';
+import { ListingCancelledError } from '../priors/listing';
 import { JobCancelledError, JobError, type JobRunner } from './jobs/jobRunner';
 import { parseExperimentFile } from './service/experimentAdapter';
 import { UserError } from './service/errors';
@@ -54,7 +55,7 @@ export interface LanguageServerHandle {
 export const ErrorCodes = { userError: -32001, cancelled: -32800, internal: -32603 } as const;
 
 export function toResponseError(error: unknown): ResponseError<void> {
-  if (error instanceof JobCancelledError) return new ResponseError(ErrorCodes.cancelled, error.message);
+  if (error instanceof JobCancelledError || error instanceof ListingCancelledError) return new ResponseError(ErrorCodes.cancelled, error.message);
   if (error instanceof UserError) return new ResponseError(ErrorCodes.userError, error.message);
   if (error instanceof JobError && (error.originalName === 'EngineError' || error.originalName === 'DataError')) {
     return new ResponseError(ErrorCodes.userError, error.message);

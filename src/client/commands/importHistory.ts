@@ -19,9 +19,10 @@ export async function importHistory(ctx: Ctx, arg: unknown): Promise<string[] | 
   const args = (typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? arg : {}) as ImportHistoryArgs;
   const uri = await resolveExperiment(ctx, args.uri ?? arg, 'Import Tuning History');
   if (!uri) return undefined;
+  // Cancel on the notification cancels the request, which stops the server's scan of the folder.
   const found = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'HyperBO: looking for tuning history…' },
-    () => ctx.server.request(FindHistoryRequest.type, { uri }),
+    { location: vscode.ProgressLocation.Notification, title: 'HyperBO: looking for tuning history…', cancellable: true },
+    (_progress, token) => ctx.server.request(FindHistoryRequest.type, { uri }, token),
   );
   if (found.sources.length === 0) {
     throw new UserFacingError(

@@ -1,15 +1,16 @@
 // Import Tuning History requests, passed on to the connection-free HistoryImport (service/historyImport.ts).
 import type { Connection } from 'vscode-languageserver';
 import { AddPriorSourcesEditRequest, FindHistoryRequest } from '../../shared/protocol';
-import { guarded } from '../languageServer';
+import { abortSignal, guarded } from '../languageServer';
 import type { HyperboService } from '../service/hyperboService';
 
 export function registerHistoryRequests(connection: Connection, service: () => HyperboService, ready: Promise<void>): void {
   connection.onRequest(
     FindHistoryRequest.type,
-    guarded(async (params) => {
+    guarded(async (params, token) => {
       await ready;
-      return service().history.find(params.uri);
+      // The Cancel of the client's progress notification stops the scan (the walk checks it between folder reads).
+      return service().history.find(params.uri, abortSignal(token));
     }),
   );
 

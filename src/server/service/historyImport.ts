@@ -14,13 +14,16 @@ import type { WorkspaceIndex } from './workspaceIndex';
 export class HistoryImport {
   constructor(private readonly index: WorkspaceIndex) {}
 
-  /** The tuning history under the experiment's folder, as the Import Tuning History pick lists it. */
-  async find(uri: string): Promise<FindHistoryRequest.Result> {
+  /**
+   * The tuning history under the experiment's folder, as the Import Tuning History pick lists it. `signal` (the
+   * request's cancellation) stops the scan: it rejects with ListingCancelledError.
+   */
+  async find(uri: string, signal?: AbortSignal): Promise<FindHistoryRequest.Result> {
     const entry = this.index.get(uri);
     const experiment = entry?.experiment;
     if (!experiment) throw new UserError('The experiment file has errors; fix them before importing tuning history.');
     const { space, prior, metric } = priorExperimentOf(experiment);
-    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space, metric: prior.metric ?? metric });
+    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space, metric: prior.metric ?? metric }, { signal });
     return {
       truncated,
       sources: found.map((f) => ({

@@ -1,10 +1,12 @@
 // Import Tuning History on the server without an LSP connection: the sources found next to an experiment (which of
 // them prior.from already lists), and the prior.from edit on the text the client sent or on the server's own.
 import * as assert from 'node:assert/strict';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { applyTextEdits } from '../../../src/shared/textEdits';
+import { ListingCancelledError } from '../../../src/priors/listing';
+import { ErrorCodes, toResponseError } from '../../../src/server/languageServer';
 import { UserError } from '../../../src/server/service/errors';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
 import { HistoryImport } from '../../../src/server/service/historyImport';
@@ -58,5 +60,26 @@ describe('server HistoryImport (no connection)', () => {
     assert.throws(() => history.addSourcesEdit(uri, ['sweep.csv']), (e: Error) => e instanceof UserError && /already lists/.test(e.message));
     index.setDocument(uri, 'name: [mlp\n', 2);
     await assert.rejects(history.find(pathToFileURL(path.join(root, 'none.hyperbo.yaml')).toString()), UserError);
+  });
+
+  it('is cancelled by its signal (the request\'s Cancel): the scan of a large folder stops and the request answers "cancelled"', async () => {
+    // 400 folders × 10 files: many folder reads, each an await at which the walk checks the signal.
+    for (let d = 0; d < 400; d++) {
+      const dir = path.join(root, 'runs', `r${d}`);
+      await mkdir(dir, { recursive: true });
+      await Promise.all(Array.from({ length: 10 }, (_, f) => writeFile(path.join(dir, `out${f}.txt`), 'x')));
+    }
+    const history = new HistoryImport(index);
+    const before = new AbortController();
+    before.abort();
+    await assert.rejects(history.find(uri, before.signal), ListingCancelledError);
+    // Cancelled while the walk runs: after its first folder reads.
+    const during = new AbortController();
+    const scan = history.find(uri, during.signal);
+    setImmediate(() => during.abort());
+    await assert.rejects(scan, ListingCancelledError);
+    assert.equal(toResponseError(new ListingCancelledError()).code, ErrorCodes.cancelled);
+    // Not cancelled, the same scan finishes.
+    assert.equal((await history.find(uri)).sources.length, 2);
   });
 });
