@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
+  MessageType,
   ResponseError,
+  ShowMessageNotification,
   TextDocuments,
   TextDocumentSyncKind,
   type CancellationToken,
@@ -134,6 +136,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
           if (canRefreshLenses) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
         },
         log,
+        // A notification (window/showMessage), not a request: nothing waits for the user to close it.
+        warn: (message) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `HyperBO: ${message}` }),
       },
     });
     return {

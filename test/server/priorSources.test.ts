@@ -179,4 +179,20 @@ describe('server: prior.from listed in the background, inside the workspace, bou
     const later = await server.client.sendRequest(PretrainRequest.type, { uri });
     assert.deepEqual(later.tasks.map((t) => t.name), ['task-b']);
   });
+
+  it('the workspace scan stopping at a bound is shown to the user once (a window warning naming the bound), not only logged', async () => {
+    writeFileSync(a(), experiment([]));
+    // An experiment file 34 folders down: past INDEX_LIMITS.maxDepth (32), so the scan stops short of it.
+    const deep = path.join(root, ...Array.from({ length: 34 }, (_, i) => `d${i}`));
+    mkdirSync(deep, { recursive: true });
+    writeFileSync(path.join(deep, 'deep.hyperbo.yaml'), 'name: deep\n' + HEAD + TRIALS);
+    server = await startTestServer(root, FAST);
+    const shown = await server.waitFor<{ type: number; message: string }>('window/showMessage', (p) => /INDEX_LIMITS\.maxDepth/.test(p.message));
+    assert.equal(shown.type, 2, 'a warning');
+    assert.match(shown.message, /^HyperBO: The search for experiment files under .* did not enter folders more than 32 levels deep.*indexed when opened\.$/);
+    await server.client.sendRequest(ListExperimentsRequest.type);
+    assert.equal(server.notifications.filter((n) => n.method === 'window/showMessage').length, 1, 'once');
+    const names = (await server.client.sendRequest(ListExperimentsRequest.type)).map((e: ExperimentSummary) => e.name).sort();
+    assert.ok(names.includes('ay') && !names.includes('deep'), JSON.stringify(names));
+  });
 });

@@ -25,6 +25,8 @@ export interface ServiceEvents {
   /** Code lenses should be requested again (a suggestion or prior became ready). */
   lensesChanged?(): void;
   log?(message: string): void;
+  /** Something the user should see once (a window warning), e.g. the workspace scan stopped at a bound. */
+  warn?(message: string): void;
 }
 
 export interface ServiceOptions {
@@ -126,7 +128,11 @@ export class HyperboService {
     this.jobs.warm();
     const uris = await this.index.scan(this.scanAbort.signal);
     // stderr reaches the language client's output channel (stdout is the LSP stream).
-    if (this.index.limitHit) process.stderr.write(`HyperBO: ${this.index.limitHit}\n`);
+    if (this.index.limitHit) {
+      process.stderr.write(`HyperBO: ${this.index.limitHit}\n`);
+      // Experiment files past the bound get no diagnostics or lenses until opened: the user is told once per start.
+      this.events.warn?.(this.index.limitHit);
+    }
     for (const uri of uris) {
       this.publishDiagnostics(uri);
       this.listSources(uri);
