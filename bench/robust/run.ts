@@ -4,9 +4,9 @@
 //   [--seeds 3] [--budget 30] [--tasks N]
 // pd1-ce-heavy needs `npx tsx bench/robust/heavytail.ts` first (writes /tmp/pd1-ce-heavy).
 import { parseArgs } from 'node:util';
-import { glob } from 'tinyglobby';
 import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
 import { loadSuite } from '../../src/cli/bench/suite';
+import { listNamedPattern } from '../../src/priors/listing';
 
 const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   });
   const s = SUITES[values.suite!];
   if (!s) throw new Error(`Unknown suite ${values.suite}; one of ${Object.keys(SUITES).join(', ')}.`);
-  const files = s.pattern.includes('*') ? await glob([s.pattern], { absolute: true }) : [s.pattern];
+  // The bounded walk of hyperbo bench --data (SOURCE_LIMITS; throws naming the bound rather than run on part of it).
+  const files = s.pattern.includes('*') ? (await listNamedPattern(process.cwd(), s.pattern)).files : [s.pattern];
   const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, tasks: values.tasks ? Number(values.tasks) : s.tasks });
   const variants = values.variants!.split(',').filter(Boolean);
   const methods = [...values.peers!.split(',').filter(Boolean), ...variants];

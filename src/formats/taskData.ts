@@ -4,7 +4,6 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import { glob } from 'tinyglobby';
 import { commonSpace, findHistorySources, mapStudy, metricFor, readHistory, type HistorySource } from './history';
 import {
   createRng,
@@ -369,8 +368,3 @@ export function outputSpecFor(data: TaskData): OutputSpec {
   return outputSpecForValues(data.tasks.flatMap((t) => t.values), data.goal, data.pd1);
 }
 
-/** Files matching the patterns (relative to `base`), sorted and de-duplicated. */
-export async function expandGlobs(patterns: readonly string[], base: string): Promise<string[]> {
-  const files = await glob([...patterns], { cwd: base, absolute: true, onlyFiles: true, ignore: ['**/node_modules/**', '**/.git/**'] });
-  return [...new Set(files)].sort();
-}

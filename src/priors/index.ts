@@ -45,6 +45,8 @@ export {
   INDEX_LIMITS,
   listFiles,
   ListingCancelledError,
+  ListingLimitError,
+  listNamedPattern,
   NEVER_SEARCHED,
   SOURCE_LIMITS,
   type LimitName,

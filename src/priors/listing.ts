@@ -199,6 +199,32 @@ export async function listFiles(base: string, patterns: readonly string[], scope
   return { patterns: out, files: [...walk.files].sort(), ...(walk.limit ? { limit: walk.limit } : {}) };
 }
 
+/** A pattern named on the command line reached a bound: the run would use part of what was asked for. */
+export class ListingLimitError extends Error {
+  override name = 'ListingLimitError';
+}
+
+/**
+ * The files a pattern named on the command line lists (`hyperbo bench regret --data 'dir/*.json'`, the bench/
+ * scripts): the user named its fixed folder, so that folder is the root, but the walk under it is the bounded one
+ * (links out of it not followed, a loop listed once, `limits`, default SOURCE_LIMITS). At a bound it throws
+ * ListingLimitError naming it; `notes` lists the links out not followed.
+ */
+export async function listNamedPattern(base: string, pattern: string, limits?: Partial<ListingLimits>): Promise<{ files: string[]; notes: string[] }> {
+  const alternatives = expandBraces(expandHome(pattern.trim()));
+  const roots = await Promise.all(alternatives.map(async (a) => realOr((await splitPattern(base, a)).fixed)));
+  const listing = await listFiles(base, [pattern], { roots, ...(limits ? { limits } : {}) });
+  if (listing.limit) {
+    throw new ListingLimitError(
+      `"${pattern}": the listing ${listing.limit.message}, the limit (SOURCE_LIMITS.${listing.limit.name}); nothing was run on part of it. Name a narrower pattern.`,
+    );
+  }
+  const notes = listing.patterns
+    .filter((p) => p.linksOut.length > 0)
+    .map((p) => `"${p.pattern}": ${p.linksOut.length} link(s) out of ${roots.join(', ')} not followed (${p.linksOut[0]!.link} → ${p.linksOut[0]!.target}${p.linksOut.length > 1 ? ', …' : ''}).`);
+  return { files: listing.files, notes };
+}
+
 /** The pattern's fixed folder (absolute) and the wildcard segments after it; a folder named alone means `folder/**`. */
 async function splitPattern(base: string, pattern: string): Promise<{ fixed: string; segments: Segment[] }> {
   const normalized = process.platform === 'win32' ? pattern.replace(/\\/g, '/') : pattern;
