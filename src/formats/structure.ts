@@ -6,8 +6,9 @@
 //
 // Malformed YAML keeps what parses: the yaml package recovers (an unclosed bracket, a bad indent) and the
 // index holds whatever nodes it produced, with the errors beside them.
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, YAMLParseError, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, YAMLParseError, type CST, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LineIndex, type OffsetRange } from './text';
+import { reparseTrials } from './yamlIncremental';
 
 export type YamlPath = (string | number)[];
 
@@ -78,10 +79,22 @@ export class YamlStructure {
   /** The items of `trials`, in file order (items that are not mappings left out). */
   readonly trials: TrialItem[];
   private readonly byId = new Map<number, TrialItem>();
+  /** The concrete syntax tree, kept so the next version of the text can reuse its unchanged trials. */
+  readonly tokens: readonly CST.Token[];
+  /** True when the tokens came from `base` with only the edited trials re-parsed (yamlIncremental.ts). */
+  readonly incremental: boolean;
 
-  constructor(readonly text: string) {
+  /** With `base` (an index of an earlier version of the text), an edit inside `trials:` re-parses only what it touched. */
+  constructor(
+    readonly text: string,
+    base?: YamlStructure,
+  ) {
     this.lines = new LineIndex(text);
-    const tokens = [...new Parser().parse(text)];
+    // Only from a version that parsed with no error: error recovery is not local, so its item boundaries may not be.
+    const reused = base && base.errors.length === 0 ? reparseTrials(base.text, base.tokens, text) : undefined;
+    const tokens = reused ?? [...new Parser().parse(text)];
+    this.tokens = tokens;
+    this.incremental = reused !== undefined;
     const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
     let doc: Document | undefined;
     for (const d of composer.compose(tokens, true, text.length)) {
@@ -251,37 +264,45 @@ function itemAt(seq: YAMLSeq, offset: number): Node | undefined {
   return undefined;
 }
 
-/** Comment ranges from the parser's tokens (linear in their number). */
-function collectComments(tokens: unknown[], text: string): OffsetRange[] {
+/** The fields of CST tokens that hold other tokens (the rest are strings and numbers). */
+const CHILDREN = ['start', 'key', 'sep', 'value', 'end', 'items', 'props'] as const;
+
+/** Comment ranges from the parser's tokens (linear in their number; the CST is a tree). */
+function collectComments(tokens: readonly unknown[], text: string): OffsetRange[] {
   const out: OffsetRange[] = [];
-  const stack: unknown[] = [...tokens];
-  const seen = new Set<unknown>();
-  while (stack.length) {
-    const t = stack.pop();
-    if (!t || typeof t !== 'object' || seen.has(t)) continue;
-    seen.add(t);
-    const token = t as { type?: string; offset?: number; source?: string };
+  const visit = (t: unknown): void => {
+    if (Array.isArray(t)) {
+      for (const x of t) visit(x);
+      return;
+    }
+    if (!t || typeof t !== 'object') return;
+    const token = t as Record<string, unknown> & { type?: string; offset?: number; source?: string };
     if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') {
       out.push({ start: token.offset, end: Math.min(text.length, token.offset + token.source.length) });
-      continue;
+      return;
     }
-    for (const v of Object.values(t)) if (v && typeof v === 'object') stack.push(v);
-  }
+    for (const k of CHILDREN) if (token[k] && typeof token[k] === 'object') visit(token[k]);
+  };
+  visit(tokens);
   return out.sort((a, b) => a.start - b.start);
 }
 
 const CACHE_SIZE = 8;
 const cache = new Map<string, YamlStructure>();
 
-/** The structure index of `text`; the same text returns the same index while it is among the last few used. */
-export function structureOf(text: string): YamlStructure {
+/**
+ * The structure index of `text`; the same text returns the same index while it is among the last few used. With
+ * `previous` (the text this one was edited from), an edit inside `trials:` re-parses only the trials it touched.
+ */
+export function structureOf(text: string, previous?: string): YamlStructure {
   const hit = cache.get(text);
   if (hit) {
     cache.delete(text);
     cache.set(text, hit);
     return hit;
   }
-  const built = new YamlStructure(text);
+  const base = previous === undefined ? undefined : cache.get(previous);
+  const built = new YamlStructure(text, base);
   cache.set(text, built);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return built;

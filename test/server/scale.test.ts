@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { structureOf } from '../../src/formats/structure';
 import { removeWorkspace, settledCodeLenses, startTestServer, tempWorkspace, uriOf, type TestServer } from './harness';
 import { LARGE_FIRST_TRIAL_LINE, largeExperiment } from './largeExperiment';
 
@@ -71,6 +72,8 @@ describe('server: an experiment with 3,000 trials', function () {
     const appended = text + `  - { id: ${n + 1}, params: { learning_rate: 0.0123, momentum: 0.5 }, status: completed, value: 0.3 }\n`;
     await server.change(file, appended, 2);
     const after = await hoverAt(LARGE_FIRST_TRIAL_LINE + n);
+    // The server (in this process) parsed the edit from the previous text: only the appended trial went through yaml.
+    assert.ok(structureOf(appended).incremental, 'the appended trial was parsed alone');
     assert.match(after!.contents.value, new RegExp(`Trial ${n + 1}\\*\\* — posterior .*conditioned on 301 completed trials`, 's'));
     const counts = await server.handle.service()!.jobs.run({ kind: 'conditioningCounts', experiment: uri });
     assert.deepEqual([counts?.full, counts?.extended, counts?.fits, counts?.fitsKept], [1, 1, 1, 1], JSON.stringify(counts));

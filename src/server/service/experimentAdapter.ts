@@ -13,10 +13,13 @@ function toRange(lines: LineIndex, r: OffsetRange): Range {
   return { start: lines.positionAt(r.start), end: lines.positionAt(r.end) };
 }
 
-/** Parses and validates; the experiment is present only when the file has no errors (else the last good one is kept). */
-export function parseExperimentFile(text: string, fsPath: string): ParseOutcome {
+/**
+ * Parses and validates; the experiment is present only when the file has no errors (else the last good one is kept).
+ * `previous`, the text this one was edited from, lets an edit inside `trials:` re-parse only the trials it touched.
+ */
+export function parseExperimentFile(text: string, fsPath: string, previous?: string): ParseOutcome {
   // One structure index per text: the parser, and later hover, completion, lenses and edits, share it.
-  const structure = structureOf(text);
+  const structure = structureOf(text, previous);
   // prior.from is not checked against the disk here (parsing is on the request path): the prior service lists it in
   // the background, bounded and inside the workspace, and adds its diagnostics (sourceListings.ts).
   const result = parseExperiment(structure, { fileName: path.basename(fsPath) });

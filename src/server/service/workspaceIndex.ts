@@ -19,7 +19,8 @@ export interface ParseOutcome {
   diagnostics: Diagnostic[];
 }
 
-export type ExperimentParser = (text: string, fsPath: string) => ParseOutcome;
+/** `previous`: the entry's text before this one (an edit of it), when there is one. */
+export type ExperimentParser = (text: string, fsPath: string, previous?: string) => ParseOutcome;
 
 export interface ExperimentEntry {
   uri: string;
@@ -153,7 +154,7 @@ export class WorkspaceIndex {
     const previous = this.entries.get(key);
     let outcome: ParseOutcome;
     try {
-      outcome = this.parse(text, fsPath);
+      outcome = this.parse(text, fsPath, previous?.text);
     } catch (error) {
       // The parser should never throw; if it does, report it on the first line and keep the last state.
       outcome = {

@@ -1,0 +1,168 @@
+// Incremental re-parse of an experiment file's `trials:` list: after an edit that stays inside the top-level block
+// sequence of trials (a trial appended, a value changed, a trial deleted), only the edited items' text goes through
+// the yaml lexer and parser; the other items' concrete syntax tree (CST) tokens are reused, those after the edit with
+// their offsets moved. The result is the CST a full parse of the new text gives (test/unit/formats/yamlIncremental
+// checks this on random edits), so composing it gives the same Document, errors and ranges.
+//
+// It answers only where that holds by construction, and returns undefined (parse everything) otherwise:
+// - the old text parsed with no error (the caller checks: the parser's error recovery can move item boundaries);
+// - the old CST is one document whose root is a block map holding a plain `trials` key with a block sequence;
+// - the re-parsed span runs from the start of an item's `-` line to the start of a later item's `-` line (or to the
+//   end of the sequence when what follows is a line starting at column 0 with a key, or the end of the text), so the
+//   parser is in the same state at both ends whatever the edit did;
+// - every line of the span is indented at least as far as the sequence (or blank), so nothing in it can close the
+//   outer mapping; and the span alone parses and composes with no error (no unclosed quote or bracket, no alias to
+//   an anchor outside it) into one block sequence at the same indent.
+import { Composer, Parser, type CST } from 'yaml';
+
+type Token = CST.Token;
+type SeqItem = CST.BlockSequence['items'][number];
+type MapItem = CST.BlockMap['items'][number];
+
+/** Tokens that may stand outside the document in a stream (before it). */
+const TRIVIA = new Set(['space', 'newline', 'comment']);
+
+/** The common prefix and suffix lengths of two texts (the suffix never overlaps the prefix). */
+export function commonEnds(a: string, b: string): { prefix: number; suffix: number } {
+  const n = Math.min(a.length, b.length);
+  let prefix = 0;
+  while (prefix < n && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < n - prefix && a.charCodeAt(a.length - 1 - suffix) === b.charCodeAt(b.length - 1 - suffix)) suffix++;
+  return { prefix, suffix };
+}
+
+/** A deep copy of a CST node with every token's offset moved by `delta` (offsets are the only absolute positions). */
+function shifted<T>(node: T, delta: number): T {
+  if (Array.isArray(node)) return node.map((n: unknown) => shifted(n, delta)) as T;
+  if (!node || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'offset' && typeof v === 'number' ? v + delta : shifted(v, delta);
+  return out as T;
+}
+
+const seqItemStart = (item: SeqItem): number | undefined => item.start[0]?.offset ?? item.value?.offset;
+const mapItemStart = (item: MapItem): number | undefined => item.start[0]?.offset ?? item.key?.offset ?? item.sep?.[0]?.offset ?? item.value?.offset;
+
+/** The item starts right at its `-` line: the indent as one space token (none at indent 0), then the `-`. */
+function startsAtDash(item: SeqItem, indent: number): boolean {
+  const s = item.start;
+  if (indent === 0) return s[0]?.type === 'seq-item-ind';
+  return s[0]?.type === 'space' && s[0].source.length === indent && s[1]?.type === 'seq-item-ind';
+}
+
+/** Token types that end a value for good (a block scalar's chomping looks past it; a comment is placed by what follows). */
+const ENDS_VALUE = new Set(['scalar', 'single-quoted-scalar', 'double-quoted-scalar', 'flow-map-end', 'flow-seq-end']);
+
+/** The last two source tokens (those with text) in text order. */
+function lastTwoTokens(tokens: readonly Token[]): [CST.SourceToken | undefined, CST.SourceToken | undefined] {
+  let last: CST.SourceToken | undefined;
+  let before: CST.SourceToken | undefined;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (!node || typeof node !== 'object') return;
+    const t = node as CST.SourceToken;
+    if (typeof t.source === 'string' && typeof t.offset === 'number') {
+      if (!last || t.offset > last.offset) [before, last] = [last, t];
+      else if (!before || t.offset > before.offset) before = t;
+    }
+    for (const v of Object.values(node)) if (v && typeof v === 'object') visit(v);
+  };
+  visit(tokens);
+  return [before, last];
+}
+
+function hasError(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(hasError);
+  if (!node || typeof node !== 'object') return false;
+  if ((node as { type?: string }).type === 'error') return true;
+  for (const v of Object.values(node)) if (v && typeof v === 'object' && hasError(v)) return true;
+  return false;
+}
+
+/**
+ * The CST of `text`, built from `old` (the CST of `oldText`, which composed with no error) by re-parsing only the
+ * edited trials; undefined when the edit is not one this can do exactly (the caller then parses the whole text).
+ */
+export function reparseTrials(oldText: string, old: readonly Token[], text: string): Token[] | undefined {
+  const docIndex = old.findIndex((t) => t.type === 'document');
+  if (docIndex < 0 || old.slice(0, docIndex).some((t) => !TRIVIA.has(t.type)) || docIndex !== old.length - 1) return undefined;
+  const doc = old[docIndex] as CST.Document;
+  const root = doc.value;
+  if (!root || root.type !== 'block-map' || root.indent !== 0) return undefined;
+  const pairIndex = root.items.findIndex((p) => p.key?.type === 'scalar' && p.key.source === 'trials');
+  const pair = root.items[pairIndex];
+  const seq = pair?.value;
+  if (!pair || !seq || seq.type !== 'block-seq' || seq.items.length < 2) return undefined;
+
+  const { prefix, suffix } = commonEnds(oldText, text);
+  const delta = text.length - oldText.length;
+  const editStart = prefix;
+  const editEnd = oldText.length - suffix;
+  // Where each item starts; the sequence ends where the next thing in the document starts.
+  const starts = seq.items.map(seqItemStart);
+  if (starts.some((s) => s === undefined)) return undefined;
+  const nextPair = root.items[pairIndex + 1];
+  const seqEnd = (nextPair && mapItemStart(nextPair)) ?? doc.end?.[0]?.offset ?? oldText.length;
+  const end = (i: number) => (i + 1 < starts.length ? starts[i + 1]! : seqEnd);
+  // The edit must lie inside the items, after the first one's `-` (what precedes it belongs to the `trials:` key).
+  if (editStart <= starts[0]! || editEnd > seqEnd) return undefined;
+
+  // The first and last items the edit touches (touching an item's end counts: an insertion there may extend it).
+  let first = 0;
+  while (first + 1 < starts.length && end(first) < editStart) first++;
+  let last = first;
+  while (last + 1 < starts.length && starts[last + 1]! <= editEnd) last++;
+  // Widen to boundaries where the parser's state is known: an item's `-` line.
+  while (first > 0 && !startsAtDash(seq.items[first]!, seq.indent)) first--;
+  if (first === 0) return undefined;
+  while (last + 1 < starts.length && !startsAtDash(seq.items[last + 1]!, seq.indent)) last++;
+  const spanStart = starts[first]!;
+  const oldSpanEnd = end(last);
+  if (last + 1 === starts.length) {
+    // The span ends the sequence: what follows must start a new top-level key at column 0 (or be the end).
+    const next = oldText.charAt(seqEnd);
+    if (seqEnd < oldText.length && (next === ' ' || next === '\t' || next === '#' || next === '\n' || next === '\r' || next === '-' || next === '.')) return undefined;
+  }
+  const spanEnd = oldSpanEnd + delta;
+  const chunk = text.slice(spanStart, spanEnd);
+  if (!chunk.endsWith('\n') || oldText.charAt(spanStart - 1) !== '\n') return undefined;
+  // Every line indented at least as far as the sequence, or blank.
+  const lead = ' '.repeat(seq.indent);
+  const lines = chunk.slice(0, -1).split('\n');
+  for (const line of lines) {
+    if (!line.startsWith(lead) && line.trim() !== '') return undefined;
+    if (line.includes('\r') || line.includes('\t')) return undefined;
+  }
+  // A blank or comment line at the end would open the next item in the file, but close the span's last one alone.
+  const lastLine = lines[lines.length - 1]!.trim();
+  if (lastLine === '' || lastLine.startsWith('#')) return undefined;
+
+  const tokens = [...new Parser().parse(chunk)];
+  const chunkDoc = tokens[tokens.length - 1];
+  if (tokens.length !== 1 || chunkDoc?.type !== 'document' || (chunkDoc.end?.length ?? 0) > 0 || hasError(tokens)) return undefined;
+  const chunkSeq = chunkDoc.value;
+  if (!chunkSeq || chunkSeq.type !== 'block-seq' || chunkSeq.indent !== seq.indent || !chunkSeq.items[chunkSeq.items.length - 1]?.value) return undefined;
+  // The span must end with a value and its line break: a comment or an empty value there is placed by what follows.
+  const [beforeLast, lastToken] = lastTwoTokens(tokens);
+  if (lastToken?.type !== 'newline' || !ENDS_VALUE.has(beforeLast?.type ?? '')) return undefined;
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
+  for (const d of composer.compose(tokens, true, chunk.length)) if (d.errors.length > 0) return undefined;
+  // The indent before the first `-` opens the document in the chunk; in the file it opens the item.
+  const items = shifted(chunkSeq.items, spanStart);
+  items[0] = { ...items[0]!, start: [...shifted(chunkDoc.start, spanStart), ...items[0]!.start] };
+
+  const newSeq: CST.BlockSequence = {
+    ...seq,
+    items: [...seq.items.slice(0, first), ...items, ...shifted(seq.items.slice(last + 1), delta)],
+  };
+  const newRoot: CST.BlockMap = {
+    ...root,
+    items: [...root.items.slice(0, pairIndex), { ...pair, value: newSeq }, ...shifted(root.items.slice(pairIndex + 1), delta)],
+  };
+  const newDoc: CST.Document = { ...doc, value: newRoot, ...(doc.end ? { end: shifted(doc.end, delta) } : {}) };
+  return [...old.slice(0, docIndex), newDoc];
+}
