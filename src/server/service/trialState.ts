@@ -54,13 +54,28 @@ export class TrialState {
     this.events = options.events ?? {};
   }
 
+  /**
+   * Each parsed trial's log and its path as shown, for the file and run spec it was computed with: `of` runs several
+   * times per request at thousands of trials, and filling in run.log's placeholders was most of its cost.
+   */
+  private readonly logPaths = new WeakMap<object, { fsPath: string; run: unknown; log: ReturnType<typeof trialLog>; shown: string }>();
+
+  private logOf(fsPath: string, run: Parameters<typeof trialLog>[1], t: Parameters<typeof trialLog>[2]) {
+    const hit = this.logPaths.get(t);
+    if (hit && hit.fsPath === fsPath && hit.run === run) return hit;
+    const log = trialLog(fsPath, run, t);
+    const made = { fsPath, run, log, shown: path.relative(path.dirname(fsPath), log.path) };
+    this.logPaths.set(t, made);
+    return made;
+  }
+
   /** The experiment's trials: the file's state refined by their logs, a running trial's stop order included. */
   of(entry: ExperimentEntry): TrialDTO[] {
     const experiment = entry.experiment;
     if (!experiment) return [];
     return experiment.trials.map((t) => {
-      const log = trialLog(entry.fsPath, experiment.run, t);
-      const dto = deriveTrial(t, this.logs.state(log.path, experiment.objective), path.relative(path.dirname(entry.fsPath), log.path), log.byRunId);
+      const { log, shown } = this.logOf(entry.fsPath, experiment.run, t);
+      const dto = deriveTrial(t, this.logs.state(log.path, experiment.objective), shown, log.byRunId);
       const stop = this.stopping.order(entry.uri, t);
       if (stop && dto.status === 'running') dto.stop = stop;
       return dto;
@@ -74,9 +89,9 @@ export class TrialState {
       const experiment = entry.experiment;
       if (!experiment) continue;
       const { run, objective } = experiment;
-      for (const t of experiment.trials) await this.logs.read(trialLog(entry.fsPath, run, t).path, objective);
+      for (const t of experiment.trials) await this.logs.read(this.logOf(entry.fsPath, run, t).log.path, objective);
       this.stopping.update(entry.uri, experiment, (t) => {
-        const log = trialLog(entry.fsPath, run, t);
+        const { log } = this.logOf(entry.fsPath, run, t);
         return { log: this.logs.state(log.path, objective), byRunId: log.byRunId };
       });
       const first = !this.reported.has(entry.uri);
