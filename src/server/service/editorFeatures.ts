@@ -69,10 +69,10 @@ export class EditorFeatures {
   constructor(private readonly options: EditorFeatureOptions) {}
 
   /** The lens's suggestion, or 'computing' when the worker has not finished it within the wait (the lenses refresh when it has). */
-  private async lensSuggestion(uri: string, entry: ExperimentEntry): Promise<SuggestResult | 'training' | 'no-prior-yet' | 'computing'> {
+  private async lensSuggestion(uri: string, entry: ExperimentEntry, startedAt: number): Promise<SuggestResult | 'training' | 'no-prior-yet' | 'computing'> {
     const failed = this.failedSuggestion.get(entry);
     if (failed !== undefined) throw new Error(failed);
-    const next = await this.options.queries.peekSuggestion(uri, { waitMs: this.options.suggestionWaitMs ?? LENS_SUGGESTION_WAIT_MS });
+    const next = await this.options.queries.peekSuggestion(uri, { waitMs: this.options.suggestionWaitMs ?? LENS_SUGGESTION_WAIT_MS, startedAt });
     if (typeof next === 'string' || !('computing' in next)) return next;
     next.computing.then(
       () => this.options.lensesChanged?.(),
@@ -86,6 +86,7 @@ export class EditorFeatures {
 
   /** The next suggestion above `trials:` (or why there is none yet), and each trial's status and value. */
   async codeLenses(uri: string): Promise<CodeLens[]> {
+    const startedAt = performance.now();
     const { index, trials } = this.options;
     const entry = index.get(uri);
     const experiment = entry?.experiment;
@@ -97,7 +98,7 @@ export class EditorFeatures {
     const line = keyStart !== undefined ? structure.lines.positionAt(keyStart).line : Math.max(0, structure.lines.lineCount - 1);
     const at = { start: { line, character: 0 }, end: { line, character: 0 } };
     try {
-      const next = await this.lensSuggestion(uri, entry);
+      const next = await this.lensSuggestion(uri, entry, startedAt);
       if (next === 'computing') {
         lenses.push({ range: at, command: { title: COMPUTING_SUGGESTION_TITLE, command: '' } });
       } else if (next === 'training') {

@@ -44,11 +44,13 @@ export interface PosteriorOptions {
 const SUGGESTION_CACHE_SIZE = 64;
 
 /**
- * How long a lens should wait for a suggestion being computed: not at all when the experiment's last suggestion took
- * longer than the wait allows (after an edit of a large experiment the wait would only delay the trials' lenses).
+ * How long a lens should wait for a suggestion being computed: what is left of `waitMs` after `spentMs` (the request's
+ * own work so far: a lens answers within about `waitMs`, not that plus the work), and not at all when the experiment's
+ * last suggestion took longer than the wait allows (after an edit of a large experiment the wait would only delay the
+ * trials' lenses).
  */
-export function lensWaitMs(waitMs: number, lastSuggestionMs: number | undefined): number {
-  return lastSuggestionMs !== undefined && lastSuggestionMs > waitMs ? 0 : waitMs;
+export function lensWaitMs(waitMs: number, lastSuggestionMs: number | undefined, spentMs = 0): number {
+  return lastSuggestionMs !== undefined && lastSuggestionMs > waitMs ? 0 : Math.max(0, waitMs - spentMs);
 }
 
 /** A suggestion still being computed when the caller stopped waiting (peekSuggestion's waitMs). */
@@ -80,12 +82,14 @@ export class ModelQueries {
 
   /**
    * The lens's suggestion without starting a long pre-training: 'training' while the prior is not ready. With
-   * `waitMs`, a suggestion the worker has not finished within that time comes back as { computing } (the time to
-   * build the model input on this thread does not count: a finished suggestion is never reported as computing).
+   * `waitMs`, a suggestion the worker has not finished within that time comes back as { computing }; the time since
+   * `startedAt` (performance.now() when the request began) counts against it, but a finished suggestion is never
+   * reported as computing, however long building the model input took (else a refreshed lens could answer
+   * 'computing' again and again).
    */
   async peekSuggestion(uri: string): Promise<SuggestResult | 'training' | 'no-prior-yet'>;
-  async peekSuggestion(uri: string, options: { waitMs: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion>;
-  async peekSuggestion(uri: string, options?: { waitMs: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion> {
+  async peekSuggestion(uri: string, options: { waitMs: number; startedAt?: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion>;
+  async peekSuggestion(uri: string, options?: { waitMs: number; startedAt?: number }): Promise<SuggestResult | 'training' | 'no-prior-yet' | ComputingSuggestion> {
     const entry = this.options.index.experiment(uri);
     const settings = await this.options.settings();
     const { input, prior, priorPending } = await this.modelInput(entry, { train: false });
@@ -99,7 +103,8 @@ export class ModelQueries {
     if (!options || options.waitMs === Infinity || this.computed.has(promise)) return promise;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<ComputingSuggestion>((resolve) => {
-      timer = setTimeout(() => resolve({ computing: promise }), lensWaitMs(options.waitMs, this.lastSuggestionMs.get(entry.uri)));
+      const spent = options.startedAt === undefined ? 0 : performance.now() - options.startedAt;
+      timer = setTimeout(() => resolve({ computing: promise }), lensWaitMs(options.waitMs, this.lastSuggestionMs.get(entry.uri), spent));
     });
     return Promise.race([promise, late]).finally(() => clearTimeout(timer));
   }

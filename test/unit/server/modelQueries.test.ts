@@ -86,6 +86,9 @@ describe('server ModelQueries (no connection)', function () {
     assert.equal(lensWaitMs(200, undefined), 200, 'nothing computed yet: wait');
     assert.equal(lensWaitMs(200, 120), 200);
     assert.equal(lensWaitMs(200, 900), 0, 'the last one took longer: answer at once with the placeholder');
+    assert.equal(lensWaitMs(200, undefined, 150), 50, "the request's own work counts against the wait");
+    assert.equal(lensWaitMs(200, 120, 260), 0);
+    assert.equal(lensWaitMs(Infinity, undefined, 500), Infinity, 'waiting for the suggestion whatever it takes');
   });
 
   it('the lens never waits for a pre-training: "no-prior-yet" with auto off, else "training" while it runs, then the pretrained model', async () => {
