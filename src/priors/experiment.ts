@@ -1,24 +1,12 @@
-// What the prior pipeline reads from an experiment file, derived in one place for the editor and the CLI, so both
-// describe (and hash) the same experiment identically. Related experiments named in prior.from are read from disk
-// here for the CLI; the server reads them from its workspace index (their trials refined by logs).
+// What the prior pipeline reads from an experiment (the parser's one model, formats/experiment.ts), derived in one
+// place for the editor and the CLI, so both describe (and hash) the same experiment identically. Related experiments
+// named in prior.from are read from disk here for the CLI; the server reads them from its workspace index (their
+// trials refined by logs).
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { OutputOverrides, ParamSpec } from '../engine';
+import type { ParamSpec } from '../engine';
 import { parseExperiment, type Experiment, type Parameter, type PriorSpec } from '../formats/experiment';
 import type { RelatedTrial } from './pretrain';
-
-/** The parts of an experiment its prior depends on (the editor and hyperbo tune derive it alike, priorExperimentOf). */
-export interface PriorExperiment {
-  seed: number;
-  /** The objective's metric. */
-  metric: string;
-  goal: 'minimize' | 'maximize';
-  /** objective.warp / objective.tails: overrides of the automatic output rule, for the prior and the study alike. */
-  output?: OutputOverrides;
-  space: ParamSpec[];
-  /** The file's prior section; `from` is empty when it has none (a GP fitted to the experiment alone). */
-  prior: PriorSpec;
-}
 
 /** The name an experiment without `name` gets when the parser has no file name either. */
 export const UNNAMED_EXPERIMENT = 'experiment';
@@ -35,30 +23,9 @@ export function paramSpecsOf(searchSpace: readonly Parameter[]): ParamSpec[] {
   );
 }
 
-/** The prior section with its defaults (no `prior`: an empty prior.from). */
-export function priorSectionOf(experiment: Experiment): PriorExperiment['prior'] {
-  const p = experiment.prior;
-  if (!p) return { from: [], objective: 'auto', exclude: [] };
-  return {
-    from: p.from,
-    objective: p.objective,
-    mean: p.mean,
-    kernel: p.kernel,
-    kernelOnFeatures: p.kernelOnFeatures,
-    metric: p.metric,
-    exclude: p.exclude,
-  };
-}
-
-export function priorExperimentOf(experiment: Experiment): PriorExperiment {
-  return {
-    seed: experiment.seed,
-    metric: experiment.objective.metric,
-    goal: experiment.objective.goal,
-    ...(experiment.objective.output ? { output: experiment.objective.output } : {}),
-    space: paramSpecsOf(experiment.searchSpace),
-    prior: priorSectionOf(experiment),
-  };
+/** The prior section with its defaults (no `prior`: an empty prior.from, a GP fitted to the experiment alone). */
+export function priorSectionOf(experiment: Pick<Experiment, 'prior'>): PriorSpec {
+  return experiment.prior ?? { from: [], objective: 'auto', exclude: [] };
 }
 
 /** A related experiment read for pre-training, or why it cannot be used. */

@@ -3,12 +3,11 @@
 export { CACHE_DIR, implausiblePrior, MAX_PRIOR_PARAMETER, PriorCache, priorCacheKey, stableHash, stableStringify, type CachedPrior, type PriorSidecar } from './cache';
 export { loadDataFileTasks, type LoadedDataTasks } from './dataFiles';
 export {
+  experimentName,
   paramSpecsOf,
-  priorExperimentOf,
   priorSectionOf,
   readRelatedExperiment,
   UNNAMED_EXPERIMENT,
-  type PriorExperiment,
   type RelatedRead,
 } from './experiment';
 export {

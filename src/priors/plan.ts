@@ -3,7 +3,8 @@
 // gives the same key, hence the same .hyperbo/priors/<key>.json in the workspace.
 import * as path from 'node:path';
 import { priorCacheKey } from './cache';
-import type { PriorExperiment } from './experiment';
+import type { Experiment } from '../formats/experiment';
+import { paramSpecsOf, priorSectionOf } from './experiment';
 import type { PretrainInput, RelatedExperiment, RelatedTrial } from './pretrain';
 import type { ListingScope, SourceListing } from './listing';
 import { listingNotes, PriorSourceError, resolvePriorSources } from './sources';
@@ -48,8 +49,9 @@ export interface PlanOptions extends PretrainSettings {
  * What the experiment's prior learns from and its cache key; undefined when prior.from is empty (a single-task GP).
  * Throws PriorSourceError when prior.from names nothing usable.
  */
-export async function planPrior(experimentFile: string, experiment: PriorExperiment, options: PlanOptions): Promise<PriorPlan | undefined> {
-  const from = experiment.prior.from;
+export async function planPrior(experimentFile: string, experiment: Experiment, options: PlanOptions): Promise<PriorPlan | undefined> {
+  const prior = priorSectionOf(experiment);
+  const from = prior.from;
   if (from.length === 0) return undefined;
   const { matched, experimentFiles, dataFiles, listing } = await resolvePriorSources(experimentFile, from, options.scope ?? { roots: [options.root] }, options.listing);
   const relative = (f: string) => path.relative(options.root, f);
@@ -72,16 +74,16 @@ export async function planPrior(experimentFile: string, experiment: PriorExperim
     throw new PriorSourceError(`prior.from (${patterns}) matches no usable experiment or data file next to ${here}: ${why.join('; ')}.`);
   }
   const input: PretrainInput = {
-    space: experiment.space,
-    metric: experiment.prior.metric ?? experiment.metric,
-    goal: experiment.goal,
-    ...(experiment.output ? { output: experiment.output } : {}),
-    objective: experiment.prior.objective,
-    mean: experiment.prior.mean,
-    kernel: experiment.prior.kernel,
-    kernelOnFeatures: experiment.prior.kernelOnFeatures,
+    space: paramSpecsOf(experiment.searchSpace),
+    metric: prior.metric ?? experiment.objective.metric,
+    goal: experiment.objective.goal,
+    ...(experiment.objective.output ? { output: experiment.objective.output } : {}),
+    objective: prior.objective,
+    mean: prior.mean,
+    kernel: prior.kernel,
+    kernelOnFeatures: prior.kernelOnFeatures,
     files: dataFiles,
-    exclude: experiment.prior.exclude,
+    exclude: prior.exclude,
     related,
     seed: experiment.seed,
     sources: [...experimentFiles, ...dataFiles].map(relative),

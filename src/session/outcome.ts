@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CurvePoint } from '../formats/curve';
-import type { ReduceRule, Trial, TrialStatus } from '../formats/experiment';
+import type { ReduceRule, Trial } from '../formats/experiment';
 import { LogTail } from '../formats/tail';
 
 export type TrialOutcome = { status: 'completed'; value: number } | { status: 'failed' | 'diverged'; reason: string };
@@ -95,14 +95,9 @@ export function endedRunOutcome(log: TrialLogState | undefined, shown: string, e
   return { status: 'failed', reason: `${log.noValue ?? 'the log has no value for the objective'} in ${shown}` };
 }
 
-/** A trial's status as its log shows it, for a trial the file records as `trial.status`. */
-export interface ObservedTrial {
-  status: TrialStatus;
-  value?: number;
-  reason?: string;
-  /** The log is this run's: its curve may be shown. */
-  owned: boolean;
-}
+/** A trial's status, value and reason as its log shows them (the file's Trial fields), and whether the log is this
+ * run's (`owned`: its curve may be shown). */
+export type ObservedTrial = Pick<Trial, 'status' | 'value' | 'reason'> & { owned: boolean };
 
 /**
  * What the trial's log adds to the file's record: a pending or running trial whose (own) log shows the end is

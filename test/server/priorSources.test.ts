@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { ListingCancelledError, priorExperimentOf } from '../../src/priors';
+import { ListingCancelledError } from '../../src/priors';
 import type { ExperimentSummary } from '../../src/shared/dto';
 import { ListExperimentsRequest, PretrainRequest } from '../../src/shared/protocol';
 import { startTestServer, uriOf, type TestServer } from './harness';
@@ -90,7 +90,7 @@ describe('server: prior.from listed in the background, inside the workspace, bou
     assert.match(String(links[0]!.message), /2 link\(s\) pointing outside the workspace folders not followed/);
     assert.ok(!JSON.stringify(diagnostics).includes('passwd'));
     // The plan learns from the workspace's one data file, once although the loop reaches it again and again.
-    const plan = await svc().priors.plan(a(), priorExperimentOf(svc().index.experiment(uri).experiment));
+    const plan = await svc().priors.plan(a(), svc().index.experiment(uri).experiment);
     assert.deepEqual(plan!.input.files, [path.join(root, 'data', 'task-a.json')]);
     // The lens names nothing from elsewhere; the index holds only the workspace's experiments.
     const lenses = JSON.stringify(await server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } }));
@@ -120,7 +120,7 @@ describe('server: prior.from listed in the background, inside the workspace, bou
     const listing = await svc().priors.listings.get(a(), from);
     assert.deepEqual(listing.files, [path.join(outside, 'far.hyperbo.yaml'), path.join(outside, 'task-out.json'), path.join(root, 'data', 'task-a.json')].sort());
     assert.deepEqual(svc().priors.diagnostics(uri, experiment(from)), []);
-    const plan = await svc().priors.plan(a(), priorExperimentOf(svc().index.experiment(uri).experiment));
+    const plan = await svc().priors.plan(a(), svc().index.experiment(uri).experiment);
     assert.deepEqual(plan!.input.files, [path.join(outside, 'task-out.json'), path.join(root, 'data', 'task-a.json')].sort());
     assert.deepEqual(plan!.input.related.map((r) => r.name), ['far']);
   });

@@ -10,10 +10,7 @@ import {
   Study,
   studyFromRecord,
   studyPriorFromFile,
-  type AcquisitionOptions,
-  type Config,
   type OutputSpec,
-  type RecordedTrial as EngineRecordedTrial,
   type StudyPrior,
   type Suggestion,
 } from '../../engine';
@@ -25,20 +22,19 @@ import {
   findWorkspaceRoot,
   listFiles,
   listingNotes,
+  experimentName,
   paramSpecsOf,
   planPrior,
   PriorCache,
-  priorExperimentOf,
+  priorSectionOf,
   PriorSourceError,
   readRelatedExperiment,
   runPretrain,
-  UNNAMED_EXPERIMENT,
-  type PriorExperiment,
 } from '../../priors';
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
-import { LineIndex, parseExperiment, type Diagnostic, type ReduceRule, type RunSpec } from '../../formats/experiment';
+import { LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
@@ -81,44 +77,11 @@ pre-train an experiment's prior once between them.
                  folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
                  current folder when the file is inside it, else the file's folder.`;
 
-interface Experiment {
-  name: string;
-  metric: string;
-  goal: 'minimize' | 'maximize';
-  reduce: ReduceRule;
-  divergenceFactor: number;
-  space: SearchSpace;
-  /** What the prior depends on, derived as the editor derives it. */
-  prior: PriorExperiment;
-  acquisition: AcquisitionOptions;
-  budget?: number;
-  /** Undefined when the file has no usable run section (enough for a dry run); session/trialRun fills it in per trial. */
-  run?: RunSpec;
-  trials: RecordedTrial[];
-  seed: number;
-}
+/** The run section a session can launch trials with (a command and a log), else undefined (enough for a dry run). */
+const launchable = (e: Experiment): RunSpec | undefined => (e.run && e.run.command.length > 0 && e.run.log ? e.run : undefined);
 
-/** A trial as the session knows it: the file's trials, then the ones it ran. */
-interface RecordedTrial {
-  id: number;
-  params: Config;
-  status: EngineRecordedTrial['status'];
-  value?: number;
-  /** Of a stopped trial: the step run.stopping stopped it at. */
-  step?: number;
-  /** A finished trial outside the (since narrowed) search space: kept in the file, skipped by the model. */
-  outsideSpace?: boolean;
-  /** Of a running trial: its command's process group, when started, and its log (as the file records them). */
-  pid?: number;
-  started?: string;
-  /** The pid of the tune that appended it, written with `running` (files/trialProcesses reconciles by it). */
-  runner?: number;
-  /** The scheduler's job id (run.scheduler: slurm). */
-  job?: string;
-  log?: string;
-  /** The id of the trial's last run (`${run}`). */
-  run?: string;
-}
+/** The search space as the engine takes it. */
+const spaceOf = (e: Experiment): SearchSpace => new SearchSpace(paramSpecsOf(e.searchSpace));
 
 const fail = (file: string, message: string): never => {
   throw new UsageError(`${file}: ${message}`, 1);
@@ -154,20 +117,7 @@ function readExperiment(file: string, text: string): Experiment {
     };
     throw new UsageError(`${file} has ${errors.length || 'unusable'} error(s):\n${errors.map(where).join('\n')}`, 1);
   }
-  return {
-    name: e.name ?? UNNAMED_EXPERIMENT,
-    metric: e.objective.metric,
-    goal: e.objective.goal,
-    reduce: e.objective.reduce,
-    divergenceFactor: e.objective.divergenceFactor,
-    space: new SearchSpace(paramSpecsOf(e.searchSpace)),
-    prior: priorExperimentOf(e),
-    acquisition: acquisitionOptionsOf(e.acquisition),
-    budget: e.budget,
-    run: e.run && e.run.command.length > 0 && e.run.log ? e.run : undefined,
-    trials: e.trials.map((t) => ({ id: t.id, params: t.params, status: t.status, value: t.value, step: t.step, outsideSpace: t.outsideSpace, pid: t.pid, runner: t.runner, started: t.started, log: t.log, job: t.job, run: t.run })),
-    seed: e.seed,
-  };
+  return e;
 }
 
 /** The prior and its output rule; both undefined for a single-task GP, whose rule comes from the task's own values. */
@@ -186,20 +136,21 @@ const shown = (p: string) => path.relative(process.cwd(), p) || p;
  * pipeline the editor uses: same sources, same key, same cache entry. `seed` is the file's unless --seed overrides it.
  */
 async function loadPrior(file: string, exp: Experiment, seed: number, root: string, allowed: readonly string[]): Promise<SessionPrior> {
-  if (exp.prior.prior.from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
+  const from = priorSectionOf(exp).from;
+  if (from.length === 0) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   const userError = (error: unknown): never => {
     if (error instanceof PriorSourceError || error instanceof DataError || error instanceof EngineError) fail(file, error.message);
     throw error;
   };
   // The listing the editor uses: relative to the file, inside the workspace folder (the file's own folder counts) and
   // the folders named by --allow-path, bounded by SOURCE_LIMITS.
-  const listing = await listFiles(path.dirname(file), exp.prior.prior.from, {
+  const listing = await listFiles(path.dirname(file), from, {
     roots: [root, path.dirname(file)],
     allowed,
     allowHint: 'you pass --allow-path DIR',
   });
   for (const note of listingNotes(listing)) writeErr(`${shown(file)}: ${note}\n`);
-  const plan = await planPrior(file, { ...exp.prior, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, listing }).catch(userError);
+  const plan = await planPrior(file, { ...exp, seed }, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: readRelatedExperiment, listing }).catch(userError);
   if (!plan) return { summary: 'no prior.from: a GP fitted to this experiment alone' };
   for (const u of plan.unusable) writeErr(`${shown(file)}: prior.from: ${shown(u.file)} is left out: ${u.reason}\n`);
   const cache = new PriorCache(root);
@@ -245,9 +196,17 @@ function pollMs(): number {
 // (suggestions are already rounded for people, and the table's values are the file's).
 
 /** The study for the trials so far, by the editor's rule (engine studyFromRecord); rebuilt before every suggestion. */
-function studyFor(exp: Experiment, session: SessionPrior, trials: readonly RecordedTrial[], seed: number): Study {
+function studyFor(exp: Experiment, session: SessionPrior, trials: readonly Trial[], seed: number): Study {
   return studyFromRecord(
-    { space: exp.space, goal: exp.goal, output: session.output, outputOverrides: exp.prior.output, prior: session.prior, acquisition: exp.acquisition, seed },
+    {
+      space: spaceOf(exp),
+      goal: exp.objective.goal,
+      output: session.output,
+      outputOverrides: exp.objective.output,
+      prior: session.prior,
+      acquisition: acquisitionOptionsOf(exp.acquisition),
+      seed,
+    },
     trials,
   );
 }
@@ -279,13 +238,13 @@ function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started
 type TrialOutcome = LogOutcome | { status: 'stopped'; step: number; value: number; reason: string };
 
 /** The trial's run's log (text, TensorBoard, Lightning CSVLogger), read whole by the session's rule; undefined when there is none or it is an earlier run's. */
-async function runLog(exp: Experiment, trial: Pick<RecordedTrial, 'started'>, log: TrialLog): Promise<TrialLogState | undefined> {
-  const state = await readTrialLog(log.path, exp);
+async function runLog(exp: Experiment, trial: Pick<Trial, 'started'>, log: TrialLog): Promise<TrialLogState | undefined> {
+  const state = await readTrialLog(log.path, exp.objective);
   return state && logBelongsToRun({ status: 'running', started: trial.started }, state, log.byRunId) ? state : undefined;
 }
 
 /** A finished command's outcome: its exit status, then its log by the editor's rule (session/outcome). */
-async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, trial: Pick<RecordedTrial, 'started'>, log: TrialLog): Promise<TrialOutcome> {
+async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: CommandResult, trial: Pick<Trial, 'started'>, log: TrialLog): Promise<TrialOutcome> {
   if (result.startError) return { status: 'failed', reason: spawnErrorReason(result.startError, argv[0]!, cwd) };
   const how = exitReason(result.code, result.signal, false);
   if (how) return { status: 'failed', reason: failureReason(how, result.output.lastLines()) };
@@ -293,7 +252,7 @@ async function outcomeOf(exp: Experiment, argv: string[], cwd: string, result: C
 }
 
 /** The outcome the trial's log gives once its run has ended well (`ended` says how, for the no-log message). */
-async function outcomeFromLog(exp: Experiment, trial: Pick<RecordedTrial, 'started'>, log: TrialLog, ended: string): Promise<LogOutcome> {
+async function outcomeFromLog(exp: Experiment, trial: Pick<Trial, 'started'>, log: TrialLog, ended: string): Promise<LogOutcome> {
   return endedRunOutcome(await runLog(exp, trial, log), shownPath(log.path, process.cwd()), ended);
 }
 
@@ -304,7 +263,8 @@ async function outcomeFromLog(exp: Experiment, trial: Pick<RecordedTrial, 'start
 async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<void> {
   const running = exp.trials.filter((t) => t.status === 'running');
   if (running.length === 0) return;
-  const logs = new Map(running.map((t) => [t.id, t.log !== undefined || exp.run?.log !== undefined ? trialLog(file, exp.run, t) : undefined]));
+  const run = launchable(exp);
+  const logs = new Map(running.map((t) => [t.id, t.log !== undefined || run?.log !== undefined ? trialLog(file, run, t) : undefined]));
   const settled = await reconcileRunning(
     // A trial with a scheduler job is re-attached to after this, not settled by its runner.
     running.map((t) => ({ id: t.id, pid: t.pid, runner: t.job === undefined ? t.runner : undefined, started: t.started, logPath: logs.get(t.id)?.path })),
@@ -370,10 +330,13 @@ export async function run(argv: string[]): Promise<number> {
   // A session never runs past the file's budget: --trials asks for at most that many (a dry run runs nothing, so it
   // may look further ahead).
   let count = trialsFlag ?? Math.max(1, left ?? 10);
-  if (!dryRun && !exp.run) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
+  const launch = launchable(exp);
+  if (!dryRun && !launch) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
   const out = (line: string) => writeOut(line + '\n');
 
-  out(`Experiment ${exp.name}: ${exp.goal} ${exp.metric} over ${exp.space.names.join(', ')}`);
+  const { metric, goal } = exp.objective;
+  const space = spaceOf(exp);
+  out(`Experiment ${experimentName(exp)}: ${goal} ${metric} over ${space.names.join(', ')}`);
   // Trials left "running" by a session that was killed: settle them from their process and log before anything else.
   if (!dryRun || values['stop-stray']) await reconcile(file, exp, values['stop-stray'] === true, out);
   if (values['stop-stray']) return 0;
@@ -392,7 +355,7 @@ export async function run(argv: string[]): Promise<number> {
   const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), allowed);
   out(`Prior: ${session.summary}`);
   for (const note of session.notes ?? []) out(note);
-  const trials: RecordedTrial[] = [...exp.trials];
+  const trials: Trial[] = [...exp.trials];
   if (trials.length) {
     const open = trials.filter((t) => t.status === 'pending' || t.status === 'running').length;
     const outside = trials.filter((t) => t.outsideSpace).length;
@@ -403,7 +366,7 @@ export async function run(argv: string[]): Promise<number> {
         '.',
     );
   }
-  const names = exp.space.names;
+  const names = space.names;
   // Without a prior or two results the GP has nothing to predict from: no number is shown.
   const columns = (id: number, s: Suggestion) => [
     id,
@@ -414,14 +377,14 @@ export async function run(argv: string[]): Promise<number> {
   if (dryRun) {
     const batch = studyFor(exp, session, trials, seed).ask(count);
     out(`Dry run: the next ${count} suggestion(s), one batch in which each assumes the ones before it return their predicted value. Nothing was run; ${path.basename(file)} is unchanged.`);
-    out(['trial', ...names, `predicted ${exp.metric}`].join('\t'));
+    out(['trial', ...names, `predicted ${metric}`].join('\t'));
     const nextId = trials.reduce((m, t) => (t.id >= m ? t.id + 1 : m), 1);
     batch.forEach((s, k) => out(columns(nextId + k, s).join('\t')));
     return 0;
   }
-  const runSpec = exp.run!;
+  const runSpec = launch!;
 
-  out(['trial', ...names, 'predicted', exp.metric, 'status'].join('\t'));
+  out(['trial', ...names, 'predicted', metric, 'status'].join('\t'));
   // Every write holds the file's lock, re-reads it and replaces it atomically (src/files/experimentWrites): changes
   // made meanwhile by the editor or another tune are kept, a new trial's id comes from the file as it is then, and a
   // kill mid-write leaves the previous version. Only the trial's own lines change.
@@ -464,7 +427,7 @@ export async function run(argv: string[]): Promise<number> {
   let stoppedBy: string | undefined;
   let launched = 0;
 
-  const record = async (trial: RecordedTrial, outcome: TrialOutcome, row: (string | number)[]) => {
+  const record = async (trial: Trial, outcome: TrialOutcome, row: (string | number)[]) => {
     trial.status = outcome.status;
     if (outcome.status === 'completed' || outcome.status === 'stopped') trial.value = outcome.value;
     if (outcome.status === 'stopped') trial.step = outcome.step;
@@ -493,7 +456,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   /** Follows a submitted (or re-attached) job to its end; Ctrl-C cancels it. The outcome comes from the job, then the log. */
-  const followTrialJob = async (jobs: JobScheduler, trial: RecordedTrial, id: string, output: string | undefined, log: TrialLog): Promise<TrialOutcome> => {
+  const followTrialJob = async (jobs: JobScheduler, trial: Trial, id: string, output: string | undefined, log: TrialLog): Promise<TrialOutcome> => {
     try {
       const end = await followJob(jobs, id, output, {
         intervalMs: pollMs(),
@@ -515,7 +478,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // run.stopping (src/session/stopping.ts): the completed trials' curves, read once per trial and log, and a check of
   // the running trial's log every poll; a verdict stops its process group (or cancels its job).
-  const stoppingObjective = { metric: exp.metric, reduce: exp.reduce, divergenceFactor: exp.divergenceFactor };
+  const stoppingObjective = exp.objective;
   const finishedCurves = new Map<string, CurvePoint[] | undefined>();
   const stoppingRule = async (): Promise<MedianStopping | undefined> => {
     if (!runSpec.stopping) return undefined;
@@ -527,7 +490,7 @@ export async function run(argv: string[]): Promise<number> {
       const c = finishedCurves.get(key);
       if (c && c.length > 0) curves.push(c);
     }
-    return new MedianStopping(runSpec.stopping, { goal: exp.goal, reduce: exp.reduce }, curves);
+    return new MedianStopping(runSpec.stopping, exp.objective, curves);
   };
   const watchStopping = (rule: MedianStopping | undefined, logPath: string, stop: () => void) => {
     if (!rule) return { verdict: (): StopVerdict | undefined => undefined, end: () => undefined };
@@ -543,7 +506,7 @@ export async function run(argv: string[]): Promise<number> {
     }, pollMs());
     return { verdict: () => check.verdict, end: () => clearInterval(timer) };
   };
-  const stoppedOutcome = (v: StopVerdict): TrialOutcome => ({ status: 'stopped', step: v.step, value: v.value, reason: stopReason(v, exp.goal) });
+  const stoppedOutcome = (v: StopVerdict): TrialOutcome => ({ status: 'stopped', step: v.step, value: v.value, reason: stopReason(v, goal) });
 
   /** Suggests, records and launches one trial; resolves once it is launched with the promise of its end. */
   const startTrial = async (): Promise<{ done: Promise<void> }> => {
@@ -560,7 +523,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     const id = appended.id;
     merge(appended.text);
-    const trial: RecordedTrial = trials.find((t) => t.id === id) ?? { id, params, status: 'running', run, started };
+    const trial: Trial = trials.find((t) => t.id === id) ?? { id, params, status: 'running', run, started };
     if (!trials.includes(trial)) trials.push(trial);
     const spec = trialRunSpec(file, runSpec, { id, params, run });
     const cwd = spec.cwd;
@@ -569,7 +532,7 @@ export async function run(argv: string[]): Promise<number> {
     await mkdir(path.dirname(logPath), { recursive: true });
     if (scheduler) {
       const request = trialJobRequest({
-        experiment: exp.name,
+        experiment: experimentName(exp),
         trialId: id,
         command: argvForTrial,
         cwd,
@@ -668,7 +631,7 @@ export async function run(argv: string[]): Promise<number> {
     out('No trial completed.');
     return interrupted ? interruptedCode : 1;
   }
-  const best = done.reduce((a, b) => ((exp.goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
-  out(`Best ${exp.metric} = ${formatNumber(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
+  const best = done.reduce((a, b) => ((goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
+  out(`Best ${metric} = ${formatNumber(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
 }

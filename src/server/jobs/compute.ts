@@ -32,6 +32,7 @@ import {
   type ParamValue,
   type PriorFile,
 } from '../../engine';
+import type { Trial } from '../../formats/experiment';
 import type { Contour2D, Slice1D } from '../../shared/dto';
 
 /** A frozen pre-trained prior in JSON form (theta as a plain array). */
@@ -43,16 +44,6 @@ export interface SerializedPrior {
   transfer?: PriorFile['transfer'];
 }
 
-/** A trial as the model sees it: running trials count as pending. */
-export interface ObservedTrial {
-  id: number;
-  params: Record<string, ParamValue>;
-  status: 'pending' | 'completed' | 'failed' | 'diverged' | 'stopped';
-  value?: number;
-  /** A finished trial outside the search space (the parser warns that the model skips it). */
-  outsideSpace?: boolean;
-}
-
 export interface ModelInput {
   space: ParamSpec[];
   goal: 'minimize' | 'maximize';
@@ -62,7 +53,8 @@ export interface ModelInput {
   outputOverrides?: OutputOverrides;
   prior?: SerializedPrior;
   acquisition: AcquisitionOptions;
-  trials: ObservedTrial[];
+  /** The experiment's trials (formats/experiment.ts Trial), reduced to what the study reads (server modelTrialsOf). */
+  trials: Pick<Trial, 'id' | 'params' | 'status' | 'value' | 'outsideSpace'>[];
   seed: number;
   /**
    * Which experiment these trials are a version of (the server: its file's URI). Queries on it share one

@@ -1,6 +1,6 @@
 // Reads an experiment file with the formats parser: the parsed experiment itself (the server's one experiment model;
-// what the prior and the model take is derived from it by src/priors' priorExperimentOf) and LSP diagnostics
-// (line/character ranges). Nothing here reads the disk.
+// what the prior and the model take is derived from it by plain functions such as src/priors' paramSpecsOf and
+// planPrior) and LSP diagnostics (line/character ranges). Nothing here reads the disk.
 import * as path from 'node:path';
 import type { Diagnostic, Range } from 'vscode-languageserver-types';
 import { parseExperiment, type LineIndex, type OffsetRange } from '../../formats/experiment';

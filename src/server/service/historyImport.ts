@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { toLspEdit } from '../../formats/edits';
 import { addPriorSourcesEdit } from '../../formats/priorFromEdit';
 import { structureOf } from '../../formats/structure';
-import { priorExperimentOf } from '../../priors/experiment';
+import { paramSpecsOf, priorSectionOf } from '../../priors/experiment';
 import { scanHistory } from '../../priors/historyScan';
 import type { AddPriorSourcesEditRequest, FindHistoryRequest } from '../../shared/protocol';
 import { UserError } from './errors';
@@ -22,8 +22,8 @@ export class HistoryImport {
     const entry = this.index.get(uri);
     const experiment = entry?.experiment;
     if (!experiment) throw new UserError('The experiment file has errors; fix them before importing tuning history.');
-    const { space, prior, metric } = priorExperimentOf(experiment);
-    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space, metric: prior.metric ?? metric }, { signal });
+    const prior = priorSectionOf(experiment);
+    const { found, truncated } = await scanHistory(path.dirname(entry.fsPath), { space: paramSpecsOf(experiment.searchSpace), metric: prior.metric ?? experiment.objective.metric }, { signal });
     return {
       truncated,
       sources: found.map((f) => ({

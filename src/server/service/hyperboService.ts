@@ -4,7 +4,6 @@
 // calls on them.
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { priorExperimentOf } from '../../priors/experiment';
 import type { ExperimentSummary, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { JobRunner } from '../jobs/jobRunner';
 import { EditorFeatures } from './editorFeatures';
@@ -178,7 +177,7 @@ export class HyperboService {
   /** Lists the experiment's prior.from in the background when it changed. */
   private listSources(uri: string): void {
     const entry = this.index.get(uri);
-    this.priors.sourcesChanged(uriToPath(normalizeUri(uri)), entry?.experiment && priorExperimentOf(entry.experiment));
+    this.priors.sourcesChanged(uriToPath(normalizeUri(uri)), entry?.experiment);
   }
 
   private async afterExperimentChange(uri: string): Promise<void> {

@@ -3,11 +3,12 @@
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
 import { DEFAULT_UCB_BETA, SearchSpace, type AcquisitionOptions, type Config } from '../../engine';
+import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
-import { experimentName, paramSpecsOf, priorExperimentOf } from '../../priors/experiment';
+import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
-import { modelInputKey, namedHyperparameters, type ModelInput, type ObservedTrial, type SerializedPrior } from '../jobs/compute';
+import { modelInputKey, namedHyperparameters, type ModelInput, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
 import { bestTrial, parameterInfos } from './experimentSummary';
 import type { PretrainProgress, PriorService } from './priorService';
@@ -95,7 +96,7 @@ export class ModelQueries {
     const { input, prior, priorPending } = await this.modelInput(entry, { train: false });
     if (priorPending) {
       if (!settings.pretrain.auto) return 'no-prior-yet';
-      const plan = await this.options.priors.plan(entry.fsPath, priorExperimentOf(entry.experiment));
+      const plan = await this.options.priors.plan(entry.fsPath, entry.experiment);
       if (plan) this.options.priors.startTraining(plan, entry.fsPath);
       return 'training';
     }
@@ -196,7 +197,7 @@ export class ModelQueries {
   /** Pre-trains (or loads from the cache) the experiment's prior, then describes the model. */
   async pretrain(uri: string, progress: PretrainProgress = {}): Promise<ProvenanceResult> {
     const entry = this.options.index.experiment(uri);
-    const plan = await this.options.priors.plan(entry.fsPath, priorExperimentOf(entry.experiment));
+    const plan = await this.options.priors.plan(entry.fsPath, entry.experiment);
     if (plan) await this.options.priors.ensure(plan, progress);
     return this.provenance(uri);
   }
@@ -207,27 +208,18 @@ export class ModelQueries {
     options: { train: boolean; signal?: AbortSignal },
   ): Promise<{ input: ModelInput; prior?: CachedPrior; priorPending: boolean }> {
     const experiment = entry.experiment;
-    // The space, goal, output rule and seed as the prior pipeline derives them (hyperbo tune does the same).
-    const derived = priorExperimentOf(experiment);
     const { priors } = this.options;
-    // trials() derives one DTO per trial of the file, in order; the parser's outsideSpace flag is on the file's.
-    const trials: ObservedTrial[] = this.options.trials(entry).map((t, i) => ({
-      id: t.id,
-      params: t.params,
-      status: t.status === 'running' ? 'pending' : t.status,
-      value: t.value,
-      ...(experiment.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
-    }));
+    // The space, goal, output rule, acquisition and seed as hyperbo tune derives them from the same model.
     const input: ModelInput = {
-      space: derived.space,
-      goal: derived.goal,
-      outputOverrides: derived.output,
+      space: paramSpecsOf(experiment.searchSpace),
+      goal: experiment.objective.goal,
+      outputOverrides: experiment.objective.output,
       acquisition: acquisitionOptionsOf(experiment.acquisition),
-      trials,
-      seed: derived.seed,
+      trials: modelTrialsOf(experiment, this.options.trials(entry)),
+      seed: experiment.seed,
       experiment: entry.uri,
     };
-    const plan = await priors.plan(entry.fsPath, derived);
+    const plan = await priors.plan(entry.fsPath, experiment);
     if (!plan) return { input, priorPending: false };
     let prior = await priors.cached(plan);
     if (!prior && options.train) prior = await priors.ensure(plan, { signal: options.signal });
@@ -295,4 +287,19 @@ function serializedPrior(prior: CachedPrior): SerializedPrior {
 function describeAcquisition(a: AcquisitionOptions): string {
   if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? DEFAULT_UCB_BETA})`;
   return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
+}
+
+/**
+ * The experiment's trials as the model takes them: the file's trials refined by their logs (`refined`, one per trial
+ * in order), with the parser's outsideSpace flag; running counts as pending (as studyFromRecord does), so a trial
+ * that starts leaves the memoised suggestions valid.
+ */
+export function modelTrialsOf(experiment: Pick<Experiment, 'trials'>, refined: readonly TrialDTO[]): ModelInput['trials'] {
+  return refined.map((t, i) => ({
+    id: t.id,
+    params: t.params,
+    status: t.status === 'running' ? 'pending' : t.status,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(experiment.trials[i]?.outsideSpace ? { outsideSpace: true } : {}),
+  }));
 }

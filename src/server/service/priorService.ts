@@ -5,7 +5,8 @@
 // No LSP connection: progress and cancellation are plain callbacks and an AbortSignal, events plain functions.
 import * as path from 'node:path';
 import type { ParamValue } from '../../engine';
-import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorExperiment, type PriorPlan, type RelatedReader } from '../../priors';
+import type { Experiment } from '../../formats/experiment';
+import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
 import { experimentName } from '../../priors/experiment';
 import type { TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
@@ -67,16 +68,17 @@ export class PriorService {
    * What the experiment's prior learns from, and its cache key; undefined for a single-task GP (no prior.from).
    * prior.from naming nothing usable is the user's to fix (UserError).
    */
-  async plan(fsPath: string, experiment: PriorExperiment): Promise<PriorPlan | undefined> {
+  async plan(fsPath: string, experiment: Experiment): Promise<PriorPlan | undefined> {
     const { pretrain } = await this.options.settings();
-    if (experiment.prior.from.length === 0) return undefined;
+    const from = experiment.prior?.from ?? [];
+    if (from.length === 0) return undefined;
     try {
       return await planPrior(fsPath, experiment, {
         root: this.cache.root,
         steps: pretrain.steps,
         optimizer: pretrain.optimizer,
         readRelated: this.relatedFromIndex,
-        listing: await this.listings.get(fsPath, experiment.prior.from),
+        listing: await this.listings.get(fsPath, from),
       });
     } catch (error) {
       if (error instanceof PriorSourceError) {
@@ -97,8 +99,8 @@ export class PriorService {
   }
 
   /** The experiment's prior.from may have changed: list it in the background (no-op when current). */
-  sourcesChanged(fsPath: string, experiment: PriorExperiment | undefined): void {
-    if (experiment) this.listings.update(fsPath, experiment.prior.from);
+  sourcesChanged(fsPath: string, experiment: Experiment | undefined): void {
+    if (experiment) this.listings.update(fsPath, experiment.prior?.from ?? []);
     else this.listings.forget(pathToUri(fsPath));
   }
 

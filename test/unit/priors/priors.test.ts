@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parsePrior } from '../../../src/engine';
+import { parseExperiment, type Experiment } from '../../../src/formats/experiment';
 import {
   DEFAULT_PRETRAIN_SETTINGS,
   findWorkspaceRoot,
@@ -16,7 +17,6 @@ import {
   readRelatedExperiment,
   resolvePriorSources,
   runPretrain,
-  type PriorExperiment,
   type RelatedReader,
 } from '../../../src/priors';
 import { DEFAULT_SETTINGS } from '../../../src/server/service/settings';
@@ -29,16 +29,13 @@ search_space:
 const completed = (id: number, lr: number, mom: number) =>
   `  - { id: ${id}, params: { lr: ${lr}, mom: ${mom} }, status: completed, value: ${(Math.log10(lr) + 2) ** 2 + mom} }`;
 
-const experiment = (from: string[], seed = 0): PriorExperiment => ({
-  seed,
-  metric: 'score',
-  goal: 'minimize',
-  space: [
-    { name: 'lr', type: 'float', low: 1e-4, high: 1, scale: 'log' },
-    { name: 'mom', type: 'float', low: 0, high: 1, scale: 'linear' },
-  ],
-  prior: { from, objective: 'auto', exclude: [] },
-});
+/** The experiment model (as the parser makes it) of x.hyperbo.yaml with this prior.from and seed. */
+const experiment = (from: string[], seed = 0): Experiment => {
+  const prior = from.length ? `prior: { from: ${JSON.stringify(from)} }\n` : '';
+  const parsed = parseExperiment(`name: x\nseed: ${seed}\n${SPACE_YAML}${prior}`);
+  assert.ok(parsed.experiment, JSON.stringify(parsed.diagnostics));
+  return parsed.experiment;
+};
 
 describe('priors (the pipeline the server and the CLI share)', () => {
   let root: string;
@@ -58,7 +55,7 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     return { file, other, data };
   }
   const fromDisk: RelatedReader = readRelatedExperiment;
-  const plan = (file: string, exp: PriorExperiment, options: Partial<Parameters<typeof planPrior>[2]> = {}) =>
+  const plan = (file: string, exp: Experiment, options: Partial<Parameters<typeof planPrior>[2]> = {}) =>
     planPrior(file, exp, { root, ...DEFAULT_PRETRAIN_SETTINGS, readRelated: fromDisk, ...options });
 
   it('the editor\'s default pre-training settings are the pipeline\'s', () => {
@@ -110,8 +107,8 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     const changed = new Set<string>();
     changed.add((await plan(file, exp, { steps: 10 }))!.key);
     changed.add((await plan(file, exp, { optimizer: 'adam' }))!.key);
-    changed.add((await plan(file, experiment(exp.prior.from, 7)))!.key);
-    changed.add((await plan(file, { ...exp, prior: { ...exp.prior, kernel: 'se' } }))!.key);
+    changed.add((await plan(file, experiment(exp.prior!.from, 7)))!.key);
+    changed.add((await plan(file, { ...exp, prior: { ...exp.prior!, kernel: 'se' } }))!.key);
     changed.add((await plan(file, exp, { root: path.join(root, 'exp') }))!.key);
     await writeFile(data, '{"dataset":"e"}\n');
     changed.add((await plan(file, exp))!.key);

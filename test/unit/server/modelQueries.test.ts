@@ -5,7 +5,6 @@ import * as assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { priorExperimentOf } from '../../../src/priors/experiment';
 import { JobRunner } from '../../../src/server/jobs/jobRunner';
 import { UserError } from '../../../src/server/service/errors';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
@@ -102,7 +101,7 @@ describe('server ModelQueries (no connection)', function () {
     settings = { ...settings, pretrain: { ...settings.pretrain, auto: true } };
     assert.equal(await q.peekSuggestion(uri), 'training');
     const entry = index.experiment(uri);
-    const plan = (await priors.plan(entry.fsPath, priorExperimentOf(entry.experiment)))!;
+    const plan = (await priors.plan(entry.fsPath, entry.experiment))!;
     assert.ok(priors.isTraining(plan), 'the lens started the pre-training in the background');
     const trained = await priors.ensure(plan);
     const next = await q.peekSuggestion(uri);

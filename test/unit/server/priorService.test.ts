@@ -5,7 +5,6 @@ import * as assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { priorExperimentOf } from '../../../src/priors/experiment';
 import { JobRunner } from '../../../src/server/jobs/jobRunner';
 import { UserError } from '../../../src/server/service/errors';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
@@ -44,7 +43,7 @@ describe('server PriorService (no connection)', function () {
   const experiment = (uri: string) => {
     const entry = index.get(uri);
     assert.ok(entry?.experiment, `${uri} parsed`);
-    return { fsPath: entry.fsPath, view: priorExperimentOf(entry.experiment) };
+    return { fsPath: entry.fsPath, view: entry.experiment };
   };
 
   beforeEach(async () => {
