@@ -44,6 +44,15 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-exact-ranks`]: { ...b, transferValues: 'uniform-ranks', study: { transferScore: { exact: true, spread: 'posterior' } } },
     [`hyperbo-${objective}-exact-spread`]: { ...b, study: { transferScore: { exact: true, spread: 'tasks' } } },
     [`hyperbo-${objective}-transfer-k2`]: { ...b, study: { transferScore: { kappa: 2 } } },
+    [`hyperbo-${objective}-ei`]: { ...b, acquisition: { kind: 'ei' } },
+    [`hyperbo-${objective}-pi0.01`]: { ...b, acquisition: { kind: 'pi', piMargin: 0.01 } },
+    [`hyperbo-${objective}-pi0.3`]: { ...b, acquisition: { kind: 'pi', piMargin: 0.3 } },
+    [`hyperbo-${objective}-ucb1`]: { ...b, acquisition: { kind: 'ucb', beta: 1 } },
+    [`hyperbo-${objective}-ucb0.3`]: { ...b, acquisition: { kind: 'ucb', beta: 0.3 } },
+    [`hyperbo-${objective}-tw3`]: { ...b, study: { transferUntil: 3 } },
+    [`hyperbo-${objective}-tw4`]: { ...b, study: { transferUntil: 4 } },
+    [`hyperbo-${objective}-tw6`]: { ...b, study: { transferUntil: 6 } },
+    [`hyperbo-${objective}-tw10`]: { ...b, study: { transferUntil: 10 } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

@@ -124,8 +124,11 @@ export {
   TRANSFER_POINTS_PER_TASK,
   TRANSFER_VALUES,
   checkTransfer,
+  combineTransfer,
+  rankingWeights,
   transferCandidates,
   transferScores,
+  transferTaskScores,
   transferSupport,
 } from './transfer';
 export type { TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';

@@ -35,7 +35,7 @@ import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import { RESCALE_MIN, rescalePrior } from './rescale';
-import { checkTransfer, transferCandidates, transferScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
+import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
@@ -154,6 +154,12 @@ export interface StudyOptions {
    * level on them (rescale.ts; every other parameter stays frozen). Default false.
    */
   readonly rescale?: boolean;
+  /**
+   * With transfer data: suggestions while the study holds fewer than this many results (at least one) are also
+   * transfer picks, with the training tasks weighted by how well each ranks the study's own results
+   * (transfer.rankingWeights). Default 1 (only the first suggestion).
+   */
+  readonly transferUntil?: number;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   /**
@@ -215,7 +221,8 @@ export class Study {
   private subsetCache: { key: string; used: { x: Points; y: Float64Array } } | undefined;
   private readonly adaptation: Adaptation;
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
-  private transferCache: { x: Points; score: Float64Array } | undefined;
+  private transferCache: { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined;
+  private readonly transferUntil: number;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   private readonly rescale: boolean;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
@@ -237,6 +244,10 @@ export class Study {
     if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
     this.transferScore = options.transferScore ?? {};
     this.rescale = options.rescale ?? false;
+    this.transferUntil = options.transferUntil ?? 1;
+    if (!(Number.isInteger(this.transferUntil) && this.transferUntil >= 1)) {
+      throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
+    }
     this.conditioning = options.conditioning;
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
@@ -399,7 +410,7 @@ export class Study {
       let sd: number;
       let candidateIndex: number | undefined;
       let fromDesign = false;
-      const transferred = obs.x.n === 0 ? this.transferPick() : undefined;
+      const transferred = obs.x.n === 0 || obs.x.n < this.transferUntil ? this.transferPick(obs) : undefined;
       if (transferred) {
         ({ u, candidateIndex, value } = transferred);
         const p = predict({ n: 1, d: u.length, data: u });
@@ -449,10 +460,11 @@ export class Study {
   }
 
   /**
-   * Before any result: the untried candidate (pool member, or training configuration on a continuous space) with the
-   * best transfer score, or undefined without transfer data or when every candidate has been tried.
+   * Before any result (or, with transferUntil, fewer than that many): the untried candidate (pool member, or training
+   * configuration on a continuous space) with the best transfer score, its tasks weighted by rankingWeights on the
+   * study's results once there are two; undefined without transfer data or when every candidate has been tried.
    */
-  private transferPick(): { u: Float64Array; candidateIndex?: number; value: number } | undefined {
+  private transferPick(obs?: { x: Points; y: Float64Array }): { u: Float64Array; candidateIndex?: number; value: number } | undefined {
     const tasks = this.prior?.transfer;
     if (!this.prior || !tasks || tasks.length === 0) return undefined;
     const dim = this.space.dim;
@@ -466,9 +478,15 @@ export class Study {
         for (let i = 0; i < raw.n; i++) data.set(this.space.snapUnit(raw.data.slice(i * dim, (i + 1) * dim)), i * dim);
         x = { n: raw.n, d: dim, data };
       }
-      this.transferCache = { x, score: transferScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
+      this.transferCache = { x, parts: transferTaskScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
     }
-    const { x, score } = this.transferCache;
+    let weights: Float64Array | undefined;
+    if (obs && obs.x.n >= 2) {
+      const atResults = transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore);
+      weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * obs.x.n));
+    }
+    const x = this.transferCache.x;
+    const score = combineTransfer(this.transferCache.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
     const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
     const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
     const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);

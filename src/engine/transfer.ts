@@ -157,22 +157,19 @@ export const TRANSFER_SPREAD: TransferSpread = 'tasks';
 /** Measured values stand as measured (see the top); false: the GP's posterior everywhere (the rule before). */
 export const TRANSFER_EXACT = true;
 
-/** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
-export function transferScores(
+/** Each training task's standardised posterior mean z_i and variance σ_i²/s_i² at the candidates (see the top). */
+export function transferTaskScores(
   spec: ModelSpec,
   theta: Float64Array,
   tasks: readonly TransferTask[],
   candidates: Points,
-  options: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean } = {},
-): Float64Array {
+  options: { mean?: TransferMean; exact?: boolean } = {},
+): { z: Float64Array[]; variance: Float64Array[] } {
   if (tasks.length === 0) throw new EngineError('The transfer score needs at least one training task.');
-  const kappa = options.kappa ?? TRANSFER_KAPPA;
   const meanKind = options.mean ?? TRANSFER_MEAN;
-  const spread = options.spread ?? TRANSFER_SPREAD;
-  const mean = new Float64Array(candidates.n);
-  const squares = new Float64Array(candidates.n);
-  const variance = new Float64Array(candidates.n);
   const mCand = meanKind === 'task' ? priorMean(spec, theta, candidates) : undefined;
+  const zs: Float64Array[] = [];
+  const vs: Float64Array[] = [];
   for (const t of tasks) {
     let targets = t.y;
     if (mCand) {
@@ -183,29 +180,107 @@ export function transferScores(
     const p = condition(spec, theta, t.x, targets).predict(candidates, { includeNoise: false });
     // A candidate the task measured takes its measured value, with no uncertainty (the GP only fills in the rest).
     const measured = options.exact ?? TRANSFER_EXACT ? measuredIndex(t.x) : undefined;
+    const z = new Float64Array(candidates.n);
+    const v = new Float64Array(candidates.n);
     for (let i = 0; i < candidates.n; i++) {
       const at = measured?.get(rowKey(candidates, i));
       if (at !== undefined) {
-        const z = (t.y[at]! - t.center) / t.scale;
-        mean[i]! += z;
-        squares[i]! += z * z;
+        z[i] = (t.y[at]! - t.center) / t.scale;
         continue;
       }
       const mu = mCand ? p.mean[i]! - mCand[i]! + t.center : p.mean[i]!;
-      const z = (mu - t.center) / t.scale;
-      mean[i]! += z;
-      squares[i]! += z * z;
-      variance[i]! += Math.max(0, p.variance[i]!) / (t.scale * t.scale);
+      z[i] = (mu - t.center) / t.scale;
+      v[i] = Math.max(0, p.variance[i]!) / (t.scale * t.scale);
     }
+    zs.push(z);
+    vs.push(v);
   }
-  const n = tasks.length;
-  return Float64Array.from(mean, (m, i) => {
-    const avg = m / n;
+  return { z: zs, variance: vs };
+}
+
+/**
+ * The score from per-task parts with task weights w (default equal; normalised here): the lower bound of the mixture
+ * Σ w_i N(z_i, σ_i²), i.e. Σ w_i z_i − κ · sqrt(Σ w_i σ_i² + Σ w_i (z_i − z̄)²) ('tasks'; 'posterior' drops the last).
+ */
+export function combineTransfer(
+  parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
+  options: { kappa?: number; spread?: TransferSpread; weights?: ArrayLike<number> } = {},
+): Float64Array {
+  const kappa = options.kappa ?? TRANSFER_KAPPA;
+  const spread = options.spread ?? TRANSFER_SPREAD;
+  const n = parts.z.length;
+  const w = new Float64Array(n);
+  let total = 0;
+  for (let t = 0; t < n; t++) total += w[t] = options.weights ? Math.max(0, options.weights[t]!) : 1;
+  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
+  const m = parts.z[0]?.length ?? 0;
+  const out = new Float64Array(m);
+  // Unweighted: sums divided by n at the end, in the order the score was always computed (same floating-point ties).
+  const share = options.weights ? Float64Array.from(w, (v) => v / total) : w;
+  const divide = options.weights ? 1 : n;
+  for (let i = 0; i < m; i++) {
+    let sum = 0;
+    let squares = 0;
+    let variance = 0;
+    for (let t = 0; t < n; t++) {
+      const z = parts.z[t]![i]!;
+      sum += share[t]! * z;
+      squares += share[t]! * z * z;
+      variance += share[t]! * parts.variance[t]![i]!;
+    }
+    const avg = sum / divide;
     // 'tasks': the spread of the mixture over training tasks (a new task drawn from them), so a configuration that is
     // excellent on some tasks and poor on others ranks below one that is good on all.
-    const between = spread === 'tasks' ? Math.max(0, squares[i]! / n - avg * avg) : 0;
-    return avg - kappa * Math.sqrt(variance[i]! / n + between);
-  });
+    const between = spread === 'tasks' ? Math.max(0, squares / divide - avg * avg) : 0;
+    out[i] = avg - kappa * Math.sqrt(variance / divide + between);
+  }
+  return out;
+}
+
+/** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
+export function transferScores(
+  spec: ModelSpec,
+  theta: Float64Array,
+  tasks: readonly TransferTask[],
+  candidates: Points,
+  options: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean } = {},
+): Float64Array {
+  return combineTransfer(transferTaskScores(spec, theta, tasks, candidates, options), options);
+}
+
+/**
+ * How much each training task agrees with the study's own results, as ranking-weighted ensembles do (RGPE, Feurer et
+ * al. 2018): over `samples` bootstrap resamples of the results, the share of resamples in which the task has the
+ * fewest misranked pairs (z_i(x_a) < z_i(x_b) while y_a > y_b; ties split). Equal weights below two distinct results.
+ * z[t][j] is task t's score at result j; y (maximised) the results.
+ */
+export function rankingWeights(z: readonly ArrayLike<number>[], y: ArrayLike<number>, rng: { next(): number }, samples = 256): Float64Array {
+  const n = z.length;
+  const m = y.length;
+  const w = new Float64Array(n);
+  let distinct = false;
+  for (let j = 1; j < m; j++) if (y[j] !== y[0]) distinct = true;
+  if (!distinct || m < 2) return w.fill(1 / n);
+  const loss = new Float64Array(n);
+  const pick = new Int32Array(m);
+  for (let s = 0; s < samples; s++) {
+    for (let j = 0; j < m; j++) pick[j] = Math.min(m - 1, Math.floor(rng.next() * m));
+    loss.fill(0);
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < m; b++) {
+        const ya = y[pick[a]!]!;
+        const yb = y[pick[b]!]!;
+        if (!(ya > yb)) continue;
+        for (let t = 0; t < n; t++) if (z[t]![pick[a]!]! < z[t]![pick[b]!]!) loss[t]! += 1;
+      }
+    }
+    let best = Infinity;
+    for (let t = 0; t < n; t++) best = Math.min(best, loss[t]!);
+    let ties = 0;
+    for (let t = 0; t < n; t++) if (loss[t] === best) ties++;
+    for (let t = 0; t < n; t++) if (loss[t] === best) w[t]! += 1 / ties / samples;
+  }
+  return w;
 }
 
 function rowKey(x: Points, i: number): string {

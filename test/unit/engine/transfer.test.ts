@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { paramsFromValues } from '../../../src/engine/model';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
-import { checkTransfer, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
+import { createRng } from '../../../src/engine/rng';
+import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
 
 // A 1-D prior whose linear mean 5x extrapolates: its argmax is x = 1, where no training task measured anything.
@@ -156,5 +157,64 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.equal(again!.candidateIndex, 2);
     const none = new Study({ space, output, prior: { spec, theta }, candidates, acquisition: { kind: 'pi' }, seed: 3 });
     assert.equal(none.ask(1)[0]!.candidateIndex, 0);
+  });
+
+  it('combineTransfer: weighted mixture lower bound (known answer); equal weights are transferScores', () => {
+    const parts = { z: [Float64Array.of(1, -1), Float64Array.of(-1, 1)], variance: [Float64Array.of(0, 0.5), Float64Array.of(0, 0.5)] };
+    const only = combineTransfer(parts, { kappa: 1, weights: [1, 0] });
+    assert.ok(Math.abs(only[0]! - 1) < 1e-12 && Math.abs(only[1]! - (-1 - Math.sqrt(0.5))) < 1e-12, `${only}`);
+    // Weights 3:1 → ¾, ¼: mean ½ at the first, between-task variance 1 − ¼ = ¾, posterior variance 0.
+    const mixed = combineTransfer(parts, { kappa: 1, weights: [3, 1] });
+    assert.ok(Math.abs(mixed[0]! - (0.5 - Math.sqrt(0.75))) < 1e-12, `${mixed[0]}`);
+    assert.ok(Math.abs(mixed[1]! - (-0.5 - Math.sqrt(0.5 + 0.75))) < 1e-12, `${mixed[1]}`);
+    const candidates = pts(0, 0.1, 0.2, 0.5, 0.9);
+    const equal = combineTransfer(
+      { z: [Float64Array.of(0.3, 1, 2), Float64Array.of(-1, 0, 1)], variance: [new Float64Array(3), Float64Array.of(0.2, 0, 0)] },
+      { weights: [2, 2] },
+    );
+    const unweighted = combineTransfer({ z: [Float64Array.of(0.3, 1, 2), Float64Array.of(-1, 0, 1)], variance: [new Float64Array(3), Float64Array.of(0.2, 0, 0)] });
+    assert.deepEqual(Array.from(equal), Array.from(unweighted));
+    assert.equal(transferScores(spec, theta, tasks, candidates).length, candidates.n);
+    assert.throws(() => combineTransfer(parts, { weights: [0, 0] }), /positive sum/);
+  });
+
+  it('rankingWeights: the task that orders the results as measured takes the weight; equal without two distinct results', () => {
+    const y = Float64Array.of(1, 2, 3, 4);
+    const agrees = Float64Array.of(0, 1, 2, 3);
+    const reversed = Float64Array.of(3, 2, 1, 0);
+    const w = rankingWeights([reversed, agrees], y, createRng(1));
+    assert.ok(Math.abs(w[0]! + w[1]! - 1) < 1e-12);
+    // Only bootstrap samples made of one repeated result tie (both losses 0): (1/4)^3 of them.
+    assert.ok(w[1]! > 0.95 && w[0]! < 0.05, `${w}`);
+    assert.deepEqual(Array.from(rankingWeights([reversed, agrees], Float64Array.of(2), createRng(1))), [0.5, 0.5]);
+    assert.deepEqual(Array.from(rankingWeights([reversed, agrees], Float64Array.of(2, 2), createRng(1))), [0.5, 0.5]);
+    // Reproducible from the seed.
+    assert.deepEqual(Array.from(rankingWeights([reversed, agrees, agrees], y, createRng(5))), Array.from(rankingWeights([reversed, agrees, agrees], y, createRng(5))));
+  });
+
+  it('Study transferUntil: later transfer picks follow the training task that ranks the study\'s own results right', () => {
+    // Two training tasks prefer small x, one (the truth here) prefers large x.
+    const small = (): TransferTask => ({ x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(4, 3, 2, 1), center: 2.5, scale: 1.1 });
+    const large: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(1, 2, 3, 4), center: 2.5, scale: 1.1 };
+    const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
+    const truth = (x: number) => 10 * x;
+    const run = (transferUntil?: number) => {
+      const study = new Study({ space, output, prior: { spec, theta, transfer: [small(), small(), large] }, candidates, acquisition: { kind: 'pi' }, seed: 2, transferUntil });
+      const picks: { x: number; transfer?: boolean }[] = [];
+      for (let k = 0; k < 3; k++) {
+        const [s] = study.ask(1);
+        picks.push({ x: s!.config.x as number, transfer: s!.transfer });
+        study.tell(s!.trialId, truth(s!.config.x as number));
+      }
+      return picks;
+    };
+    const weighted = run(3);
+    // Equal weights first (no result, then one): the mixture's lower bound prefers 0.2, then 0.3 (0.1 is the majority's
+    // best but the tasks disagree most there); y(0.3) > y(0.2) only the third task predicts, so the third pick is its
+    // best, 0.4.
+    assert.deepEqual(weighted.map((p) => p.x), [0.2, 0.3, 0.4]);
+    assert.deepEqual(weighted.map((p) => p.transfer), [true, true, true]);
+    const plain = run();
+    assert.deepEqual(plain.map((p) => p.transfer), [true, undefined, undefined]);
   });
 });
