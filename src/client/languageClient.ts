@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import {
   CloseAction,
+  DidChangeWatchedFilesNotification,
   ErrorAction,
   LanguageClient,
   State,
@@ -16,6 +17,7 @@ import {
 import type { ProtocolRequestType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { ExperimentSummary } from '../shared/dto';
 import { ExperimentsChangedNotification, ServerStatusNotification, TrialUpdatedNotification, WATCHED_FILE_GLOBS } from '../shared/protocol';
+import { FileEventBatcher } from './fileEventBatcher';
 import type { ServerHealth } from './statusModel';
 
 /** Files whose changes the server needs: experiments, training logs and data files. */
@@ -113,9 +115,25 @@ export class ServerConnection implements vscode.Disposable {
     };
     const watchers = watchedGlobs.map((glob) => vscode.workspace.createFileSystemWatcher(glob));
     this.clientDisposables.push(...watchers);
+    // File events go out through our batcher, not the library's debounce (which a steadily written log starves).
+    // None are sent while the client is down: a (re)started server lists the workspace again.
+    const fileEvents = new FileEventBatcher(
+      (changes) =>
+        client.state === State.Stopped ? Promise.resolve() : client.sendNotification(DidChangeWatchedFilesNotification.type, { changes }),
+      (error) => this.log.warn(`Sending file events to the language server: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    this.clientDisposables.push(fileEvents);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', pattern: '**/*.hyperbo.yaml' }],
       synchronize: { fileEvents: watchers },
+      middleware: {
+        workspace: {
+          didChangeWatchedFile: (event) => {
+            fileEvents.push(event);
+            return Promise.resolve();
+          },
+        },
+      },
       initializationOptions: { settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('hyperbo'))) as unknown },
       // Hovers and completion docs carry workspace strings (escaped by the server): never run commands or HTML.
       markdown: { isTrusted: false, supportHtml: false },
