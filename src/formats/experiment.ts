@@ -151,6 +151,7 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export type DiagnosticCode =
   | 'yaml-syntax'
+  | 'file-too-large'
   | 'not-a-mapping'
   | 'unknown-key'
   | 'duplicate-key'
@@ -786,11 +787,11 @@ export function parsedStructure(structure: YamlStructure): ParseResult {
 function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResult {
   const { doc, text } = structure;
   const ctx: Ctx = { diagnostics: [], doc, lines: structure.lines, text };
-  for (const e of structure.errors) report(ctx, e.range, 'error', 'yaml-syntax', e.message);
+  for (const e of structure.errors) report(ctx, e.range, 'error', e.tooLarge ? 'file-too-large' : 'yaml-syntax', e.message);
   for (const w of structure.warnings) report(ctx, w.range, 'warning', 'yaml-syntax', w.message);
   const root = deref(ctx, doc.contents);
   if (!isMap(root)) {
-    if (doc.errors.length === 0) {
+    if (structure.errors.length === 0) {
       report(ctx, rangeOf(root, { start: 0, end: Math.min(text.length, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length) }), 'error', 'not-a-mapping',
         'An experiment file is a mapping with at least objective and search_space (see docs/experiment-format.md).');
     }

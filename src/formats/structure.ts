@@ -15,7 +15,16 @@ export type YamlPath = (string | number)[];
 export interface YamlProblem {
   range: OffsetRange;
   message: string;
+  /** Set when the text was not parsed at all for its size (MAX_EXPERIMENT_CHARS). */
+  tooLarge?: true;
 }
+
+/**
+ * The largest text parsed as an experiment file. The YAML parse costs about 2–5 s and 100 MB of memory per MB of
+ * text (a 22 MB file took 96 s and 2 GB), and the server parses a file whole on open: a larger file gets one error
+ * instead of a parse that would freeze the editor or run `hyperbo tune` out of memory.
+ */
+export const MAX_EXPERIMENT_CHARS = 8 * 1024 * 1024;
 
 /** What sits at an offset: a mapping key or a scalar value, with its path from the root. */
 export interface YamlTarget {
@@ -90,9 +99,11 @@ export class YamlStructure {
     base?: YamlStructure,
   ) {
     this.lines = new LineIndex(text);
+    const tooLarge = text.length > MAX_EXPERIMENT_CHARS;
     // Only from a version that parsed with no error: error recovery is not local, so its item boundaries may not be.
-    const reused = base && base.errors.length === 0 ? reparseTrials(base.text, base.tokens, text) : undefined;
-    const tokens = reused ?? [...new Parser().parse(text)];
+    const reused = !tooLarge && base && base.errors.length === 0 ? reparseTrials(base.text, base.tokens, text) : undefined;
+    // Too large: an empty document with one error, so every feature (parse, hover, completion, edits) declines at once.
+    const tokens = reused ?? [...new Parser().parse(tooLarge ? '' : text)];
     this.tokens = tokens;
     this.incremental = reused !== undefined;
     const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
@@ -113,6 +124,16 @@ export class YamlStructure {
       message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
     });
     this.errors = this.doc.errors.map(problem);
+    if (tooLarge) {
+      const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+      this.errors.push({
+        range: { start: 0, end: 0 },
+        message:
+          `The file is ${mb(text.length)} MB, more than the ${mb(MAX_EXPERIMENT_CHARS)} MB HyperBO reads as an experiment file (MAX_EXPERIMENT_CHARS); ` +
+          'it is not parsed. Move finished trials to another experiment file and name it in prior.from.',
+        tooLarge: true,
+      });
+    }
     this.warnings = this.doc.warnings.map(problem);
     this.comments = collectComments(tokens, text);
     const root = this.deref(this.doc.contents as Node | null);
