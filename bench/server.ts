@@ -6,26 +6,31 @@
 // - warm: the same requests again on the unchanged file;
 // - after an edit: a trial appended in the editor (didChange), then the lens, the suggestion and a hover on the new
 //   trial (the posterior is extended by the new observation, engine conditioning.ts).
-// Each figure is wall time with the process's CPU time (all threads: server and model worker) next to it, and the
-// 1-minute load average when the row was measured: on a shared machine CPU time is the fairer figure.
+// Each figure is wall time with the process's CPU time (all threads: server and model worker) and the time the
+// server's main thread was busy (event-loop utilisation: what the editor waits on; the worker's suggestion excluded)
+// next to it, and the 1-minute load average when the row was measured: on a shared machine the busy time is the
+// fairer figure.
 import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { removeWorkspace, settledCodeLenses, startTestServer, tempWorkspace, uriOf, type TestServer } from '../test/server/harness';
 import { LARGE_FIRST_TRIAL_LINE, largeExperiment } from '../test/server/largeExperiment';
 
 type Lens = { command?: { title: string } };
 
-async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number; cpu: number }> {
+async function timed<T>(what: () => Promise<T>): Promise<{ value: T; ms: number; cpu: number; main: number }> {
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t0 = performance.now();
   const value = await what();
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { value, ms, cpu: (cpu.user + cpu.system) / 1000 };
+  const main = performance.eventLoopUtilization(elu0).active;
+  return { value, ms, cpu: (cpu.user + cpu.system) / 1000, main };
 }
 
-const fmt = (t: { ms: number; cpu: number }): string => `${t.ms.toFixed(0)} (${t.cpu.toFixed(0)})`;
+const fmt = (t: { ms: number; cpu: number; main: number }): string => `${t.ms.toFixed(0)} (${t.cpu.toFixed(0)}; ${t.main.toFixed(0)})`;
 
 function lensState(lenses: Lens[]): string {
   const top = lenses[0]?.command?.title ?? '';
@@ -43,7 +48,8 @@ async function measure(server: TestServer, uri: string, hoverLine: number): Prom
   );
   const posterior = /posterior[^*]*\*\*([^*]+)\*\*/.exec(hover.value?.contents?.value ?? '')?.[1] ?? 'no posterior';
   // The suggestion time counts from the first request: the settled request follows it at once.
-  return [`${fmt(lens)} ${lensState(lens.value)}`, `${(lens.ms + settled.ms).toFixed(0)} (${(lens.cpu + settled.cpu).toFixed(0)})`, `${fmt(hover)} ${posterior}`];
+  const suggestion = { ms: lens.ms + settled.ms, cpu: lens.cpu + settled.cpu, main: lens.main + settled.main };
+  return [`${fmt(lens)} ${lensState(lens.value)}`, fmt(suggestion), `${fmt(hover)} ${posterior}`];
 }
 
 async function main(): Promise<void> {
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
       await removeWorkspace(root);
     }
   }
-  console.log('Milliseconds, wall (CPU of all threads). Lens: the first request\'s answer; suggestion: until the lens holds it.');
+  console.log("Milliseconds, wall (CPU of all threads; main thread busy). Lens: the first request's answer; suggestion: until the lens holds it.");
   console.log('');
   console.log(
     '| trials | load | start + index | cold lens | cold suggestion | cold hover | warm lens | warm suggestion | warm hover | lens after edit | suggestion after edit | hover after edit | posteriors |',

@@ -152,6 +152,12 @@ export class WorkspaceIndex {
   private update(key: string, text: string, version: number | undefined): ExperimentEntry {
     const fsPath = uriToPath(key);
     const previous = this.entries.get(key);
+    if (previous && previous.text === text) {
+      // The same text (a file opened as it is on disk, a save): the parse would give the same outcome.
+      const same: ExperimentEntry = { ...previous, version };
+      this.entries.set(key, same);
+      return same;
+    }
     let outcome: ParseOutcome;
     try {
       outcome = this.parse(text, fsPath, previous?.text);
