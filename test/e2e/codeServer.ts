@@ -32,6 +32,18 @@ export function locateTools(): Tools {
   return { nodeBinDir, codeServerEntry, chromiumPath };
 }
 
+/**
+ * Keys of the e2e profile (its keybindings.json) for commands a test runs while a webview has focus. Opening the
+ * palette there races the webview taking focus as its tab activates, which closes the palette; a key reaches the
+ * workbench from a webview too (it forwards keydowns), so the command runs in the group the user is in.
+ */
+export const TEST_KEYBINDINGS: Readonly<Record<string, string>> = Object.freeze({
+  'hyperbo.showSuggestions': 'ctrl+alt+shift+f5',
+  'hyperbo.showPosterior': 'ctrl+alt+shift+f6',
+  'hyperbo.showHistory': 'ctrl+alt+shift+f7',
+  'hyperbo.showProvenance': 'ctrl+alt+shift+f8',
+});
+
 export interface CodeServerOptions {
   /** Folder for user data, extensions, config and logs of this server; created if missing. */
   readonly stateDir: string;
@@ -92,6 +104,8 @@ function prepareStateDir(stateDir: string): void {
     'files.autoSave': 'off',
   };
   writeFileSync(join(stateDir, 'user-data', 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const keybindings = Object.entries(TEST_KEYBINDINGS).map(([command, key]) => ({ key, command }));
+  writeFileSync(join(stateDir, 'user-data', 'User', 'keybindings.json'), JSON.stringify(keybindings, null, 2));
 }
 
 /** Installs a packaged extension into the state folder's extensions directory. */

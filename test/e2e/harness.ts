@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'no
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { copyExampleWorkspace } from '../exampleCopy';
-import { installExtension, launchChromium, locateTools, repoRoot, startCodeServer, type CodeServer } from './codeServer';
+import { installExtension, launchChromium, locateTools, repoRoot, startCodeServer, TEST_KEYBINDINGS, type CodeServer } from './codeServer';
 
 export const e2eOutputDir = join(repoRoot, 'test-output', 'e2e');
 export const vsixPath = join(repoRoot, 'out', 'hyperbo.vsix');
@@ -149,6 +149,17 @@ export class Workbench {
       }
       await this.page.waitForTimeout(500);
     }
+  }
+
+  /**
+   * Runs a command by its test keybinding (codeServer.ts TEST_KEYBINDINGS) where the focus is now, e.g. in a webview
+   * panel's group, without the palette.
+   */
+  async pressCommandKey(command: string): Promise<void> {
+    const key = TEST_KEYBINDINGS[command];
+    if (!key) throw new Error(`no test keybinding for ${command} (add one to TEST_KEYBINDINGS)`);
+    const named = (k: string) => ({ ctrl: 'Control', alt: 'Alt', shift: 'Shift' })[k] ?? k.toUpperCase();
+    await this.page.keyboard.press(key.split('+').map(named).join('+'));
   }
 
   /** The palette row whose label is exactly `title`, once the list shows it (3 s at most). */
