@@ -856,36 +856,3 @@ function finish(ctx: Ctx, experiment: Experiment | undefined, parameters: Parame
   const diagnostics = ctx.diagnostics.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
   return { experiment, diagnostics, parameters, ok: experiment !== undefined && !diagnostics.some((d) => d.severity === 'error') };
 }
-
-/**
- * Keeps the last experiment that parsed without errors, so a file being edited (or broken) still serves
- * its last good state while its diagnostics are shown.
- */
-export class ExperimentState {
-  private good: Experiment | undefined;
-  private latestResult: ParseResult = { diagnostics: [], parameters: [], ok: false };
-
-  constructor(private readonly options: ParseOptions = {}) {}
-
-  /** Parses a new version of the text; returns its result (diagnostics always describe this version). */
-  update(text: string, options: ParseOptions = this.options): ParseResult {
-    this.latestResult = parseExperiment(text, options);
-    if (this.latestResult.ok) this.good = this.latestResult.experiment;
-    return this.latestResult;
-  }
-
-  /** The last experiment without errors, or undefined if the file has never been valid. */
-  get lastGood(): Experiment | undefined {
-    return this.good;
-  }
-
-  /** The latest parse result. */
-  get latest(): ParseResult {
-    return this.latestResult;
-  }
-
-  /** True when the latest text has errors and lastGood is an older version. */
-  get stale(): boolean {
-    return !this.latestResult.ok && this.good !== undefined;
-  }
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ExperimentState, LineIndex, MAX_PARAMETERS, parseExperiment, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
+import { LineIndex, MAX_PARAMETERS, parseExperiment, type Diagnostic, type DiagnosticCode } from '../../../src/formats/experiment';
 import { createRng, HaltonSequence } from '../../../src/engine/rng';
 import { experimentSchema } from '../../../src/formats/experimentSchema';
 import { structureOf } from '../../../src/formats/structure';
@@ -406,27 +406,6 @@ describe('formats/experiment: hostile and oversized definitions (issue 10 item 7
     assert.deepEqual(only(text, 'invalid-value').at, where(text, 'flot'));
     // A name not defined at all still gets the warning.
     assert.equal(only(BASE + 'trials:\n  - { id: 0, params: { lr: 0.1, layers: 2, opt: adam, extra: 1 }, status: pending }\n', 'param-unknown').source, 'extra');
-  });
-});
-
-describe('formats/experiment: last good state', () => {
-  it('serves the last experiment without errors while the file is broken', () => {
-    const state = new ExperimentState();
-    // Read through a function: TypeScript would otherwise keep narrowings across update().
-    const lastGood = () => state.lastGood;
-    const stale = () => state.stale;
-    assert.equal(lastGood(), undefined);
-    state.update(BASE);
-    const good = lastGood();
-    assert.ok(good);
-    assert.equal(stale(), false);
-    const broken = state.update(BASE.replace('high: 8', 'high: 0'));
-    assert.equal(broken.ok, false);
-    assert.equal(lastGood(), good);
-    assert.equal(stale(), true);
-    state.update(BASE.replace('high: 8', 'high: 16'));
-    assert.equal((lastGood()!.searchSpace[1] as { high: number }).high, 16);
-    assert.equal(stale(), false);
   });
 });
 
