@@ -1,7 +1,7 @@
 // Minimal text edits to an experiment file: append a trial under `trials:` and update one trial in place.
 // Everything outside the edited span stays byte-for-byte, so comments, quoting and layout survive.
 import { isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { ParamValue, TrialStatus } from './experiment';
+import type { ParamValue, Trial, TrialStatus } from './experiment';
 import { structureOf, type YamlStructure } from './structure';
 import { LineIndex, type OffsetRange, type Range } from './text';
 
@@ -19,44 +19,18 @@ export interface LspTextEdit {
 
 export type EditResult<T = object> = ({ ok: true; edit: OffsetEdit } & T) | { ok: false; message: string };
 
-export interface NewTrial {
-  /** Default: one more than the largest id in the file. */
-  id?: number;
-  params: Readonly<Record<string, ParamValue>>;
-  /** Default `pending`. */
-  status?: TrialStatus;
-  value?: number;
-  /** Of a stopped trial: the step at which run.stopping stopped it. */
-  step?: number;
-  log?: string;
-  /** The run's id (session/trialRun newRunId): `${run}` in run.log expands to it. */
-  run?: string;
-  /** The scheduler's job id (run.scheduler: slurm), so a reloaded runner can re-attach to the job. */
-  job?: string;
-  started?: string;
-  pid?: number;
-  /** The pid of the `hyperbo tune` running the trial (formats/experiment Trial.runner). */
-  runner?: number;
-  finished?: string;
-  reason?: string;
-}
+/**
+ * A trial to append: the model's Trial (experiment.ts) with every field optional but its parameters. `id` defaults to
+ * one more than the largest id in the file, `status` to pending; `outsideSpace` is the parser's, never written.
+ */
+export type NewTrial = Partial<Omit<Trial, 'params' | 'outsideSpace'>> & { params: Readonly<Trial['params']> };
 
-/** Fields to change on an existing trial; `null` removes the key. */
-export interface TrialChanges {
-  status?: TrialStatus;
-  value?: number | null;
-  step?: number | null;
-  log?: string | null;
-  run?: string | null;
-  job?: string | null;
-  started?: string | null;
-  pid?: number | null;
-  runner?: number | null;
-  finished?: string | null;
-  reason?: string | null;
-}
+/** Fields to change on an existing trial (the model's Trial fields but its identity); `null` removes the key. */
+export type TrialChanges = { status?: TrialStatus } & {
+  [K in keyof Omit<Trial, 'id' | 'params' | 'status' | 'outsideSpace'>]?: Trial[K] | null;
+};
 
-const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason'] as const;
+const KEY_ORDER = ['id', 'params', 'status', 'value', 'step', 'log', 'run', 'job', 'started', 'pid', 'runner', 'finished', 'reason'] as const satisfies readonly Exclude<keyof Trial, 'outsideSpace'>[];
 const RESERVED = /^(?:true|false|yes|no|on|off|y|n|null|~)$/i;
 
 /** A YAML scalar that reads back as the same value in YAML 1.2 and 1.1 (PyYAML) parsers. */
