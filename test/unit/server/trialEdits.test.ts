@@ -3,7 +3,7 @@
 // trial is and the next trial's ghost text, on the text the server holds or the text sent. Real experiment files
 // and logs in a temp workspace, real worker threads for suggestions.
 import * as assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseExperiment } from '../../../src/formats/experiment';
@@ -18,6 +18,7 @@ import { TrialEdits } from '../../../src/server/service/trialEdits';
 import { TrialState } from '../../../src/server/service/trialState';
 import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
 import type { TextEditDTO } from '../../../src/shared/dto';
+import { runCli } from '../cli/harness';
 import { removeFolder, tempFolder } from './fixtures';
 
 const HEAD = [
@@ -170,5 +171,36 @@ describe('server TrialEdits (no connection)', function () {
     const six = await edits.updateTrial({ uri, trialId: 6, status: 'completed', value: 0.25, text: sent });
     assert.deepEqual(trialsOf(apply(sent, six.edits)).at(-1), { id: 6, params: { lr: 0.2, m: 0.1 }, status: 'completed', value: 0.25 });
     await assert.rejects(edits.updateTrial({ uri, trialId: 9, status: 'failed' }), UserError);
+  });
+  it('the editor records the value hyperbo tune records for the same trial and 3,000-point log (reduce: min at one odd step)', async () => {
+    // The command writes 3,000 points whose minimum (0.01) sits at one odd step the server's thinned curve drops.
+    await writeFile(
+      path.join(root, 'train.js'),
+      "const fs = require('node:fs'); fs.mkdirSync('runs', { recursive: true });\n" +
+        "const lines = []; for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ step: i, loss: i === 1237 ? 0.01 : 0.5 + (i % 7) / 100 }));\n" +
+        "fs.writeFileSync('runs/' + process.argv[2] + '.jsonl', lines.join('\\n') + '\\n');\n",
+    );
+    const text = [
+      ...HEAD.map((l) =>
+        l.startsWith('objective:') ? 'objective: { metric: loss, goal: minimize, reduce: min }' : l.startsWith('  command:') ? '  command: [node, train.js, "${trial}"]' : l,
+      ),
+      'trials: []',
+      '',
+    ].join('\n');
+    await writeFile(file, text);
+    const tune = runCli(['tune', file, '--trials', '1'], root, 120_000);
+    assert.equal(tune.status, 0, tune.stdout + tune.stderr);
+    const byTune = trialsOf(await readFile(file, 'utf8'))[0]!;
+    assert.deepEqual([byTune.status, byTune.value], ['completed', 0.01], 'tune reduces the exact curve');
+    // The same trial as the editor's runner leaves it when the same run ends: running, its log written since it started.
+    const running = (await readFile(file, 'utf8')).replace(/status: completed/, 'status: running').replace(/\n\s*value: 0\.01\b[^\n]*/, '').replace(/value: 0\.01, /, '');
+    await onDisk(running);
+    assert.equal(trialsOf(running)[0]!.value, undefined);
+    await trials.refresh();
+    const shown = trials.of(index.get(uri)!).find((t) => t.id === 1)!;
+    assert.ok(shown.curve && shown.curve.length < 3000 && !shown.curve.some((p) => p.value === 0.01), 'the curve the editor shows is thinned past the minimum');
+    const byEditor = await edits.updateTrial({ uri, trialId: 1, status: 'completed', finished: new Date().toISOString() });
+    assert.deepEqual([byEditor.status, byEditor.value], [byTune.status, byTune.value], 'the editor records what tune recorded');
+    assert.equal(trialsOf(apply(running, byEditor.edits))[0]!.value, byTune.value);
   });
 });
