@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { Parser } from 'yaml';
+import { createRng } from '../../../src/engine/rng';
 import { parseExperiment } from '../../../src/formats/experiment';
 import { structureOf, YamlStructure } from '../../../src/formats/structure';
 
@@ -125,5 +127,34 @@ describe('formats/structure (the YAML structure index)', () => {
     const value = s.at(text.indexOf('value: 1500 ') + 8)!;
     assert.deepEqual([value.path, value.value], [['trials', '*', 'value'], 1500]);
     assert.equal(s.at(text.indexOf('{ id: 3000') - 1), undefined, 'between the dash and the item');
+  });
+
+  it('finds every comment token of the syntax tree, as a walk of every field would, on fuzzed texts', () => {
+    // The index walks only the fields that hold tokens (faster at thousands of trials); this is the exhaustive walk.
+    const everyField = (tokens: unknown[], text: string) => {
+      const out: { start: number; end: number }[] = [];
+      const visit = (t: unknown): void => {
+        if (!t || typeof t !== 'object') return;
+        const token = t as { type?: string; offset?: number; source?: string };
+        if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') {
+          out.push({ start: token.offset, end: Math.min(text.length, token.offset + token.source.length) });
+          return;
+        }
+        for (const v of Object.values(t)) visit(v);
+      };
+      tokens.forEach(visit);
+      return out.sort((a, b) => a.start - b.start);
+    };
+    const snippets = ['{', '}', '[', ']', "'", '"', '&a ', '*a', '|', '>', '# x', '\n', '- ', ': ', '  ', '\t', '---\n', '...\n', '%YAML 1.2\n', '!tag ', '? ', ',', ' #c\n', '#'];
+    const base = 'a: 1 # c1\nb:\n  - { x: 1 } # c2\n  # c3\n  - y: 2\n    z: |\n      # not\n    w: "q # no"\nc: [1, # c4\n  2]\n# end\n';
+    for (let seed = 1; seed <= 500; seed++) {
+      const rng = createRng(seed);
+      let text = base;
+      for (let k = 0; k < 1 + rng.int(6); k++) {
+        const at = rng.int(text.length + 1);
+        text = text.slice(0, at) + snippets[rng.int(snippets.length)] + text.slice(at + rng.int(3));
+      }
+      assert.deepEqual(new YamlStructure(text).comments, everyField([...new Parser().parse(text)], text), JSON.stringify(text));
+    }
   });
 });
