@@ -9,8 +9,8 @@ describe('bench:regret timing', () => {
     const before = childrenCpuSeconds();
     assert.ok(before !== undefined && before >= 0);
     const selfBefore = process.cpuUsage();
-    // A child that burns about 0.3 s of CPU.
-    execFileSync(process.execPath, ['-e', 'const t = Date.now(); let x = 0; while (Date.now() - t < 300) x += Math.sqrt(x + 1);']);
+    // A child that burns 0.3 s of its own CPU time (not wall time, which a loaded machine would not turn into CPU).
+    execFileSync(process.execPath, ['-e', 'const t = process.cpuUsage(); let x = 0; while (process.cpuUsage(t).user < 300000) x += Math.sqrt(x + 1);']);
     const self = process.cpuUsage(selfBefore);
     const after = childrenCpuSeconds()!;
     assert.ok(after - before >= 0.2, `children CPU grew by ${after - before} s`);
