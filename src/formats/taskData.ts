@@ -185,14 +185,25 @@ function spaceFromChoices(params: NonNullable<HpoBenchFile['params']>): ParamSpe
   });
 }
 
+/** A task JSON file is read into one string: past V8's string limit (≈512 MB) that read would fail deep inside. */
+export const MAX_TASK_JSON_BYTES = 256 * 1024 * 1024;
+
 /** HPOBench-style task files (one JSON per task; a shared grid whose keys index each parameter's choices). */
 export async function loadHpoBench(files: readonly string[], options: LoadOptions): Promise<TaskData> {
   const parsed: { file: string; json: HpoBenchFile }[] = [];
   for (const file of files) {
     let json: HpoBenchFile;
     try {
+      const { size } = await stat(file);
+      if (size > MAX_TASK_JSON_BYTES) {
+        fail(
+          `${file} is ${Math.round(size / 2 ** 20)} MB; a task JSON file is read whole and may be at most ${MAX_TASK_JSON_BYTES / 2 ** 20} MB. ` +
+            'Split it into one file per task, or write its rows as JSON Lines (.jsonl), which are read line by line.',
+        );
+      }
       json = JSON.parse(await readFile(file, 'utf8')) as HpoBenchFile;
     } catch (error) {
+      if (error instanceof DataError) throw error;
       return fail(`Cannot read ${file} as a task JSON file: ${(error as Error).message}`);
     }
     if (!Array.isArray(json.params) || !json.data || typeof json.data !== 'object') {

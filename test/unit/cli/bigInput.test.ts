@@ -1,7 +1,7 @@
 // `hyperbo pretrain` on a 200,000-row PD1 file (one row with a zero error, so the log warp needs its floor) used to
 // exit 70 with "Maximum call stack size exceeded" from a Math.min(...values) spread.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { METRIC, runCli } from './harness';
@@ -33,5 +33,16 @@ describe('cli: 200k-row input', function () {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /Loaded 4 tasks/);
     assert.ok(existsSync(path.join(dir, 'prior.json')));
+  });
+
+  it('hyperbo pretrain refuses a task JSON file too large to read whole, naming the limit and the way out', () => {
+    // A sparse 600 MB file: past V8's string limit, yet no disk space and no time to make.
+    const file = path.join(dir, 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, 600 * 2 ** 20);
+    const r = runCli(['pretrain', '--data', 'huge.json', '--metric', 'value', '--out', 'prior.json'], dir, 60_000);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /huge\.json is 600 MB; a task JSON file is read whole and may be at most 256 MB\. Split it/);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
   });
 });
