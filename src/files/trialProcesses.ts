@@ -87,6 +87,11 @@ export type Reconciled =
   | { id: number; action: 'stopped'; pid: number; reason: string }
   /** Its process is gone and no log reader was given: the caller's reader of the trial's log decides. */
   | { id: number; action: 'ended'; pid: number }
+  /**
+   * No pid and its tune (`runner`) is gone, no log reader given: the caller's reader of the log decides, a failure's
+   * reason by runnerGoneReason (the editor: the server reads the log).
+   */
+  | { id: number; action: 'runner-gone'; runner: number }
   | { id: number; action: 'unknown' };
 
 export interface ReconcileOptions {
@@ -97,6 +102,17 @@ export interface ReconcileOptions {
   by?: string;
 }
 
+/** A running trial with no pid whose tune (`runner`) has ended: killed before it wrote its command's pid. */
+export function runnerDiedBeforePid(t: RunningTrial): boolean {
+  // The runner's start time is before the trial's `started` (it wrote it), so the same check tells a reused pid.
+  return t.pid === undefined && t.runner !== undefined && !trialProcessAlive(t.runner, t.started);
+}
+
+/** Why such a trial failed; `logReason` is why its log gave no value (none: it left no log). */
+export function runnerGoneReason(runner: number, logReason?: string): string {
+  return `the hyperbo tune that started it (pid ${runner}) ended before recording its command's process; ${logReason ?? 'it left no log'} (if the command did start, nothing recorded it: stop it by hand)`;
+}
+
 /**
  * What to do about each trial the file says is running:
  * - no pid recorded but the tune that appended it (`runner`) is gone: that tune was killed before the command's pid
@@ -105,7 +121,8 @@ export interface ReconcileOptions {
  * - its process is alive: left running (or, with `stop`, its group is stopped and the trial failed);
  * - its process is gone: the log decides — a value (or divergence) is recorded, else the trial failed.
  * `readLog` reads a trial's log by the experiment's rule, undefined when there is no log; without it a dead process's
- * trial is reported as 'ended' (the editor has the language server read the log when it records the trial).
+ * trial is reported as 'ended', a dead runner's as 'runner-gone' (the editor has the language server read the log when it
+ * records the trial).
  */
 export async function reconcileRunning(
   trials: readonly RunningTrial[],
@@ -115,21 +132,18 @@ export async function reconcileRunning(
   const out: Reconciled[] = [];
   for (const t of trials) {
     if (t.pid === undefined) {
-      // The runner's start time is before the trial's `started` (it wrote it), so the same check tells a reused pid.
-      if (t.runner === undefined || !readLog || trialProcessAlive(t.runner, t.started)) {
+      if (!runnerDiedBeforePid(t)) {
         out.push({ id: t.id, action: 'unknown' });
+        continue;
+      }
+      const runner = t.runner!;
+      if (!readLog) {
+        out.push({ id: t.id, action: 'runner-gone', runner });
         continue;
       }
       const verdict = await readLog(t);
       if (verdict && verdict.status !== 'failed') out.push({ id: t.id, action: 'recorded', outcome: verdict });
-      else {
-        const why = verdict ? `; ${verdict.reason}` : '; it left no log';
-        out.push({
-          id: t.id,
-          action: 'failed',
-          reason: `the hyperbo tune that started it (pid ${t.runner}) ended before recording its command's process${why} (if the command did start, nothing recorded it: stop it by hand)`,
-        });
-      }
+      else out.push({ id: t.id, action: 'failed', reason: runnerGoneReason(runner, verdict?.reason) });
       continue;
     }
     if (trialProcessAlive(t.pid, t.started)) {

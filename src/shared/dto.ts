@@ -39,6 +39,8 @@ export interface TrialDTO {
   step?: number;
   /** A running trial's process (group leader) pid, as its runner recorded it. */
   pid?: number;
+  /** Of a running trial: the `hyperbo tune` that appended it (its pid), while no scheduler job is recorded. */
+  runner?: number;
   /**
    * Of a running trial: run.stopping says stop it (its intermediate value at `step` was worse than the completed trials'
    * median). The runner that owns the process stops it and records the trial as stopped with these.

@@ -170,6 +170,11 @@ export namespace UpdateTrialEditRequest {
     run?: string;
     /** Of a stopped trial (run.stopping): the step it was stopped at; `value` is its value there. */
     step?: number;
+    /**
+     * Settling a trial whose tune (this pid) died before recording its command's pid: when its log gives no value,
+     * the failure's reason names that tune as `hyperbo tune` writes it (runnerGoneReason, src/files/trialProcesses.ts).
+     */
+    runnerGone?: number;
   }
   export interface Result {
     edits: TextEditDTO[];

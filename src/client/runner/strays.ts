@@ -4,11 +4,13 @@
 // group is stopped and the trial recorded as failed (as stopped, with the step and reason, when run.stopping had
 // ordered it stopped); a trial whose process has ended is recorded from its log
 // (the language server reads it: completed with its value, diverged, or failed with the reason).
-// The window offers the command when it sees a running trial whose process has ended, or whose runner is gone
-// (the process was re-parented to init). Only in a trusted workspace: the pids come from the file.
+// A running trial with no pid whose `hyperbo tune` (its `runner`) is dead was left by a tune killed before it wrote
+// the command's pid: settled as tune settles it (the log decides, else failed naming that tune); a live runner's is left.
+// The window offers the command when it sees a running trial whose process (or pid-less trial's tune) has ended, or
+// whose runner is gone (the process was re-parented to init). Only in a trusted workspace: the pids come from the file.
 import * as vscode from 'vscode';
 import { parentPidOf, processCommandLine } from '../../files/processInfo';
-import { reconcileRunning, trialProcessAlive, type RunningTrial } from '../../files/trialProcesses';
+import { reconcileRunning, runnerDiedBeforePid, trialProcessAlive, type RunningTrial } from '../../files/trialProcesses';
 import type { ExperimentSummary, TrialDTO } from '../../shared/dto';
 import { ListExperimentsRequest, TrialHistoryRequest } from '../../shared/protocol';
 import type { Config } from '../config';
@@ -20,7 +22,8 @@ import { untrustedError } from './trialRunner';
 
 export interface StrayRun {
   uri: string;
-  trial: TrialDTO & { pid: number };
+  /** pid undefined: a trial whose tune (`runner`, dead) was killed before it wrote the command's pid. */
+  trial: TrialDTO;
   /** Its process is still running (else it has ended and the log decides). */
   alive: boolean;
 }
@@ -64,15 +67,19 @@ export class StrayRuns implements vscode.Disposable {
     );
   }
 
-  /** The running trials of these experiments (default: all) that record a pid and that no run of this window follows. */
+  /**
+   * The running trials of these experiments (default: all) that no run of this window follows and that record a pid,
+   * or record none and a dead tune as their runner.
+   */
   async find(uris?: string[]): Promise<StrayRun[]> {
     const targets = uris ?? (await this.server.request0(ListExperimentsRequest.type)).filter((e) => e.trials.running > 0).map((e) => e.uri);
     const out: StrayRun[] = [];
     for (const uri of targets) {
       const history = await this.server.request(TrialHistoryRequest.type, { uri });
       for (const t of history.trials) {
-        if (t.status !== 'running' || t.pid === undefined || this.runner.state(uri, t.id) !== undefined) continue;
-        out.push({ uri, trial: t as TrialDTO & { pid: number }, alive: trialProcessAlive(t.pid, t.started) });
+        if (t.status !== 'running' || this.runner.state(uri, t.id) !== undefined) continue;
+        if (t.pid !== undefined) out.push({ uri, trial: t, alive: trialProcessAlive(t.pid, t.started) });
+        else if (runnerDiedBeforePid(t)) out.push({ uri, trial: t, alive: false });
       }
     }
     return out;
@@ -87,14 +94,27 @@ export class StrayRuns implements vscode.Disposable {
       return { stopped: [], recorded: [] };
     }
     if (!args.confirmed) {
-      const lines = strays.map((s) => `${this.where(s)}: ${s.alive ? `stop pid ${s.trial.pid} (${processCommandLine(s.trial.pid)?.slice(0, 120) ?? 'its process group'})` : 'its process has ended: record it from its log'}`);
+      const lines = strays.map(
+        (s) =>
+          `${this.where(s)}: ${
+            s.trial.pid === undefined
+              ? `its hyperbo tune (pid ${s.trial.runner}) was killed before recording its process: record it from its log, else as failed`
+              : s.alive
+                ? `stop pid ${s.trial.pid} (${processCommandLine(s.trial.pid)?.slice(0, 120) ?? 'its process group'})`
+                : 'its process has ended: record it from its log'
+          }`,
+      );
       const choice = await vscode.window.showWarningMessage('HyperBO: Stop Stray Runs', { modal: true, detail: lines.join('\n') }, 'Stop and Record');
       if (choice !== 'Stop and Record') return undefined;
     }
     const result: StopStrayResult = { stopped: [], recorded: [] };
     for (const uri of new Set(strays.map((s) => s.uri))) {
       const mine = strays.filter((s) => s.uri === uri);
-      const running: RunningTrial[] = mine.map((s) => ({ id: s.trial.id, pid: s.trial.pid, ...(s.trial.started ? { started: s.trial.started } : {}) }));
+      const running: RunningTrial[] = mine.map((s) => ({
+        id: s.trial.id,
+        ...(s.trial.pid !== undefined ? { pid: s.trial.pid } : { runner: s.trial.runner }),
+        ...(s.trial.started ? { started: s.trial.started } : {}),
+      }));
       const settled = await reconcileRunning(running, undefined, { stop: true, graceMs: this.config.killGraceMs(), by: BY });
       const finished = new Date().toISOString();
       for (const r of settled) {
@@ -114,6 +134,11 @@ export class StrayRuns implements vscode.Disposable {
             const written = await this.editor.updateTrial({ uri, trialId: r.id, status: 'completed', finished, pid: null });
             result.recorded.push({ uri, trialId: r.id, status: written.status });
             this.log.info(`${vscode.Uri.parse(uri).fsPath}: trial ${r.id}'s process had ended with no runner watching; recorded as ${written.status} from its log.`);
+          } else if (r.action === 'runner-gone') {
+            // As tune settles it: the log decides; a failure's reason names the killed tune (the server words it).
+            const written = await this.editor.updateTrial({ uri, trialId: r.id, status: 'completed', finished, pid: null, runnerGone: r.runner });
+            result.recorded.push({ uri, trialId: r.id, status: written.status });
+            this.log.info(`${vscode.Uri.parse(uri).fsPath}: trial ${r.id}'s hyperbo tune (pid ${r.runner}) was killed before recording its process; recorded as ${written.status}.`);
           }
         } catch (error) {
           this.log.warn(`${vscode.Uri.parse(uri).fsPath}: trial ${r.id}: could not record it: ${messageOf(error)}`);
@@ -143,16 +168,19 @@ export class StrayRuns implements vscode.Disposable {
     this.checking = true;
     try {
       // A live orphan that run.stopping ordered stopped gets that offer instead (ruleStops.ts: recorded as stopped).
-      const orphaned = (s: StrayRun) => !s.alive || (runnerGone(s.trial.pid) && !s.trial.stop);
+      const orphaned = (s: StrayRun) => !s.alive || (s.trial.pid !== undefined && runnerGone(s.trial.pid) && !s.trial.stop);
+      const key = (s: StrayRun) => `${s.uri}#${s.trial.id}#${s.trial.pid ?? `runner ${s.trial.runner}`}`;
       let strays = (await this.find(uris)).filter(orphaned);
       if (strays.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const again = await this.find([...new Set(strays.map((s) => s.uri))]);
-      strays = again.filter((s) => orphaned(s) && strays.some((o) => o.uri === s.uri && o.trial.id === s.trial.id && o.trial.pid === s.trial.pid));
-      const fresh = strays.filter((s) => !this.offered.has(`${s.uri}#${s.trial.id}#${s.trial.pid}`));
+      strays = again.filter((s) => orphaned(s) && strays.some((o) => key(o) === key(s)));
+      const fresh = strays.filter((s) => !this.offered.has(key(s)));
       if (fresh.length === 0) return;
-      for (const s of fresh) this.offered.add(`${s.uri}#${s.trial.id}#${s.trial.pid}`);
-      const names = fresh.map((s) => `${this.where(s)} (pid ${s.trial.pid}${s.alive ? ', still running' : ', ended'})`).join(', ');
+      for (const s of fresh) this.offered.add(key(s));
+      const names = fresh
+        .map((s) => `${this.where(s)} (${s.trial.pid === undefined ? `no pid, its hyperbo tune ${s.trial.runner} killed` : `pid ${s.trial.pid}${s.alive ? ', still running' : ', ended'}`})`)
+        .join(', ');
       const choice = await vscode.window.showWarningMessage(
         `HyperBO: ${fresh.length === 1 ? 'a trial is' : `${fresh.length} trials are`} marked running but no HyperBO session follows ${fresh.length === 1 ? 'it' : 'them'} (its runner was killed): ${names}.`,
         'Stop Stray Runs',

@@ -5,6 +5,7 @@
 // client sends (the file as read from disk under its lock). The client applies the edits as a WorkspaceEdit, so undo
 // works and nothing else in the file is reformatted. Connection-free: handlers/edits.ts only passes requests on.
 import { SearchSpace } from '../../engine';
+import { runnerGoneReason } from '../../files/trialProcesses';
 import { appendTrialEdit, inlineTrialPlacement, isInTrialsBlock, toLspEdit, updateTrialEdit, type TrialChanges } from '../../formats/edits';
 import { structureOf } from '../../formats/structure';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
@@ -106,6 +107,7 @@ export class TrialEdits {
     await this.options.trials.readEndedLog(uri, trialId);
     let { status, value, reason } = request;
     if (value === undefined && status === 'completed') ({ status, value, reason } = this.options.trials.outcome(uri, trialId, status));
+    if (status === 'failed' && request.runnerGone !== undefined) reason = runnerGoneReason(request.runnerGone, reason);
     const changes: TrialChanges = { status };
     if (value !== undefined) changes.value = value;
     if (reason !== undefined) changes.reason = reason;

@@ -29,6 +29,8 @@ export function deriveTrial(trial: Trial, log: TrialLogState | undefined, logPat
   if (trial.job) dto.job = trial.job;
   if (trial.step !== undefined) dto.step = trial.step;
   if (trial.pid !== undefined) dto.pid = trial.pid;
+  // A trial with a scheduler job is re-attached to, not settled by its runner (as tune does).
+  if (trial.runner !== undefined && trial.status === 'running' && !trial.job) dto.runner = trial.runner;
   const seen = observeTrial(trial, log, { shown: dto.log ?? 'the trial\'s log', byRunId });
   dto.status = seen.status;
   if (seen.value !== undefined) dto.value = seen.value;

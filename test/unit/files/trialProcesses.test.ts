@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { parentPidOf, pidAlive, processCommandLine } from '../../../src/files/processInfo';
-import { reconcileRunning, trialProcessAlive } from '../../../src/files/trialProcesses';
+import { reconcileRunning, runnerDiedBeforePid, trialProcessAlive } from '../../../src/files/trialProcesses';
 
 /** A detached process group (as the runners start a trial's command) that sleeps; its pid. */
 function strayGroup(): { pid: number; started: string } {
@@ -62,6 +62,7 @@ describe('files/trialProcesses', function () {
     const runner = strayGroup();
     try {
       const now = new Date().toISOString();
+      const dead = deadPid();
       const settled = await reconcileRunning(
         [
           // Its tune was killed after writing `running` and before the command's pid: the log decides.
@@ -81,6 +82,18 @@ describe('files/trialProcesses', function () {
         { id: 3, action: 'unknown' },
         { id: 4, action: 'unknown' },
       ]);
+      // Without a log reader (the editor's Stop Stray Runs): the dead runner's trials are handed back for its reader.
+      const editor = await reconcileRunning([
+        { id: 1, runner: dead, started: now },
+        { id: 3, runner: runner.pid, started: new Date(Date.now() + 1000).toISOString() },
+        { id: 4, started: now },
+      ], undefined);
+      assert.deepEqual(editor, [
+        { id: 1, action: 'runner-gone', runner: dead },
+        { id: 3, action: 'unknown' },
+        { id: 4, action: 'unknown' },
+      ]);
+      assert.deepEqual([runnerDiedBeforePid({ id: 1, runner: dead, started: now }), runnerDiedBeforePid({ id: 3, runner: runner.pid, started: now }), runnerDiedBeforePid({ id: 4, started: now })], [true, false, false]);
     } finally {
       process.kill(-runner.pid, 'SIGKILL');
     }

@@ -203,4 +203,27 @@ describe('server TrialEdits (no connection)', function () {
     assert.deepEqual([byEditor.status, byEditor.value], [byTune.status, byTune.value], 'the editor records what tune recorded');
     assert.equal(trialsOf(apply(running, byEditor.edits))[0]!.value, byTune.value);
   });
+
+  it('settles a trial whose tune died before its pid (Stop Stray Runs): the log decides, a failure names the tune; runner is reported and cleared', async () => {
+    const started = new Date(Date.now() - 60_000).toISOString();
+    const text = await onDisk(
+      [...HEAD, ...TRIALS,
+        `  - { id: 4, params: { lr: 0.2, m: 0.1 }, status: running, started: "${started}", runner: 999991 }`,
+        `  - { id: 5, params: { lr: 0.3, m: 0.1 }, status: running, started: "${started}", runner: 999992 }`, ''].join('\n'),
+    );
+    await mkdir(path.join(root, 'runs'));
+    await writeFile(path.join(root, 'runs', '4.jsonl'), '{"step": 0, "loss": 0.5}\n{"step": 1, "loss": 0.2}\n');
+    await trials.refresh();
+    assert.deepEqual(trials.of(index.experiment(uri)).filter((t) => t.id >= 4).map((t) => t.runner), [999991, 999992]);
+    const finished = new Date().toISOString();
+    const four = await edits.updateTrial({ uri, trialId: 4, status: 'completed', finished, pid: null, runnerGone: 999991 });
+    assert.deepEqual([four.status, four.value], ['completed', 0.2]);
+    const written4 = trialsOf(apply(text, four.edits)).find((t) => t.id === 4)!;
+    assert.deepEqual([written4.status, written4.value, written4.runner, written4.reason], ['completed', 0.2, undefined, undefined]);
+    const five = await edits.updateTrial({ uri, trialId: 5, status: 'completed', finished, pid: null, runnerGone: 999992 });
+    assert.equal(five.status, 'failed');
+    const written5 = trialsOf(apply(text, five.edits)).find((t) => t.id === 5)!;
+    assert.equal(written5.runner, undefined);
+    assert.match(written5.reason!, /^the hyperbo tune that started it \(pid 999992\) ended before recording its command's process; .*wrote no log at runs\/5\.jsonl/);
+  });
 });
