@@ -18,7 +18,7 @@ import { normalizeUri, pathToUri } from './workspaceIndex';
  * folders (where no watcher reports changes) is made again after this long; others are made again on file events.
  */
 export const RELIST_MS = 30_000;
-/** Created or deleted files are batched for this long before the listings are made again. */
+/** Created or deleted files are batched for this long after the batch's first before the listings are made again. */
 const RELIST_DEBOUNCE_MS = 300;
 
 export const ALLOW_HINT = 'you add the folder to the setting hyperbo.prior.allowAbsolutePaths';
@@ -114,8 +114,12 @@ export class SourceListings {
       if (job.done) job.stale = true;
       else job.dirty = true;
     }
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => this.relist(() => true), RELIST_DEBOUNCE_MS);
+    // Not re-armed by later events: a steady stream of them (a job rotating checkpoints) must not hold the batch back.
+    if (this.debounce !== undefined) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.relist(() => true);
+    }, RELIST_DEBOUNCE_MS);
     this.debounce.unref?.();
   }
 

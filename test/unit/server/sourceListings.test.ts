@@ -60,4 +60,22 @@ describe('server SourceListings (no connection)', function () {
     await assert.rejects(replaced, ListingCancelledError);
     assert.deepEqual((await listings!.get(file, ['data/a.jsonl'])).files, [path.join(root, 'data', 'a.jsonl')]);
   });
+
+  it('a steady stream of file events does not hold back the listing they ask for', async () => {
+    const file = path.join(root, 'exp.hyperbo.yaml');
+    const uri = pathToUri(file);
+    let relisted = 0;
+    make((u) => {
+      if (u === uri) relisted++;
+    });
+    listings!.update(file, ['data/*.jsonl']);
+    await listings!.get(file, ['data/*.jsonl']);
+    const before = relisted;
+    // An event every 50 ms for 3 s: far more often than the 300 ms batch.
+    for (let i = 0; i < 60; i++) {
+      listings!.invalidate();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(relisted > before, 'listed again while the events went on');
+  });
 });
