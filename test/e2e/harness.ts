@@ -173,15 +173,24 @@ export class Workbench {
     return undefined;
   }
 
-  /** Opens a workspace file (path relative to the workspace) through Quick Open. */
+  /**
+   * Opens a workspace file (path relative to the workspace) through Quick Open. A file a test wrote moments ago may be
+   * missing from Quick Open's file search for a while: then its absolute path, which Quick Open opens without searching.
+   */
   async openFile(relativePath: string): Promise<void> {
-    await this.focusEditorArea();
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(relativePath);
     const name = basename(relativePath);
-    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible' });
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first();
+    for (const query of [relativePath, join(this.workspace, relativePath)]) {
+      await this.focusEditorArea();
+      await this.page.keyboard.press('Control+P');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(query);
+      const listed = await row.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
+      if (listed) break;
+      await this.page.keyboard.press('Escape');
+    }
+    await row.waitFor({ state: 'visible' });
     await input.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
     await this.page.locator('.part.editor .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
