@@ -5,19 +5,9 @@ import * as assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { HyperboApi } from '../../src/extension';
-import type { ExperimentSummary } from '../../src/shared/dto';
 import { ListExperimentsRequest, TrialHistoryRequest } from '../../src/shared/protocol';
 import { NextTrialInlineProvider } from '../../src/client/providers/inlineTrial';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
-
-async function api(): Promise<HyperboApi> {
-  const extension = await activateExtension();
-  const exports = extension.exports as HyperboApi;
-  await exports.ready;
-  await exports.ctx.server.start();
-  return exports;
-}
+import { experimentListed, hyperboApi, waitFor, workspaceFolder } from './helpers';
 
 /**
  * A one-parameter experiment whose command is a node one-liner logging `loss` = 2x then x (so its value is x).
@@ -46,18 +36,11 @@ function writeExperiment(name: string, script: string, trials = 'trials: []'): v
 
 const loggingScript = 'const x = Number(process.argv[1]); console.log(JSON.stringify({ step: 1, loss: 2 * x })); console.log(JSON.stringify({ step: 2, loss: x }));';
 
-async function experimentListed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<ExperimentSummary> {
-  return waitFor(`the server to index ${uri.fsPath}`, async () => {
-    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
-    return list.find((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
-  }, 30_000, 250);
-}
-
 describe('HyperBO client', function () {
   this.timeout(120_000);
 
   it('starts the language server on activation and shows its status', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     assert.equal(hyperbo.ctx.server.isRunning, true);
     await waitFor('the status item to show the server is ready', () => /HyperBO/.test(hyperbo.ctx.status.text) && hyperbo.ctx.server.health.health !== 'starting');
     const experiments = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
@@ -65,7 +48,7 @@ describe('HyperBO client', function () {
   });
 
   it('lists experiments and their trials in the tree view', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('tree-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - { id: 2, params: { x: 0.1 }, status: pending }');
     await experimentListed(hyperbo, uri);
     hyperbo.ctx.tree.refresh();
@@ -81,7 +64,7 @@ describe('HyperBO client', function () {
   });
 
   it('New Experiment writes a valid experiment file and opens it', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const folder = join(workspaceFolder().uri.fsPath, 'new');
     mkdirSync(folder, { recursive: true });
     const created = (await vscode.commands.executeCommand('hyperbo.newExperiment', {
@@ -110,7 +93,7 @@ describe('HyperBO client', function () {
   });
 
   it('Apply Suggestion appends a trial through a WorkspaceEdit, and undo removes it', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('apply-check', loggingScript);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
@@ -128,7 +111,7 @@ describe('HyperBO client', function () {
   });
 
   it('Reveal Trial in File selects the trial the server locates, in flow or block style', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('reveal-check', loggingScript, 'trials: # two styles\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - id: 2\n    params: { x: 0.25 }\n    status: pending\n');
     await experimentListed(hyperbo, uri);
     const document = await vscode.workspace.openTextDocument(uri);
@@ -144,7 +127,7 @@ describe('HyperBO client', function () {
   });
 
   it('offers the next trial as inline ghost text on a blank line under trials:', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document);
@@ -165,7 +148,7 @@ describe('HyperBO client', function () {
   });
 
   it('Run Trial runs the command, captures its log, and the trial becomes completed with the value from the log', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('run-check', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.25 }, status: pending }');
     await experimentListed(hyperbo, uri);
     const runs: string[] = [];
@@ -195,7 +178,7 @@ describe('HyperBO client', function () {
   });
 
   it('marks a command that exits non-zero as failed', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('fail-check', 'console.error("no GPU"); process.exit(3);', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
     await experimentListed(hyperbo, uri);
     await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 1);
@@ -209,7 +192,7 @@ describe('HyperBO client', function () {
   });
 
   it('Stop Trial kills a running command and marks the trial failed', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const script = 'setInterval(() => console.log(JSON.stringify({ step: Date.now(), loss: Number(process.argv[1]) })), 100);';
     const uri = writeExperiment('stop-check', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }\n  - { id: 2, params: { x: 0.2 }, status: pending }');
     await experimentListed(hyperbo, uri);
@@ -227,7 +210,7 @@ describe('HyperBO client', function () {
   });
 
   it('restarts the language server when its process dies, and says so in the log', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const serverPid = readdirSync('/proc')
       .filter((d) => /^\d+$/.test(d))
       .find((pid) => {

@@ -7,23 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { HyperboApi } from '../../src/extension';
-import { ListExperimentsRequest } from '../../src/shared/protocol';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
-
-async function api(): Promise<HyperboApi> {
-  const extension = await activateExtension();
-  const exports = extension.exports as HyperboApi;
-  await exports.ready;
-  await exports.ctx.server.start();
-  return exports;
-}
+import { experimentListed, hyperboApi, waitFor, workspaceFolder } from './helpers';
 
 describe('HyperBO file events under a continuously written log', function () {
   this.timeout(120_000);
 
   it('indexes an experiment file created on disk while a log is appended to every 100 ms', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const root = workspaceFolder().uri.fsPath;
     const log = join(root, 'busy-writer.log');
     // A training run in its own process logging a line every 100 ms, for longer than the wait below.
@@ -46,10 +36,7 @@ describe('HyperBO file events under a continuously written log', function () {
         ].join('\n'),
       );
       const uri = vscode.Uri.file(file);
-      await waitFor('the server to index the file created while the log is written', async () => {
-        const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
-        return list.some((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
-      }, 20_000, 250);
+      await experimentListed(hyperbo, uri, 20_000);
       assert.equal(writer.exitCode, null, 'the log was still being written');
     } finally {
       writer.kill('SIGKILL');

@@ -6,19 +6,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { HyperboApi } from '../../src/extension';
 import { acquireLock } from '../../src/files/lock';
 import { parseExperiment } from '../../src/formats/experiment';
-import { ListExperimentsRequest } from '../../src/shared/protocol';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
-
-async function api(): Promise<HyperboApi> {
-  const extension = await activateExtension();
-  const exports = extension.exports as HyperboApi;
-  await exports.ready;
-  await exports.ctx.server.start();
-  return exports;
-}
+import { experimentListed, hyperboApi, waitFor, workspaceFolder } from './helpers';
 
 /** A one-parameter experiment whose command writes `loss` = x to its log after `sleepMs` (in the workspace root, see client.test.ts). */
 function writeExperiment(name: string, trials: string, sleepMs = 0): vscode.Uri {
@@ -42,13 +32,6 @@ function writeExperiment(name: string, trials: string, sleepMs = 0): vscode.Uri 
   return vscode.Uri.file(file);
 }
 
-async function listed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<void> {
-  await waitFor(`the server to index ${uri.fsPath}`, async () => {
-    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
-    return list.some((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
-  }, 30_000, 250);
-}
-
 function trialsOnDisk(uri: vscode.Uri): { id: number; status: string; value?: number; params: Record<string, unknown> }[] {
   const parsed = parseExperiment(readFileSync(uri.fsPath, 'utf8'));
   assert.ok(parsed.ok && parsed.experiment, `the file parses: ${JSON.stringify(parsed.diagnostics.slice(0, 3))}`);
@@ -61,9 +44,9 @@ describe('HyperBO editor and other writers of one file', function () {
   this.timeout(180_000);
 
   it('waits for another writer\'s lock, then writes on the file as that writer left it (its trial kept, the next id)', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('lock-wait', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }');
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const lock = await acquireLock(uri.fsPath);
     let pendingDone = false;
@@ -87,9 +70,9 @@ describe('HyperBO editor and other writers of one file', function () {
   });
 
   it('fails with a message naming the lock\'s holder, and writes nothing, when the lock is held too long', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('lock-timeout', 'trials:\n  - { id: 1, params: { x: 0.5 }, status: running }');
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     const before = readFileSync(uri.fsPath, 'utf8');
     const lock = await acquireLock(uri.fsPath);
     const saved = hyperbo.ctx.editor.lockTimeoutMs;
@@ -109,9 +92,9 @@ describe('HyperBO editor and other writers of one file', function () {
   });
 
   it('hyperbo tune appends and records trials while the editor adds trials and records results: none lost, no duplicate id', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const uri = writeExperiment('two-writers', 'trials: []', 150);
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     // The experiment is open in an editor (clean), as when the user watches tune fill it.
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const cli = join(vscode.extensions.getExtension('hyperbo-dev.hyperbo')!.extensionPath, 'bin', 'hyperbo.js');

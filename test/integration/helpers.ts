@@ -2,6 +2,9 @@
 // condition holds (readiness is awaited, never slept on).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { HyperboApi } from '../../src/extension';
+import type { ExperimentSummary } from '../../src/shared/dto';
+import { ListExperimentsRequest } from '../../src/shared/protocol';
 
 export const extensionId = 'hyperbo-dev.hyperbo';
 
@@ -34,4 +37,21 @@ export function workspaceFolder(): vscode.WorkspaceFolder {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the integration suite expects a workspace folder to be open');
   return folder;
+}
+
+/** The activated extension's API, once it is ready and its language server has started. */
+export async function hyperboApi(): Promise<HyperboApi> {
+  const extension = await activateExtension();
+  const exports = extension.exports as HyperboApi;
+  await exports.ready;
+  await exports.ctx.server.start();
+  return exports;
+}
+
+/** Waits until the language server lists the experiment file (it reached the server through the file watchers). */
+export async function experimentListed(hyperbo: HyperboApi, uri: vscode.Uri, timeoutMs = 30_000): Promise<ExperimentSummary> {
+  return waitFor(`the server to index ${uri.fsPath}`, async () => {
+    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
+    return list.find((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
+  }, timeoutMs, 250);
 }

@@ -12,16 +12,8 @@ import type { HyperboApi } from '../../src/extension';
 import type { StopStrayResult } from '../../src/client/runner/strays';
 import { parentPidOf, pidAlive } from '../../src/files/processInfo';
 import { parseExperiment, type Trial } from '../../src/formats/experiment';
-import { ListExperimentsRequest, TrialHistoryRequest } from '../../src/shared/protocol';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
-
-async function api(): Promise<HyperboApi> {
-  const extension = await activateExtension();
-  const exports = extension.exports as HyperboApi;
-  await exports.ready;
-  await exports.ctx.server.start();
-  return exports;
-}
+import { TrialHistoryRequest } from '../../src/shared/protocol';
+import { experimentListed, hyperboApi, waitFor, workspaceFolder } from './helpers';
 
 /** Steps the bad run would log if nothing stopped it (one every 300 ms). */
 const FULL_STEPS = 100;
@@ -64,13 +56,6 @@ function writeExperiment(name: string, command: string, extraTrials = ''): vscod
 
 const nodeCommand = (script: string) => `[${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(script)}]`;
 
-async function listed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<void> {
-  await waitFor(`the server to index ${uri.fsPath}`, async () => {
-    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
-    return list.some((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
-  }, 30_000, 250);
-}
-
 function trialsIn(text: string): Trial[] {
   const parsed = parseExperiment(text);
   assert.ok(parsed.ok && parsed.experiment, JSON.stringify(parsed.diagnostics.slice(0, 3)));
@@ -106,10 +91,10 @@ describe('HyperBO run.stopping in the editor', function () {
   this.timeout(120_000);
 
   it('Run Trial: a run worse than the median is stopped early and recorded as stopped with its step and reason', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const name = 'stop-rule';
     const uri = writeExperiment(name, nodeCommand(badScript));
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     assert.equal(await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 4), 'started');
     const ended = await hyperbo.ctx.runner.whenEnded(uri.toString(), 4);
     assert.equal(ended?.status, 'stopped', JSON.stringify(ended));
@@ -144,10 +129,10 @@ describe('HyperBO run.stopping in the editor', function () {
   });
 
   it('with the experiment open and unsaved in the editor, the stop goes into the document as an edit and keeps the user\'s text', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const name = 'stop-rule-dirty';
     const uri = writeExperiment(name, nodeCommand(badScript));
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     const editor = await vscode.window.showTextDocument(uri);
     await editor.edit((b) => b.insert(new vscode.Position(0, 0), '# the user is typing\n'));
     assert.equal(editor.document.isDirty, true);
@@ -167,7 +152,7 @@ describe('HyperBO run.stopping in the editor', function () {
   });
 
   it('a run another session started is left to it while it lives; once its runner is gone, Stop stops it and records it as stopped', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const name = 'stop-foreign';
     const root = workspaceFolder().uri.fsPath;
     const logOf = (id: number) => join(root, 'runs', `${name}-${id}.log`);
@@ -188,7 +173,7 @@ describe('HyperBO run.stopping in the editor', function () {
           `  - { id: 5, params: { x: 0.9 }, status: running, started: "${orphanStarted}", pid: ${orphan} }`,
         ].join('\n'),
       );
-      await listed(hyperbo, uri);
+      await experimentListed(hyperbo, uri);
       const key = uri.toString();
       const decided = await waitFor('the window to decide about both runs', () => {
         const d = hyperbo.ctx.ruleStops.decisions(key);

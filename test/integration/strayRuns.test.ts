@@ -8,21 +8,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { HyperboApi } from '../../src/extension';
 import type { StopStrayResult } from '../../src/client/runner/strays';
 import { pidAlive } from '../../src/files/processInfo';
 import { trialProcessAlive } from '../../src/files/trialProcesses';
 import { parseExperiment, type Trial } from '../../src/formats/experiment';
-import { ListExperimentsRequest } from '../../src/shared/protocol';
-import { activateExtension, waitFor, workspaceFolder } from './helpers';
-
-async function api(): Promise<HyperboApi> {
-  const extension = await activateExtension();
-  const exports = extension.exports as HyperboApi;
-  await exports.ready;
-  await exports.ctx.server.start();
-  return exports;
-}
+import { experimentListed, hyperboApi, waitFor, workspaceFolder } from './helpers';
 
 function writeExperiment(name: string, script: string, trials: string): vscode.Uri {
   const file = join(workspaceFolder().uri.fsPath, `${name}.hyperbo.yaml`);
@@ -44,13 +34,6 @@ function writeExperiment(name: string, script: string, trials: string): vscode.U
   return vscode.Uri.file(file);
 }
 
-async function listed(hyperbo: HyperboApi, uri: vscode.Uri): Promise<void> {
-  await waitFor(`the server to index ${uri.fsPath}`, async () => {
-    const list = await hyperbo.ctx.server.request0(ListExperimentsRequest.type);
-    return list.some((e) => vscode.Uri.parse(e.uri).fsPath === uri.fsPath);
-  }, 30_000, 250);
-}
-
 function trialsOnDisk(uri: vscode.Uri): Trial[] {
   const parsed = parseExperiment(readFileSync(uri.fsPath, 'utf8'));
   assert.ok(parsed.ok && parsed.experiment, JSON.stringify(parsed.diagnostics.slice(0, 3)));
@@ -61,10 +44,10 @@ describe('HyperBO stray runs', function () {
   this.timeout(120_000);
 
   it('Run Trial records the run\'s pid and start time while it runs (as tune does) and removes the pid when it ends', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     const script = 'setTimeout(() => console.log(JSON.stringify({ step: 1, loss: Number(process.argv[1]) })), 2500);';
     const uri = writeExperiment('pid-record', script, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
-    await listed(hyperbo, uri);
+    await experimentListed(hyperbo, uri);
     assert.equal(await hyperbo.ctx.runner.run(uri.toString(), 1), 'started');
     const running = await waitFor('the trial to record its pid', () => trialsOnDisk(uri).find((t) => t.id === 1 && t.status === 'running' && t.pid !== undefined));
     assert.ok(pidAlive(running.pid!), 'the recorded pid is the running command');
@@ -76,7 +59,7 @@ describe('HyperBO stray runs', function () {
   });
 
   it('Stop Stray Runs stops a live stray\'s process group, records one whose process ended from its log, settles one whose tune died before its pid, and leaves one with no pid', async () => {
-    const hyperbo = await api();
+    const hyperbo = await hyperboApi();
     // Trial 1: a command still running whose runner is gone (a detached group, as the runners start them).
     const stray = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { detached: true, stdio: 'ignore' });
     stray.unref();
@@ -109,7 +92,7 @@ describe('HyperBO stray runs', function () {
       ].join('\n'),
     );
     try {
-      await listed(hyperbo, uri);
+      await experimentListed(hyperbo, uri);
       const strays = await hyperbo.ctx.strays.find([uri.toString()]);
       assert.deepEqual(strays.map((s) => [s.trial.id, s.alive]), [[1, true], [2, false], [4, false], [5, false]]);
       const result = (await vscode.commands.executeCommand('hyperbo.stopStrayRuns', { uri: uri.toString(), confirmed: true })) as StopStrayResult;
