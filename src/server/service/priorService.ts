@@ -50,7 +50,6 @@ export class PriorService {
   /** prior.from listed in the background, per experiment. */
   readonly listings: SourceListings;
   private readonly training = new Map<string, Promise<CachedPrior>>();
-  private readonly starting = new Set<string>();
   private readonly events: PriorEvents;
 
   constructor(private readonly options: PriorServiceOptions) {
@@ -120,46 +119,50 @@ export class PriorService {
 
   /** A pre-training run for the plan's key is under way. */
   isTraining(plan: PriorPlan): boolean {
-    return this.training.has(plan.key) || this.starting.has(plan.key);
+    return this.training.has(plan.key);
   }
 
   /** The plan's prior: from the cache, else pre-trained in the worker (concurrent calls share one run). */
-  async ensure(plan: PriorPlan, progress: PretrainProgress = {}): Promise<CachedPrior> {
-    if (!progress.force) {
-      const cached = await this.cached(plan);
-      if (cached) return cached;
-    }
+  ensure(plan: PriorPlan, progress: PretrainProgress = {}): Promise<CachedPrior> {
     const running = this.training.get(plan.key);
     if (running && !progress.force) {
       progress.onProgress?.(0, 'Waiting for the pre-training already running');
       return running;
     }
+    // Registered before the cache is read, so a second call arriving during that read joins this one.
+    const run: Promise<CachedPrior> = this.cachedOrTrained(plan, progress).finally(() => {
+      if (this.training.get(plan.key) === run) this.training.delete(plan.key);
+    });
+    this.training.set(plan.key, run);
+    return run;
+  }
+
+  private async cachedOrTrained(plan: PriorPlan, progress: PretrainProgress): Promise<CachedPrior> {
+    if (!progress.force) {
+      const cached = await this.cached(plan);
+      if (cached) return cached;
+    }
     const job = plan.input;
     this.events.status?.('pretraining', `Pre-training a prior on ${job.related.length + job.files.length} source(s)`);
-    const run = this.options.jobs
-      .run({ kind: 'pretrain', input: job }, { onProgress: progress.onProgress, signal: progress.signal })
-      .then(async (out) => this.cache.put(plan.key, out.prior, { taskSources: out.taskSources, skipped: out.skipped }))
-      .finally(() => {
-        this.training.delete(plan.key);
-        this.events.status?.('idle');
-      });
-    this.training.set(plan.key, run);
-    const cached = await run;
+    let trained: CachedPrior;
+    try {
+      const out = await this.options.jobs.run({ kind: 'pretrain', input: job }, { onProgress: progress.onProgress, signal: progress.signal });
+      trained = await this.cache.put(plan.key, out.prior, { taskSources: out.taskSources, skipped: out.skipped });
+    } finally {
+      this.events.status?.('idle');
+    }
     this.events.trained?.(plan.key);
-    return cached;
+    return trained;
   }
 
   /** Starts pre-training in the background (a code lens asked); a failure is logged and shown as the status. */
   startTraining(plan: PriorPlan, fsPath: string): void {
     if (this.isTraining(plan)) return;
-    // Counted as training from now on, not only once ensure has looked in the cache (a lens asking again meanwhile).
-    this.starting.add(plan.key);
     this.ensure(plan)
       .catch((e: Error) => {
         this.events.log?.(`Pre-training for ${path.basename(fsPath)} failed: ${e.message}`);
         this.events.status?.('error', e.message);
-      })
-      .finally(() => this.starting.delete(plan.key));
+      });
   }
 
   /** A related experiment's completed trials with a finite value, as the workspace knows them. */

@@ -99,6 +99,10 @@ describe('server PriorService (no connection)', function () {
     const { fsPath, view } = experiment(pathToFileURL(file).toString());
     const plan = (await priors.plan(fsPath, view))!;
     assert.equal(await priors.cached(plan), undefined);
+    // The first caller's cache read is the slower one: the second must still join its run, not start its own.
+    const read = priors.cache.get.bind(priors.cache);
+    let reads = 0;
+    priors.cache.get = async (key) => (reads++ === 0 ? new Promise((resolve) => setTimeout(() => resolve(read(key)), 50)) : read(key));
     const waiting: string[] = [];
     const first = priors.ensure(plan);
     const second = priors.ensure(plan, { onProgress: (_f, message) => message && waiting.push(message) });
