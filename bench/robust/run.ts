@@ -53,6 +53,12 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-tw4`]: { ...b, study: { transferUntil: 4 } },
     [`hyperbo-${objective}-tw6`]: { ...b, study: { transferUntil: 6 } },
     [`hyperbo-${objective}-tw10`]: { ...b, study: { transferUntil: 10 } },
+    // Empirical covariance of the training tasks at the pool (engine empiricalPrior.ts): -cov<alpha>[-u<until>].
+    ...Object.fromEntries(
+      [1, 0.9, 0.7, 0.5].flatMap((alpha) =>
+        [undefined, 6, 10].map((until) => [`hyperbo-${objective}-cov${alpha}${until ? `-u${until}` : ''}`, { ...b, study: { empiricalPrior: { alpha, ...(until ? { until } : {}) } } }]),
+      ),
+    ),
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

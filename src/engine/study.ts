@@ -30,7 +30,8 @@ import {
   type ProximityExclusion,
 } from './acquisition';
 import type { ConditioningCache } from './conditioning';
-import { condition, type Posterior } from './model';
+import { EmpiricalPrior } from './empiricalPrior';
+import { condition, noiseVariance, paramLayout, priorCovariance, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
@@ -163,6 +164,12 @@ export interface StudyOptions {
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   /**
+   * With transfer data and a pool: while the study holds fewer than `until` results (default: always), all of them at
+   * pool members, suggestions come from a GP over the pool whose prior is the training tasks' empirical mean and
+   * covariance there, blended with the learnt kernel by alpha (empiricalPrior.ts). Default off.
+   */
+  readonly empiricalPrior?: { readonly alpha: number; readonly until?: number };
+  /**
    * The model kept from an earlier version of the same trials (conditioning.ts): its posterior is extended by
    * appended observations instead of refactored, its subset and (above FROZEN_FIT_MIN) its single-task fit are kept.
    */
@@ -225,6 +232,8 @@ export class Study {
   private readonly transferUntil: number;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   private readonly rescale: boolean;
+  private readonly empirical: { readonly alpha: number; readonly until?: number } | undefined;
+  private empiricalCache: { prior: EmpiricalPrior; index: Map<string, number> } | undefined;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
   private readonly conditioning: ConditioningCache | undefined;
 
@@ -244,6 +253,7 @@ export class Study {
     if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
     this.transferScore = options.transferScore ?? {};
     this.rescale = options.rescale ?? false;
+    this.empirical = options.empiricalPrior;
     this.transferUntil = options.transferUntil ?? 1;
     if (!(Number.isInteger(this.transferUntil) && this.transferUntil >= 1)) {
       throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
@@ -418,7 +428,8 @@ export class Study {
         sd = Math.sqrt(Math.max(0, p.variance[0]!));
       } else if (this.pool) {
         const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
-        const best = maximizeOverCandidates(predict, this.pool, this.acquisition, target, exclude);
+        const empirical = k === 0 ? this.empiricalPredictor(obs) : undefined;
+        const best = maximizeOverCandidates(empirical ?? predict, this.pool, this.acquisition, target, exclude);
         if (best.index < 0) throw new EngineError('Every configuration in the candidate pool has already been tried.');
         candidateIndex = best.index;
         u = this.pool.data.slice(best.index * this.space.dim, (best.index + 1) * this.space.dim);
@@ -468,6 +479,33 @@ export class Study {
     const tasks = this.prior?.transfer;
     if (!this.prior || !tasks || tasks.length === 0) return undefined;
     const dim = this.space.dim;
+    const parts = this.transferParts();
+    if (!parts) return undefined;
+    let weights: Float64Array | undefined;
+    if (obs && obs.x.n >= 2) {
+      const atResults = transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore);
+      weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * obs.x.n));
+    }
+    const x = parts.x;
+    const score = combineTransfer(parts.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
+    const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
+    const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
+    const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+    for (const i of order) {
+      if (!Number.isFinite(score[i]!)) break;
+      if (triedPool?.has(i)) continue;
+      const u = x.data.slice(i * dim, (i + 1) * dim);
+      if (tried && !isAdmissible(u, tried, dim)) continue;
+      return { u, ...(this.pool ? { candidateIndex: i } : {}), value: score[i]! };
+    }
+    return undefined;
+  }
+
+  /** Each training task's transfer parts at the candidates (the pool, or the training configurations), computed once. */
+  private transferParts(): { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined {
+    const tasks = this.prior?.transfer;
+    if (!this.prior || !tasks || tasks.length === 0) return undefined;
+    const dim = this.space.dim;
     if (!this.transferCache) {
       let x: Points;
       if (this.pool) x = this.pool;
@@ -480,24 +518,51 @@ export class Study {
       }
       this.transferCache = { x, parts: transferTaskScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
     }
-    let weights: Float64Array | undefined;
-    if (obs && obs.x.n >= 2) {
-      const atResults = transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore);
-      weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * obs.x.n));
+    return this.transferCache;
+  }
+
+  /**
+   * The empirical-covariance model over the pool (options.empiricalPrior) as a predictor of the pool, when it applies:
+   * a pool, transfer data, fewer than `until` results and every result at a pool member; else undefined.
+   */
+  private empiricalPredictor(obs: { x: Points; y: Float64Array }): BatchPredictor | undefined {
+    const options = this.empirical;
+    const pool = this.pool;
+    if (!options || !pool || !this.prior || obs.x.n >= (options.until ?? Infinity)) return undefined;
+    if (!this.empiricalCache) {
+      const parts = this.transferParts();
+      if (!parts) return undefined;
+      const tasks = this.prior.transfer!;
+      const median = (v: number[]): number => {
+        const s = [...v].sort((a, b) => a - b);
+        return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+      };
+      const { spec, theta } = this.prior;
+      const prior = new EmpiricalPrior(parts.parts.z, {
+        alpha: options.alpha,
+        ...(options.alpha < 1 ? { learned: priorCovariance(spec, theta, pool) } : {}),
+        noise: noiseVariance(paramLayout(spec), theta),
+        center: median(tasks.map((t) => t.center)),
+        scale: median(tasks.map((t) => t.scale)),
+      });
+      const index = new Map<string, number>();
+      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
+      this.empiricalCache = { prior, index };
     }
-    const x = this.transferCache.x;
-    const score = combineTransfer(this.transferCache.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
-    const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
-    const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
-    const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
-    for (const i of order) {
-      if (!Number.isFinite(score[i]!)) break;
-      if (triedPool?.has(i)) continue;
-      const u = x.data.slice(i * dim, (i + 1) * dim);
-      if (tried && !isAdmissible(u, tried, dim)) continue;
-      return { u, ...(this.pool ? { candidateIndex: i } : {}), value: score[i]! };
+    const { prior, index } = this.empiricalCache;
+    const at: number[] = [];
+    for (let i = 0; i < obs.x.n; i++) {
+      const j = index.get(obs.x.data.subarray(i * obs.x.d, (i + 1) * obs.x.d).join(','));
+      if (j === undefined) return undefined; // a result off the pool: the learnt model decides
+      at.push(j);
     }
-    return undefined;
+    const p = prior.posterior(at, obs.y);
+    const noise = noiseVariance(paramLayout(this.prior.spec), this.prior.theta);
+    const variance = p.variance.map((v) => v + noise);
+    return (x) => {
+      if (x !== pool) throw new EngineError('Internal: the empirical prior predicts the pool only.');
+      return { mean: p.mean, variance };
+    };
   }
 
   /** Posterior (model units, noise-free) at given configurations, for plots and explanations. */
