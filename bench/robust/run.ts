@@ -59,6 +59,11 @@ for (const objective of ['nll', 'ekl'] as const) {
         [undefined, 6, 10].map((until) => [`hyperbo-${objective}-cov${alpha}${until ? `-u${until}` : ''}`, { ...b, study: { empiricalPrior: { alpha, ...(until ? { until } : {}) } } }]),
       ),
     ),
+    [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
+    [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },
+    [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },
+    [`hyperbo-${objective}-wmean-t3`]: { ...b, study: { transferMean: { temper: 3 } } },
+    [`hyperbo-${objective}-wmean-rank`]: { ...b, study: { transferMean: { weights: 'ranking' } } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

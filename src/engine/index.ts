@@ -132,3 +132,4 @@ export {
   transferSupport,
 } from './transfer';
 export type { TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';
+export type { WeightedMeanOptions } from './weightedMean';

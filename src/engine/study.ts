@@ -31,13 +31,14 @@ import {
 } from './acquisition';
 import type { ConditioningCache } from './conditioning';
 import { EmpiricalPrior } from './empiricalPrior';
-import { condition, noiseVariance, paramLayout, priorCovariance, type Posterior } from './model';
+import { condition, noiseVariance, paramLayout, priorCovariance, priorMean, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import { RESCALE_MIN, rescalePrior } from './rescale';
 import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
+import { shiftedPosterior, transferMeanShift, type WeightedMeanOptions } from './weightedMean';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
   applyOutput,
@@ -161,6 +162,11 @@ export interface StudyOptions {
    * (transfer.rankingWeights). Default 1 (only the first suggestion).
    */
   readonly transferUntil?: number;
+  /**
+   * With transfer data and a candidate pool: the GP's prior mean becomes the training tasks' weighted mixture
+   * (weightedMean.ts), weights from how each task orders the study's results. Default off.
+   */
+  readonly transferMean?: WeightedMeanOptions;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   /**
@@ -230,6 +236,9 @@ export class Study {
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined;
   private readonly transferUntil: number;
+  private readonly transferMean: WeightedMeanOptions | undefined;
+  private poolIndex: Map<string, number> | undefined;
+  private learntMeanCache: { theta: Float64Array; mean: Float64Array } | undefined;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   private readonly rescale: boolean;
   private readonly empirical: { readonly alpha: number; readonly until?: number } | undefined;
@@ -255,6 +264,7 @@ export class Study {
     this.rescale = options.rescale ?? false;
     this.empirical = options.empiricalPrior;
     this.transferUntil = options.transferUntil ?? 1;
+    this.transferMean = options.transferMean;
     if (!(Number.isInteger(this.transferUntil) && this.transferUntil >= 1)) {
       throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
     }
@@ -399,7 +409,10 @@ export class Study {
     const subset = used.x.n < obs.x.n ? { used: used.x.n, of: obs.x.n } : undefined;
     // Pending trials enter as believers: y = posterior mean given everything before them (one more row of the
     // Cholesky factor each, not a refactorisation).
-    let posterior = model.condition(used.x, used.y);
+    const shift = this.weightedMeanShift(used);
+    let posterior = shift
+      ? shiftedPosterior(model.condition(used.x, Float64Array.from(used.y, (v, i) => v - shift.at[i]!)), shift.shift)
+      : model.condition(used.x, used.y);
     const addBeliever = (u: Float64Array): void => {
       const p = posterior.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
       posterior = posterior.withObservation(u, p.mean[0]!);
@@ -519,6 +532,40 @@ export class Study {
       this.transferCache = { x, parts: transferTaskScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
     }
     return this.transferCache;
+  }
+
+  /**
+   * With `transferMean`, a pool, transfer data, a result and the prior kept: the shift of the GP's mean to the
+   * training tasks' weighted mixture (weightedMean.ts), and its values at the observations.
+   */
+  private weightedMeanShift(used: { x: Points; y: Float64Array }): { shift: (x: Points) => Float64Array; at: Float64Array } | undefined {
+    if (!this.transferMean || !this.pool || used.x.n === 0) return undefined;
+    const parts = this.transferParts();
+    if (!parts || this.checkPrior(used.x, used.y)?.check.verdict === 'dropped') return undefined;
+    const { spec, theta } = this.parametersFor(used.x, used.y);
+    const pool = this.pool;
+    if (!this.poolIndex) {
+      const index = new Map<string, number>();
+      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
+      this.poolIndex = index;
+    }
+    const index = this.poolIndex;
+    if (this.learntMeanCache?.theta !== theta) this.learntMeanCache = { theta, mean: priorMean(spec, theta, pool) };
+    const empty = condition(spec, theta, { n: 0, d: pool.d, data: new Float64Array(0) }, new Float64Array(0));
+    const v = empty.predict(used.x, { includeNoise: true }).variance;
+    const tasks = this.prior!.transfer!;
+    const { shift } = transferMeanShift({
+      parts: parts.parts,
+      scales: tasks.map((t) => t.scale),
+      centers: tasks.map((t) => t.center),
+      learnt: this.learntMeanCache.mean,
+      indexOf: (row) => index.get(row.join(',')),
+      results: used,
+      variance: v.reduce((s, x) => s + x, 0) / v.length,
+      rankingWeights: (z, y) => rankingWeights(z, y, createRng(this.seed + 7919 * y.length)),
+      options: this.transferMean,
+    });
+    return { shift, at: shift(used.x) };
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   type TransferMean,
   type TransferSpread,
   type TransferValues,
+  type WeightedMeanOptions,
   transferSupport,
 } from '../../engine';
 import { buildPretrainData, configKey as key } from '../../formats/taskData';
@@ -53,7 +54,7 @@ export interface HyperboSettings {
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: { adaptation?: Adaptation; rescale?: boolean; transferUntil?: number; transferScore?: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean }; empiricalPrior?: { alpha: number; until?: number } };
+  study?: { adaptation?: Adaptation; rescale?: boolean; transferUntil?: number; transferMean?: WeightedMeanOptions; transferScore?: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean }; empiricalPrior?: { alpha: number; until?: number } };
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
   transfer?: boolean;
   /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */
