@@ -64,6 +64,10 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },
     [`hyperbo-${objective}-wmean-t3`]: { ...b, study: { transferMean: { temper: 3 } } },
     [`hyperbo-${objective}-wmean-rank`]: { ...b, study: { transferMean: { weights: 'ranking' } } },
+    [`hyperbo-${objective}-wmeanL`]: { ...b, study: { transferMean: { base: 'learnt' } } },
+    [`hyperbo-${objective}-wmeanL-s2`]: { ...b, study: { transferMean: { base: 'learnt', shrink: 2 } } },
+    [`hyperbo-${objective}-wmeanL-s0`]: { ...b, study: { transferMean: { base: 'learnt', shrink: 0 } } },
+    [`hyperbo-${objective}-wmeanL-rank`]: { ...b, study: { transferMean: { base: 'learnt', weights: 'ranking' } } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

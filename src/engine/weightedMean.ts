@@ -25,6 +25,12 @@ export interface WeightedMeanOptions {
   readonly weights?: 'pairwise' | 'ranking';
   readonly shrink?: number;
   readonly temper?: number;
+  /**
+   * 'mixture' (default): the mean is a + b·Σ w_i z_i, replacing the learnt mean; 'learnt': the learnt mean plus
+   * b·(Σ w_i z_i − mean_i z_i), the weights' departure from equal weights (so while the weights are near equal the
+   * study runs as without this option).
+   */
+  readonly base?: 'mixture' | 'learnt';
 }
 
 /**
@@ -199,7 +205,11 @@ export function transferMeanShift(args: {
     a0 += weights[t]! * args.centers[t]!;
   }
   const { a, b } = fitLevelScale(zAt, y, { a0, b0, variance: args.variance });
-  const shiftPool = Float64Array.from(zPool, (z, i) => a + b * z - args.learnt[i]!);
+  let shiftPool: Float64Array;
+  if (options.base === 'learnt') {
+    const zEqual = mixtureMean(parts.z, new Float64Array(k).fill(1));
+    shiftPool = Float64Array.from(zPool, (z, i) => b * (z - zEqual[i]!));
+  } else shiftPool = Float64Array.from(zPool, (z, i) => a + b * z - args.learnt[i]!);
   const shift = (x: Points): Float64Array => {
     const out = new Float64Array(x.n);
     for (let j = 0; j < x.n; j++) {

@@ -167,3 +167,21 @@ describe('engine/weightedMean (the training tasks\' weighted mixture as the prio
     assert.ok(reach(equal) < 0 || reach(weighted) < reach(equal), `equal-weight picks ${equal}, weighted ${weighted}`);
   });
 });
+
+describe("engine/weightedMean base 'learnt'", () => {
+  it('shifts the learnt mean by b·(weighted − equal mixture): zero while the weights are equal (known answer)', () => {
+    const z = [Float64Array.of(1, -1, 0), Float64Array.of(-1, 1, 0)];
+    const indexOf = (row: Float64Array) => (row[0]! >= 0 && row[0]! < 3 && Number.isInteger(row[0]) ? row[0] : undefined);
+    const common = { parts: { z }, scales: [1, 1], centers: [0, 0], learnt: Float64Array.of(5, 5, 5), indexOf, variance: 1, options: { base: 'learnt' as const } };
+    // One result: the weights stay equal (no order yet), so the learnt mean is untouched.
+    const one = transferMeanShift({ ...common, results: { x: { n: 1, d: 1, data: Float64Array.of(2) }, y: Float64Array.of(0) } });
+    assert.deepEqual(Array.from(one.shift({ n: 3, d: 1, data: Float64Array.of(0, 1, 2) })), [0, 0, 0]);
+    // Two results ordered as task 0 says: shift b·(Σ w z − 0) = b·(w0 − w1) at x = 0, its negative at x = 1.
+    const two = transferMeanShift({ ...common, results: { x: { n: 2, d: 1, data: Float64Array.of(0, 1) }, y: Float64Array.of(1, 0) } });
+    const s = two.shift({ n: 3, d: 1, data: Float64Array.of(0, 1, 2) });
+    assert.ok(two.weights[0]! > 0.5);
+    close(s[0]!, two.b * (two.weights[0]! - two.weights[1]!));
+    close(s[1]!, -s[0]!);
+    close(s[2]!, 0);
+  });
+});
