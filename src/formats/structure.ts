@@ -8,7 +8,7 @@
 // index holds whatever nodes it produced, with the errors beside them.
 import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Parser, YAMLParseError, type CST, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { LineIndex, type OffsetRange } from './text';
-import { reparseTrials } from './yamlIncremental';
+import { composeTrialsEdit, reparseTrialsEdit } from './yamlIncremental';
 
 export type YamlPath = (string | number)[];
 
@@ -92,6 +92,8 @@ export class YamlStructure {
   readonly tokens: readonly CST.Token[];
   /** True when the tokens came from `base` with only the edited trials re-parsed (yamlIncremental.ts). */
   readonly incremental: boolean;
+  /** True when, besides, the Document was built from `base`'s with only the edited trials composed. */
+  readonly composedIncrementally: boolean;
 
   /** With `base` (an index of an earlier version of the text), an edit inside `trials:` re-parses only what it touched. */
   constructor(
@@ -101,18 +103,21 @@ export class YamlStructure {
     this.lines = new LineIndex(text);
     const tooLarge = text.length > MAX_EXPERIMENT_CHARS;
     // Only from a version that parsed with no error: error recovery is not local, so its item boundaries may not be.
-    const reused = !tooLarge && base && base.errors.length === 0 ? reparseTrials(base.text, base.tokens, text) : undefined;
+    const edit = !tooLarge && base && base.errors.length === 0 ? reparseTrialsEdit(base.text, base.tokens, text) : undefined;
     // Too large: an empty document with one error, so every feature (parse, hover, completion, edits) declines at once.
-    const tokens = reused ?? [...new Parser().parse(tooLarge ? '' : text)];
+    const tokens = edit?.tokens ?? [...new Parser().parse(tooLarge ? '' : text)];
     this.tokens = tokens;
-    this.incremental = reused !== undefined;
-    const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
-    let doc: Document | undefined;
-    for (const d of composer.compose(tokens, true, text.length)) {
-      if (!doc) doc = d as Document;
-      else {
-        doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; an experiment file holds one'));
-        break;
+    this.incremental = edit !== undefined;
+    let doc = edit && base ? composeTrialsEdit(base.doc, edit, text.length) : undefined;
+    this.composedIncrementally = doc !== undefined;
+    if (!doc) {
+      const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
+      for (const d of composer.compose(tokens, true, text.length)) {
+        if (!doc) doc = d as Document;
+        else {
+          doc.errors.push(new YAMLParseError([d.range[0], d.range[1]], 'MULTIPLE_DOCS', 'Source contains multiple documents; an experiment file holds one'));
+          break;
+        }
       }
     }
     this.doc = doc!;
@@ -135,7 +140,15 @@ export class YamlStructure {
       });
     }
     this.warnings = this.doc.warnings.map(problem);
-    this.comments = collectComments(tokens, text);
+    // After an incremental parse only the re-parsed span's comments are collected; the others are the base's, moved.
+    this.comments =
+      edit && base
+        ? [
+            ...base.comments.filter((c) => c.start < edit.spanStart),
+            ...collectComments(edit.tokens, text, edit.spanStart, edit.oldSpanEnd + edit.delta),
+            ...base.comments.filter((c) => c.start >= edit.oldSpanEnd).map((c) => ({ start: c.start + edit.delta, end: c.end + edit.delta })),
+          ]
+        : collectComments(tokens, text);
     const root = this.deref(this.doc.contents as Node | null);
     this.root = isMap(root) ? root : undefined;
     const { block, items } = this.indexTrials();
@@ -288,24 +301,72 @@ function itemAt(seq: YAMLSeq, offset: number): Node | undefined {
 /** The fields of CST tokens that hold other tokens (the rest are strings and numbers). */
 const CHILDREN = ['start', 'key', 'sep', 'value', 'end', 'items', 'props'] as const;
 
-/** Comment ranges from the parser's tokens (linear in their number; the CST is a tree). */
-function collectComments(tokens: readonly unknown[], text: string): OffsetRange[] {
+/**
+ * Comment ranges from the parser's tokens (linear in their number; the CST is a tree); with `from` and `to`, only
+ * those starting in [from, to), skipping sequence and mapping items that end before `from` or start at `to` or later.
+ */
+function collectComments(tokens: readonly unknown[], text: string, from = 0, to = Infinity): OffsetRange[] {
   const out: OffsetRange[] = [];
+  const bounded = from > 0 || to < Infinity;
   const visit = (t: unknown): void => {
     if (Array.isArray(t)) {
+      if (bounded && t.length > 8) {
+        // Items of a collection are in text order: look only at those that may overlap [from, to).
+        const first = firstOffset(t[0]);
+        if (first !== undefined) {
+          let lo = 0;
+          let hi = t.length;
+          // The last item starting at or before `from` may hold it; those after start later.
+          while (hi - lo > 1) {
+            const mid = (lo + hi) >> 1;
+            const o = firstOffset(t[mid]);
+            if (o === undefined) return visitAll(t);
+            if (o <= from) lo = mid;
+            else hi = mid;
+          }
+          for (let i = lo; i < t.length; i++) {
+            const o = firstOffset(t[i]);
+            if (o !== undefined && o >= to) break;
+            visit(t[i]);
+          }
+          return;
+        }
+      }
       for (const x of t) visit(x);
       return;
     }
     if (!t || typeof t !== 'object') return;
     const token = t as Record<string, unknown> & { type?: string; offset?: number; source?: string };
     if (token.type === 'comment' && typeof token.offset === 'number' && typeof token.source === 'string') {
+      if (token.offset < from || token.offset >= to) return;
       out.push({ start: token.offset, end: Math.min(text.length, token.offset + token.source.length) });
       return;
     }
     for (const k of CHILDREN) if (token[k] && typeof token[k] === 'object') visit(token[k]);
   };
+  const visitAll = (t: unknown[]): void => {
+    for (const x of t) visit(x);
+  };
   visit(tokens);
   return out.sort((a, b) => a.start - b.start);
+}
+
+/** The offset of the first source token of a CST item or token (its text starts there), when it has one. */
+function firstOffset(t: unknown): number | undefined {
+  if (!t || typeof t !== 'object') return undefined;
+  const token = t as Record<string, unknown> & { offset?: number; source?: string };
+  if (typeof token.offset === 'number' && typeof token.source === 'string') return token.offset;
+  // A collection item: its start tokens, else its key, separator or value (in text order).
+  for (const k of ['start', 'key', 'sep', 'value'] as const) {
+    const v = token[k];
+    if (Array.isArray(v)) {
+      if (v.length > 0) return firstOffset(v[0]);
+    } else if (v && typeof v === 'object') {
+      const o = (v as { offset?: number }).offset;
+      if (typeof o === 'number') return o;
+    }
+  }
+  return typeof token.offset === 'number' ? token.offset : undefined;
 }
 
 const CACHE_SIZE = 8;

@@ -13,7 +13,7 @@
 // - every line of the span is indented at least as far as the sequence (or blank), so nothing in it can close the
 //   outer mapping; and the span alone parses and composes with no error (no unclosed quote or bracket, no alias to
 //   an anchor outside it) into one block sequence at the same indent.
-import { Composer, Parser, type CST } from 'yaml';
+import { Composer, isCollection, isMap, isPair, isSeq, Pair, Parser, type CST, type Document, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 
 type Token = CST.Token;
 type SeqItem = CST.BlockSequence['items'][number];
@@ -88,6 +88,22 @@ function hasError(node: unknown): boolean {
  * edited trials; undefined when the edit is not one this can do exactly (the caller then parses the whole text).
  */
 export function reparseTrials(oldText: string, old: readonly Token[], text: string): Token[] | undefined {
+  return reparseTrialsEdit(oldText, old, text)?.tokens;
+}
+
+/** What reparseTrials replaced: items first..last of the old sequence (old text [spanStart, oldSpanEnd)) by `count` items. */
+export interface TrialsEdit {
+  tokens: Token[];
+  first: number;
+  last: number;
+  count: number;
+  spanStart: number;
+  oldSpanEnd: number;
+  delta: number;
+}
+
+/** reparseTrials with where the edit lies, for composing incrementally (composeTrialsEdit). */
+export function reparseTrialsEdit(oldText: string, old: readonly Token[], text: string): TrialsEdit | undefined {
   const docIndex = old.findIndex((t) => t.type === 'document');
   if (docIndex < 0 || old.slice(0, docIndex).some((t) => !TRIVIA.has(t.type)) || docIndex !== old.length - 1) return undefined;
   const doc = old[docIndex] as CST.Document;
@@ -164,5 +180,89 @@ export function reparseTrials(oldText: string, old: readonly Token[], text: stri
     items: [...root.items.slice(0, pairIndex), { ...pair, value: newSeq }, ...shifted(root.items.slice(pairIndex + 1), delta)],
   };
   const newDoc: CST.Document = { ...doc, value: newRoot, ...(doc.end ? { end: shifted(doc.end, delta) } : {}) };
-  return [...old.slice(0, docIndex), newDoc];
+  return { tokens: [...old.slice(0, docIndex), newDoc], first, last, count: items.length, spanStart, oldSpanEnd, delta };
+}
+
+/** A copy of a node, document or collection sharing its fields (items, ranges and all) with the original. */
+function shallowCopy<T extends object>(x: T): T {
+  return Object.create(Object.getPrototypeOf(x) as object, Object.getOwnPropertyDescriptors(x)) as T;
+}
+
+/** A deep copy of composed nodes with every range moved by `delta` (ranges are their only absolute positions). */
+function shiftedNode<T extends Node | Pair>(node: T, delta: number): T {
+  const copy = node.clone() as T;
+  const visit = (n: unknown): void => {
+    if (isPair(n)) {
+      visit(n.key);
+      visit(n.value);
+      return;
+    }
+    if (!n || typeof n !== 'object') return;
+    const r = (n as Node).range;
+    if (r) (n as Node).range = [r[0] + delta, r[1] + delta, r[2] + delta];
+    if (isCollection(n)) for (const it of n.items) visit(it);
+  };
+  visit(copy);
+  return copy;
+}
+
+/**
+ * The Document composing `edit.tokens` gives, built from `old` (the Document of the text before the edit, with no
+ * error or warning) by composing only the re-parsed items: those before the edit are reused, those after it copied
+ * with their ranges moved, and the ranges of the sequence, the root mapping and the document recomputed as the yaml
+ * composer computes them. Undefined (compose everything) when that is not exact by construction: the new items
+ * compose with an error or warning alone, or a collection holds a comment-only entry (which moves a range's end).
+ * The old Document is not modified (it stays valid for its text).
+ */
+export function composeTrialsEdit(old: Document, edit: TrialsEdit, textLength: number): Document | undefined {
+  if (old.errors.length > 0 || old.warnings.length > 0) return undefined;
+  const docCst = edit.tokens[edit.tokens.length - 1] as CST.Document;
+  const rootCst = docCst.value as CST.BlockMap;
+  const pairIndex = rootCst.items.findIndex((p) => p.key?.type === 'scalar' && p.key.source === 'trials');
+  const pairCst = rootCst.items[pairIndex]!;
+  const seqCst = pairCst.value as CST.BlockSequence;
+  // Comment-only entries (no `-`, no key) end a collection's range at the comment: not recomputed here.
+  if (seqCst.items.some((it) => !it.value) || rootCst.items.some((it) => !it.key || !it.sep)) return undefined;
+  const oldRoot = old.contents;
+  if (!isMap(oldRoot) || oldRoot.items.length !== rootCst.items.length || !oldRoot.range || oldRoot.range[1] !== oldRoot.range[2]) return undefined;
+  const oldPair = oldRoot.items[pairIndex];
+  const oldSeq = oldPair?.value;
+  if (!isPair(oldPair) || !isSeq(oldSeq) || !oldSeq.range || !old.range) return undefined;
+  if (oldSeq.items.length - (edit.last - edit.first + 1) + edit.count !== seqCst.items.length) return undefined;
+
+  // The new items, composed under the same mapping and sequence tokens (the composer's state between items is
+  // only the previous item's end, which positions errors on an item without `-`: every item here has one).
+  const newItems = seqCst.items.slice(edit.first, edit.first + edit.count);
+  const newSeq: CST.BlockSequence = { ...seqCst, items: newItems };
+  const synthetic: CST.Document = { ...docCst, value: { ...rootCst, items: [{ ...pairCst, value: newSeq } as MapItem] } };
+  delete synthetic.end;
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: false });
+  const docs = [...composer.compose([synthetic], true, textLength)];
+  const part = docs[0];
+  if (docs.length !== 1 || !part || part.errors.length > 0 || part.warnings.length > 0) return undefined;
+  const partSeq = isMap(part.contents) && isPair(part.contents.items[0]) ? part.contents.items[0].value : undefined;
+  if (!isSeq(partSeq) || partSeq.items.length !== edit.count) return undefined;
+
+  const seq = shallowCopy(oldSeq as YAMLSeq);
+  seq.items = [
+    ...oldSeq.items.slice(0, edit.first),
+    ...partSeq.items,
+    ...oldSeq.items.slice(edit.last + 1).map((n) => shiftedNode(n as Node, edit.delta)),
+  ];
+  const lastItem = seq.items[seq.items.length - 1] as Node | undefined;
+  if (!lastItem?.range) return undefined;
+  // resolveBlockSeq: from the sequence's start to its last item's end.
+  seq.range = [oldSeq.range[0], lastItem.range[2], lastItem.range[2]];
+  const root = shallowCopy(oldRoot as YAMLMap);
+  root.items = [...oldRoot.items.slice(0, pairIndex), new Pair(oldPair.key, seq), ...oldRoot.items.slice(pairIndex + 1).map((p) => shiftedNode(p, edit.delta))];
+  // resolveBlockMap: to the end of its last value (the sequence's when `trials` is the last key).
+  const rootEnd = pairIndex === oldRoot.items.length - 1 ? seq.range[2] : oldRoot.range[1] + edit.delta;
+  root.range = [oldRoot.range[0], rootEnd, rootEnd];
+  const doc = shallowCopy(old);
+  doc.contents = root;
+  doc.errors = [];
+  doc.warnings = [];
+  // composeDoc: the contents' end, then the end of the document's end tokens (`...`, comments) when it has any.
+  doc.range = [old.range[0], rootEnd, (docCst.end?.length ?? 0) > 0 ? old.range[2] + edit.delta : rootEnd];
+  return doc;
 }

@@ -105,6 +105,8 @@ function js(structure: YamlStructure): unknown {
 }
 
 function sameStructure(a: YamlStructure, b: YamlStructure): void {
+  // The whole Document, node for node (classes, ranges, comments, blank lines, anchors, tags, errors).
+  assert.deepStrictEqual(a.doc, b.doc);
   assert.deepEqual(a.errors, b.errors);
   assert.deepEqual(a.warnings, b.warnings);
   assert.deepEqual(a.comments, b.comments);
@@ -125,6 +127,7 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
     let answered = 0;
     let semantic = 0;
     let semanticAnswered = 0;
+    let composed = 0;
     const seeds = Number(process.env.HYPERBO_INC_SEEDS ?? 40);
     for (let seed = Number(process.env.HYPERBO_INC_FROM ?? 1); seed <= seeds; seed++) {
       const rng = createRng(seed);
@@ -146,6 +149,7 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
         }
         const inc = new YamlStructure(next, base);
         assert.equal(inc.incremental, tokens !== undefined);
+        if (inc.composedIncrementally) composed++;
         sameStructure(inc, new YamlStructure(next));
         if (kind < 3) {
           semantic++;
@@ -156,7 +160,8 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
       }
     }
     // The property is only worth something if the incremental path is actually taken often.
-    console.log(`      incremental: ${answered} of ${seeds * 25} edits, ${semanticAnswered} of ${semantic} appended/deleted/changed`);
+    console.log(`      incremental: ${answered} of ${seeds * 25} edits (${composed} composed incrementally), ${semanticAnswered} of ${semantic} appended/deleted/changed`);
+    assert.ok(composed > answered / 2, `composed incrementally ${composed} of ${answered}`);
     assert.ok(answered > seeds * 4, `answered ${answered} of ${seeds * 25}`);
     assert.ok(semanticAnswered > semantic / 4, `${semanticAnswered} of ${semantic}`);
   });
@@ -167,7 +172,7 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
     const appended = text + '  - { id: 1000, params: { lr: 0.01, opt: sgd }, status: completed, value: 0.5 }\n';
     const base = structureOf(text);
     const inc = structureOf(appended, text);
-    if (text.includes('\n  - ')) assert.ok(inc.incremental, 'an appended trial is incremental');
+    if (text.includes('\n  - ')) assert.ok(inc.incremental && inc.composedIncrementally, 'an appended trial is parsed and composed incrementally');
     sameStructure(inc, new YamlStructure(appended));
     const changed = text.replace(/value: (\d\.\d+)/, 'value: 9.25');
     const inc2 = new YamlStructure(changed, base);
