@@ -69,11 +69,19 @@ describe('server: an experiment with 3,000 trials', function () {
     const hoverAt = (line: number) =>
       within('hover', server!.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 20 } })) as Promise<{ contents: { value: string } } | null>;
     assert.match((await hoverAt(LARGE_FIRST_TRIAL_LINE + n - 1))!.contents.value, /conditioned on 300 completed trials/);
+    const service = server.handle.service()!;
+    const readsBefore = service.trials.logReads;
+    assert.ok(readsBefore >= n, `every trial's log was read once (${readsBefore})`);
     const appended = text + `  - { id: ${n + 1}, params: { learning_rate: 0.0123, momentum: 0.5 }, status: completed, value: 0.3 }\n`;
     await server.change(file, appended, 2);
     const after = await hoverAt(LARGE_FIRST_TRIAL_LINE + n);
     // The server (in this process) parsed the edit from the previous text: only the appended trial went through yaml.
     assert.ok(structureOf(appended).incremental, 'the appended trial was parsed alone');
+    assert.ok(structureOf(appended).composedIncrementally, 'and composed alone');
+    // The edit reads the new trial's log only (the others were read and no file event came): counted, once it settled.
+    while (service.trials.logReads === readsBefore) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(service.trials.logReads - readsBefore, 1, 'the edit read one log, not every trial\'s');
     assert.match(after!.contents.value, new RegExp(`Trial ${n + 1}\\*\\* — posterior .*conditioned on 301 completed trials`, 's'));
     const counts = await server.handle.service()!.jobs.run({ kind: 'conditioningCounts', experiment: uri });
     assert.deepEqual([counts?.full, counts?.extended, counts?.fits, counts?.fitsKept], [1, 1, 1, 1], JSON.stringify(counts));

@@ -183,7 +183,8 @@ export class HyperboService {
   private async afterExperimentChange(uri: string): Promise<void> {
     this.listSources(uri);
     this.publishDiagnostics(uri);
-    await this.trials.refresh();
+    // The experiment changed, not its logs: only new or edited trials' logs are read (polls and file events do the rest).
+    await this.trials.refresh(true);
     this.notifyChanged();
     this.events.lensesChanged?.();
   }

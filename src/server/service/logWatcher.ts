@@ -11,6 +11,8 @@ export class LogWatcher {
   /** Logs read at least once: a tail created by a read still under way knows nothing yet (not even whether it exists). */
   private readonly polled = new Set<string>();
   private readonly modified = new Map<string, number>();
+  /** How many reads (each a stat or more of the log) were made: tests count the work an edit causes. */
+  reads = 0;
 
   private tail(logPath: string, objective: LogObjective): LogTail {
     let tail = this.tails.get(logPath);
@@ -23,6 +25,7 @@ export class LogWatcher {
 
   /** Reads what was appended since the last read; true when something changed. */
   async read(logPath: string, objective: LogObjective): Promise<boolean> {
+    this.reads++;
     const update = await this.tail(logPath, objective).poll();
     this.polled.add(logPath);
     const wasMissing = this.missing.has(logPath);
@@ -45,6 +48,11 @@ export class LogWatcher {
     const tail = this.tails.get(logPath);
     if (!tail || this.missing.has(logPath) || !this.polled.has(logPath)) return undefined;
     return logStateOf(tail, objective, this.modified.get(logPath));
+  }
+
+  /** The log was read at least once (its state is known until it changes on disk). */
+  wasRead(logPath: string): boolean {
+    return this.polled.has(logPath);
   }
 
   /** Metric names the log has written so far. */

@@ -82,14 +82,33 @@ export class TrialState {
     });
   }
 
-  /** Reads appended log bytes of every experiment's trials, checks run.stopping and reports trials that changed. */
-  async refresh(): Promise<void> {
+  /** Per log path, the trial (JSON) whose log was last read there: an edit re-reads only logs of trials it changed. */
+  private readonly readFor = new Map<string, string>();
+
+  /** How many log reads were made (each stats the log at least): tests count what an edit costs. */
+  get logReads(): number {
+    return this.logs.reads;
+  }
+
+  /**
+   * Reads appended log bytes of every experiment's trials, checks run.stopping and reports trials that changed. With
+   * `edited` (an experiment file changed, its logs did not), only the logs of trials that are new or whose fields
+   * changed, or that were never read, are read: the others are as current as the last poll or file event left them,
+   * and reading a thousand logs on each keystroke held the server's main thread.
+   */
+  async refresh(edited = false): Promise<void> {
     let anyChanged = false;
     for (const entry of this.index.all()) {
       const experiment = entry.experiment;
       if (!experiment) continue;
       const { run, objective } = experiment;
-      for (const t of experiment.trials) await this.logs.read(this.logOf(entry.fsPath, run, t).log.path, objective);
+      for (const t of experiment.trials) {
+        const logPath = this.logOf(entry.fsPath, run, t).log.path;
+        const fields = JSON.stringify(t);
+        if (edited && this.readFor.get(logPath) === fields && this.logs.wasRead(logPath)) continue;
+        this.readFor.set(logPath, fields);
+        await this.logs.read(logPath, objective);
+      }
       this.stopping.update(entry.uri, experiment, (t) => {
         const { log } = this.logOf(entry.fsPath, run, t);
         return { log: this.logs.state(log.path, objective), byRunId: log.byRunId };

@@ -208,6 +208,30 @@ search_space:
     assert.deepEqual(events, ['trial 1 running', 'changed']);
   });
 
+  it("after an edit of the experiment file only new or edited trials' logs are read (counted), and their states are a full read's", async () => {
+    const lines = (n: number, value = (i: number) => `0.${i}`) =>
+      Array.from({ length: n }, (_, k) => `  - { id: ${k + 1}, params: { lr: 0.01 }, status: running, started: "${started}", run: R${k + 1}, value: ${value(k + 1)} }\n`).join('');
+    const uri = await experiment(HEAD + RUN + 'trials:\n' + lines(40));
+    await log('3-R3.jsonl', '{"step": 0, "score": 0.5}\n');
+    const state = unit();
+    await state.refresh();
+    assert.equal(state.logReads, 40, 'the first read reads every log');
+    // Trial 7's value changes and trial 41 is appended; trial 3's log grew meanwhile, with no file event yet.
+    await log('3-R3.jsonl', '{"step": 0, "score": 0.5}\n{"step": 1, "score": 0.2}\n');
+    const edited = HEAD + RUN + 'trials:\n' + lines(40, (i) => (i === 7 ? '0.77' : `0.${i}`)) +
+      `  - { id: 41, params: { lr: 0.02 }, status: running, started: "${started}", run: R41 }\n`;
+    index.setDocument(uri, edited, 2);
+    await state.refresh(true);
+    assert.equal(state.logReads, 42, 'the edit read the logs of trials 7 and 41 only');
+    assert.equal(trialsOf(state, uri)[2]!.curve?.length, 1, "trial 3's log is read by the next poll, not by the edit");
+    // A poll (or a file event) reads every log: the same states as a state that reads everything afresh.
+    await state.refresh();
+    assert.equal(state.logReads, 83);
+    const fresh = unit();
+    await fresh.refresh();
+    assert.deepEqual(trialsOf(state, uri), trialsOf(fresh, uri));
+  });
+
   it('a run plan: a new run gets a new run id and its own log path, attach keeps the recorded run; missing trial or command are the user\'s', async () => {
     const uri = await experiment(HEAD + RUN + `trials:
   - { id: 1, params: { lr: 0.01 }, status: running, started: "${started}", run: R1, job: "4242" }
