@@ -3,7 +3,7 @@
 // from the file's structure index (structure.ts), and so does the path at the cursor: the line being typed
 // (`  go|`, `- `) is not yet the YAML it will become, so it is read as the key it will be (blockPlace); flow brackets
 // opened on the line itself are followed by a scan of that line.
-import { parsedStructure, type Parameter } from './experiment';
+import { structureParameters, type Parameter } from './experiment';
 import { isMap, isPair, isScalar } from 'yaml';
 import { structureOf, YamlStructure } from './structure';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes, type SchemaNode } from './experimentSchema';
@@ -125,7 +125,7 @@ function paramDetail(p: Parameter): string {
 
 /** Parameters of the search space, read leniently (the file may be mid-edit). */
 function parametersOf(structure: YamlStructure): Parameter[] {
-  const parsed = parsedStructure(structure).parameters;
+  const parsed = structureParameters(structure);
   return parsed.length ? parsed : lenientParameters(structure);
 }
 

@@ -758,7 +758,11 @@ function defaultName(fileName: string | undefined): string | undefined {
  */
 export function parseExperiment(input: string | YamlStructure, options: ParseOptions = {}): ParseResult {
   try {
-    return parseUnsafe(typeof input === 'string' ? structureOf(input) : input, options);
+    const structure = typeof input === 'string' ? structureOf(input) : input;
+    const result = parseUnsafe(structure, options);
+    // The options change the name and prior.from's diagnostics only: the search space is the structure's.
+    if (!spaceParameters.has(structure)) spaceParameters.set(structure, result.parameters);
+    return result;
   } catch (error) {
     // A bug here must not take the language server down; surface it as a diagnostic instead.
     return {
@@ -770,6 +774,15 @@ export function parseExperiment(input: string | YamlStructure, options: ParseOpt
 }
 
 const plainParses = new WeakMap<YamlStructure, ParseResult>();
+const spaceParameters = new WeakMap<YamlStructure, Parameter[]>();
+
+/**
+ * The valid parameters of the structure's search space, from any parse of it already made (the server's, with file
+ * options): completion and hover on the text the server indexed do not check every trial again.
+ */
+export function structureParameters(structure: YamlStructure): Parameter[] {
+  return spaceParameters.get(structure) ?? parsedStructure(structure).parameters;
+}
 
 /**
  * The parse of a structure without file options (no default name, globs unchecked), computed once per

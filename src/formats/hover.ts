@@ -1,6 +1,6 @@
 // Hover for experiment files: what a key means (from the schema), what an enum value does, a parameter's
 // type and range, where a trial's value sits in its range, and what a `${...}` placeholder expands to.
-import { parsedStructure, RUN_PLACEHOLDER, TRIAL_PLACEHOLDER, type Parameter } from './experiment';
+import { structureParameters, RUN_PLACEHOLDER, TRIAL_PLACEHOLDER, type Parameter } from './experiment';
 import { enumDescription, formatPath, schemaAtPath, schemaTypes } from './experimentSchema';
 import { escapeMarkdown, markdownCode } from '../shared/markdown';
 import { structureOf, type YamlStructure } from './structure';
@@ -46,7 +46,7 @@ function hover(structure: YamlStructure, offset: number): HoverResult | undefine
   if (!target) return undefined;
   const range = target.range;
   const path = target.path;
-  const params = () => parsedStructure(structure).parameters;
+  const params = () => structureParameters(structure);
   const isParamName = path.length === 2 && path[0] === 'search_space';
   const isTrialParam = path.length === 4 && path[0] === 'trials' && path[2] === 'params';
 

@@ -374,7 +374,9 @@ const cache = new Map<string, YamlStructure>();
 
 /**
  * The structure index of `text`; the same text returns the same index while it is among the last few used. With
- * `previous` (the text this one was edited from), an edit inside `trials:` re-parses only the trials it touched.
+ * `previous` (the text this one was edited from), an edit inside `trials:` re-parses only the trials it touched;
+ * without it (a completion or hover on an editor text the index has not seen yet), the last index used is tried as
+ * the text it was edited from (another file's simply gives a full parse).
  */
 export function structureOf(text: string, previous?: string): YamlStructure {
   const hit = cache.get(text);
@@ -383,7 +385,8 @@ export function structureOf(text: string, previous?: string): YamlStructure {
     cache.set(text, hit);
     return hit;
   }
-  const base = previous === undefined ? undefined : cache.get(previous);
+  let base = previous === undefined ? undefined : cache.get(previous);
+  if (!base) for (const s of cache.values()) base = s;
   const built = new YamlStructure(text, base);
   cache.set(text, built);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);

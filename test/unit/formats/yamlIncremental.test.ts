@@ -4,7 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { Parser } from 'yaml';
 import { createRng, type SeededRng } from '../../../src/engine/rng';
-import { parseExperiment } from '../../../src/formats/experiment';
+import { completeAt } from '../../../src/formats/completion';
+import { parseExperiment, structureParameters } from '../../../src/formats/experiment';
+import { hoverAt } from '../../../src/formats/hover';
 import { structureOf, YamlStructure } from '../../../src/formats/structure';
 import { reparseTrials } from '../../../src/formats/yamlIncremental';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
@@ -194,6 +196,32 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
       assert.deepEqual(JSON.parse(JSON.stringify(edited)), JSON.parse(JSON.stringify(fresh)));
     }
     assert.ok(incremental >= 10, `${incremental} of 40 incremental`);
+  });
+
+  it('a completion or hover on a text not indexed yet re-parses from the last index, and reuses the parse of the indexed text', () => {
+    const rng = createRng(5);
+    let incremental = 0;
+    for (let i = 0; i < 20; i++) {
+      const text = experiment(rng, 60, 0).replace(/\n\n/g, '\n');
+      const indexed = structureOf(text);
+      // The server's parse (with file options) of the indexed text gives completion its parameters: no second parse.
+      const parsed = parseExperiment(indexed, { fileName: 'inc.hyperbo.yaml' });
+      assert.equal(structureParameters(indexed), parsed.parameters);
+      const next = edit(rng, text, rng.int(3));
+      if (next === text) continue;
+      // No `previous`: the request has only the editor's text.
+      const at = text.indexOf('params:', text.indexOf('trials:')) + 4;
+      const items = completeAt(next, at);
+      const s = structureOf(next);
+      const fresh = new YamlStructure(next);
+      const possible = new YamlStructure(next, indexed).incremental;
+      assert.equal(s.incremental, possible, 'the last index used was the base');
+      if (possible) incremental++;
+      sameStructure(s, fresh);
+      assert.deepEqual(items, completeAt(fresh, at));
+      assert.deepEqual(hoverAt(s, at), hoverAt(fresh, at));
+    }
+    assert.ok(incremental >= 5, `${incremental} of 20 incremental`);
   });
 
   it('falls back to a full parse for edits outside the trials or that change what follows', () => {
