@@ -46,6 +46,7 @@ import {
   fitOutputTransform,
   invertPrediction,
   outputWithOverrides,
+  referenceNormalization,
   type OutputOverrides,
   type OutputSpec,
   type OutputTransform,
@@ -242,7 +243,7 @@ export class Study {
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
   private readonly rescale: boolean;
   private readonly empirical: { readonly alpha: number; readonly until?: number } | undefined;
-  private empiricalCache: { prior: EmpiricalPrior; index: Map<string, number> } | undefined;
+  private empiricalCache: EmpiricalPrior | undefined;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
   private readonly conditioning: ConditioningCache | undefined;
 
@@ -544,12 +545,6 @@ export class Study {
     if (!parts || this.checkPrior(used.x, used.y)?.check.verdict === 'dropped') return undefined;
     const { spec, theta } = this.parametersFor(used.x, used.y);
     const pool = this.pool;
-    if (!this.poolIndex) {
-      const index = new Map<string, number>();
-      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
-      this.poolIndex = index;
-    }
-    const index = this.poolIndex;
     if (this.learntMeanCache?.theta !== theta) this.learntMeanCache = { theta, mean: priorMean(spec, theta, pool) };
     const empty = condition(spec, theta, { n: 0, d: pool.d, data: new Float64Array(0) }, new Float64Array(0));
     const v = empty.predict(used.x, { includeNoise: true }).variance;
@@ -559,7 +554,7 @@ export class Study {
       scales: tasks.map((t) => t.scale),
       centers: tasks.map((t) => t.center),
       learnt: this.learntMeanCache.mean,
-      indexOf: (row) => index.get(row.join(',')),
+      indexOf: (row) => this.poolIndexAt(row),
       results: used,
       variance: v.reduce((s, x) => s + x, 0) / v.length,
       rankingWeights: (z, y) => rankingWeights(z, y, createRng(this.seed + 7919 * y.length)),
@@ -576,35 +571,29 @@ export class Study {
     const options = this.empirical;
     const pool = this.pool;
     if (!options || !pool || !this.prior || obs.x.n >= (options.until ?? Infinity)) return undefined;
+    const noise = noiseVariance(paramLayout(this.prior.spec), this.prior.theta);
     if (!this.empiricalCache) {
       const parts = this.transferParts();
       if (!parts) return undefined;
-      const tasks = this.prior.transfer!;
-      const median = (v: number[]): number => {
-        const s = [...v].sort((a, b) => a - b);
-        return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-      };
+      // The training tasks' median centre and scale, as a new task's output is normalised.
+      const { center, scale } = referenceNormalization(this.prior.transfer!)!;
       const { spec, theta } = this.prior;
-      const prior = new EmpiricalPrior(parts.parts.z, {
+      this.empiricalCache = new EmpiricalPrior(parts.parts.z, {
         alpha: options.alpha,
         ...(options.alpha < 1 ? { learned: priorCovariance(spec, theta, pool) } : {}),
-        noise: noiseVariance(paramLayout(spec), theta),
-        center: median(tasks.map((t) => t.center)),
-        scale: median(tasks.map((t) => t.scale)),
+        noise,
+        center,
+        scale,
       });
-      const index = new Map<string, number>();
-      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
-      this.empiricalCache = { prior, index };
     }
-    const { prior, index } = this.empiricalCache;
+    const prior = this.empiricalCache;
     const at: number[] = [];
     for (let i = 0; i < obs.x.n; i++) {
-      const j = index.get(obs.x.data.subarray(i * obs.x.d, (i + 1) * obs.x.d).join(','));
+      const j = this.poolIndexAt(obs.x.data.subarray(i * obs.x.d, (i + 1) * obs.x.d));
       if (j === undefined) return undefined; // a result off the pool: the learnt model decides
       at.push(j);
     }
     const p = prior.posterior(at, obs.y);
-    const noise = noiseVariance(paramLayout(this.prior.spec), this.prior.theta);
     const variance = p.variance.map((v) => v + noise);
     return (x) => {
       if (x !== pool) throw new EngineError('Internal: the empirical prior predicts the pool only.');
@@ -789,6 +778,16 @@ export class Study {
     const rows = this.trialList.filter((t) => t.status !== 'failed').map((t) => this.space.toUnit(t.config));
     const discreteDims = this.space.params.flatMap((p, j) => (p.type === 'float' ? [] : [j]));
     return { points: stack(rows, this.space.dim), discreteDims };
+  }
+
+  /** The pool member at exactly these unit-cube coordinates (the map is built once). */
+  private poolIndexAt(row: Float64Array): number | undefined {
+    if (!this.poolIndex) {
+      const index = new Map<string, number>();
+      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
+      this.poolIndex = index;
+    }
+    return this.poolIndex.get(row.join(','));
   }
 
   private triedPoolIndices(): Set<number> {

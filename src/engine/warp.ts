@@ -313,7 +313,7 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
 }
 
 /** The median centre and scale of several tasks' transforms: the reference for a new task. */
-export function referenceNormalization(transforms: Iterable<OutputTransform>): { center: number; scale: number } | undefined {
+export function referenceNormalization(transforms: Iterable<Pick<OutputTransform, 'center' | 'scale'>>): { center: number; scale: number } | undefined {
   const list = [...transforms];
   if (list.length === 0) return undefined;
   const median = (xs: number[]): number => {
