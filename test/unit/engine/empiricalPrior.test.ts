@@ -6,6 +6,7 @@ import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
 import type { TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec } from '../../../src/engine/types';
+import { askAndTell } from './studyRuns';
 
 const N = 40;
 const rng = createRng(11);
@@ -103,13 +104,7 @@ describe('engine/empiricalPrior (GP over the pool with the training tasks’ emp
     const truth = peak(0.2, 1);
     const run = (empiricalPrior?: { alpha: number }) => {
       const study = new Study({ space, output, prior: { spec, theta, transfer }, candidates: xs.map((x) => ({ x })), acquisition: { kind: 'pi', piMargin: 0.1 }, seed: 1, empiricalPrior });
-      const picks: number[] = [];
-      for (let k = 0; k < 3; k++) {
-        const [s] = study.ask(1);
-        picks.push(s!.config.x as number);
-        study.tell(s!.trialId, truth(s!.config.x as number));
-      }
-      return picks;
+      return askAndTell(study, 3, truth).map((s) => s.config.x as number);
     };
     const empirical = run({ alpha: 0.9 });
     // The first pick is the transfer pick (the majority's peak, poor here); the poor result points to the other shape.

@@ -5,6 +5,7 @@ import { Study } from '../../../src/engine/study';
 import { createRng } from '../../../src/engine/rng';
 import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
+import { askAndTell } from './studyRuns';
 
 // A 1-D prior whose linear mean 5x extrapolates: its argmax is x = 1, where no training task measured anything.
 const spec: ModelSpec = { dim: 1, mean: 'linear', kernel: 'se', kernelOnFeatures: false, mlp: [] };
@@ -200,13 +201,7 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     const truth = (x: number) => 10 * x;
     const run = (transferUntil?: number) => {
       const study = new Study({ space, output, prior: { spec, theta, transfer: [small(), small(), large] }, candidates, acquisition: { kind: 'pi' }, seed: 2, transferUntil });
-      const picks: { x: number; transfer?: boolean }[] = [];
-      for (let k = 0; k < 3; k++) {
-        const [s] = study.ask(1);
-        picks.push({ x: s!.config.x as number, transfer: s!.transfer });
-        study.tell(s!.trialId, truth(s!.config.x as number));
-      }
-      return picks;
+      return askAndTell(study, 3, truth).map((s) => ({ x: s.config.x as number, transfer: s.transfer }));
     };
     const weighted = run(3);
     // Equal weights first (no result, then one): the mixture's lower bound prefers 0.2, then 0.3 (0.1 is the majority's

@@ -6,6 +6,7 @@ import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
 import type { TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
+import { askAndTell } from './studyRuns';
 import {
   fitLevelScale,
   humbleWeights,
@@ -151,13 +152,7 @@ describe('engine/weightedMean (the training tasks\' weighted mixture as the prio
     };
     const run = (transferMean?: object) => {
       const study = new Study({ space, output, prior: { spec, theta, transfer: [task(wrong), task(wrong), task(truth)] }, candidates, acquisition: { kind: 'pi' }, seed: 1, transferMean });
-      const picks: number[] = [];
-      for (let k = 0; k < 12; k++) {
-        const [s] = study.ask(1);
-        picks.push(s!.config.x as number);
-        study.tell(s!.trialId, truth(s!.config.x as number));
-      }
-      return picks;
+      return askAndTell(study, 12, truth).map((s) => s.config.x as number);
     };
     const weighted = run({});
     const reach = (p: number[]) => p.findIndex((x) => Math.abs(x - xs[13]!) < 1e-9);
