@@ -84,14 +84,9 @@ function hasError(node: unknown): boolean {
 }
 
 /**
- * The CST of `text`, built from `old` (the CST of `oldText`, which composed with no error) by re-parsing only the
- * edited trials; undefined when the edit is not one this can do exactly (the caller then parses the whole text).
+ * An edit of `text` inside `trials:`: items first..last of the old sequence (old text [spanStart, oldSpanEnd)) replaced
+ * by `count` re-parsed items, and `tokens`, the CST of the new text.
  */
-export function reparseTrials(oldText: string, old: readonly Token[], text: string): Token[] | undefined {
-  return reparseTrialsEdit(oldText, old, text)?.tokens;
-}
-
-/** What reparseTrials replaced: items first..last of the old sequence (old text [spanStart, oldSpanEnd)) by `count` items. */
 export interface TrialsEdit {
   tokens: Token[];
   first: number;
@@ -102,7 +97,11 @@ export interface TrialsEdit {
   delta: number;
 }
 
-/** reparseTrials with where the edit lies, for composing incrementally (composeTrialsEdit). */
+/**
+ * The CST of `text`, built from `old` (the CST of `oldText`, which composed with no error) by re-parsing only the
+ * edited trials, with where the edit lies (for composeTrialsEdit); undefined when the edit is not one this can do
+ * exactly (the caller then parses the whole text).
+ */
 export function reparseTrialsEdit(oldText: string, old: readonly Token[], text: string): TrialsEdit | undefined {
   const docIndex = old.findIndex((t) => t.type === 'document');
   if (docIndex < 0 || old.slice(0, docIndex).some((t) => !TRIVIA.has(t.type)) || docIndex !== old.length - 1) return undefined;

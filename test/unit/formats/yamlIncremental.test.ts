@@ -8,7 +8,7 @@ import { completeAt } from '../../../src/formats/completion';
 import { parseExperiment, structureParameters } from '../../../src/formats/experiment';
 import { hoverAt } from '../../../src/formats/hover';
 import { structureOf, YamlStructure } from '../../../src/formats/structure';
-import { reparseTrials } from '../../../src/formats/yamlIncremental';
+import { reparseTrialsEdit } from '../../../src/formats/yamlIncremental';
 import { parseExperimentFile } from '../../../src/server/service/experimentAdapter';
 
 const HEADER = [
@@ -144,7 +144,7 @@ describe('incremental re-parse of trials (yamlIncremental)', () => {
         const kind = rng.int(6);
         const next = edit(createRng(seed * 1000 + step), text, kind);
         const full = [...new Parser().parse(next)];
-        const tokens = base.errors.length === 0 ? reparseTrials(text, base.tokens, next) : undefined;
+        const tokens = base.errors.length === 0 ? reparseTrialsEdit(text, base.tokens, next)?.tokens : undefined;
         if (tokens) {
           answered++;
           assert.deepEqual(tokens, full, `seed ${seed} step ${step}: the CST differs from a full parse`);
