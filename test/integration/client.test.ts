@@ -110,6 +110,23 @@ describe('HyperBO client', function () {
     await waitFor('undo to remove the trial', () => document.getText() === before);
   });
 
+  it('Apply Suggestion scrolls the editor to the new trial, below the screen, and leaves the cursor where it was', async () => {
+    const hyperbo = await hyperboApi();
+    const completed = Array.from({ length: 80 }, (_, i) => `  - { id: ${i + 1}, params: { x: ${((i + 1) / 100).toFixed(2)} }, status: completed, value: ${((i + 1) / 100).toFixed(2)} }`);
+    const uri = writeExperiment('apply-reveal', loggingScript, `trials:\n${completed.join('\n')}`);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { selection: new vscode.Range(0, 0, 0, 0) });
+    await experimentListed(hyperbo, uri);
+    const lastLine = editor.document.lineCount - 1;
+    assert.ok(editor.visibleRanges.every((r) => r.end.line < lastLine - 10), 'the end of the file starts off-screen');
+    const trialId = (await vscode.commands.executeCommand('hyperbo.applySuggestion', uri.toString(), 0)) as number;
+    assert.equal(trialId, 81);
+    const line = editor.document.getText().split('\n').findIndex((l) => /\bid: 81\b/.test(l));
+    assert.ok(line > 0, 'the trial is in the file');
+    await waitFor('the editor to show the new trial', () => editor.visibleRanges.some((r) => r.start.line <= line && line <= r.end.line));
+    assert.deepEqual([editor.selection.active.line, editor.selection.active.character], [0, 0], 'the cursor did not move');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('Reveal Trial in File selects the trial the server locates, in flow or block style', async () => {
     const hyperbo = await hyperboApi();
     const uri = writeExperiment('reveal-check', loggingScript, 'trials: # two styles\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - id: 2\n    params: { x: 0.25 }\n    status: pending\n');

@@ -1,6 +1,7 @@
 // Suggest, Apply, Apply & Run, Pre-train.
 import * as vscode from 'vscode';
 import { announceRun } from '../runner/announce';
+import { revealTrialInVisibleEditors } from './trials';
 import { WorkDoneProgress, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient';
 import { PretrainRequest, SuggestRequest } from '../../shared/protocol';
 import type { SuggestResult } from '../../shared/dto';
@@ -36,6 +37,8 @@ export async function applySuggestion(ctx: Ctx, uri: string, index: number, run:
     (_progress, token) => ctx.editor.applySuggestion(uri, index, Math.max(count, index + 1), token),
   );
   vscode.window.setStatusBarMessage(`HyperBO: added trial ${trialId} (${formatParams(params)})`, 5000);
+  // The trial goes at the end of the file, often below what the user sees: show it.
+  await revealTrialInVisibleEditors(ctx, uri, trialId);
   if (run) {
     const state = await ctx.runner.run(uri, trialId);
     announceRun((text) => vscode.window.setStatusBarMessage(text, 5000), trialId, state, ctx.runner.whenEnded(uri, trialId));

@@ -28,6 +28,17 @@ export async function revealTrial(ctx: Ctx, uri: string, trialId: number): Promi
   vscode.window.activeTextEditor?.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
+/** Scrolls every visible editor of the file to the trial, leaving the cursor and focus where they are. */
+export async function revealTrialInVisibleEditors(ctx: Ctx, uri: string, trialId: number): Promise<void> {
+  const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri);
+  if (editors.length === 0) return;
+  const location = await ctx.server.request(TrialLocationRequest.type, { uri, trialId });
+  if (!location) return;
+  const { start, end } = location.range;
+  const range = new vscode.Range(start.line, start.character, end.line, end.character);
+  for (const editor of editors) editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
 export async function openTrialLog(ctx: Ctx, uri: string, trialId: number): Promise<void> {
   const target = await resolveTrial(ctx, uri, trialId, 'Open Trial Log');
   if (target) await openLogOf(ctx, target);
