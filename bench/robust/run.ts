@@ -53,6 +53,9 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-tw4`]: { ...b, study: { transferUntil: 4 } },
     [`hyperbo-${objective}-tw6`]: { ...b, study: { transferUntil: 6 } },
     [`hyperbo-${objective}-tw10`]: { ...b, study: { transferUntil: 10 } },
+    // Transfer picks by expected improvement under the training-task mixture (transfer.mixtureImprovement): -mei<until>.
+    ...Object.fromEntries([3, 4, 6, 8].map((until) => [`hyperbo-${objective}-mei${until}`, { ...b, study: { transferUntil: until, transferPicks: 'improvement' } }])),
+    ...Object.fromEntries([3, 4, 6, 8].map((until) => [`hyperbo-${objective}-pf${until}`, { ...b, study: { transferUntil: until, transferPicks: 'portfolio' } }])),
     // Empirical covariance of the training tasks at the pool (engine empiricalPrior.ts): -cov<alpha>[-u<until>].
     ...Object.fromEntries(
       [1, 0.9, 0.7, 0.5].flatMap((alpha) =>

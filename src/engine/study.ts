@@ -17,6 +17,7 @@
 // A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP. A finite value
 // the output rule's robust tails call infeasible (warp.ts: absurdly far below the task's median, e.g. a cross-entropy
 // of 1e162) stays recorded as completed but enters the model like a diverged run.
+import { maxOf } from '../shared/extent';
 import {
   DEFAULT_UCB_BETA,
   acquisitionTarget,
@@ -36,7 +37,7 @@ import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import { RESCALE_MIN, rescalePrior } from './rescale';
-import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
+import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { shiftedPosterior, transferMeanShift, type WeightedMeanOptions } from './weightedMean';
 import { EngineError, type ModelSpec, type Points } from './types';
@@ -108,6 +109,8 @@ export { DEFAULT_UCB_BETA };
 /** At most this many pending trials enter a suggestion's model as kriging believers (the latest ones). */
 export const MAX_BELIEVERS = 64;
 
+export type TransferPicks = 'bound' | 'improvement' | 'portfolio';
+
 export interface StudyOptions {
   readonly space: SearchSpace;
   /** How metric values become model y; the prior must have been trained with the same rule. */
@@ -163,6 +166,13 @@ export interface StudyOptions {
    * (transfer.rankingWeights). Default 1 (only the first suggestion).
    */
   readonly transferUntil?: number;
+  /**
+   * How transfer picks after the first choose (with transferUntil > 1): 'bound' (default) the weighted lower bound of
+   * the first pick; 'improvement' the expected improvement over the study's best under the training-task mixture
+   * (transfer.mixtureImprovement), which spreads the picks over the tasks' different optima; 'portfolio' the same with
+   * the tasks equally weighted (a greedy portfolio of their optima, blind to the study's values).
+   */
+  readonly transferPicks?: TransferPicks;
   /**
    * With transfer data and a candidate pool: the GP's prior mean becomes the training tasks' weighted mixture
    * (weightedMean.ts), weights from how each task orders the study's results. Default off.
@@ -237,6 +247,7 @@ export class Study {
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined;
   private readonly transferUntil: number;
+  private readonly transferPicks: TransferPicks;
   private readonly transferMean: WeightedMeanOptions | undefined;
   private poolIndex: Map<string, number> | undefined;
   private learntMeanCache: { theta: Float64Array; mean: Float64Array } | undefined;
@@ -265,6 +276,7 @@ export class Study {
     this.rescale = options.rescale ?? false;
     this.empirical = options.empiricalPrior;
     this.transferUntil = options.transferUntil ?? 1;
+    this.transferPicks = options.transferPicks ?? 'bound';
     this.transferMean = options.transferMean;
     if (!(Number.isInteger(this.transferUntil) && this.transferUntil >= 1)) {
       throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
@@ -496,12 +508,13 @@ export class Study {
     const parts = this.transferParts();
     if (!parts) return undefined;
     let weights: Float64Array | undefined;
-    if (obs && obs.x.n >= 2) {
-      const atResults = transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore);
-      weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * obs.x.n));
-    }
+    const atResults = obs && obs.x.n >= 1 ? transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore) : undefined;
+    if (atResults && obs!.x.n >= 2 && this.transferPicks !== 'portfolio') weights = rankingWeights(atResults.z, obs!.y, createRng(this.seed + 7919 * obs!.x.n));
     const x = parts.x;
-    const score = combineTransfer(parts.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
+    const score =
+      atResults && this.transferPicks !== 'bound'
+        ? mixtureImprovement(parts.parts, atResults.z.map((z) => maxOf(z)), weights)
+        : combineTransfer(parts.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
     const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
     const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
     const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);

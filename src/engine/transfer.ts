@@ -19,6 +19,7 @@
 // candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
+import { normalCdf, normalPdf } from './acquisition';
 import { normalQuantile } from './warp';
 import { EngineError, type ModelSpec, type Points, type PretrainData } from './types';
 
@@ -233,6 +234,43 @@ export function combineTransfer(
     // excellent on some tasks and poor on others ranks below one that is good on all.
     const between = spread === 'tasks' ? Math.max(0, squares / divide - avg * avg) : 0;
     out[i] = avg - kappa * Math.sqrt(variance / divide + between);
+  }
+  return out;
+}
+
+/**
+ * The expected improvement of each candidate if the new task were training task i with probability w_i (default
+ * equal): Σ w_i E[max(0, Z_i − b_i)], Z_i ~ N(z_i, σ_i²), where b_i is task i's score of the study's best result so
+ * far (`best[i]`: the largest z_i over the study's results). A task the study's results already do well on adds
+ * little, so successive picks spread over the training tasks' different optima, as a greedy portfolio would.
+ */
+export function mixtureImprovement(
+  parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
+  best: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): Float64Array {
+  const n = parts.z.length;
+  let total = 0;
+  for (let t = 0; t < n; t++) total += weights ? Math.max(0, weights[t]!) : 1;
+  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
+  const m = parts.z[0]?.length ?? 0;
+  const out = new Float64Array(m);
+  for (let t = 0; t < n; t++) {
+    const w = (weights ? Math.max(0, weights[t]!) : 1) / total;
+    if (w === 0) continue;
+    const z = parts.z[t]!;
+    const v = parts.variance[t]!;
+    const b = best[t]!;
+    for (let i = 0; i < m; i++) {
+      const sd = Math.sqrt(v[i]!);
+      const gain = z[i]! - b;
+      if (sd === 0) {
+        out[i]! += w * Math.max(0, gain);
+        continue;
+      }
+      const u = gain / sd;
+      out[i]! += w * sd * (normalPdf(u) + u * normalCdf(u));
+    }
   }
   return out;
 }

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { normalCdf, normalPdf } from '../../../src/engine/acquisition';
 import { paramsFromValues } from '../../../src/engine/model';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
 import { createRng } from '../../../src/engine/rng';
-import { checkTransfer, combineTransfer, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
+import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
 import { askAndTell } from './studyRuns';
 
@@ -179,6 +180,18 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.throws(() => combineTransfer(parts, { weights: [0, 0] }), /positive sum/);
   });
 
+  it('mixtureImprovement: the weighted expected improvement over each task\'s best (known answer)', () => {
+    const parts = { z: [Float64Array.of(1, -1, 0.5), Float64Array.of(-1, 1, 0.2)], variance: [new Float64Array(3), Float64Array.of(0, 0, 0.25)] };
+    const best = [0.5, 0];
+    const equal = mixtureImprovement(parts, best);
+    const ei = 0.5 * (normalPdf(0.4) + 0.4 * normalCdf(0.4)); // sd 0.5, gain 0.2
+    assert.ok(Math.abs(equal[0]! - 0.25) < 1e-12 && Math.abs(equal[1]! - 0.5) < 1e-12, `${equal}`);
+    assert.ok(Math.abs(equal[2]! - 0.5 * ei) < 1e-12, `${equal[2]}`);
+    const weighted = mixtureImprovement(parts, best, [3, 1]);
+    assert.ok(Math.abs(weighted[0]! - 0.375) < 1e-12 && Math.abs(weighted[1]! - 0.25) < 1e-12 && Math.abs(weighted[2]! - 0.25 * ei) < 1e-12, `${weighted}`);
+    assert.throws(() => mixtureImprovement(parts, best, [0, 0]), /positive sum/);
+  });
+
   it('rankingWeights: the task that orders the results as measured takes the weight; equal without two distinct results', () => {
     const y = Float64Array.of(1, 2, 3, 4);
     const agrees = Float64Array.of(0, 1, 2, 3);
@@ -211,5 +224,19 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.deepEqual(weighted.map((p) => p.transfer), [true, true, true]);
     const plain = run();
     assert.deepEqual(plain.map((p) => p.transfer), [true, undefined, undefined]);
+  });
+
+  it("Study transferPicks 'improvement': the second pick goes to a training task's own best, not the consensus' runner-up", () => {
+    // A is best at 0.1, B at 0.4; both rate 0.2 well (the first pick) and 0.3 fairly (the bound's second choice).
+    const a: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(4, 3.5, 3, 1), center: 2.5, scale: 1.1 };
+    const b: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(1, 3, 2.7, 4), center: 2.5, scale: 1.1 };
+    const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
+    const run = (transferPicks?: 'bound' | 'improvement') => {
+      const study = new Study({ space, output, prior: { spec, theta, transfer: [a, b] }, candidates, acquisition: { kind: 'pi' }, seed: 2, transferUntil: 3, transferPicks });
+      return askAndTell(study, 2, (x) => 10 * x).map((s) => s.config.x as number);
+    };
+    assert.deepEqual(run('bound'), [0.2, 0.3]);
+    // After 0.2, only B's 4 at 0.4 (gain 1) and A's 4 at 0.1 (gain 0.5) improve on a task's value at 0.2.
+    assert.deepEqual(run('improvement'), [0.2, 0.4]);
   });
 });
