@@ -508,11 +508,15 @@ export class Study {
     const parts = this.transferParts();
     if (!parts) return undefined;
     let weights: Float64Array | undefined;
-    const atResults = obs && obs.x.n >= 1 ? transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore) : undefined;
-    if (atResults && obs!.x.n >= 2 && this.transferPicks !== 'portfolio') weights = rankingWeights(atResults.z, obs!.y, createRng(this.seed + 7919 * obs!.x.n));
+    const n = obs?.x.n ?? 0;
+    const ranked = n >= 2 && this.transferPicks !== 'portfolio';
+    const improving = n >= 1 && this.transferPicks !== 'bound';
+    // The training tasks' scores at the study's results, only where the weights or the improvement use them.
+    const atResults = obs && (ranked || improving) ? transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore) : undefined;
+    if (obs && atResults && ranked) weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * n));
     const x = parts.x;
     const score =
-      atResults && this.transferPicks !== 'bound'
+      atResults && improving
         ? mixtureImprovement(parts.parts, atResults.z.map((z) => maxOf(z)), weights)
         : combineTransfer(parts.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
     const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
