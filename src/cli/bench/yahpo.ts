@@ -81,8 +81,10 @@ export interface YahpoOptions {
   metric: string;
   /** Configurations in the shared pool (default 300). */
   pool?: number;
-  /** Keep the first N tasks of the scenario's task list. */
+  /** Keep the first N tasks of the scenario's task list (after skipTasks). */
   tasks?: number;
+  /** Leave out the first N tasks (a suite of later tasks, never used to choose anything: bench/robust). */
+  skipTasks?: number;
   seed?: number;
 }
 
@@ -144,7 +146,8 @@ export async function loadYahpo(dir: string, options: YahpoOptions): Promise<Yah
   const configSpace = JSON.parse(readFileSync(path.join(dir, 'config_space.json'), 'utf8')) as { hyperparameters: ConfigSpaceParam[] };
   const encoding = JSON.parse(readFileSync(path.join(dir, 'encoding.json'), 'utf8')) as Record<string, Record<string, number>>;
   const taskIds = configSpace.hyperparameters.find((p) => p.name === scenario.taskParam)?.choices ?? [];
-  const chosen = options.tasks !== undefined ? taskIds.slice(0, options.tasks) : taskIds;
+  const skip = options.skipTasks ?? 0;
+  const chosen = taskIds.slice(skip, options.tasks !== undefined ? skip + options.tasks : undefined);
   const space = yahpoSpace(configSpace.hyperparameters, scenario);
   const poolSize = options.pool ?? 300;
   const rng = createRng(options.seed ?? 0);

@@ -119,6 +119,10 @@ describe('bench suites', () => {
       assert.ok(y.tasks.every((t) => t.values.length === 20 && t.values.every((v) => v > 0 && v <= 100)));
       const again = await loadYahpo(path.join(shared, 'yahpo-surrogates/lcbench'), { metric: 'val_accuracy', pool: 20, tasks: 2 });
       assert.deepEqual(again.tasks[1]!.values, y.tasks[1]!.values);
+      // skipTasks: a suite of later tasks (the second task first), on the same seeded pool.
+      const later = await loadYahpo(path.join(shared, 'yahpo-surrogates/lcbench'), { metric: 'val_accuracy', pool: 20, tasks: 1, skipTasks: 1 });
+      assert.deepEqual(later.tasks.map((t) => t.name), ['7593']);
+      assert.deepEqual(later.tasks[0]!.values, y.tasks[1]!.values);
       await assert.rejects(loadYahpo(path.join(shared, 'yahpo-surrogates/lcbench'), { metric: 'logloss' }), /no metric "logloss"/);
     });
   });
