@@ -155,6 +155,12 @@ export const TRANSFER_MEAN: TransferMean = 'task';
  */
 export type TransferSpread = 'posterior' | 'tasks';
 export const TRANSFER_SPREAD: TransferSpread = 'tasks';
+/**
+ * The default 'tasks' spread needs this many training tasks; with fewer it is 'posterior'. With two tasks the spread
+ * between them is a single difference (a one-degree-of-freedom estimate), and penalising it only decides ties in the
+ * mean towards whatever the two happen to agree on (NAS-Bench-201: the worst of three tied configurations; bench/README.md).
+ */
+export const TRANSFER_SPREAD_MIN_TASKS = 3;
 /** Measured values stand as measured (see the top); false: the GP's posterior everywhere (the rule before). */
 export const TRANSFER_EXACT = true;
 
@@ -201,15 +207,16 @@ export function transferTaskScores(
 
 /**
  * The score from per-task parts with task weights w (default equal; normalised here): the lower bound of the mixture
- * Σ w_i N(z_i, σ_i²), i.e. Σ w_i z_i − κ · sqrt(Σ w_i σ_i² + Σ w_i (z_i − z̄)²) ('tasks'; 'posterior' drops the last).
+ * Σ w_i N(z_i, σ_i²), i.e. Σ w_i z_i − κ · sqrt(Σ w_i σ_i² + Σ w_i (z_i − z̄)²) ('tasks'; 'posterior' drops the last;
+ * the default is 'tasks' from TRANSFER_SPREAD_MIN_TASKS tasks on).
  */
 export function combineTransfer(
   parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
   options: { kappa?: number; spread?: TransferSpread; weights?: ArrayLike<number> } = {},
 ): Float64Array {
   const kappa = options.kappa ?? TRANSFER_KAPPA;
-  const spread = options.spread ?? TRANSFER_SPREAD;
   const n = parts.z.length;
+  const spread = options.spread ?? (n >= TRANSFER_SPREAD_MIN_TASKS ? TRANSFER_SPREAD : 'posterior');
   const w = new Float64Array(n);
   let total = 0;
   for (let t = 0; t < n; t++) total += w[t] = options.weights ? Math.max(0, options.weights[t]!) : 1;

@@ -68,14 +68,21 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.ok(Math.abs(smooth! - 1) < 1e-3 && smooth !== 1, `${smooth}`);
   });
 
-  it("transferScores ('tasks' spread): a candidate good on every task beats one excellent on one task and poor on the other", () => {
+  it("transferScores ('tasks' spread, the default from three tasks): a candidate good on every task beats one excellent on one task and poor on the other", () => {
     const a: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(2.5, 1.5, 0), center: 1, scale: 1 };
     const b: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(0.5, 1.5, 1), center: 1, scale: 1 };
     // Means over tasks: 0.1 → (1.5 − 0.5)/2 = 0.5, 0.3 → 0.5; spreads between tasks 1 and 0.
     const plain = transferScores(spec, theta, [a, b], pts(0.1, 0.3), { exact: true, spread: 'posterior' });
     assert.ok(Math.abs(plain[0]! - plain[1]!) < 1e-12);
-    const [swing, steady] = transferScores(spec, theta, [a, b], pts(0.1, 0.3)); // the defaults: exact, spread 'tasks'
+    const [swing, steady] = transferScores(spec, theta, [a, b], pts(0.1, 0.3), { spread: 'tasks' });
     assert.ok(Math.abs(swing! - (0.5 - 1)) < 1e-12 && Math.abs(steady! - 0.5) < 1e-12, `${swing} ${steady}`);
+    // The default spread needs TRANSFER_SPREAD_MIN_TASKS (3) tasks: two leave the tie in the mean as it is...
+    const pair = transferScores(spec, theta, [a, b], pts(0.1, 0.3));
+    assert.deepEqual(Array.from(pair), Array.from(plain));
+    // ...and a third task that measured 1.5 at both brings the penalty back: z at 0.1 is 1.5, −0.5, 0.5 (variance 2/3).
+    const c: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(1.5, 1.5, 0.5), center: 1, scale: 1 };
+    const [swing3, steady3] = transferScores(spec, theta, [a, b, c], pts(0.1, 0.3));
+    assert.ok(Math.abs(swing3! - (0.5 - Math.sqrt(2 / 3))) < 1e-12 && Math.abs(steady3! - 0.5) < 1e-12, `${swing3} ${steady3}`);
   });
 
   it('transferSupport: one row per task and input (matched columns included), non-finite and constant tasks left out, capped', () => {
@@ -163,10 +170,10 @@ describe('engine/transfer (first pick from the training tasks)', () => {
 
   it('combineTransfer: weighted mixture lower bound (known answer); equal weights are transferScores', () => {
     const parts = { z: [Float64Array.of(1, -1), Float64Array.of(-1, 1)], variance: [Float64Array.of(0, 0.5), Float64Array.of(0, 0.5)] };
-    const only = combineTransfer(parts, { kappa: 1, weights: [1, 0] });
+    const only = combineTransfer(parts, { kappa: 1, spread: 'tasks', weights: [1, 0] });
     assert.ok(Math.abs(only[0]! - 1) < 1e-12 && Math.abs(only[1]! - (-1 - Math.sqrt(0.5))) < 1e-12, `${only}`);
     // Weights 3:1 → ¾, ¼: mean ½ at the first, between-task variance 1 − ¼ = ¾, posterior variance 0.
-    const mixed = combineTransfer(parts, { kappa: 1, weights: [3, 1] });
+    const mixed = combineTransfer(parts, { kappa: 1, spread: 'tasks', weights: [3, 1] });
     assert.ok(Math.abs(mixed[0]! - (0.5 - Math.sqrt(0.75))) < 1e-12, `${mixed[0]}`);
     assert.ok(Math.abs(mixed[1]! - (-0.5 - Math.sqrt(0.5 + 0.75))) < 1e-12, `${mixed[1]}`);
     const candidates = pts(0, 0.1, 0.2, 0.5, 0.9);
