@@ -68,6 +68,10 @@ for (const objective of ['nll', 'ekl'] as const) {
         [undefined, 6, 10].map((until) => [`hyperbo-${objective}-cov${alpha}${until ? `-u${until}` : ''}`, { ...b, study: { empiricalPrior: { alpha, ...(until ? { until } : {}) } } }]),
       ),
     ),
+    // The promising set (transfer.promisingSet): -ps<size>-u<until>.
+    ...Object.fromEntries(
+      [10, 20, 40].flatMap((size) => [6, 10, 30].map((until) => [`hyperbo-${objective}-ps${size}-u${until}`, { ...b, study: { promising: { size, until } } }])),
+    ),
     [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
     [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },
     [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },

@@ -11,18 +11,15 @@ import {
   Study,
   defaultSpecFor,
   type AcquisitionOptions,
-  type Adaptation,
   type Config,
   type ModelSpec,
   type PretrainData,
   type OutputSpec,
   type PretrainObjectiveKind,
   type SearchSpace,
+  type StudyOptions,
   type StudyPrior,
-  type TransferMean,
-  type TransferSpread,
   type TransferValues,
-  type WeightedMeanOptions,
   transferSupport,
 } from '../../engine';
 import { buildPretrainData, configKey as key } from '../../formats/taskData';
@@ -54,7 +51,7 @@ export interface HyperboSettings {
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: { adaptation?: Adaptation; rescale?: boolean; transferUntil?: number; transferMean?: WeightedMeanOptions; transferScore?: { kappa?: number; mean?: TransferMean; spread?: TransferSpread; exact?: boolean }; empiricalPrior?: { alpha: number; until?: number } };
+  study?: Pick<StudyOptions, 'adaptation' | 'rescale' | 'transferUntil' | 'transferPicks' | 'transferMean' | 'transferScore' | 'empiricalPrior' | 'promising'>;
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
   transfer?: boolean;
   /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */
