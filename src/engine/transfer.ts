@@ -217,14 +217,10 @@ export function combineTransfer(
   const kappa = options.kappa ?? TRANSFER_KAPPA;
   const n = parts.z.length;
   const spread = options.spread ?? (n >= TRANSFER_SPREAD_MIN_TASKS ? TRANSFER_SPREAD : 'posterior');
-  const w = new Float64Array(n);
-  let total = 0;
-  for (let t = 0; t < n; t++) total += w[t] = options.weights ? Math.max(0, options.weights[t]!) : 1;
-  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
   const m = parts.z[0]?.length ?? 0;
   const out = new Float64Array(m);
   // Unweighted: sums divided by n at the end, in the order the score was always computed (same floating-point ties).
-  const share = options.weights ? Float64Array.from(w, (v) => v / total) : w;
+  const share = options.weights ? taskShares(n, options.weights) : new Float64Array(n).fill(1);
   const divide = options.weights ? 1 : n;
   for (let i = 0; i < m; i++) {
     let sum = 0;
@@ -257,13 +253,11 @@ export function mixtureImprovement(
   weights?: ArrayLike<number>,
 ): Float64Array {
   const n = parts.z.length;
-  let total = 0;
-  for (let t = 0; t < n; t++) total += weights ? Math.max(0, weights[t]!) : 1;
-  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
+  const share = weights ? taskShares(n, weights) : new Float64Array(n).fill(1 / n);
   const m = parts.z[0]?.length ?? 0;
   const out = new Float64Array(m);
   for (let t = 0; t < n; t++) {
-    const w = (weights ? Math.max(0, weights[t]!) : 1) / total;
+    const w = share[t]!;
     if (w === 0) continue;
     const z = parts.z[t]!;
     const v = parts.variance[t]!;
@@ -280,6 +274,14 @@ export function mixtureImprovement(
     }
   }
   return out;
+}
+
+/** Task weights (negative ones as 0) as shares summing to 1. */
+function taskShares(n: number, weights: ArrayLike<number>): Float64Array {
+  const share = Float64Array.from({ length: n }, (_, t) => Math.max(0, weights[t]!));
+  const total = share.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
+  return share.map((v) => v / total);
 }
 
 /** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
