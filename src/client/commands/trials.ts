@@ -17,13 +17,20 @@ async function logPathOf(ctx: Ctx, target: TrialTarget): Promise<string> {
   return plan.logPath;
 }
 
-/** Shows a trial's entry in its file; the server says where it is (the client never reads the YAML). */
+/** Where a trial's entry is in its file; the server says (the client never reads the YAML). */
+async function trialRange(ctx: Ctx, uri: string, trialId: number): Promise<vscode.Range | undefined> {
+  const location = await ctx.server.request(TrialLocationRequest.type, { uri, trialId });
+  if (!location) return undefined;
+  const { start, end } = location.range;
+  return new vscode.Range(start.line, start.character, end.line, end.character);
+}
+
+/** Shows a trial's entry in its file, the cursor at its start. */
 export async function revealTrial(ctx: Ctx, uri: string, trialId: number): Promise<void> {
   const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
-  const location = await ctx.server.request(TrialLocationRequest.type, { uri, trialId });
-  if (!location) throw new UserFacingError(`Trial ${trialId} is not in ${vscode.workspace.asRelativePath(document.uri)} (it may have been removed).`);
-  const start = new vscode.Position(location.range.start.line, location.range.start.character);
-  const range = new vscode.Range(start, start);
+  const found = await trialRange(ctx, uri, trialId);
+  if (!found) throw new UserFacingError(`Trial ${trialId} is not in ${vscode.workspace.asRelativePath(document.uri)} (it may have been removed).`);
+  const range = new vscode.Range(found.start, found.start);
   await vscode.window.showTextDocument(document, { selection: range, preview: false });
   vscode.window.activeTextEditor?.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
@@ -32,10 +39,8 @@ export async function revealTrial(ctx: Ctx, uri: string, trialId: number): Promi
 export async function revealTrialInVisibleEditors(ctx: Ctx, uri: string, trialId: number): Promise<void> {
   const editors = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === uri);
   if (editors.length === 0) return;
-  const location = await ctx.server.request(TrialLocationRequest.type, { uri, trialId });
-  if (!location) return;
-  const { start, end } = location.range;
-  const range = new vscode.Range(start.line, start.character, end.line, end.character);
+  const range = await trialRange(ctx, uri, trialId);
+  if (!range) return;
   for (const editor of editors) editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
