@@ -72,6 +72,7 @@ for (const objective of ['nll', 'ekl'] as const) {
     ...Object.fromEntries(
       [10, 20, 40].flatMap((size) => [6, 10, 30].map((until) => [`hyperbo-${objective}-ps${size}-u${until}`, { ...b, study: { promising: { size, until } } }])),
     ),
+    [`hyperbo-${objective}-tw4-wmean`]: { ...b, study: { transferUntil: 4, transferMean: {} } },
     [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
     [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },
     [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },
