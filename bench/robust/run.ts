@@ -76,6 +76,9 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
     [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },
     [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },
+    ...Object.fromEntries(
+      [0.1, 0.3].flatMap((temper) => [0, 2].map((shrink) => [`hyperbo-${objective}-wmean-t${temper}-s${shrink}`, { ...b, study: { transferMean: { temper, shrink } } }])),
+    ),
     [`hyperbo-${objective}-wmean-t3`]: { ...b, study: { transferMean: { temper: 3 } } },
     [`hyperbo-${objective}-wmean-rank`]: { ...b, study: { transferMean: { weights: 'ranking' } } },
     [`hyperbo-${objective}-wmeanL`]: { ...b, study: { transferMean: { base: 'learnt' } } },
