@@ -68,10 +68,6 @@ for (const objective of ['nll', 'ekl'] as const) {
         [undefined, 6, 10].map((until) => [`hyperbo-${objective}-cov${alpha}${until ? `-u${until}` : ''}`, { ...b, study: { empiricalPrior: { alpha, ...(until ? { until } : {}) } } }]),
       ),
     ),
-    // The promising set (transfer.promisingSet): -ps<size>-u<until>.
-    ...Object.fromEntries(
-      [10, 20, 40].flatMap((size) => [6, 10, 30].map((until) => [`hyperbo-${objective}-ps${size}-u${until}`, { ...b, study: { promising: { size, until } } }])),
-    ),
     [`hyperbo-${objective}-tw4-wmean`]: { ...b, study: { transferUntil: 4, transferMean: {} } },
     [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
     [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },

@@ -37,7 +37,7 @@ import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
 import { RESCALE_MIN, rescalePrior } from './rescale';
-import { checkTransfer, combineTransfer, mixtureImprovement, promisingSet, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
+import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { shiftedPosterior, transferMeanShift, type WeightedMeanOptions } from './weightedMean';
 import { EngineError, type ModelSpec, type Points } from './types';
@@ -187,12 +187,6 @@ export interface StudyOptions {
    */
   readonly empiricalPrior?: { readonly alpha: number; readonly until?: number };
   /**
-   * With transfer data and a pool: while the study holds fewer than `until` results, the acquisition chooses only
-   * among the untried members of the training tasks' promising set of `size` members (transfer.promisingSet).
-   * Default off.
-   */
-  readonly promising?: { readonly size: number; readonly until: number };
-  /**
    * The model kept from an earlier version of the same trials (conditioning.ts): its posterior is extended by
    * appended observations instead of refactored, its subset and (above FROZEN_FIT_MIN) its single-task fit are kept.
    */
@@ -263,8 +257,6 @@ export class Study {
   private empiricalCache: EmpiricalPrior | undefined;
   private rescaleCache: { key: string; theta: Float64Array } | undefined;
   private readonly conditioning: ConditioningCache | undefined;
-  private readonly promising: { readonly size: number; readonly until: number } | undefined;
-  private promisingCache: Set<number> | undefined;
 
   constructor(options: StudyOptions) {
     this.space = options.space;
@@ -290,10 +282,6 @@ export class Study {
       throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
     }
     this.conditioning = options.conditioning;
-    this.promising = options.promising;
-    if (this.promising && !(this.promising.size >= 1 && this.promising.until >= 1)) {
-      throw new EngineError('promising needs a size and an until of at least 1.');
-    }
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
     this.adaptation = options.adaptation ?? 'held-out';
@@ -465,7 +453,7 @@ export class Study {
         mean = p.mean[0]!;
         sd = Math.sqrt(Math.max(0, p.variance[0]!));
       } else if (this.pool) {
-        const exclude = this.outsidePromising(obs.x.n, this.excludeTried ? this.triedPoolIndices() : undefined);
+        const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
         const empirical = k === 0 ? this.empiricalPredictor(obs) : undefined;
         const best = maximizeOverCandidates(empirical ?? predict, this.pool, this.acquisition, target, exclude);
         if (best.index < 0) throw new EngineError('Every configuration in the candidate pool has already been tried.');
@@ -542,22 +530,6 @@ export class Study {
       return { u, ...(this.pool ? { candidateIndex: i } : {}), value: score[i]! };
     }
     return undefined;
-  }
-
-  /**
-   * With `promising` and fewer than its `until` results: the tried pool members plus every member outside the
-   * promising set, unless that leaves nothing untried; otherwise `tried` as given.
-   */
-  private outsidePromising(results: number, tried: Set<number> | undefined): Set<number> | undefined {
-    if (!this.promising || !this.pool || results >= this.promising.until) return tried;
-    if (!this.promisingCache) {
-      const parts = this.transferParts();
-      if (!parts) return tried;
-      this.promisingCache = promisingSet(parts.parts.z, this.promising.size);
-    }
-    const exclude = new Set(tried);
-    for (let i = 0; i < this.pool.n; i++) if (!this.promisingCache.has(i)) exclude.add(i);
-    return exclude.size < this.pool.n ? exclude : tried;
   }
 
   /** Each training task's transfer parts at the candidates (the pool, or the training configurations), computed once. */

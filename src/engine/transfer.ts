@@ -356,22 +356,3 @@ export function transferCandidates(tasks: readonly TransferTask[]): Points {
   }
   return { n: rows.length / Math.max(1, d), d, data: Float64Array.from(rows) };
 }
-
-/**
- * The promising set: every training task's best candidates taken in turn (each task's best, then each one's second
- * best, …) until at least `size` distinct candidates are in, so every task's optimum is represented whatever the
- * tasks' number. A discrete version of a search space learnt from the training tasks' optima (Perrone et al. 2019).
- */
-export function promisingSet(z: readonly Float64Array[], size: number): Set<number> {
-  const m = z[0]?.length ?? 0;
-  const target = Math.min(m, Math.max(1, Math.floor(size)));
-  const orders = z.map((zt) => Array.from({ length: m }, (_, i) => i).sort((a, b) => zt[b]! - zt[a]! || a - b));
-  const out = new Set<number>();
-  for (let r = 0; out.size < target && r < m; r++) {
-    for (const order of orders) {
-      out.add(order[r]!);
-      if (out.size >= target) break;
-    }
-  }
-  return out;
-}

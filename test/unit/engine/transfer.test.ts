@@ -4,7 +4,7 @@ import { paramsFromValues } from '../../../src/engine/model';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
 import { createRng } from '../../../src/engine/rng';
-import { checkTransfer, combineTransfer, mixtureImprovement, promisingSet, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
+import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
 import { askAndTell } from './studyRuns';
 
@@ -245,35 +245,5 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.deepEqual(run('bound'), [0.2, 0.3]);
     // After 0.2, only B's 4 at 0.4 (gain 1) and A's 4 at 0.1 (gain 0.5) improve on a task's value at 0.2.
     assert.deepEqual(run('improvement'), [0.2, 0.4]);
-  });
-
-  it('promisingSet: each task\'s best in turn, then each one\'s second best, until the size is reached', () => {
-    const z = [Float64Array.of(5, 4, 3, 2, 1, 0), Float64Array.of(0, 1, 2, 3, 4, 5)];
-    assert.deepEqual([...promisingSet(z, 1)], [0]);
-    assert.deepEqual([...promisingSet(z, 3)], [0, 5, 1]);
-    // A member both tasks rank high counts once; a size beyond the pool is the pool.
-    assert.deepEqual([...promisingSet([Float64Array.of(1, 3, 2), Float64Array.of(0, 3, 2)], 2)], [1, 2]);
-    assert.equal(promisingSet(z, 99).size, 6);
-  });
-
-  it('Study promising: until `until` results the acquisition picks only untried members of the promising set, then any', () => {
-    // Task A is best at 0.1, task B at 0.9, C at 0.7; the truth peaks at 0.5, which the GP would reach for sooner.
-    const mk = (ys: number[]): TransferTask => ({ x: pts(0.1, 0.3, 0.5, 0.7, 0.9), y: Float64Array.from(ys), center: 3, scale: 1.4 });
-    const transfer = [mk([5, 4, 3, 2, 1]), mk([1, 2, 3, 4, 5]), mk([1, 2, 4, 5, 3])];
-    const candidates = [0.1, 0.3, 0.5, 0.7, 0.9].map((x) => ({ x }));
-    const run = (promising?: { size: number; until: number }) => {
-      const study = new Study({ space, output, prior: { spec, theta, transfer }, candidates, acquisition: { kind: 'pi' }, seed: 2, promising });
-      return askAndTell(study, 5, (x) => -Math.abs(x - 0.5)).map((s) => s.config.x as number);
-    };
-    const set = [0.1, 0.9, 0.7]; // promisingSet of size 3: each task's best
-    const restricted = run({ size: 3, until: 10 });
-    // The first pick is the transfer pick (0.5, good on average); then every set member before any other candidate.
-    assert.equal(restricted[0], 0.5);
-    assert.deepEqual([...restricted.slice(1, 4)].sort(), [...set].sort(), `${restricted}`);
-    const free = run();
-    assert.notDeepEqual([...free.slice(1, 4)].sort(), [...set].sort(), `${free}`);
-    assert.deepEqual([...restricted].sort(), [0.1, 0.3, 0.5, 0.7, 0.9]); // then the rest: the pool is not cut short
-    assert.deepEqual(run({ size: 3, until: 1 }), run());
-    assert.throws(() => new Study({ space, output, candidates, promising: { size: 0, until: 3 } }), /promising needs/);
   });
 });
