@@ -916,8 +916,10 @@ function topPoints(x: Points, y: Float64Array, k: number): Points {
   return stack(order.map((i) => x.data.slice(i * x.d, (i + 1) * x.d)), x.d);
 }
 
-/** Mean leave-one-out log predictive density of y under the GP (spec, theta), noise included. */
-/** Mean leave-one-out log predictive density and mean squared standardised error (1 for a calibrated model). */
+/**
+ * Mean leave-one-out log predictive density of y under the GP (spec, theta), noise included, and the mean squared
+ * standardised error (1 for a calibrated model).
+ */
 function leaveOneOut(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number): { logLik: number; meanZ2: number } {
   let total = 0;
   let z2 = 0;
