@@ -2,26 +2,10 @@
 // reach in 6"): on a shared pool, leave one task out and pick, at each step, the untried member with the best
 // weighted mean of the other tasks' normal scores; the weights come from how each task orders the results so far.
 // Prints the evaluations until the pool's best, per task and for the median task. Usage (shared pools only):
-//   npx tsx bench/robust/identify.ts '<glob or YAHPO folder>' <metric> [pool] [tasks]
-import { loadSuite } from '../../src/cli/bench/suite';
+//   npx tsx bench/robust/identify.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement]
 import { normalCdf } from '../../src/engine/acquisition';
-import { normalQuantile } from '../../src/engine/warp';
-import { listNamedPattern } from '../../src/priors/listing';
-
-/** Normal scores of values (maximised), ties sharing their mean rank. */
-function normalScores(v: readonly number[]): number[] {
-  const n = v.length;
-  const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(n).fill(0);
-  for (let k = 0; k < n; ) {
-    let e = k;
-    while (e + 1 < n && order[e + 1]![0] === order[k]![0]) e++;
-    const z = normalQuantile(((k + e) / 2 + 0.5) / n);
-    for (let j = k; j <= e; j++) out[order[j]![1]] = z;
-    k = e + 1;
-  }
-  return out;
-}
+import { normalScores } from '../../src/engine/transfer';
+import { suiteFromArgs } from './suiteArgs';
 
 type Weights = (zs: number[][], chosen: number[], y: number[]) => number[];
 /** Equal weights: zero-shot's mean score. */
@@ -50,22 +34,15 @@ const fewestMisordered: Weights = (zs, chosen, y) => {
 };
 
 async function main(): Promise<void> {
-  const [pattern, metric, pool, tasks] = process.argv.slice(2);
-  if (!pattern || !metric) throw new Error('Usage: identify.ts <glob or YAHPO folder> <metric> [pool] [tasks]');
-  const files = pattern.includes('*') ? (await listNamedPattern(process.cwd(), pattern)).files.sort() : [pattern];
-  const suite = await loadSuite(files, {
-    metric,
-    label: 'identify',
-    ...(pool && pool !== '-' ? { pool: Number(pool) } : {}),
-    ...(tasks && tasks !== '-' ? { tasks: Number(tasks) } : {}),
-  });
+  const suite = await suiteFromArgs(process.argv.slice(2), 'identify.ts');
   const sign = suite.goal === 'minimize' ? -1 : 1;
   const key = (c: unknown) => JSON.stringify(c);
   const shared = suite.tasks[0]!.configs.map(key);
   if (!suite.tasks.every((t) => t.configs.length === shared.length && t.configs.every((c, i) => key(c) === shared[i]))) {
     throw new Error('identify.ts needs one pool shared by every task (HPOBench, NAS-Bench-201, the YAHPO suites).');
   }
-  const scores = suite.tasks.map((t) => normalScores(Array.from(t.values, (x) => (Number.isFinite(x) ? sign * x : -Infinity))));
+  // Normal scores (centre 0, spread 1) of the values as maximised, diverged runs last.
+  const scores = suite.tasks.map((t) => Array.from(normalScores(Float64Array.from(t.values, (x) => (Number.isFinite(x) ? sign * x : -Infinity)), 0, 1)));
   const rules: [string, Weights][] = [['zero-shot (equal)', equal], ['probit τ 0.3', probit(0.3)], ['probit τ 1', probit(1)], ['fewest misordered', fewestMisordered]];
   for (const [name, weights] of rules) {
     const counts = suite.tasks.map((_, t) => {

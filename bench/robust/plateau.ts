@@ -2,20 +2,10 @@
 // other configurations within 2 % of |median − best| of the best, and how far apart they lie in the unit cube (a
 // random pair in d dimensions is about √(d/6) apart). Usage:
 //   npx tsx bench/robust/plateau.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement]
-import { loadSuite } from '../../src/cli/bench/suite';
-import { listNamedPattern } from '../../src/priors/listing';
+import { suiteFromArgs } from './suiteArgs';
 
 async function main(): Promise<void> {
-  const [pattern, metric, pool, tasks, complement] = process.argv.slice(2);
-  if (!pattern || !metric) throw new Error('Usage: plateau.ts <glob or YAHPO folder> <metric> [pool] [tasks] [complement]');
-  const files = pattern.includes('*') ? (await listNamedPattern(process.cwd(), pattern)).files.sort() : [pattern];
-  const suite = await loadSuite(files, {
-    metric,
-    label: 'plateau',
-    ...(pool && pool !== '-' ? { pool: Number(pool) } : {}),
-    ...(tasks && tasks !== '-' ? { tasks: Number(tasks) } : {}),
-    ...(complement ? { complement: Number(complement) } : {}),
-  });
+  const suite = await suiteFromArgs(process.argv.slice(2), 'plateau.ts');
   const sign = suite.goal === 'minimize' ? 1 : -1;
   const rivals: number[] = [];
   const spread: number[] = [];

@@ -98,7 +98,7 @@ export function transferSupport(
 }
 
 /** center + scale·Φ⁻¹((rank + ½)/n), ties sharing their mean rank. */
-function normalScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
+export function normalScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
   const n = y.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
   const out = new Float64Array(n);
