@@ -17,7 +17,7 @@ const node = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  // ESM dependencies that use import.meta.url (e.g. fdir via tinyglobby) need it defined in a CJS bundle.
+  // ESM dependencies that use import.meta.url need it defined in a CJS bundle.
   banner: { js: "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': '__import_meta_url' },
 };

@@ -2,12 +2,9 @@
 // training tasks"): the best single training task's rank is what a perfect choice of similar task would need, the
 // mean-rank one what zero-shot needs. Usage (shared configurations only: HPOBench, the YAHPO suites):
 //   npx tsx bench/robust/oracle.ts '<glob or YAHPO folder>' <metric> [pool] [tasks]
-import { glob } from 'tinyglobby';
-import { loadSuite } from '../../src/cli/bench/suite';
+import { suiteFromArgs } from './suiteArgs';
 async function main() {
-const [pattern, metric, pool, tasks] = process.argv.slice(2);
-const files = pattern!.includes('*') ? (await glob([pattern!], { absolute: true })).sort() : [pattern!];
-const suite = await loadSuite(files, { metric: metric!, pool: pool ? Number(pool) : undefined, label: 'x', tasks: tasks ? Number(tasks) : undefined });
+const suite = await suiteFromArgs(process.argv.slice(2), 'oracle.ts');
 const sign = suite.goal === 'minimize' ? 1 : -1;
 const key = (c: unknown) => JSON.stringify(c);
 const maps = suite.tasks.map((t) => new Map(t.configs.map((c, i) => [key(c), sign * t.values[i]!] as const)));
