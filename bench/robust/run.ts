@@ -56,6 +56,7 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-pi0.3`]: { ...b, acquisition: { kind: 'pi', piMargin: 0.3 } },
     [`hyperbo-${objective}-ucb1`]: { ...b, acquisition: { kind: 'ucb', beta: 1 } },
     [`hyperbo-${objective}-ucb0.3`]: { ...b, acquisition: { kind: 'ucb', beta: 0.3 } },
+    [`hyperbo-${objective}-mean`]: { ...b, acquisition: { kind: 'ucb', beta: 0 } },
     [`hyperbo-${objective}-tw3`]: { ...b, study: { transferUntil: 3 } },
     [`hyperbo-${objective}-tw4`]: { ...b, study: { transferUntil: 4 } },
     [`hyperbo-${objective}-tw6`]: { ...b, study: { transferUntil: 6 } },
