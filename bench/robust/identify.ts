@@ -37,6 +37,37 @@ const fewestMisordered: Weights = (zs, chosen, y) => {
   const least = Math.min(...wrong);
   return wrong.map((c) => (c === least ? 1 : 0));
 };
+/**
+ * Evidence of an affine fit per task: y = a + b·z_i + e, a ~ N(0, 1), b ~ N(1, 1), e ~ N(0, sd²), a and b integrated
+ * out, so the results' magnitudes count, not only their order.
+ */
+const affineEvidence = (sd: number): Weights => (zs, chosen, y) => {
+  const ll = zs.map((z) => {
+    const pairs = chosen.flatMap((j, a) => (Number.isNaN(z[j]!) ? [] : [[z[j]!, y[a]!] as const]));
+    const n = pairs.length;
+    // y ~ N(z, 1 + z zᵀ + sd² I): the log density from a Cholesky factor of the covariance.
+    const cov = pairs.map(([zi], i) => pairs.map(([zj], j) => 1 + zi * zj + (i === j ? sd * sd : 0)));
+    const l = cov.map((row) => row.map(() => 0));
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let t = cov[i]![j]!;
+        for (let k = 0; k < j; k++) t -= l[i]![k]! * l[j]![k]!;
+        l[i]![j] = i === j ? Math.sqrt(t) : t / l[j]![j]!;
+      }
+    }
+    let logDensity = 0;
+    const w: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let t = pairs[i]![1] - pairs[i]![0];
+      for (let k = 0; k < i; k++) t -= l[i]![k]! * w[k]!;
+      w.push(t / l[i]![i]!);
+      logDensity -= w[i]! ** 2 / 2 + Math.log(l[i]![i]!);
+    }
+    return logDensity;
+  });
+  const top = Math.max(...ll);
+  return ll.map((v) => Math.exp(v - top));
+};
 /** Hindsight, not available to a tuner: all weight on the training task whose scores correlate best with the held-out
  * task's over every member both measured, i.e. a perfect choice of the most similar task. */
 const mostSimilar: Weights = (zs, _chosen, _y, truth) => {
@@ -71,6 +102,7 @@ async function main(): Promise<void> {
     ['probit τ 0.3', probit(0.3)],
     ['probit τ 1', probit(1)],
     ['fewest misordered', fewestMisordered],
+    ['affine evidence, sd 0.3', affineEvidence(0.3)],
     ['most similar task, in hindsight', mostSimilar],
   ];
   for (const [name, weights] of rules) {
