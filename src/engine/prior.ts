@@ -8,7 +8,7 @@ import type { OutputSpec } from './warp';
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
 /** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. */
-export const TRAINING_RULES_VERSION = 3;
+export const TRAINING_RULES_VERSION = 4;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 

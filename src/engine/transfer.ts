@@ -7,16 +7,15 @@
 // member, a collapsed cell). Zero-shot transfer (the configuration best on average over the training tasks) has no
 // such failure, because it only ranks configurations that were measured.
 //
-// The transfer score does the same with the prior's GP: condition the frozen prior on each training task i
-// separately (its own data, a bounded subset), standardise that task's posterior by its data's centre and spread,
-// and take a lower confidence bound of the mixture over tasks (a new task drawn from the training tasks):
-//   z_i(x) = (μ_i(x) − c_i)/s_i,  score(x) = mean_i z_i(x) − κ · sqrt(mean_i σ_i(x)²/s_i² + var_i z_i(x))
-// Where task i measured x itself, z_i is that measurement (σ_i = 0: the GP would shrink it towards the centre by its
-// noise estimate); elsewhere it is the GP's. Far from every measurement σ_i is the prior's spread (≈ one task sd), so
-// an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen, and var_i z_i makes a
-// configuration that is excellent on some tasks and poor on others rank below one good on all (bench/README.md: on
-// shared pools the first pick then matches or beats zero-shot's mean rank, which the smoothed average did not). The
-// candidates are the training tasks' own configurations (continuous spaces) or the pool.
+// The transfer score is zero-shot's mean rank, with the prior's GP filling in what a task did not measure: each
+// task's values become ranks on a uniform scale (centred, unit variance, on the task's centre and spread); condition
+// the frozen prior on each training task i separately (a bounded subset of its data), standardise, and take a lower
+// confidence bound of the average over tasks:
+//   z_i(x) = (μ_i(x) − c_i)/s_i,  score(x) = mean_i z_i(x) − κ · sqrt(mean_i σ_i(x)²/s_i²)
+// Where task i measured x itself, z_i is that measurement (σ_i = 0); elsewhere it is the GP's, so far from every
+// measurement an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen. On a
+// pool every training task measured, the score is zero-shot's mean rank exactly (bench/README.md, "The first pick is
+// zero-shot's mean rank"). The candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
 import { normalCdf, normalPdf } from './acquisition';
@@ -40,16 +39,18 @@ export const TRANSFER_MAX_POINTS = 4096;
 export const TRANSFER_KAPPA = 1;
 
 /**
+ * What the transfer score averages per task: 'model' the model-unit values; 'normal-scores' their ranks mapped to
+ * normal quantiles on the task's centre and spread (the Gaussian copula of Salinas et al. 2020); 'uniform-ranks'
+ * (default) their ranks on a uniform scale, as zero-shot's mean rank. Ranks keep a task's heavy tail from outweighing
+ * the ordering the other tasks agree on.
+ */
+export type TransferValues = 'model' | 'normal-scores' | 'uniform-ranks';
+export const TRANSFER_VALUES: TransferValues = 'uniform-ranks';
+
+/**
  * Each training task's usable rows (unmatched rows and its columns of matched groups, non-finite values left out,
  * repeated inputs once), reduced to at most TRANSFER_POINTS_PER_TASK points by selectObservations.
  */
-/**
- * What the transfer score averages per task: 'model' the model-unit values; 'normal-scores' their ranks mapped to
- * normal quantiles on the task's centre and spread (the Gaussian copula of Salinas et al. 2020), so a task's heavy
- * tail cannot outweigh the ordering the other tasks agree on.
- */
-export type TransferValues = 'model' | 'normal-scores' | 'uniform-ranks';
-export const TRANSFER_VALUES: TransferValues = 'normal-scores';
 
 export function transferSupport(
   data: PretrainData,
@@ -150,17 +151,12 @@ export type TransferMean = 'prior' | 'task';
 export const TRANSFER_MEAN: TransferMean = 'task';
 
 /**
- * What the lower bound's spread covers: 'posterior' the per-task posterior variances only (the rule before); 'tasks'
- * (default) also the variance of the per-task means across training tasks (the mixture's variance).
+ * What the lower bound's spread covers: 'posterior' (default) the per-task posterior variances only; 'tasks' also the
+ * variance of the per-task means across training tasks (the mixture's variance), which penalises a configuration the
+ * tasks disagree on (measured, not adopted: bench/README.md).
  */
 export type TransferSpread = 'posterior' | 'tasks';
-export const TRANSFER_SPREAD: TransferSpread = 'tasks';
-/**
- * The default 'tasks' spread needs this many training tasks; with fewer it is 'posterior'. With two tasks the spread
- * between them is a single difference (a one-degree-of-freedom estimate), and penalising it only decides ties in the
- * mean towards whatever the two happen to agree on (NAS-Bench-201: the worst of three tied configurations; bench/README.md).
- */
-export const TRANSFER_SPREAD_MIN_TASKS = 3;
+export const TRANSFER_SPREAD: TransferSpread = 'posterior';
 /** Measured values stand as measured (see the top); false: the GP's posterior everywhere (the rule before). */
 export const TRANSFER_EXACT = true;
 
@@ -206,9 +202,9 @@ export function transferTaskScores(
 }
 
 /**
- * The score from per-task parts with task weights w (default equal; normalised here): the lower bound of the mixture
- * Σ w_i N(z_i, σ_i²), i.e. Σ w_i z_i − κ · sqrt(Σ w_i σ_i² + Σ w_i (z_i − z̄)²) ('tasks'; 'posterior' drops the last;
- * the default is 'tasks' from TRANSFER_SPREAD_MIN_TASKS tasks on).
+ * The score from per-task parts with task weights w (default equal; normalised here): the lower bound Σ w_i z_i −
+ * κ · sqrt(Σ w_i σ_i²) ('posterior'), or of the mixture Σ w_i N(z_i, σ_i²), adding Σ w_i (z_i − z̄)² under the root
+ * ('tasks').
  */
 export function combineTransfer(
   parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
@@ -216,7 +212,7 @@ export function combineTransfer(
 ): Float64Array {
   const kappa = options.kappa ?? TRANSFER_KAPPA;
   const n = parts.z.length;
-  const spread = options.spread ?? (n >= TRANSFER_SPREAD_MIN_TASKS ? TRANSFER_SPREAD : 'posterior');
+  const spread = options.spread ?? TRANSFER_SPREAD;
   const m = parts.z[0]?.length ?? 0;
   const out = new Float64Array(m);
   // Unweighted: sums divided by n at the end, in the order the score was always computed (same floating-point ties).

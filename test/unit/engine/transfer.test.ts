@@ -68,21 +68,21 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.ok(Math.abs(smooth! - 1) < 1e-3 && smooth !== 1, `${smooth}`);
   });
 
-  it("transferScores ('tasks' spread, the default from three tasks): a candidate good on every task beats one excellent on one task and poor on the other", () => {
+  it("transferScores ('tasks' spread): a candidate good on every task beats one excellent on one task and poor on the other; the default leaves the tie", () => {
     const a: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(2.5, 1.5, 0), center: 1, scale: 1 };
     const b: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(0.5, 1.5, 1), center: 1, scale: 1 };
     // Means over tasks: 0.1 → (1.5 − 0.5)/2 = 0.5, 0.3 → 0.5; spreads between tasks 1 and 0.
     const plain = transferScores(spec, theta, [a, b], pts(0.1, 0.3), { exact: true, spread: 'posterior' });
-    assert.ok(Math.abs(plain[0]! - plain[1]!) < 1e-12);
+    assert.ok(Math.abs(plain[0]! - 0.5) < 1e-12 && Math.abs(plain[1]! - 0.5) < 1e-12, `${plain[0]} ${plain[1]}`);
     const [swing, steady] = transferScores(spec, theta, [a, b], pts(0.1, 0.3), { spread: 'tasks' });
     assert.ok(Math.abs(swing! - (0.5 - 1)) < 1e-12 && Math.abs(steady! - 0.5) < 1e-12, `${swing} ${steady}`);
-    // The default spread needs TRANSFER_SPREAD_MIN_TASKS (3) tasks: two leave the tie in the mean as it is...
-    const pair = transferScores(spec, theta, [a, b], pts(0.1, 0.3));
-    assert.deepEqual(Array.from(pair), Array.from(plain));
-    // ...and a third task that measured 1.5 at both brings the penalty back: z at 0.1 is 1.5, −0.5, 0.5 (variance 2/3).
+    // The default is the mean alone, with any number of tasks: zero-shot's ordering, ties left as they are.
     const c: TransferTask = { x: pts(0.1, 0.3, 0.5), y: Float64Array.of(1.5, 1.5, 0.5), center: 1, scale: 1 };
-    const [swing3, steady3] = transferScores(spec, theta, [a, b, c], pts(0.1, 0.3));
-    assert.ok(Math.abs(swing3! - (0.5 - Math.sqrt(2 / 3))) < 1e-12 && Math.abs(steady3! - 0.5) < 1e-12, `${swing3} ${steady3}`);
+    for (const set of [[a, b], [a, b, c]]) {
+      const byDefault = transferScores(spec, theta, set, pts(0.1, 0.3));
+      const mean = (i: number) => set.reduce((acc, t) => acc + (t.y[i]! - t.center) / t.scale, 0) / set.length;
+      assert.ok(Math.abs(byDefault[0]! - mean(0)) < 1e-12 && Math.abs(byDefault[1]! - mean(1)) < 1e-12, `${byDefault[0]} ${byDefault[1]}`);
+    }
   });
 
   it('transferSupport: one row per task and input (matched columns included), non-finite and constant tasks left out, capped', () => {
@@ -112,10 +112,22 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.deepEqual(Array.from(transferCandidates(support).data), [0.1, 0.3, 0.9]);
   });
 
-  it("transferSupport ('normal-scores', the default): ranks as normal quantiles on the task's centre and spread, ties shared", () => {
-    // Values 1, 100, 3, 3 (a heavy tail at 100): ranks 0, 3, 1.5, 1.5 of 4 → Φ⁻¹(1/8), Φ⁻¹(7/8), Φ⁻¹(1/2) twice.
+  it("transferSupport ('uniform-ranks', the default): ranks on a uniform scale of unit variance on the task's centre and spread, ties shared", () => {
+    // Values 1, 100, 3, 3 (a heavy tail at 100): ranks 0, 3, 1.5, 1.5 of 4 → q = 1/8, 7/8, 1/2, 1/2 → √12·(q − ½).
     const x = pts(0.1, 0.2, 0.3, 0.4);
     const [t] = transferSupport({ tasks: [{ name: 'a', x, y: Float64Array.of(1, 100, 3, 3) }], matched: [] });
+    const mean = 107 / 4;
+    const sd = Math.sqrt(([1, 100, 3, 3].map((v) => (v - mean) ** 2).reduce((a, b) => a + b, 0)) / 4);
+    assert.equal(t!.center, 3);
+    assert.ok(Math.abs(t!.scale - sd) < 1e-12);
+    const u = [-0.375, 0.375, 0, 0].map((d) => Math.sqrt(12) * d);
+    Array.from(t!.y).forEach((v, i) => assert.ok(Math.abs(v - (3 + sd * u[i]!)) < 1e-9, `${i}: ${v}`));
+  });
+
+  it("transferSupport ('normal-scores'): ranks as normal quantiles on the task's centre and spread, ties shared", () => {
+    // Values 1, 100, 3, 3 (a heavy tail at 100): ranks 0, 3, 1.5, 1.5 of 4 → Φ⁻¹(1/8), Φ⁻¹(7/8), Φ⁻¹(1/2) twice.
+    const x = pts(0.1, 0.2, 0.3, 0.4);
+    const [t] = transferSupport({ tasks: [{ name: 'a', x, y: Float64Array.of(1, 100, 3, 3) }], matched: [] }, { values: 'normal-scores' });
     const mean = 107 / 4;
     const sd = Math.sqrt(([1, 100, 3, 3].map((v) => (v - mean) ** 2).reduce((a, b) => a + b, 0)) / 4);
     assert.equal(t!.center, 3);
@@ -220,11 +232,20 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
     const truth = (x: number) => 10 * x;
     const run = (transferUntil?: number) => {
-      const study = new Study({ space, output, prior: { spec, theta, transfer: [small(), small(), large] }, candidates, acquisition: { kind: 'pi' }, seed: 2, transferUntil });
+      const study = new Study({
+        space,
+        output,
+        prior: { spec, theta, transfer: [small(), small(), large] },
+        candidates,
+        acquisition: { kind: 'pi' },
+        seed: 2,
+        transferUntil,
+        transferScore: { spread: 'tasks' },
+      });
       return askAndTell(study, 3, truth).map((s) => ({ x: s.config.x as number, transfer: s.transfer }));
     };
     const weighted = run(3);
-    // Equal weights first (no result, then one): the mixture's lower bound prefers 0.2, then 0.3 (0.1 is the majority's
+    // Equal weights first (no result, then one): the mixture's lower bound ('tasks' spread) prefers 0.2, then 0.3 (0.1 is the majority's
     // best but the tasks disagree most there); y(0.3) > y(0.2) only the third task predicts, so the third pick is its
     // best, 0.4.
     assert.deepEqual(weighted.map((p) => p.x), [0.2, 0.3, 0.4]);
