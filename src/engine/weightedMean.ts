@@ -2,11 +2,12 @@
 // Study option `transferMean`; bench/README.md "Weighted transfer as the prior mean").
 //
 // At the candidates (pool members) every training task i has a standardised value z_i(x) (transfer.ts: its
-// measurement's normal score where it measured x, its own GP's prediction elsewhere). The study's GP gets the mean
+// measurement as a unit-variance rank score where it measured x, its own GP's prediction elsewhere). The study's GP
+// gets the mean
 //   m(x) = a + b · Σ_i w_i z_i(x)
 // and models the residual with the prior's learnt kernel, noise and scale. The weights w_i say how well task i
 // orders the study's own results: a probit pairwise likelihood (a Thurstone model with unit task noise on the
-// normal scores), counted per result rather than per pair (pairs of n results are not n² independent facts),
+// unit-variance scores), counted per result rather than per pair (pairs of n results are not n² independent facts),
 // tempered, and shrunk toward equal weights by n0/(n0 + n) so that 2–3 results cannot make one task dominate (the
 // failure of ranking weights on LCBench). a and b (the level and scale of the new task's model units, which the
 // study normalises on its own results) are a ridge fit of the results on the mixture: b shrunk toward the training
@@ -35,7 +36,7 @@ export interface WeightedMeanOptions {
 
 /**
  * Per task, the log-likelihood of the results' order under its scores: for each pair with y_a > y_b,
- * log Φ((z_a − z_b)/2) (the difference of two unit-noise normal scores has sd √2, and the task itself is a noisy
+ * log Φ((z_a − z_b)/2) (the difference of two unit-noise scores has sd √2, and the task itself is a noisy
  * copy of the new one: another √2), scaled by 2/n so it grows with the number of results, not of pairs.
  * z[t][j] is task t's score at result j; y is maximised. Ties in y carry no order.
  */
