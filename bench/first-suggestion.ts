@@ -2,16 +2,29 @@
 // pre-training seed? For each seed: pre-train on the 15 other tasks of data/pd1-mini (as the example does),
 // take the first suggestion, really train the example's network with it, and print its best validation error.
 //
+// The study gets the training tasks' data for the first pick, as `hyperbo tune` gives it (transfer.ts); --values and
+// --spread choose the first-pick rule (defaults: the engine's), --no-transfer leaves the data out (the prior mean's
+// argmax, the rule before the first pick from the training tasks).
+//
 // Usage: npx tsx bench/first-suggestion.ts [--objective auto|nll|ekl|nll+ekl] [--restarts N] [--batch N] [--seeds N]
+//          [--values uniform-ranks|normal-scores|model] [--spread posterior|tasks] [--no-transfer]
 import { parseArgs } from 'node:util';
-import { pretrain, Study, type PretrainObjectiveKind } from '../src/engine';
+import { pretrain, Study, transferSupport, type PretrainObjectiveKind, type TransferSpread, type TransferValues } from '../src/engine';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../src/formats/taskData';
 import { loadSplit } from '../src/trainer/datasets';
 import { train } from '../src/trainer/mlp';
 import { EPOCHS, MODELS } from '../src/trainer/tasks';
 
 const { values } = parseArgs({
-  options: { objective: { type: 'string', default: 'auto' }, restarts: { type: 'string' }, batch: { type: 'string' }, seeds: { type: 'string', default: '10' } },
+  options: {
+    objective: { type: 'string', default: 'auto' },
+    restarts: { type: 'string' },
+    batch: { type: 'string' },
+    seeds: { type: 'string', default: '10' },
+    values: { type: 'string' },
+    spread: { type: 'string' },
+    'no-transfer': { type: 'boolean', default: false },
+  },
 });
 const objective = values.objective as PretrainObjectiveKind | 'auto';
 const restarts = values.restarts === undefined ? undefined : Number(values.restarts);
@@ -24,7 +37,8 @@ async function main(): Promise<void> {
   const split = loadSplit('digits');
   const errors: number[] = [];
   let diverged = 0;
-  console.log(`first suggestion on ${HELD_OUT}, prior pre-trained with objective ${objective}, restarts ${restarts ?? 'default'}, batch ${batchSize ?? 'default'}`);
+  const rule = values['no-transfer'] ? 'no transfer data' : `transfer values ${values.values ?? 'default'}, spread ${values.spread ?? 'default'}`;
+  console.log(`first suggestion on ${HELD_OUT}, prior pre-trained with objective ${objective}, restarts ${restarts ?? 'default'}, batch ${batchSize ?? 'default'}, ${rule}`);
   for (let seed = 1; seed <= seeds; seed++) {
     const data = await loadTaskFiles(['data/pd1-mini/matched.jsonl.gz', 'data/pd1-mini/unmatched.jsonl.gz'], {
       metric: 'best_valid/error_rate',
@@ -35,7 +49,14 @@ async function main(): Promise<void> {
     const started = performance.now();
     const prior = pretrain(training, { objective, seed, ...(restarts !== undefined ? { restarts } : {}), ...(batchSize !== undefined ? { batchSize } : {}) });
     const seconds = (performance.now() - started) / 1000;
-    const study = new Study({ space: data.space, output, prior: { spec: prior.spec, theta: prior.theta, numTrainingTasks: data.tasks.length }, seed });
+    const transfer = values['no-transfer'] ? undefined : transferSupport(training, values.values ? { values: values.values as TransferValues } : {});
+    const study = new Study({
+      space: data.space,
+      output,
+      prior: { spec: prior.spec, theta: prior.theta, numTrainingTasks: data.tasks.length, transfer },
+      seed,
+      ...(values.spread ? { transferScore: { spread: values.spread as TransferSpread } } : {}),
+    });
     const [first] = study.ask(1);
     const c = first!.config as Record<string, number>;
     const run = train(split.train, split.valid, {

@@ -11,10 +11,11 @@
 // task's values become ranks on a uniform scale (centred, unit variance, on the task's centre and spread); condition
 // the frozen prior on each training task i separately (a bounded subset of its data), standardise, and take a lower
 // confidence bound of the average over tasks:
-//   z_i(x) = (μ_i(x) − c_i)/s_i,  score(x) = mean_i z_i(x) − κ · sqrt(mean_i σ_i(x)²/s_i²)
+//   z_i(x) = (μ_i(x) − c_i)/s_i,  score(x) = mean_i z_i(x) − κ · sqrt(mean_i σ_i(x)²/s_i² + var_i z_i(x))
 // Where task i measured x itself, z_i is that measurement (σ_i = 0); elsewhere it is the GP's, so far from every
-// measurement an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen. On a
-// pool every training task measured, the score is zero-shot's mean rank exactly (bench/README.md, "The first pick is
+// measurement an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen. The
+// spread between tasks, var_i z_i, counts only where some task did not measure x. On a pool every training task
+// measured, the score is zero-shot's mean rank exactly (bench/README.md, "The first pick is
 // zero-shot's mean rank"). The candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
@@ -151,12 +152,14 @@ export type TransferMean = 'prior' | 'task';
 export const TRANSFER_MEAN: TransferMean = 'task';
 
 /**
- * What the lower bound's spread covers: 'posterior' (default) the per-task posterior variances only; 'tasks' also the
- * variance of the per-task means across training tasks (the mixture's variance), which penalises a configuration the
- * tasks disagree on (measured, not adopted: bench/README.md).
+ * What the lower bound's spread covers: 'posterior' the per-task posterior variances only; 'tasks' also the variance
+ * of the per-task means across training tasks (the mixture's variance), which penalises a configuration the tasks
+ * disagree on; 'unmeasured' (default) that variance only at candidates some task did not measure, where the score
+ * leans on the GPs. So a candidate every task measured is scored by its mean rank alone (zero-shot's score), and an
+ * extrapolated one has to be good on every task's GP (bench/README.md, "The first pick is zero-shot's mean rank").
  */
-export type TransferSpread = 'posterior' | 'tasks';
-export const TRANSFER_SPREAD: TransferSpread = 'posterior';
+export type TransferSpread = 'posterior' | 'tasks' | 'unmeasured';
+export const TRANSFER_SPREAD: TransferSpread = 'unmeasured';
 /** Measured values stand as measured (see the top); false: the GP's posterior everywhere (the rule before). */
 export const TRANSFER_EXACT = true;
 
@@ -204,7 +207,7 @@ export function transferTaskScores(
 /**
  * The score from per-task parts with task weights w (default equal; normalised here): the lower bound Σ w_i z_i −
  * κ · sqrt(Σ w_i σ_i²) ('posterior'), or of the mixture Σ w_i N(z_i, σ_i²), adding Σ w_i (z_i − z̄)² under the root
- * ('tasks').
+ * ('tasks'; 'unmeasured' only where some σ_i > 0).
  */
 export function combineTransfer(
   parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
@@ -231,7 +234,8 @@ export function combineTransfer(
     const avg = sum / divide;
     // 'tasks': the spread of the mixture over training tasks (a new task drawn from them), so a configuration that is
     // excellent on some tasks and poor on others ranks below one that is good on all.
-    const between = spread === 'tasks' ? Math.max(0, squares / divide - avg * avg) : 0;
+    const mixture = spread === 'tasks' || (spread === 'unmeasured' && variance > 0);
+    const between = mixture ? Math.max(0, squares / divide - avg * avg) : 0;
     out[i] = avg - kappa * Math.sqrt(variance / divide + between);
   }
   return out;

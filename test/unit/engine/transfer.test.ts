@@ -85,6 +85,19 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     }
   });
 
+  it("combineTransfer ('unmeasured', the default): the spread between tasks counts only where some task did not measure the candidate", () => {
+    // Candidate 0: both tasks measured it (z 1 and 3, no posterior variance): the mean alone, 2.
+    // Candidate 1: task b's value is its GP's (variance 0.5): mean 1, posterior 0.25, between (4 + 0)/2 − 1 = 1.
+    const parts = { z: [Float64Array.of(1, 2), Float64Array.of(3, 0)], variance: [Float64Array.of(0, 0), Float64Array.of(0, 0.5)] };
+    const [measured, filled] = combineTransfer(parts, { kappa: 1 });
+    assert.ok(Math.abs(measured! - 2) < 1e-12, `${measured}`);
+    assert.ok(Math.abs(filled! - (1 - Math.sqrt(1.25))) < 1e-12, `${filled}`);
+    const [, posterior] = combineTransfer(parts, { kappa: 1, spread: 'posterior' });
+    assert.ok(Math.abs(posterior! - (1 - Math.sqrt(0.25))) < 1e-12, `${posterior}`);
+    const [everywhere] = combineTransfer(parts, { kappa: 1, spread: 'tasks' });
+    assert.ok(Math.abs(everywhere! - (2 - 1)) < 1e-12, `${everywhere}`);
+  });
+
   it('transferSupport: one row per task and input (matched columns included), non-finite and constant tasks left out, capped', () => {
     const x = pts(0.1, 0.2, 0.3);
     const data = {
