@@ -4,6 +4,7 @@
 // A training task that did not measure a pool member has no score there; a member no training task measured comes
 // last. Prints the evaluations until the pool's best, per task and for the median task. Usage:
 //   npx tsx bench/robust/identify.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement]
+import { medianEvaluations } from '../../src/cli/bench/stats';
 import { normalCdf } from '../../src/engine/acquisition';
 import { normalScores } from '../../src/engine/transfer';
 import { suiteFromArgs } from './suiteArgs';
@@ -89,7 +90,7 @@ function correlation(a: number[], b: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const suite = await suiteFromArgs(process.argv.slice(2), 'identify.ts');
+  const { suite } = await suiteFromArgs(process.argv.slice(2), 'identify.ts');
   const sign = suite.goal === 'minimize' ? -1 : 1;
   const key = (c: unknown) => JSON.stringify(c);
   // Normal scores (centre 0, spread 1) of the values as maximised, diverged runs last, by configuration.
@@ -132,10 +133,8 @@ async function main(): Promise<void> {
       }
       return Infinity;
     });
-    const sorted = [...counts].sort((a, b) => a - b);
-    const n = sorted.length;
-    const median = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-    console.log(`${name}: median task ${Number.isFinite(median) ? median : '> 30'} (per task ${counts.map((c) => (Number.isFinite(c) ? c : '-')).join(' ')})`);
+    const median = medianEvaluations(counts.map((c) => (Number.isFinite(c) ? c : null)));
+    console.log(`${name}: median task ${median ?? '> 30'} (per task ${counts.map((c) => (Number.isFinite(c) ? c : '-')).join(' ')})`);
   }
 }
 

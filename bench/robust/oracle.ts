@@ -4,7 +4,7 @@
 //   npx tsx bench/robust/oracle.ts '<glob or YAHPO folder>' <metric> [pool] [tasks]
 import { suiteFromArgs } from './suiteArgs';
 async function main() {
-const suite = await suiteFromArgs(process.argv.slice(2), 'oracle.ts');
+const { suite } = await suiteFromArgs(process.argv.slice(2), 'oracle.ts');
 const sign = suite.goal === 'minimize' ? 1 : -1;
 const key = (c: unknown) => JSON.stringify(c);
 const maps = suite.tasks.map((t) => new Map(t.configs.map((c, i) => [key(c), sign * t.values[i]!] as const)));

@@ -5,7 +5,7 @@
 import { suiteFromArgs } from './suiteArgs';
 
 async function main(): Promise<void> {
-  const suite = await suiteFromArgs(process.argv.slice(2), 'plateau.ts');
+  const { suite } = await suiteFromArgs(process.argv.slice(2), 'plateau.ts');
   const sign = suite.goal === 'minimize' ? 1 : -1;
   const rivals: number[] = [];
   const spread: number[] = [];

@@ -37,11 +37,17 @@ const value = (r: Row) => (typeof r[metric] === 'number' ? (r[metric] as number)
 const tasks = new Map<string, Row[]>();
 for (const r of rows) {
   const name = `${r.dataset}/${r.model}/${r['hps.batch_size']}`;
-  tasks.set(name, [...(tasks.get(name) ?? []), r]);
+  const list = tasks.get(name);
+  if (list) list.push(r);
+  else tasks.set(name, [r]);
 }
+// Each data set's split (seed 0, as generate.ts), read once.
+const splits = new Map<DatasetName, ReturnType<typeof loadSplit>>();
 
 function run(r: Row, seed: number): number {
-  const { train: trainSet, valid } = loadSplit(r.dataset, 0);
+  let split = splits.get(r.dataset);
+  if (!split) splits.set(r.dataset, (split = loadSplit(r.dataset, 0)));
+  const { train: trainSet, valid } = split;
   const result = train(trainSet, valid, {
     ...MODELS[r.model],
     batchSize: r['hps.batch_size'],

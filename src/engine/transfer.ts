@@ -52,7 +52,6 @@ export const TRANSFER_VALUES: TransferValues = 'uniform-ranks';
  * Each training task's usable rows (unmatched rows and its columns of matched groups, non-finite values left out,
  * repeated inputs once), reduced to at most TRANSFER_POINTS_PER_TASK points by selectObservations.
  */
-
 export function transferSupport(
   data: PretrainData,
   options: { perTask?: number; values?: TransferValues } = {},
@@ -99,7 +98,7 @@ export function transferSupport(
   return out;
 }
 
-/** center + scale·Φ⁻¹((rank + ½)/n), ties sharing their mean rank. */
+/** center + scale·Φ⁻¹(q), or with `uniform` center + scale·√12·(q − ½), for q = (rank + ½)/n, ties sharing their mean rank. */
 export function normalScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
   const n = y.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
