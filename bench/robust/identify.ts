@@ -6,7 +6,7 @@
 //   npx tsx bench/robust/identify.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement]
 import { medianEvaluations } from '../../src/cli/bench/stats';
 import { normalCdf } from '../../src/engine/acquisition';
-import { normalScores } from '../../src/engine/transfer';
+import { rankScores } from '../../src/engine/transfer';
 import { suiteFromArgs } from './suiteArgs';
 
 /** zs[i][j]: training task i's normal score at pool member j (NaN where it did not measure j). */
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const key = (c: unknown) => JSON.stringify(c);
   // Normal scores (centre 0, spread 1) of the values as maximised, diverged runs last, by configuration.
   const byConfig = suite.tasks.map((t) => {
-    const z = normalScores(Float64Array.from(t.values, (x) => (Number.isFinite(x) ? sign * x : -Infinity)), 0, 1);
+    const z = rankScores(Float64Array.from(t.values, (x) => (Number.isFinite(x) ? sign * x : -Infinity)), 0, 1);
     return new Map(t.configs.map((c, j) => [key(c), z[j]!] as const));
   });
   const rules: [string, Weights][] = [

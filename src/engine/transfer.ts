@@ -84,7 +84,7 @@ export function transferSupport(
     const measured = Float64Array.from(r.y);
     const { center, scale } = centreAndSpread(measured);
     if (!(scale > 0)) continue; // a constant task says nothing about which configuration is better
-    const all = values === 'model' ? measured : normalScores(measured, center, scale, values === 'uniform-ranks');
+    const all = values === 'model' ? measured : rankScores(measured, center, scale, values === 'uniform-ranks');
     const x: Points = { n: all.length, d: r.d, data: Float64Array.from(r.x) };
     const keep = selectObservations(x, all, limit);
     const data = new Float64Array(keep.length * r.d);
@@ -99,7 +99,7 @@ export function transferSupport(
 }
 
 /** center + scale·Φ⁻¹(q), or with `uniform` center + scale·√12·(q − ½), for q = (rank + ½)/n, ties sharing their mean rank. */
-export function normalScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
+export function rankScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
   const n = y.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
   const out = new Float64Array(n);
