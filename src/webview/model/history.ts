@@ -166,10 +166,22 @@ export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): Plo
       showlegend: true,
       // Whole trial numbers, at most about eight labels (one per trial overlapped in a panel a tab wide).
       xaxis: axisStyle(palette, { title: { text: 'trial' }, dtick: trialTickStep(curve.ids), tickformat: 'd' }),
-      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) } }),
+      yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...flatRange(curve.values) }),
       margin: { l: 56, r: 16, t: 12, b: 44 },
     }),
   };
+}
+
+/**
+ * A y range around the value when every value is the same (one completed trial): Plotly's autorange would span
+ * value ± 1, putting an error rate of 0.035 on an axis from −1 to 1. Empty when the values differ.
+ */
+export function flatRange(values: readonly number[]): { range?: [number, number] } {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0 || finite.some((v) => v !== finite[0])) return {};
+  const v = finite[0]!;
+  const pad = v === 0 ? 1 : Math.abs(v) / 2;
+  return { range: [v - pad, v + pad] };
 }
 
 /** A whole-number tick step for trial ids that gives at most about eight labels. */

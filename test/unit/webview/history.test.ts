@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { TrialDTO } from '../../../src/shared/dto';
 import {
-  bestSoFar, bestSoFarSpec, bestTrial, trialTickStep, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
+  bestSoFar, bestSoFarSpec, bestTrial, flatRange, trialTickStep, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
 } from '../../../src/webview/model/history';
 import { buildPalette } from '../../../src/webview/model/palette';
 import { fixtureHistory } from '../../webview-preview/fixtures';
@@ -72,6 +72,18 @@ describe('trial history view model', () => {
     assert.match(String((empty.layout.annotations as { text: string }[])[0]!.text), /^No completed trial yet/);
     assert.equal((empty.layout.xaxis as Record<string, unknown>).showticklabels, false);
     assert.equal(bestSoFarSpec(data, palette).layout.annotations, undefined);
+  });
+
+  it('one completed trial gets a y axis around its value, not value ± 1', () => {
+    const data = fixtureHistory();
+    const one = bestSoFarSpec({ ...data, trials: [trial(1, 'completed', 0.035)] }, palette);
+    const [lo, hi] = (one.layout.yaxis as { range: [number, number] }).range;
+    assert.ok(Math.abs(lo - 0.0175) < 1e-12 && Math.abs(hi - 0.0525) < 1e-12, `${lo}, ${hi}`);
+    assert.equal((bestSoFarSpec(data, palette).layout.yaxis as Record<string, unknown>).range, undefined);
+    assert.deepEqual(flatRange([0, 0]), { range: [-1, 1] });
+    assert.deepEqual(flatRange([-4, -4]), { range: [-6, -2] });
+    assert.deepEqual(flatRange([1, 2]), {});
+    assert.deepEqual(flatRange([]), {});
   });
 
   it('labels the trial axis with whole numbers, at most about eight of them', () => {
