@@ -11,7 +11,8 @@ export type ToWebview =
   | { type: 'posterior'; data: PosteriorResult }
   | { type: 'history'; data: TrialHistoryResult }
   | { type: 'trialUpdated'; trial: TrialDTO }
-  | { type: 'provenance'; data: ProvenanceResult };
+  /** `file`: the experiment file as the user knows it (workspace-relative); the page shows data.uri without it. */
+  | { type: 'provenance'; data: ProvenanceResult; file?: string };
 
 /** Webview → host. Every panel sends `ready` once its script runs; the host sends data only after it. */
 export type FromWebview =

@@ -129,6 +129,10 @@ describe('HyperBO panels', function () {
     await manager.restore('provenance', panel, { panel: 'provenance', uri: fixtureUri });
     const message = await within(manager.nextDelivery('provenance', fixtureUri), 'the restored panel to get its data');
     assert.equal(message.type, 'provenance');
+    // The page names the file as the workspace does, not by its URI.
+    const file = message.type === 'provenance' ? message.file : undefined;
+    assert.equal(file, vscode.workspace.asRelativePath(vscode.Uri.parse(fixtureUri)));
+    assert.doesNotMatch(file ?? '', /^file:/);
 
     const broken = vscode.window.createWebviewPanel('hyperbo.posterior', 'broken', vscode.ViewColumn.One);
     let closed = false;

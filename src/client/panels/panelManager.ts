@@ -101,7 +101,11 @@ class PanelController implements vscode.Disposable {
       case 'history':
         return { type: 'history', data: await this.deps.request(TrialHistoryRequest.type, { uri }) };
       case 'provenance':
-        return { type: 'provenance', data: await this.deps.request(ProvenanceRequest.type, { uri }) };
+        return {
+          type: 'provenance',
+          data: await this.deps.request(ProvenanceRequest.type, { uri }),
+          file: vscode.workspace.asRelativePath(vscode.Uri.parse(uri)),
+        };
     }
   }
 

@@ -13,7 +13,7 @@ export class ProvenancePanel implements Panel {
     const sections: HTMLElement[] = [
       el('header', { className: 'panel-header' },
         el('h1', { text: view.heading }),
-        el('p', { className: 'subtle', text: message.data.uri }),
+        el('p', { className: 'subtle', text: message.file ?? message.data.uri }),
         el('div', { className: 'actions' }, button('Refresh', () => this.ctx.post({ type: 'refresh' }), 'button secondary')),
       ),
       el('section', { className: 'card' }, el('h2', { text: 'Model' }), keyValues(view.summary)),
