@@ -104,13 +104,18 @@ describe('tuning in VS Code (e2e)', function () {
     await vs.runCommand('HyperBO: Show Trial History');
     const frame = await vs.webviewFrame(/Best so far/, 90_000);
     await frame.locator('.js-plotly-plot').first().waitFor({ state: 'attached', timeout: 60_000 });
+    // One completed error rate: the best-so-far axis stays around it instead of Plotly's value ± 1.
+    const range = await frame.locator('.js-plotly-plot').first().evaluate((plot) => (plot as unknown as { layout: { yaxis: { range: number[] } } }).layout.yaxis.range);
+    assert.ok(range[0]! > 0 && range[1]! < 0.2, `y axis ${range.join(' … ')}`);
     await vs.screenshot('panel-history');
   });
 
   it('opens the prior provenance panel with the tasks the prior learned from', async () => {
     const vs = workbench();
     await vs.runCommand('HyperBO: Show Prior Provenance');
-    await vs.webviewFrame(/breast_cancer/, 90_000);
+    const frame = await vs.webviewFrame(/breast_cancer/, 90_000);
+    // The file as the workspace names it, not its file:// URI.
+    assert.equal((await frame.locator('.panel-header .subtle').first().textContent())?.trim(), EXPERIMENT);
     await vs.screenshot('panel-provenance');
   });
 });

@@ -167,7 +167,9 @@ export function bestSoFarSpec(result: TrialHistoryResult, palette: Palette): Plo
       // Whole trial numbers, at most about eight labels (one per trial overlapped in a panel a tab wide).
       xaxis: axisStyle(palette, { title: { text: 'trial' }, dtick: trialTickStep(curve.ids), tickformat: 'd' }),
       yaxis: axisStyle(palette, { title: { text: plotText(result.metric) }, ...flatRange(curve.values) }),
-      margin: { l: 56, r: 16, t: 12, b: 44 },
+      // Above the plot: below it the legend ran into the trial axis's title.
+      legend: { orientation: 'h', x: 0, y: 1, yanchor: 'bottom', font: { color: palette.foreground } },
+      margin: { l: 56, r: 16, t: 28, b: 44 },
     }),
   };
 }
