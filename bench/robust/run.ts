@@ -41,7 +41,6 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },
     [`hyperbo-${objective}-notransfer`]: { ...b, transfer: false },
     [`hyperbo-${objective}-transfer-prior`]: { ...b, study: { transferScore: { mean: 'prior' } } },
-    [`hyperbo-${objective}-rescale`]: { ...b, study: { rescale: true } },
     [`hyperbo-${objective}-transfer-values`]: { ...b, transferValues: 'model' },
     [`hyperbo-${objective}-transfer-ranks`]: { ...b, transferValues: 'uniform-ranks' },
     [`hyperbo-${objective}-transfer-64`]: { ...b, transferPoints: 64 },
@@ -62,32 +61,6 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-ucb1`]: { ...b, acquisition: { kind: 'ucb', beta: 1 } },
     [`hyperbo-${objective}-ucb0.3`]: { ...b, acquisition: { kind: 'ucb', beta: 0.3 } },
     [`hyperbo-${objective}-mean`]: { ...b, acquisition: { kind: 'ucb', beta: 0 } },
-    [`hyperbo-${objective}-tw3`]: { ...b, study: { transferUntil: 3 } },
-    [`hyperbo-${objective}-tw4`]: { ...b, study: { transferUntil: 4 } },
-    [`hyperbo-${objective}-tw6`]: { ...b, study: { transferUntil: 6 } },
-    [`hyperbo-${objective}-tw10`]: { ...b, study: { transferUntil: 10 } },
-    // Transfer picks by expected improvement under the training-task mixture (transfer.mixtureImprovement): -mei<until>.
-    ...Object.fromEntries([3, 4, 6, 8].map((until) => [`hyperbo-${objective}-mei${until}`, { ...b, study: { transferUntil: until, transferPicks: 'improvement' } }])),
-    ...Object.fromEntries([3, 4, 6, 8].map((until) => [`hyperbo-${objective}-pf${until}`, { ...b, study: { transferUntil: until, transferPicks: 'portfolio' } }])),
-    // Empirical covariance of the training tasks at the pool (engine empiricalPrior.ts): -cov<alpha>[-u<until>].
-    ...Object.fromEntries(
-      [1, 0.9, 0.7, 0.5].flatMap((alpha) =>
-        [undefined, 6, 10].map((until) => [`hyperbo-${objective}-cov${alpha}${until ? `-u${until}` : ''}`, { ...b, study: { empiricalPrior: { alpha, ...(until ? { until } : {}) } } }]),
-      ),
-    ),
-    [`hyperbo-${objective}-tw4-wmean`]: { ...b, study: { transferUntil: 4, transferMean: {} } },
-    [`hyperbo-${objective}-wmean`]: { ...b, study: { transferMean: {} } },
-    [`hyperbo-${objective}-wmean-s2`]: { ...b, study: { transferMean: { shrink: 2 } } },
-    [`hyperbo-${objective}-wmean-s10`]: { ...b, study: { transferMean: { shrink: 10 } } },
-    ...Object.fromEntries(
-      [0.1, 0.3].flatMap((temper) => [0, 2].map((shrink) => [`hyperbo-${objective}-wmean-t${temper}-s${shrink}`, { ...b, study: { transferMean: { temper, shrink } } }])),
-    ),
-    [`hyperbo-${objective}-wmean-t3`]: { ...b, study: { transferMean: { temper: 3 } } },
-    [`hyperbo-${objective}-wmean-rank`]: { ...b, study: { transferMean: { weights: 'ranking' } } },
-    [`hyperbo-${objective}-wmeanL`]: { ...b, study: { transferMean: { base: 'learnt' } } },
-    [`hyperbo-${objective}-wmeanL-s2`]: { ...b, study: { transferMean: { base: 'learnt', shrink: 2 } } },
-    [`hyperbo-${objective}-wmeanL-s0`]: { ...b, study: { transferMean: { base: 'learnt', shrink: 0 } } },
-    [`hyperbo-${objective}-wmeanL-rank`]: { ...b, study: { transferMean: { base: 'learnt', weights: 'ranking' } } },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

@@ -125,11 +125,9 @@ export {
   TRANSFER_VALUES,
   checkTransfer,
   combineTransfer,
-  rankingWeights,
   transferCandidates,
   transferScores,
   transferTaskScores,
   transferSupport,
 } from './transfer';
 export type { TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';
-export type { WeightedMeanOptions } from './weightedMean';

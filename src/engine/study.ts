@@ -17,7 +17,6 @@
 // A non-finite or out-of-domain value passed to tell() is recorded as failed and never reaches the GP. A finite value
 // the output rule's robust tails call infeasible (warp.ts: absurdly far below the task's median, e.g. a cross-entropy
 // of 1e162) stays recorded as completed but enters the model like a diverged run.
-import { maxOf } from '../shared/extent';
 import {
   DEFAULT_UCB_BETA,
   acquisitionTarget,
@@ -31,15 +30,12 @@ import {
   type ProximityExclusion,
 } from './acquisition';
 import type { ConditioningCache } from './conditioning';
-import { EmpiricalPrior } from './empiricalPrior';
-import { condition, noiseVariance, paramLayout, priorCovariance, priorMean, type Posterior } from './model';
+import { condition, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
-import { RESCALE_MIN, rescalePrior } from './rescale';
-import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
+import { checkTransfer, combineTransfer, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
-import { shiftedPosterior, transferMeanShift, type WeightedMeanOptions } from './weightedMean';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
   applyOutput,
@@ -47,7 +43,6 @@ import {
   fitOutputTransform,
   invertPrediction,
   outputWithOverrides,
-  referenceNormalization,
   type OutputOverrides,
   type OutputSpec,
   type OutputTransform,
@@ -109,8 +104,6 @@ export { DEFAULT_UCB_BETA };
 /** At most this many pending trials enter a suggestion's model as kriging believers (the latest ones). */
 export const MAX_BELIEVERS = 64;
 
-export type TransferPicks = 'bound' | 'improvement' | 'portfolio';
-
 export interface StudyOptions {
   readonly space: SearchSpace;
   /** How metric values become model y; the prior must have been trained with the same rule. */
@@ -155,37 +148,8 @@ export interface StudyOptions {
    */
   readonly maxFitObservations?: number;
   readonly seed?: number;
-  /**
-   * With a prior: once the study holds RESCALE_MIN results, re-estimate the prior's signal variance, noise and mean
-   * level on them (rescale.ts; every other parameter stays frozen). Default false.
-   */
-  readonly rescale?: boolean;
-  /**
-   * With transfer data: suggestions while the study holds fewer than this many results (at least one) are also
-   * transfer picks, with the training tasks weighted by how well each ranks the study's own results
-   * (transfer.rankingWeights). Default 1 (only the first suggestion).
-   */
-  readonly transferUntil?: number;
-  /**
-   * How transfer picks after the first choose (with transferUntil > 1): 'bound' (default) the weighted lower bound of
-   * the first pick; 'improvement' the expected improvement over the study's best under the training-task mixture
-   * (transfer.mixtureImprovement), which spreads the picks over the tasks' different optima; 'portfolio' the same with
-   * the tasks equally weighted (a greedy portfolio of their optima, blind to the study's values).
-   */
-  readonly transferPicks?: TransferPicks;
-  /**
-   * With transfer data and a candidate pool: the GP's prior mean becomes the training tasks' weighted mixture
-   * (weightedMean.ts), weights from how each task orders the study's results. Default off.
-   */
-  readonly transferMean?: WeightedMeanOptions;
   /** The transfer score's κ and mean (transfer.ts; defaults TRANSFER_KAPPA, TRANSFER_MEAN), for measuring them. */
   readonly transferScore?: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
-  /**
-   * With transfer data and a pool: while the study holds fewer than `until` results (default: always), all of them at
-   * pool members, suggestions come from a GP over the pool whose prior is the training tasks' empirical mean and
-   * covariance there, blended with the learnt kernel by alpha (empiricalPrior.ts). Default off.
-   */
-  readonly empiricalPrior?: { readonly alpha: number; readonly until?: number };
   /**
    * The model kept from an earlier version of the same trials (conditioning.ts): its posterior is extended by
    * appended observations instead of refactored, its subset and (above FROZEN_FIT_MIN) its single-task fit are kept.
@@ -246,16 +210,7 @@ export class Study {
   private readonly adaptation: Adaptation;
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined;
-  private readonly transferUntil: number;
-  private readonly transferPicks: TransferPicks;
-  private readonly transferMean: WeightedMeanOptions | undefined;
-  private poolIndex: Map<string, number> | undefined;
-  private learntMeanCache: { theta: Float64Array; mean: Float64Array } | undefined;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
-  private readonly rescale: boolean;
-  private readonly empirical: { readonly alpha: number; readonly until?: number } | undefined;
-  private empiricalCache: EmpiricalPrior | undefined;
-  private rescaleCache: { key: string; theta: Float64Array } | undefined;
   private readonly conditioning: ConditioningCache | undefined;
 
   constructor(options: StudyOptions) {
@@ -273,14 +228,6 @@ export class Study {
     }
     if (this.prior?.transfer) checkTransfer(this.prior.transfer, this.space.dim);
     this.transferScore = options.transferScore ?? {};
-    this.rescale = options.rescale ?? false;
-    this.empirical = options.empiricalPrior;
-    this.transferUntil = options.transferUntil ?? 1;
-    this.transferPicks = options.transferPicks ?? 'bound';
-    this.transferMean = options.transferMean;
-    if (!(Number.isInteger(this.transferUntil) && this.transferUntil >= 1)) {
-      throw new EngineError(`transferUntil must be a whole number ≥ 1, got ${options.transferUntil}.`);
-    }
     this.conditioning = options.conditioning;
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
@@ -422,10 +369,7 @@ export class Study {
     const subset = used.x.n < obs.x.n ? { used: used.x.n, of: obs.x.n } : undefined;
     // Pending trials enter as believers: y = posterior mean given everything before them (one more row of the
     // Cholesky factor each, not a refactorisation).
-    const shift = this.weightedMeanShift(used);
-    let posterior = shift
-      ? shiftedPosterior(model.condition(used.x, Float64Array.from(used.y, (v, i) => v - shift.at[i]!)), shift.shift)
-      : model.condition(used.x, used.y);
+    let posterior = model.condition(used.x, used.y);
     const addBeliever = (u: Float64Array): void => {
       const p = posterior.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
       posterior = posterior.withObservation(u, p.mean[0]!);
@@ -446,7 +390,7 @@ export class Study {
       let sd: number;
       let candidateIndex: number | undefined;
       let fromDesign = false;
-      const transferred = obs.x.n === 0 || obs.x.n < this.transferUntil ? this.transferPick(obs) : undefined;
+      const transferred = obs.x.n === 0 ? this.transferPick() : undefined;
       if (transferred) {
         ({ u, candidateIndex, value } = transferred);
         const p = predict({ n: 1, d: u.length, data: u });
@@ -454,8 +398,7 @@ export class Study {
         sd = Math.sqrt(Math.max(0, p.variance[0]!));
       } else if (this.pool) {
         const exclude = this.excludeTried ? this.triedPoolIndices() : undefined;
-        const empirical = k === 0 ? this.empiricalPredictor(obs) : undefined;
-        const best = maximizeOverCandidates(empirical ?? predict, this.pool, this.acquisition, target, exclude);
+        const best = maximizeOverCandidates(predict, this.pool, this.acquisition, target, exclude);
         if (best.index < 0) throw new EngineError('Every configuration in the candidate pool has already been tried.');
         candidateIndex = best.index;
         u = this.pool.data.slice(best.index * this.space.dim, (best.index + 1) * this.space.dim);
@@ -497,28 +440,15 @@ export class Study {
   }
 
   /**
-   * Before any result (or, with transferUntil, fewer than that many): the untried candidate (pool member, or training
-   * configuration on a continuous space) with the best transfer score, its tasks weighted by rankingWeights on the
-   * study's results once there are two; undefined without transfer data or when every candidate has been tried.
+   * Before any result: the untried candidate (pool member, or training configuration on a continuous space) with the
+   * best transfer score; undefined without transfer data or when every candidate has been tried.
    */
-  private transferPick(obs?: { x: Points; y: Float64Array }): { u: Float64Array; candidateIndex?: number; value: number } | undefined {
-    const tasks = this.prior?.transfer;
-    if (!this.prior || !tasks || tasks.length === 0) return undefined;
-    const dim = this.space.dim;
+  private transferPick(): { u: Float64Array; candidateIndex?: number; value: number } | undefined {
     const parts = this.transferParts();
     if (!parts) return undefined;
-    let weights: Float64Array | undefined;
-    const n = obs?.x.n ?? 0;
-    const ranked = n >= 2 && this.transferPicks !== 'portfolio';
-    const improving = n >= 1 && this.transferPicks !== 'bound';
-    // The training tasks' scores at the study's results, only where the weights or the improvement use them.
-    const atResults = obs && (ranked || improving) ? transferTaskScores(this.prior.spec, this.prior.theta, tasks, obs.x, this.transferScore) : undefined;
-    if (obs && atResults && ranked) weights = rankingWeights(atResults.z, obs.y, createRng(this.seed + 7919 * n));
+    const dim = this.space.dim;
     const x = parts.x;
-    const score =
-      atResults && improving
-        ? mixtureImprovement(parts.parts, atResults.z.map((z) => maxOf(z)), weights)
-        : combineTransfer(parts.parts, { ...this.transferScore, ...(weights ? { weights } : {}) });
+    const score = combineTransfer(parts.parts, this.transferScore);
     const triedPool = this.pool && this.excludeTried ? this.triedPoolIndices() : undefined;
     const tried = !this.pool && this.excludeTried ? this.triedPoints() : undefined;
     const order = Array.from({ length: x.n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
@@ -550,72 +480,6 @@ export class Study {
       this.transferCache = { x, parts: transferTaskScores(this.prior.spec, this.prior.theta, tasks, x, this.transferScore) };
     }
     return this.transferCache;
-  }
-
-  /**
-   * With `transferMean`, a pool, transfer data, a result and the prior kept: the shift of the GP's mean to the
-   * training tasks' weighted mixture (weightedMean.ts), and its values at the observations.
-   */
-  private weightedMeanShift(used: { x: Points; y: Float64Array }): { shift: (x: Points) => Float64Array; at: Float64Array } | undefined {
-    if (!this.transferMean || !this.pool || used.x.n === 0) return undefined;
-    const parts = this.transferParts();
-    if (!parts || this.checkPrior(used.x, used.y)?.check.verdict === 'dropped') return undefined;
-    const { spec, theta } = this.parametersFor(used.x, used.y);
-    const pool = this.pool;
-    if (this.learntMeanCache?.theta !== theta) this.learntMeanCache = { theta, mean: priorMean(spec, theta, pool) };
-    const empty = condition(spec, theta, { n: 0, d: pool.d, data: new Float64Array(0) }, new Float64Array(0));
-    const v = empty.predict(used.x, { includeNoise: true }).variance;
-    const tasks = this.prior!.transfer!;
-    const { shift } = transferMeanShift({
-      parts: parts.parts,
-      scales: tasks.map((t) => t.scale),
-      centers: tasks.map((t) => t.center),
-      learnt: this.learntMeanCache.mean,
-      indexOf: (row) => this.poolIndexAt(row),
-      results: used,
-      variance: v.reduce((s, x) => s + x, 0) / v.length,
-      rankingWeights: (z, y) => rankingWeights(z, y, createRng(this.seed + 7919 * y.length)),
-      options: this.transferMean,
-    });
-    return { shift, at: shift(used.x) };
-  }
-
-  /**
-   * The empirical-covariance model over the pool (options.empiricalPrior) as a predictor of the pool, when it applies:
-   * a pool, transfer data, fewer than `until` results and every result at a pool member; else undefined.
-   */
-  private empiricalPredictor(obs: { x: Points; y: Float64Array }): BatchPredictor | undefined {
-    const options = this.empirical;
-    const pool = this.pool;
-    if (!options || !pool || !this.prior || obs.x.n >= (options.until ?? Infinity)) return undefined;
-    const noise = noiseVariance(paramLayout(this.prior.spec), this.prior.theta);
-    if (!this.empiricalCache) {
-      const parts = this.transferParts();
-      if (!parts) return undefined;
-      // The training tasks' median centre and scale, as a new task's output is normalised.
-      const { center, scale } = referenceNormalization(this.prior.transfer!)!;
-      const { spec, theta } = this.prior;
-      this.empiricalCache = new EmpiricalPrior(parts.parts.z, {
-        alpha: options.alpha,
-        ...(options.alpha < 1 ? { learned: priorCovariance(spec, theta, pool) } : {}),
-        noise,
-        center,
-        scale,
-      });
-    }
-    const prior = this.empiricalCache;
-    const at: number[] = [];
-    for (let i = 0; i < obs.x.n; i++) {
-      const j = this.poolIndexAt(obs.x.data.subarray(i * obs.x.d, (i + 1) * obs.x.d));
-      if (j === undefined) return undefined; // a result off the pool: the learnt model decides
-      at.push(j);
-    }
-    const p = prior.posterior(at, obs.y);
-    const variance = p.variance.map((v) => v + noise);
-    return (x) => {
-      if (x !== pool) throw new EngineError('Internal: the empirical prior predicts the pool only.');
-      return { mean: p.mean, variance };
-    };
   }
 
   /** Posterior (model units, noise-free) at given configurations, for plots and explanations. */
@@ -706,21 +570,10 @@ export class Study {
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
-      if (this.rescale && x.n >= RESCALE_MIN) return { spec, theta: this.rescaled(x, y), varianceFactor: factor };
       return { spec, theta, varianceFactor: factor };
     }
     const fit = this.singleTaskFit(x, y);
     return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
-  }
-
-  /** The prior with its scale, noise and level re-estimated on the observations (a bounded subset of them). */
-  private rescaled(x: Points, y: Float64Array): Float64Array {
-    const key = `${x.n}:${hashArray(x.data)}:${hashArray(y)}`;
-    if (this.rescaleCache?.key !== key) {
-      const on = x.n <= this.maxFitObservations ? { x, y } : pick(x, y, selectObservations(x, y, this.maxFitObservations));
-      this.rescaleCache = { key, theta: rescalePrior(this.prior!.spec, this.prior!.theta, on.x, on.y).theta };
-    }
-    return this.rescaleCache.theta;
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {
@@ -795,16 +648,6 @@ export class Study {
     const rows = this.trialList.filter((t) => t.status !== 'failed').map((t) => this.space.toUnit(t.config));
     const discreteDims = this.space.params.flatMap((p, j) => (p.type === 'float' ? [] : [j]));
     return { points: stack(rows, this.space.dim), discreteDims };
-  }
-
-  /** The pool member at exactly these unit-cube coordinates (the map is built once). */
-  private poolIndexAt(row: Float64Array): number | undefined {
-    if (!this.poolIndex) {
-      const index = new Map<string, number>();
-      this.poolConfigs!.forEach((c, i) => index.set(this.space.toUnit(c).join(','), i));
-      this.poolIndex = index;
-    }
-    return this.poolIndex.get(row.join(','));
   }
 
   private triedPoolIndices(): Set<number> {

@@ -19,7 +19,6 @@
 // zero-shot's mean rank"). The candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
-import { normalCdf, normalPdf } from './acquisition';
 import { normalQuantile } from './warp';
 import { EngineError, type ModelSpec, type Points, type PretrainData } from './types';
 
@@ -204,83 +203,36 @@ export function transferTaskScores(
 }
 
 /**
- * The score from per-task parts with task weights w (default equal; normalised here): the lower bound Σ w_i z_i −
- * κ · sqrt(Σ w_i σ_i²) ('posterior'), or of the mixture Σ w_i N(z_i, σ_i²), adding Σ w_i (z_i − z̄)² under the root
- * ('tasks'; 'unmeasured' only where some σ_i > 0).
+ * The score from the n tasks' parts: the lower bound z̄ − κ · sqrt(Σ σ_i² / n) ('posterior'), or of the mixture
+ * Σ N(z_i, σ_i²) / n, adding Σ (z_i − z̄)² / n under the root ('tasks'; 'unmeasured' only where some σ_i > 0).
  */
 export function combineTransfer(
   parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
-  options: { kappa?: number; spread?: TransferSpread; weights?: ArrayLike<number> } = {},
+  options: { kappa?: number; spread?: TransferSpread } = {},
 ): Float64Array {
   const kappa = options.kappa ?? TRANSFER_KAPPA;
   const n = parts.z.length;
   const spread = options.spread ?? TRANSFER_SPREAD;
   const m = parts.z[0]?.length ?? 0;
   const out = new Float64Array(m);
-  // Unweighted: sums divided by n at the end, in the order the score was always computed (same floating-point ties).
-  const share = options.weights ? taskShares(n, options.weights) : new Float64Array(n).fill(1);
-  const divide = options.weights ? 1 : n;
   for (let i = 0; i < m; i++) {
     let sum = 0;
     let squares = 0;
     let variance = 0;
     for (let t = 0; t < n; t++) {
       const z = parts.z[t]![i]!;
-      sum += share[t]! * z;
-      squares += share[t]! * z * z;
-      variance += share[t]! * parts.variance[t]![i]!;
+      sum += z;
+      squares += z * z;
+      variance += parts.variance[t]![i]!;
     }
-    const avg = sum / divide;
+    const avg = sum / n;
     // 'tasks': the spread of the mixture over training tasks (a new task drawn from them), so a configuration that is
     // excellent on some tasks and poor on others ranks below one that is good on all.
     const mixture = spread === 'tasks' || (spread === 'unmeasured' && variance > 0);
-    const between = mixture ? Math.max(0, squares / divide - avg * avg) : 0;
-    out[i] = avg - kappa * Math.sqrt(variance / divide + between);
+    const between = mixture ? Math.max(0, squares / n - avg * avg) : 0;
+    out[i] = avg - kappa * Math.sqrt(variance / n + between);
   }
   return out;
-}
-
-/**
- * The expected improvement of each candidate if the new task were training task i with probability w_i (default
- * equal): Σ w_i E[max(0, Z_i − b_i)], Z_i ~ N(z_i, σ_i²), where b_i is task i's score of the study's best result so
- * far (`best[i]`: the largest z_i over the study's results). A task the study's results already do well on adds
- * little, so successive picks spread over the training tasks' different optima, as a greedy portfolio would.
- */
-export function mixtureImprovement(
-  parts: { z: readonly Float64Array[]; variance: readonly Float64Array[] },
-  best: ArrayLike<number>,
-  weights?: ArrayLike<number>,
-): Float64Array {
-  const n = parts.z.length;
-  const share = weights ? taskShares(n, weights) : new Float64Array(n).fill(1 / n);
-  const m = parts.z[0]?.length ?? 0;
-  const out = new Float64Array(m);
-  for (let t = 0; t < n; t++) {
-    const w = share[t]!;
-    if (w === 0) continue;
-    const z = parts.z[t]!;
-    const v = parts.variance[t]!;
-    const b = best[t]!;
-    for (let i = 0; i < m; i++) {
-      const sd = Math.sqrt(v[i]!);
-      const gain = z[i]! - b;
-      if (sd === 0) {
-        out[i]! += w * Math.max(0, gain);
-        continue;
-      }
-      const u = gain / sd;
-      out[i]! += w * sd * (normalPdf(u) + u * normalCdf(u));
-    }
-  }
-  return out;
-}
-
-/** Task weights (negative ones as 0) as shares summing to 1. */
-function taskShares(n: number, weights: ArrayLike<number>): Float64Array {
-  const share = Float64Array.from({ length: n }, (_, t) => Math.max(0, weights[t]!));
-  const total = share.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) throw new EngineError('Transfer weights must have a positive sum.');
-  return share.map((v) => v / total);
 }
 
 /** The transfer score (see the top of this file) at each candidate, under the frozen prior (spec, theta). */
@@ -294,40 +246,6 @@ export function transferScores(
   return combineTransfer(transferTaskScores(spec, theta, tasks, candidates, options), options);
 }
 
-/**
- * How much each training task agrees with the study's own results, as ranking-weighted ensembles do (RGPE, Feurer et
- * al. 2018): over `samples` bootstrap resamples of the results, the share of resamples in which the task has the
- * fewest misranked pairs (z_i(x_a) < z_i(x_b) while y_a > y_b; ties split). Equal weights below two distinct results.
- * z[t][j] is task t's score at result j; y (maximised) the results.
- */
-export function rankingWeights(z: readonly ArrayLike<number>[], y: ArrayLike<number>, rng: { next(): number }, samples = 256): Float64Array {
-  const n = z.length;
-  const m = y.length;
-  const w = new Float64Array(n);
-  let distinct = false;
-  for (let j = 1; j < m; j++) if (y[j] !== y[0]) distinct = true;
-  if (!distinct || m < 2) return w.fill(1 / n);
-  const loss = new Float64Array(n);
-  const pick = new Int32Array(m);
-  for (let s = 0; s < samples; s++) {
-    for (let j = 0; j < m; j++) pick[j] = Math.min(m - 1, Math.floor(rng.next() * m));
-    loss.fill(0);
-    for (let a = 0; a < m; a++) {
-      for (let b = 0; b < m; b++) {
-        const ya = y[pick[a]!]!;
-        const yb = y[pick[b]!]!;
-        if (!(ya > yb)) continue;
-        for (let t = 0; t < n; t++) if (z[t]![pick[a]!]! < z[t]![pick[b]!]!) loss[t]! += 1;
-      }
-    }
-    let best = Infinity;
-    for (let t = 0; t < n; t++) best = Math.min(best, loss[t]!);
-    let ties = 0;
-    for (let t = 0; t < n; t++) if (loss[t] === best) ties++;
-    for (let t = 0; t < n; t++) if (loss[t] === best) w[t]! += 1 / ties / samples;
-  }
-  return w;
-}
 
 function rowKey(x: Points, i: number): string {
   return Array.from(x.data.subarray(i * x.d, (i + 1) * x.d)).join(',');

@@ -51,7 +51,7 @@ export interface HyperboSettings {
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: Pick<StudyOptions, 'adaptation' | 'rescale' | 'transferUntil' | 'transferPicks' | 'transferMean' | 'transferScore' | 'empiricalPrior'>;
+  study?: Pick<StudyOptions, 'adaptation' | 'transferScore'>;
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
   transfer?: boolean;
   /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */

@@ -1,10 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { normalCdf, normalPdf } from '../../../src/engine/acquisition';
 import { paramsFromValues } from '../../../src/engine/model';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
-import { createRng } from '../../../src/engine/rng';
-import { checkTransfer, combineTransfer, mixtureImprovement, rankingWeights, transferCandidates, transferScores, transferSupport, type TransferTask } from '../../../src/engine/transfer';
+import { checkTransfer, combineTransfer, transferCandidates, transferScores, transferSupport, transferTaskScores, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
 import { askAndTell } from './studyRuns';
 
@@ -193,91 +191,25 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     assert.equal(none.ask(1)[0]!.candidateIndex, 0);
   });
 
-  it('combineTransfer: weighted mixture lower bound (known answer); equal weights are transferScores', () => {
+  it('combineTransfer: the lower bound of the tasks\' mixture (known answer), as transferScores computes it', () => {
     const parts = { z: [Float64Array.of(1, -1), Float64Array.of(-1, 1)], variance: [Float64Array.of(0, 0.5), Float64Array.of(0, 0.5)] };
-    const only = combineTransfer(parts, { kappa: 1, spread: 'tasks', weights: [1, 0] });
-    assert.ok(Math.abs(only[0]! - 1) < 1e-12 && Math.abs(only[1]! - (-1 - Math.sqrt(0.5))) < 1e-12, `${only}`);
-    // Weights 3:1 → ¾, ¼: mean ½ at the first, between-task variance 1 − ¼ = ¾, posterior variance 0.
-    const mixed = combineTransfer(parts, { kappa: 1, spread: 'tasks', weights: [3, 1] });
-    assert.ok(Math.abs(mixed[0]! - (0.5 - Math.sqrt(0.75))) < 1e-12, `${mixed[0]}`);
-    assert.ok(Math.abs(mixed[1]! - (-0.5 - Math.sqrt(0.5 + 0.75))) < 1e-12, `${mixed[1]}`);
+    // Mean 0 at both; between-task variance 1; posterior variance 0 at the first, ½ at the second.
+    const mixed = combineTransfer(parts, { kappa: 1, spread: 'tasks' });
+    assert.ok(Math.abs(mixed[0]! + 1) < 1e-12 && Math.abs(mixed[1]! + Math.sqrt(1.5)) < 1e-12, `${mixed}`);
+    // 'unmeasured': the spread only where a task's value is predicted, not measured.
+    const unmeasured = combineTransfer(parts, { kappa: 1, spread: 'unmeasured' });
+    assert.ok(Math.abs(unmeasured[0]!) < 1e-12 && Math.abs(unmeasured[1]! + Math.sqrt(1.5)) < 1e-12, `${unmeasured}`);
     const candidates = pts(0, 0.1, 0.2, 0.5, 0.9);
-    const equal = combineTransfer(
-      { z: [Float64Array.of(0.3, 1, 2), Float64Array.of(-1, 0, 1)], variance: [new Float64Array(3), Float64Array.of(0.2, 0, 0)] },
-      { weights: [2, 2] },
+    assert.deepEqual(
+      Array.from(transferScores(spec, theta, tasks, candidates)),
+      Array.from(combineTransfer(transferTaskScores(spec, theta, tasks, candidates))),
     );
-    const unweighted = combineTransfer({ z: [Float64Array.of(0.3, 1, 2), Float64Array.of(-1, 0, 1)], variance: [new Float64Array(3), Float64Array.of(0.2, 0, 0)] });
-    assert.deepEqual(Array.from(equal), Array.from(unweighted));
-    assert.equal(transferScores(spec, theta, tasks, candidates).length, candidates.n);
-    assert.throws(() => combineTransfer(parts, { weights: [0, 0] }), /positive sum/);
   });
 
-  it('mixtureImprovement: the weighted expected improvement over each task\'s best (known answer)', () => {
-    const parts = { z: [Float64Array.of(1, -1, 0.5), Float64Array.of(-1, 1, 0.2)], variance: [new Float64Array(3), Float64Array.of(0, 0, 0.25)] };
-    const best = [0.5, 0];
-    const equal = mixtureImprovement(parts, best);
-    const ei = 0.5 * (normalPdf(0.4) + 0.4 * normalCdf(0.4)); // sd 0.5, gain 0.2
-    assert.ok(Math.abs(equal[0]! - 0.25) < 1e-12 && Math.abs(equal[1]! - 0.5) < 1e-12, `${equal}`);
-    assert.ok(Math.abs(equal[2]! - 0.5 * ei) < 1e-12, `${equal[2]}`);
-    const weighted = mixtureImprovement(parts, best, [3, 1]);
-    assert.ok(Math.abs(weighted[0]! - 0.375) < 1e-12 && Math.abs(weighted[1]! - 0.25) < 1e-12 && Math.abs(weighted[2]! - 0.25 * ei) < 1e-12, `${weighted}`);
-    assert.throws(() => mixtureImprovement(parts, best, [0, 0]), /positive sum/);
-  });
-
-  it('rankingWeights: the task that orders the results as measured takes the weight; equal without two distinct results', () => {
-    const y = Float64Array.of(1, 2, 3, 4);
-    const agrees = Float64Array.of(0, 1, 2, 3);
-    const reversed = Float64Array.of(3, 2, 1, 0);
-    const w = rankingWeights([reversed, agrees], y, createRng(1));
-    assert.ok(Math.abs(w[0]! + w[1]! - 1) < 1e-12);
-    // Only bootstrap samples made of one repeated result tie (both losses 0): (1/4)^3 of them.
-    assert.ok(w[1]! > 0.95 && w[0]! < 0.05, `${w}`);
-    assert.deepEqual(Array.from(rankingWeights([reversed, agrees], Float64Array.of(2), createRng(1))), [0.5, 0.5]);
-    assert.deepEqual(Array.from(rankingWeights([reversed, agrees], Float64Array.of(2, 2), createRng(1))), [0.5, 0.5]);
-    // Reproducible from the seed.
-    assert.deepEqual(Array.from(rankingWeights([reversed, agrees, agrees], y, createRng(5))), Array.from(rankingWeights([reversed, agrees, agrees], y, createRng(5))));
-  });
-
-  it('Study transferUntil: later transfer picks follow the training task that ranks the study\'s own results right', () => {
-    // Two training tasks prefer small x, one (the truth here) prefers large x.
+  it('Study: only the first suggestion is a transfer pick; later ones come from the GP', () => {
     const small = (): TransferTask => ({ x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(4, 3, 2, 1), center: 2.5, scale: 1.1 });
-    const large: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(1, 2, 3, 4), center: 2.5, scale: 1.1 };
     const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
-    const truth = (x: number) => 10 * x;
-    const run = (transferUntil?: number) => {
-      const study = new Study({
-        space,
-        output,
-        prior: { spec, theta, transfer: [small(), small(), large] },
-        candidates,
-        acquisition: { kind: 'pi' },
-        seed: 2,
-        transferUntil,
-        transferScore: { spread: 'tasks' },
-      });
-      return askAndTell(study, 3, truth).map((s) => ({ x: s.config.x as number, transfer: s.transfer }));
-    };
-    const weighted = run(3);
-    // Equal weights first (no result, then one): the mixture's lower bound ('tasks' spread) prefers 0.2, then 0.3 (0.1 is the majority's
-    // best but the tasks disagree most there); y(0.3) > y(0.2) only the third task predicts, so the third pick is its
-    // best, 0.4.
-    assert.deepEqual(weighted.map((p) => p.x), [0.2, 0.3, 0.4]);
-    assert.deepEqual(weighted.map((p) => p.transfer), [true, true, true]);
-    const plain = run();
-    assert.deepEqual(plain.map((p) => p.transfer), [true, undefined, undefined]);
-  });
-
-  it("Study transferPicks 'improvement': the second pick goes to a training task's own best, not the consensus' runner-up", () => {
-    // A is best at 0.1, B at 0.4; both rate 0.2 well (the first pick) and 0.3 fairly (the bound's second choice).
-    const a: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(4, 3.5, 3, 1), center: 2.5, scale: 1.1 };
-    const b: TransferTask = { x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(1, 3, 2.7, 4), center: 2.5, scale: 1.1 };
-    const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
-    const run = (transferPicks?: 'bound' | 'improvement') => {
-      const study = new Study({ space, output, prior: { spec, theta, transfer: [a, b] }, candidates, acquisition: { kind: 'pi' }, seed: 2, transferUntil: 3, transferPicks });
-      return askAndTell(study, 2, (x) => 10 * x).map((s) => s.config.x as number);
-    };
-    assert.deepEqual(run('bound'), [0.2, 0.3]);
-    // After 0.2, only B's 4 at 0.4 (gain 1) and A's 4 at 0.1 (gain 0.5) improve on a task's value at 0.2.
-    assert.deepEqual(run('improvement'), [0.2, 0.4]);
+    const study = new Study({ space, output, prior: { spec, theta, transfer: [small(), small()] }, candidates, acquisition: { kind: 'pi' }, seed: 2 });
+    assert.deepEqual(askAndTell(study, 3, (x) => 10 * x).map((s) => s.transfer), [true, undefined, undefined]);
   });
 });
