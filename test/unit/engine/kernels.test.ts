@@ -38,6 +38,34 @@ describe('engine/kernels', () => {
     assertClose(expected.matern52, 0.6345667279080875, { rel: 1e-14 });
   });
 
+  it('K(A, B) and K(Z, Z) equal s·unitKernel(q) bit for bit (their per-kind loops must not drift from it)', () => {
+    const rng = createRng(11);
+    const p = 3;
+    const lengthscale = Float64Array.from({ length: p }, () => 0.3 + rng.next());
+    const z = Float64Array.from({ length: 7 * p }, () => rng.next());
+    const w = Float64Array.from({ length: 5 * p }, () => rng.next());
+    const q = (a: Float64Array, i: number, b: Float64Array, j: number): number => {
+      let s = 0;
+      for (let c = 0; c < p; c++) {
+        const d = a[i * p + c]! / lengthscale[c]! - b[j * p + c]! / lengthscale[c]!;
+        s += d * d;
+      }
+      return s;
+    };
+    for (const kind of KINDS) {
+      const params: KernelParams = { kind, lengthscale, signal: 1.7 };
+      const cross = kernelMatrix(params, w, 5, z, 7);
+      for (let i = 0; i < 5; i++) for (let j = 0; j < 7; j++) assert.equal(cross[i * 7 + j], 1.7 * unitKernel(kind, q(w, i, z, j)), `${kind} cross ${i},${j}`);
+      const sym = kernelSymmetric(params, z, 7);
+      for (let i = 0; i < 7; i++) {
+        for (let j = 0; j < 7; j++) {
+          const expected = i === j ? 1.7 : 1.7 * unitKernel(kind, q(z, i, z, j));
+          assert.equal(sym[i * 7 + j], expected, `${kind} symmetric ${i},${j}`);
+        }
+      }
+    }
+  });
+
   it('has derivatives in q that are finite at q = 0 and match finite differences elsewhere', () => {
     for (const kind of KINDS) {
       assert.ok(Number.isFinite(unitKernelDerivative(kind, 0)), `${kind} f'(0)`);
