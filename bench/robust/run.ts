@@ -61,6 +61,9 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-ucb1`]: { ...b, acquisition: { kind: 'ucb', beta: 1 } },
     [`hyperbo-${objective}-ucb0.3`]: { ...b, acquisition: { kind: 'ucb', beta: 0.3 } },
     [`hyperbo-${objective}-mean`]: { ...b, acquisition: { kind: 'ucb', beta: 0 } },
+    // Pre-training on more of each training task's points (default 100 per task or matched group).
+    [`hyperbo-${objective}-b200`]: { ...b, batchSize: 200 },
+    [`hyperbo-${objective}-b300`]: { ...b, batchSize: 300 },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }
