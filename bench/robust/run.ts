@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
 import { loadSuite } from '../../src/cli/bench/suite';
 import { listNamedPattern } from '../../src/priors/listing';
+import { recommendedSpec, type ModelSpec } from '../../src/engine';
 
 const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number; complement?: number; skipTasks?: number }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
@@ -28,6 +29,7 @@ for (const name of ['lcbench', 'rbv2-xgboost', 'rbv2-rpart']) {
   SUITES[`${name}-c`] = { ...s, label: `${s.label} tasks 25-36`, skipTasks: 24 };
 }
 
+const mlpSpec = (widths: number[], extra: Partial<ModelSpec> = {}) => (dim: number): ModelSpec => ({ ...recommendedSpec(dim), mlp: widths, ...extra });
 const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
 const VARIANTS: Record<string, HyperboSettings> = {};
 for (const objective of ['nll', 'ekl'] as const) {
@@ -64,6 +66,9 @@ for (const objective of ['nll', 'ekl'] as const) {
     // Pre-training on more of each training task's points (default 100 per task or matched group).
     [`hyperbo-${objective}-b200`]: { ...b, batchSize: 200 },
     [`hyperbo-${objective}-b300`]: { ...b, batchSize: 300 },
+    // The model: wider feature MLP, or the kernel on the raw inputs (the MLP only in the mean).
+    [`hyperbo-${objective}-mlp16`]: { ...b, spec: mlpSpec([16, 16]) },
+    [`hyperbo-${objective}-kernelraw`]: { ...b, spec: mlpSpec([8, 8], { kernelOnFeatures: false }) },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

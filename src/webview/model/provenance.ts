@@ -23,16 +23,33 @@ const objectiveNames: Record<NonNullable<ProvenanceResult['objective']>, string>
   'nll+ekl': 'NLL + EKL',
 };
 
+const meanNames: Record<string, string> = {
+  zero: 'zero',
+  constant: 'constant',
+  linear: 'linear in the inputs',
+  'linear-mlp': 'linear on learnt MLP features',
+};
+const kernelNames: Record<string, string> = { se: 'squared exponential', matern32: 'Matérn 3/2', matern52: 'Matérn 5/2' };
+
+/** A kernel id as the server sends it ('matern52', or 'matern52-mlp' on the MLP's features) in words. */
+export function kernelName(id: string): string {
+  const onFeatures = id.endsWith('-mlp');
+  const base = onFeatures ? id.slice(0, -'-mlp'.length) : id;
+  const name = kernelNames[base] ?? base;
+  return onFeatures ? `${name} on learnt MLP features` : name;
+}
+
 export function provenanceView(data: ProvenanceResult): ProvenanceView {
   const pretrained = data.model === 'pretrained';
   const summary: KeyValue[] = [
     { key: 'Model', value: pretrained ? 'Pre-trained HyperBO prior' : 'GP fitted to this experiment alone' },
-    { key: 'Mean function', value: data.mean },
-    { key: 'Kernel', value: data.kernel },
+    { key: 'Mean function', value: meanNames[data.mean] ?? data.mean },
+    { key: 'Kernel', value: kernelName(data.kernel) },
   ];
   if (data.objective) summary.push({ key: 'Pre-training objective', value: objectiveNames[data.objective] ?? data.objective });
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
-  summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
+  // Matched groups (tasks measured at the same points, EKL's data) only exist for a pre-trained prior.
+  if (pretrained) summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
   if (data.trainedAt) summary.push({ key: 'Trained at', value: data.trainedAt });
   if (data.cacheKey) summary.push({ key: 'Cache key', value: data.cacheKey });
   const totalPoints = data.tasks.reduce((s, t) => s + t.points, 0);

@@ -30,6 +30,21 @@ describe('provenance view model', () => {
     assert.equal(view.heading, 'Single-task model');
     assert.match(view.note ?? '', /prior:/);
     assert.equal(view.totalPoints, 0);
+    assert.deepEqual(
+      view.summary.map((r) => r.key),
+      ['Model', 'Mean function', 'Kernel'],
+      'no pre-training rows (objective, loss, matched groups) for a model that was not pre-trained',
+    );
+  });
+
+  it('names the mean and kernel in words', () => {
+    const data = { ...fixtureProvenance(), mean: 'linear-mlp', kernel: 'matern52-mlp' };
+    const row = (key: string) => provenanceView(data).summary.find((r) => r.key === key)?.value;
+    assert.equal(row('Mean function'), 'linear on learnt MLP features');
+    assert.equal(row('Kernel'), 'Matérn 5/2 on learnt MLP features');
+    assert.equal(row('Matched groups'), String(data.matchedGroups));
+    assert.equal(provenanceView({ ...data, kernel: 'se' }).summary.find((r) => r.key === 'Kernel')?.value, 'squared exponential');
+    assert.equal(provenanceView({ ...data, kernel: 'future-kernel' }).summary.find((r) => r.key === 'Kernel')?.value, 'future-kernel');
   });
 });
 
