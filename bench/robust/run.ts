@@ -69,6 +69,10 @@ for (const objective of ['nll', 'ekl'] as const) {
     // The model: wider feature MLP, or the kernel on the raw inputs (the MLP only in the mean).
     [`hyperbo-${objective}-mlp16`]: { ...b, spec: mlpSpec([16, 16]) },
     [`hyperbo-${objective}-kernelraw`]: { ...b, spec: mlpSpec([8, 8], { kernelOnFeatures: false }) },
+    // Another pre-training seed (subsample and starting point): how much the results depend on it.
+    [`hyperbo-${objective}-ps1`]: { ...b, pretrainSeedOffset: 1 },
+    [`hyperbo-${objective}-ps2`]: { ...b, pretrainSeedOffset: 2 },
+    [`hyperbo-${objective}-ps3`]: { ...b, pretrainSeedOffset: 3 },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

@@ -58,6 +58,8 @@ export interface HyperboSettings {
   transferPoints?: number;
   /** What the first pick averages per training task (engine TransferValues; default the engine's). */
   transferValues?: TransferValues;
+  /** Pre-training's seed is the held-out task's index plus 1000 × this (default 0), to measure its effect. */
+  pretrainSeedOffset?: number;
 }
 
 /**
@@ -388,7 +390,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
           continue;
         }
         const start = performance.now();
-        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize]);
+        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize, settings.pretrainSeedOffset ?? 0]);
         const result =
           (shareKey !== undefined ? trained.get(shareKey) : undefined) ??
           train(data, {
@@ -397,7 +399,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
             steps: settings.steps,
             batchSize: settings.batchSize,
-            seed: t,
+            seed: t + 1000 * (settings.pretrainSeedOffset ?? 0),
           });
         if (shareKey !== undefined) trained.set(shareKey, result);
         const secs = (performance.now() - start) / 1000;
