@@ -73,9 +73,6 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-ps1`]: { ...b, pretrainSeedOffset: 1 },
     [`hyperbo-${objective}-ps2`]: { ...b, pretrainSeedOffset: 2 },
     [`hyperbo-${objective}-ps3`]: { ...b, pretrainSeedOffset: 3 },
-    // Bagging: the mixture of K priors pre-trained with different seeds (K = 1: the same code path, one prior).
-    [`hyperbo-${objective}-bag1`]: { ...b, ensemble: 1 },
-    [`hyperbo-${objective}-bag4`]: { ...b, ensemble: 4 },
     [`hyperbo-${objective}-halfrank-heldout`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }), study: { adaptation: 'held-out' } },
   } satisfies Record<string, HyperboSettings>);
 }

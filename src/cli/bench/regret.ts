@@ -4,8 +4,6 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import {
-  acquisitionTarget,
-  acquisitionValue,
   createRng,
   logFloorFor,
   pretrain,
@@ -62,12 +60,6 @@ export interface HyperboSettings {
   transferValues?: TransferValues;
   /** Pre-training's seed is the held-out task's index plus 1000 × this (default 0), to measure its effect. */
   pretrainSeedOffset?: number;
-  /**
-   * Measurement only: K priors pre-trained with seed offsets 0..K−1, one Study each, told the same results; after the
-   * first (transfer) pick, the pool member with the best PI under the mixture of their posteriors (equal weights,
-   * noise-free). K = 1 runs the same path with one prior, its baseline.
-   */
-  ensemble?: number;
 }
 
 /**
@@ -302,49 +294,6 @@ interface PreparedPrior {
   prior: StudyPrior;
   output: OutputSpec;
   settings: HyperboSettings;
-  /** The ensemble's other members (settings.ensemble), each pre-trained with its own seed. */
-  others?: StudyPrior[];
-}
-
-/** The ensemble measurement (HyperboSettings.ensemble): PI under the equal mixture of K studies' posteriors. */
-function ensembleChoices(suite: BenchSuite, taskIndex: number, budget: number, seed: number, prepared: PreparedPrior): number[] {
-  const task = suite.tasks[taskIndex]!;
-  const acquisition = prepared.settings.acquisition ?? HYPERBO_ACQUISITION;
-  const studies = [prepared.prior, ...(prepared.others ?? [])].map(
-    (prior) => new Study({ space: suite.space, output: prepared.output, candidates: task.configs, seed, prior, acquisition, ...(prepared.settings.study ?? {}) }),
-  );
-  const chosen: number[] = [];
-  const tried = new Set<number>();
-  for (let step = 0; step < Math.min(budget, task.configs.length); step++) {
-    let index: number;
-    if (step === 0) {
-      index = studies[0]!.ask(1)[0]!.candidateIndex!;
-    } else {
-      const predictions = studies.map((st) => st.predict(task.configs));
-      const target = acquisitionTarget(acquisition, studies[0]!.observations().y);
-      let bestScore = Number.NEGATIVE_INFINITY;
-      index = -1;
-      for (let i = 0; i < task.configs.length; i++) {
-        if (tried.has(i)) continue;
-        let m = 0;
-        let second = 0;
-        for (const p of predictions) {
-          m += p.mean[i]!;
-          second += p.sd[i]! ** 2 + p.mean[i]! ** 2;
-        }
-        m /= predictions.length;
-        const sd = Math.sqrt(Math.max(0, second / predictions.length - m * m));
-        const score = acquisitionValue(acquisition, m, sd, target);
-        if (score > bestScore) [bestScore, index] = [score, i];
-      }
-    }
-    chosen.push(index);
-    tried.add(index);
-    const v = task.values[index]!;
-    const result = Number.isFinite(v) ? v : { status: 'diverged' as const };
-    studies.forEach((st, k) => (k === 0 && step === 0 ? st.tell(st.trials.at(-1)!.id, result) : st.tell(task.configs[index]!, result)));
-  }
-  return chosen;
 }
 
 /** BO over the task's pool with a Study: a frozen pre-trained prior, or (none given) the single-task GP. */
@@ -458,19 +407,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
         log(`${task.name}: pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
         const numTrainingTasks = settings.varianceFactor === false ? undefined : data.tasks.length;
         const transfer = settings.transfer === false ? undefined : transferSupport(data, { perTask: settings.transferPoints, values: settings.transferValues });
-        const others: StudyPrior[] = [];
-        for (let k = 1; k < (settings.ensemble ?? 1); k++) {
-          const member = train(data, {
-            objective: settings.objective,
-            eklWeight: settings.eklWeight,
-            spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
-            steps: settings.steps,
-            batchSize: settings.batchSize,
-            seed: t + 1000 * ((settings.pretrainSeedOffset ?? 0) + k),
-          });
-          others.push({ spec: member.spec, theta: member.theta, numTrainingTasks, transfer });
-        }
-        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output, settings, others });
+        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output, settings });
       }
     }
     for (let s = 0; s < seeds; s++) {
@@ -486,9 +423,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             case 'stbo':
               return gpChoices(suite, t, b, s, undefined, options.stboAcquisition ?? HYPERBO_ACQUISITION);
             default:
-              return priors.get(method)!.settings.ensemble
-                ? ensembleChoices(suite, t, b, s, priors.get(method)!)
-                : gpChoices(suite, t, b, s, priors.get(method));
+              return gpChoices(suite, t, b, s, priors.get(method));
           }
         });
         record(method, t, s, chosen);
