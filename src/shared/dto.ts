@@ -141,7 +141,10 @@ export interface ProvenanceResult {
   model: 'pretrained' | 'single-task';
   objective?: 'nll' | 'ekl' | 'nll+ekl';
   mean: string;
+  /** Kernel kind ('se', 'matern32', 'matern52'). */
   kernel: string;
+  /** True when the kernel acts on the learnt MLP's features rather than on the raw inputs. */
+  kernelOnFeatures: boolean;
   /** Tasks the prior learned from and how many points each had. */
   tasks: { name: string; source: string; points: number }[];
   matchedGroups: number;

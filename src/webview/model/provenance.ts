@@ -31,11 +31,8 @@ const meanNames: Record<string, string> = {
 };
 const kernelNames: Record<string, string> = { se: 'squared exponential', matern32: 'Matérn 3/2', matern52: 'Matérn 5/2' };
 
-/** A kernel id as the server sends it ('matern52', or 'matern52-mlp' on the MLP's features) in words. */
-export function kernelName(id: string): string {
-  const onFeatures = id.endsWith('-mlp');
-  const base = onFeatures ? id.slice(0, -'-mlp'.length) : id;
-  const name = kernelNames[base] ?? base;
+function kernelName(kind: string, onFeatures: boolean): string {
+  const name = kernelNames[kind] ?? kind;
   return onFeatures ? `${name} on learnt MLP features` : name;
 }
 
@@ -44,7 +41,7 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
   const summary: KeyValue[] = [
     { key: 'Model', value: pretrained ? 'Pre-trained HyperBO prior' : 'GP fitted to this experiment alone' },
     { key: 'Mean function', value: meanNames[data.mean] ?? data.mean },
-    { key: 'Kernel', value: kernelName(data.kernel) },
+    { key: 'Kernel', value: kernelName(data.kernel, data.kernelOnFeatures) },
   ];
   if (data.objective) summary.push({ key: 'Pre-training objective', value: objectiveNames[data.objective] ?? data.objective });
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });

@@ -26,7 +26,7 @@ describe('provenance view model', () => {
   });
 
   it('explains a single-task model with no related tasks', () => {
-    const view = provenanceView({ uri: 'u', model: 'single-task', mean: 'constant', kernel: 'Matérn 5/2', tasks: [], matchedGroups: 0, hyperparameters: {} });
+    const view = provenanceView({ uri: 'u', model: 'single-task', mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, tasks: [], matchedGroups: 0, hyperparameters: {} });
     assert.equal(view.heading, 'Single-task model');
     assert.match(view.note ?? '', /prior:/);
     assert.equal(view.totalPoints, 0);
@@ -38,13 +38,13 @@ describe('provenance view model', () => {
   });
 
   it('names the mean and kernel in words', () => {
-    const data = { ...fixtureProvenance(), mean: 'linear-mlp', kernel: 'matern52-mlp' };
+    const data = { ...fixtureProvenance(), mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true };
     const row = (key: string) => provenanceView(data).summary.find((r) => r.key === key)?.value;
     assert.equal(row('Mean function'), 'linear on learnt MLP features');
     assert.equal(row('Kernel'), 'Matérn 5/2 on learnt MLP features');
     assert.equal(row('Matched groups'), String(data.matchedGroups));
-    assert.equal(provenanceView({ ...data, kernel: 'se' }).summary.find((r) => r.key === 'Kernel')?.value, 'squared exponential');
-    assert.equal(provenanceView({ ...data, kernel: 'future-kernel' }).summary.find((r) => r.key === 'Kernel')?.value, 'future-kernel');
+    assert.equal(provenanceView({ ...data, kernel: 'se', kernelOnFeatures: false }).summary.find((r) => r.key === 'Kernel')?.value, 'squared exponential');
+    assert.equal(provenanceView({ ...data, kernel: 'future-kernel', kernelOnFeatures: false }).summary.find((r) => r.key === 'Kernel')?.value, 'future-kernel');
   });
 });
 
