@@ -4,10 +4,9 @@
 //   [--seeds 3] [--budget 30] [--tasks N]
 // pd1-ce-heavy needs `npx tsx bench/robust/heavytail.ts` first (writes /tmp/pd1-ce-heavy).
 import { parseArgs } from 'node:util';
-import { HYPERBO_ACQUISITION, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
+import { HYPERBO_ACQUISITION, mlpSpec, runRegretBenchmark, type HyperboSettings } from '../../src/cli/bench/regret';
 import { loadSuite } from '../../src/cli/bench/suite';
 import { listNamedPattern } from '../../src/priors/listing';
-import { recommendedSpec, type ModelSpec } from '../../src/engine';
 
 const SUITES: Record<string, { pattern: string; metric: string; pool?: number; label: string; tasks?: number; complement?: number; skipTasks?: number }> = {
   pd1: { pattern: 'data/pd1-mini/*.jsonl.gz', metric: 'best_valid/error_rate', label: 'pd1-mini' },
@@ -29,7 +28,6 @@ for (const name of ['lcbench', 'rbv2-xgboost', 'rbv2-rpart']) {
   SUITES[`${name}-c`] = { ...s, label: `${s.label} tasks 25-36`, skipTasks: 24 };
 }
 
-const mlpSpec = (widths: number[], extra: Partial<ModelSpec> = {}) => (dim: number): ModelSpec => ({ ...recommendedSpec(dim), mlp: widths, ...extra });
 const base = (objective: 'nll' | 'ekl'): HyperboSettings => ({ objective, acquisition: HYPERBO_ACQUISITION });
 const VARIANTS: Record<string, HyperboSettings> = {};
 for (const objective of ['nll', 'ekl'] as const) {

@@ -3,8 +3,8 @@
 // The peers run once per suite (cached under /tmp) and every variant is compared to them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { recommendedSpec, simpleSpec, type AcquisitionOptions, type ModelSpec } from '../../engine';
-import { headline, runRegretBenchmark, type HyperboSettings, type MethodSummary, type RegretReport } from './regret';
+import { simpleSpec, type AcquisitionOptions } from '../../engine';
+import { headline, mlpSpec, runRegretBenchmark, type HyperboSettings, type MethodSummary, type RegretReport } from './regret';
 import { loadSuite } from './suite';
 
 const SUITES = {
@@ -17,8 +17,6 @@ const SUITES = {
   },
   pd1: { files: ['data/pd1-mini/matched.jsonl.gz', 'data/pd1-mini/unmatched.jsonl.gz'], metric: 'best_valid/error_rate', label: 'pd1-mini' },
 } as const;
-
-const mlpSpec = (widths: number[], extra: Partial<ModelSpec> = {}) => (dim: number): ModelSpec => ({ ...recommendedSpec(dim), mlp: widths, ...extra });
 
 const ACQUISITIONS: Record<string, AcquisitionOptions | undefined> = {
   ucb3: { kind: 'ucb', beta: 3 },

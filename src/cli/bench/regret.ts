@@ -7,6 +7,7 @@ import {
   createRng,
   logFloorFor,
   pretrain,
+  recommendedSpec,
   shuffleInPlace,
   Study,
   defaultSpecFor,
@@ -28,6 +29,9 @@ import { band, evaluationsToReach, medianEvaluations, regretCurve, robustScale, 
 export const METHODS = ['random', 'zeroshot', 'optuna-tpe', 'stbo', 'hyperbo-nll', 'hyperbo-ekl', 'hyperbo-nllekl'] as const;
 export type Method = (typeof METHODS)[number];
 export const isHyperbo = (m: string): boolean => m.startsWith('hyperbo');
+
+/** For HyperboSettings.spec: the engine's recommended model with other MLP widths (and other fields). */
+export const mlpSpec = (widths: number[], extra: Partial<ModelSpec> = {}) => (dim: number): ModelSpec => ({ ...recommendedSpec(dim), mlp: widths, ...extra });
 /** Peers that learn nothing from other tasks: HyperBO must beat the best of these at k = B. */
 export const NON_TRANSFER = ['random', 'optuna-tpe', 'stbo'] as const;
 /** The simplest transfer peer: HyperBO must match it at k = 1. */
