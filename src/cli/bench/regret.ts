@@ -62,7 +62,7 @@ export interface HyperboSettings {
   transferPoints?: number;
   /** What the first pick averages per training task (engine TransferValues; default the engine's). */
   transferValues?: TransferValues;
-  /** Pre-training's seed is the held-out task's index plus 1000 × this (default 0), to measure its effect. */
+  /** Shifts every pre-training seed by 1000 × this (default 0; see `pretrainSeed`), to measure its effect. */
   pretrainSeedOffset?: number;
 }
 
@@ -300,6 +300,14 @@ interface PreparedPrior {
   settings: HyperboSettings;
 }
 
+/**
+ * Pre-training's seed for a held-out task and a benchmark seed: seed 0 keeps the task's index, the seed used when
+ * every seed shared one prior, so seed 0's runs are unchanged.
+ */
+export function pretrainSeed(task: number, seed: number, offset = 0): number {
+  return task + 1000 * (offset + seed);
+}
+
 /** BO over the task's pool with a Study: a frozen pre-trained prior, or (none given) the single-task GP. */
 function gpChoices(
   suite: BenchSuite,
@@ -382,15 +390,18 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
   for (let t = 0; t < suite.tasks.length; t++) {
     const task = suite.tasks[t]!;
     const b = Math.min(budget, task.configs.length);
-    const priors = new Map<string, PreparedPrior>();
-    if (variants.size > 0) {
+    // Every seed repeats the whole method, pre-training included: one prior per task would make the seeds
+    // repeat only the BO loop, which on a finite pool is nearly deterministic (bench/README, "How noisy").
+    const preparePriors = (seed: number): Map<string, PreparedPrior> => {
+      const priors = new Map<string, PreparedPrior>();
+      if (variants.size === 0) return priors;
       const shared = trainingData(suite, t);
       // Variants that differ only in how the study runs share one pre-training (same data, objective and seed).
       const trained = new Map<string, ReturnType<typeof pretrain>>();
       for (const [method, settings] of variants) {
         const { data, output } = settings.output ? trainingData(suite, t, settings.output) : shared;
         if (settings.objective !== 'nll' && data.matched.length === 0) {
-          log(`${method}: tasks share no configurations; EKL needs matched data — skipped for ${task.name}`);
+          if (seed === 0) log(`${method}: tasks share no configurations; EKL needs matched data — skipped for ${task.name}`);
           continue;
         }
         const start = performance.now();
@@ -403,18 +414,20 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
             steps: settings.steps,
             batchSize: settings.batchSize,
-            seed: t + 1000 * (settings.pretrainSeedOffset ?? 0),
+            seed: pretrainSeed(t, seed, settings.pretrainSeedOffset),
           });
         if (shareKey !== undefined) trained.set(shareKey, result);
         const secs = (performance.now() - start) / 1000;
         pretrainSeconds[method] = (pretrainSeconds[method] ?? 0) + secs;
-        log(`${task.name}: pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
+        log(`${task.name} (seed ${seed}): pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
         const numTrainingTasks = settings.varianceFactor === false ? undefined : data.tasks.length;
         const transfer = settings.transfer === false ? undefined : transferSupport(data, { perTask: settings.transferPoints, values: settings.transferValues });
         priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output, settings });
       }
-    }
+      return priors;
+    };
     for (let s = 0; s < seeds; s++) {
+      const priors = preparePriors(s);
       for (const method of methods) {
         if (method === 'optuna-tpe') continue;
         if (isHyperbo(method) && !priors.has(method)) continue;

@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 import { pretrain, SearchSpace, type Config, type PretrainData } from '../../../src/engine';
 import {
   headline,
+  HYPERBO_METHODS,
   optunaChoices,
+  pretrainSeed,
   runRegretBenchmark,
   trainingData,
   zeroShotOrder,
@@ -100,6 +102,29 @@ describe('bench regret', () => {
         const { data } = trainingData(suite, held);
         assert.deepEqual(data.tasks.map((t) => t.name), others);
       }
+    });
+    it('pre-trains once per seed, seed 0 with the task index, variants with the same pre-training sharing it', async () => {
+      const suite = tinySuite([0.2, 0.4, 0.6]);
+      const calls: { tasks: string[]; seed: number | undefined }[] = [];
+      const spy: typeof pretrain = (data, options) => {
+        calls.push({ tasks: data.tasks.map((t) => t.name), seed: options?.seed });
+        return pretrain(data, { ...options, steps: 5 });
+      };
+      await runRegretBenchmark(suite, {
+        budget: 2,
+        seeds: 2,
+        methods: ['hyperbo-nll', 'hyperbo-nll-twin'],
+        variants: { 'hyperbo-nll-twin': { ...HYPERBO_METHODS['hyperbo-nll']! } },
+        pretrainFn: spy,
+      });
+      // 3 held-out tasks × 2 seeds; the twin differs only in name, so it reuses the pre-training.
+      assert.deepEqual(
+        calls.map((c) => c.seed),
+        [0, 1000, 1, 1001, 2, 1002],
+      );
+      assert.deepEqual(calls[2]!.tasks, ['task-0', 'task-2']);
+      assert.equal(pretrainSeed(4, 0), 4);
+      assert.equal(pretrainSeed(4, 2, 1), 3004);
     });
     it('recomputes the log floor from the training tasks only', async () => {
       const suite = tinySuite([0.3, 0.5, 0.7]);
