@@ -62,6 +62,8 @@ export interface HyperboSettings {
   transferPoints?: number;
   /** What the first pick averages per training task (engine TransferValues; default the engine's). */
   transferValues?: TransferValues;
+  /** L-BFGS starts in pre-training; default the engine's (EKL_RESTARTS for EKL, 1 for NLL). */
+  restarts?: number;
   /** Shifts every pre-training seed by 1000 × this (default 0; see `pretrainSeed`), to measure its effect. */
   pretrainSeedOffset?: number;
 }
@@ -405,7 +407,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
           continue;
         }
         const start = performance.now();
-        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize, settings.pretrainSeedOffset ?? 0]);
+        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize, settings.restarts, settings.pretrainSeedOffset ?? 0]);
         const result =
           (shareKey !== undefined ? trained.get(shareKey) : undefined) ??
           train(data, {
@@ -414,6 +416,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             spec: settings.spec ? settings.spec(suite.space.dim, data) : defaultSpecFor(suite.space.dim, data.tasks, data.matched),
             steps: settings.steps,
             batchSize: settings.batchSize,
+            restarts: settings.restarts,
             seed: pretrainSeed(t, seed, settings.pretrainSeedOffset),
           });
         if (shareKey !== undefined) trained.set(shareKey, result);
