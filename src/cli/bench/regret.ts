@@ -394,10 +394,10 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
     const b = Math.min(budget, task.configs.length);
     // Every seed repeats the whole method, pre-training included: one prior per task would make the seeds
     // repeat only the BO loop, which on a finite pool is nearly deterministic (bench/README, "How noisy").
+    const shared = variants.size > 0 ? trainingData(suite, t) : undefined;
     const preparePriors = (seed: number): Map<string, PreparedPrior> => {
       const priors = new Map<string, PreparedPrior>();
-      if (variants.size === 0) return priors;
-      const shared = trainingData(suite, t);
+      if (!shared) return priors;
       // Variants that differ only in how the study runs share one pre-training (same data, objective and seed).
       const trained = new Map<string, ReturnType<typeof pretrain>>();
       for (const [method, settings] of variants) {

@@ -12,8 +12,9 @@ const USAGE = `Usage: hyperbo bench regret --data FILE... --metric NAME [--goal 
          [--methods ${METHODS.join(',')}] [--pool N] [--tasks N] [--steps N] [--label TEXT]
          [--complement C] [--json OUT.json] [--md OUT.md] [--svg OUT.svg]
 
-For each task and seed: pre-train on every other task (each seed pre-trains again), then run BO over that
-task's evaluated configurations (a finite pool; --pool N draws a fixed pool of N per task). Prints a Markdown table; writes JSON/SVG when asked.
+For each task and seed: pre-train on every other task (each seed pre-trains again), then run BO over
+that task's evaluated configurations (a finite pool; --pool N draws a fixed pool of N per task).
+Prints a Markdown table; writes JSON/SVG when asked.
 --data takes PD1 JSONL(.gz) files, HPOBench-style task JSON files, or a YAHPO surrogate folder (model.onnx,
 config_space.json, encoding.json; needs onnxruntime-web), evaluated once on a seeded pool of --pool
 configurations (default 300). --complement C scores C − value with the goal flipped (100 − accuracy % = error %).`;
