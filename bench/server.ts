@@ -2,7 +2,7 @@
 // Starts the real server in-process (test/server/harness.ts) on a workspace holding a generated experiment with N
 // completed trials (d = 2, no prior: the single-task GP), opens it and times, as the editor would see them:
 // - cold: the first code lens request after opening (it waits at most 200 ms for the suggestion, else answers with
-//   '⏳ computing…' and refreshes), the time until the lens holds the suggestion, and a hover on the last trial;
+//   'computing…' and refreshes), the time until the lens holds the suggestion, and a hover on the last trial;
 // - warm: the same requests again on the unchanged file;
 // - after an edit: a trial appended in the editor (didChange), then the lens, the suggestion and a hover on the new
 //   trial (the posterior is extended by the new observation, engine conditioning.ts).
@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
+import { COMPUTING_SUGGESTION_TITLE } from '../src/server/service/editorFeatures';
 import { removeWorkspace, settledCodeLenses, startTestServer, tempWorkspace, uriOf, type TestServer } from '../test/server/harness';
 import { LARGE_FIRST_TRIAL_LINE, largeExperiment } from '../test/server/largeExperiment';
 
@@ -34,7 +35,7 @@ const fmt = (t: { ms: number; cpu: number; main: number }): string => `${t.ms.to
 
 function lensState(lenses: Lens[]): string {
   const top = lenses[0]?.command?.title ?? '';
-  return top.startsWith('▶ next') ? 'suggestion' : top.startsWith('⏳ computing') ? 'computing' : top.slice(0, 30);
+  return top.startsWith('▶ next') ? 'suggestion' : top === COMPUTING_SUGGESTION_TITLE ? 'computing' : top.slice(0, 30);
 }
 
 async function measure(server: TestServer, uri: string, hoverLine: number): Promise<string[]> {

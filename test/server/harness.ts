@@ -13,6 +13,7 @@ import {
 } from 'vscode-jsonrpc/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { LineIndex } from '../../src/formats/text';
+import { COMPUTING_SUGGESTION_TITLE } from '../../src/server/service/editorFeatures';
 import { startLanguageServer, type LanguageServerHandle } from '../../src/server/languageServer';
 import type { TextEditDTO } from '../../src/shared/dto';
 
@@ -52,7 +53,7 @@ export async function removeWorkspace(root: string): Promise<void> {
 }
 
 /**
- * The code lenses once the suggestion is in them: a lens request answers with a '⏳ computing' lens when the
+ * The code lenses once the suggestion is in them: a lens request answers with a 'computing' lens when the
  * suggestion takes longer than the lens waits, and asks the client to refresh when it is ready; this requests again
  * after each refresh, as VS Code does.
  */
@@ -61,7 +62,7 @@ export async function settledCodeLenses<T extends { command?: { title: string } 
   for (;;) {
     const refreshes = server.notifications.filter((n) => n.method === 'workspace/codeLens/refresh').length;
     const lenses = (await server.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as T[];
-    if (!lenses.some((l) => l.command?.title.startsWith('⏳ computing'))) return lenses;
+    if (!lenses.some((l) => l.command?.title === COMPUTING_SUGGESTION_TITLE)) return lenses;
     let seen = 0;
     await server.waitFor('workspace/codeLens/refresh', () => ++seen > refreshes, Math.max(1, deadline - Date.now()));
   }

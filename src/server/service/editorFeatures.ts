@@ -15,7 +15,8 @@ import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
 export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
 export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
 /** The lens above `trials:` while the suggestion is still being computed (lenses are refreshed when it is ready). */
-export const COMPUTING_SUGGESTION_TITLE = '⏳ computing the next suggestion…';
+// A codicon, not an emoji: the editor draws it in the theme's colours, and fonts without colour emoji showed a box.
+export const COMPUTING_SUGGESTION_TITLE = '$(sync~spin) computing the next suggestion…';
 /**
  * How long a code lens request waits for the suggestion before it answers with COMPUTING_SUGGESTION_TITLE: the
  * trials' lenses should not wait for a model (a cold one at thousands of trials takes a second or more).
@@ -102,7 +103,7 @@ export class EditorFeatures {
       if (next === 'computing') {
         lenses.push({ range: at, command: { title: COMPUTING_SUGGESTION_TITLE, command: '' } });
       } else if (next === 'training') {
-        lenses.push({ range: at, command: { title: '⏳ pre-training the prior for the next suggestion…', command: '' } });
+        lenses.push({ range: at, command: { title: '$(sync~spin) pre-training the prior for the next suggestion…', command: '' } });
       } else if (next === 'no-prior-yet') {
         lenses.push({ range: at, command: { title: '▶ pre-train the prior to get a suggestion', command: 'hyperbo.pretrain', arguments: [uri] } });
       } else if (next.suggestions.length > 0) {
