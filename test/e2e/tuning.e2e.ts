@@ -80,6 +80,8 @@ describe('tuning in VS Code (e2e)', function () {
     const log = readFileSync(join(vs.workspace, 'runs', '1', 'metrics.jsonl'), 'utf8').trim().split('\n');
     assert.ok(log.length >= 2, `the training log has ${log.length} lines`);
     assert.ok(log.every((line) => 'valid/error_rate' in JSON.parse(line)));
+    // The trial's code lens follows the file the runner wrote: pending, running, then completed with its value.
+    await vs.waitForText(/trial 1: completed · valid\/error_rate 0\.\d+/, { within: editorText, timeoutMs: 30_000 });
     await vs.screenshot('trial-completed');
   });
 
