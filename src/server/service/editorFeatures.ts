@@ -14,8 +14,10 @@ import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
 
 export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
 export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
-/** The lens above `trials:` while the suggestion is still being computed (lenses are refreshed when it is ready). */
-// A codicon, not an emoji: the editor draws it in the theme's colours, and fonts without colour emoji showed a box.
+/**
+ * The lens above `trials:` while the suggestion is still being computed (lenses are refreshed when it is ready). A
+ * codicon, not an emoji: the editor draws it in the theme's colours, and fonts without colour emoji showed a box.
+ */
 export const COMPUTING_SUGGESTION_TITLE = '$(sync~spin) computing the next suggestion…';
 /**
  * How long a code lens request waits for the suggestion before it answers with COMPUTING_SUGGESTION_TITLE: the
