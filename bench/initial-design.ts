@@ -1,6 +1,6 @@
 // Single-task BO (no prior) with and without the initial space-filling design, on standard test functions:
 // mean and median simple regret after 10 and 20 evaluations over 8 seeds.
-// Usage: npm run bench:design [-- --acq ucb3|ucb1|ei|pi]   (default ucb3, as in the design table of bench/README.md)
+// Usage: npm run bench:design [-- --acq ucb3|ucb1|ei|pi]   (default ucb3, as in the design table of bench/EXPERIMENTS.md)
 import { parseArgs } from 'node:util';
 import { SearchSpace, Study, type AcquisitionOptions } from '../src/engine';
 

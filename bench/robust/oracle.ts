@@ -1,4 +1,4 @@
-// How far a task's pool best sits in each other task's ordering of the same pool (bench/README.md, "Weighting the
+// How far a task's pool best sits in each other task's ordering of the same pool (bench/EXPERIMENTS.md, "Weighting the
 // training tasks"): the best single training task's rank is what a perfect choice of similar task would need, the
 // mean-rank one what zero-shot needs. Usage (shared configurations only: HPOBench, the YAHPO suites):
 //   npx tsx bench/robust/oracle.ts '<glob or YAHPO folder>' <metric> [pool] [tasks]

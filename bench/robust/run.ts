@@ -1,5 +1,5 @@
 // Robust output and adaptation variants of HyperBO on the leave-one-task-out benchmark (bench/README.md,
-// "Robust output and adaptation"). Usage:
+// "Robust output and adaptation"; every other variant's measurement is in bench/EXPERIMENTS.md). Usage:
 //   npx tsx bench/robust/run.ts --suite pd1|pd1-ce-heavy|hpobench|nb201 --variants a,b,... [--peers random,zeroshot,stbo]
 //   [--seeds 3] [--budget 30] [--tasks N]
 // pd1-ce-heavy needs `npx tsx bench/robust/heavytail.ts` first (writes /tmp/pd1-ce-heavy).

@@ -6,7 +6,7 @@ import { EngineError, type Points, type Rng } from './types';
 
 /**
  * UCB's exploration weight in a study when none is given (the reference code's function default is 3). With a
- * pre-trained prior, β = 3 spends trials on the prior's uncertain corners (bench/README.md: worst of the
+ * pre-trained prior, β = 3 spends trials on the prior's uncertain corners (bench/EXPERIMENTS.md: worst of the
  * acquisitions tried on pd1-mini; on the example, 4 seeds × 12 trials: 7 runs above 20 % error and 6 diverged with
  * β = 3, none and 2 with β = 1); without one, the initial design does the early exploring, and β = 1 then beat 3 on
  * Branin and a quadratic and tied on Hartmann 3-D/6-D (`npm run bench:design`).

@@ -57,7 +57,7 @@ export interface PretrainOptions {
 
 /**
  * L-BFGS starts for EKL. Its loss has seed-dependent local optima, and on the bundled example the lowest of three
- * ended the diverged and poor first suggestions (bench/README.md); EKL runs are cheap. NLL's first suggestions
+ * ended the diverged and poor first suggestions (bench/EXPERIMENTS.md); EKL runs are cheap. NLL's first suggestions
  * did not change with restarts, at three times the cost, so NLL keeps one start.
  */
 export const EKL_RESTARTS = 3;

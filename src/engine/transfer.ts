@@ -15,7 +15,7 @@
 // Where task i measured x itself, z_i is that measurement (σ_i = 0); elsewhere it is the GP's, so far from every
 // measurement an extrapolating mean has to beat the best measured configurations by κ task sds to be chosen. The
 // spread between tasks, var_i z_i, counts only where some task did not measure x. On a pool every training task
-// measured, the score is zero-shot's mean rank exactly (bench/README.md, "The first pick is
+// measured, the score is zero-shot's mean rank exactly (bench/EXPERIMENTS.md, "The first pick is
 // zero-shot's mean rank"). The candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
@@ -35,7 +35,7 @@ export interface TransferTask {
 export const TRANSFER_POINTS_PER_TASK = 512;
 /** At most this many points over all tasks (beyond 8 tasks each keeps TRANSFER_MAX_POINTS / tasks). */
 export const TRANSFER_MAX_POINTS = 4096;
-/** κ of the lower confidence bound, in task standard deviations (bench/README.md: first pick). */
+/** κ of the lower confidence bound, in task standard deviations (bench/EXPERIMENTS.md: first pick). */
 export const TRANSFER_KAPPA = 1;
 
 /**
@@ -154,7 +154,7 @@ export const TRANSFER_MEAN: TransferMean = 'task';
  * of the per-task means across training tasks (the mixture's variance), which penalises a configuration the tasks
  * disagree on; 'unmeasured' (default) that variance only at candidates some task did not measure, where the score
  * leans on the GPs. So a candidate every task measured is scored by its mean rank alone (zero-shot's score), and an
- * extrapolated one has to be good on every task's GP (bench/README.md, "The first pick is zero-shot's mean rank").
+ * extrapolated one has to be good on every task's GP (bench/EXPERIMENTS.md, "The first pick is zero-shot's mean rank").
  */
 export type TransferSpread = 'posterior' | 'tasks' | 'unmeasured';
 export const TRANSFER_SPREAD: TransferSpread = 'unmeasured';

@@ -1,4 +1,4 @@
-// Ablations of HyperBO's settings on the leave-one-task-out benchmark (results in bench/README.md).
+// Ablations of HyperBO's settings on the leave-one-task-out benchmark (results in bench/EXPERIMENTS.md).
 // Usage: npx tsx src/cli/bench/ablation.ts --suite hpobench|pd1 --group NAME [--seeds 3] [--budget 30]
 // The peers run once per suite (cached under /tmp) and every variant is compared to them.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -37,7 +37,7 @@ export const NON_TRANSFER = ['random', 'optuna-tpe', 'stbo'] as const;
 /** The simplest transfer peer: HyperBO must match it at k = 1. */
 export const ZERO_SHOT = 'zeroshot';
 
-/** How one HyperBO variant is pre-trained and run (the knobs the ablations in bench/README.md turn). */
+/** How one HyperBO variant is pre-trained and run (the knobs the ablations in bench/EXPERIMENTS.md turn). */
 export interface HyperboSettings {
   objective: PretrainObjectiveKind;
   /** Weight c in NLL + c·EKL (objective 'nll+ekl'). */
@@ -70,7 +70,7 @@ export interface HyperboSettings {
 
 /**
  * The paper's acquisition for HyperBO: PI with τ = max y + 0.1 (model units). Measured against the Study's
- * default UCB β = 3 on both suites (bench/README.md): lower mean regret on pd1-mini, no worse on HPOBench MLP.
+ * default UCB β = 3 on both suites (bench/EXPERIMENTS.md): lower mean regret on pd1-mini, no worse on HPOBench MLP.
  */
 export const HYPERBO_ACQUISITION: AcquisitionOptions = { kind: 'pi', piMargin: 0.1 };
 
