@@ -74,6 +74,7 @@ describe('tuning in VS Code (e2e)', function () {
     await waitForFile(join(vs.workspace, EXPERIMENT), /status: (running|completed)/, 60_000);
     await waitForFile(join(vs.workspace, 'runs', '1', 'metrics.jsonl'), /valid\/error_rate/, 60_000);
     const text = await waitForFile(join(vs.workspace, EXPERIMENT), /status: completed[^]*finished: /, 120_000);
+    const completedOnDisk = Date.now();
     assert.match(text, /value: 0\.\d+/);
     await vs.focusEditorArea();
     await vs.page.keyboard.press('Control+End');
@@ -82,6 +83,9 @@ describe('tuning in VS Code (e2e)', function () {
     assert.ok(log.every((line) => 'valid/error_rate' in JSON.parse(line)));
     // The trial's code lens follows the file the runner wrote: pending, running, then completed with its value.
     await vs.waitForText(/trial 1: completed · valid\/error_rate 0\.\d+/, { within: editorText, timeoutMs: 30_000 });
+    // Reported, not asserted (timings belong in benchmarks): how far the lens trails the file on disk (both are
+    // polled, every 250 and 200 ms).
+    console.log(`      the lens read "completed" ${Date.now() - completedOnDisk} ms after the file on disk did`);
     await vs.screenshot('trial-completed');
   });
 
