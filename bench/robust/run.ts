@@ -36,6 +36,7 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}`]: b,
     [`hyperbo-${objective}-notails`]: { ...b, output: (o) => ({ ...o, tails: 'none' }) },
     [`hyperbo-${objective}-halfrank`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }) },
+    [`hyperbo-${objective}-copula`]: { ...b, output: (o) => ({ ...o, normalization: 'copula' }) },
     [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
     [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
     [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },

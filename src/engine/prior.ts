@@ -170,8 +170,8 @@ function checkOutput(raw: unknown): OutputSpec {
   if (!isObj(raw)) return fail('"output" must be an object.');
   if (raw.goal !== 'minimize' && raw.goal !== 'maximize') fail('"output.goal" must be minimize or maximize.');
   if (!['none', 'log', 'log1m'].includes(raw.warp as string)) fail('"output.warp" must be none, log or log1m.');
-  if (!['none', 'standardize', 'robust'].includes(raw.normalization as string)) {
-    fail('"output.normalization" must be none, standardize or robust.');
+  if (!['none', 'standardize', 'robust', 'copula'].includes(raw.normalization as string)) {
+    fail('"output.normalization" must be none, standardize, robust or copula.');
   }
   if (raw.floor !== undefined && !(typeof raw.floor === 'number' && raw.floor > 0 && Number.isFinite(raw.floor))) {
     fail('"output.floor" must be a positive number.');

@@ -18,12 +18,14 @@
 //    (max − median)); 'half-rank' always applies it; 'none' (or absent: prior files written before the rule) skips both.
 // 3. Normalise per task: 'none'; 'standardize' (y − mean)/std; 'robust' (y − median)/(IQR/1.349).
 //    With fewer than 2 distinct finite values the scale falls back to 1 (and the centre to the value).
+//    'copula' (opt-in; measured in bench/EXPERIMENTS.md): each feasible value becomes the normal score of its mid-rank,
+//    Φ⁻¹((r − ½)/n), so every task has the same marginal whatever its scale (Salinas et al. 2020).
 // Non-finite metric values are dropped and counted, never passed on.
 import { EngineError } from './types';
 
 export type Goal = 'minimize' | 'maximize';
 export type OutputWarpKind = 'none' | 'log' | 'log1m';
-export type NormalizationKind = 'none' | 'standardize' | 'robust';
+export type NormalizationKind = 'none' | 'standardize' | 'robust' | 'copula';
 export type TailsKind = 'auto' | 'half-rank' | 'none';
 export const TAILS_KINDS: readonly TailsKind[] = ['auto', 'half-rank', 'none'];
 
@@ -72,8 +74,8 @@ function checkSpec(spec: OutputSpec): void {
     throw new EngineError(`Unknown goal "${spec.goal}"; use minimize or maximize.`);
   }
   if (!['none', 'log', 'log1m'].includes(spec.warp)) throw new EngineError(`Unknown output warp "${spec.warp}"; use none, log or log1m.`);
-  if (!['none', 'standardize', 'robust'].includes(spec.normalization)) {
-    throw new EngineError(`Unknown normalisation "${spec.normalization}"; use none, standardize or robust.`);
+  if (!['none', 'standardize', 'robust', 'copula'].includes(spec.normalization)) {
+    throw new EngineError(`Unknown normalisation "${spec.normalization}"; use none, standardize, robust or copula.`);
   }
   if (spec.warp === 'log1m' && spec.goal !== 'maximize') {
     throw new EngineError('The log1m warp is for maximised accuracies (values ≤ 1); use the log warp for minimised metrics.');
@@ -179,6 +181,11 @@ export interface OutputTransform {
   readonly center: number;
   readonly scale: number;
   readonly robust?: RobustStage;
+  /**
+   * 'copula' normalisation (Salinas et al. 2020): the task's distinct warped values (ascending) and their normal scores
+   * Φ⁻¹((mid-rank − ½)/n); values in between are interpolated linearly.
+   */
+  readonly copula?: { readonly knots: readonly number[]; readonly scores: readonly number[] };
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e−9); ±Infinity at 0 and 1. */
@@ -280,6 +287,9 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
   const warped = base.map((w) => robustValue(robust, w)).filter(Number.isFinite);
   let center = 0;
   let scale = 1;
+  if (spec.normalization === 'copula') {
+    return { spec, center, scale, ...(robust ? { robust } : {}), ...(warped.length > 0 ? { copula: fitCopula(warped) } : {}) };
+  }
   if (spec.normalization !== 'none' && warped.length > 0) {
     if (spec.normalization === 'standardize') {
       center = warped.reduce((a, b) => a + b, 0) / warped.length;
@@ -312,6 +322,21 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
   return { spec, center, scale, ...(robust ? { robust } : {}) };
 }
 
+function fitCopula(warped: readonly number[]): { knots: number[]; scores: number[] } {
+  const sorted = [...warped].sort((a, b) => a - b);
+  const n = sorted.length;
+  const knots: number[] = [];
+  const scores: number[] = [];
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
+    knots.push(sorted[i]!);
+    scores.push(normalQuantile(((i + j) / 2 + 0.5) / n));
+    i = j + 1;
+  }
+  return { knots, scores };
+}
+
 /** The median centre and scale of several tasks' transforms: the reference for a new task. */
 export function referenceNormalization(transforms: Iterable<Pick<OutputTransform, 'center' | 'scale'>>): { center: number; scale: number } | undefined {
   const list = [...transforms];
@@ -325,7 +350,9 @@ export function referenceNormalization(transforms: Iterable<Pick<OutputTransform
 
 /** Metric value → model y (NaN if the value cannot be warped or is infeasible). */
 export function applyOutput(t: OutputTransform, v: number): number {
-  return (robustValue(t.robust, warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor)) - t.center) / t.scale;
+  const r = robustValue(t.robust, warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor));
+  if (t.copula) return Number.isFinite(r) ? interpolate(t.copula.knots, t.copula.scores, r) : r;
+  return (r - t.center) / t.scale;
 }
 
 /** True when the task's rule makes this value infeasible: NaN/±inf, outside the warp's domain, or absurdly bad. */
@@ -335,7 +362,8 @@ export function isInfeasible(t: OutputTransform, v: number): boolean {
 
 /** Model y → metric value. */
 export function invertOutput(t: OutputTransform, y: number): number {
-  return unwarpValue(robustInverse(t.robust, y * t.scale + t.center), t.spec.goal, t.spec.warp);
+  const r = t.copula ? interpolate(t.copula.scores, t.copula.knots, y) : y * t.scale + t.center;
+  return unwarpValue(robustInverse(t.robust, r), t.spec.goal, t.spec.warp);
 }
 
 /**

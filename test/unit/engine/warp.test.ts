@@ -53,6 +53,31 @@ describe('engine/warp', () => {
     }
   });
 
+  it('copula normalisation: normal scores of mid-ranks, ties shared, interpolated between values and invertible', () => {
+    const spec: OutputSpec = { goal: 'minimize', warp: 'none', normalization: 'copula', tails: 'auto' };
+    // Minimised: y ranks −v. Values 4 > 2 = 2 > 1 → ranks 1, 2.5, 2.5, 4 of n = 4.
+    const t = fitOutputTransform([2, 4, 1, 2], spec);
+    assert.ok(Math.abs(applyOutput(t, 4) - normalQuantile(0.5 / 4)) < 1e-15);
+    assert.equal(applyOutput(t, 2), normalQuantile(2 / 4));
+    assert.equal(applyOutput(t, 2), 0);
+    assert.ok(Math.abs(applyOutput(t, 1) - normalQuantile(3.5 / 4)) < 1e-15);
+    // Halfway between two values is halfway between their scores; beyond them the line goes on.
+    assert.ok(Math.abs(applyOutput(t, 1.5) - normalQuantile(3.5 / 4) / 2) < 1e-15);
+    assert.ok(applyOutput(t, 0.5) > applyOutput(t, 1));
+    for (const v of [4, 3, 2, 1.5, 1, 0.5, 7]) assert.ok(Math.abs(invertOutput(t, applyOutput(t, v)) - v) < 1e-12, `${v}`);
+    // One value scores 0; a constant task too; NaN stays infeasible.
+    assert.equal(applyOutput(fitOutputTransform([3], spec), 3), 0);
+    assert.equal(applyOutput(fitOutputTransform([5, 5, 5], spec), 5), 0);
+    assert.ok(isInfeasible(t, Number.NaN));
+    // The scale of the values does not matter: a task 1e6 times larger scores the same.
+    const big = fitOutputTransform([2e6, 4e6, 1e6, 2e6], spec);
+    assert.equal(applyOutput(big, 4e6), applyOutput(t, 4));
+    // A diverged loss is infeasible before the copula sees it, so it takes no rank from the others.
+    const withDiverged = transformTaskValues([...Array.from({ length: 30 }, (_, i) => 0.5 + i / 100), 1e300], { ...spec, warp: 'log' });
+    assert.equal(withDiverged.droppedInfeasible, 1);
+    assert.ok(Math.abs(Math.max(...withDiverged.y) - normalQuantile(29.5 / 30)) < 1e-12);
+  });
+
   it('shows predictions in metric units with an ordered interval', () => {
     const t = fitOutputTransform([0.1, 0.2, 0.4], { goal: 'minimize', warp: 'log', normalization: 'standardize' });
     const y = applyOutput(t, 0.2);
