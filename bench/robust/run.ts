@@ -37,6 +37,14 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-notails`]: { ...b, output: (o) => ({ ...o, tails: 'none' }) },
     [`hyperbo-${objective}-halfrank`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }) },
     [`hyperbo-${objective}-copula`]: { ...b, output: (o) => ({ ...o, normalization: 'copula' }) },
+    // The copula in one half only: pre-training (the study standardises as the suite does, without the copula
+    // tasks' reference) or the study (pre-trained on the suite's rule).
+    [`hyperbo-${objective}-copula-train`]: {
+      ...b,
+      output: (o) => ({ ...o, normalization: 'copula' }),
+      studyOutput: ({ reference: _copulaReference, ...trained }, base) => ({ ...trained, normalization: base.normalization }),
+    },
+    [`hyperbo-${objective}-copula-study`]: { ...b, studyOutput: (trained) => ({ ...trained, normalization: 'copula' }) },
     [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
     [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
     [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },

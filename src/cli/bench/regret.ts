@@ -54,6 +54,8 @@ export interface HyperboSettings {
   varianceFactor?: boolean;
   /** Changes the suite's output rule (warp, normalisation) for this variant. */
   output?: (base: OutputSpec) => OutputSpec;
+  /** The study's output rule, from pre-training's (`trained`) and the suite's (`base`); default pre-training's. */
+  studyOutput?: (trained: OutputSpec, base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
   study?: Pick<StudyOptions, 'adaptation' | 'transferScore'>;
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
@@ -425,7 +427,8 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
         log(`${task.name} (seed ${seed}): pre-trained ${method} on ${data.tasks.length} tasks in ${secs.toFixed(1)} s (loss ${result.finalLoss.toFixed(3)})`);
         const numTrainingTasks = settings.varianceFactor === false ? undefined : data.tasks.length;
         const transfer = settings.transfer === false ? undefined : transferSupport(data, { perTask: settings.transferPoints, values: settings.transferValues });
-        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output, settings });
+        const studyOutput = settings.studyOutput ? settings.studyOutput(output, heldOutOutput(suite, t)) : output;
+        priors.set(method, { prior: { spec: result.spec, theta: result.theta, numTrainingTasks, transfer }, output: studyOutput, settings });
       }
       return priors;
     };
