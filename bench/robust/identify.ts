@@ -6,7 +6,7 @@
 //   npx tsx bench/robust/identify.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement]
 import { medianEvaluations } from '../../src/cli/bench/stats';
 import { normalCdf } from '../../src/engine/acquisition';
-import { rankScores } from '../../src/engine/transfer';
+import { rankScores } from '../../src/engine/warp';
 import { suiteFromArgs } from './suiteArgs';
 
 /** zs[i][j]: training task i's normal score at pool member j (NaN where it did not measure j). */

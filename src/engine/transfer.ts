@@ -19,7 +19,7 @@
 // zero-shot's mean rank"). The candidates are the training tasks' own configurations (continuous spaces) or the pool.
 import { condition, priorMean } from './model';
 import { selectObservations } from './subset';
-import { normalQuantile } from './warp';
+import { rankScores } from './warp';
 import { EngineError, type ModelSpec, type Points, type PretrainData } from './types';
 
 /** One training task's data for the transfer score: unit-cube inputs, model-unit values and their centre/spread. */
@@ -93,23 +93,6 @@ export function transferSupport(
       y[k] = all[i]!;
     });
     out.push({ x: { n: keep.length, d: r.d, data }, y, center, scale });
-  }
-  return out;
-}
-
-/** center + scale·Φ⁻¹(q), or with `uniform` center + scale·√12·(q − ½), for q = (rank + ½)/n, ties sharing their mean rank. */
-export function rankScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
-  const n = y.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
-  const out = new Float64Array(n);
-  for (let k = 0; k < n; ) {
-    let e = k;
-    while (e + 1 < n && y[order[e + 1]!] === y[order[k]!]) e++;
-    const q = ((k + e) / 2 + 0.5) / n;
-    // 'uniform-ranks': the rank on a uniform scale with unit variance (√12·(q − ½)), as zero-shot's mean rank.
-    const z = center + scale * (uniform ? Math.sqrt(12) * (q - 0.5) : normalQuantile(q));
-    for (let j = k; j <= e; j++) out[order[j]!] = z;
-    k = e + 1;
   }
   return out;
 }

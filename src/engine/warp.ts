@@ -323,18 +323,34 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
 }
 
 function fitCopula(warped: readonly number[]): { knots: number[]; scores: number[] } {
-  const sorted = [...warped].sort((a, b) => a - b);
-  const n = sorted.length;
+  const sorted = Float64Array.from(warped).sort();
+  const z = rankScores(sorted, 0, 1);
   const knots: number[] = [];
   const scores: number[] = [];
-  for (let i = 0; i < n; ) {
-    let j = i;
-    while (j + 1 < n && sorted[j + 1] === sorted[i]) j++;
-    knots.push(sorted[i]!);
-    scores.push(normalQuantile(((i + j) / 2 + 0.5) / n));
-    i = j + 1;
-  }
+  sorted.forEach((w, i) => {
+    if (i === 0 || w !== sorted[i - 1]) {
+      knots.push(w);
+      scores.push(z[i]!);
+    }
+  });
   return { knots, scores };
+}
+
+/** center + scale·Φ⁻¹(q), or with `uniform` center + scale·√12·(q − ½), for q = (rank + ½)/n, ties sharing their mean rank. */
+export function rankScores(y: Float64Array, center: number, scale: number, uniform = false): Float64Array {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[a]! - y[b]!);
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; ) {
+    let e = k;
+    while (e + 1 < n && y[order[e + 1]!] === y[order[k]!]) e++;
+    const q = ((k + e) / 2 + 0.5) / n;
+    // 'uniform-ranks': the rank on a uniform scale with unit variance (√12·(q − ½)), as zero-shot's mean rank.
+    const z = center + scale * (uniform ? Math.sqrt(12) * (q - 0.5) : normalQuantile(q));
+    for (let j = k; j <= e; j++) out[order[j]!] = z;
+    k = e + 1;
+  }
+  return out;
 }
 
 /** The median centre and scale of several tasks' transforms: the reference for a new task. */
