@@ -700,7 +700,7 @@ export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
   readonly goal: 'minimize' | 'maximize';
   /** The prior's output rule; without one the rule is chosen from the trials' completed values. */
   readonly output?: OutputSpec;
-  /** The experiment's objective.warp / objective.tails, applied to the rule chosen without a prior. */
+  /** The experiment's objective.warp / tails / normalize, applied to the rule chosen without a prior. */
   readonly outputOverrides?: OutputOverrides;
 };
 

@@ -18,8 +18,11 @@
 //    (max − median)); 'half-rank' always applies it; 'none' (or absent: prior files written before the rule) skips both.
 // 3. Normalise per task: 'none'; 'standardize' (y − mean)/std; 'robust' (y − median)/(IQR/1.349).
 //    With fewer than 2 distinct finite values the scale falls back to 1 (and the centre to the value).
-//    'copula' (opt-in; measured in bench/EXPERIMENTS.md): each feasible value becomes the normal score of its mid-rank,
-//    Φ⁻¹((r − ½)/n), so every task has the same marginal whatever its scale (Salinas et al. 2020).
+//    'copula' (opt-in, objective.normalize; measured in bench/EXPERIMENTS.md): each feasible value becomes the normal
+//    score of its mid-rank, Φ⁻¹((r − ½)/n), so every task has the same marginal whatever its scale (Salinas et al.
+//    2020). Ranks say nothing about scale, so with one distinct value it scores 0 and others are measured in the task's
+//    robust scale, and with none the robust rule applies: both come from the training tasks' reference for a new task,
+//    so its first predictions are in metric units.
 // Non-finite metric values are dropped and counted, never passed on.
 import { EngineError } from './types';
 
@@ -140,16 +143,23 @@ export function defaultOutputSpec(values: readonly number[], goal: Goal, options
   return { goal, warp: 'log', normalization: 'standardize', tails: 'auto', ...(floor !== undefined ? { floor } : {}) };
 }
 
-/** What an experiment file may override in the automatic output rule (objective.warp, objective.tails). */
+/** What an experiment file may override in the automatic output rule (objective.warp, objective.tails, objective.normalize). */
 export interface OutputOverrides {
   readonly warp?: OutputWarpKind;
   readonly tails?: TailsKind;
+  /** objective.normalize: copula (absent: the rule's own normalisation). */
+  readonly normalization?: 'copula';
 }
 
 /** The rule with the experiment's overrides applied; a warp other than log drops the log floor. */
 export function outputWithOverrides(spec: OutputSpec, overrides: OutputOverrides | undefined): OutputSpec {
-  if (!overrides || (overrides.warp === undefined && overrides.tails === undefined)) return spec;
-  const out: OutputSpec = { ...spec, ...(overrides.warp ? { warp: overrides.warp } : {}), ...(overrides.tails ? { tails: overrides.tails } : {}) };
+  if (!overrides || (overrides.warp === undefined && overrides.tails === undefined && overrides.normalization === undefined)) return spec;
+  const out: OutputSpec = {
+    ...spec,
+    ...(overrides.warp ? { warp: overrides.warp } : {}),
+    ...(overrides.tails ? { tails: overrides.tails } : {}),
+    ...(overrides.normalization ? { normalization: overrides.normalization } : {}),
+  };
   if (out.warp !== 'log' && out.floor !== undefined) {
     const { floor: _floor, ...rest } = out;
     return rest;
@@ -287,9 +297,6 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
   const warped = base.map((w) => robustValue(robust, w)).filter(Number.isFinite);
   let center = 0;
   let scale = 1;
-  if (spec.normalization === 'copula') {
-    return { spec, center, scale, ...(robust ? { robust } : {}), ...(warped.length > 0 ? { copula: fitCopula(warped) } : {}) };
-  }
   if (spec.normalization !== 'none' && warped.length > 0) {
     if (spec.normalization === 'standardize') {
       center = warped.reduce((a, b) => a + b, 0) / warped.length;
@@ -319,7 +326,8 @@ export function fitOutputTransform(values: readonly number[], spec: OutputSpec):
   } else if (spec.normalization !== 'none' && spec.reference) {
     ({ center, scale } = spec.reference);
   }
-  return { spec, center, scale, ...(robust ? { robust } : {}) };
+  const copula = spec.normalization === 'copula' && warped.length > 0 ? fitCopula(warped) : undefined;
+  return { spec, center, scale, ...(robust ? { robust } : {}), ...(copula ? { copula } : {}) };
 }
 
 function fitCopula(warped: readonly number[]): { knots: number[]; scores: number[] } {
@@ -364,10 +372,21 @@ export function referenceNormalization(transforms: Iterable<Pick<OutputTransform
   return { center: median(list.map((t) => t.center)), scale: median(list.map((t) => t.scale)) };
 }
 
+// One distinct value scores 0, and the robust scale (the reference's, for a new task) says how far others are from it.
+function copulaScore(t: OutputTransform, r: number): number {
+  const { knots, scores } = t.copula!;
+  return knots.length === 1 ? (r - knots[0]!) / t.scale : interpolate(knots, scores, r);
+}
+
+function copulaValue(t: OutputTransform, y: number): number {
+  const { knots, scores } = t.copula!;
+  return knots.length === 1 ? knots[0]! + y * t.scale : interpolate(scores, knots, y);
+}
+
 /** Metric value → model y (NaN if the value cannot be warped or is infeasible). */
 export function applyOutput(t: OutputTransform, v: number): number {
   const r = robustValue(t.robust, warpValue(v, t.spec.goal, t.spec.warp, t.spec.floor));
-  if (t.copula) return Number.isFinite(r) ? interpolate(t.copula.knots, t.copula.scores, r) : r;
+  if (t.copula) return Number.isFinite(r) ? copulaScore(t, r) : r;
   return (r - t.center) / t.scale;
 }
 
@@ -378,7 +397,7 @@ export function isInfeasible(t: OutputTransform, v: number): boolean {
 
 /** Model y → metric value. */
 export function invertOutput(t: OutputTransform, y: number): number {
-  const r = t.copula ? interpolate(t.copula.scores, t.copula.knots, y) : y * t.scale + t.center;
+  const r = t.copula ? copulaValue(t, y) : y * t.scale + t.center;
   return unwarpValue(robustInverse(t.robust, r), t.spec.goal, t.spec.warp);
 }
 

@@ -50,8 +50,8 @@ export interface Objective {
   goal: Goal;
   reduce: ReduceRule;
   divergenceFactor: number;
-  /** objective.warp / objective.tails: overrides of the automatic output rule (absent: auto, engine/warp.ts). */
-  output?: { warp?: 'none' | 'log' | 'log1m'; tails?: 'auto' | 'half-rank' | 'none' };
+  /** objective.warp / tails / normalize: overrides of the automatic output rule (absent: auto, engine/warp.ts). */
+  output?: { warp?: 'none' | 'log' | 'log1m'; tails?: 'auto' | 'half-rank' | 'none'; normalization?: 'copula' };
 }
 
 export interface PriorSpec {
@@ -825,9 +825,11 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
   const divergence = asNumber(field(ctx, objectiveMap, 'divergence_factor')?.node);
   const warpText = asString(field(ctx, objectiveMap, 'warp')?.node);
   const tailsText = asString(field(ctx, objectiveMap, 'tails')?.node);
+  const normalizeText = asString(field(ctx, objectiveMap, 'normalize')?.node);
   const output: Objective['output'] = {
     ...(warpText === 'none' || warpText === 'log' || warpText === 'log1m' ? { warp: warpText } : {}),
     ...(tailsText === 'auto' || tailsText === 'half-rank' || tailsText === 'none' ? { tails: tailsText } : {}),
+    ...(normalizeText === 'copula' ? { normalization: normalizeText } : {}),
   };
   const acquisitionMap = asMap(field(ctx, root, 'acquisition')?.node);
   const acqType = asString(field(ctx, acquisitionMap, 'type')?.node);
@@ -853,7 +855,7 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
       goal,
       reduce,
       divergenceFactor: divergence !== undefined && divergence > 1 ? divergence : DEFAULT_DIVERGENCE_FACTOR,
-      ...(output.warp || output.tails ? { output } : {}),
+      ...(output.warp || output.tails || output.normalization ? { output } : {}),
     },
     searchSpace: params,
     prior,

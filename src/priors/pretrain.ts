@@ -44,7 +44,7 @@ export interface PretrainInput {
   space: ParamSpec[];
   metric: string;
   goal: 'minimize' | 'maximize';
-  /** The experiment's objective.warp / objective.tails (absent: the automatic rule). */
+  /** The experiment's objective.warp / tails / normalize (absent: the automatic rule). */
   output?: OutputOverrides;
   objective: 'nll' | 'ekl' | 'nll+ekl' | 'auto';
   mean?: MeanKind;

@@ -49,7 +49,7 @@ export interface ModelInput {
   goal: 'minimize' | 'maximize';
   /** The prior's output rule; without a prior the rule is chosen from this task's values. */
   output?: OutputSpec;
-  /** The experiment's objective.warp / objective.tails, applied to the rule chosen without a prior. */
+  /** The experiment's objective.warp / tails / normalize, applied to the rule chosen without a prior. */
   outputOverrides?: OutputOverrides;
   prior?: SerializedPrior;
   acquisition: AcquisitionOptions;

@@ -7,6 +7,7 @@ import {
   invertPrediction,
   isInfeasible,
   normalQuantile,
+  referenceNormalization,
   transformTaskValues,
   type OutputSpec,
 } from '../../../src/engine/warp';
@@ -76,6 +77,33 @@ describe('engine/warp', () => {
     const withDiverged = transformTaskValues([...Array.from({ length: 30 }, (_, i) => 0.5 + i / 100), 1e300], { ...spec, warp: 'log' });
     assert.equal(withDiverged.droppedInfeasible, 1);
     assert.ok(Math.abs(Math.max(...withDiverged.y) - normalQuantile(29.5 / 30)) < 1e-12);
+  });
+
+  it('copula with fewer than two distinct values: the reference gives the units, one value still scores 0', () => {
+    const reference = { center: -2, scale: 0.5 };
+    const spec: OutputSpec = { goal: 'minimize', warp: 'none', normalization: 'copula', tails: 'auto', reference };
+    // No result yet: the training tasks' typical centre and scale, as the robust rule would use.
+    const none = fitOutputTransform([], spec);
+    assert.equal(applyOutput(none, 2), 0);
+    assert.equal(invertOutput(none, 1), 1.5);
+    // One result (or a constant task): it scores 0, and one model unit is the reference's scale in metric units.
+    const one = fitOutputTransform([3], spec);
+    assert.equal(applyOutput(one, 3), 0);
+    assert.equal(applyOutput(one, 2), 2);
+    assert.equal(invertOutput(one, -1), 3.5);
+    const p = invertPrediction(one, 0, 1);
+    assert.deepEqual([p.value, p.low, p.high], [3, 2.5, 3.5]);
+    const constant = fitOutputTransform([3, 3, 3], spec);
+    assert.equal(applyOutput(constant, 3), 0);
+    assert.ok(applyOutput(constant, 2) > 0 && invertOutput(constant, applyOutput(constant, 2.5)) === 2.5);
+    // From two distinct values on, ranks alone: the reference no longer matters.
+    const two = fitOutputTransform([1, 3], spec);
+    const free = fitOutputTransform([1, 3], { ...spec, reference: { center: 40, scale: 9 } });
+    for (const v of [0, 1, 2, 3, 5]) assert.equal(applyOutput(two, v), applyOutput(free, v));
+    // The centre and scale a copula transform records are robust ones, so training tasks give a usable reference.
+    const tasks = [[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]].map((v) => fitOutputTransform(v, { ...spec, reference: undefined }));
+    const ref = referenceNormalization(tasks)!;
+    assert.ok(ref.scale > 1 && ref.center < -3, JSON.stringify(ref));
   });
 
   it('shows predictions in metric units with an ordered interval', () => {

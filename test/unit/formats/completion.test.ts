@@ -19,8 +19,8 @@ describe('formats/completion', () => {
   });
 
   it('completes nested keys in block and flow mappings, with documentation and the replaced range', () => {
-    assert.deepEqual(labels('objective:\n  metric: x\n  go|\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
-    assert.deepEqual(labels('objective: { metric: x, | }\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
+    assert.deepEqual(labels('objective:\n  metric: x\n  go|\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails', 'normalize']);
+    assert.deepEqual(labels('objective: { metric: x, | }\n'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails', 'normalize']);
     const text = 'acquisition:\n  ty\n';
     const items = completeAt(text, text.indexOf('ty') + 2);
     const type = items.find((i) => i.label === 'type')!;
@@ -92,7 +92,7 @@ describe('formats/completion: the cursor\'s place comes from the structure index
 
   it('the cursor at the end of the file, without a final line break, in a new item and after a comment', () => {
     assert.deepEqual(labels('trials:\n  - id: 1\n    status: completed\n    value: 1\n  - |'), TRIAL_KEYS);
-    assert.deepEqual(labels('objective: # what to optimise\n  metric: m\n  # goal next\n  go|'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails']);
+    assert.deepEqual(labels('objective: # what to optimise\n  metric: m\n  # goal next\n  go|'), ['goal', 'reduce', 'divergence_factor', 'warp', 'tails', 'normalize']);
     const run = labels('run:\n  command: [x]\n  sched|');
     assert.ok(run.includes('scheduler') && !run.includes('command'), run.join());
   });

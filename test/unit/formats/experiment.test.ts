@@ -138,6 +138,14 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.match(d.message, /auto, half-rank, none/);
   });
 
+  it('objective.normalize: copula overrides the normalisation; auto is the default; a typo is flagged', () => {
+    const e = parseExperiment(BASE.replace('{ metric: loss }', '{ metric: loss, normalize: copula }')).experiment!;
+    assert.deepEqual(e.objective.output, { normalization: 'copula' });
+    assert.equal(parseExperiment(BASE.replace('{ metric: loss }', '{ metric: loss, normalize: auto }')).experiment!.objective.output, undefined);
+    const { d } = only(BASE.replace('{ metric: loss }', '{ metric: loss, normalize: copola }'), 'invalid-value');
+    assert.match(d.message, /did you mean "copula"\?.*auto, copula/);
+  });
+
   it('invalid enum values with suggestions', () => {
     const text = BASE.replace('{ metric: loss }', '{ metric: loss, goal: minimise }');
     const { d, at } = only(text, 'invalid-value');

@@ -207,6 +207,27 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     assert.equal(await cache.get(p.key), undefined, 'a torn file is trained again, not trusted');
   });
 
+  it('objective.normalize: copula reaches pre-training: a new key, and a prior whose rule is the copula with the tasks\' reference', async () => {
+    const { file, other } = layout();
+    const lines = [];
+    for (let i = 0; i < 8; i++) lines.push(completed(i + 1, 10 ** (-4 + (4 * (i + 0.5)) / 8), ((i * 3) % 8) / 8));
+    writeFileSync(other, 'name: other-run\n' + SPACE_YAML + 'trials:\n' + lines.join('\n') + '\n');
+    const exp = experiment(['other.hyperbo.yaml']);
+    const copula: Experiment = { ...exp, objective: { ...exp.objective, output: { normalization: 'copula' } } };
+    const auto = (await plan(file, exp, { steps: 10 }))!;
+    const p = (await plan(file, copula, { steps: 10 }))!;
+    assert.notEqual(p.key, auto.key, 'the setting is part of the key');
+    const out = await runPretrain(p.input);
+    assert.equal(out.prior.output.normalization, 'copula');
+    assert.equal((await runPretrain(auto.input)).prior.output.normalization, 'standardize');
+    // The reference is the training task's robust centre and scale (median and IQR of −log value), not the copula's 0 and 1.
+    const warped = lines.map((_, i) => -Math.log((Math.log10(10 ** (-4 + (4 * (i + 0.5)) / 8)) + 2) ** 2 + ((i * 3) % 8) / 8 + 1e-10)).sort((a, b) => a - b);
+    const reference = out.prior.output.reference!;
+    assert.ok(Math.abs(reference.center - (warped[3]! + warped[4]!) / 2) < 1e-9, JSON.stringify(reference));
+    assert.ok(Math.abs(reference.scale - (warped[5]! + 0.25 * (warped[6]! - warped[5]!) - warped[1]! - 0.75 * (warped[2]! - warped[1]!)) / 1.349) < 1e-9);
+    assert.equal(parsePrior(JSON.stringify(out.prior)).output.normalization, 'copula', 'the prior file keeps it');
+  });
+
   it('a cached prior with parameters at ±1e300 parses but is dropped and trained again (issue 10 item 7)', async () => {
     const { file, other } = layout();
     const lines = [];
