@@ -2,7 +2,7 @@
 // packaged .vsix is installed, the examples/ workspace (a fresh copy) is opened, and tests act
 // as a user would through the helpers on `Workbench`. See test/e2e/README.md.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { copyExampleWorkspace } from '../exampleCopy';
@@ -209,6 +209,35 @@ export class Workbench {
     await reloaded;
     await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await this.waitForExtensionReady();
+  }
+
+  /**
+   * After a failed test: a screenshot, and what CI cannot show otherwise — the editor's visible text, the tails of the
+   * extension's logs (every extension host of this session), code-server's and the page's errors — on stdout.
+   */
+  async recordFailure(title: string): Promise<void> {
+    await this.screenshot(`FAILED-${title}`).catch(() => undefined);
+    const editor = await frameText(this.page.mainFrame(), '.part.editor .monaco-editor .view-lines').catch(() => '');
+    const parts = [`editor (visible lines):\n${editor.slice(0, 3000)}`];
+    const logs = join(this.outputDir, 'code-server', 'user-data', 'logs');
+    const newest = existsSync(logs) ? readdirSync(logs).sort().at(-1) : undefined;
+    const tail = (file: string, lines: number, keep: (line: string) => boolean = () => true): string => {
+      if (!existsSync(file)) return '';
+      return readFileSync(file, 'utf8').split('\n').filter((l) => l && keep(l)).slice(-lines).join('\n');
+    };
+    const problem = (l: string) => /\[(error|warn|warning|pageerror)\]/i.test(l) && !/open-vsx\.org|ENOTFOUND/.test(l);
+    if (newest) {
+      const session = join(logs, newest);
+      for (const host of readdirSync(session).filter((d) => d.startsWith('exthost')).sort()) {
+        parts.push(`${host} HyperBO.log:\n${tail(join(session, host, 'hyperbo-dev.hyperbo', 'HyperBO.log'), 15)}`);
+        for (const dir of readdirSync(join(session, host)).filter((d) => d.startsWith('output_logging_'))) {
+          for (const f of readdirSync(join(session, host, dir)).filter((f) => f.includes('HyperBO Runs'))) parts.push(`${host} ${f}:\n${tail(join(session, host, dir, f), 10)}`);
+        }
+      }
+      parts.push(`remoteagent.log problems:\n${tail(join(session, 'remoteagent.log'), 10, problem)}`);
+    }
+    parts.push(`browser console problems:\n${tail(join(this.outputDir, 'browser-console.log'), 15, problem)}`);
+    console.log(`      [e2e] diagnostics for "${title}":\n${parts.join('\n---\n').replace(/^/gm, '        ')}`);
   }
 
   /** Saves a screenshot of the whole window to outputDir/NN-name.png (test-output/e2e by default) and returns its path. */

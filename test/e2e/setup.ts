@@ -18,7 +18,7 @@ export const mochaHooks = {
   },
   async afterEach(this: Context): Promise<void> {
     const test = this.currentTest;
-    if (session && test?.state === 'failed') await session.workbench.screenshot(`FAILED-${test.fullTitle()}`);
+    if (session && test?.state === 'failed') await session.workbench.recordFailure(test.fullTitle());
   },
   async afterAll(this: Context): Promise<void> {
     this.timeout(60_000);

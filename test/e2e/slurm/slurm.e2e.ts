@@ -146,7 +146,7 @@ describe('HyperBO on Slurm in VS Code (e2e, a real single-node cluster)', functi
     });
   });
   afterEach(async function (this: Context) {
-    if (session && this.currentTest?.state === 'failed') await session.workbench.screenshot(`FAILED-${this.currentTest.title}`);
+    if (session && this.currentTest?.state === 'failed') await session.workbench.recordFailure(this.currentTest.title);
   });
   after(async function (this: Context) {
     this.timeout(60_000);

@@ -88,7 +88,7 @@ describe('HyperBO in an untrusted workspace (e2e, Restricted Mode)', function ()
 
   afterEach(async function (this: Context) {
     const test = this.currentTest;
-    if (session && test?.state === 'failed') await session.workbench.screenshot(`FAILED-${test.fullTitle()}`);
+    if (session && test?.state === 'failed') await session.workbench.recordFailure(test.fullTitle());
   });
 
   after(async function (this: Context) {
