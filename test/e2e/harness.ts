@@ -42,6 +42,23 @@ function matches(text: string, pattern: string | RegExp): boolean {
   return typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text);
 }
 
+/**
+ * Puts `value` in a quick input (the palette, Quick Open) without typing it. Typed text goes wherever the focus is
+ * when it arrives, and a workbench still restoring after a reload moves the focus to the editor it restores: the
+ * text then landed in the experiment file, whose unsaved edit stopped the runner's writes (a CI failure).
+ */
+async function setQuickInput(input: Locator, value: string): Promise<void> {
+  await input.evaluate(
+    (element, text) => {
+      const box = element as HTMLInputElement;
+      box.value = text;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    value,
+    { timeout: 10_000 },
+  );
+}
+
 async function frameText(frame: Frame, within?: string): Promise<string> {
   try {
     return normalise(
@@ -131,7 +148,7 @@ export class Workbench {
         await this.focusEditorArea();
         await this.page.keyboard.press('F1');
         await input.waitFor({ state: 'visible', timeout: 10_000 });
-        await input.fill(`>${title}`, { timeout: 10_000 });
+        await setQuickInput(input, `>${title}`);
         const row = await this.paletteRow(title);
         if (row) {
           await row.click({ timeout: 10_000 });
@@ -185,13 +202,12 @@ export class Workbench {
       await this.focusEditorArea();
       await this.page.keyboard.press('Control+P');
       await input.waitFor({ state: 'visible' });
-      await input.fill(query);
+      await setQuickInput(input, query);
       const listed = await row.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false);
       if (listed) break;
       await this.page.keyboard.press('Escape');
     }
-    await row.waitFor({ state: 'visible' });
-    await input.press('Enter');
+    await row.click();
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
     await this.page.locator('.part.editor .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
   }
