@@ -3,7 +3,7 @@ import { paramsFromValues } from '../../../src/engine/model';
 import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
 import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/space';
-import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
+import { normalQuantile, PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
 import { prepareTrainingData } from '../../../src/engine/pretrain';
 import { Study, studyFromRecord } from '../../../src/engine/study';
 import { fitSingleTask } from '../../../src/engine/singleTask';
@@ -506,5 +506,21 @@ describe('engine/study never re-suggests a tried configuration on a continuous s
     // All six configurations are tried: the next ask repeats one rather than failing.
     const [again] = study.ask(1);
     assert.ok(seen.has(JSON.stringify(again!.config)) && Number.isFinite(again!.acquisition));
+  });
+});
+
+describe('engine/study with objective.normalize: copula', () => {
+  const space = new SearchSpace([{ name: 'a', type: 'float', low: 0, high: 1 }]);
+  it('objective.normalize: copula without a prior: the GP sees normal scores of ranks, and predictions come back in metric units', () => {
+    // Values 26 … 2026 spread over two orders of magnitude: the model sees only their ranks.
+    const trials = [0.1, 0.3, 0.5, 0.7, 0.9].map((a) => ({ params: { a }, status: 'completed' as const, value: 1 + 1e4 * (a - 0.45) ** 2 }));
+    const study = studyFromRecord({ space, goal: 'minimize', seed: 3, outputOverrides: { normalization: 'copula' } }, trials);
+    assert.equal(study.output.normalization, 'copula');
+    const y = Array.from(study.observations().y).sort((p, q) => p - q);
+    assert.deepEqual(y, [0.5, 1.5, 2.5, 3.5, 4.5].map((r) => normalQuantile(r / 5)));
+    const [p] = study.predict([{ a: 0.5 }]).metric;
+    assert.ok(p!.value > 26 / 2 && p!.value < 2026, `prediction ${p!.value} in metric units`);
+    const [next] = study.ask(1);
+    assert.ok(Number(next!.config.a) >= 0 && Number(next!.config.a) <= 1);
   });
 });
