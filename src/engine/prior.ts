@@ -7,8 +7,8 @@ import type { OutputSpec } from './warp';
 
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
-/** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. */
-export const TRAINING_RULES_VERSION = 4;
+/** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. 5: files keep `tails`. */
+export const TRAINING_RULES_VERSION = 5;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 
@@ -99,6 +99,8 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
       normalization: input.output.normalization,
       ...(input.output.reference ? { reference: { ...input.output.reference } } : {}),
       ...(input.output.floor !== undefined ? { floor: input.output.floor } : {}),
+      // The study applies the same tails rule as pre-training did (a file without it means 'none').
+      ...(input.output.tails !== undefined ? { tails: input.output.tails } : {}),
     },
     space: input.space.toJSON(),
     training: input.training,

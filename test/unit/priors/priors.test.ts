@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parsePrior } from '../../../src/engine';
+import { fitOutputTransform, isInfeasible, parsePrior } from '../../../src/engine';
 import { parseExperiment, type Experiment } from '../../../src/formats/experiment';
 import {
   DEFAULT_PRETRAIN_SETTINGS,
@@ -226,6 +226,11 @@ describe('priors (the pipeline the server and the CLI share)', () => {
     assert.ok(Math.abs(reference.center - (warped[3]! + warped[4]!) / 2) < 1e-9, JSON.stringify(reference));
     assert.ok(Math.abs(reference.scale - (warped[5]! + 0.25 * (warped[6]! - warped[5]!) - warped[1]! - 0.75 * (warped[2]! - warped[1]!)) / 1.349) < 1e-9);
     assert.equal(parsePrior(JSON.stringify(out.prior)).output.normalization, 'copula', 'the prior file keeps it');
+    // The tails rule too: a study under this prior treats an absurd loss as pre-training did, as infeasible.
+    const rule = parsePrior(JSON.stringify(out.prior)).output;
+    assert.equal(rule.tails, 'auto');
+    const study = fitOutputTransform([0.5, 0.6, 0.7, 0.8, 0.9, 1e300], { ...rule, normalization: 'standardize' });
+    assert.ok(isInfeasible(study, 1e300) && !isInfeasible(study, 0.9));
   });
 
   it('a cached prior with parameters at ±1e300 parses but is dropped and trained again (issue 10 item 7)', async () => {
