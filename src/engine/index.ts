@@ -40,11 +40,12 @@ export {
   TAILS_KINDS,
   referenceNormalization,
   REFERENCE_WEIGHT,
+  summarizeOutputRule,
   transformTaskValues,
   unwarpValue,
   warpValue,
 } from './warp';
-export type { Goal, NormalizationKind, OutputOverrides, OutputSpec, OutputTransform, OutputWarpKind, TailsKind, TransformedValues } from './warp';
+export type { Goal, NormalizationKind, OutputOverrides, OutputRuleSummary, OutputSpec, OutputTransform, OutputWarpKind, TailsKind, TransformedValues } from './warp';
 
 export {
   acquisitionTarget,

@@ -431,6 +431,35 @@ export interface TransformedValues {
   transform: OutputTransform;
 }
 
+/** What the output rule does to one task's completed values: the rule, and what its robust stage found. */
+export interface OutputRuleSummary {
+  readonly goal: Goal;
+  readonly warp: OutputWarpKind;
+  readonly tails: TailsKind;
+  readonly normalization: NormalizationKind;
+  /** Completed values the rule was fitted on. */
+  readonly values: number;
+  /** Of those, how many it treats as infeasible (absurdly bad, outside the warp's domain). */
+  readonly infeasible: number;
+  /** True when the worse half was half-rank warped. */
+  readonly halfRank: boolean;
+}
+
+/** Fits the rule on a task's completed values and says what it did (Prior Provenance shows it). */
+export function summarizeOutputRule(values: readonly number[], spec: OutputSpec): OutputRuleSummary {
+  const finite = values.filter(Number.isFinite);
+  const t = fitOutputTransform(finite, spec);
+  return {
+    goal: spec.goal,
+    warp: spec.warp,
+    tails: spec.tails ?? 'none',
+    normalization: spec.normalization,
+    values: finite.length,
+    infeasible: finite.filter((v) => isInfeasible(t, v)).length,
+    halfRank: (t.robust?.bad.length ?? 0) > 0,
+  };
+}
+
 /** Fits and applies a transform to one task's raw metric values, dropping what cannot be used. */
 export function transformTaskValues(values: readonly number[], spec: OutputSpec): TransformedValues {
   checkSpec(spec);

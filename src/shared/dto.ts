@@ -160,6 +160,16 @@ export interface ProvenanceResult {
    * GP's (engine Study.priorCheck); 'dropped' means negative transfer (the prior mispredicts this task).
    */
   priorCheck?: { points: number; priorLogLik: number; priorMeanZ2?: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
+  /** What the GP sees of this task's values (docs/experiment-format.md, Output rule), fitted on its completed trials. */
+  output?: {
+    goal: Goal;
+    warp: 'none' | 'log' | 'log1m';
+    tails: 'auto' | 'half-rank' | 'none';
+    normalization: 'none' | 'standardize' | 'robust' | 'copula';
+    values: number;
+    infeasible: number;
+    halfRank: boolean;
+  };
 }
 
 /** A text edit in LSP coordinates (0-based line/character). */

@@ -122,6 +122,9 @@ describe('tuning in VS Code (e2e)', function () {
     const frame = await vs.webviewFrame(/breast_cancer/, 90_000);
     // The file as the workspace names it, not its file:// URI.
     assert.equal((await frame.locator('.panel-header .subtle').first().textContent())?.trim(), EXPERIMENT);
+    // What the model sees of the error rate: the PD1 rule (−log, not normalised), fitted on the completed trial.
+    const body = await frame.locator('body').innerText();
+    assert.match(body, /Output rule\s*−log\(value\) · none of 1 completed result infeasible · not normalised/);
     await vs.screenshot('panel-provenance');
   });
 });

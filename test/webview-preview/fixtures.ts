@@ -194,5 +194,6 @@ export function fixtureProvenance(): ProvenanceResult {
     tasks, matchedGroups: 12, finalLoss: 0.8314, trainedAt: '2025-11-20T08:41:12Z', cacheKey: '3f9c2a71d0be',
     hyperparameters: { lengthscales: [0.412, 0.873, 2.31, 3.05], signal_variance: 0.9214, noise_variance: 0.0123, constant_mean: -0.118 },
     heldOut: { points: 10, meanLogLik: 1.874, rmse: 0.0061 },
+    output: { goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'none', values: 10, infeasible: 1, halfRank: false },
   };
 }

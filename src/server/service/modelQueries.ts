@@ -2,13 +2,13 @@
 // lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
-import { DEFAULT_UCB_BETA, SearchSpace, type AcquisitionOptions, type Config } from '../../engine';
+import { DEFAULT_UCB_BETA, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
-import { modelInputKey, namedHyperparameters, type ModelInput, type SerializedPrior } from '../jobs/compute';
+import { modelInputKey, namedHyperparameters, outputFor, type ModelInput, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
 import { bestTrial, parameterInfos } from './experimentSummary';
 import type { PretrainProgress, PriorService } from './priorService';
@@ -161,6 +161,8 @@ export class ModelQueries {
     const entry = this.options.index.experiment(uri);
     const { input, prior } = await this.modelInput(entry, { train: false });
     const heldOut = await this.options.jobs.run({ kind: 'heldOut', input });
+    const completed = input.trials.filter((t) => t.status === 'completed' && t.value !== undefined).map((t) => t.value!);
+    const output = summarizeOutputRule(completed, outputFor(input));
     if (!prior) {
       const hyperparameters = await this.options.jobs.run({ kind: 'singleTaskHyperparameters', input });
       return {
@@ -173,6 +175,7 @@ export class ModelQueries {
         matchedGroups: 0,
         hyperparameters,
         ...(heldOut ? { heldOut } : {}),
+        output,
       };
     }
     const priorCheck = await this.options.jobs.run({ kind: 'priorCheck', input });
@@ -193,6 +196,7 @@ export class ModelQueries {
       hyperparameters: namedHyperparameters(serializedPrior(prior)),
       ...(heldOut ? { heldOut } : {}),
       ...(priorCheck ? { priorCheck } : {}),
+      output,
     };
   }
 

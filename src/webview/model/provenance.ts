@@ -36,6 +36,28 @@ function kernelName(kind: string, onFeatures: boolean): string {
   return onFeatures ? `${name} on learnt MLP features` : name;
 }
 
+const normalizationNames: Record<NonNullable<ProvenanceResult['output']>['normalization'], string> = {
+  none: 'not normalised (the paper\'s PD1 rule)',
+  standardize: 'standardised per task',
+  robust: 'centred on the median, scaled by the IQR',
+  copula: 'Gaussian copula: normal scores of the ranks',
+};
+
+/** The output rule in words: the warp, what the robust tails did to this task's results, the normalisation. */
+export function outputRuleText(output: NonNullable<ProvenanceResult['output']>): string {
+  const sign = output.goal === 'minimize' ? '−' : '';
+  const warp = output.warp === 'log' ? `${sign}log(value)` : output.warp === 'log1m' ? '−log(1 − value)' : output.goal === 'minimize' ? '−value' : 'value as is';
+  const parts = [warp];
+  if (output.tails === 'none') parts.push('no tail handling');
+  else {
+    const of = `${output.values} completed result${output.values === 1 ? '' : 's'}`;
+    parts.push(output.infeasible > 0 ? `${output.infeasible} of ${of} infeasible (absurdly bad: fitted as the worst feasible)` : `none of ${of} infeasible`);
+    if (output.halfRank) parts.push('the worse half rank-warped onto a normal tail');
+  }
+  parts.push(normalizationNames[output.normalization] ?? output.normalization);
+  return parts.join(' · ');
+}
+
 export function provenanceView(data: ProvenanceResult): ProvenanceView {
   const pretrained = data.model === 'pretrained';
   const summary: KeyValue[] = [
@@ -43,6 +65,7 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
     { key: 'Mean function', value: meanNames[data.mean] ?? data.mean },
     { key: 'Kernel', value: kernelName(data.kernel, data.kernelOnFeatures) },
   ];
+  if (data.output) summary.push({ key: 'Output rule', value: outputRuleText(data.output) });
   if (data.objective) summary.push({ key: 'Pre-training objective', value: objectiveNames[data.objective] ?? data.objective });
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
   // Matched groups (tasks measured at the same points, EKL's data) only exist for a pre-trained prior.

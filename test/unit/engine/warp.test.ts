@@ -8,6 +8,7 @@ import {
   isInfeasible,
   normalQuantile,
   referenceNormalization,
+  summarizeOutputRule,
   transformTaskValues,
   type OutputSpec,
 } from '../../../src/engine/warp';
@@ -104,6 +105,20 @@ describe('engine/warp', () => {
     const tasks = [[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]].map((v) => fitOutputTransform(v, { ...spec, reference: undefined }));
     const ref = referenceNormalization(tasks)!;
     assert.ok(ref.scale > 1 && ref.center < -3, JSON.stringify(ref));
+  });
+
+  it('summarises what the rule did to a task: infeasible values (1e300, NaN left out, outside the warp) and the half-rank warp', () => {
+    const spec: OutputSpec = { goal: 'minimize', warp: 'log', normalization: 'standardize', tails: 'auto' };
+    const losses = Array.from({ length: 20 }, (_, i) => 0.1 + i / 100);
+    assert.deepEqual(summarizeOutputRule([...losses, 1e300, Number.NaN], spec), {
+      goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'standardize', values: 21, infeasible: 1, halfRank: false,
+    });
+    // 'half-rank' warps the worse half whatever its shape; a negative loss cannot take the log.
+    const warped = summarizeOutputRule([...losses, -1], { ...spec, tails: 'half-rank' });
+    assert.equal(warped.halfRank, true);
+    assert.equal(warped.infeasible, 1);
+    assert.deepEqual(summarizeOutputRule(losses, { ...spec, tails: 'none' }), { ...summarizeOutputRule(losses, spec), tails: 'none' });
+    assert.equal(summarizeOutputRule([], spec).values, 0);
   });
 
   it('shows predictions in metric units with an ordered interval', () => {

@@ -110,6 +110,8 @@ describe('server ModelQueries (no connection)', function () {
     assert.equal(provenance.model, 'pretrained');
     assert.equal(provenance.cacheKey, trained.key);
     assert.deepEqual(provenance.tasks, [{ name: 'earlier', source: path.join('earlier', 'related.hyperbo.yaml'), points: 5 }]);
+    // The prior's output rule, fitted on this experiment's (no) completed trials.
+    assert.deepEqual(provenance.output, { goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'standardize', values: 0, infeasible: 0, halfRank: false });
   });
 
   it('posterior slices pass through the best trial (or the suggestion when nothing completed); the hover counts the observations', async () => {

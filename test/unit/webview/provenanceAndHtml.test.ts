@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, escapeHtml, isPanelState, panelHtml, panelTitle } from '../../../src/client/panels/html';
-import { provenanceView } from '../../../src/webview/model/provenance';
+import { outputRuleText, provenanceView } from '../../../src/webview/model/provenance';
 import { fixtureProvenance } from '../../webview-preview/fixtures';
 
 describe('provenance view model', () => {
@@ -23,6 +23,19 @@ describe('provenance view model', () => {
     const dropped = provenanceView({ ...data, priorCheck: { points: 12, priorLogLik: -2.5, singleTaskLogLik: -0.9, verdict: 'dropped' } });
     assert.match(dropped.heldOut!.find((r) => r.key === 'Transfer check')!.value, /negative transfer/);
     assert.equal(provenanceView(data).heldOut!.some((r) => r.key === 'Transfer check'), false);
+  });
+
+  it('says in words what the model sees of the metric: warp, infeasible results, half-rank, normalisation', () => {
+    const output = { goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'standardize', values: 24, infeasible: 2, halfRank: true } as const;
+    assert.equal(
+      outputRuleText(output),
+      '−log(value) · 2 of 24 completed results infeasible (absurdly bad: fitted as the worst feasible) · the worse half rank-warped onto a normal tail · standardised per task',
+    );
+    assert.equal(outputRuleText({ ...output, infeasible: 0, halfRank: false, values: 1, normalization: 'copula' }), '−log(value) · none of 1 completed result infeasible · Gaussian copula: normal scores of the ranks');
+    assert.equal(outputRuleText({ ...output, goal: 'maximize', warp: 'log1m', tails: 'none', normalization: 'none' }), "−log(1 − value) · no tail handling · not normalised (the paper's PD1 rule)");
+    assert.equal(outputRuleText({ ...output, warp: 'none', tails: 'none' }), '−value · no tail handling · standardised per task');
+    const view = provenanceView({ ...fixtureProvenance(), output });
+    assert.deepEqual(view.summary.slice(3, 5).map((r) => r.key), ['Output rule', 'Pre-training objective']);
   });
 
   it('explains a single-task model with no related tasks', () => {
