@@ -4,7 +4,7 @@ import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
 import { pd1SearchSpace } from '../../../src/engine/space';
 import { EngineError, type ModelSpec } from '../../../src/engine/types';
-import { PD1_OUTPUT_SPEC } from '../../../src/engine/warp';
+import { PD1_OUTPUT_SPEC, type OutputSpec } from '../../../src/engine/warp';
 import { describeParams, paramLayout } from '../../../src/engine/model';
 
 const spec: ModelSpec = { dim: 4, mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };
@@ -85,6 +85,22 @@ describe('engine/prior', () => {
     const a = condition(result.spec, result.theta, tasks[0]!.x, tasks[0]!.y).predict(q);
     const b = condition(prior.spec, prior.theta, tasks[0]!.x, tasks[0]!.y).predict(q);
     assert.deepEqual(Array.from(a.mean), Array.from(b.mean));
+  });
+
+  it('the output rule survives save → load whole: a study under the loaded prior reads what pre-training used', () => {
+    const rng = createRng(5);
+    const tasks = [0, 1].map((t) => ({ name: `t${t}`, x: { n: 6, d: 4, data: Float64Array.from({ length: 24 }, () => rng.next()) }, y: Float64Array.from({ length: 6 }, () => rng.normal()) }));
+    const result = pretrain({ tasks, matched: [] }, { spec: simpleSpec(4), steps: 5, seed: 1 });
+    const rules: OutputSpec[] = [
+      { goal: 'minimize', warp: 'log', normalization: 'standardize', tails: 'auto', floor: 1e-4, reference: { center: -1.5, scale: 0.25 } },
+      { goal: 'maximize', warp: 'log1m', normalization: 'copula', tails: 'half-rank', reference: { center: 2, scale: 3 } },
+      { ...PD1_OUTPUT_SPEC, tails: 'none' },
+    ];
+    for (const output of rules) {
+      const loaded = parsePrior(serializePrior(priorFileFromPretrain(result, pd1SearchSpace(), { ...output, infeasibleInTraining: 'drop' }, { dataHash: 'h' })));
+      // infeasibleInTraining is pre-training's alone; everything else is the study's rule.
+      assert.deepEqual(loaded.output, output);
+    }
   });
 
   it('keeps the training tasks\' data for the first pick (transfer) bit-exact, and rejects a malformed one', async () => {
