@@ -74,6 +74,15 @@ describe('hyperbo suggest (CLI)', function () {
     for (const l of withObs) assert.ok(!observed.some((o) => JSON.stringify(o.params) === JSON.stringify(l.params)));
   });
 
+  it('an absurd observed value (an error rate of 1e300) counts as a diverged run under the prior file\'s tails rule', () => {
+    const point = (i: number) => ({ learning_rate: 10 ** (-3 + i / 3), one_minus_momentum: 0.05 + i / 10, lr_decay_power: 0.5 + i / 8, lr_decay_steps_factor: 0.2 + i / 12 });
+    const results = Array.from({ length: 8 }, (_, i) => ({ params: point(i), value: 0.05 + 0.01 * i }));
+    observe('absurd.jsonl', [...results, { params: point(8), value: 1e300 }]);
+    observe('as-diverged.jsonl', [...results, { params: point(8), status: 'diverged' }]);
+    const absurd = suggestions('--observations', 'absurd.jsonl', '--n', '2');
+    assert.deepEqual(absurd, suggestions('--observations', 'as-diverged.jsonl', '--n', '2'));
+  });
+
   it('an observations file that does not exist yet means no trials, and says so', () => {
     const r = suggest('--observations', 'not-yet.jsonl', '--n', '2');
     assert.equal(r.status, 0, r.stderr);
