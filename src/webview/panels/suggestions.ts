@@ -64,13 +64,18 @@ function metric(label: string, value: string): HTMLElement {
   return el('div', { className: 'metric' }, el('span', { className: 'metric-label', text: label }), el('span', { className: 'metric-value', text: value }));
 }
 
+/** The name with a line-break opportunity after each _ . - /: "lr_decay_steps_factor" wraps in a narrow panel, not the table. */
+function breakableName(name: string): (string | HTMLElement)[] {
+  return name.split(/(?<=[_.\-/])/).flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), part]));
+}
+
 function paramRow(row: ParamDeltaRow): HTMLTableRowElement {
   const bar = el('span', { className: `delta-bar ${row.delta !== undefined && row.delta < 0 ? 'negative' : 'positive'}` });
   // Setting style through the CSSOM is allowed by the CSP (no inline style attribute).
   bar.style.width = `${row.deltaPercent / 2}%`;
   const track = el('span', { className: 'delta-track', attrs: { 'aria-hidden': 'true' } }, el('span', { className: 'delta-centre' }), bar);
   return el('tr', {},
-    el('th', { text: row.name, attrs: { scope: 'row' }, className: 'param-name' }),
+    el('th', { attrs: { scope: 'row' }, className: 'param-name' }, ...breakableName(row.name)),
     el('td', { text: row.value, className: 'num' }),
     el('td', { text: row.bestValue, className: 'num subtle' }),
     el('td', {}, el('span', { className: 'delta' }, track, el('span', { className: 'delta-text', text: row.deltaText }))),
