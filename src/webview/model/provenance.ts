@@ -49,6 +49,7 @@ export function outputRuleText(output: NonNullable<ProvenanceResult['output']>):
   const warp = output.warp === 'log' ? `${sign}log(value)` : output.warp === 'log1m' ? '−log(1 − value)' : output.goal === 'minimize' ? '−value' : 'value as is';
   const parts = [warp];
   if (output.tails === 'none') parts.push('no tail handling');
+  else if (output.values === 0) parts.push('absurd results will count as infeasible (none completed yet)');
   else {
     const of = `${output.values} completed result${output.values === 1 ? '' : 's'}`;
     parts.push(output.infeasible > 0 ? `${output.infeasible} of ${of} infeasible (absurdly bad: fitted as the worst feasible)` : `none of ${of} infeasible`);

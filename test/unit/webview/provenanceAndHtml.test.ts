@@ -34,6 +34,7 @@ describe('provenance view model', () => {
     assert.equal(outputRuleText({ ...output, infeasible: 0, halfRank: false, values: 1, normalization: 'copula' }), '−log(value) · none of 1 completed result infeasible · Gaussian copula: normal scores of the ranks');
     assert.equal(outputRuleText({ ...output, goal: 'maximize', warp: 'log1m', tails: 'none', normalization: 'none' }), "−log(1 − value) · no tail handling · not normalised (the paper's PD1 rule)");
     assert.equal(outputRuleText({ ...output, warp: 'none', tails: 'none' }), '−value · no tail handling · standardised per task');
+    assert.equal(outputRuleText({ ...output, values: 0, infeasible: 0, halfRank: false }), '−log(value) · absurd results will count as infeasible (none completed yet) · standardised per task');
     const view = provenanceView({ ...fixtureProvenance(), output });
     assert.deepEqual(view.summary.slice(3, 5).map((r) => r.key), ['Output rule', 'Pre-training objective']);
   });
