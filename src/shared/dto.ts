@@ -161,15 +161,21 @@ export interface ProvenanceResult {
    */
   priorCheck?: { points: number; priorLogLik: number; priorMeanZ2?: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
   /** What the GP sees of this task's values (docs/experiment-format.md, Output rule), fitted on its completed trials. */
-  output?: {
-    goal: Goal;
-    warp: 'none' | 'log' | 'log1m';
-    tails: 'auto' | 'half-rank' | 'none';
-    normalization: 'none' | 'standardize' | 'robust' | 'copula';
-    values: number;
-    infeasible: number;
-    halfRank: boolean;
-  };
+  output?: OutputRuleDTO;
+}
+
+/** The output rule a study applies and what it found in the task's completed results (engine summarizeOutputRule). */
+export interface OutputRuleDTO {
+  goal: Goal;
+  warp: 'none' | 'log' | 'log1m';
+  tails: 'auto' | 'half-rank' | 'none';
+  normalization: 'none' | 'standardize' | 'robust' | 'copula';
+  /** Completed results the rule was fitted on. */
+  values: number;
+  /** Of those, how many it treats as infeasible. */
+  infeasible: number;
+  /** True when the worse half was half-rank warped. */
+  halfRank: boolean;
 }
 
 /** A text edit in LSP coordinates (0-based line/character). */

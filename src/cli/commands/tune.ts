@@ -5,11 +5,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
+  defaultOutputSpec,
   EngineError,
+  outputWithOverrides,
   SearchSpace,
   Study,
   studyFromRecord,
   studyPriorFromFile,
+  summarizeOutputRule,
   type OutputSpec,
   type StudyPrior,
   type Suggestion,
@@ -43,6 +46,7 @@ import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLo
 import { newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 import { formatNumber } from '../../shared/numbers';
+import { outputRuleText } from '../../shared/outputRule';
 import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
 import { finishedCurve, RunningTrialCheck } from '../../session/stoppingWatch';
 import type { CurvePoint } from '../../formats/curve';
@@ -366,6 +370,10 @@ export async function run(argv: string[]): Promise<number> {
         '.',
     );
   }
+  // What the model sees of the metric, by the rule studyFromRecord applies (the prior's, else one fitted to the results).
+  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
+  const rule = session.output ?? outputWithOverrides(defaultOutputSpec(completed, exp.objective.goal), exp.objective.output);
+  out(`Output rule: ${outputRuleText(summarizeOutputRule(completed, rule))}`);
   const names = space.names;
   // Without a prior or two results the GP has nothing to predict from: no number is shown.
   const columns = (id: number, s: Suggestion) => [

@@ -286,6 +286,21 @@ describe('hyperbo tune (CLI)', function () {
       assert.match(real.stderr, /needs run\.command and run\.log .* to launch trials/);
       assert.equal(exp.read(), original);
     });
+
+    it('says what the model sees of the metric: an absurd loss is infeasible, objective.normalize: copula is taken', () => {
+      const recorded = `trials:
+  - { id: 1, params: { lr: 0.001, mom: 0.2 }, status: completed, value: 1.2 }
+  - { id: 2, params: { lr: 0.1, mom: 0.9 }, status: completed, value: 1.3 }
+  - { id: 3, params: { lr: 0.01, mom: 0.5 }, status: completed, value: 1.1 }
+  - { id: 4, params: { lr: 0.5, mom: 0.5 }, status: completed, value: 1.0e+300 }
+`;
+      const r = tune(experiment(HEAD + recorded).dir, '--trials', '1', '--dry-run');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Output rule: −log\(value\) · 1 of 4 completed results infeasible \(absurdly bad: fitted as the worst feasible\) · standardised per task$/m);
+      const copula = tune(experiment(HEAD.replace('  goal: minimize\n', '  goal: minimize\n  normalize: copula\n') + recorded).dir, '--trials', '1', '--dry-run');
+      assert.equal(copula.status, 0, copula.stderr);
+      assert.match(copula.stdout, /^Output rule: .* · Gaussian copula: normal scores of the ranks$/m);
+    });
   });
 
   describe('with prior.from pointing at PD1-style data', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { contentSecurityPolicy, escapeHtml, isPanelState, panelHtml, panelTitle } from '../../../src/client/panels/html';
-import { outputRuleText, provenanceView } from '../../../src/webview/model/provenance';
+import { outputRuleText } from '../../../src/shared/outputRule';
+import { provenanceView } from '../../../src/webview/model/provenance';
 import { fixtureProvenance } from '../../webview-preview/fixtures';
 
 describe('provenance view model', () => {
