@@ -711,9 +711,8 @@ export type RecordedStudyOptions = Omit<StudyOptions, 'output'> & {
  * (the user can still rerun it by hand). Trials outside the space, or that it cannot encode, are skipped.
  */
 export function studyFromRecord(options: RecordedStudyOptions, trials: readonly RecordedTrial[]): Study {
-  const { goal, output, outputOverrides, ...rest } = options;
-  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  const study = new Study({ ...rest, output: output ?? outputWithOverrides(defaultOutputSpec(completed, goal), outputOverrides) });
+  const { goal: _goal, output: _output, outputOverrides: _overrides, ...rest } = options;
+  const study = new Study({ ...rest, output: recordedOutputRule(options, trials) });
   for (const t of trials) {
     if (t.outsideSpace || !encodable(options.space, t.params)) continue;
     if (t.status === 'completed' && Number.isFinite(t.value)) study.tell(t.params, t.value!);
@@ -722,6 +721,19 @@ export function studyFromRecord(options: RecordedStudyOptions, trials: readonly 
     else if (t.status !== 'completed') study.addPending(t.params);
   }
   return study;
+}
+
+/** The completed trials' finite values: what the output rule is fitted on. */
+export function completedValues(trials: readonly Pick<RecordedTrial, 'status' | 'value'>[]): number[] {
+  return trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
+}
+
+/** The output rule studyFromRecord applies: the prior's, else the default for the completed values with the experiment's overrides. */
+export function recordedOutputRule(
+  options: Pick<RecordedStudyOptions, 'goal' | 'output' | 'outputOverrides'>,
+  trials: readonly Pick<RecordedTrial, 'status' | 'value'>[],
+): OutputSpec {
+  return options.output ?? outputWithOverrides(defaultOutputSpec(completedValues(trials), options.goal), options.outputOverrides);
 }
 
 function encodable(space: SearchSpace, params: Config): boolean {

@@ -5,9 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
-  defaultOutputSpec,
+  completedValues,
   EngineError,
-  outputWithOverrides,
+  recordedOutputRule,
   SearchSpace,
   Study,
   studyFromRecord,
@@ -371,9 +371,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   // What the model sees of the metric, by the rule studyFromRecord applies (the prior's, else one fitted to the results).
-  const completed = trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  const rule = session.output ?? outputWithOverrides(defaultOutputSpec(completed, exp.objective.goal), exp.objective.output);
-  out(`Output rule: ${outputRuleText(summarizeOutputRule(completed, rule))}`);
+  const rule = recordedOutputRule({ goal: exp.objective.goal, output: session.output, outputOverrides: exp.objective.output }, trials);
+  out(`Output rule: ${outputRuleText(summarizeOutputRule(completedValues(trials), rule))}`);
   const names = space.names;
   // Without a prior or two results the GP has nothing to predict from: no number is shown.
   const columns = (id: number, s: Suggestion) => [

@@ -6,15 +6,14 @@ import {
   applyOutput,
   condition,
   ConditioningCache,
-  defaultOutputSpec,
   describeParams,
   EngineError,
   fitSingleTask,
   invertOutput,
   invertPrediction,
-  outputWithOverrides,
   priorCovariance,
   priorMean,
+  recordedOutputRule,
   SearchSpace,
   Study,
   studyFromRecord,
@@ -74,9 +73,7 @@ export interface ComputedSuggestion {
 
 /** The output rule a study uses: the prior's, or a default fitted to this task's completed values. */
 export function outputFor(input: ModelInput): OutputSpec {
-  if (input.output) return input.output;
-  const values = input.trials.filter((t) => t.status === 'completed' && Number.isFinite(t.value)).map((t) => t.value!);
-  return outputWithOverrides(defaultOutputSpec(values, input.goal), input.outputOverrides);
+  return recordedOutputRule(input, input.trials);
 }
 
 /** The experiments' kept models, the most recently used last. */

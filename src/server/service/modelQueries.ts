@@ -2,7 +2,7 @@
 // lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
-import { DEFAULT_UCB_BETA, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
+import { completedValues, DEFAULT_UCB_BETA, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
@@ -161,8 +161,7 @@ export class ModelQueries {
     const entry = this.options.index.experiment(uri);
     const { input, prior } = await this.modelInput(entry, { train: false });
     const heldOut = await this.options.jobs.run({ kind: 'heldOut', input });
-    const completed = input.trials.filter((t) => t.status === 'completed' && t.value !== undefined).map((t) => t.value!);
-    const output = summarizeOutputRule(completed, outputFor(input));
+    const output = summarizeOutputRule(completedValues(input.trials), outputFor(input));
     if (!prior) {
       const hyperparameters = await this.options.jobs.run({ kind: 'singleTaskHyperparameters', input });
       return {
