@@ -59,6 +59,11 @@ async function setQuickInput(input: Locator, value: string): Promise<void> {
   );
 }
 
+/** How many pixels each of a panel's scrollable tables is wider than its card (0: it fits). */
+export async function tableOverflow(frame: Frame): Promise<number[]> {
+  return frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.table-scroll')).map((d) => d.scrollWidth - d.clientWidth));
+}
+
 async function frameText(frame: Frame, within?: string): Promise<string> {
   try {
     return normalise(

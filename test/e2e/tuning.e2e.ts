@@ -3,6 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tableOverflow } from './harness';
 import { workbench } from './setup';
 
 const EXPERIMENT = 'digits-mlp.hyperbo.yaml';
@@ -96,7 +97,7 @@ describe('tuning in VS Code (e2e)', function () {
     await frame.getByRole('button', { name: /Apply/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
     // Beside the file and the experiments view, with the example's long names (lr_decay_steps_factor), the Δ column
     // stays in view: the names wrap, the table does not scroll sideways.
-    const cut = await frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.table-scroll')).map((d) => d.scrollWidth - d.clientWidth));
+    const cut = await tableOverflow(frame);
     assert.ok(cut.length > 0 && cut.every((px) => px <= 1), `tables wider than their card by ${cut.join(', ')} px`);
     await vs.screenshot('panel-suggestions');
   });

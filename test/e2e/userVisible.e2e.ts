@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from './codeServer';
-import { vsixPath } from './harness';
+import { tableOverflow, vsixPath } from './harness';
 import { workbench } from './setup';
 
 const editorText = '.part.editor .monaco-editor';
@@ -177,7 +177,7 @@ describe('what the user sees (e2e, issue 12)', function () {
     await vs.waitForText(/scaled to 0…1 over its range/);
     assert.equal(await frame.getByText('Acquisition (', { exact: false }).count(), 0, 'no bare "Acquisition (ei)" number');
     // The Δ column is whole in a panel half the window wide: the table does not scroll sideways.
-    const cut = await frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.table-scroll')).map((d) => d.scrollWidth - d.clientWidth));
+    const cut = await tableOverflow(frame);
     assert.ok(cut.every((px) => px <= 1), `tables wider than their card by ${cut.join(', ')} px`);
     await vs.screenshot('suggestions-delta-and-acquisition-in-words');
   });
