@@ -112,10 +112,12 @@ export function unwarpValue(y: number, goal: Goal, warp: OutputWarpKind): number
   switch (warp) {
     case 'none':
       return goal === 'maximize' ? y : -y;
+    // Back into the warp's domain: a prediction beyond every result (a loss near 0) is never a negative loss or an
+    // accuracy above 1, which the raw inverse gives once exp(∓y) is below the warp's epsilon.
     case 'log':
-      return goal === 'maximize' ? Math.exp(y) - LOG_EPS : Math.exp(-y) - LOG_EPS;
+      return Math.max(0, (goal === 'maximize' ? Math.exp(y) : Math.exp(-y)) - LOG_EPS);
     case 'log1m':
-      return 1 + LOG1M_EPS - Math.exp(-y);
+      return Math.min(1, 1 + LOG1M_EPS - Math.exp(-y));
   }
 }
 

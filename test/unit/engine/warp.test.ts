@@ -10,6 +10,7 @@ import {
   referenceNormalization,
   summarizeOutputRule,
   transformTaskValues,
+  unwarpValue,
   type OutputSpec,
 } from '../../../src/engine/warp';
 import { prepareTrainingData } from '../../../src/engine/pretrain';
@@ -26,6 +27,18 @@ describe('engine/warp', () => {
   it('defaults: positive values → log + standardise, else standardise', () => {
     assert.deepEqual(defaultOutputSpec([1, 2, 3], 'maximize'), { goal: 'maximize', warp: 'log', normalization: 'standardize', tails: 'auto' });
     assert.deepEqual(defaultOutputSpec([-1, 2], 'minimize'), { goal: 'minimize', warp: 'none', normalization: 'standardize', tails: 'auto' });
+  });
+
+  it('inverts into the warp\'s domain: a prediction beyond every result is never a negative loss or an accuracy above 1', () => {
+    const loss = fitOutputTransform([0, 0.1, 0.3], { goal: 'minimize', warp: 'log', normalization: 'none', floor: 1e-12 });
+    // y = −log(v + 1e−10): y = 25 would be v = e^−25 − 1e−10 ≈ −8.6e−11.
+    assert.equal(invertOutput(loss, 25), 0);
+    const p = invertPrediction(loss, 24, 2);
+    assert.ok(p.low === 0 && p.value >= 0 && p.high > 0, JSON.stringify(p));
+    assert.equal(unwarpValue(30, 'maximize', 'log'), Math.exp(30) - 1e-10, 'above the domain\'s bound it is the plain inverse');
+    const accuracy = fitOutputTransform([0.5, 0.9, 1], { goal: 'maximize', warp: 'log1m', normalization: 'none' });
+    assert.equal(invertOutput(accuracy, 20), 1, 'e^−20 < 1e−6: the raw inverse is 1.0000009');
+    assert.equal(invertOutput(accuracy, applyOutput(accuracy, 1)), 1);
   });
 
   it('inverts every warp/normalisation exactly', () => {
