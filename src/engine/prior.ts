@@ -7,8 +7,11 @@ import type { OutputSpec } from './warp';
 
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
-/** Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. 5: files keep `tails`. */
-export const TRAINING_RULES_VERSION = 5;
+/**
+ * Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. 5: files keep `tails`;
+ * 6: under a log warp only a value 1,000 times worse than the median is infeasible.
+ */
+export const TRAINING_RULES_VERSION = 6;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 

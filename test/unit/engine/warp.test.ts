@@ -219,6 +219,25 @@ describe('engine/warp', () => {
       assert.ok(Math.max(...old.y) - Math.min(...old.y) > 2.5 && old.y[0]! - old.y[8]! < 0.5, 'good values squeezed together');
     });
 
+    it('a few results: a run that learnt little is bad, not absurd, under a log warp (found with hyperbo tune)', () => {
+      // Six log losses of a gradient-boosting run: four good ones within 25 % of each other, an undertrained 0.79 and
+      // a near-chance 2.03. Six top-half spreads are a factor of 1.8 here; only a loss 1,000 times the median's is absurd.
+      const losses = [2.026, 0.7856, 0.1509, 0.1388, 0.1559, 0.1752];
+      const t = fitOutputTransform(losses, lossLog);
+      for (const v of losses) assert.ok(!isInfeasible(t, v), String(v));
+      const ys = losses.map((v) => applyOutput(t, v));
+      assert.ok(ys[0]! < ys[1]! && ys[1]! < Math.min(...ys.slice(2)), 'the bad runs keep their order below the good ones');
+      assert.equal(summarizeOutputRule(losses, lossLog).infeasible, 0);
+      const median = Math.sqrt(0.1559 * 0.1752); // the middle two, on the log scale
+      assert.ok(isInfeasible(t, median * 1.01e3) && !isInfeasible(t, median * 0.99e3), 'the boundary is 1,000 times the median');
+      // A top half of ties leaves no spread: a diverged run is still infeasible, an ordinary bad one is not.
+      const tied = fitOutputTransform([0.1, 0.1, 0.1, 0.4, 1e162], lossLog);
+      assert.ok(isInfeasible(tied, 1e162) && !isInfeasible(tied, 0.4));
+      // Without a warp there is no unit-free scale, so the spread rule alone decides, as before.
+      const raw = fitOutputTransform([-2.026, -0.7856, -0.1509, -0.1388, -0.1559, -0.1752], { goal: 'maximize', warp: 'none', normalization: 'standardize', tails: 'auto' });
+      assert.ok(isInfeasible(raw, -2.026));
+    });
+
     it('pre-training: a finite infeasible value becomes its task\'s worst feasible value (default) or is dropped; NaN is dropped', () => {
       const values = [0.2, 0.25, 0.3, 0.4, 0.5, 0.9, 1e162, Number.NaN];
       const x = { n: values.length, d: 1, data: Float64Array.from(values, (_, i) => i / values.length) };
