@@ -9,7 +9,7 @@ export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
 /**
  * Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. 5: files keep `tails`;
- * 6: only a value 1,000 times worse than the median is infeasible.
+ * 6: under a log warp only a value 1,000 times worse than the median is infeasible.
  */
 export const TRAINING_RULES_VERSION = 6;
 

@@ -9,10 +9,9 @@
 // 2. Robust tails (`tails`, fitted per task on the warped values; Google Vizier's output warpers):
 //    - infeasible: a finite warped value more than INFEASIBLE_Z top-half spreads below the median (the spread is
 //      (max − median)/3 with ≥ 70 values, /2 with ≥ 15, /1 below) is "infeasible" like NaN: a diverged loss of 1e162
-//      never becomes a number the GP fits. It must also be ABSURD_FACTOR times worse than the median: under a log warp
-//      a loss 1,000 times the median's, without a warp 999 times the median's magnitude away from it. With a few
-//      results whose good half agrees closely, 6 spreads can be a factor of 2, and a run that merely learnt little is
-//      bad, not absurd (the half-rank warp below is for it);
+//      never becomes a number the GP fits. Under a log warp it must also be ABSURD_FACTOR times worse than the median
+//      (a loss 1,000 times the median's): with a few results whose good half agrees closely, 6 spreads can be a factor
+//      of 2, and a run that merely learnt little is bad, not absurd (the half-rank warp below is for it);
 //    - half-rank: each distinct feasible value below the median is replaced by median + s·Φ⁻¹(q), q = ½(j − ½)/d its
 //      rank quantile within the bad half (j = 1 for the worst; d = the number of distinct bad values, + ½ when the
 //      median is itself a value) and s the root-mean-square distance of the good half from the median. Values above the
@@ -63,7 +62,7 @@ export interface OutputSpec {
 
 /** A finite value this many top-half spreads below the median is infeasible (Vizier's DetectOutliers uses 6). */
 export const INFEASIBLE_Z = 6;
-/** An infeasible value is also at least this factor worse than the median (see the rules above). */
+/** Under a log warp an infeasible value is also at least this factor worse than the median (see the rules above). */
 export const ABSURD_FACTOR = 1e3;
 /** 'auto' half-rank warps a task whose bad tail (median − min) is longer than this times its good tail (max − median). */
 export const SKEW_RATIO = 2;
@@ -231,16 +230,14 @@ export function normalQuantile(p: number): number {
 }
 
 /** Fits the robust stage on a task's finite warped values (see the rules at the top of this file). */
-export function fitRobustStage(warped: readonly number[], tails: TailsKind, logScale: boolean): RobustStage | undefined {
+export function fitRobustStage(warped: readonly number[], tails: TailsKind, minDistance = 0): RobustStage | undefined {
   if (tails === 'none' || warped.length === 0) return undefined;
   const sorted = [...warped].sort((a, b) => a - b);
   const n = sorted.length;
   const top = sorted[n - 1]!;
-  const middle = quantile(sorted, 0.5);
-  const spread = (top - middle) / (n >= 70 ? 3 : n >= 15 ? 2 : 1);
-  const absurd = logScale ? Math.log(ABSURD_FACTOR) : (ABSURD_FACTOR - 1) * Math.abs(middle);
-  const distance = Math.max(INFEASIBLE_Z * spread, absurd);
-  const infeasibleBelow = distance > 0 ? middle - distance : Number.NEGATIVE_INFINITY;
+  const spread = (top - quantile(sorted, 0.5)) / (n >= 70 ? 3 : n >= 15 ? 2 : 1);
+  const distance = Math.max(INFEASIBLE_Z * spread, minDistance);
+  const infeasibleBelow = distance > 0 ? quantile(sorted, 0.5) - distance : Number.NEGATIVE_INFINITY;
   const feasible = sorted.filter((w) => w >= infeasibleBelow);
   const median = quantile(feasible, 0.5);
   const distinct = feasible.filter((w, i) => i === 0 || w !== feasible[i - 1]);
@@ -303,7 +300,7 @@ function robustInverse(stage: RobustStage | undefined, r: number): number {
 export function fitOutputTransform(values: readonly number[], spec: OutputSpec): OutputTransform {
   checkSpec(spec);
   const base = values.map((v) => warpValue(v, spec.goal, spec.warp, spec.floor)).filter(Number.isFinite);
-  const robust = fitRobustStage(base, spec.tails ?? 'none', spec.warp !== 'none');
+  const robust = fitRobustStage(base, spec.tails ?? 'none', spec.warp === 'none' ? 0 : Math.log(ABSURD_FACTOR));
   const warped = base.map((w) => robustValue(robust, w)).filter(Number.isFinite);
   let center = 0;
   let scale = 1;
