@@ -11,7 +11,7 @@
 //      (max − median)/3 with ≥ 70 values, /2 with ≥ 15, /1 below) is "infeasible" like NaN: a diverged loss of 1e162
 //      never becomes a number the GP fits. Under a log warp it must also be ABSURD_FACTOR times worse than the median
 //      (a loss 1,000 times the median's): with a few results whose good half agrees closely, 6 spreads can be a factor
-//      of 2, and a run that merely learnt little is bad, not absurd (the half-rank warp below is for it);
+//      of 3, and a run that merely learnt little is bad, not absurd (the half-rank warp below is for it);
 //    - half-rank: each distinct feasible value below the median is replaced by median + s·Φ⁻¹(q), q = ½(j − ½)/d its
 //      rank quantile within the bad half (j = 1 for the worst; d = the number of distinct bad values, + ½ when the
 //      median is itself a value) and s the root-mean-square distance of the good half from the median. Values above the
