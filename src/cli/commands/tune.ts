@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import {
   completedValues,
   EngineError,
+  fitOutputTransform,
+  isInfeasible,
   recordedOutputRule,
   SearchSpace,
   Study,
@@ -640,5 +642,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   const best = done.reduce((a, b) => ((goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
   out(`Best ${metric} = ${formatNumber(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
+  // Which results the model did not fit as numbers, by the rule as it stands after this session's results.
+  const finalRule = fitOutputTransform(completedValues(trials), recordedOutputRule({ goal: exp.objective.goal, output: session.output, outputOverrides: exp.objective.output }, trials));
+  const infeasible = done.filter((t) => isInfeasible(finalRule, t.value!));
+  if (infeasible.length > 0) {
+    out(
+      `Infeasible by the output rule (absurdly bad, fitted like a diverged run): ${infeasible.map((t) => `trial ${t.id} (${formatNumber(t.value)})`).join(', ')}. ` +
+        'objective.tails: none fits every result as a number.',
+    );
+  }
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
 }

@@ -303,6 +303,22 @@ describe('hyperbo tune (CLI)', function () {
     });
   });
 
+  describe('the output rule after a session', () => {
+    it('names the results the model did not fit as numbers after the trials, and nothing when there are none', () => {
+      const recorded = `trials:
+  - { id: 1, params: { lr: 0.001, mom: 0.2 }, status: completed, value: 1.2 }
+  - { id: 2, params: { lr: 0.1, mom: 0.9 }, status: completed, value: 1.3 }
+  - { id: 3, params: { lr: 0.5, mom: 0.5 }, status: completed, value: 1.0e+300 }
+`;
+      const r = tune(experiment(HEAD + recorded + tail('ok')).dir, '--trials', '1');
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Infeasible by the output rule \(absurdly bad, fitted like a diverged run\): trial 3 \(1e\+300\)\. objective\.tails: none fits every result as a number\.$/m);
+      const plain = tune(experiment(HEAD + recorded.replace('1.0e+300', '2.5') + tail('ok')).dir, '--trials', '1');
+      assert.equal(plain.status, 0, plain.stderr);
+      assert.doesNotMatch(plain.stdout, /Infeasible/);
+    });
+  });
+
   describe('with prior.from pointing at PD1-style data', () => {
     const PD1_HEAD = `name: pd1-style
 objective: { metric: valid/error_rate, goal: minimize }
