@@ -15,7 +15,7 @@
 //    - half-rank: each distinct feasible value below the median is replaced by median + s·Φ⁻¹(q), q = ½(j − ½)/d its
 //      rank quantile within the bad half (j = 1 for the worst; d = the number of distinct bad values, + ½ when the
 //      median is itself a value) and s the root-mean-square distance of the good half from the median. Values above the
-//      median stay, so the good half keeps its shape; ties share a rank.
+//      median stay, so the good half keeps its shape; ties share a rank; beyond the worst value, one for one.
 //    'auto' always detects infeasible values and applies half-rank when the bad tail is skewed (median − min > 2 ×
 //    (max − median)); 'half-rank' always applies it; 'none' (or absent: prior files written before the rule) skips both.
 // 3. Normalise per task: 'none'; 'standardize' (y − mean)/std; 'robust' (y − median)/(IQR/1.349).
@@ -282,6 +282,8 @@ function robustValue(stage: RobustStage | undefined, w: number): number {
     const f = (w - stage.bad[top]!) / (stage.median - stage.bad[top]!);
     return stage.warped[top]! + f * (stage.median - stage.warped[top]!);
   }
+  // Beyond the worst result, warped units one for one (see robustInverse).
+  if (w < stage.bad[0]!) return stage.warped[0]! + (w - stage.bad[0]!);
   return interpolate(stage.bad, stage.warped, w);
 }
 
@@ -293,6 +295,10 @@ function robustInverse(stage: RobustStage | undefined, r: number): number {
     const f = (r - stage.warped[top]!) / (stage.median - stage.warped[top]!);
     return stage.bad[top]! + f * (stage.median - stage.bad[top]!);
   }
+  // A prediction beyond the worst result maps back one for one: the bad half's overall slope (its values over their
+  // rank images, 10× when a few close good results make the images narrow) turned a model sd of 0.23 below the worst
+  // of seven error rates into an interval up to 0.42.
+  if (r < stage.warped[0]!) return stage.bad[0]! + (r - stage.warped[0]!);
   return interpolate(stage.warped, stage.bad, r);
 }
 

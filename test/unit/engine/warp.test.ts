@@ -219,6 +219,18 @@ describe('engine/warp', () => {
       assert.ok(Math.max(...old.y) - Math.min(...old.y) > 2.5 && old.y[0]! - old.y[8]! < 0.5, 'good values squeezed together');
     });
 
+    it('a prediction beyond the worst result maps back one for one, not by the bad half\'s rank compression (found with hyperbo tune)', () => {
+      // The main job's first seven error rates: three bad ones rank-warped into a band a tenth of their spread.
+      const errors = [0.06308, 0.04267, 0.0538, 0.04082, 0.03896, 0.04082, 0.04082];
+      const t = fitOutputTransform(errors, { goal: 'minimize', warp: 'log', normalization: 'none', tails: 'auto' });
+      const worst = applyOutput(t, 0.06308);
+      const p = invertPrediction(t, worst + 0.05, 0.226);
+      assert.ok(p.high < 0.08, `the interval reaches ${p.high}`); // 0.42 by the overall slope
+      // Still the exact inverse out there, and monotone.
+      for (const r of [worst - 0.01, worst - 1, worst - 5]) assert.ok(Math.abs(applyOutput(t, invertOutput(t, r)) - r) < 1e-9, String(r));
+      assert.ok(invertOutput(t, worst - 1) > invertOutput(t, worst - 0.5));
+    });
+
     it('a few results: a run that learnt little is bad, not absurd, under a log warp (found with hyperbo tune)', () => {
       // Six log losses of a gradient-boosting run: four good ones from 0.139 to 0.175, an undertrained 0.79 and a
       // near-chance 2.03. Six top-half spreads are a factor of 2.9 here; only a loss 1,000 times the median's is absurd.
