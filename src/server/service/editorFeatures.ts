@@ -152,7 +152,7 @@ export class EditorFeatures {
     const id = structure.trialAt(structure.lines.offsetAt(position))?.id;
     const trial = id === undefined ? undefined : experiment.trials.find((t) => t.id === id);
     if (!trial || trial.outsideSpace) return undefined;
-    const p = await this.options.queries.predictAt(uri, trial.params);
+    const p = await this.options.queries.predictAt(uri, trial.params, trial.status === 'completed' ? trial.value : undefined);
     const basis = p.pretrained ? 'pre-trained prior' : 'GP fitted to this experiment';
     // A stopped run's record first: where it was stopped and why (the model takes its value as censored, see engine/study).
     const stopped =
@@ -167,7 +167,12 @@ export class EditorFeatures {
       `**Trial ${trial.id}** — posterior ${escapeMarkdown(metric)} at these parameters: ` +
       `**${formatMeanSd(p.mean, p.sd)}**\n\n` +
       `_${basis}, conditioned on ${p.observations} completed trial${p.observations === 1 ? '' : 's'}` +
-      (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_')
+      (p.subset !== undefined ? ` (the GP uses a subset of ${p.subset} of them)_` : '_') +
+      // As `hyperbo tune` names them after its trials (docs/experiment-format.md, Output rule).
+      (p.infeasible
+        ? `\n\nThe output rule treats ${escapeMarkdown(metric)} ${formatNumber(trial.value)} as **infeasible** (absurdly bad): ` +
+          'the model fits it like a diverged run. `objective.tails: none` fits it as a number.'
+        : '')
     );
   }
 }

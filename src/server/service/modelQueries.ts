@@ -2,7 +2,7 @@
 // lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
-import { completedValues, DEFAULT_UCB_BETA, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
+import { completedValues, DEFAULT_UCB_BETA, fitOutputTransform, isInfeasible, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
@@ -32,6 +32,8 @@ export interface PredictionAt {
   pretrained: boolean;
   observations: number;
   subset?: number;
+  /** For a given result: whether the experiment's output rule treats it as infeasible (absurdly bad). */
+  infeasible?: boolean;
 }
 
 export interface PosteriorOptions {
@@ -111,12 +113,20 @@ export class ModelQueries {
   }
 
   /** Posterior mean ± sd (metric units) at a trial's parameters, for hovers. */
-  async predictAt(uri: string, params: Config): Promise<PredictionAt> {
+  async predictAt(uri: string, params: Config, value?: number): Promise<PredictionAt> {
     const entry = this.options.index.experiment(uri);
     const { input, prior } = await this.modelInput(entry, { train: false });
     const [p] = await this.options.jobs.run({ kind: 'predict', input, configs: [params] });
     const observations = input.trials.filter((t) => t.status === 'completed').length;
-    return { mean: p!.mean, sd: p!.sd, pretrained: prior !== undefined, observations, ...(p!.subset !== undefined ? { subset: p!.subset } : {}) };
+    const infeasible = value === undefined ? undefined : isInfeasible(fitOutputTransform(completedValues(input.trials), outputFor(input)), value);
+    return {
+      mean: p!.mean,
+      sd: p!.sd,
+      pretrained: prior !== undefined,
+      observations,
+      ...(p!.subset !== undefined ? { subset: p!.subset } : {}),
+      ...(infeasible !== undefined ? { infeasible } : {}),
+    };
   }
 
   /** Posterior slices through the best trial (or the next suggestion), and a contour over a pair of parameters. */

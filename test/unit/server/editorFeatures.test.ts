@@ -95,6 +95,16 @@ describe('server EditorFeatures (no connection)', function () {
     ]);
   });
 
+  it('over a result the output rule treats as infeasible, the hover says so, as hyperbo tune does', async () => {
+    const absurd = TEXT.replace(/( {2}- \{ id: 3, .*value: )[^ ]+ \}/, (_, line: string) => `${line}1.0e+300 }`);
+    assert.notEqual(absurd, TEXT);
+    index.setDocument(uri, absurd, 2);
+    const onTrial = await editor.hover(uri, { line: 8, character: 10 });
+    assert.ok(onTrial && typeof onTrial.contents === 'object' && 'value' in onTrial.contents);
+    assert.match(onTrial.contents.value, /\*\*Trial 3\*\* — posterior score/);
+    assert.match(onTrial.contents.value, /The output rule treats score 1e\+300 as \*\*infeasible\*\* \(absurdly bad\)/);
+  });
+
   it('hovers: the key\'s documentation, and over a trial the posterior there; completion offers the format\'s keys', async () => {
     const onGoal = await editor.hover(uri, { line: 1, character: 30 });
     assert.ok(onGoal && typeof onGoal.contents === 'object' && 'value' in onGoal.contents);
@@ -103,6 +113,7 @@ describe('server EditorFeatures (no connection)', function () {
     assert.ok(onTrial && typeof onTrial.contents === 'object' && 'value' in onTrial.contents);
     assert.match(onTrial.contents.value, /\*\*Trial 2\*\* — posterior score at these parameters: \*\*[-\d.e]+ ± [\d.e-]+\*\*/);
     assert.match(onTrial.contents.value, /GP fitted to this experiment, conditioned on 3 completed trials/);
+    assert.doesNotMatch(onTrial.contents.value, /infeasible/);
     // The editor's text (sent by the client) wins over the index's: a blank key line offers top-level keys.
     const items = editor.completions(uri, { line: 0, character: 0 }, '\n' + TEXT);
     assert.ok(items.some((i) => i.label === 'budget'), items.map((i) => i.label).join(', '));
