@@ -196,8 +196,10 @@ export class Workbench {
   }
 
   /**
-   * Opens a workspace file (path relative to the workspace) through Quick Open. A file a test wrote moments ago may be
-   * missing from Quick Open's file search for a while: then its absolute path, which Quick Open opens without searching.
+   * Opens a workspace file (path relative to the workspace) through Quick Open, showing its first lines. A file a test
+   * wrote moments ago may be missing from Quick Open's file search for a while: then its absolute path, which Quick
+   * Open opens without searching. Text checks read the rendered lines only, and an editor restored by a window reload
+   * came back scrolled to the file's last, empty line: a CI run waited 30 s for a trial's status shown above it.
    */
   async openFile(relativePath: string): Promise<void> {
     const name = basename(relativePath);
@@ -215,6 +217,7 @@ export class Workbench {
     await row.click();
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible' });
     await this.page.locator('.part.editor .monaco-editor .view-lines').first().waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Control+Home');
   }
 
   /** Waits for the extension's readiness signal: its log channel reports activation. */
