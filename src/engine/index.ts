@@ -98,7 +98,7 @@ export type {
 export { fitSingleTask, singleTaskSpec } from './singleTask';
 export type { SingleTaskFit, SingleTaskOptions } from './singleTask';
 
-export { completedValues, DEFAULT_UCB_BETA, HELD_OUT_MARGIN, HELD_OUT_MIN, HELD_OUT_WINDOW, recordedOutputRule, Study, studyFromRecord } from './study';
+export { completedValues, DEFAULT_UCB_BETA, HELD_OUT_MARGIN, HELD_OUT_MIN, HELD_OUT_WINDOW, recordedOutputRule, recordedOutputTransform, Study, studyFromRecord } from './study';
 export { ConditioningCache, FROZEN_FIT_MIN, REFIT_GROWTH, SUBSET_SLACK } from './conditioning';
 export type { ConditioningCounts } from './conditioning';
 export { wasmLinalgAvailable } from './wasm/linalg';

@@ -736,6 +736,14 @@ export function recordedOutputRule(
   return options.output ?? outputWithOverrides(defaultOutputSpec(completedValues(trials), options.goal), options.outputOverrides);
 }
 
+/** That rule fitted on the completed values: what the model sees of each recorded result (isInfeasible, applyOutput). */
+export function recordedOutputTransform(
+  options: Pick<RecordedStudyOptions, 'goal' | 'output' | 'outputOverrides'>,
+  trials: readonly Pick<RecordedTrial, 'status' | 'value'>[],
+): OutputTransform {
+  return fitOutputTransform(completedValues(trials), recordedOutputRule(options, trials));
+}
+
 function encodable(space: SearchSpace, params: Config): boolean {
   try {
     space.toUnit(params);

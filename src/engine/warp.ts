@@ -235,9 +235,10 @@ export function fitRobustStage(warped: readonly number[], tails: TailsKind, minD
   const sorted = [...warped].sort((a, b) => a - b);
   const n = sorted.length;
   const top = sorted[n - 1]!;
-  const spread = (top - quantile(sorted, 0.5)) / (n >= 70 ? 3 : n >= 15 ? 2 : 1);
+  const middle = quantile(sorted, 0.5);
+  const spread = (top - middle) / (n >= 70 ? 3 : n >= 15 ? 2 : 1);
   const distance = Math.max(INFEASIBLE_Z * spread, minDistance);
-  const infeasibleBelow = distance > 0 ? quantile(sorted, 0.5) - distance : Number.NEGATIVE_INFINITY;
+  const infeasibleBelow = distance > 0 ? middle - distance : Number.NEGATIVE_INFINITY;
   const feasible = sorted.filter((w) => w >= infeasibleBelow);
   const median = quantile(feasible, 0.5);
   const distinct = feasible.filter((w, i) => i === 0 || w !== feasible[i - 1]);
@@ -253,11 +254,14 @@ export function fitRobustStage(warped: readonly number[], tails: TailsKind, minD
   return { infeasibleBelow, median, bad, warped: images };
 }
 
-/** Piecewise-linear map through sorted (from, to) pairs; outside their range, continued with the overall slope. */
-function interpolate(from: readonly number[], to: readonly number[], v: number): number {
+/**
+ * Piecewise-linear map through sorted (from, to) pairs; outside their range, continued with `beyond` (default the
+ * overall slope, which converts units where from and to differ in kind, as the copula's values and scores do).
+ */
+function interpolate(from: readonly number[], to: readonly number[], v: number, beyond?: number): number {
   const k = from.length;
   if (k === 1) return to[0]! + (v - from[0]!);
-  const slope = (to[k - 1]! - to[0]!) / (from[k - 1]! - from[0]!);
+  const slope = beyond ?? (to[k - 1]! - to[0]!) / (from[k - 1]! - from[0]!);
   if (v <= from[0]!) return to[0]! + (v - from[0]!) * slope;
   if (v >= from[k - 1]!) return to[k - 1]! + (v - from[k - 1]!) * slope;
   let lo = 0;
@@ -283,8 +287,7 @@ function robustValue(stage: RobustStage | undefined, w: number): number {
     return stage.warped[top]! + f * (stage.median - stage.warped[top]!);
   }
   // Beyond the worst result, warped units one for one (see robustInverse).
-  if (w < stage.bad[0]!) return stage.warped[0]! + (w - stage.bad[0]!);
-  return interpolate(stage.bad, stage.warped, w);
+  return interpolate(stage.bad, stage.warped, w, 1);
 }
 
 /** Inverse of robustValue. */
@@ -298,8 +301,7 @@ function robustInverse(stage: RobustStage | undefined, r: number): number {
   // A prediction beyond the worst result maps back one for one: the bad half's overall slope (its values over their
   // rank images, 10× when a few close good results make the images narrow) turned a model sd of 0.23 below the worst
   // of seven error rates into an interval up to 0.42.
-  if (r < stage.warped[0]!) return stage.bad[0]! + (r - stage.warped[0]!);
-  return interpolate(stage.warped, stage.bad, r);
+  return interpolate(stage.warped, stage.bad, r, 1);
 }
 
 /** Fits the robust stage and the normalisation constants on a task's values (infeasible ones left out). */

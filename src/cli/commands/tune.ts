@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import {
   completedValues,
   EngineError,
-  fitOutputTransform,
   isInfeasible,
   recordedOutputRule,
+  recordedOutputTransform,
   SearchSpace,
   Study,
   studyFromRecord,
@@ -373,8 +373,8 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   // What the model sees of the metric, by the rule studyFromRecord applies (the prior's, else one fitted to the results).
-  const rule = recordedOutputRule({ goal: exp.objective.goal, output: session.output, outputOverrides: exp.objective.output }, trials);
-  out(`Output rule: ${outputRuleText(summarizeOutputRule(completedValues(trials), rule))}`);
+  const ruleOptions = { goal: exp.objective.goal, output: session.output, outputOverrides: exp.objective.output };
+  out(`Output rule: ${outputRuleText(summarizeOutputRule(completedValues(trials), recordedOutputRule(ruleOptions, trials)))}`);
   const names = space.names;
   // Without a prior or two results the GP has nothing to predict from: no number is shown.
   const columns = (id: number, s: Suggestion) => [
@@ -643,8 +643,8 @@ export async function run(argv: string[]): Promise<number> {
   const best = done.reduce((a, b) => ((goal === 'minimize' ? b.value! < a.value! : b.value! > a.value!) ? b : a));
   out(`Best ${metric} = ${formatNumber(best.value)} (trial ${best.id}) with ${names.map((n) => `${n}=${String(best.params[n])}`).join(' ')}`);
   // Which results the model did not fit as numbers, by the rule as it stands after this session's results.
-  const finalRule = fitOutputTransform(completedValues(trials), recordedOutputRule({ goal: exp.objective.goal, output: session.output, outputOverrides: exp.objective.output }, trials));
-  const infeasible = done.filter((t) => isInfeasible(finalRule, t.value!));
+  const finalTransform = recordedOutputTransform(ruleOptions, trials);
+  const infeasible = done.filter((t) => isInfeasible(finalTransform, t.value!));
   if (infeasible.length > 0) {
     out(
       `Infeasible by the output rule (absurdly bad, fitted like a diverged run): ${infeasible.map((t) => `trial ${t.id} (${formatNumber(t.value)})`).join(', ')}. ` +

@@ -2,7 +2,7 @@
 // lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
-import { completedValues, DEFAULT_UCB_BETA, fitOutputTransform, isInfeasible, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
+import { completedValues, DEFAULT_UCB_BETA, isInfeasible, recordedOutputTransform, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
@@ -118,7 +118,7 @@ export class ModelQueries {
     const { input, prior } = await this.modelInput(entry, { train: false });
     const [p] = await this.options.jobs.run({ kind: 'predict', input, configs: [params] });
     const observations = input.trials.filter((t) => t.status === 'completed').length;
-    const infeasible = value === undefined ? undefined : isInfeasible(fitOutputTransform(completedValues(input.trials), outputFor(input)), value);
+    const infeasible = value === undefined ? undefined : isInfeasible(recordedOutputTransform(input, input.trials), value);
     return {
       mean: p!.mean,
       sd: p!.sd,
