@@ -45,6 +45,8 @@ for (const objective of ['nll', 'ekl'] as const) {
       studyOutput: ({ reference: _copulaReference, ...trained }, base) => ({ ...trained, normalization: base.normalization }),
     },
     [`hyperbo-${objective}-copula-study`]: { ...b, studyOutput: (trained) => ({ ...trained, normalization: 'copula' }) },
+    [`hyperbo-${objective}-level`]: { ...b, study: { level: 'estimated' } },
+    [`hyperbo-${objective}-fixedlevel`]: { ...b, study: { level: 'fixed' } },
     [`hyperbo-${objective}-noadapt`]: { ...b, study: { adaptation: 'none' } },
     [`hyperbo-${objective}-heldout`]: { ...b, study: { adaptation: 'held-out' } },
     [`hyperbo-${objective}-dropinf`]: { ...b, output: (o) => ({ ...o, infeasibleInTraining: 'drop' }) },

@@ -11,7 +11,7 @@
 // - without a prior, once the GP conditions on FROZEN_FIT_MIN observations, the single-task hyperparameters are
 //   kept until the observations have grown by REFIT_GROWTH since they were fitted (or changed other than by
 //   appending): one more trial among hundreds barely moves them, and a refit costs far more than the update.
-import { condition, type Posterior } from './model';
+import { condition, type ConditionOptions, type Posterior } from './model';
 import type { SingleTaskFit } from './singleTask';
 import type { ModelSpec, Points } from './types';
 
@@ -46,9 +46,9 @@ export class ConditioningCache {
   private fit: { data: Float64Array; n: number; d: number; key: string; fittedOn: number; fit: SingleTaskFit } | undefined;
 
   /** The GP (spec, theta) conditioned on (x, y): the previous posterior extended when it can be. */
-  condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array): Posterior {
+  condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, options: ConditionOptions = {}): Posterior {
     const last = this.last;
-    const specText = last?.spec === spec ? last.specText : JSON.stringify(spec);
+    const specText = `${options.level ?? 'fixed'}:${last?.spec === spec ? last.specText.slice(last.specText.indexOf(':') + 1) : JSON.stringify(spec)}`;
     if (last && last.specText === specText && sameValues(last.theta, theta)) {
       const from = last.posterior.n;
       const match = x.n >= from && x.n - from <= Math.max(MAX_APPENDED, from >> 2) ? matchRows(last.x, from, x) : undefined;
@@ -63,7 +63,7 @@ export class ConditioningCache {
         }
       }
     }
-    const posterior = condition(spec, theta, x, y);
+    const posterior = condition(spec, theta, x, y, options);
     this.counts.full++;
     this.last = { spec, specText, theta: Float64Array.from(theta), posterior, x: x.data.slice(0, x.n * x.d) };
     return posterior;

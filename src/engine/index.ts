@@ -72,7 +72,7 @@ export {
   priorMean,
   samplePrior,
 } from './model';
-export type { ParamLayout, ParamValues, Posterior, PredictOptions, Prediction } from './model';
+export type { ConditionOptions, Level, ParamLayout, ParamValues, Posterior, PredictOptions, Prediction } from './model';
 export { combinedObjective, eklObjective, fullEkl, nllObjective } from './objectives';
 
 export {

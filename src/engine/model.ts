@@ -424,7 +424,17 @@ const WASM_VARIANCE_MIN_N = 16;
  * Conditions the GP on observations (x, y) (HyperBO §4.1): K = k(X, X) + (σ² + 1e-6)I,
  * α = K⁻¹(y − m(X)). With no observations the posterior is the prior.
  */
-export function condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array): Posterior {
+export interface ConditionOptions {
+  /**
+   * 'fixed' (default): the mean function as it is. 'estimated': the task's level is unknown, a constant added to the
+   * mean under a flat prior, estimated from the observations by generalised least squares, with its uncertainty in
+   * the predictive variance (universal kriging).
+   */
+  readonly level?: Level;
+}
+export type Level = 'fixed' | 'estimated';
+
+export function condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, options: ConditionOptions = {}): Posterior {
   const layout = paramLayout(spec);
   checkTheta(layout, theta);
   for (let i = 0; i < theta.length; i++) {
@@ -432,7 +442,9 @@ export function condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Fl
   }
   checkPoints(x, spec.dim, 'The observations');
   checkTargets(y, x.n, 'The observations');
-  return new GpPosterior(layout, theta, x, y);
+  const level = options.level ?? 'fixed';
+  if (level !== 'fixed' && level !== 'estimated') throw new EngineError(`Unknown level "${level}"; use fixed or estimated.`);
+  return new GpPosterior(layout, theta, x, y, undefined, level);
 }
 
 class GpPosterior implements Posterior {
@@ -441,6 +453,10 @@ class GpPosterior implements Posterior {
   readonly noiseVariance: number;
   readonly jitter: number;
   readonly negLogLikelihood: number;
+  /** The estimated level (0 when fixed), and Σ⁻¹1 and 1ᵀΣ⁻¹1 for its variance. */
+  readonly level: number = 0;
+  private readonly levelWeights: Float64Array | undefined;
+  private readonly levelPrecision: number = 0;
   private readonly train: ModelEval;
   private readonly factor: Float64Array;
   private readonly alpha: Float64Array;
@@ -451,7 +467,8 @@ class GpPosterior implements Posterior {
     x: Points,
     private readonly y: Float64Array,
     /** A factor of this data's covariance already computed (by withObservation), with its extra jitter. */
-    known?: { factor: Float64Array; jitter: number },
+    known: { factor: Float64Array; jitter: number } | undefined,
+    private readonly levelKind: Level,
   ) {
     this.spec = layout.spec;
     const n = x.n;
@@ -469,6 +486,21 @@ class GpPosterior implements Posterior {
     }
     const residual = new Float64Array(n);
     for (let i = 0; i < n; i++) residual[i] = y[i] - this.train.mean[i];
+    if (levelKind !== 'fixed' && n > 0) {
+      // b = 1ᵀΣ⁻¹r / 1ᵀΣ⁻¹1, then the residuals about it.
+      const u = choleskySolve(this.factor, n, new Float64Array(n).fill(1));
+      let precision = 0;
+      let b = 0;
+      for (let i = 0; i < n; i++) {
+        precision += u[i]!;
+        b += u[i]! * residual[i]!;
+      }
+      b /= precision;
+      for (let i = 0; i < n; i++) residual[i] -= b;
+      this.level = b;
+      this.levelWeights = u;
+      this.levelPrecision = precision;
+    }
     this.alpha = choleskySolve(this.factor, n, residual);
     let quad = 0;
     for (let i = 0; i < n; i++) quad += residual[i] * this.alpha[i];
@@ -487,7 +519,7 @@ class GpPosterior implements Posterior {
     ys.set(this.y);
     ys[n] = y;
     const points = { n: n + 1, d, data: xs };
-    return this.extendedTo(points, ys) ?? new GpPosterior(this.layout, this.theta, points, ys);
+    return this.extendedTo(points, ys) ?? new GpPosterior(this.layout, this.theta, points, ys, undefined, this.levelKind);
   }
 
   extendedTo(x: Points, y: Float64Array): Posterior | undefined {
@@ -500,7 +532,7 @@ class GpPosterior implements Posterior {
     const old = this.train.x;
     for (let i = 0; i < n * d; i++) if (x.data[i] !== old[i]) return undefined;
     // The same points: the factor as it is (it is never written to).
-    if (m === n) return new GpPosterior(this.layout, this.theta, x, y, { factor: this.factor, jitter: this.jitter });
+    if (m === n) return new GpPosterior(this.layout, this.theta, x, y, { factor: this.factor, jitter: this.jitter }, this.levelKind);
     // New rows [L₂₁ L₂₂]: L₂₁ = k(X₂, X₁)L₁₁⁻ᵀ (a forward substitution per new point), then L₂₂ row by row from
     // k(X₂, X₂) + (σ² + jitters)I − L₂₁L₂₁ᵀ; the old rows are copied unchanged.
     const factor = new Float64Array(m * m);
@@ -527,7 +559,7 @@ class GpPosterior implements Posterior {
         }
       }
     }
-    return new GpPosterior(this.layout, this.theta, x, y, { factor, jitter: this.jitter });
+    return new GpPosterior(this.layout, this.theta, x, y, { factor, jitter: this.jitter }, this.levelKind);
   }
 
   predict(query: Points, options: PredictOptions = {}): Prediction {
@@ -545,10 +577,18 @@ class GpPosterior implements Posterior {
       const count = Math.min(PREDICT_CHUNK, m - start);
       const q = evaluateModel(this.layout, this.theta, query.data.subarray(start * d, (start + count) * d), count);
       kernelMatrix(this.train.kernel, q.z, count, this.train.z, n, cross);
+      const u = this.levelWeights;
+      // The level's own variance, (1 − kᵀΣ⁻¹1)² / 1ᵀΣ⁻¹1, before the cross-covariances are overwritten below.
+      const levelVariance = u ? new Float64Array(count) : undefined;
       for (let r = 0; r < count; r++) {
-        let mu = q.mean[r];
-        for (let j = 0, o = r * n; j < n; j++) mu += cross[o + j] * this.alpha[j];
+        let mu = q.mean[r] + this.level;
+        let ku = 0;
+        for (let j = 0, o = r * n; j < n; j++) {
+          mu += cross[o + j] * this.alpha[j];
+          if (u) ku += cross[o + j] * u[j]!;
+        }
         mean[start + r] = mu;
+        if (levelVariance) levelVariance[r] = ((1 - ku) * (1 - ku)) / this.levelPrecision;
       }
       // ‖L⁻¹k‖² for every query at once in WebAssembly, else one forward substitution per query.
       const explained = variance.subarray(start, start + count);
@@ -561,7 +601,7 @@ class GpPosterior implements Posterior {
           explained[r] = sum;
         }
       }
-      for (let r = 0; r < count; r++) explained[r] = Math.max(signal - explained[r], 0) * scale + noise;
+      for (let r = 0; r < count; r++) explained[r] = (Math.max(signal - explained[r], 0) + (levelVariance ? levelVariance[r]! : 0)) * scale + noise;
     }
     return { mean, variance };
   }
@@ -574,17 +614,24 @@ class GpPosterior implements Posterior {
     const n = this.n;
     const q = evaluateModel(layout, this.theta, x, 1);
     const kq = kernelMatrix(this.train.kernel, q.z, 1, this.train.z, n);
-    let mean = q.mean[0];
-    for (let j = 0; j < n; j++) mean += kq[j] * this.alpha[j];
+    let mean = q.mean[0] + this.level;
+    const u = this.levelWeights;
+    let ku = 0;
+    for (let j = 0; j < n; j++) {
+      mean += kq[j] * this.alpha[j];
+      if (u) ku += kq[j] * u[j]!;
+    }
     const v = solveLower(this.factor, n, kq);
     let explained = 0;
     for (let j = 0; j < n; j++) explained += v[j] * v[j];
     const latent = this.train.kernel.signal - explained;
     const scale = options.varianceScale ?? 1;
-    const variance = Math.max(latent, 0) * scale + (options.includeNoise ? this.noiseVariance : 0);
-    // w = K⁻¹k(X, x): dvar/dk = −2w; dμ/dk = α.
+    const levelVariance = u ? ((1 - ku) * (1 - ku)) / this.levelPrecision : 0;
+    const variance = (Math.max(latent, 0) + levelVariance) * scale + (options.includeNoise ? this.noiseVariance : 0);
+    // w = K⁻¹k(X, x): dvar/dk = −2w (and −2(1 − kᵀu)/1ᵀu · u for the level's variance); dμ/dk = α.
     const w = solveLowerTransposed(this.factor, n, v);
     for (let j = 0; j < n; j++) w[j] *= latent > 0 ? -2 * scale : 0;
+    if (u) for (let j = 0; j < n; j++) w[j] += ((-2 * (1 - ku)) / this.levelPrecision) * u[j]! * scale;
     const p = layout.kernelDim;
     const gzMean = new Float64Array(p);
     const gzVar = new Float64Array(p);

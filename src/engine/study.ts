@@ -30,7 +30,7 @@ import {
   type ProximityExclusion,
 } from './acquisition';
 import type { ConditioningCache } from './conditioning';
-import { condition, type Posterior } from './model';
+import { condition, type Level, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
@@ -131,6 +131,13 @@ export interface StudyOptions {
    */
   readonly adaptation?: Adaptation;
   /**
+   * With a prior: the new task's level relative to the learnt mean (model.ts ConditionOptions). 'auto' (default):
+   * estimated when the mean has a shape (linear or on features), since a study's own normalisation of a few results
+   * chosen by BO does not put them at the training tasks' level; fixed for a constant mean, which is all that prior
+   * knows (bench/EXPERIMENTS.md, "The new task's level").
+   */
+  readonly level?: Level | 'auto';
+  /**
    * Continuous spaces without a prior: the first this-many trials (counting every trial the study holds) are
    * points of a scrambled Halton design, so the single-task GP starts from points spread over the space, not
    * from the corners where its variance is largest. Default defaultInitialDesign(dim, hasPrior).
@@ -208,6 +215,7 @@ export class Study {
   private posteriorCache: { key: string; posterior: Posterior } | undefined;
   private subsetCache: { key: string; used: { x: Points; y: Float64Array } } | undefined;
   private readonly adaptation: Adaptation;
+  private readonly level: Level;
   private checkCache: { key: string; check: PriorCheck; fit: SingleTaskFit } | undefined;
   private transferCache: { x: Points; parts: { z: Float64Array[]; variance: Float64Array[] } } | undefined;
   private readonly transferScore: { readonly kappa?: number; readonly mean?: TransferMean; readonly spread?: TransferSpread; readonly exact?: boolean };
@@ -232,6 +240,9 @@ export class Study {
     this.excludeTried = options.excludeTried ?? true;
     this.divergedPolicy = options.divergedPolicy ?? 'worst';
     this.adaptation = options.adaptation ?? 'held-out';
+    const level = options.level ?? 'auto';
+    if (level !== 'auto' && level !== 'fixed' && level !== 'estimated') throw new EngineError(`Unknown level "${level}"; use auto, fixed or estimated.`);
+    this.level = level !== 'auto' ? level : options.prior && (options.prior.spec.mean === 'linear' || options.prior.spec.mean === 'linear-mlp') ? 'estimated' : 'fixed';
     if (this.adaptation !== 'held-out' && this.adaptation !== 'none') {
       throw new EngineError(`Unknown adaptation "${this.adaptation}"; use held-out or none.`);
     }
@@ -542,8 +553,8 @@ export class Study {
     const { spec, theta, numTrainingTasks } = this.prior;
     const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
     const fit = fitSingleTask(wx, wy, { seed: this.seed });
-    const prior = leaveOneOut(spec, theta, wx, wy, factor);
-    const singleTaskLogLik = leaveOneOut(fit.spec, fit.theta, wx, wy, 1).logLik;
+    const prior = leaveOneOut(spec, theta, wx, wy, factor, this.level);
+    const singleTaskLogLik = leaveOneOut(fit.spec, fit.theta, wx, wy, 1, 'fixed').logLik;
     // A single-task GP fitted to the very trials it is scored on is optimistic: on a handful of similar values (a prior
     // that led straight to a good region) it claims a tiny variance and wins by nats. So the prior is dropped only when
     // its own errors are also well beyond the spread it predicts.
@@ -554,26 +565,27 @@ export class Study {
   }
 
   private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
-    const { spec, theta, varianceFactor } = this.parametersFor(x, y);
+    const { spec, theta, varianceFactor, level } = this.parametersFor(x, y);
     const conditioning = this.conditioning;
-    return { condition: (px, py) => (conditioning ? conditioning.condition(spec, theta, px, py) : condition(spec, theta, px, py)), varianceFactor };
+    const options = { level };
+    return { condition: (px, py) => (conditioning ? conditioning.condition(spec, theta, px, py, options) : condition(spec, theta, px, py, options)), varianceFactor };
   }
 
   /** The frozen prior, or the single-task GP when there is none or the held-out check dropped it. */
-  private parametersFor(x: Points, y: Float64Array): { spec: ModelSpec; theta: Float64Array; varianceFactor: number } {
+  private parametersFor(x: Points, y: Float64Array): { spec: ModelSpec; theta: Float64Array; varianceFactor: number; level: Level } {
     const checked = this.checkPrior(x, y);
     if (checked?.check.verdict === 'dropped') {
       // Negative transfer: the single-task GP, refitted on all the study's data (the check fitted only its window).
       const fit = x.n > HELD_OUT_WINDOW ? this.singleTaskFit(x, y) : checked.fit;
-      return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
+      return { spec: fit.spec, theta: fit.theta, varianceFactor: 1, level: 'fixed' };
     }
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
-      return { spec, theta, varianceFactor: factor };
+      return { spec, theta, varianceFactor: factor, level: this.level };
     }
     const fit = this.singleTaskFit(x, y);
-    return { spec: fit.spec, theta: fit.theta, varianceFactor: 1 };
+    return { spec: fit.spec, theta: fit.theta, varianceFactor: 1, level: 'fixed' };
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {
@@ -783,7 +795,7 @@ function topPoints(x: Points, y: Float64Array, k: number): Points {
  * Mean leave-one-out log predictive density of y under the GP (spec, theta), noise included, and the mean squared
  * standardised error (1 for a calibrated model).
  */
-function leaveOneOut(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number): { logLik: number; meanZ2: number } {
+function leaveOneOut(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, varianceScale: number, level: Level): { logLik: number; meanZ2: number } {
   let total = 0;
   let z2 = 0;
   for (let i = 0; i < x.n; i++) {
@@ -793,7 +805,7 @@ function leaveOneOut(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64
     const restY = new Float64Array(x.n - 1);
     restY.set(y.subarray(0, i), 0);
     restY.set(y.subarray(i + 1), i);
-    const p = condition(spec, theta, rest, restY).predict({ n: 1, d: x.d, data: x.data.slice(i * x.d, (i + 1) * x.d) }, { includeNoise: true, varianceScale });
+    const p = condition(spec, theta, rest, restY, { level }).predict({ n: 1, d: x.d, data: x.data.slice(i * x.d, (i + 1) * x.d) }, { includeNoise: true, varianceScale });
     const v = Math.max(p.variance[0]!, 1e-12);
     const r = y[i]! - p.mean[0]!;
     total += -0.5 * Math.log(2 * Math.PI * v) - (r * r) / (2 * v);

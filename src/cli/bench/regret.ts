@@ -57,7 +57,7 @@ export interface HyperboSettings {
   /** The study's output rule, from pre-training's (`trained`) and the suite's (`base`); default pre-training's. */
   studyOutput?: (trained: OutputSpec, base: OutputSpec) => OutputSpec;
   /** Study options for this variant (default: the Study's). */
-  study?: Pick<StudyOptions, 'adaptation' | 'transferScore'>;
+  study?: Pick<StudyOptions, 'adaptation' | 'transferScore' | 'level'>;
   /** Give the study the training tasks' data for its first pick (engine transfer.ts); default true, as `hyperbo tune` does. */
   transfer?: boolean;
   /** Points per training task kept for the first pick (default the engine's TRANSFER_POINTS_PER_TASK, as a prior file keeps). */

@@ -12,6 +12,7 @@ import {
   softplus,
   sigmoid,
 } from '../../../src/engine/model';
+import { inverse, Matrix } from 'ml-matrix';
 import { mlpBackward, mlpForward, mlpParamCount } from '../../../src/engine/mlp';
 import { createRng } from '../../../src/engine/rng';
 import { EngineError, type KernelKind, type MeanKind, type ModelSpec } from '../../../src/engine/types';
@@ -144,6 +145,73 @@ describe('engine/model: posterior', () => {
       }
     }
   }
+
+  it("an estimated level is universal kriging: GLS offset in the mean, its uncertainty in the variance", () => {
+    const spec: ModelSpec = { dim: 2, mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true, mlp: [4] };
+    const rng = createRng(41);
+    const theta = initialParams(spec, rng);
+    theta[paramLayout(spec).noiseVariance] = -2;
+    const x = { n: 6, d: 2, data: Float64Array.from({ length: 12 }, () => rng.next()) };
+    const y = Float64Array.from({ length: 6 }, () => 3 + rng.normal());
+    const q = { n: 4, d: 2, data: Float64Array.from([0.1, 0.9, 0.5, 0.5, 3, -2, x.data[0]!, x.data[1]!]) };
+    // Closed form with explicit matrices: Σ = K + σ²I, b = 1ᵀΣ⁻¹r / 1ᵀΣ⁻¹1, μ = m* + b + k*ᵀΣ⁻¹(r − b1),
+    // var = k** − k*ᵀΣ⁻¹k* + (1 − k*ᵀΣ⁻¹1)² / 1ᵀΣ⁻¹1.
+    const both = { n: 10, d: 2, data: Float64Array.from([...x.data, ...q.data]) };
+    const full = priorCovariance(spec, theta, both);
+    const sigma = new Matrix(6, 6);
+    const kq = new Matrix(4, 6);
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) sigma.set(i, j, full[i * 10 + j]! + (i === j ? describeParams(spec, theta).noiseVariance + 1e-6 : 0));
+    for (let i = 0; i < 4; i++) for (let j = 0; j < 6; j++) kq.set(i, j, full[(6 + i) * 10 + j]!);
+    const inv = inverse(sigma);
+    const m = priorMean(spec, theta, x);
+    const r = Matrix.columnVector(Array.from(y, (v, i) => v - m[i]!));
+    const ones = Matrix.columnVector(new Array(6).fill(1));
+    const u = inv.mmul(ones);
+    const precision = ones.transpose().mmul(u).get(0, 0);
+    const b = u.transpose().mmul(r).get(0, 0) / precision;
+    const alpha = inv.mmul(Matrix.sub(r, Matrix.mul(ones, b)));
+    const mq = priorMean(spec, theta, q);
+    const expectedMean = Array.from({ length: 4 }, (_, i) => mq[i]! + b + kq.getRowVector(i).mmul(alpha).get(0, 0));
+    const expectedVariance = Array.from({ length: 4 }, (_, i) => {
+      const k = kq.getRowVector(i);
+      const explained = k.mmul(inv).mmul(k.transpose()).get(0, 0);
+      const ku = k.mmul(u).get(0, 0);
+      return full[(6 + i) * 10 + 6 + i]! - explained + ((1 - ku) * (1 - ku)) / precision;
+    });
+    const estimated = condition(spec, theta, x, y, { level: 'estimated' });
+    const p = estimated.predict(q);
+    assertAllClose(p.mean, expectedMean, { rel: 1e-8, abs: 1e-10 });
+    assertAllClose(p.variance, expectedVariance, { rel: 1e-7, abs: 1e-10 });
+    // Far from the data (a kernel on the inputs) the fixed level reverts to the learnt mean; the estimated one keeps
+    // the task's offset, with its variance on top of the prior's.
+    const plain: ModelSpec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };
+    const plainTheta = initialParams(plain, rng);
+    const far = { n: 1, d: 2, data: Float64Array.from([400, -400]) };
+    const farMean = priorMean(plain, plainTheta, far)[0]!;
+    assertClose(condition(plain, plainTheta, x, y).predict(far).mean[0]!, farMean, { rel: 1e-9, abs: 1e-9 });
+    const away = condition(plain, plainTheta, x, y, { level: 'estimated' });
+    assert.ok(Math.abs(away.predict(far).mean[0]! - farMean - 3) < 1.5, 'the offset is near the data\'s +3');
+    assert.ok(away.predict(far).variance[0]! > describeParams(plain, plainTheta).signalVariance);
+    // Extending the factor keeps the level: one more observation equals conditioning on all seven.
+    const x7 = Float64Array.from([0.3, 0.7]);
+    const grown = estimated.withObservation(x7, 2.5).predict(q);
+    const fresh = condition(spec, theta, { n: 7, d: 2, data: Float64Array.from([...x.data, ...x7]) }, Float64Array.from([...y, 2.5]), { level: 'estimated' }).predict(q);
+    assertAllClose(grown.mean, fresh.mean, { rel: 1e-9, abs: 1e-12 });
+    assertAllClose(grown.variance, fresh.variance, { rel: 1e-8, abs: 1e-12 });
+    // predictWithGradient: the same values, and its gradients match finite differences.
+    const point = Float64Array.from([0.35, 0.6]);
+    for (const options of [{}, { includeNoise: true, varianceScale: 1.5 }]) {
+      const single = estimated.predictWithGradient(point, options);
+      const batch = estimated.predict({ n: 1, d: 2, data: point }, options);
+      assertClose(single.mean, batch.mean[0]!, { rel: 1e-12, abs: 1e-14 });
+      assertClose(single.variance, batch.variance[0]!, { rel: 1e-10, abs: 1e-14 });
+      const fdMean = finiteDifferenceGradient((z) => estimated.predict({ n: 1, d: 2, data: z }, options).mean[0]!, point, 1e-6);
+      const fdVar = finiteDifferenceGradient((z) => estimated.predict({ n: 1, d: 2, data: z }, options).variance[0]!, point, 1e-6);
+      assert.ok(maxRelativeError(single.meanGradient, fdMean, 1e-3) < 1e-5, `mean gradient ${single.meanGradient} vs ${fdMean}`);
+      assert.ok(maxRelativeError(single.varianceGradient, fdVar, 1e-3) < 1e-5, `variance gradient ${single.varianceGradient} vs ${fdVar}`);
+    }
+    assert.throws(() => condition(spec, theta, x, y, { level: 'free' as 'fixed' }), /Unknown level "free"/);
+  });
 
   it('with no observations returns the prior', () => {
     const spec: ModelSpec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };

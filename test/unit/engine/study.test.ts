@@ -152,6 +152,32 @@ describe('engine/study', () => {
     assert.equal(study.ask(1)[0]!.basis, 'pretrained-prior');
   });
 
+  it("the new task's level: estimated under a learnt mean with a shape (auto), fixed under a constant mean", () => {
+    // A task 3 above the prior's linear mean, observed at u = 0.2 and 0.3; the kernel's lengthscale is short, so at
+    // u = 0.9 only the level can carry what the results say.
+    const space1 = new SearchSpace([{ name: 'u', type: 'float', low: 0, high: 1 }]);
+    const output = { goal: 'maximize', warp: 'none', normalization: 'none' } as const;
+    const linear = { dim: 1, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
+    const theta = paramsFromValues(linear, { linearWeights: [1], lengthscale: [0.05], signalVariance: 0.1, noiseVariance: 1e-4 });
+    const at = (level: 'auto' | 'fixed', spec: typeof linear | ReturnType<typeof simpleSpec>, t: Float64Array) => {
+      const study = new Study({ space: space1, output, prior: { spec, theta: t }, level, seed: 1 });
+      study.tell({ u: 0.2 }, 3.2);
+      study.tell({ u: 0.3 }, 3.3);
+      const p = study.predict([{ u: 0.9 }]);
+      return { mean: p.mean[0]!, sd: p.sd[0]! };
+    };
+    const estimated = at('auto', linear, theta);
+    assert.ok(Math.abs(estimated.mean - 3.9) < 0.01, `the task's offset carries over: ${estimated.mean}`);
+    const fixed = at('fixed', linear, theta);
+    assert.ok(Math.abs(fixed.mean - 0.9) < 0.01, `the learnt mean's level: ${fixed.mean}`);
+    assert.ok(estimated.sd > fixed.sd, 'the estimated level adds its own uncertainty');
+    // A constant mean is the only thing such a prior knows: auto keeps it.
+    const constant = simpleSpec(1);
+    const constantTheta = paramsFromValues(constant, { constant: 0, lengthscale: [0.05], signalVariance: 0.1, noiseVariance: 1e-4 });
+    assert.ok(Math.abs(at('auto', constant, constantTheta).mean) < 0.01);
+    assert.throws(() => new Study({ space: space1, output, level: 'free' as 'auto' }), /Unknown level "free"/);
+  });
+
   it('studies of different spaces never share a single-task fit, even with no observations (the fits are shared by data)', () => {
     const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
     const three = new Study({ space, output, seed: 3 });
