@@ -41,15 +41,16 @@ export interface ConditioningCounts {
 
 export class ConditioningCache {
   readonly counts: ConditioningCounts = { full: 0, extended: 0, reused: 0, fits: 0, fitsKept: 0, subsetsSelected: 0, subsetsExtended: 0 };
-  private last: { spec: ModelSpec; specText: string; theta: Float64Array; posterior: Posterior; x: Float64Array } | undefined;
+  private last: { spec: ModelSpec; specText: string; level: ConditionOptions['level']; theta: Float64Array; posterior: Posterior; x: Float64Array } | undefined;
   private kept: { data: Float64Array; n: number; d: number; limit: number; indices: Int32Array } | undefined;
   private fit: { data: Float64Array; n: number; d: number; key: string; fittedOn: number; fit: SingleTaskFit } | undefined;
 
   /** The GP (spec, theta) conditioned on (x, y): the previous posterior extended when it can be. */
   condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, options: ConditionOptions = {}): Posterior {
     const last = this.last;
-    const specText = `${options.level ?? 'fixed'}:${last?.spec === spec ? last.specText.slice(last.specText.indexOf(':') + 1) : JSON.stringify(spec)}`;
-    if (last && last.specText === specText && sameValues(last.theta, theta)) {
+    const specText = last?.spec === spec ? last.specText : JSON.stringify(spec);
+    const level = options.level ?? 'fixed';
+    if (last && last.specText === specText && last.level === level && sameValues(last.theta, theta)) {
       const from = last.posterior.n;
       const match = x.n >= from && x.n - from <= Math.max(MAX_APPENDED, from >> 2) ? matchRows(last.x, from, x) : undefined;
       if (match) {
@@ -58,14 +59,14 @@ export class ConditioningCache {
         if (extended) {
           if (x.n === from) this.counts.reused++;
           else this.counts.extended++;
-          this.last = { spec, specText, theta: last.theta, posterior: extended, x: ordered.x.data };
+          this.last = { spec, specText, level, theta: last.theta, posterior: extended, x: ordered.x.data };
           return extended;
         }
       }
     }
     const posterior = condition(spec, theta, x, y, options);
     this.counts.full++;
-    this.last = { spec, specText, theta: Float64Array.from(theta), posterior, x: x.data.slice(0, x.n * x.d) };
+    this.last = { spec, specText, level, theta: Float64Array.from(theta), posterior, x: x.data.slice(0, x.n * x.d) };
     return posterior;
   }
 

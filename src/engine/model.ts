@@ -396,7 +396,7 @@ export interface Posterior {
   readonly noiseVariance: number;
   /** Extra jitter the Cholesky needed beyond σ² + 1e-6 (0 normally). */
   readonly jitter: number;
-  /** −log p(y | X, θ) of the observations (0 with no data). */
+  /** −log p(y | X, θ) of the observations (0 with no data; with an estimated level, at the estimate). */
   readonly negLogLikelihood: number;
   predict(query: Points, options?: PredictOptions): Prediction;
   /** Mean and variance at one point x (length dim) with their gradients w.r.t. x. */
@@ -420,10 +420,6 @@ const PREDICT_CHUNK = 256;
 /** Below this many observations the per-query TypeScript solve is as fast as the WebAssembly batch. */
 const WASM_VARIANCE_MIN_N = 16;
 
-/**
- * Conditions the GP on observations (x, y) (HyperBO §4.1): K = k(X, X) + (σ² + 1e-6)I,
- * α = K⁻¹(y − m(X)). With no observations the posterior is the prior.
- */
 export interface ConditionOptions {
   /**
    * 'fixed' (default): the mean function as it is. 'estimated': the task's level is unknown, a constant added to the
@@ -434,6 +430,10 @@ export interface ConditionOptions {
 }
 export type Level = 'fixed' | 'estimated';
 
+/**
+ * Conditions the GP on observations (x, y) (HyperBO §4.1): K = k(X, X) + (σ² + 1e-6)I,
+ * α = K⁻¹(y − m(X)) (with an estimated level, K⁻¹(y − m(X) − b)). With no observations the posterior is the prior.
+ */
 export function condition(spec: ModelSpec, theta: Float64Array, x: Points, y: Float64Array, options: ConditionOptions = {}): Posterior {
   const layout = paramLayout(spec);
   checkTheta(layout, theta);

@@ -102,6 +102,15 @@ describe('engine/scale: extending a posterior to appended observations (against 
     const other = paramsFromValues(spec, { constant: 0.2, lengthscale: [0.3, 0.5, 0.8], signalVariance: 1.2, noiseVariance: 1e-3 });
     cache.condition(spec, other, rows(x, 1, 55), y.slice(1, 55)); // new parameters
     assert.equal(cache.counts.full, 3);
+    // The level is part of the model: another level conditions afresh, and an estimated level extends like a fixed one.
+    const estimated = { level: 'estimated' } as const;
+    cache.condition(spec, other, rows(x, 1, 55), y.slice(1, 55), estimated);
+    assert.equal(cache.counts.full, 4);
+    const extended = cache.condition(spec, other, rows(x, 1, 60), y.slice(1, 60), estimated);
+    assert.equal(cache.counts.full, 4);
+    const fresh = condition(spec, other, rows(x, 1, 60), y.slice(1, 60), estimated);
+    assertAllClose(extended.predict(query).mean, fresh.predict(query).mean, { rel: 1e-9, abs: 1e-11 }, 'mean, estimated level');
+    assertAllClose(extended.predict(query).variance, fresh.predict(query).variance, { rel: 1e-8, abs: 1e-11 }, 'variance, estimated level');
   });
 
   it('ConditioningCache: a kept subset grows by the appended observations up to the slack, then is selected again', () => {
