@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseExperiment } from '../../../src/formats/experiment';
 import { waitForJob } from '../../../src/scheduler/scheduler';
 import { SlurmScheduler } from '../../../src/scheduler/slurm';
+import { hyperboBinDir } from '../../../src/session/runEnvironment';
 import { useCluster } from '../../slurm/cluster';
 import { experimentFolder, runCli, startCli } from './harness';
 
@@ -17,6 +18,7 @@ import { dirname } from 'node:path';
 const [lr, mom, out, mode] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4], process.argv[5] ?? 'ok'];
 const trial = process.env.HYPERBO_TRIAL;
 appendFileSync('spans.txt', 'start ' + trial + ' ' + Date.now() + '\\n');
+appendFileSync('path.txt', (process.env.PATH ?? '').split(':')[0] + '\\n');
 if (mode === 'crash') {
   console.error('out of memory at lr=' + lr + ' (simulated)');
   process.exit(3);
@@ -93,6 +95,9 @@ describe('hyperbo tune on Slurm (a real single-node cluster)', function () {
       most = Math.max(most, runningNow);
     }
     assert.equal(most, 2, `at most parallel (2) runs at once, and two did overlap: ${JSON.stringify(events)}`);
+    // As a local run: HyperBO's bin/ first on the job's PATH, so a run command [hyperbo, train, …] works in a job too.
+    const firstOnPath = readFileSync(path.join(exp.dir, 'path.txt'), 'utf8').trim().split('\n');
+    assert.deepEqual(firstOnPath, new Array(4).fill(hyperboBinDir()), `first PATH entry of each job: ${firstOnPath}`);
   });
 
   it("a failing job: failed with Slurm's state, the exit code and the job's last output line", () => {
