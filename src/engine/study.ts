@@ -582,10 +582,20 @@ export class Study {
     if (this.prior) {
       const { spec, theta, numTrainingTasks } = this.prior;
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
-      return { spec, theta, varianceFactor: factor, level: this.level };
+      // The level is read off measured results only: diverged runs are stand-in values (3 sd below the prior before
+      // any result), which an estimated level would absorb, and the region that diverged would look as good as any.
+      return { spec, theta, varianceFactor: factor, level: this.hasMeasuredResult() ? this.level : 'fixed' };
     }
     const fit = this.singleTaskFit(x, y);
     return { spec: fit.spec, theta: fit.theta, varianceFactor: 1, level: 'fixed' };
+  }
+
+  /** Whether some completed or stopped trial has a value the output rule keeps (not infeasible). */
+  private hasMeasuredResult(): boolean {
+    const results = this.trialList.filter((t) => (t.status === 'completed' || t.status === 'stopped') && t.value !== undefined);
+    if (results.length === 0) return false;
+    const transform = this.outputTransform();
+    return results.some((t) => Number.isFinite(applyOutput(transform, t.value!)));
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {

@@ -445,6 +445,31 @@ describe('engine/study diverged trials before any result', () => {
     assert.ok(unitDistance(first!.config, second!.config) > 0.05, `repeated ${JSON.stringify(first!.config)}`);
   });
 
+  it('a diverged first trial under a learnt mean: the level stays the prior\'s until a result is measured', () => {
+    // Estimated from the diverged run's stand-in value alone, the level would shift every prediction down by it, and
+    // the region that diverged would look as good as the rest.
+    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
+    const theta = new Float64Array(pretrain(
+      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([1, 2, 3, 2, 1]) }], matched: [] },
+      { spec, steps: 20, seed: 1 },
+    ).theta);
+    const predictions = (level: 'auto' | 'fixed') => {
+      const study = new Study({ space, output, prior: { spec, theta }, seed: 3, level });
+      const [first] = study.ask(1);
+      study.tell(first!.trialId, { status: 'diverged' });
+      const p = study.predict([first!.config, { a: 0.5, b: 0.5 }]);
+      return { study, atDiverged: p.mean[0]!, elsewhere: p.mean[1]! };
+    };
+    const auto = predictions('auto');
+    const fixed = predictions('fixed');
+    assert.ok(auto.atDiverged < auto.elsewhere, `the diverged region looks worse (${auto.atDiverged} vs ${auto.elsewhere})`);
+    assert.ok(Math.abs(auto.elsewhere - fixed.elsewhere) < 1e-9, 'the prior\'s level, as with level: fixed');
+    // A measured result: the level is estimated from then on.
+    for (const { study } of [auto, fixed]) study.tell({ a: 0.9, b: 0.9 }, 0.5);
+    const centre = [{ a: 0.5, b: 0.5 }];
+    assert.ok(Math.abs(auto.study.predict(centre).mean[0]! - fixed.study.predict(centre).mean[0]!) > 1e-3);
+  });
+
   it('moves away from a diverged suggestion when nothing has completed (single-task GP)', () => {
     const study = new Study({ space, output, seed: 3 });
     const [first] = study.ask(1);
