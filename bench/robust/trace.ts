@@ -1,12 +1,16 @@
-// Diagnostic: per step of HyperBO on one task, the chosen member's true rank in the pool, and where the model puts
-// the pool's best (its rank under the posterior mean, and its z-score vs the incumbent).
+// Diagnostic (bench/EXPERIMENTS.md, "The new task's level"): per step of HyperBO on one task, the chosen member's
+// true rank in the pool, and before it the study's normalisation scale against the one fitted on the whole pool, the
+// pool's mean z² under the posterior (1 when calibrated), the pool's best's rank under the posterior mean and its
+// z-score against the predicted top, and the true ranks of the predicted top ten. Usage:
+//   npx tsx bench/robust/trace.ts '<glob or YAHPO folder>' <metric> [ekl|nll] [tasks 0,3] [seeds] [budget]
+//     [auto|fixed|estimated] [pool] [complement]
 import { applyOutput, defaultSpecFor, fitOutputTransform, pretrain, Study, transferSupport } from '../../src/engine';
 import { listNamedPattern } from '../../src/priors/listing';
 import { HYPERBO_ACQUISITION, pretrainSeed, trainingData } from '../../src/cli/bench/regret';
 import { loadSuite } from '../../src/cli/bench/suite';
 
 async function main() {
-  const [folder, metric, objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'fixed', pool = '300', complement] = process.argv.slice(2);
+  const [folder, metric, objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'auto', pool = '300', complement] = process.argv.slice(2);
   const files = folder!.includes('*') ? (await listNamedPattern(process.cwd(), folder!)).files.sort() : [folder!];
   const suite = await loadSuite(files, { metric: metric!, pool: Number(pool), label: 'x', tasks: folder!.includes('*') ? undefined : 12, complement: complement ? Number(complement) : undefined });
   const sign = suite.goal === 'minimize' ? 1 : -1;
@@ -18,7 +22,7 @@ async function main() {
     for (let s = 0; s < Number(seedsArg); s++) {
       const { data, output } = trainingData(suite, t);
       const result = pretrain(data, { objective: objective as 'ekl', spec: defaultSpecFor(suite.space.dim, data.tasks, data.matched), seed: pretrainSeed(t, s) });
-      const study = new Study({ level: level as 'fixed', space: suite.space, output, candidates: task.configs, seed: s, acquisition: HYPERBO_ACQUISITION,
+      const study = new Study({ level: level as 'auto', space: suite.space, output, candidates: task.configs, seed: s, acquisition: HYPERBO_ACQUISITION,
         prior: { spec: result.spec, theta: result.theta, numTrainingTasks: data.tasks.length, transfer: transferSupport(data, {}) } });
       const line: string[] = [];
       for (let k = 0; k < Number(budgetArg); k++) {
