@@ -220,6 +220,21 @@ export class Workbench {
     await this.page.keyboard.press('Control+Home');
   }
 
+  /**
+   * Shows line `line` (1-based) of the active editor, centred (Go to Line). Text checks read the rendered lines only,
+   * so what a test waits for, a code lens above a trial included, must be on screen; the editor can be only a few lines
+   * tall when a panel is open below it.
+   */
+  async revealLine(line: number): Promise<void> {
+    await this.focusEditorArea();
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await setQuickInput(input, `:${line}`);
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+  }
+
   /** Waits for the extension's readiness signal: its log channel reports activation. */
   async waitForExtensionReady(timeoutMs = 90_000): Promise<void> {
     await this.runCommand('HyperBO: Show Output');
