@@ -317,8 +317,11 @@ export class Study {
     );
   }
 
-  /** Observations the model conditions on: unit-cube x and model-unit y (never NaN). */
-  observations(): { x: Points; y: Float64Array; transform: OutputTransform } {
+  /**
+   * Observations the model conditions on: unit-cube x and model-unit y (never NaN), and whether any of them is a
+   * measured result (not only diverged runs' stand-in values).
+   */
+  observations(): { x: Points; y: Float64Array; transform: OutputTransform; measured: boolean } {
     const transform = this.outputTransform();
     const rows: Float64Array[] = [];
     const ys: number[] = [];
@@ -367,7 +370,7 @@ export class Study {
         ys.push(fill(u));
       }
     }
-    return { x: stack(rows, this.space.dim), y: Float64Array.from(ys), transform };
+    return { x: stack(rows, this.space.dim), y: Float64Array.from(ys), transform, measured: Number.isFinite(worst) };
   }
 
   /** Suggests n configurations; each becomes a pending trial. Batches use the kriging believer. */
@@ -376,7 +379,7 @@ export class Study {
     const obs = this.observations();
     const target = acquisitionTarget(this.acquisition, obs.y);
     const used = this.modelObservations(obs);
-    const model = this.modelFor(used.x, used.y);
+    const model = this.modelFor(used.x, used.y, obs.measured);
     const subset = used.x.n < obs.x.n ? { used: used.x.n, of: obs.x.n } : undefined;
     // Pending trials enter as believers: y = posterior mean given everything before them (one more row of the
     // Cholesky factor each, not a refactorisation).
@@ -499,7 +502,7 @@ export class Study {
     const used = this.modelObservations(obs);
     const key = `${used.x.n}:${hashArray(used.x.data)}:${hashArray(used.y)}`;
     if (this.posteriorCache?.key !== key) {
-      this.posteriorCache = { key, posterior: this.modelFor(used.x, used.y).condition(used.x, used.y) };
+      this.posteriorCache = { key, posterior: this.modelFor(used.x, used.y, obs.measured).condition(used.x, used.y) };
     }
     const p = this.posteriorCache.posterior.predict(this.space.encode(configs), { includeNoise: false });
     const sd = p.variance.map((v) => Math.sqrt(Math.max(0, v)));
@@ -524,14 +527,14 @@ export class Study {
    */
   modelParameters(): { spec: ModelSpec; theta: Float64Array; observations: number; of: number } {
     const used = this.conditioningObservations();
-    const { spec, theta } = this.parametersFor(used.x, used.y);
+    const { spec, theta } = this.parametersFor(used.x, used.y, used.measured);
     return { spec, theta, observations: used.x.n, of: used.of };
   }
 
   /** The observations (model units) the GP conditions on: all of them, or the subset above maxModelObservations. */
-  conditioningObservations(): { x: Points; y: Float64Array; transform: OutputTransform; of: number } {
+  conditioningObservations(): { x: Points; y: Float64Array; transform: OutputTransform; of: number; measured: boolean } {
     const obs = this.observations();
-    return { ...this.modelObservations(obs), transform: obs.transform, of: obs.x.n };
+    return { ...this.modelObservations(obs), transform: obs.transform, of: obs.x.n, measured: obs.measured };
   }
 
   /**
@@ -564,15 +567,15 @@ export class Study {
     return this.checkCache;
   }
 
-  private modelFor(x: Points, y: Float64Array): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
-    const { spec, theta, varianceFactor, level } = this.parametersFor(x, y);
+  private modelFor(x: Points, y: Float64Array, measured: boolean): { condition: (x: Points, y: Float64Array) => Posterior; varianceFactor: number } {
+    const { spec, theta, varianceFactor, level } = this.parametersFor(x, y, measured);
     const conditioning = this.conditioning;
     const options = { level };
     return { condition: (px, py) => (conditioning ? conditioning.condition(spec, theta, px, py, options) : condition(spec, theta, px, py, options)), varianceFactor };
   }
 
   /** The frozen prior, or the single-task GP when there is none or the held-out check dropped it. */
-  private parametersFor(x: Points, y: Float64Array): { spec: ModelSpec; theta: Float64Array; varianceFactor: number; level: Level } {
+  private parametersFor(x: Points, y: Float64Array, measured: boolean): { spec: ModelSpec; theta: Float64Array; varianceFactor: number; level: Level } {
     const checked = this.checkPrior(x, y);
     if (checked?.check.verdict === 'dropped') {
       // Negative transfer: the single-task GP, refitted on all the study's data (the check fitted only its window).
@@ -584,18 +587,10 @@ export class Study {
       const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
       // The level is read off measured results only: diverged runs are stand-in values (3 sd below the prior before
       // any result), which an estimated level would absorb, and the region that diverged would look as good as any.
-      return { spec, theta, varianceFactor: factor, level: this.hasMeasuredResult() ? this.level : 'fixed' };
+      return { spec, theta, varianceFactor: factor, level: measured ? this.level : 'fixed' };
     }
     const fit = this.singleTaskFit(x, y);
     return { spec: fit.spec, theta: fit.theta, varianceFactor: 1, level: 'fixed' };
-  }
-
-  /** Whether some completed or stopped trial has a value the output rule keeps (not infeasible). */
-  private hasMeasuredResult(): boolean {
-    const results = this.trialList.filter((t) => (t.status === 'completed' || t.status === 'stopped') && t.value !== undefined);
-    if (results.length === 0) return false;
-    const transform = this.outputTransform();
-    return results.some((t) => Number.isFinite(applyOutput(transform, t.value!)));
   }
 
   private singleTaskFit(x: Points, y: Float64Array): SingleTaskFit {
