@@ -10,7 +10,8 @@ export interface TrialJobPlan {
   /** The trial's command, placeholders substituted. */
   command: string[];
   cwd: string;
-  env: Readonly<Record<string, string>>;
+  /** The environment a local run of the trial gets (runEnvironment.ts trialEnvironment); sbatch exports it. */
+  env: NodeJS.ProcessEnv;
   /** Absolute path of the trial's log. */
   logPath: string;
   /** run.capture: the job's stdout/stderr are the trial's log. */
@@ -28,11 +29,15 @@ export function trialJobRequest(plan: TrialJobPlan): JobRequest {
   return {
     argv: plan.command,
     cwd: plan.cwd,
-    env: { ...plan.env, HYPERBO_TRIAL: String(plan.trialId) },
+    env: { ...definedValues(plan.env), HYPERBO_TRIAL: String(plan.trialId) },
     name,
     output: plan.capture ? plan.logPath : path.join(path.dirname(plan.logPath), JOB_OUTPUT_NAME),
     options: plan.options,
   };
+}
+
+function definedValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** The job's output file for a known id (what Slurm made of the request's `%j`). */

@@ -545,8 +545,7 @@ export async function run(argv: string[]): Promise<number> {
         trialId: id,
         command: argvForTrial,
         cwd,
-        // The environment a local run gets (run.env, HYPERBO_TRIAL, HyperBO's bin/ first on PATH); sbatch exports it.
-        env: definedValues(trialEnvironment(process.env, spec.env, id)),
+        env: trialEnvironment(process.env, spec.env, id),
         logPath,
         capture: runSpec.capture,
         options: spec.sbatch,
@@ -653,8 +652,4 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
-}
-
-function definedValues(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -226,8 +226,7 @@ export class TrialRunner implements vscode.Disposable {
         trialId,
         command: plan.command,
         cwd: plan.cwd,
-        // The environment a local run would get (run.env, HYPERBO_TRIAL, HyperBO's bin/ on PATH); sbatch exports it.
-        env: Object.fromEntries(Object.entries(spec.env).filter((e): e is [string, string] => e[1] !== undefined)),
+        env: spec.env,
         logPath: plan.logPath,
         capture: !plan.commandWritesLog,
         options: plan.sbatch,
