@@ -1,16 +1,16 @@
 // How the new task's output normalisation and level affect HyperBO's steps to the pool's best (bench/EXPERIMENTS.md,
 // "The new task's level"). Variants: default (the study's own normalisation, level auto), oracle (the task's
 // normalisation fitted on its whole pool, which no tuner has), and either with -fixed (the learnt mean's level).
-//   npx tsx bench/robust/scalecheck.ts '<glob or YAHPO folder>' <metric> [objective] [variants] [seeds] [budget] [skip] [pool] [complement]
+//   npx tsx bench/robust/scalecheck.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement] [ekl|nll]
+//     [variants, e.g. default,oracle,default-fixed] [seeds] [budget]      ('-' leaves a suite argument out)
 import { defaultSpecFor, fitOutputTransform, pretrain, Study, transferSupport, type OutputSpec } from '../../src/engine';
 import { HYPERBO_ACQUISITION, pretrainSeed, trainingData } from '../../src/cli/bench/regret';
-import { loadSuite } from '../../src/cli/bench/suite';
-import { listNamedPattern } from '../../src/priors/listing';
+import { suiteFromArgs } from './suiteArgs';
 
 async function main() {
-  const [pattern, metric, objective = 'ekl', variantsArg = 'default,oracle', seedsArg = '3', budgetArg = '30', skip = '0', pool = '300', complement] = process.argv.slice(2);
-  const files = pattern!.includes('*') ? (await listNamedPattern(process.cwd(), pattern!)).files.sort() : [pattern!];
-  const suite = await loadSuite(files, { metric: metric!, pool: Number(pool), label: 'x', tasks: pattern!.includes('*') ? undefined : 12, skipTasks: Number(skip), complement: complement ? Number(complement) : undefined });
+  const args = process.argv.slice(2);
+  const { suite } = await suiteFromArgs(args.slice(0, 5), 'npx tsx bench/robust/scalecheck.ts');
+  const [objective = 'ekl', variantsArg = 'default,oracle', seedsArg = '3', budgetArg = '30'] = args.slice(5);
   const sign = suite.goal === 'minimize' ? 1 : -1;
   const variants = variantsArg.split(',');
   const counts: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));

@@ -2,17 +2,16 @@
 // true rank in the pool, and before it the study's normalisation scale against the one fitted on the whole pool, the
 // pool's mean z² under the posterior (1 when calibrated), the pool's best's rank under the posterior mean and its
 // z-score against the predicted top, and the true ranks of the predicted top ten. Usage:
-//   npx tsx bench/robust/trace.ts '<glob or YAHPO folder>' <metric> [ekl|nll] [tasks 0,3] [seeds] [budget]
-//     [auto|fixed|estimated] [pool] [complement]
+//   npx tsx bench/robust/trace.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement] [ekl|nll]
+//     [tasks to trace, e.g. 0,3] [seeds] [budget] [auto|fixed|estimated]      ('-' leaves a suite argument out)
 import { applyOutput, defaultSpecFor, fitOutputTransform, pretrain, Study, transferSupport } from '../../src/engine';
-import { listNamedPattern } from '../../src/priors/listing';
 import { HYPERBO_ACQUISITION, pretrainSeed, trainingData } from '../../src/cli/bench/regret';
-import { loadSuite } from '../../src/cli/bench/suite';
+import { suiteFromArgs } from './suiteArgs';
 
 async function main() {
-  const [folder, metric, objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'auto', pool = '300', complement] = process.argv.slice(2);
-  const files = folder!.includes('*') ? (await listNamedPattern(process.cwd(), folder!)).files.sort() : [folder!];
-  const suite = await loadSuite(files, { metric: metric!, pool: Number(pool), label: 'x', tasks: folder!.includes('*') ? undefined : 12, complement: complement ? Number(complement) : undefined });
+  const args = process.argv.slice(2);
+  const { suite } = await suiteFromArgs(args.slice(0, 5), 'npx tsx bench/robust/trace.ts');
+  const [objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'auto'] = args.slice(5);
   const sign = suite.goal === 'minimize' ? 1 : -1;
   for (const t of tasksArg.split(',').map(Number)) {
     const task = suite.tasks[t]!;
