@@ -3,9 +3,10 @@
 //
 // Failed and diverged trials:
 // - 'failed' (crash, infrastructure): excluded from the model; the configuration may be suggested again.
-// - 'diverged' (the training itself blew up): by default the worst completed value so far, in model
-//   units, is used at that point so the model learns to avoid the region ('worst'); with 'exclude' it
-//   is ignored like a failure. Until a completed value exists, diverged points are excluded.
+// - 'diverged' (the training itself blew up): by default a stand-in value is used at that point so the model learns
+//   to avoid the region ('worst'): the worst completed value so far, in model units, and with a prior no better than
+//   one prior sd below the prior's mean there (the worst of a few good results is itself good); before any result,
+//   3 prior sd below its mean (no prior: −3). With 'exclude' it is ignored like a failure.
 // - 'stopped' (run.stopping ended the run early at a step where its curve was worse than the completed runs'
 //   median): its value at that step is a censored result. The curve (best so far) only improves, so the run would
 //   have ended at least that well; and a value logged early in training is not comparable with final values (an
@@ -103,6 +104,12 @@ export { DEFAULT_UCB_BETA };
 
 /** At most this many pending trials enter a suggestion's model as kriging believers (the latest ones). */
 export const MAX_BELIEVERS = 64;
+/**
+ * A diverged run's stand-in is at most this many prior sd below the prior's mean there once a result is measured
+ * (with the worst completed value as its ceiling; bench/README.md, "Diverged runs"), and this many before any result.
+ */
+export const DIVERGED_SD_BELOW = 1;
+export const PRIOR_ONLY_DIVERGED_SD = 3;
 
 export interface StudyOptions {
   readonly space: SearchSpace;
@@ -352,25 +359,34 @@ export class Study {
       ys.push(Math.max(y, worst));
     }
     if (this.divergedPolicy === 'worst' && diverged.length > 0) {
-      let fill: (u: Float64Array) => number = () => worst;
-      if (!Number.isFinite(worst)) {
-        // Nothing finished yet: a diverged run counts as far worse than the prior expected there
-        // (3 sd below its mean), so the next suggestion moves away instead of repeating it.
-        if (this.prior) {
-          const { spec, theta } = this.prior;
-          const empty = condition(spec, theta, { n: 0, d: this.space.dim, data: new Float64Array(0) }, new Float64Array(0));
-          fill = (u) => {
-            const p = empty.predict({ n: 1, d: u.length, data: u }, { includeNoise: false });
-            return p.mean[0]! - 3 * Math.sqrt(p.variance[0]!);
-          };
-        } else fill = () => -3;
-      }
-      for (const u of diverged) {
-        rows.push(u);
-        ys.push(fill(u));
+      const fill = this.divergedFill(diverged, worst);
+      for (let i = 0; i < diverged.length; i++) {
+        rows.push(diverged[i]!);
+        ys.push(fill[i]!);
       }
     }
     return { x: stack(rows, this.space.dim), y: Float64Array.from(ys), transform, measured: Number.isFinite(worst) };
+  }
+
+  /**
+   * Model values standing in for diverged runs at unit points u. With a completed result: the worst completed value,
+   * and with a prior no better than DIVERGED_SD_BELOW prior sd below the prior's mean there (the worst of one or two
+   * good results is itself good, and a run that blew up where the prior expected little must not read as a good
+   * result). Before any result: PRIOR_ONLY_DIVERGED_SD sd below the prior's mean, so the next suggestion moves away.
+   */
+  private divergedFill(diverged: readonly Float64Array[], worst: number): Float64Array {
+    const fill = new Float64Array(diverged.length).fill(worst);
+    if (!this.prior) {
+      if (!Number.isFinite(worst)) fill.fill(-PRIOR_ONLY_DIVERGED_SD);
+      return fill;
+    }
+    const { spec, theta } = this.prior;
+    const d = this.space.dim;
+    const empty = condition(spec, theta, { n: 0, d, data: new Float64Array(0) }, new Float64Array(0));
+    const p = empty.predict(stack(diverged, d), { includeNoise: false });
+    const sds = Number.isFinite(worst) ? DIVERGED_SD_BELOW : PRIOR_ONLY_DIVERGED_SD;
+    for (let i = 0; i < fill.length; i++) fill[i] = Math.min(worst, p.mean[i]! - sds * Math.sqrt(p.variance[i]!));
+    return fill;
   }
 
   /** Suggests n configurations; each becomes a pending trial. Batches use the kriging believer. */

@@ -470,6 +470,32 @@ describe('engine/study diverged trials before any result', () => {
     assert.ok(Math.abs(auto.study.predict(centre).mean[0]! - fixed.study.predict(centre).mean[0]!) > 1e-3);
   });
 
+  it('after one good result, a diverged run never makes its region look better', () => {
+    // The worst completed value is then the good result itself: standing in for the diverged run, it told the model
+    // that the region which blew up was as good as the best, and more so under an estimated level.
+    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
+    const theta = new Float64Array(pretrain(
+      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
+      { spec, steps: 20, seed: 1 },
+    ).theta);
+    const corners = [{ a: 0, b: 0 }, { a: 1, b: 0 }, { a: 0, b: 1 }, { a: 1, b: 1 }];
+    for (const level of ['auto', 'fixed'] as const) {
+      const study = new Study({ space, output, prior: { spec, theta }, seed: 3, level });
+      const initial = study.predict(corners);
+      const metric = initial.metric.map((m) => m.value);
+      const good = metric.indexOf(Math.min(...metric));
+      const poor = metric.indexOf(Math.max(...metric));
+      study.tell(corners[good]!, metric[good]! - 3);
+      // Model units, larger is better.
+      const before = study.predict([corners[poor]!]).mean[0]!;
+      study.tell(corners[poor]!, { status: 'diverged' });
+      const after = study.predict([corners[poor]!]).mean[0]!;
+      assert.ok(after < before, `level ${level}: ${after} after the diverged run there, ${before} before`);
+      const standIn = study.observations().y[1]!;
+      assert.ok(standIn <= initial.mean[poor]! - initial.sd[poor]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean at most`);
+    }
+  });
+
   it('moves away from a diverged suggestion when nothing has completed (single-task GP)', () => {
     const study = new Study({ space, output, seed: 3 });
     const [first] = study.ask(1);
