@@ -496,6 +496,32 @@ describe('engine/study diverged trials before any result', () => {
     }
   });
 
+  it('under a prior, an absurd completed loss stands in like a diverged run: no better than one prior sd below its mean', () => {
+    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
+    const theta = new Float64Array(pretrain(
+      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
+      { spec, steps: 20, seed: 1 },
+    ).theta);
+    // Model units are −log(loss) with no normalisation, so the prior's prediction is comparable before and after.
+    const logOutput = { goal: 'minimize', warp: 'log', normalization: 'none', tails: 'auto' } as const;
+    const study = new Study({ space, output: logOutput, prior: { spec, theta }, seed: 5 });
+    const rng = createRng(12);
+    const points = Array.from({ length: 8 }, () => ({ a: rng.next(), b: rng.next() }));
+    const at = { a: 0.95, b: 0.05 };
+    const prior = study.predict([at]);
+    const expected = study.predict(points).metric.map((m) => m.value);
+    // Results better than the prior expected (a task that does well): their worst is then itself good.
+    points.forEach((p, i) => study.tell(p, expected[i]! * (0.3 + 0.03 * rng.next())));
+    study.tell(at, 1e162);
+    const obs = study.observations();
+    assert.equal(obs.x.n, 9);
+    const standIn = obs.y[8]!;
+    assert.ok(Number.isFinite(standIn));
+    assert.ok(standIn <= Math.min(...obs.y.subarray(0, 8)) + 1e-12, `stand-in ${standIn}: no better than the worst result`);
+    assert.ok(standIn <= prior.mean[0]! - prior.sd[0]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean (${prior.mean[0]}) at most`);
+    assert.ok(standIn > -10, `stand-in ${standIn}: a bad value, not the absurd one (−log 1e162 ≈ −373)`);
+  });
+
   it('moves away from a diverged suggestion when nothing has completed (single-task GP)', () => {
     const study = new Study({ space, output, seed: 3 });
     const [first] = study.ask(1);
