@@ -398,6 +398,8 @@ export interface Posterior {
   readonly jitter: number;
   /** −log p(y | X, θ) of the observations (0 with no data; with an estimated level, at the estimate). */
   readonly negLogLikelihood: number;
+  /** The task's level added to the mean function: its GLS estimate with an estimated level, else 0. */
+  readonly level: number;
   predict(query: Points, options?: PredictOptions): Prediction;
   /** Mean and variance at one point x (length dim) with their gradients w.r.t. x. */
   predictWithGradient(x: Float64Array, options?: PredictOptions): PredictionWithGradient;

@@ -5,8 +5,9 @@
 // - 'failed' (crash, infrastructure): excluded from the model; the configuration may be suggested again.
 // - 'diverged' (the training itself blew up): by default a stand-in value is used at that point so the model learns
 //   to avoid the region ('worst'): the worst completed value so far, in model units, and with a prior no better than
-//   one prior sd below the prior's mean there (the worst of a few good results is itself good); before any result,
-//   3 prior sd below its mean (no prior: −3). With 'exclude' it is ignored like a failure.
+//   one prior sd below the prior's mean there, at the task's level when that is estimated (the worst of a few good
+//   results is itself good); before any result, 3 prior sd below its mean (no prior: −3). With 'exclude' it is
+//   ignored like a failure.
 // - 'stopped' (run.stopping ended the run early at a step where its curve was worse than the completed runs'
 //   median): its value at that step is a censored result. The curve (best so far) only improves, so the run would
 //   have ended at least that well; and a value logged early in training is not comparable with final values (an
@@ -110,6 +111,8 @@ export const MAX_BELIEVERS = 64;
  */
 export const DIVERGED_SD_BELOW = 1;
 export const PRIOR_ONLY_DIVERGED_SD = 3;
+/** The level a stand-in sits at is estimated from at most this many measured results. */
+const STAND_IN_LEVEL_POINTS = 64;
 
 export interface StudyOptions {
   readonly space: SearchSpace;
@@ -359,7 +362,7 @@ export class Study {
       ys.push(Math.max(y, worst));
     }
     if (this.divergedPolicy === 'worst' && diverged.length > 0) {
-      const fill = this.divergedFill(diverged, worst);
+      const fill = this.divergedFill(diverged, worst, { x: stack(rows, this.space.dim), y: Float64Array.from(ys) });
       for (let i = 0; i < diverged.length; i++) {
         rows.push(diverged[i]!);
         ys.push(fill[i]!);
@@ -370,11 +373,12 @@ export class Study {
 
   /**
    * Model values standing in for diverged runs at unit points u. With a completed result: the worst completed value,
-   * and with a prior no better than DIVERGED_SD_BELOW prior sd below the prior's mean there (the worst of one or two
-   * good results is itself good, and a run that blew up where the prior expected little must not read as a good
-   * result). Before any result: PRIOR_ONLY_DIVERGED_SD sd below the prior's mean, so the next suggestion moves away.
+   * and with a prior no better than DIVERGED_SD_BELOW prior sd below the prior's mean there, at the task's level when
+   * it is estimated (the worst of one or two good results is itself good, and a run that blew up must not read as a
+   * good result, on a task above or below the training tasks' level alike). Before any result:
+   * PRIOR_ONLY_DIVERGED_SD sd below the prior's mean, so the next suggestion moves away.
    */
-  private divergedFill(diverged: readonly Float64Array[], worst: number): Float64Array {
+  private divergedFill(diverged: readonly Float64Array[], worst: number, measured: { x: Points; y: Float64Array }): Float64Array {
     const fill = new Float64Array(diverged.length).fill(worst);
     if (!this.prior) {
       if (!Number.isFinite(worst)) fill.fill(-PRIOR_ONLY_DIVERGED_SD);
@@ -385,8 +389,22 @@ export class Study {
     const empty = condition(spec, theta, { n: 0, d, data: new Float64Array(0) }, new Float64Array(0));
     const p = empty.predict(stack(diverged, d), { includeNoise: false });
     const sds = Number.isFinite(worst) ? DIVERGED_SD_BELOW : PRIOR_ONLY_DIVERGED_SD;
-    for (let i = 0; i < fill.length; i++) fill[i] = Math.min(worst, p.mean[i]! - sds * Math.sqrt(p.variance[i]!));
+    const level = Number.isFinite(worst) && this.level === 'estimated' ? this.measuredLevel(measured) : 0;
+    for (let i = 0; i < fill.length; i++) fill[i] = Math.min(worst, p.mean[i]! + level - sds * Math.sqrt(p.variance[i]!));
     return fill;
+  }
+
+  /**
+   * The task's level estimated from its measured results alone (not from stand-ins, which would pull it down), on at
+   * most STAND_IN_LEVEL_POINTS of them, the latest: one number, so a bounded GLS keeps observations() cheap at
+   * thousands of trials.
+   */
+  private measuredLevel(measured: { x: Points; y: Float64Array }): number {
+    const { spec, theta } = this.prior!;
+    const start = Math.max(0, measured.x.n - STAND_IN_LEVEL_POINTS);
+    const d = measured.x.d;
+    const x: Points = { n: measured.x.n - start, d, data: measured.x.data.subarray(start * d) };
+    return condition(spec, theta, x, measured.y.subarray(start), { level: 'estimated' }).level;
   }
 
   /** Suggests n configurations; each becomes a pending trial. Batches use the kriging believer. */

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { paramsFromValues } from '../../../src/engine/model';
+import { condition, paramsFromValues } from '../../../src/engine/model';
 import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
 import { createRng } from '../../../src/engine/rng';
 import { SearchSpace, pd1Config, pd1SearchSpace } from '../../../src/engine/space';
@@ -491,12 +491,16 @@ describe('engine/study diverged trials before any result', () => {
       study.tell(corners[poor]!, { status: 'diverged' });
       const after = study.predict([corners[poor]!]).mean[0]!;
       assert.ok(after < before, `level ${level}: ${after} after the diverged run there, ${before} before`);
-      const standIn = study.observations().y[1]!;
-      assert.ok(standIn <= initial.mean[poor]! - initial.sd[poor]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean at most`);
+      const obs = study.observations();
+      const standIn = obs.y[1]!;
+      // At the task's level, estimated from the measured result alone, when the level is estimated (auto, linear mean).
+      const taskLevel = level === 'fixed' ? 0 : condition(spec, theta, { n: 1, d: 2, data: obs.x.data.slice(0, 2) }, obs.y.slice(0, 1), { level: 'estimated' }).level;
+      assert.ok(standIn <= obs.y[0]! + 1e-12, `stand-in ${standIn}: no better than the result`);
+      assert.ok(standIn <= initial.mean[poor]! + taskLevel - initial.sd[poor]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean at the task's level (${taskLevel}) at most`);
     }
   });
 
-  it('under a prior, an absurd completed loss stands in like a diverged run: no better than one prior sd below its mean', () => {
+  it('under a prior, an absurd completed loss stands in like a diverged run: one prior sd below the mean at the task\'s level', () => {
     const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
     const theta = new Float64Array(pretrain(
       { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
@@ -506,19 +510,23 @@ describe('engine/study diverged trials before any result', () => {
     const logOutput = { goal: 'minimize', warp: 'log', normalization: 'none', tails: 'auto' } as const;
     const study = new Study({ space, output: logOutput, prior: { spec, theta }, seed: 5 });
     const rng = createRng(12);
-    const points = Array.from({ length: 8 }, () => ({ a: rng.next(), b: rng.next() }));
-    const at = { a: 0.95, b: 0.05 };
+    // Eight results close together, as BO's first ones often are: their worst is about their best.
+    const points = Array.from({ length: 8 }, () => ({ a: 0.2 + 0.05 * rng.next(), b: 0.7 + 0.05 * rng.next() }));
+    const at = { a: 0.3, b: 0.8 };
     const prior = study.predict([at]);
     const expected = study.predict(points).metric.map((m) => m.value);
-    // Results better than the prior expected (a task that does well): their worst is then itself good.
-    points.forEach((p, i) => study.tell(p, expected[i]! * (0.3 + 0.03 * rng.next())));
+    // A task below the training tasks' level (three times the loss the prior expects): the worst of the close results
+    // sits below the prior's mean − 1 sd there, so only the task's level makes the stand-in worse than them.
+    points.forEach((p, i) => study.tell(p, expected[i]! * (3 + 0.03 * rng.next())));
     study.tell(at, 1e162);
     const obs = study.observations();
     assert.equal(obs.x.n, 9);
     const standIn = obs.y[8]!;
+    const taskLevel = condition(spec, theta, { n: 8, d: 2, data: obs.x.data.slice(0, 16) }, obs.y.slice(0, 8), { level: 'estimated' }).level;
+    assert.ok(taskLevel < -0.5, `the task's level ${taskLevel}: below the prior's`);
     assert.ok(Number.isFinite(standIn));
     assert.ok(standIn <= Math.min(...obs.y.subarray(0, 8)) + 1e-12, `stand-in ${standIn}: no better than the worst result`);
-    assert.ok(standIn <= prior.mean[0]! - prior.sd[0]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean (${prior.mean[0]}) at most`);
+    assert.ok(standIn <= prior.mean[0]! + taskLevel - prior.sd[0]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean (${prior.mean[0]}) at the task's level at most`);
     assert.ok(standIn > -10, `stand-in ${standIn}: a bad value, not the absurd one (−log 1e162 ≈ −373)`);
   });
 
