@@ -362,7 +362,7 @@ export class Study {
       ys.push(Math.max(y, worst));
     }
     if (this.divergedPolicy === 'worst' && diverged.length > 0) {
-      const fill = this.divergedFill(diverged, worst, { x: stack(rows, this.space.dim), y: Float64Array.from(ys) });
+      const fill = this.divergedFill(diverged, worst, rows, ys);
       for (let i = 0; i < diverged.length; i++) {
         rows.push(diverged[i]!);
         ys.push(fill[i]!);
@@ -378,7 +378,7 @@ export class Study {
    * good result, on a task above or below the training tasks' level alike). Before any result:
    * PRIOR_ONLY_DIVERGED_SD sd below the prior's mean, so the next suggestion moves away.
    */
-  private divergedFill(diverged: readonly Float64Array[], worst: number, measured: { x: Points; y: Float64Array }): Float64Array {
+  private divergedFill(diverged: readonly Float64Array[], worst: number, measuredX: readonly Float64Array[], measuredY: readonly number[]): Float64Array {
     const fill = new Float64Array(diverged.length).fill(worst);
     if (!this.prior) {
       if (!Number.isFinite(worst)) fill.fill(-PRIOR_ONLY_DIVERGED_SD);
@@ -389,7 +389,7 @@ export class Study {
     const empty = condition(spec, theta, { n: 0, d, data: new Float64Array(0) }, new Float64Array(0));
     const p = empty.predict(stack(diverged, d), { includeNoise: false });
     const sds = Number.isFinite(worst) ? DIVERGED_SD_BELOW : PRIOR_ONLY_DIVERGED_SD;
-    const level = Number.isFinite(worst) && this.level === 'estimated' ? this.measuredLevel(measured) : 0;
+    const level = Number.isFinite(worst) && this.level === 'estimated' ? this.measuredLevel(measuredX, measuredY) : 0;
     for (let i = 0; i < fill.length; i++) fill[i] = Math.min(worst, p.mean[i]! + level - sds * Math.sqrt(p.variance[i]!));
     return fill;
   }
@@ -399,12 +399,10 @@ export class Study {
    * most STAND_IN_LEVEL_POINTS of them, the latest: one number, so a bounded GLS keeps observations() cheap at
    * thousands of trials.
    */
-  private measuredLevel(measured: { x: Points; y: Float64Array }): number {
+  private measuredLevel(x: readonly Float64Array[], y: readonly number[]): number {
     const { spec, theta } = this.prior!;
-    const start = Math.max(0, measured.x.n - STAND_IN_LEVEL_POINTS);
-    const d = measured.x.d;
-    const x: Points = { n: measured.x.n - start, d, data: measured.x.data.subarray(start * d) };
-    return condition(spec, theta, x, measured.y.subarray(start), { level: 'estimated' }).level;
+    const latest = Math.max(0, x.length - STAND_IN_LEVEL_POINTS);
+    return condition(spec, theta, stack(x.slice(latest), this.space.dim), Float64Array.from(y.slice(latest)), { level: 'estimated' }).level;
   }
 
   /** Suggests n configurations; each becomes a pending trial. Batches use the kriging believer. */

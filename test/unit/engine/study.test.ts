@@ -431,6 +431,18 @@ describe('engine/study diverged trials before any result', () => {
   ]);
   const output = { goal: 'minimize', warp: 'none', normalization: 'none' } as const;
   const unitDistance = (p: Record<string, unknown>, q: Record<string, unknown>) => Math.hypot(Number(p.a) - Number(q.a), Number(p.b) - Number(q.b));
+  // A prior with a learnt linear mean, under which the study estimates the task's level.
+  const linearPrior = () => {
+    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
+    const theta = new Float64Array(pretrain(
+      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
+      { spec, steps: 20, seed: 1 },
+    ).theta);
+    return { spec, theta };
+  };
+  // The task's level estimated from the first n observations (its measured results) alone.
+  const levelOfFirst = ({ spec, theta }: ReturnType<typeof linearPrior>, obs: { x: { data: Float64Array }; y: Float64Array }, n: number) =>
+    condition(spec, theta, { n, d: 2, data: obs.x.data.slice(0, 2 * n) }, obs.y.slice(0, n), { level: 'estimated' }).level;
 
   it('moves away from a diverged suggestion when nothing has completed (with a prior)', () => {
     const spec = simpleSpec(2);
@@ -473,11 +485,7 @@ describe('engine/study diverged trials before any result', () => {
   it('after one good result, a diverged run never makes its region look better', () => {
     // The worst completed value is then the good result itself: standing in for the diverged run, it told the model
     // that the region which blew up was as good as the best, and more so under an estimated level.
-    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
-    const theta = new Float64Array(pretrain(
-      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
-      { spec, steps: 20, seed: 1 },
-    ).theta);
+    const { spec, theta } = linearPrior();
     const corners = [{ a: 0, b: 0 }, { a: 1, b: 0 }, { a: 0, b: 1 }, { a: 1, b: 1 }];
     for (const level of ['auto', 'fixed'] as const) {
       const study = new Study({ space, output, prior: { spec, theta }, seed: 3, level });
@@ -494,18 +502,14 @@ describe('engine/study diverged trials before any result', () => {
       const obs = study.observations();
       const standIn = obs.y[1]!;
       // At the task's level, estimated from the measured result alone, when the level is estimated (auto, linear mean).
-      const taskLevel = level === 'fixed' ? 0 : condition(spec, theta, { n: 1, d: 2, data: obs.x.data.slice(0, 2) }, obs.y.slice(0, 1), { level: 'estimated' }).level;
+      const taskLevel = level === 'fixed' ? 0 : levelOfFirst({ spec, theta }, obs, 1);
       assert.ok(standIn <= obs.y[0]! + 1e-12, `stand-in ${standIn}: no better than the result`);
       assert.ok(standIn <= initial.mean[poor]! + taskLevel - initial.sd[poor]! + 1e-9, `stand-in ${standIn}: one prior sd below the prior's mean at the task's level (${taskLevel}) at most`);
     }
   });
 
   it('under a prior, an absurd completed loss stands in like a diverged run: one prior sd below the mean at the task\'s level', () => {
-    const spec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [] } as const;
-    const theta = new Float64Array(pretrain(
-      { tasks: [{ name: 't', x: { n: 5, d: 2, data: Float64Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1]) }, y: Float64Array.from([-1, -2, -3, -2, -1]) }], matched: [] },
-      { spec, steps: 20, seed: 1 },
-    ).theta);
+    const { spec, theta } = linearPrior();
     // Model units are −log(loss) with no normalisation, so the prior's prediction is comparable before and after.
     const logOutput = { goal: 'minimize', warp: 'log', normalization: 'none', tails: 'auto' } as const;
     const study = new Study({ space, output: logOutput, prior: { spec, theta }, seed: 5 });
@@ -522,7 +526,7 @@ describe('engine/study diverged trials before any result', () => {
     const obs = study.observations();
     assert.equal(obs.x.n, 9);
     const standIn = obs.y[8]!;
-    const taskLevel = condition(spec, theta, { n: 8, d: 2, data: obs.x.data.slice(0, 16) }, obs.y.slice(0, 8), { level: 'estimated' }).level;
+    const taskLevel = levelOfFirst({ spec, theta }, obs, 8);
     assert.ok(taskLevel < -0.5, `the task's level ${taskLevel}: below the prior's`);
     assert.ok(Number.isFinite(standIn));
     assert.ok(standIn <= Math.min(...obs.y.subarray(0, 8)) + 1e-12, `stand-in ${standIn}: no better than the worst result`);
