@@ -1,4 +1,5 @@
 // Regret curves and their summaries for the leave-one-task-out benchmark.
+import { createRng } from '../../engine/rng';
 
 /** Best-so-far simple regret after each evaluation, in the metric's units (always >= 0). */
 export function regretCurve(chosenValues: ArrayLike<number>, bestAvailable: number, goal: 'minimize' | 'maximize'): number[] {
@@ -77,4 +78,47 @@ export function medianEvaluations(evaluations: readonly (number | null)[]): numb
   if (evaluations.length === 0) return null;
   const m = percentile(evaluations.map((e) => e ?? Infinity), 50);
   return Number.isFinite(m) ? m : null;
+}
+
+export interface CountSpread {
+  /** Bounds of the central `level` share of the resampled medians (null: beyond the budget). */
+  low: number | null;
+  high: number | null;
+  level: number;
+  /** Share of the resamples whose median task needs at most `limit` evaluations. */
+  shareWithin: number;
+  limit: number;
+}
+
+/**
+ * How firmly a suite's median-task count is decided by its tasks: the median of `evaluations` over tasks drawn with
+ * replacement (a seeded bootstrap), as a central interval and as the share of draws at or below `limit` (the 5× bar).
+ * With a dozen tasks a count of 7 can sit anywhere in 4–9; this says whether a miss or a pass is more than the
+ * choice of tasks.
+ */
+export function medianEvaluationsSpread(
+  evaluations: readonly (number | null)[],
+  limit: number,
+  options: { level?: number; resamples?: number; seed?: number } = {},
+): CountSpread | null {
+  const { level = 0.9, resamples = 2000, seed = 1 } = options;
+  const n = evaluations.length;
+  if (n === 0) return null;
+  const values = evaluations.map((e) => e ?? Infinity);
+  const rng = createRng(seed);
+  const medians: number[] = [];
+  const draw = new Array<number>(n);
+  for (let r = 0; r < resamples; r++) {
+    for (let i = 0; i < n; i++) draw[i] = values[Math.floor(rng.next() * n)]!;
+    medians.push(percentile(draw, 50));
+  }
+  const tail = ((1 - level) / 2) * 100;
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  return {
+    low: finite(percentile(medians, tail)),
+    high: finite(percentile(medians, 100 - tail)),
+    level,
+    shareWithin: medians.filter((m) => m <= limit).length / resamples,
+    limit,
+  };
 }

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { SearchSpace, type Config } from '../../../src/engine';
-import { runRegretBenchmark, type BenchSuite } from '../../../src/cli/bench/regret';
-import { markdownReport, pooledTable, svgReport } from '../../../src/cli/bench/report';
+import { runRegretBenchmark, type BenchSuite, type Comparison } from '../../../src/cli/bench/regret';
+import { countSpreadText, markdownReport, pooledTable, summaryTable, svgReport } from '../../../src/cli/bench/report';
 import { regretChart } from '../../../src/cli/bench/svg';
 
 function suite(): BenchSuite {
@@ -43,6 +43,32 @@ describe('bench report', () => {
     const json = JSON.parse(JSON.stringify(report)) as { budget: number; methods: Record<string, { median: number[]; p20: number[]; p80: number[] }> };
     assert.equal(json.budget, 5);
     assert.equal(json.methods.zeroshot!.median.length, 5);
+  });
+
+  it('says how firmly the median-task count is decided when the tasks are resampled, in the headline and the summary', async () => {
+    const comparison = (counts: (number | null)[]): Comparison => ({
+      methods: ['stbo'],
+      perTask: Object.fromEntries(counts.map((evaluations, i) => [`t${i}`, { method: 'stbo', regret: 0, evaluations }])),
+      medianEvaluations: null,
+      speedup: 0,
+      reached: counts.filter((c) => c !== null).length,
+    });
+    assert.equal(countSpreadText(comparison([4, 4, 4]), 30), '4; ≤ 6 in 100 %');
+    assert.equal(countSpreadText(comparison([null, null]), 30), '> 30; ≤ 6 in 0 %');
+    assert.match(countSpreadText(comparison([2, 3, 4, 5, 5, 7, 7, 7, 9, 16, 23, null]), 30), /^[2-6](\.5)?–(8|9|1\d)(\.5)?; ≤ 6 in [1-5]\d %$/);
+    assert.equal(countSpreadText(null, 30), '—');
+
+    const report = await runRegretBenchmark(suite(), {
+      budget: 5,
+      seeds: 1,
+      methods: ['random', 'zeroshot', 'hyperbo-nll'],
+      variants: { 'hyperbo-nll': { objective: 'nll', steps: 10 } },
+    });
+    const expected = countSpreadText(report.headline.nonTransfer, 5);
+    assert.match(expected, /; ≤ 1 in \d+ %$/);
+    assert.ok(markdownReport(report).includes(`(tasks resampled, 90 % of medians: ${expected})`));
+    const row = summaryTable([{ name: 'tiny', report }]).split('\n')[2]!;
+    assert.equal(row.split(' | ')[6], expected);
   });
 
   it('pools every suite into one table of median normalised regret at the checkpoints, with the mean over k', async () => {

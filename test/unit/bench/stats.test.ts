@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { band, evaluationsToReach, medianEvaluations, percentile, regretCurve, robustScale } from '../../../src/cli/bench/stats';
+import { band, evaluationsToReach, medianEvaluations, medianEvaluationsSpread, percentile, regretCurve, robustScale } from '../../../src/cli/bench/stats';
 
 describe('bench stats', () => {
   describe('regretCurve', () => {
@@ -86,6 +86,34 @@ describe('bench stats', () => {
       assert.equal(medianEvaluations([2, 4, 6, null]), 5);
       assert.equal(medianEvaluations([2, 4, null, null]), null);
       assert.equal(medianEvaluations([]), null);
+    });
+  });
+
+  describe('medianEvaluationsSpread', () => {
+    it('matches the exact bootstrap distribution of two tasks', () => {
+      // Two draws from {1, 3}: their median is 1, 2 or 3 with probabilities 1/4, 1/2, 1/4.
+      const at1 = medianEvaluationsSpread([1, 3], 1)!;
+      const at2 = medianEvaluationsSpread([1, 3], 2)!;
+      assert.ok(Math.abs(at1.shareWithin - 0.25) < 0.04, `share ≤ 1: ${at1.shareWithin}`);
+      assert.ok(Math.abs(at2.shareWithin - 0.75) < 0.04, `share ≤ 2: ${at2.shareWithin}`);
+      assert.equal(at1.low, 1);
+      assert.equal(at1.high, 3);
+    });
+
+    it('is a point when every task agrees, and beyond the budget when none is reached', () => {
+      assert.deepEqual(medianEvaluationsSpread([5, 5, 5, 5], 6), { low: 5, high: 5, level: 0.9, shareWithin: 1, limit: 6 });
+      assert.deepEqual(medianEvaluationsSpread([null, null, null], 6), { low: null, high: null, level: 0.9, shareWithin: 0, limit: 6 });
+      assert.equal(medianEvaluationsSpread([], 6), null);
+    });
+
+    it('brackets the median of a dozen spread-out tasks, and is the same for the same seed', () => {
+      const counts = [2, 3, 4, 5, 5, 7, 7, 7, 9, 16, 23, null];
+      const spread = medianEvaluationsSpread(counts, 6)!;
+      assert.deepEqual(medianEvaluationsSpread(counts, 6), spread);
+      assert.ok(spread.low! < 7 && spread.high! > 7, `${spread.low}–${spread.high}`);
+      assert.ok(spread.shareWithin > 0.1 && spread.shareWithin < 0.6, `share ≤ 6: ${spread.shareWithin}`);
+      const narrower = medianEvaluationsSpread(counts, 6, { level: 0.5 })!;
+      assert.ok(narrower.low! >= spread.low! && narrower.high! <= spread.high!);
     });
   });
 });
