@@ -37,6 +37,8 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-notails`]: { ...b, output: (o) => ({ ...o, tails: 'none' }) },
     [`hyperbo-${objective}-halfrank`]: { ...b, output: (o) => ({ ...o, tails: 'half-rank' }) },
     [`hyperbo-${objective}-copula`]: { ...b, output: (o) => ({ ...o, normalization: 'copula' }) },
+    // Each training task's level integrated out of pre-training (bench/EXPERIMENTS.md, "Pre-training with each task's level").
+    [`hyperbo-${objective}-reml`]: { ...b, pretrainLevel: 'estimated' },
     // The copula in one half only: pre-training (the study standardises as the suite does, without the copula
     // tasks' reference) or the study (pre-trained on the suite's rule).
     [`hyperbo-${objective}-copula-train`]: {

@@ -31,6 +31,12 @@ export interface ObjectiveOptions {
   readonly throwOnFailure?: boolean;
   /** Skip input validation (the caller already validated these exact tasks, e.g. a row subsample). */
   readonly trusted?: boolean;
+  /**
+   * 'fixed' (default): each task's values around the mean function as it is. 'estimated': each task has its own
+   * unknown constant level (a flat prior), integrated out of the NLL (the restricted likelihood), as a study with an
+   * estimated level (model.ts ConditionOptions) treats the new task.
+   */
+  readonly level?: 'fixed' | 'estimated';
 }
 
 /** Reusable buffers for one objective; keeps the hot loop allocation-light. */
@@ -95,6 +101,8 @@ function factorData(
 /**
  * L_NLL = mean over non-empty tasks of ½rᵀK⁻¹r + ½log|K| + (n/2)log 2π with r = y − m(X),
  * K = k(X, X) + (σ² + 1e-6)I, and its gradient. Accumulates `scale`·L into the result.
+ * With `estimated` levels each task's r is taken about its own GLS level b̂ = 1ᵀK⁻¹r / 1ᵀK⁻¹1, and the
+ * restricted likelihood adds ½log(1ᵀK⁻¹1) and counts n − 1 dimensions.
  */
 function accumulateNll(
   layout: ParamLayout,
@@ -104,6 +112,7 @@ function accumulateNll(
   jitter: number,
   ws: ObjectiveWorkspace,
   grad: Float64Array,
+  estimatedLevel = false,
 ): number {
   const active = tasks.filter((t) => t.x.n > 0);
   if (active.length === 0) throw new EngineError('None of the tasks has any observations; NLL pre-training needs data.');
@@ -118,12 +127,27 @@ function accumulateNll(
     let quad = 0;
     for (let i = 0; i < n; i++) quad += (task.y[i] - ev.mean[i]) * alpha[i];
     total += 0.5 * quad + 0.5 * logDetFromCholesky(factor, n) + 0.5 * n * LOG_2PI;
+    // β = K⁻¹1 and s = 1ᵀβ for the level; then α is K⁻¹(r − b̂1) and dL/dK gains −½ββᵀ/s.
+    let beta: Float64Array | undefined;
+    let precision = 0;
+    if (estimatedLevel) {
+      beta = choleskySolve(factor, n, new Float64Array(n).fill(1));
+      let projected = 0;
+      for (let i = 0; i < n; i++) {
+        precision += beta[i];
+        projected += alpha[i];
+      }
+      const level = projected / precision;
+      for (let i = 0; i < n; i++) alpha[i] -= level * beta[i];
+      total += -0.5 * projected * level + 0.5 * Math.log(precision) - 0.5 * LOG_2PI;
+    }
     // dL/dK = ½(K⁻¹ − ααᵀ), dL/dm = −α (both times the task weight).
     const g = choleskyInverse(factor, n, ws.inverse.get(n * n), ws.work.get(n * n));
     for (let i = 0; i < n; i++) {
       const ai = alpha[i];
       const ri = i * n;
-      for (let j = 0; j < n; j++) g[ri + j] = 0.5 * weight * (g[ri + j] - ai * alpha[j]);
+      const bi = beta ? beta[i] / precision : 0;
+      for (let j = 0; j < n; j++) g[ri + j] = 0.5 * weight * (g[ri + j] - ai * alpha[j] - (beta ? bi * beta[j] : 0));
     }
     const gMean = new Float64Array(n);
     for (let i = 0; i < n; i++) gMean[i] = -weight * alpha[i];
@@ -135,6 +159,8 @@ function accumulateNll(
 /**
  * Partial EKL per group, tr(K⁻¹Ŝ) + (μ − μ̂)ᵀK⁻¹(μ − μ̂) + log|K| with the biased Ŝ and
  * K = k(X, X) + (σ² + 1e-6)I, averaged over non-empty groups; accumulates `scale`·L.
+ * With `estimated` levels it is twice the columns' mean restricted NLL (accumulateNll) less (n − 1)log 2π: each
+ * column is taken about its own GLS level, and log(1ᵀK⁻¹1) is added.
  */
 function accumulateEkl(
   layout: ParamLayout,
@@ -144,6 +170,7 @@ function accumulateEkl(
   jitter: number,
   ws: ObjectiveWorkspace,
   grad: Float64Array,
+  estimatedLevel = false,
 ): number {
   const active = groups.filter((g) => g.x.n > 0 && g.m > 0);
   if (active.length === 0) throw new EngineError('No matched group has any points; EKL pre-training needs tasks evaluated at shared inputs.');
@@ -173,16 +200,39 @@ function accumulateEkl(
     choleskySolve(factor, n, beta, beta);
     for (let i = 0; i < n; i++) quad += d[i] * beta[i];
     total += traceTerm + quad + logDetFromCholesky(factor, n);
+    // Levels: with u = K⁻¹1, s = 1ᵀu, a = uᵀC and e = uᵀd, the columns' projections on the level come off,
+    // B − u aᵀ/s and β − u e/s replace B and β below, and dL/dK gains −uuᵀ/s.
+    let ones: Float64Array | undefined;
+    let precision = 0;
+    if (estimatedLevel) {
+      ones = choleskySolve(factor, n, new Float64Array(n).fill(1));
+      let e = 0;
+      const a = new Float64Array(m);
+      for (let i = 0; i < n; i++) {
+        precision += ones[i];
+        e += ones[i] * d[i];
+        for (let c = 0; c < m; c++) a[c] += ones[i] * centred[i * m + c];
+      }
+      let meanSquare = 0;
+      for (let c = 0; c < m; c++) meanSquare += (a[c] * a[c]) / m;
+      total += -(meanSquare + e * e) / precision + Math.log(precision);
+      for (let i = 0; i < n; i++) {
+        const ui = ones[i] / precision;
+        for (let c = 0; c < m; c++) b[i * m + c] -= ui * a[c];
+        beta[i] -= ui * e;
+      }
+    }
     // dL/dK = K⁻¹ − (1/m)BBᵀ − ββᵀ with B = K⁻¹C, β = K⁻¹d; dL/dμ = 2β.
     const g = choleskyInverse(factor, n, ws.inverse.get(n * n), ws.work.get(n * n));
     for (let i = 0; i < n; i++) {
       const ri = i * n;
       const bi = i * m;
+      const ui = ones ? ones[i] / precision : 0;
       for (let j = 0; j <= i; j++) {
         const bj = j * m;
         let s = 0;
         for (let c = 0; c < m; c++) s += b[bi + c] * b[bj + c];
-        const v = weight * (g[ri + j] - s / m - beta[i] * beta[j]);
+        const v = weight * (g[ri + j] - s / m - beta[i] * beta[j] - (ones ? ui * ones[j] : 0));
         g[ri + j] = v;
         g[j * n + i] = v;
       }
@@ -207,7 +257,7 @@ export function nllValueAndGrad(
   if (!options.trusted) validateTasks(spec, tasks);
   const grad = new Float64Array(layout.size);
   try {
-    const value = accumulateNll(layout, theta, tasks, 1, options.jitter ?? GP_JITTER, workspace, grad);
+    const value = accumulateNll(layout, theta, tasks, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated');
     return finish(layout, value, grad, options);
   } catch (error) {
     if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);
@@ -228,7 +278,7 @@ export function eklValueAndGrad(
   if (!options.trusted) validateGroups(spec, groups);
   const grad = new Float64Array(layout.size);
   try {
-    const value = accumulateEkl(layout, theta, groups, 1, options.jitter ?? GP_JITTER, workspace, grad);
+    const value = accumulateEkl(layout, theta, groups, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated');
     return finish(layout, value, grad, options);
   } catch (error) {
     if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);
@@ -262,8 +312,8 @@ export function combinedValueAndGrad(
   const grad = new Float64Array(layout.size);
   try {
     let value = 0;
-    if (hasTasks) value += accumulateNll(layout, theta, data.tasks, 1, jitter, workspace, grad);
-    if (hasGroups) value += accumulateEkl(layout, theta, data.matched, weightEkl, jitter, workspace, grad);
+    if (hasTasks) value += accumulateNll(layout, theta, data.tasks, 1, jitter, workspace, grad, options.level === 'estimated');
+    if (hasGroups) value += accumulateEkl(layout, theta, data.matched, weightEkl, jitter, workspace, grad, options.level === 'estimated');
     return finish(layout, value, grad, options);
   } catch (error) {
     if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);

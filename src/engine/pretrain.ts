@@ -52,6 +52,12 @@ export interface PretrainOptions {
    * single-start run. Default: EKL_RESTARTS for EKL alone without initialTheta, else 1.
    */
   restarts?: number;
+  /**
+   * Each training task's level (objectives.ts ObjectiveOptions.level): 'estimated' integrates a constant offset per
+   * task out of the objective, the model a study uses under a learnt mean with a shape. Default 'fixed': measured
+   * against it on every suite, 'estimated' was mixed (bench/EXPERIMENTS.md, "Pre-training with each task's level").
+   */
+  level?: 'fixed' | 'estimated';
   progress?: Progress;
 }
 
@@ -231,9 +237,10 @@ function makeLoss(
   spec: ModelSpec,
   kind: PretrainObjectiveKind,
   eklWeight: number,
+  level: 'fixed' | 'estimated',
 ): (theta: Float64Array, tasks: readonly Task[], groups: readonly MatchedGroup[]) => ValueAndGrad {
   const ws = new ObjectiveWorkspace();
-  const opts = { trusted: true };
+  const opts = { trusted: true, level };
   if (kind === 'nll') return (theta, tasks) => nllValueAndGrad(spec, theta, tasks, opts, ws);
   if (kind === 'ekl') return (theta, _tasks, groups) => eklValueAndGrad(spec, theta, groups, opts, ws);
   return (theta, tasks, groups) => combinedValueAndGrad(spec, theta, { tasks, matched: groups }, eklWeight, opts, ws);
@@ -261,7 +268,12 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
 
   validateTasks(spec, nllTasks);
   validateGroups(spec, eklGroups);
-  const loss = makeLoss(spec, objectiveKind, eklWeight);
+  const level = options.level ?? 'fixed';
+  if (level !== 'fixed' && level !== 'estimated') throw new EngineError(`Unknown level "${level}"; use fixed or estimated.`);
+  if (level === 'estimated' && spec.mean !== 'linear' && spec.mean !== 'linear-mlp') {
+    throw new EngineError(`Estimated levels need a mean with a shape (linear or linear-mlp); a '${spec.mean}' mean would lose its level.`);
+  }
+  const loss = makeLoss(spec, objectiveKind, eklWeight, level);
   let result: OptimizeResult;
   const restarts = optimizer === 'lbfgs' ? (options.restarts ?? (objectiveKind === 'ekl' && !options.initialTheta ? EKL_RESTARTS : 1)) : 1;
   if (!Number.isInteger(restarts) || restarts < 1) throw new EngineError(`restarts must be a positive whole number, got ${restarts}.`);

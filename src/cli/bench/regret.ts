@@ -68,6 +68,8 @@ export interface HyperboSettings {
   restarts?: number;
   /** Shifts every pre-training seed by 1000 × this (default 0; see `pretrainSeed`), to measure its effect. */
   pretrainSeedOffset?: number;
+  /** Each training task's level in pre-training (engine PretrainOptions.level); default the engine's. */
+  pretrainLevel?: 'fixed' | 'estimated';
 }
 
 /**
@@ -409,7 +411,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
           continue;
         }
         const start = performance.now();
-        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize, settings.restarts, settings.pretrainSeedOffset ?? 0]);
+        const shareKey = settings.spec || settings.output ? undefined : JSON.stringify([settings.objective, settings.eklWeight, settings.steps, settings.batchSize, settings.restarts, settings.pretrainSeedOffset ?? 0, settings.pretrainLevel]);
         const result =
           (shareKey !== undefined ? trained.get(shareKey) : undefined) ??
           train(data, {
@@ -419,6 +421,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
             steps: settings.steps,
             batchSize: settings.batchSize,
             restarts: settings.restarts,
+            level: settings.pretrainLevel,
             seed: pretrainSeed(t, seed, settings.pretrainSeedOffset),
           });
         if (shareKey !== undefined) trained.set(shareKey, result);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { condition, initialParams, paramLayout } from '../../../src/engine/model';
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { condition, GP_JITTER, initialParams, paramLayout, priorCovariance, priorMean } from '../../../src/engine/model';
 import {
   combinedObjective,
   combinedValueAndGrad,
@@ -66,6 +67,9 @@ describe('engine/objectives: analytic gradients vs central finite differences', 
             nll: nllObjective(spec, tasks),
             ekl: eklObjective(spec, groups),
             combined: combinedObjective(spec, { tasks, matched: groups }, 0.7),
+            'nll, levels estimated': nllObjective(spec, tasks, { level: 'estimated' }),
+            'ekl, levels estimated': eklObjective(spec, groups, { level: 'estimated' }),
+            'combined, levels estimated': combinedObjective(spec, { tasks, matched: groups }, 0.7, { level: 'estimated' }),
           };
           for (const [name, objective] of Object.entries(objectives)) {
             const { value, grad } = objective(theta);
@@ -91,6 +95,28 @@ describe('engine/objectives: values', () => {
     assertClose(nllValueAndGrad(spec, theta, tasks).value, expected, { rel: 1e-12 });
   });
 
+  it("with levels estimated, NLL is the limit of a task level's N(0, v) prior integrated out, as v grows", () => {
+    const rng = createRng(9);
+    const tasks = [makeTask('a', 7, 3, rng), makeTask('b', 9, 3, rng)];
+    const theta = randomTheta(spec, rng);
+    const v = 1e6;
+    let expected = 0;
+    for (const task of tasks) {
+      const n = task.x.n;
+      const k = new Matrix(Array.from({ length: n }, (_, i) => Array.from(priorCovariance(spec, theta, task.x, { includeNoise: true }).subarray(i * n, (i + 1) * n))));
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k.set(i, j, k.get(i, j) + v + (i === j ? GP_JITTER : 0));
+      const r = Matrix.columnVector(Array.from(task.y, (y, i) => y - priorMean(spec, theta, task.x)[i]!));
+      const chol = new CholeskyDecomposition(k);
+      const quad = r.transpose().mmul(chol.solve(r)).get(0, 0);
+      let logDet = 0;
+      for (let i = 0; i < n; i++) logDet += 2 * Math.log(chol.lowerTriangularMatrix.get(i, i));
+      // The marginal NLL under b ~ N(0, v), less the prior's own normalisation ½log(2πv).
+      expected += (0.5 * quad + 0.5 * logDet + 0.5 * n * Math.log(2 * Math.PI) - 0.5 * Math.log(2 * Math.PI * v)) / tasks.length;
+    }
+    assertClose(nllValueAndGrad(spec, theta, tasks, { level: 'estimated' }).value, expected, { rel: 1e-5 });
+    assert.ok(Math.abs(nllValueAndGrad(spec, theta, tasks).value - expected) > 1e-2, 'a fixed level is a different likelihood');
+  });
+
   it('partial EKL equals twice the mean NLL of the group columns minus n·log 2π', () => {
     const rng = createRng(6);
     const group = makeGroup(8, 5, 3, rng);
@@ -101,6 +127,19 @@ describe('engine/objectives: values', () => {
       meanNll += condition(spec, theta, group.x, column).negLogLikelihood / group.m;
     }
     assertClose(eklValueAndGrad(spec, theta, [group]).value, 2 * meanNll - group.x.n * Math.log(2 * Math.PI), { rel: 1e-10 });
+  });
+
+  it('with levels estimated, partial EKL is twice the mean restricted NLL of the group columns minus (n − 1)·log 2π', () => {
+    const rng = createRng(7);
+    const group = makeGroup(8, 5, 3, rng);
+    const theta = randomTheta(spec, rng);
+    const columns: Task[] = Array.from({ length: group.m }, (_, j) => ({
+      name: `t${j}`,
+      x: group.x,
+      y: Float64Array.from({ length: group.x.n }, (_, i) => group.y[i * group.m + j]),
+    }));
+    const meanNll = nllValueAndGrad(spec, theta, columns, { level: 'estimated' }).value;
+    assertClose(eklValueAndGrad(spec, theta, [group], { level: 'estimated' }).value, 2 * meanNll - (group.x.n - 1) * Math.log(2 * Math.PI), { rel: 1e-10 });
   });
 
   it('combined objective is NLL + c·EKL and degrades to either part when the other has no data', () => {

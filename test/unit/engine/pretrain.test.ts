@@ -32,6 +32,23 @@ describe('engine/pretrain', () => {
     assert.match(r.provenance.skippedTasks[0]!.reason, /fewer than 2 tasks/);
   });
 
+  it("with each task's level estimated, tasks that differ only by an offset no longer inflate the kernel's variance", () => {
+    const { tasks, group } = family(6, 30, 4);
+    const offsets = [-6, -3, -1, 1, 3, 6];
+    const shift = (t: Task, i: number): Task => ({ ...t, y: t.y.map((v) => v + offsets[i]!) });
+    const shifted = tasks.map(shift);
+    const matched: MatchedGroup = { ...group, y: group.y.map((v, k) => v + offsets[k % group.m]!) };
+    const spec = { dim: D, mean: 'linear' as const, kernel: 'matern52' as const, kernelOnFeatures: false, mlp: [] };
+    for (const [objective, data] of [['nll', { tasks: shifted, matched: [] }], ['ekl', { tasks: [], matched: [matched] }]] as const) {
+      const fixed = pretrain(data, { spec, objective, steps: 60, restarts: 1 }).parameters.signalVariance;
+      const estimated = pretrain(data, { spec, objective, steps: 60, restarts: 1, level: 'estimated' }).parameters.signalVariance;
+      // The offsets' variance is 17.7; the functions themselves vary by well under 1.
+      assert.ok(fixed > 5, `${objective}, fixed: ${fixed}`);
+      assert.ok(estimated < 1.5, `${objective}, estimated: ${estimated}`);
+    }
+    assert.throws(() => pretrain({ tasks: shifted, matched: [] }, { spec: simpleSpec(D), level: 'estimated', steps: 5 }), /mean with a shape/);
+  });
+
   it('defaults to the MLP model only with enough tasks and points', () => {
     assert.equal(defaultSpecFor(D, family(8, 48, 5).tasks, []).mean, 'linear-mlp');
     assert.equal(defaultSpecFor(D, family(2, 400, 5).tasks, []).mean, 'constant');
