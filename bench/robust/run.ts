@@ -39,6 +39,7 @@ for (const objective of ['nll', 'ekl'] as const) {
     [`hyperbo-${objective}-copula`]: { ...b, output: (o) => ({ ...o, normalization: 'copula' }) },
     // Each training task's level integrated out of pre-training (bench/EXPERIMENTS.md, "Pre-training with each task's level").
     [`hyperbo-${objective}-reml`]: { ...b, pretrainLevel: 'estimated' },
+    [`hyperbo-${objective}-noreml`]: { ...b, pretrainLevel: 'fixed' },
     // The copula in one half only: pre-training (the study standardises as the suite does, without the copula
     // tasks' reference) or the study (pre-trained on the suite's rule).
     [`hyperbo-${objective}-copula-train`]: {

@@ -53,11 +53,12 @@ export interface PretrainOptions {
    */
   restarts?: number;
   /**
-   * Each training task's level (objectives.ts ObjectiveOptions.level): 'estimated' integrates a constant offset per
-   * task out of the objective, the model a study uses under a learnt mean with a shape. Default 'fixed': measured
-   * against it on every suite, 'estimated' was mixed (bench/EXPERIMENTS.md, "Pre-training with each task's level").
+   * Each training task's level (objectives.ts ObjectiveOptions.level). 'estimated' integrates a constant offset per
+   * task out of the objective, the model a study uses under a learnt mean with a shape, so the kernel no longer
+   * absorbs the tasks' offsets. 'auto' (default): estimated for NLL under a shaped mean, fixed otherwise; measured,
+   * NLL gained on most suites and EKL was mixed (bench/EXPERIMENTS.md, "Pre-training with each task's level").
    */
-  level?: 'fixed' | 'estimated';
+  level?: 'fixed' | 'estimated' | 'auto';
   progress?: Progress;
 }
 
@@ -268,11 +269,13 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
 
   validateTasks(spec, nllTasks);
   validateGroups(spec, eklGroups);
-  const level = options.level ?? 'fixed';
-  if (level !== 'fixed' && level !== 'estimated') throw new EngineError(`Unknown level "${level}"; use fixed or estimated.`);
-  if (level === 'estimated' && spec.mean !== 'linear' && spec.mean !== 'linear-mlp') {
+  const shaped = spec.mean === 'linear' || spec.mean === 'linear-mlp';
+  const requested = options.level ?? 'auto';
+  if (requested !== 'fixed' && requested !== 'estimated' && requested !== 'auto') throw new EngineError(`Unknown level "${requested}"; use auto, fixed or estimated.`);
+  if (requested === 'estimated' && !shaped) {
     throw new EngineError(`Estimated levels need a mean with a shape (linear or linear-mlp); a '${spec.mean}' mean would lose its level.`);
   }
+  const level = requested === 'auto' ? (objectiveKind === 'nll' && shaped ? 'estimated' : 'fixed') : requested;
   const loss = makeLoss(spec, objectiveKind, eklWeight, level);
   let result: OptimizeResult;
   const restarts = optimizer === 'lbfgs' ? (options.restarts ?? (objectiveKind === 'ekl' && !options.initialTheta ? EKL_RESTARTS : 1)) : 1;

@@ -69,7 +69,7 @@ export interface HyperboSettings {
   /** Shifts every pre-training seed by 1000 × this (default 0; see `pretrainSeed`), to measure its effect. */
   pretrainSeedOffset?: number;
   /** Each training task's level in pre-training (engine PretrainOptions.level); default the engine's. */
-  pretrainLevel?: 'fixed' | 'estimated';
+  pretrainLevel?: 'fixed' | 'estimated' | 'auto';
 }
 
 /**

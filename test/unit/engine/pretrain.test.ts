@@ -32,7 +32,7 @@ describe('engine/pretrain', () => {
     assert.match(r.provenance.skippedTasks[0]!.reason, /fewer than 2 tasks/);
   });
 
-  it("with each task's level estimated, tasks that differ only by an offset no longer inflate the kernel's variance", () => {
+  it("with each task's level estimated (NLL's default under a shaped mean), tasks that differ only by an offset no longer inflate the kernel's variance", () => {
     const { tasks, group } = family(6, 30, 4);
     const offsets = [-6, -3, -1, 1, 3, 6];
     const shift = (t: Task, i: number): Task => ({ ...t, y: t.y.map((v) => v + offsets[i]!) });
@@ -40,8 +40,10 @@ describe('engine/pretrain', () => {
     const matched: MatchedGroup = { ...group, y: group.y.map((v, k) => v + offsets[k % group.m]!) };
     const spec = { dim: D, mean: 'linear' as const, kernel: 'matern52' as const, kernelOnFeatures: false, mlp: [] };
     for (const [objective, data] of [['nll', { tasks: shifted, matched: [] }], ['ekl', { tasks: [], matched: [matched] }]] as const) {
-      const fixed = pretrain(data, { spec, objective, steps: 60, restarts: 1 }).parameters.signalVariance;
+      const fixed = pretrain(data, { spec, objective, steps: 60, restarts: 1, level: 'fixed' }).parameters.signalVariance;
       const estimated = pretrain(data, { spec, objective, steps: 60, restarts: 1, level: 'estimated' }).parameters.signalVariance;
+      const auto = pretrain(data, { spec, objective, steps: 60, restarts: 1 }).parameters.signalVariance;
+      assert.equal(auto, objective === 'nll' ? estimated : fixed, `${objective}: auto estimates the levels for NLL only`);
       // The offsets' variance is 17.7; the functions themselves vary by well under 1.
       assert.ok(fixed > 5, `${objective}, fixed: ${fixed}`);
       assert.ok(estimated < 1.5, `${objective}, estimated: ${estimated}`);
