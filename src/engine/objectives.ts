@@ -32,9 +32,9 @@ export interface ObjectiveOptions {
   /** Skip input validation (the caller already validated these exact tasks, e.g. a row subsample). */
   readonly trusted?: boolean;
   /**
-   * 'fixed' (default): each task's values around the mean function as it is. 'estimated': each task has its own
-   * unknown constant level (a flat prior), integrated out of the NLL (the restricted likelihood), as a study with an
-   * estimated level (model.ts ConditionOptions) treats the new task.
+   * 'fixed' (default): each task's values around the mean function as it is. 'estimated': each task (each matched
+   * column, for EKL) has its own unknown constant level (a flat prior), integrated out (the restricted likelihood),
+   * as a study with an estimated level (model.ts ConditionOptions) treats the new task.
    */
   readonly level?: 'fixed' | 'estimated';
 }
