@@ -3,7 +3,8 @@
 // pool's mean z² under the posterior (1 when calibrated), the pool's best's rank under the posterior mean and its
 // z-score against the predicted top, and the true ranks of the predicted top ten. Usage:
 //   npx tsx bench/robust/trace.ts '<glob or YAHPO folder>' <metric> [pool] [tasks] [complement] [ekl|nll]
-//     [tasks to trace, e.g. 0,3] [seeds] [budget] [auto|fixed|estimated]      ('-' leaves a suite argument out)
+//     [tasks to trace, e.g. 0,3] [seeds] [budget] [auto|fixed|estimated] [pre-training level: auto|fixed|estimated]
+//     ('-' leaves a suite argument out)
 import { applyOutput, defaultSpecFor, fitOutputTransform, pretrain, Study, transferSupport } from '../../src/engine';
 import { HYPERBO_ACQUISITION, pretrainSeed, trainingData } from '../../src/cli/bench/regret';
 import { suiteFromArgs } from './suiteArgs';
@@ -11,7 +12,7 @@ import { suiteFromArgs } from './suiteArgs';
 async function main() {
   const args = process.argv.slice(2);
   const { suite } = await suiteFromArgs(args.slice(0, 5), 'npx tsx bench/robust/trace.ts');
-  const [objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'auto'] = args.slice(5);
+  const [objective = 'ekl', tasksArg = '0', seedsArg = '1', budgetArg = '12', level = 'auto', pretrainLevel = 'auto'] = args.slice(5);
   const sign = suite.goal === 'minimize' ? 1 : -1;
   for (const t of tasksArg.split(',').map(Number)) {
     const task = suite.tasks[t]!;
@@ -20,7 +21,7 @@ async function main() {
     const best = order[0]!;
     for (let s = 0; s < Number(seedsArg); s++) {
       const { data, output } = trainingData(suite, t);
-      const result = pretrain(data, { objective: objective as 'ekl', spec: defaultSpecFor(suite.space.dim, data.tasks, data.matched), seed: pretrainSeed(t, s) });
+      const result = pretrain(data, { objective: objective as 'ekl', spec: defaultSpecFor(suite.space.dim, data.tasks, data.matched), seed: pretrainSeed(t, s), level: pretrainLevel as 'auto' });
       const study = new Study({ level: level as 'auto', space: suite.space, output, candidates: task.configs, seed: s, acquisition: HYPERBO_ACQUISITION,
         prior: { spec: result.spec, theta: result.theta, numTrainingTasks: data.tasks.length, transfer: transferSupport(data, {}) } });
       const line: string[] = [];
