@@ -81,6 +81,8 @@ export interface PretrainProvenance {
   /** Starts run (L-BFGS) and which one was kept (0-based). */
   restarts: number;
   keptRestart: number;
+  /** The training tasks' level as pre-training used it (PretrainOptions.level after 'auto'). */
+  level: 'fixed' | 'estimated';
   durationMs: number;
 }
 
@@ -330,6 +332,7 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
       stopReason: result.stopReason,
       restarts,
       keptRestart,
+      level,
       durationMs: Date.now() - started,
     },
   };

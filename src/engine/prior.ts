@@ -22,6 +22,8 @@ export interface PriorTrainingInfo {
   readonly finalLoss: number;
   readonly steps: number;
   readonly seed: number;
+  /** Each training task's level in pre-training (PretrainOptions.level); absent before rules version 7: fixed. */
+  readonly level?: 'fixed' | 'estimated';
   /** Every training task with its number of usable points. */
   readonly tasks: readonly { readonly name: string; readonly points: number }[];
   readonly matchedGroups: readonly { readonly points: number; readonly tasks: number }[];
@@ -202,6 +204,7 @@ function checkTraining(raw: unknown): PriorTrainingInfo {
   if (!['nll', 'ekl', 'nll+ekl'].includes(raw.objective as string)) fail('"training.objective" must be nll, ekl or nll+ekl.');
   if (!['lbfgs', 'adam'].includes(raw.optimizer as string)) fail('"training.optimizer" must be lbfgs or adam.');
   if (typeof raw.finalLoss !== 'number' || !Number.isFinite(raw.finalLoss)) fail('"training.finalLoss" must be a finite number.');
+  if (raw.level !== undefined && raw.level !== 'fixed' && raw.level !== 'estimated') fail('"training.level" must be fixed or estimated.');
   if (!Array.isArray(raw.tasks)) fail('"training.tasks" must be a list.');
   for (const t of raw.tasks as unknown[]) {
     if (!isObj(t) || typeof t.name !== 'string' || !Number.isInteger(t.points)) {
@@ -269,6 +272,7 @@ export function priorFileFromPretrain(
       steps: number;
       seed: number;
       durationMs: number;
+      level?: 'fixed' | 'estimated';
     };
   },
   space: SearchSpace,
@@ -290,6 +294,7 @@ export function priorFileFromPretrain(
       finalLoss: result.finalLoss,
       steps: p.steps,
       seed: p.seed,
+      ...(p.level !== undefined ? { level: p.level } : {}),
       tasks: p.tasks.map((t) => ({ name: t.name, points: t.points })),
       matchedGroups: p.matchedGroups.map((g) => ({ points: g.points, tasks: g.tasks })),
       ...(extra.dataHash !== undefined ? { dataHash: extra.dataHash } : {}),

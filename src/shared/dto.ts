@@ -140,6 +140,8 @@ export interface ProvenanceResult {
   uri: string;
   model: 'pretrained' | 'single-task';
   objective?: 'nll' | 'ekl' | 'nll+ekl';
+  /** 'estimated': pre-training took each training task about its own level (the restricted likelihood). */
+  trainingLevel?: 'fixed' | 'estimated';
   mean: string;
   /** Kernel kind ('se', 'matern32', 'matern52'). */
   kernel: string;

@@ -194,6 +194,7 @@ export class ModelQueries {
       uri: entry.uri,
       model: 'pretrained',
       objective: file.training.objective,
+      trainingLevel: file.training.level ?? 'fixed',
       mean: spec.mean,
       kernel: spec.kernel,
       kernelOnFeatures: spec.kernelOnFeatures,

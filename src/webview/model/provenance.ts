@@ -45,7 +45,10 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
     { key: 'Kernel', value: kernelName(data.kernel, data.kernelOnFeatures) },
   ];
   if (data.output) summary.push({ key: 'Output rule', value: outputRuleText(data.output) });
-  if (data.objective) summary.push({ key: 'Pre-training objective', value: objectiveNames[data.objective] ?? data.objective });
+  if (data.objective) {
+    const name = objectiveNames[data.objective] ?? data.objective;
+    summary.push({ key: 'Pre-training objective', value: data.trainingLevel === 'estimated' ? `${name}, each training task about its own level` : name });
+  }
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
   // Matched groups (tasks measured at the same points, EKL's data) only exist for a pre-trained prior.
   if (pretrained) summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });

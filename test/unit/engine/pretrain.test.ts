@@ -44,6 +44,7 @@ describe('engine/pretrain', () => {
       const estimated = pretrain(data, { spec, objective, steps: 60, restarts: 1, level: 'estimated' }).parameters.signalVariance;
       const auto = pretrain(data, { spec, objective, steps: 60, restarts: 1 }).parameters.signalVariance;
       assert.equal(auto, objective === 'nll' ? estimated : fixed, `${objective}: auto estimates the levels for NLL only`);
+      assert.equal(pretrain(data, { spec, objective, steps: 1, restarts: 1 }).provenance.level, objective === 'nll' ? 'estimated' : 'fixed');
       // The offsets' variance is 17.7; the functions themselves vary by well under 1.
       assert.ok(fixed > 5, `${objective}, fixed: ${fixed}`);
       assert.ok(estimated < 1.5, `${objective}, estimated: ${estimated}`);

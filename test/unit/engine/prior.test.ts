@@ -59,6 +59,7 @@ describe('engine/prior', () => {
       [{ ...good, output: { ...good.output, goal: 'up' } }, /output.goal/],
       [{ ...good, space: [{ name: 'a', type: 'float', low: 1, high: 1 }] }, /zero-width/],
       [{ ...good, training: { ...good.training, finalLoss: 'x' } }, /finalLoss/],
+      [{ ...good, training: { ...good.training, level: 'per-task' } }, /training.level/],
     ];
     for (const [input, re] of cases) {
       const text = typeof input === 'string' ? input : JSON.stringify(input);
@@ -80,6 +81,9 @@ describe('engine/prior', () => {
     assert.equal(prior.numTrainingTasks, 3);
     assert.deepEqual(Array.from(prior.theta), Array.from(result.theta));
     assert.equal(loaded.file.training.tasks[0]!.points, 15);
+    assert.equal(loaded.file.training.level, 'fixed', 'a constant mean keeps one level, and the file says so');
+    const shaped = pretrain({ tasks, matched: [] }, { spec: { ...simpleSpec(4), mean: 'linear' }, steps: 5, seed: 2 });
+    assert.equal(parsePrior(serializePrior(priorFileFromPretrain(shaped, pd1SearchSpace(), PD1_OUTPUT_SPEC))).file.training.level, 'estimated');
     const { condition } = await import('../../../src/engine/model');
     const q = { n: 2, d: 4, data: Float64Array.from({ length: 8 }, () => rng.next()) };
     const a = condition(result.spec, result.theta, tasks[0]!.x, tasks[0]!.y).predict(q);

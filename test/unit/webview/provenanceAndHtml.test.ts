@@ -52,6 +52,14 @@ describe('provenance view model', () => {
     );
   });
 
+  it("says when pre-training took each training task about its own level", () => {
+    const row = (trainingLevel?: 'fixed' | 'estimated') =>
+      provenanceView({ ...fixtureProvenance(), objective: 'nll', trainingLevel }).summary.find((r) => r.key === 'Pre-training objective')?.value;
+    assert.equal(row('estimated'), 'negative log-likelihood (NLL), each training task about its own level');
+    assert.equal(row('fixed'), 'negative log-likelihood (NLL)');
+    assert.equal(row(), 'negative log-likelihood (NLL)');
+  });
+
   it('names the mean and kernel in words', () => {
     const data = { ...fixtureProvenance(), mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true };
     const row = (key: string) => provenanceView(data).summary.find((r) => r.key === key)?.value;
