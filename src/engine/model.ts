@@ -433,6 +433,14 @@ export interface ConditionOptions {
 export type Level = 'fixed' | 'estimated';
 
 /**
+ * True when the mean has a shape (linear, linear-mlp): then a task's level is a separate unknown, estimated by a
+ * study and integrated out in pre-training. A constant mean is all a level is, so it keeps the one it learnt.
+ */
+export function meanHasShape(spec: ModelSpec): boolean {
+  return spec.mean === 'linear' || spec.mean === 'linear-mlp';
+}
+
+/**
  * Conditions the GP on observations (x, y) (HyperBO §4.1): K = k(X, X) + (σ² + 1e-6)I,
  * α = K⁻¹(y − m(X)) (with an estimated level, K⁻¹(y − m(X) − b)). With no observations the posterior is the prior.
  */

@@ -5,7 +5,7 @@
 // points after cleaning, otherwise NLL. 'nll+ekl' adds the two (weight eklWeight on EKL).
 // Optimiser 'lbfgs' (default) optimises one fixed random subsample of at most batchSize points per
 // task/group (as the reference L-BFGS path); 'adam' draws a fresh subsample every step.
-import { describeParams, initialParams, type ParamValues } from './model';
+import { describeParams, initialParams, meanHasShape, type ParamValues } from './model';
 import {
   combinedValueAndGrad,
   eklValueAndGrad,
@@ -271,7 +271,7 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
 
   validateTasks(spec, nllTasks);
   validateGroups(spec, eklGroups);
-  const shaped = spec.mean === 'linear' || spec.mean === 'linear-mlp';
+  const shaped = meanHasShape(spec);
   const requested = options.level ?? 'auto';
   if (requested !== 'fixed' && requested !== 'estimated' && requested !== 'auto') throw new EngineError(`Unknown level "${requested}"; use auto, fixed or estimated.`);
   if (requested === 'estimated' && !shaped) {

@@ -32,7 +32,7 @@ import {
   type ProximityExclusion,
 } from './acquisition';
 import type { ConditioningCache } from './conditioning';
-import { condition, type Level, type Posterior } from './model';
+import { condition, meanHasShape, type Level, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
@@ -252,7 +252,7 @@ export class Study {
     this.adaptation = options.adaptation ?? 'held-out';
     const level = options.level ?? 'auto';
     if (level !== 'auto' && level !== 'fixed' && level !== 'estimated') throw new EngineError(`Unknown level "${level}"; use auto, fixed or estimated.`);
-    this.level = level !== 'auto' ? level : options.prior && (options.prior.spec.mean === 'linear' || options.prior.spec.mean === 'linear-mlp') ? 'estimated' : 'fixed';
+    this.level = level !== 'auto' ? level : options.prior && meanHasShape(options.prior.spec) ? 'estimated' : 'fixed';
     if (this.adaptation !== 'held-out' && this.adaptation !== 'none') {
       throw new EngineError(`Unknown adaptation "${this.adaptation}"; use held-out or none.`);
     }
