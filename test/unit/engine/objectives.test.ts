@@ -103,9 +103,11 @@ describe('engine/objectives: values', () => {
     let expected = 0;
     for (const task of tasks) {
       const n = task.x.n;
-      const k = new Matrix(Array.from({ length: n }, (_, i) => Array.from(priorCovariance(spec, theta, task.x, { includeNoise: true }).subarray(i * n, (i + 1) * n))));
+      const covariance = priorCovariance(spec, theta, task.x, { includeNoise: true });
+      const k = new Matrix(Array.from({ length: n }, (_, i) => Array.from(covariance.subarray(i * n, (i + 1) * n))));
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) k.set(i, j, k.get(i, j) + v + (i === j ? GP_JITTER : 0));
-      const r = Matrix.columnVector(Array.from(task.y, (y, i) => y - priorMean(spec, theta, task.x)[i]!));
+      const mean = priorMean(spec, theta, task.x);
+      const r = Matrix.columnVector(Array.from(task.y, (y, i) => y - mean[i]!));
       const chol = new CholeskyDecomposition(k);
       const quad = r.transpose().mmul(chol.solve(r)).get(0, 0);
       let logDet = 0;
