@@ -25,6 +25,7 @@ import {
   type RawTask,
 } from '../engine';
 import { maxOf, minOf } from '../shared/extent';
+import { didYouMean } from './text';
 
 export interface TaskPool {
   name: string;
@@ -118,11 +119,24 @@ function metricOf(row: Record<string, unknown>, metric: string, goal: 'minimize'
   return num(v);
 }
 
+const MAX_LISTED_FIELDS = 64;
+const NOT_METRICS = new Set(['global_step', 'epochs', 'step', 'epoch']);
+
+/** Adds the row's fields that could be a metric (numbers, or arrays holding one) to `fields`: named when --metric is wrong. */
+function noteMetricFields(row: Record<string, unknown>, fields: Set<string>): void {
+  for (const [key, v] of Object.entries(row)) {
+    if (fields.size >= MAX_LISTED_FIELDS) return;
+    if (key.startsWith('hps.') || NOT_METRICS.has(key) || fields.has(key)) continue;
+    if (Number.isFinite(num(v)) || (Array.isArray(v) && v.some((x) => Number.isFinite(num(x))))) fields.add(key);
+  }
+}
+
 export async function loadPd1(files: readonly string[], options: LoadOptions): Promise<TaskData> {
   const goal = options.goal ?? (/acc|auc|f1|score/i.test(options.metric) && !/error/i.test(options.metric) ? 'maximize' : 'minimize');
   const byTask = new Map<string, TaskPool>();
   let skipped = 0;
   let rows = 0;
+  const metricFields = new Set<string>();
   for (const file of files) {
     for await (const item of jsonLines(file)) {
       if ('truncated' in item) {
@@ -131,6 +145,7 @@ export async function loadPd1(files: readonly string[], options: LoadOptions): P
       }
       const { row } = item;
       rows++;
+      if (metricFields.size < MAX_LISTED_FIELDS) noteMetricFields(row, metricFields);
       const name = `${String(row.dataset)}/${String(row.model)}/${String(row['hps.batch_size'])}`;
       if (options.exclude?.includes(name)) continue;
       const value = metricOf(row, options.metric, goal);
@@ -151,7 +166,15 @@ export async function loadPd1(files: readonly string[], options: LoadOptions): P
     }
   }
   if (rows === 0) fail(`No rows in ${files.join(', ')}.`);
-  if (byTask.size === 0) fail(`No row of ${files.join(', ')} has a finite "${options.metric}" (${skipped} rows skipped). Check --metric.`);
+  if (byTask.size === 0) {
+    const guess = didYouMean(options.metric, metricFields);
+    const listed = [...metricFields].sort();
+    fail(
+      `No row of ${files.join(', ')} has a finite "${options.metric}" (${skipped} rows skipped). Check --metric` +
+        (guess ? `; did you mean "${guess}"?` : '.') +
+        (listed.length ? ` The rows' metrics: ${listed.join(', ')}.` : ''),
+    );
+  }
   const tasks = [...byTask.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { metric: options.metric, goal, space: pd1SearchSpace(), tasks: options.pool ? tasks.map((t) => poolOf(t, options.pool!, options.seed ?? 0)) : tasks, pd1: true, skipped };
 }

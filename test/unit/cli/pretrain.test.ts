@@ -133,7 +133,7 @@ describe('hyperbo pretrain (CLI)', function () {
     });
 
     it('a metric no row has', () => {
-      expectFailure(['--data', 'tasks.jsonl', '--metric', 'best_valid/eror_rate'], 1, /No row of tasks\.jsonl has a finite "best_valid\/eror_rate" \(36 rows skipped\)\. Check --metric\./);
+      expectFailure(['--data', 'tasks.jsonl', '--metric', 'best_valid/eror_rate'], 1, /No row of tasks\.jsonl has a finite "best_valid\/eror_rate" \(36 rows skipped\)\. Check --metric; did you mean "best_valid\/error_rate"\? The rows' metrics: .*best_valid\/error_rate.*\./);
     });
 
     it('a malformed JSON line, named by its line number', () => {

@@ -171,7 +171,27 @@ describe('datasets: PD1 JSONL loader', () => {
   it('says which metric is missing when no row has it', async () => {
     await assert.rejects(loadPd1([plain], { metric: 'best_valid/ce_loss' }), (e: Error) => {
       assert.ok(e instanceof DataError);
-      assert.match(e.message, /No row of .* has a finite "best_valid\/ce_loss" \(31 rows skipped\)\. Check --metric\./);
+      assert.match(e.message, /No row of .* has a finite "best_valid\/ce_loss" \(31 rows skipped\)\. Check --metric/);
+      // The fields that hold numbers are listed, hyperparameters and step counters left out.
+      assert.match(e.message, /The rows' metrics: best_valid\/error_rate\.$/);
+      return true;
+    });
+  });
+
+  it('names the metric a typo was meant to be, and every metric the rows hold', async () => {
+    const file = path.join(dir, 'metrics.jsonl');
+    const hps = { lr: 0.1, momentum: 0.9, power: 1, decay: 0.5 };
+    const rows = [
+      pd1Row('a', 'm', 1, hps, 0.2, { 'valid/ce_loss': [0.9, 0.5], global_step: [10, 20], note: 'text', empty: [] }),
+      pd1Row('b', 'm', 1, hps, 0.3, { 'train/ce_loss': '0.4' }),
+    ];
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    await assert.rejects(loadPd1([file], { metric: 'valid/ce_los' }), (e: Error) => {
+      assert.match(e.message, /Check --metric; did you mean "valid\/ce_loss"\? The rows' metrics: best_valid\/error_rate, train\/ce_loss, valid\/ce_loss\.$/);
+      return true;
+    });
+    await assert.rejects(loadPd1([file], { metric: 'accuracy' }), (e: Error) => {
+      assert.match(e.message, /Check --metric\. The rows' metrics: /);
       return true;
     });
   });
