@@ -190,7 +190,7 @@ export function fixtureProvenance(): ProvenanceResult {
     return { name, source: `data/pd1-mini/${name.replace(/\//g, '_')}.jsonl.gz`, points: 80 + Math.round(random() * 220) };
   });
   return {
-    uri: fixtureUri, model: 'pretrained', objective: 'ekl', mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true,
+    uri: fixtureUri, model: 'pretrained', objective: 'nll', trainingLevel: 'estimated', mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true,
     tasks, matchedGroups: 12, finalLoss: 0.8314, trainedAt: '2025-11-20T08:41:12Z', cacheKey: '3f9c2a71d0be',
     hyperparameters: { lengthscales: [0.412, 0.873, 2.31, 3.05], signal_variance: 0.9214, noise_variance: 0.0123, constant_mean: -0.118 },
     heldOut: { points: 10, meanLogLik: 1.874, rmse: 0.0061 },
