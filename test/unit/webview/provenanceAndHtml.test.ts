@@ -9,7 +9,7 @@ describe('provenance view model', () => {
     const data = fixtureProvenance();
     const view = provenanceView(data);
     assert.equal(view.heading, 'Pre-trained prior');
-    assert.ok(view.summary.some((r) => r.key === 'Pre-training objective' && r.value.includes('EKL')));
+    assert.ok(view.summary.some((r) => r.key === 'Pre-training objective' && r.value.startsWith('negative log-likelihood (NLL)')));
     assert.equal(view.tasks.length, data.tasks.length);
     assert.ok(view.tasks.every((t, i) => i === 0 || Number(view.tasks[i - 1].points) >= Number(t.points)));
     assert.ok(Math.abs(view.tasks.reduce((s, t) => s + t.share, 0) - 1) < 1e-12);
