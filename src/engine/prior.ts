@@ -10,9 +10,9 @@ export const PRIOR_FORMAT_VERSION = 1;
 /**
  * Bumped whenever pre-training or the output rule changes meaning; caches of priors key on it. 5: files keep `tails`;
  * 6: under a log warp only a value 1,000 times worse than the median is infeasible; 7: NLL under a shaped mean
- * integrates each training task's level out.
+ * integrates each training task's level out; 8: `auto` is NLL where tasks share points too.
  */
-export const TRAINING_RULES_VERSION = 7;
+export const TRAINING_RULES_VERSION = 8;
 
 export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 

@@ -22,10 +22,11 @@ function family(numTasks: number, points: number, seed: number): { tasks: Task[]
 }
 
 describe('engine/pretrain', () => {
-  it('auto picks EKL with usable matched data, NLL otherwise', () => {
+  it('auto picks NLL whenever there are tasks, matched or not, and EKL for matched groups alone', () => {
     const { tasks, group } = family(4, 20, 1);
-    assert.equal(chooseObjective('auto', tasks, [group]), 'ekl');
+    assert.equal(chooseObjective('auto', tasks, [group]), 'nll');
     assert.equal(chooseObjective('auto', tasks, []), 'nll');
+    assert.equal(chooseObjective('auto', [], [group]), 'ekl');
     const oneTaskGroup = { ...group, m: 1, y: group.y.filter((_, i) => i % 4 === 0), taskNames: ['t0'] };
     const r = pretrain({ tasks, matched: [oneTaskGroup] }, { spec: simpleSpec(D), steps: 10 });
     assert.equal(r.objective, 'nll');
