@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
   const p = result.provenance;
   writeErr(
     `Pre-trained ${result.spec.mean} mean + ${result.spec.kernel}${result.spec.kernelOnFeatures ? ' on MLP features' : ''} ` +
-      `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks and ${p.matchedGroups.length} matched group(s): ` +
+      `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks${result.objective === 'nll' ? '' : ` and ${p.matchedGroups.length} matched group(s)`}: ` +
       `${p.steps} ${p.optimizer} steps in ${(p.durationMs / 1000).toFixed(1)} s, final loss ${result.finalLoss.toFixed(4)} (${p.stopReason}).\n` +
       `Wrote ${out}.\n`,
   );

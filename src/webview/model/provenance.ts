@@ -50,8 +50,8 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
     summary.push({ key: 'Pre-training objective', value: data.trainingLevel === 'estimated' ? `${name}, each training task about its own level` : name });
   }
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
-  // Matched groups (tasks measured at the same points, EKL's data) only exist for a pre-trained prior.
-  if (pretrained) summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
+  // Matched groups (tasks measured at the same points) are EKL's data: an NLL prior did not use them.
+  if (pretrained && data.objective !== 'nll') summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
   if (data.trainedAt) summary.push({ key: 'Trained at', value: data.trainedAt });
   if (data.cacheKey) summary.push({ key: 'Cache key', value: data.cacheKey });
   const totalPoints = data.tasks.reduce((s, t) => s + t.points, 0);

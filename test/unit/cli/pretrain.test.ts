@@ -50,6 +50,14 @@ describe('hyperbo pretrain (CLI)', function () {
     assert.ok(prior.theta.every(Number.isFinite) && prior.theta.length > 0);
   });
 
+  it('--objective auto pre-trains by NLL on tasks that share points, and does not claim their matched groups', () => {
+    const r = runCli(['pretrain', '--data', 'tasks.jsonl', '--metric', METRIC, '--out', 'prior-auto.json'], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /with NLL on 3 tasks: /);
+    assert.doesNotMatch(r.stderr, /matched group/);
+    assert.equal(readPrior('prior-auto.json').training.objective, 'nll');
+  });
+
   it('a folder named by --data is listed inside itself: a link to / is not followed, a loop lists a file once', () => {
     const folder = path.join(dir, 'runs');
     mkdirSync(path.join(folder, 'a'), { recursive: true });

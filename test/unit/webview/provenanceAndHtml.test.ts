@@ -65,7 +65,10 @@ describe('provenance view model', () => {
     const row = (key: string) => provenanceView(data).summary.find((r) => r.key === key)?.value;
     assert.equal(row('Mean function'), 'linear on learnt MLP features');
     assert.equal(row('Kernel'), 'Matérn 5/2 on learnt MLP features');
-    assert.equal(row('Matched groups'), String(data.matchedGroups));
+    // EKL's data: shown for an EKL prior, not for an NLL one, which did not use them.
+    assert.equal(row('Matched groups'), undefined);
+    const ekl = provenanceView({ ...data, objective: 'ekl' }).summary.find((r) => r.key === 'Matched groups')?.value;
+    assert.equal(ekl, String(data.matchedGroups));
     assert.equal(provenanceView({ ...data, kernel: 'se', kernelOnFeatures: false }).summary.find((r) => r.key === 'Kernel')?.value, 'squared exponential');
     assert.equal(provenanceView({ ...data, kernel: 'future-kernel', kernelOnFeatures: false }).summary.find((r) => r.key === 'Kernel')?.value, 'future-kernel');
   });
