@@ -119,6 +119,8 @@ function metricOf(row: Record<string, unknown>, metric: string, goal: 'minimize'
   return num(v);
 }
 
+/** A wrong --metric is answered with the metric-like fields of the first rows (bounded: a file may hold millions). */
+const ROWS_FOR_FIELDS = 200;
 const MAX_LISTED_FIELDS = 64;
 const NOT_METRICS = new Set(['global_step', 'epochs', 'step', 'epoch']);
 
@@ -145,7 +147,7 @@ export async function loadPd1(files: readonly string[], options: LoadOptions): P
       }
       const { row } = item;
       rows++;
-      if (metricFields.size < MAX_LISTED_FIELDS) noteMetricFields(row, metricFields);
+      if (rows <= ROWS_FOR_FIELDS) noteMetricFields(row, metricFields);
       const name = `${String(row.dataset)}/${String(row.model)}/${String(row['hps.batch_size'])}`;
       if (options.exclude?.includes(name)) continue;
       const value = metricOf(row, options.metric, goal);
