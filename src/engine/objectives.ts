@@ -255,14 +255,7 @@ export function nllValueAndGrad(
   const layout = paramLayout(spec);
   checkThetaLength(layout, theta);
   if (!options.trusted) validateTasks(spec, tasks);
-  const grad = new Float64Array(layout.size);
-  try {
-    const value = accumulateNll(layout, theta, tasks, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated');
-    return finish(layout, value, grad, options);
-  } catch (error) {
-    if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);
-    throw error;
-  }
+  return evaluate(layout, options, (grad) => accumulateNll(layout, theta, tasks, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated'));
 }
 
 /** Mean partial EKL over matched groups and its gradient. */
@@ -276,14 +269,7 @@ export function eklValueAndGrad(
   const layout = paramLayout(spec);
   checkThetaLength(layout, theta);
   if (!options.trusted) validateGroups(spec, groups);
-  const grad = new Float64Array(layout.size);
-  try {
-    const value = accumulateEkl(layout, theta, groups, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated');
-    return finish(layout, value, grad, options);
-  } catch (error) {
-    if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);
-    throw error;
-  }
+  return evaluate(layout, options, (grad) => accumulateEkl(layout, theta, groups, 1, options.jitter ?? GP_JITTER, workspace, grad, options.level === 'estimated'));
 }
 
 /**
@@ -309,12 +295,22 @@ export function combinedValueAndGrad(
   const hasGroups = weightEkl > 0 && data.matched.some((g) => g.x.n > 0 && g.m > 0);
   if (!hasTasks && !hasGroups) throw new EngineError('There is no training data: every task and matched group is empty.');
   const jitter = options.jitter ?? GP_JITTER;
-  const grad = new Float64Array(layout.size);
-  try {
+  return evaluate(layout, options, (grad) => {
     let value = 0;
     if (hasTasks) value += accumulateNll(layout, theta, data.tasks, 1, jitter, workspace, grad, options.level === 'estimated');
     if (hasGroups) value += accumulateEkl(layout, theta, data.matched, weightEkl, jitter, workspace, grad, options.level === 'estimated');
-    return finish(layout, value, grad, options);
+    return value;
+  });
+}
+
+/**
+ * Runs an objective's accumulation into a fresh gradient. A factorisation that fails (non-finite or not positive
+ * definite) or a non-finite result is a failed evaluation (value Infinity) unless options.throwOnFailure.
+ */
+function evaluate(layout: ParamLayout, options: ObjectiveOptions, accumulate: (grad: Float64Array) => number): ValueAndGrad {
+  const grad = new Float64Array(layout.size);
+  try {
+    return finish(layout, accumulate(grad), grad, options);
   } catch (error) {
     if (error instanceof EngineError && /non-finite|not positive definite/.test(error.message)) return failure(layout, error, options);
     throw error;
