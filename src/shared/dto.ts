@@ -54,6 +54,8 @@ export interface ExperimentSummary {
   metric: string;
   goal: Goal;
   budget?: number;
+  /** run.parallel when the file has a run.command, i.e. its trials can be launched (Tune runs this many at once). */
+  parallel?: number;
   trials: { total: number; completed: number; running: number; pending: number; failed: number };
   best?: { trialId: number; value: number; params: Params };
   /** Present when the file does not parse or validate; the last good state is still served. */

@@ -52,6 +52,7 @@ describe('tuning in VS Code (e2e)', function () {
     // The server pre-trains the prior on the related tasks, then the lens shows the suggestion.
     await vs.waitForText(/next: .*learning_rate=/, { within: editorText, timeoutMs: 120_000 });
     await vs.waitForText(/predicted/, { within: editorText });
+    await vs.waitForText('Tune…', { within: editorText });
     await vs.screenshot('suggestion-code-lens');
   });
 

@@ -13,6 +13,7 @@ import { importHistory } from './importHistory';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
 import { suggestionCommands } from './suggestions';
 import { trialCommands } from './trials';
+import { tune } from './tune';
 
 const titles: Record<string, string> = {
   'hyperbo.newExperiment': 'New Experiment',
@@ -31,6 +32,7 @@ const titles: Record<string, string> = {
   'hyperbo.restartServer': 'Restart Server',
   'hyperbo.importHistory': 'Import Tuning History',
   'hyperbo.stopStrayRuns': 'Stop Stray Runs',
+  'hyperbo.tune': 'Tune',
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -47,6 +49,11 @@ export function registerCommands(ctx: Ctx): void {
     'hyperbo.showHistory': panel('history', 'Show Trial History'),
     'hyperbo.showProvenance': panel('provenance', 'Show Prior Provenance'),
     'hyperbo.importHistory': (arg) => importHistory(ctx, arg),
+    // Palette and tree: asks how many trials; tests pass (uri, trials).
+    'hyperbo.tune': async (arg, trials) => {
+      const uri = await resolveExperiment(ctx, arg, 'Tune');
+      return uri && tune(ctx, uri, typeof trials === 'number' ? trials : undefined);
+    },
     // Palette: every experiment, after a confirmation listing the runs; tests pass { uri, confirmed: true }.
     'hyperbo.stopStrayRuns': (arg) => ctx.strays.stop(typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as StopStrayArgs) : {}),
     'hyperbo.restartServer': async () => {

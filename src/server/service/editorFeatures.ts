@@ -14,6 +14,7 @@ import type { ExperimentEntry, WorkspaceIndex } from './workspaceIndex';
 
 export const APPLY_SUGGESTION_COMMAND = 'hyperbo.applySuggestion';
 export const APPLY_AND_RUN_COMMAND = 'hyperbo.applyAndRun';
+export const TUNE_COMMAND = 'hyperbo.tune';
 /**
  * The lens above `trials:` while the suggestion is still being computed (lenses are refreshed when it is ready). A
  * codicon, not an emoji: the editor draws it in the theme's colours, and fonts without colour emoji showed a box.
@@ -111,6 +112,7 @@ export class EditorFeatures {
       } else if (next.suggestions.length > 0) {
         lenses.push({ range: at, command: { title: suggestionTitle(next), command: APPLY_SUGGESTION_COMMAND, arguments: [uri, 0] } });
         lenses.push({ range: at, command: { title: 'Apply & Run', command: APPLY_AND_RUN_COMMAND, arguments: [uri, 0] } });
+        if (experiment.run && experiment.run.command.length > 0) lenses.push({ range: at, command: { title: 'Tune…', command: TUNE_COMMAND, arguments: [uri] } });
       }
     } catch (e) {
       lenses.push({ range: at, command: { title: `⚠ no suggestion: ${(e as Error).message}`, command: '' } });

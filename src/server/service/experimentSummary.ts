@@ -60,6 +60,7 @@ export function experimentSummary(entry: ExperimentEntry, trials: readonly Trial
     },
   };
   if (experiment.budget !== undefined) summary.budget = experiment.budget;
+  if (experiment.run && experiment.run.command.length > 0) summary.parallel = experiment.run.parallel;
   const best = bestTrial(experiment.objective.goal, trials);
   if (best) summary.best = best;
   if (errors > 0) summary.errors = errors;

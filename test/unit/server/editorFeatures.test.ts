@@ -56,6 +56,16 @@ describe('server EditorFeatures (no connection)', function () {
     ]);
   });
 
+  it('offers Tune… beside Apply & Run when the file has a run.command (trials can be launched)', async () => {
+    index.setDocument(uri, 'name: bowl\n' + HEAD + 'run: { command: [python, train.py, "${lr}"], log: "runs/${trial}.log" }\n' + TEXT.slice(TEXT.indexOf('trials:')), 2);
+    const lenses = await editor.codeLenses(uri);
+    const tune = lenses.find((l) => l.command?.title === 'Tune…');
+    assert.ok(tune, `lenses: ${lenses.map((l) => l.command?.title).join(' | ')}`);
+    assert.equal(tune.command?.command, 'hyperbo.tune');
+    assert.deepEqual(tune.command?.arguments, [uri]);
+    assert.equal(tune.range.start.line, lenses[0]!.range.start.line, 'on the suggestion line');
+  });
+
   it('a lens does not wait for a slow suggestion: a placeholder, then a refresh and the suggestion', async () => {
     let refreshed = 0;
     const settings = async () => DEFAULT_SETTINGS;
