@@ -137,6 +137,18 @@ describe('HyperBO: Tune', function () {
     assert.deepEqual(trials.map((t) => `${t.id}:${t.status}`), ['1:completed'], 'no trial was added after the cancel');
   });
 
+  it('a second Tune of the same experiment while the first runs is refused', async () => {
+    const hyperbo = await hyperboApi();
+    const uri = writeExperiment('tune-twice', { delayMs: 1500, budget: 10 });
+    await experimentListed(hyperbo, uri);
+    const key = uri.toString();
+    const first = Promise.resolve(vscode.commands.executeCommand('hyperbo.tune', key, 1)) as Promise<TuneResult>;
+    await waitFor('trial 1 to be running', () => hyperbo.ctx.runner.state(key, 1) === 'running');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.tune', key, 1)), /tune-twice is already being tuned in this window/);
+    assert.deepEqual((await first).trials, [1]);
+    assert.deepEqual((await trialsOf(uri)).map((t) => `${t.id}:${t.status}`), ['1:completed']);
+  });
+
   it('an experiment without run.command gets a clear error, and nothing is added', async () => {
     const hyperbo = await hyperboApi();
     const uri = writeExperiment('tune-norun', { run: false });

@@ -20,6 +20,8 @@ export interface TuneResult {
   completed: number;
   /** Failed or diverged (a run that could not start counts as failed). */
   failed: number;
+  /** Stopped early by run.stopping (recorded with their value at the step they reached). */
+  stopped: number;
   /** Trials of this session still running when it ended (it was cancelled): they are recorded when they end. */
   stillRunning: number[];
   cancelled: boolean;
@@ -85,7 +87,7 @@ export async function tuneSession(ctx: Ctx, uri: string, count: number, progress
   const left = tunableTrials(summary);
   const total = Math.min(count, left ?? count);
   const slots = summary.parallel ?? 1;
-  const result: TuneResult = { trials: [], completed: 0, failed: 0, stillRunning: [], cancelled: false };
+  const result: TuneResult = { trials: [], completed: 0, failed: 0, stopped: 0, stillRunning: [], cancelled: false };
   const inFlight = new Map<number, Promise<RunEvent | undefined>>();
   const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
   let failedInRow = 0;
@@ -116,7 +118,8 @@ export async function tuneSession(ctx: Ctx, uri: string, count: number, progress
     inFlight.delete(ended.id);
     const status = ended.event?.status;
     if (status === 'completed') result.completed++;
-    else if (status !== 'stopped') result.failed++;
+    else if (status === 'stopped') result.stopped++;
+    else result.failed++;
     failedInRow = status === 'failed' || status === undefined ? failedInRow + 1 : 0;
     // Only when more trials were to come: a session whose last trials failed just ends.
     if (failedInRow >= MAX_CONSECUTIVE_FAILURES && result.trials.length < total) result.stoppedBy = ended.event?.reason ?? 'the run did not start';
@@ -129,24 +132,38 @@ export async function tuneSession(ctx: Ctx, uri: string, count: number, progress
   return result;
 }
 
+/** Experiments this window is tuning: a second Tune of the same one would race the first for the budget. */
+const tuning = new Set<string>();
+
 /** The command: target and count from the arguments (tests, the tree) or asked, then the session under a progress notification. */
 export async function tune(ctx: Ctx, uri: string, trials: number | undefined): Promise<TuneResult | undefined> {
   if (!vscode.workspace.isTrusted) throw untrustedError();
   const summary = await summaryOf(ctx, uri);
+  if (tuning.has(uri)) throw new UserFacingError(`${summary.name} is already being tuned in this window; cancel that session from its notification first.`);
   const left = tunableTrials(summary);
   const count = trials ?? (await askTrials(summary, left));
   if (count === undefined) return undefined;
   if (!Number.isInteger(count) || count < 1) throw new UserFacingError(`Tune needs a whole number of trials, at least 1, not ${count}.`);
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `HyperBO: tuning ${summary.name}`, cancellable: true },
-    (progress, token) => tuneSession(ctx, uri, count, progress, token),
-  );
+  tuning.add(uri);
+  let result: TuneResult;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `HyperBO: tuning ${summary.name}`, cancellable: true },
+      (progress, token) => tuneSession(ctx, uri, count, progress, token),
+    );
+  } finally {
+    tuning.delete(uri);
+  }
   void report(ctx, uri, summary, result, left !== undefined && count > left ? left : undefined);
   return result;
 }
 
 async function report(ctx: Ctx, uri: string, summary: ExperimentSummary, result: TuneResult, clampedTo: number | undefined): Promise<void> {
-  const outcomes = [`${result.completed} completed`, ...(result.failed > 0 ? [`${result.failed} failed or diverged`] : [])];
+  const outcomes = [
+    `${result.completed} completed`,
+    ...(result.stopped > 0 ? [`${result.stopped} stopped early by run.stopping`] : []),
+    ...(result.failed > 0 ? [`${result.failed} failed or diverged`] : []),
+  ];
   const parts = [`${result.trials.length} trial(s) run (${outcomes.join(', ')})`];
   if (clampedTo !== undefined) parts.push(`the budget of ${summary.budget} had ${clampedTo} left`);
   if (result.best) parts.push(`best ${summary.metric} ${formatNumber(result.best.value)} (trial ${result.best.trialId})`);
