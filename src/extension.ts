@@ -48,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
         log,
         request: (type, params) => server.request(type, params),
         apply: async (uri, index, run) => void (await applySuggestion(ctx, uri, index, run, suggestionCount)),
+        // Through the command, so its errors (budget used up, no run.command) are reported like the palette's.
+        tune: async (uri) => void (await vscode.commands.executeCommand('hyperbo.tune', uri)),
         openLog: (uri, trialId) => openTrialLog(ctx, uri, trialId),
         revealTrial: (uri, trialId) => revealTrial(ctx, uri, trialId),
       }),

@@ -20,6 +20,8 @@ export type FromWebview =
   | { type: 'refresh' }
   | { type: 'apply'; index: number }
   | { type: 'applyAndRun'; index: number }
+  /** Tune… (the command) on the panel's experiment. */
+  | { type: 'tune' }
   | { type: 'posteriorOptions'; pair?: [string, string]; includePrior: boolean; anchor: 'best' | 'suggested' }
   | { type: 'openLog'; trialId: number }
   | { type: 'revealTrial'; trialId: number };

@@ -1,6 +1,6 @@
 // "HyperBO: Tune…" as a user runs it: from the command palette, an input box asks how many trials (the budget's
 // remainder by default), a progress notification follows suggest → run → record, and a closing notification gives
-// the best result; the trials are in the file on disk.
+// the best result; the trials are in the file on disk. The Suggestions panel's Tune… button asks the same.
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +50,16 @@ describe('Tune (e2e)', function () {
     const text = readFileSync(join(vs.workspace, FILE), 'utf8');
     assert.equal(text.match(/status: completed/g)?.length, 3, text);
     await vs.runCommand('Notifications: Clear All Notifications');
+
+    // The Suggestions panel offers the same: its Tune… button opens the same question, now with 2 left.
+    await vs.runCommand('HyperBO: Show Suggestions');
+    const frame = await vs.webviewFrame(/Predicted loss/, 90_000);
+    await frame.getByRole('button', { name: 'Tune…' }).click();
+    await vs.waitForText(/How many trials to run\? 2 left in the budget of 5\./, { within: quickInput, timeoutMs: 30_000 });
+    await vs.screenshot('tune-from-suggestions-panel');
+    await vs.page.keyboard.press('Escape');
+    await vs.page.locator(quickInput).waitFor({ state: 'hidden' });
+    assert.equal(readFileSync(join(vs.workspace, FILE), 'utf8').match(/- id: /g)?.length, 3, 'dismissing the question runs nothing');
     await vs.runCommand('View: Close All Editors');
   });
 });

@@ -34,6 +34,7 @@ function fixtureDeps(log: vscode.LogOutputChannel) {
     async apply(_uri, index, run) {
       applied.push({ index, run });
     },
+    async tune() {},
     async openLog() {},
     async revealTrial() {},
   };

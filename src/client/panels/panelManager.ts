@@ -11,6 +11,8 @@ export interface PanelDeps {
   request<P, R>(type: RequestType<P, R, void> | ProtocolRequestType<P, R, never, void, void>, params: P): Promise<R>;
   /** Appends suggestion #index (as listed in the Suggestions panel) as a trial; `run` also starts it. */
   apply(uri: string, index: number, run: boolean): Promise<void>;
+  /** Tune… on the experiment (asks how many trials, then runs them). */
+  tune(uri: string): Promise<void>;
   openLog(uri: string, trialId: number): Promise<void>;
   revealTrial(uri: string, trialId: number): Promise<void>;
   log: vscode.LogOutputChannel;
@@ -128,6 +130,9 @@ class PanelController implements vscode.Disposable {
         return;
       case 'applyAndRun':
         void deps.apply(uri, message.index, true).catch(report('Apply and run'));
+        return;
+      case 'tune':
+        void deps.tune(uri).catch(report('Tune'));
         return;
       case 'posteriorOptions':
         this.posteriorOptions = { anchor: message.anchor, includePrior: message.includePrior, pair: message.pair };

@@ -13,7 +13,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: resourceRoots(extensionUri) };
 }
 
-const fromWebviewTypes = new Set<FromWebview['type']>(['ready', 'refresh', 'apply', 'applyAndRun', 'posteriorOptions', 'openLog', 'revealTrial']);
+const fromWebviewTypes = new Set<FromWebview['type']>(['ready', 'refresh', 'apply', 'applyAndRun', 'tune', 'posteriorOptions', 'openLog', 'revealTrial']);
 
 /** Checks an incoming message's shape: the webview is ours, but its messages still cross a process boundary. */
 export function asFromWebview(value: unknown): FromWebview | undefined {

@@ -25,6 +25,9 @@ export class SuggestionsPanel implements Panel {
       el('p', { className: 'subtle', text: view.subheading }),
       el('p', { className: 'badge-line' }, el('span', { className: `badge ${data.model}`, text: data.model === 'pretrained' ? 'HyperBO prior' : 'single-task GP' }), ' ', view.modelNote),
       view.best !== undefined && el('p', { className: 'subtle', text: view.best }),
+      el('div', { className: 'actions' },
+        button('Tune…', () => this.ctx.post({ type: 'tune' }), 'button secondary', 'Run several trials in a row: each is suggested, run and recorded before the next'),
+      ),
     );
     const cards = view.cards.map((card) => {
       const table = el('table', { className: 'data-table params-table' },
