@@ -89,47 +89,56 @@ export async function tuneSession(ctx: Ctx, uri: string, count: number, progress
   const slots = summary.parallel ?? 1;
   const result: TuneResult = { trials: [], completed: 0, failed: 0, stopped: 0, stillRunning: [], cancelled: false };
   const inFlight = new Map<number, Promise<RunEvent | undefined>>();
-  const cancelled = new Promise<'cancelled'>((resolve) => token.onCancellationRequested(() => resolve('cancelled')));
-  let failedInRow = 0;
-  let best = summary.best;
-  const say = (what: string) => {
-    const bestText = best ? ` · best ${summary.metric} ${formatNumber(best.value)} (trial ${best.trialId})` : '';
-    progress.report({ message: `${what} · ${result.trials.length - inFlight.size} of ${total} done${bestText}` });
-  };
-  while (!token.isCancellationRequested && result.stoppedBy === undefined) {
-    while (inFlight.size < slots && result.trials.length < total && !token.isCancellationRequested) {
-      say(`suggesting trial ${result.trials.length + 1} of ${total}`);
-      let applied;
-      try {
-        applied = await ctx.editor.applySuggestion(uri, 0, 1, token);
-      } catch (error) {
-        if (token.isCancellationRequested && isCancellation(error)) break;
-        throw error;
-      }
-      const { trialId, params } = applied;
-      result.trials.push(trialId);
-      await ctx.runner.run(uri, trialId);
-      inFlight.set(trialId, ctx.runner.whenEnded(uri, trialId));
-      say(`running trial ${trialId} (${formatParams(params)})`);
-    }
-    if (inFlight.size === 0) break;
-    const ended = await Promise.race([cancelled, ...[...inFlight].map(([id, end]) => end.then((event) => ({ id, event })))]);
-    if (ended === 'cancelled') break;
-    inFlight.delete(ended.id);
-    const status = ended.event?.status;
-    if (status === 'completed') result.completed++;
-    else if (status === 'stopped') result.stopped++;
-    else result.failed++;
-    failedInRow = status === 'failed' || status === undefined ? failedInRow + 1 : 0;
-    // Only when more trials were to come: a session whose last trials failed just ends.
-    if (failedInRow >= MAX_CONSECUTIVE_FAILURES && result.trials.length < total) result.stoppedBy = ended.event?.reason ?? 'the run did not start';
-    best = (await summaryOf(ctx, uri)).best;
-    say(`trial ${ended.id} ${status ?? 'ended'}${ended.event?.value !== undefined ? ` (${formatNumber(ended.event.value)})` : ''}`);
+  let onCancel: vscode.Disposable | undefined;
+  const cancelled = new Promise<'cancelled'>((resolve) => (onCancel = token.onCancellationRequested(() => resolve('cancelled'))));
+  try {
+    await launchAndFollow();
+  } finally {
+    onCancel?.dispose();
   }
   result.cancelled = token.isCancellationRequested;
   result.stillRunning = [...inFlight.keys()];
   result.best = (await summaryOf(ctx, uri)).best;
   return result;
+
+  async function launchAndFollow(): Promise<void> {
+    let failedInRow = 0;
+    let best = summary.best;
+    const say = (what: string) => {
+      const bestText = best ? ` · best ${summary.metric} ${formatNumber(best.value)} (trial ${best.trialId})` : '';
+      progress.report({ message: `${what} · ${result.trials.length - inFlight.size} of ${total} done${bestText}` });
+    };
+    while (!token.isCancellationRequested && result.stoppedBy === undefined) {
+      while (inFlight.size < slots && result.trials.length < total && !token.isCancellationRequested) {
+        say(`suggesting trial ${result.trials.length + 1} of ${total}`);
+        let applied;
+        try {
+          applied = await ctx.editor.applySuggestion(uri, 0, 1, token);
+        } catch (error) {
+          if (token.isCancellationRequested && isCancellation(error)) break;
+          throw error;
+        }
+        const { trialId, params } = applied;
+        result.trials.push(trialId);
+        await ctx.runner.run(uri, trialId);
+        inFlight.set(trialId, ctx.runner.whenEnded(uri, trialId));
+        say(`running trial ${trialId} (${formatParams(params)})`);
+      }
+      if (inFlight.size === 0) break;
+      const ended = await Promise.race([cancelled, ...[...inFlight].map(([id, end]) => end.then((event) => ({ id, event })))]);
+      if (ended === 'cancelled') break;
+      inFlight.delete(ended.id);
+      const status = ended.event?.status;
+      if (status === 'completed') result.completed++;
+      else if (status === 'stopped') result.stopped++;
+      else result.failed++;
+      failedInRow = status === 'failed' || status === undefined ? failedInRow + 1 : 0;
+      // Only when more trials were to come: a session whose last trials failed just ends.
+      if (failedInRow >= MAX_CONSECUTIVE_FAILURES && result.trials.length < total) result.stoppedBy = ended.event?.reason ?? 'the run did not start';
+      best = (await summaryOf(ctx, uri)).best;
+      say(`trial ${ended.id} ${status ?? 'ended'}${ended.event?.value !== undefined ? ` (${formatNumber(ended.event.value)})` : ''}`);
+    }
+  }
 }
 
 /** Experiments this window is tuning: a second Tune of the same one would race the first for the budget. */
