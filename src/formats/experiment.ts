@@ -147,6 +147,11 @@ export interface Experiment {
   trials: Trial[];
 }
 
+/** The experiment's run section when it has a command, i.e. its trials can be launched. */
+export function launchSpec(experiment: Experiment): RunSpec | undefined {
+  return experiment.run && experiment.run.command.length > 0 ? experiment.run : undefined;
+}
+
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export type DiagnosticCode =

@@ -39,7 +39,7 @@ import {
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
-import { LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
+import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
@@ -84,7 +84,7 @@ pre-train an experiment's prior once between them.
                  current folder when the file is inside it, else the file's folder.`;
 
 /** The run section a session can launch trials with (a command and a log), else undefined (enough for a dry run). */
-const launchable = (e: Experiment): RunSpec | undefined => (e.run && e.run.command.length > 0 && e.run.log ? e.run : undefined);
+const launchable = (e: Experiment): RunSpec | undefined => (launchSpec(e)?.log ? e.run : undefined);
 
 /** The search space as the engine takes it. */
 const spaceOf = (e: Experiment): SearchSpace => new SearchSpace(paramSpecsOf(e.searchSpace));

@@ -83,6 +83,7 @@ async function askTrials(summary: ExperimentSummary, left: number | undefined): 
  */
 export async function tuneSession(ctx: Ctx, uri: string, count: number, progress: Progress, token: vscode.CancellationToken): Promise<TuneResult> {
   if (!vscode.workspace.isTrusted) throw untrustedError();
+  // Read again, not taken from the caller: the question may have stayed open while trials were added elsewhere.
   const summary = await summaryOf(ctx, uri);
   const left = tunableTrials(summary);
   const total = Math.min(count, left ?? count);

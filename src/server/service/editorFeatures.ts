@@ -3,6 +3,7 @@
 // formats module). Where things are comes from the current text's structure index; what they are from the
 // experiment's (last good) state.
 import type { CodeLens, CompletionItem, Hover, Position } from 'vscode-languageserver-types';
+import { launchSpec } from '../../formats/experiment';
 import { structureOf } from '../../formats/structure';
 import type { SuggestResult, TrialDTO } from '../../shared/dto';
 import { escapeMarkdown } from '../../shared/markdown';
@@ -112,7 +113,7 @@ export class EditorFeatures {
       } else if (next.suggestions.length > 0) {
         lenses.push({ range: at, command: { title: suggestionTitle(next), command: APPLY_SUGGESTION_COMMAND, arguments: [uri, 0] } });
         lenses.push({ range: at, command: { title: 'Apply & Run', command: APPLY_AND_RUN_COMMAND, arguments: [uri, 0] } });
-        if (experiment.run && experiment.run.command.length > 0) lenses.push({ range: at, command: { title: 'Tune…', command: TUNE_COMMAND, arguments: [uri] } });
+        if (launchSpec(experiment)) lenses.push({ range: at, command: { title: 'Tune…', command: TUNE_COMMAND, arguments: [uri] } });
       }
     } catch (e) {
       lenses.push({ range: at, command: { title: `⚠ no suggestion: ${(e as Error).message}`, command: '' } });

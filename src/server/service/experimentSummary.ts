@@ -2,6 +2,7 @@
 // summary in the experiments tree, the parameters and trials of the history panel, and the best trial. Pure.
 import * as path from 'node:path';
 import type { ParamSpec } from '../../engine';
+import { launchSpec } from '../../formats/experiment';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import type { ExperimentSummary, Goal, ParameterInfo, Params, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import type { ExperimentEntry, ValidEntry } from './workspaceIndex';
@@ -60,7 +61,8 @@ export function experimentSummary(entry: ExperimentEntry, trials: readonly Trial
     },
   };
   if (experiment.budget !== undefined) summary.budget = experiment.budget;
-  if (experiment.run && experiment.run.command.length > 0) summary.parallel = experiment.run.parallel;
+  const launch = launchSpec(experiment);
+  if (launch) summary.parallel = launch.parallel;
   const best = bestTrial(experiment.objective.goal, trials);
   if (best) summary.best = best;
   if (errors > 0) summary.errors = errors;

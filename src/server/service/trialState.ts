@@ -3,6 +3,7 @@
 // and what a finished run's log says. Placeholders, log paths and outcomes come from src/session, the rules
 // `hyperbo tune` runs by. Connection-free: what changed is reported through plain callbacks.
 import * as path from 'node:path';
+import { launchSpec } from '../../formats/experiment';
 import type { RunPlan, TrialDTO } from '../../shared/dto';
 import { experimentName } from '../../priors/experiment';
 import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
@@ -171,8 +172,8 @@ export class TrialState {
   /** How to run the trial: a new run (with a new run id) unless `attach` (re-attaching to its recorded job). */
   runPlan(uri: string, trialId: number, attach = false): RunPlan {
     const { entry, trial } = this.trial(uri, trialId);
-    const { run: runSpec } = entry.experiment;
-    if (!runSpec || runSpec.command.length === 0) {
+    const runSpec = launchSpec(entry.experiment);
+    if (!runSpec) {
       throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`);
     }
     // A new run's log is its own: the path from run.log with the new run id, not the one an earlier run recorded.
