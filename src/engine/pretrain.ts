@@ -16,7 +16,7 @@ import {
   validateTasks,
 } from './objectives';
 import { minimizeAdam, minimizeLbfgs, type OptimizeResult } from './optimize';
-import type { PretrainObjectiveKind } from './prior';
+import { type PretrainObjectiveKind, usesMatchedGroups, usesTaskData } from '../shared/objectiveKind';
 import { applyOutput, fitOutputTransform, warpValue, type OutputSpec, type OutputTransform } from './warp';
 import { createRng, sampleWithoutReplacement } from './rng';
 import {
@@ -211,12 +211,12 @@ export function chooseObjective(
   groups: readonly MatchedGroup[],
 ): PretrainObjectiveKind {
   if (requested === 'auto') return tasks.length > 0 ? 'nll' : 'ekl';
-  if ((requested === 'ekl' || requested === 'nll+ekl') && groups.length === 0) {
+  if (usesMatchedGroups(requested) && groups.length === 0) {
     throw new EngineError(
       `Objective "${requested}" needs matched data (≥ 2 tasks evaluated at ≥ ${MIN_EKL_POINTS} shared points); use "nll" or "auto".`,
     );
   }
-  if ((requested === 'nll' || requested === 'nll+ekl') && tasks.length === 0) {
+  if (usesTaskData(requested) && tasks.length === 0) {
     throw new EngineError(`Objective "${requested}" needs per-task data; use "ekl" or "auto".`);
   }
   return requested;
@@ -267,8 +267,8 @@ export function pretrain(data: PretrainData, options: PretrainOptions = {}): Pre
   const seed = options.seed ?? 0;
   const rng = createRng(seed);
   const theta0 = options.initialTheta ? Float64Array.from(options.initialTheta) : initialParams(spec, rng.fork());
-  const nllTasks = objectiveKind === 'ekl' ? [] : clean.tasks;
-  const eklGroups = objectiveKind === 'nll' ? [] : clean.groups;
+  const nllTasks = usesTaskData(objectiveKind) ? clean.tasks : [];
+  const eklGroups = usesMatchedGroups(objectiveKind) ? clean.groups : [];
 
   validateTasks(spec, nllTasks);
   validateGroups(spec, eklGroups);

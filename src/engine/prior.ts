@@ -4,6 +4,9 @@ import { SearchSpace, type ParamSpec } from './space';
 import { checkTransfer, type TransferTask } from './transfer';
 import { EngineError, type KernelKind, type MeanKind, type ModelSpec } from './types';
 import type { OutputSpec } from './warp';
+import type { PretrainObjectiveKind } from '../shared/objectiveKind';
+
+export type { PretrainObjectiveKind };
 
 export const PRIOR_FORMAT = 'hyperbo-prior';
 export const PRIOR_FORMAT_VERSION = 1;
@@ -14,7 +17,6 @@ export const PRIOR_FORMAT_VERSION = 1;
  */
 export const TRAINING_RULES_VERSION = 8;
 
-export type PretrainObjectiveKind = 'nll' | 'ekl' | 'nll+ekl';
 
 export interface PriorTrainingInfo {
   readonly objective: PretrainObjectiveKind;

@@ -1,4 +1,5 @@
 // JSON-serialisable shapes exchanged between server, client and webviews. Types only, no logic.
+import type { PretrainObjectiveKind } from './objectiveKind';
 
 export type ParamValue = number | string;
 export type Params = Record<string, ParamValue>;
@@ -141,7 +142,7 @@ export interface TrialHistoryResult {
 export interface ProvenanceResult {
   uri: string;
   model: 'pretrained' | 'single-task';
-  objective?: 'nll' | 'ekl' | 'nll+ekl';
+  objective?: PretrainObjectiveKind;
   /** 'estimated': pre-training took each training task about its own level (the restricted likelihood). */
   trainingLevel?: 'fixed' | 'estimated';
   mean: string;

@@ -25,6 +25,7 @@ import {
 } from '../../engine';
 import { buildPretrainData, configKey as key } from '../../formats/taskData';
 import { band, evaluationsToReach, medianEvaluations, regretCurve, robustScale, type Band } from './stats';
+import { usesMatchedGroups } from '../../shared/objectiveKind';
 
 export const METHODS = ['random', 'zeroshot', 'optuna-tpe', 'stbo', 'hyperbo-nll', 'hyperbo-ekl', 'hyperbo-nllekl'] as const;
 export type Method = (typeof METHODS)[number];
@@ -406,7 +407,7 @@ export async function runRegretBenchmark(suite: BenchSuite, options: RegretOptio
       const trained = new Map<string, ReturnType<typeof pretrain>>();
       for (const [method, settings] of variants) {
         const { data, output } = settings.output ? trainingData(suite, t, settings.output) : shared;
-        if (settings.objective !== 'nll' && data.matched.length === 0) {
+        if (usesMatchedGroups(settings.objective) && data.matched.length === 0) {
           if (seed === 0) log(`${method}: tasks share no configurations; EKL needs matched data — skipped for ${task.name}`);
           continue;
         }

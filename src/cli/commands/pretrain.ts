@@ -8,6 +8,7 @@ import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { listFiles, listingNotes } from '../../priors';
+import { usesMatchedGroups } from '../../shared/objectiveKind';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
          [--optimizer lbfgs|adam] [--steps N] [--pool N] [--exclude TASK]... [--seed S] [--out prior.json]
@@ -107,7 +108,7 @@ export async function run(argv: string[]): Promise<number> {
   const p = result.provenance;
   writeErr(
     `Pre-trained ${result.spec.mean} mean + ${result.spec.kernel}${result.spec.kernelOnFeatures ? ' on MLP features' : ''} ` +
-      `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks${result.objective === 'nll' ? '' : ` and ${p.matchedGroups.length} matched group(s)`}: ` +
+      `with ${result.objective.toUpperCase()} on ${p.tasks.length} tasks${usesMatchedGroups(result.objective) ? ` and ${p.matchedGroups.length} matched group(s)` : ''}: ` +
       `${p.steps} ${p.optimizer} steps in ${(p.durationMs / 1000).toFixed(1)} s, final loss ${result.finalLoss.toFixed(4)} (${p.stopReason}).\n` +
       `Wrote ${out}.\n`,
   );

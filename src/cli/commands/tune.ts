@@ -41,6 +41,7 @@ import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
 import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
+import { budgetLeft, budgetUsedUp, defaultSessionTrials } from '../../session/budget';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
@@ -332,10 +333,10 @@ export async function run(argv: string[]): Promise<number> {
   const text = await readFile(file, 'utf8').catch((e: Error) => fail(file, `cannot read: ${e.message}`));
   const exp = readExperiment(file, text);
   const seed = seedFlag ?? exp.seed;
-  const left = exp.budget === undefined ? undefined : exp.budget - exp.trials.length;
+  const left = budgetLeft(exp.budget, exp.trials.length);
   // A session never runs past the file's budget: --trials asks for at most that many (a dry run runs nothing, so it
   // may look further ahead).
-  let count = trialsFlag ?? Math.max(1, left ?? 10);
+  let count = trialsFlag ?? defaultSessionTrials(left);
   const launch = launchable(exp);
   if (!dryRun && !launch) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
   const out = (line: string) => writeOut(line + '\n');
@@ -347,10 +348,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!dryRun || values['stop-stray']) await reconcile(file, exp, values['stop-stray'] === true, out);
   if (values['stop-stray']) return 0;
   if (left !== undefined && left <= 0 && (trialsFlag === undefined || !dryRun)) {
-    out(
-      `The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); ` +
-        (dryRun ? 'pass --trials N to see more.' : `raise budget: in ${path.basename(file)} to run more.`),
-    );
+    out(dryRun ? `The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); pass --trials N to see more.` : budgetUsedUp(exp.budget!, exp.trials.length, path.basename(file)));
     return 0;
   }
   if (!dryRun && left !== undefined && count > left) {

@@ -5,14 +5,13 @@ import * as vscode from 'vscode';
 import type { ExperimentSummary } from '../../shared/dto';
 import { formatNumber, formatParams } from '../../shared/numbers';
 import { ListExperimentsRequest } from '../../shared/protocol';
+import { budgetLeft, budgetUsedUp, defaultSessionTrials } from '../../session/budget';
 import { MAX_CONSECUTIVE_FAILURES } from '../../session/failure';
 import type { Ctx } from '../ctx';
 import { isCancellation, UserFacingError } from '../errors';
 import type { RunEvent } from '../runner/trialRunner';
 import { untrustedError } from '../runner/trialRunner';
 
-/** Without a budget, Tune offers this many trials. */
-export const DEFAULT_TUNE_TRIALS = 10;
 
 export interface TuneResult {
   /** Trials this session added and started, in order. */
@@ -50,11 +49,8 @@ export function tunableTrials(summary: ExperimentSummary): number | undefined {
   if (summary.parallel === undefined) {
     throw new UserFacingError(`${file} has no run.command, so trials cannot be launched; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`, [openFile(summary.uri)]);
   }
-  if (summary.budget === undefined) return undefined;
-  const left = summary.budget - summary.trials.total;
-  if (left <= 0) {
-    throw new UserFacingError(`The budget of ${summary.budget} trials is used up (${summary.trials.total} recorded); raise budget: in ${file} to run more.`, [openFile(summary.uri)]);
-  }
+  const left = budgetLeft(summary.budget, summary.trials.total);
+  if (left !== undefined && left <= 0) throw new UserFacingError(budgetUsedUp(summary.budget!, summary.trials.total, file), [openFile(summary.uri)]);
   return left;
 }
 
@@ -66,7 +62,7 @@ async function askTrials(summary: ExperimentSummary, left: number | undefined): 
       left === undefined
         ? 'How many trials to run? Each is suggested, run and recorded in the file before the next.'
         : `How many trials to run? ${left} left in the budget of ${summary.budget}.`,
-    value: String(left ?? DEFAULT_TUNE_TRIALS),
+    value: String(defaultSessionTrials(left)),
     validateInput: (text) => {
       const n = Number(text.trim());
       if (!/^\d+$/.test(text.trim()) || n < 1) return 'A whole number of trials, at least 1.';

@@ -1,6 +1,7 @@
 // Provenance panel view model: what the prior learned from and how well it fits this task.
 import type { ProvenanceResult } from '../../shared/dto';
 import { formatNumber } from '../../shared/numbers';
+import { usesMatchedGroups } from '../../shared/objectiveKind';
 import { outputRuleText } from '../../shared/outputRule';
 
 export interface KeyValue {
@@ -51,7 +52,7 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
   }
   if (data.finalLoss !== undefined) summary.push({ key: 'Final loss', value: formatNumber(data.finalLoss) });
   // Matched groups (tasks measured at the same points) are EKL's data: an NLL prior did not use them.
-  if (pretrained && data.objective !== 'nll') summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
+  if (pretrained && data.objective && usesMatchedGroups(data.objective)) summary.push({ key: 'Matched groups', value: String(data.matchedGroups) });
   if (data.trainedAt) summary.push({ key: 'Trained at', value: data.trainedAt });
   if (data.cacheKey) summary.push({ key: 'Cache key', value: data.cacheKey });
   const totalPoints = data.tasks.reduce((s, t) => s + t.points, 0);
