@@ -17,7 +17,6 @@ export const PRIOR_FORMAT_VERSION = 1;
  */
 export const TRAINING_RULES_VERSION = 8;
 
-
 export interface PriorTrainingInfo {
   readonly objective: PretrainObjectiveKind;
   readonly optimizer: 'lbfgs' | 'adam';

@@ -10,5 +10,9 @@ export const budgetLeft = (budget: number | undefined, recorded: number): number
 /** A session's default length: the budget's remainder, else DEFAULT_SESSION_TRIALS. */
 export const defaultSessionTrials = (left: number | undefined): number => Math.max(1, left ?? DEFAULT_SESSION_TRIALS);
 
-export const budgetUsedUp = (budget: number, recorded: number, file: string): string =>
-  `The budget of ${budget} trials is used up (${recorded} recorded); raise budget: in ${file} to run more.`;
+/** What to do for more trials than the budget of `file` allows. */
+export const raiseBudget = (file: string): string => `raise budget: in ${file} to run more.`;
+
+/** The budget is used up; `remedy` says how to get more (default: raise it in `file`). */
+export const budgetUsedUp = (budget: number, recorded: number, file: string, remedy = raiseBudget(file)): string =>
+  `The budget of ${budget} trials is used up (${recorded} recorded); ${remedy}`;

@@ -41,7 +41,7 @@ import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
 import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
-import { budgetLeft, budgetUsedUp, defaultSessionTrials } from '../../session/budget';
+import { budgetLeft, budgetUsedUp, defaultSessionTrials, raiseBudget } from '../../session/budget';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
@@ -348,11 +348,11 @@ export async function run(argv: string[]): Promise<number> {
   if (!dryRun || values['stop-stray']) await reconcile(file, exp, values['stop-stray'] === true, out);
   if (values['stop-stray']) return 0;
   if (left !== undefined && left <= 0 && (trialsFlag === undefined || !dryRun)) {
-    out(dryRun ? `The budget of ${exp.budget} trials is used up (${exp.trials.length} recorded); pass --trials N to see more.` : budgetUsedUp(exp.budget!, exp.trials.length, path.basename(file)));
+    out(budgetUsedUp(exp.budget!, exp.trials.length, path.basename(file), dryRun ? 'pass --trials N to see more.' : undefined));
     return 0;
   }
   if (!dryRun && left !== undefined && count > left) {
-    out(`--trials ${count} is more than the ${left} left in the budget of ${exp.budget} (${exp.trials.length} recorded): running ${left}; raise budget: in ${path.basename(file)} to run more.`);
+    out(`--trials ${count} is more than the ${left} left in the budget of ${exp.budget} (${exp.trials.length} recorded): running ${left}; ${raiseBudget(path.basename(file))}`);
     count = left;
   }
   const allowed = (values['allow-path'] ?? []).map((p) => path.resolve(expandHome(p)));

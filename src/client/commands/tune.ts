@@ -12,7 +12,6 @@ import { isCancellation, UserFacingError } from '../errors';
 import type { RunEvent } from '../runner/trialRunner';
 import { untrustedError } from '../runner/trialRunner';
 
-
 export interface TuneResult {
   /** Trials this session added and started, in order. */
   trials: number[];

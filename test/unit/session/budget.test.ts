@@ -16,5 +16,6 @@ describe('session/budget', () => {
 
   it('says how to run more when the budget is used up', () => {
     assert.equal(budgetUsedUp(20, 20, 'a.hyperbo.yaml'), 'The budget of 20 trials is used up (20 recorded); raise budget: in a.hyperbo.yaml to run more.');
+    assert.equal(budgetUsedUp(20, 20, 'a.hyperbo.yaml', 'pass --trials N to see more.'), 'The budget of 20 trials is used up (20 recorded); pass --trials N to see more.');
   });
 });
