@@ -575,7 +575,8 @@ function buildRun(ctx: Ctx, root: YAMLMap, params: Parameter[]): RunSpec | undef
     };
   }
   if (!log && runField) {
-    report(ctx, runField.keyRange, 'warning', 'missing-key', 'run has no log: HyperBO cannot read the trials\' learning curves. Add e.g. log: runs/${trial}/metrics.jsonl.');
+    report(ctx, runField.keyRange, 'hint', 'missing-key',
+      'run has no log: each run\'s output (stdout and stderr) is captured to .hyperbo/runs/<experiment>/trial-<id>-<run>.log and the metric read from it. Set log: to read a file the command writes instead.');
   }
   if (args.length === 0) return undefined;
   return {

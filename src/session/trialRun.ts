@@ -75,6 +75,14 @@ export function trialLog(fsPath: string, run: Pick<RunSpec, 'cwd' | 'log'> | und
   return { path: path.join(path.dirname(fsPath), '.hyperbo', 'runs', path.basename(fsPath, '.hyperbo.yaml'), name), byRunId: id !== undefined };
 }
 
+/**
+ * True when the command writes run.log itself; otherwise the runner writes the command's stdout and stderr to the
+ * trial's log (run.capture, or no run.log: then at trialLog's `.hyperbo/runs/…` path).
+ */
+export function commandWritesLog(run: Pick<RunSpec, 'log' | 'capture'>): boolean {
+  return run.log !== undefined && !run.capture;
+}
+
 /** What a trial's run executes, placeholders filled in. */
 export interface TrialRunSpec {
   /** argv; never joined into a shell string. */

@@ -2,6 +2,7 @@
 // The prior comes from the pipeline the editor uses (src/priors), so both share one cache entry per experiment.
 import { writeErr, writeOut } from '../print';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -39,14 +40,14 @@ import {
 import { appendTrialLocked, ExperimentWriteError, updateTrialLocked } from '../../files/experimentWrites';
 import { LockTimeoutError } from '../../files/lock';
 import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProcesses';
-import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type RunSpec, type Trial } from '../../formats/experiment';
+import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
 import { budgetLeft, budgetUsedUp, defaultSessionTrials, raiseBudget } from '../../session/budget';
 import { acquisitionOptionsOf } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
-import { newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
+import { commandWritesLog, newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 import { formatNumber } from '../../shared/numbers';
 import { outputRuleText } from '../../shared/outputRule';
@@ -83,9 +84,6 @@ pre-train an experiment's prior once between them.
 --workspace DIR  the workspace folder the editor has open (its first folder holds the cache). Default: the nearest
                  folder above the file with .vscode or .git, else one that already has .hyperbo/priors, else the
                  current folder when the file is inside it, else the file's folder.`;
-
-/** The run section a session can launch trials with (a command and a log), else undefined (enough for a dry run). */
-const launchable = (e: Experiment): RunSpec | undefined => (launchSpec(e)?.log ? e.run : undefined);
 
 /** The search space as the engine takes it. */
 const spaceOf = (e: Experiment): SearchSpace => new SearchSpace(paramSpecsOf(e.searchSpace));
@@ -227,17 +225,28 @@ interface CommandResult {
   startError?: NodeJS.ErrnoException;
 }
 
-function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, started: (child: ChildProcess) => void): Promise<CommandResult> {
+/** Runs argv; with `capture`, its stdout and stderr also go to that file (the trial's log), as the editor's runner does. */
+function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, capture: string | undefined, started: (child: ChildProcess) => void): Promise<CommandResult> {
   return new Promise((resolve) => {
     // The command leads its own process group, so stopping a trial (or a stray run later) reaches all it started.
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     started(child);
     const output = new OutputTail();
+    // A log that cannot be written loses the curve, not the run: the trial then fails for want of a value.
+    const log = capture === undefined ? undefined : createWriteStream(capture, { flags: 'w' }).on('error', (e) => writeErr(`${shown(capture)}: ${e.message}\n`));
     let startError: NodeJS.ErrnoException | undefined;
-    child.stdout.on('data', (d: Buffer) => output.add(d));
-    child.stderr.on('data', (d: Buffer) => output.add(d));
+    const take = (d: Buffer) => {
+      output.add(d);
+      log?.write(d);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.on('error', (e) => (startError = e));
-    child.on('close', (code, signal) => resolve({ code, signal, output, ...(startError ? { startError } : {}) }));
+    child.on('close', (code, signal) => {
+      const done = () => resolve({ code, signal, output, ...(startError ? { startError } : {}) });
+      if (log && !log.destroyed) log.end(done);
+      else done();
+    });
   });
 }
 
@@ -270,8 +279,8 @@ async function outcomeFromLog(exp: Experiment, trial: Pick<Trial, 'started'>, lo
 async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<void> {
   const running = exp.trials.filter((t) => t.status === 'running');
   if (running.length === 0) return;
-  const run = launchable(exp);
-  const logs = new Map(running.map((t) => [t.id, t.log !== undefined || run?.log !== undefined ? trialLog(file, run, t) : undefined]));
+  const run = launchSpec(exp);
+  const logs = new Map(running.map((t) => [t.id, trialLog(file, run, t)]));
   const settled = await reconcileRunning(
     // A trial with a scheduler job is re-attached to after this, not settled by its runner.
     running.map((t) => ({ id: t.id, pid: t.pid, runner: t.job === undefined ? t.runner : undefined, started: t.started, logPath: logs.get(t.id)?.path })),
@@ -337,8 +346,8 @@ export async function run(argv: string[]): Promise<number> {
   // A session never runs past the file's budget: --trials asks for at most that many (a dry run runs nothing, so it
   // may look further ahead).
   let count = trialsFlag ?? defaultSessionTrials(left);
-  const launch = launchable(exp);
-  if (!dryRun && !launch) fail(file, 'needs run.command and run.log (the log each trial writes, e.g. runs/${trial}/metrics.jsonl) to launch trials.');
+  const launch = launchSpec(exp);
+  if (!dryRun && !launch) fail(file, 'needs run.command to launch trials, e.g. run: { command: [python, train.py, --lr, "${learning_rate}"] }.');
   const out = (line: string) => writeOut(line + '\n');
 
   const { metric, goal } = exp.objective;
@@ -545,7 +554,7 @@ export async function run(argv: string[]): Promise<number> {
         cwd,
         env: trialEnvironment(process.env, spec.env, id),
         logPath,
-        capture: runSpec.capture,
+        capture: !commandWritesLog(runSpec),
         options: spec.sbatch,
       });
       let jobId: string;
@@ -573,7 +582,7 @@ export async function run(argv: string[]): Promise<number> {
     let watch: ReturnType<typeof watchStopping> | undefined;
     const result = interrupted
       ? undefined
-      : await runCommand(argvForTrial, cwd, trialEnvironment(process.env, spec.env, id), (c) => {
+      : await runCommand(argvForTrial, cwd, trialEnvironment(process.env, spec.env, id), commandWritesLog(runSpec) ? undefined : logPath, (c) => {
           child = c;
           watch = watchStopping(rule, logPath, () => c.pid !== undefined && void stopGroup(c.pid, 3000));
           // The pid (its process group) and the time right after the start, so a later session can tell whether

@@ -7,7 +7,7 @@ import { launchSpec } from '../../formats/experiment';
 import type { RunPlan, TrialDTO } from '../../shared/dto';
 import { experimentName } from '../../priors/experiment';
 import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
-import { newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
+import { commandWritesLog, newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
 import { UserError } from './errors';
 import { LogWatcher } from './logWatcher';
 import type { ServerSettings } from './settings';
@@ -184,7 +184,7 @@ export class TrialState {
       command: spec.command,
       cwd: spec.cwd,
       logPath: spec.log.path,
-      commandWritesLog: runSpec.log !== undefined && !runSpec.capture,
+      commandWritesLog: commandWritesLog(runSpec),
       parallel: runSpec.parallel,
       scheduler: runSpec.scheduler,
       sbatch: spec.sbatch,

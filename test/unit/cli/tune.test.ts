@@ -27,8 +27,13 @@ else {
   if (mode === 'loss-nan') rows[2]['train/loss'] = 'NaN';
   if (mode === 'explode') rows[2].score = (base + 1) * 1e9;
   if (mode === 'no-metric') for (const r of rows) delete r.score;
-  mkdirSync(dirname(out), { recursive: true });
-  if (mode !== 'no-log') writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\\n') + '\\n');
+  if (mode === 'print') {
+    for (const r of rows) console.log(JSON.stringify(r));
+    console.error('a warning on stderr (simulated)');
+  } else {
+    mkdirSync(dirname(out), { recursive: true });
+    if (mode !== 'no-log') writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\\n') + '\\n');
+  }
 }
 `;
 const expectedScore = (p: Record<string, unknown>) => (Math.log10(Number(p.lr)) + 2) ** 2 + (Number(p.mom) - 0.5) ** 2 + 0.1 / 3;
@@ -241,6 +246,35 @@ describe('hyperbo tune (CLI)', function () {
     });
   });
 
+  describe('the command\'s output as the log', () => {
+    const printing = '[node, objective.mjs, "${lr}", "${mom}", "-", print]';
+    it('without run.log: stdout and stderr are captured beside the file, as the editor does, and the metric read from them', () => {
+      const exp = experiment(HEAD + TRIALS + `run:\n  command: ${printing}\n`);
+      const r = tune(exp.dir, '--trials', '2');
+      assert.equal(r.status, 0, r.stderr);
+      const trials = exp.trials();
+      assert.deepEqual(trials.map((t) => t.status), ['completed', 'completed']);
+      for (const t of trials) {
+        assert.equal(t.log, `.hyperbo/runs/quadratic/trial-${t.id}-${t.run}.log`);
+        const captured = readFileSync(path.join(exp.dir, t.log!), 'utf8');
+        assert.match(captured, /^\{"epoch":1,/);
+        assert.match(captured, /a warning on stderr \(simulated\)/);
+        assert.ok(Math.abs(t.value! - expectedScore(t.params)) < 1e-12);
+      }
+    });
+
+    it('run.capture: true writes the output to run.log', () => {
+      const exp = experiment(HEAD + TRIALS + `run:\n  command: ${printing}\n  log: out/\${trial}.txt\n  capture: true\n`);
+      const r = tune(exp.dir, '--trials', '1');
+      assert.equal(r.status, 0, r.stderr);
+      const [t] = exp.trials();
+      assert.equal(t!.status, 'completed');
+      assert.equal(t!.log, 'out/1.txt');
+      assert.ok(Math.abs(t!.value! - expectedScore(t!.params)) < 1e-12);
+      assert.equal(readFileSync(path.join(exp.dir, 'out', '1.txt'), 'utf8').split('\n').filter((l) => l.startsWith('{')).length, 3);
+    });
+  });
+
   describe('--dry-run', () => {
     it('prints N suggestions with predicted value ± sd, runs nothing and leaves the file byte-identical', () => {
       const original = HEAD + TRIALS + tail('ok');
@@ -283,7 +317,7 @@ describe('hyperbo tune (CLI)', function () {
       }
       const real = tune(exp.dir, '--trials', '1');
       assert.equal(real.status, 1);
-      assert.match(real.stderr, /needs run\.command and run\.log .* to launch trials/);
+      assert.match(real.stderr, /needs run\.command to launch trials, e\.g\. run: \{ command: /);
       assert.equal(exp.read(), original);
     });
 

@@ -303,6 +303,16 @@ describe('formats/experiment: diagnostics at the offending node', () => {
     assert.equal(parseExperiment(BASE + 'run: { command: [x], log: l }\n').experiment!.run!.stopping, undefined);
   });
 
+  it('run without log: a hint (not a warning) saying where the output is captured; the file stays usable', () => {
+    const r = parseExperiment(BASE + 'run: { command: [python, train.py] }\n');
+    assert.equal(r.ok, true);
+    const { d, source } = only(BASE + 'run: { command: [python, train.py] }\n', 'missing-key');
+    assert.equal(d.severity, 'hint');
+    assert.equal(source, 'run');
+    assert.match(d.message, /captured to \.hyperbo\/runs\//);
+    assert.equal(r.experiment!.run!.log, undefined);
+  });
+
   it('run.stopping: a bad rule, a missing rule, bad numbers and unknown keys are errors at the node', () => {
     assert.equal(only(BASE + 'run: { command: [x], log: l, stopping: { rule: mean } }\n', 'invalid-value').source, 'mean');
     assert.match(only(BASE + 'run: { command: [x], log: l, stopping: { min_steps: 3 } }\n', 'missing-key').d.message, /run\.stopping is missing "rule"/);
