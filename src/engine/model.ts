@@ -27,8 +27,10 @@ export interface ParamLayout {
   readonly usesMlp: boolean;
   /** Hidden widths of φ actually used (spec.mlp, or [2·dim] when the spec leaves it empty); [] when unused. */
   readonly mlpWidths: readonly number[];
-  /** Dimension of the inputs the kernel sees: dim, or the last MLP width when kernelOnFeatures. */
+  /** Dimension of the inputs the kernel sees: dim (categories one-hot), or the last MLP width when kernelOnFeatures. */
   readonly kernelDim: number;
+  /** The kernel's one-hot blocks (none without spec.categories or when the kernel acts on features). */
+  readonly oneHot: readonly OneHotBlock[];
   readonly constant: number;
   readonly linearWeights: number;
   readonly linearWeightCount: number;
@@ -41,6 +43,79 @@ export interface ParamLayout {
 }
 
 const layoutCache = new WeakMap<ModelSpec, ParamLayout>();
+
+/**
+ * Input `input` (a categorical coordinate in [0, 1], choice i owning [i/k, (i+1)/k)) seen by the kernel as `count`
+ * coordinates from `at`: ONE_HOT_LEVEL at the choice's, 0 elsewhere.
+ */
+export interface OneHotBlock {
+  readonly input: number;
+  readonly count: number;
+  readonly at: number;
+}
+
+/**
+ * A one-hot coordinate's height: two choices are then 0.5 apart, as the two choices of a 2-choice parameter are in
+ * the unit-cube encoding (which the kernel sees as it is: with two choices the order means nothing).
+ */
+export const ONE_HOT_LEVEL = 0.5 / Math.SQRT2;
+
+/** The one-hot blocks of a kernel on the inputs, and the width of its input with them. */
+function oneHotBlocks(spec: ModelSpec): { blocks: OneHotBlock[]; width: number } {
+  const blocks: OneHotBlock[] = [];
+  let width = 0;
+  const categories = spec.categories ?? [];
+  if (categories.length !== 0 && categories.length !== spec.dim) {
+    throw new EngineError(`spec.categories has ${categories.length} entries for ${spec.dim} inputs.`);
+  }
+  for (let j = 0; j < spec.dim; j++) {
+    const k = categories[j] ?? 0;
+    if (!Number.isInteger(k) || k < 0) throw new EngineError(`spec.categories must hold whole numbers ≥ 0, got ${k}.`);
+    if (k >= 3) {
+      blocks.push({ input: j, count: k, at: width });
+      width += k;
+    } else width += 1;
+  }
+  return { blocks, width };
+}
+
+/** The kernel's inputs for x (n×dim): numeric coordinates as they are, each one-hot block expanded. */
+function embedInputs(layout: ParamLayout, x: Float64Array, n: number): Float64Array {
+  const d = layout.spec.dim;
+  const p = layout.kernelDim;
+  const z = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    let b = 0;
+    for (let j = 0; j < d; j++) {
+      const block = layout.oneHot[b];
+      const u = x[i * d + j]!;
+      if (block?.input === j) {
+        const t = Number.isFinite(u) ? Math.min(1, Math.max(0, u)) : 0.5;
+        z[i * p + c + Math.min(block.count - 1, Math.floor(t * block.count))] = ONE_HOT_LEVEL;
+        c += block.count;
+        b++;
+      } else z[i * p + c++] = u;
+    }
+  }
+  return z;
+}
+
+/**
+ * dL/dx (dim) from dL/dz (kernelDim) of a kernel on the inputs, added into `out`: numeric coordinates pass through,
+ * a one-hot block's choice is piecewise constant in its coordinate (gradient 0).
+ */
+function addInputGradient(layout: ParamLayout, gz: Float64Array, out: Float64Array): void {
+  let c = 0;
+  let b = 0;
+  for (let j = 0; j < layout.spec.dim; j++) {
+    const block = layout.oneHot[b];
+    if (block?.input === j) {
+      c += block.count;
+      b++;
+    } else out[j] += gz[c++]!;
+  }
+}
 
 /** Validates the spec and returns its parameter layout (cached per spec object). */
 export function paramLayout(spec: ModelSpec): ParamLayout {
@@ -74,7 +149,8 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
   const linearBias = take(linearWeightCount > 0 ? 1 : 0);
   const mlpCount = usesMlp ? mlpParamCount(spec.dim, mlpWidths) : 0;
   const mlp = take(mlpCount);
-  const kernelDim = spec.kernelOnFeatures ? featureDim : spec.dim;
+  const inputs = spec.kernelOnFeatures ? { blocks: [], width: spec.dim } : oneHotBlocks(spec);
+  const kernelDim = spec.kernelOnFeatures ? featureDim : inputs.width;
   const lengthscale = take(kernelDim);
   const signalVariance = take(1);
   const noiseVariance = take(1);
@@ -84,6 +160,7 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
     usesMlp,
     mlpWidths,
     kernelDim,
+    oneHot: inputs.blocks,
     constant,
     linearWeights,
     linearWeightCount,
@@ -266,7 +343,7 @@ export function evaluateModel(layout: ParamLayout, theta: Float64Array, x: Float
   const spec = layout.spec;
   const mlpCache = layout.usesMlp ? mlpForward(theta, layout.mlp, spec.dim, layout.mlpWidths, x, n, reuse?.mlpCache ?? undefined) : null;
   const features = mlpCache ? mlpCache.activations[mlpCache.activations.length - 1] : null;
-  const z = spec.kernelOnFeatures ? features! : x;
+  const z = spec.kernelOnFeatures ? features! : layout.oneHot.length > 0 ? embedInputs(layout, x, n) : x;
   const meanOut = reuse && reuse.mean.length === n ? reuse.mean : new Float64Array(n);
   const mean = meanForward(layout, theta, x, n, features, meanOut);
   return { n, x, mlpCache, z, mean, kernel: kernelParams(layout, theta), noise: noiseVariance(layout, theta) };
@@ -656,13 +733,13 @@ class GpPosterior implements Posterior {
       const featMean = spec.kernelOnFeatures ? gzMean : new Float64Array(width);
       meanBackward(layout, this.theta, x, 1, features, one, null, featMean, meanGradient);
       mlpBackward(this.theta, layout.mlp, d, layout.mlpWidths, q.mlpCache!, featMean, null, meanGradient);
-      if (!spec.kernelOnFeatures) for (let c = 0; c < d; c++) meanGradient[c] += gzMean[c];
+      if (!spec.kernelOnFeatures) addInputGradient(layout, gzMean, meanGradient);
       if (spec.kernelOnFeatures) mlpBackward(this.theta, layout.mlp, d, layout.mlpWidths, q.mlpCache!, gzVar, null, varianceGradient);
-      else varianceGradient.set(gzVar);
+      else addInputGradient(layout, gzVar, varianceGradient);
     } else {
       meanBackward(layout, this.theta, x, 1, null, one, null, null, meanGradient);
-      for (let c = 0; c < d; c++) meanGradient[c] += gzMean[c];
-      varianceGradient.set(gzVar);
+      addInputGradient(layout, gzMean, meanGradient);
+      addInputGradient(layout, gzVar, varianceGradient);
     }
     return { mean, variance, meanGradient, varianceGradient };
   }

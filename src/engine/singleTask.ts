@@ -1,6 +1,6 @@
 // Single-task GP by type-II maximum likelihood: the no-history case and the STBO baseline.
 //
-// Model: constant mean + Matérn 5/2 ARD on unit-cube inputs. y is standardised internally, the
+// Model: constant mean + Matérn 5/2 ARD on unit-cube inputs (categorical parameters of 3 or more choices one-hot). y is standardised internally, the
 // (penalised) NLL is minimised with L-BFGS from a default start plus seeded random restarts, and the
 // result is mapped back to the caller's units (c' = centre + scale·c, s' = scale²·s, σ²' = scale²·σ²).
 // Weak log-normal priors keep the fit stable with very few points:
@@ -18,6 +18,8 @@ export interface SingleTaskOptions {
   restarts?: number;
   /** L-BFGS iterations per start. Default 100. */
   maxIterations?: number;
+  /** Per input, the choice count of a categorical parameter (ModelSpec.categories; 0 or absent: numeric). */
+  categories?: readonly number[];
 }
 
 export interface SingleTaskFit {
@@ -34,8 +36,9 @@ const SIGNAL_PRIOR = { mu: 0, sigma: 1 };
 const NOISE_PRIOR = { mu: Math.log(1e-2), sigma: 2 };
 const CONSTANT_PRIOR_SD = 1;
 
-export function singleTaskSpec(dim: number): ModelSpec {
-  return { dim, mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };
+export function singleTaskSpec(dim: number, categories?: readonly number[]): ModelSpec {
+  const spec: ModelSpec = { dim, mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, mlp: [] };
+  return categories?.some((k) => k >= 3) ? { ...spec, categories: [...categories] } : spec;
 }
 
 /** NLL plus the negative log-priors above, on the raw parameter vector. */
@@ -65,7 +68,8 @@ function penalised(spec: ModelSpec, nll: Objective): Objective {
 
 /** Fits the single-task GP to (x, y); x in the unit cube, y finite (model units, larger is better). */
 export function fitSingleTask(x: Points, y: Float64Array, options: SingleTaskOptions = {}): SingleTaskFit {
-  const spec = singleTaskSpec(x.d);
+  const spec = singleTaskSpec(x.d, options.categories);
+  const layout = paramLayout(spec);
   if (y.length !== x.n) throw new EngineError(`Single-task fit: ${x.n} points but ${y.length} values.`);
   for (let i = 0; i < y.length; i++) {
     if (!Number.isFinite(y[i]!)) throw new EngineError('Single-task fit: the values must be finite (drop NaN/inf first).');
@@ -100,7 +104,7 @@ export function fitSingleTask(x: Points, y: Float64Array, options: SingleTaskOpt
           ? defaults
           : paramsFromValues(spec, {
               constant: 0.3 * rng.normal(),
-              lengthscale: Array.from({ length: x.d }, () => Math.exp(LENGTHSCALE_PRIOR.mu + 0.7 * rng.normal())),
+              lengthscale: Array.from({ length: layout.kernelDim }, () => Math.exp(LENGTHSCALE_PRIOR.mu + 0.7 * rng.normal())),
               signalVariance: Math.exp(0.5 * rng.normal()),
               noiseVariance: Math.exp(NOISE_PRIOR.mu + rng.normal()),
             });

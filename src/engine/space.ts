@@ -5,8 +5,9 @@
 // - int: the range [low − ½, high + ½] (log: [log(low − ½), log(high + ½)]) is split evenly, so every
 //   integer owns an equal slice of [0, 1]; decoding rounds and clamps.
 // - categorical: ordinal index; choice i owns the slice [i/k, (i+1)/k) and encodes to its centre.
-//   One coordinate per parameter keeps the input dimension fixed across tasks; the price is an
-//   artificial order between choices, acceptable for the small choice sets tuning usually has.
+//   One coordinate per parameter keeps the input dimension fixed across tasks. The order is artificial: the
+//   single-task GP's kernel sees a parameter of 3 or more choices one-hot instead (ModelSpec.categories), and a
+//   pre-trained prior's MLP features can learn any map of the coordinate.
 // Decoded values are always inside the bounds. Encoding accepts numeric values slightly outside the
 // bounds (history data) and then yields coordinates outside [0, 1], which the GP handles.
 import { EngineError, type Points, type Rng } from './types';
@@ -91,6 +92,11 @@ export class SearchSpace {
 
   get names(): string[] {
     return this.params.map((p) => p.name);
+  }
+
+  /** Per parameter, its number of choices when categorical, else 0 (ModelSpec.categories). */
+  categories(): number[] {
+    return this.params.map((p) => (p.type === 'categorical' ? p.choices.length : 0));
   }
 
   /** Unit coordinate of one value of parameter j. */

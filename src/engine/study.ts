@@ -587,7 +587,7 @@ export class Study {
     if (this.checkCache?.key === key) return this.checkCache;
     const { spec, theta, numTrainingTasks } = this.prior;
     const factor = numTrainingTasks && numTrainingTasks >= 2 ? numTrainingTasks / (numTrainingTasks - 1) : 1;
-    const fit = fitSingleTask(wx, wy, { seed: this.seed });
+    const fit = fitSingleTask(wx, wy, { seed: this.seed, categories: this.space.categories() });
     const prior = leaveOneOut(spec, theta, wx, wy, factor, this.level);
     const singleTaskLogLik = leaveOneOut(fit.spec, fit.theta, wx, wy, 1, 'fixed').logLik;
     // A single-task GP fitted to the very trials it is scored on is optimistic: on a handful of similar values (a prior
@@ -630,22 +630,23 @@ export class Study {
     if (!this.singleTaskCache || this.singleTaskCache.key !== key) {
       const seed = this.rng.nextUint32();
       // Studies built afresh for the same data (the editor's code lens, then a hover) share one fit.
-      // The dimension too: with no observations the data hashes alike whatever the space.
-      const sharedKey = `${x.d}:${key}:${seed}:${this.maxFitObservations}`;
+      // The space's shape too (its categorical parameters): with no observations the data hashes alike whatever the space.
+      const categories = this.space.categories();
+      const sharedKey = `${categories.join(',')}:${key}:${seed}:${this.maxFitObservations}`;
       const compute = (): SingleTaskFit => {
         let fit = sharedFits.get(sharedKey);
         if (!fit) {
-          if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed });
+          if (x.n <= this.maxFitObservations) fit = fitSingleTask(x, y, { seed, categories });
           else {
             const fitOn = pick(x, y, selectObservations(x, y, this.maxFitObservations));
-            fit = fitSingleTask(fitOn.x, fitOn.y, { seed, restarts: 0 });
+            fit = fitSingleTask(fitOn.x, fitOn.y, { seed, restarts: 0, categories });
           }
           sharedFits.set(sharedKey, fit);
           if (sharedFits.size > SHARED_FITS) sharedFits.delete(sharedFits.keys().next().value!);
         }
         return fit;
       };
-      const fit = this.conditioning ? this.conditioning.singleTaskFit(x, `${seed}:${this.maxFitObservations}`, compute) : compute();
+      const fit = this.conditioning ? this.conditioning.singleTaskFit(x, `${categories.join(',')}:${seed}:${this.maxFitObservations}`, compute) : compute();
       this.singleTaskCache = { key, fit };
     }
     return this.singleTaskCache.fit;

@@ -39,6 +39,12 @@ export interface ModelSpec {
   readonly kernelOnFeatures: boolean;
   /** Hidden widths of the tanh MLP φ; empty when neither mean nor kernel uses it. */
   readonly mlp: readonly number[];
+  /**
+   * Per input, the choice count of a categorical parameter with 3 or more choices (0 otherwise; absent: none). A kernel
+   * on the inputs sees such a parameter one-hot, so every two choices are equally far apart whatever their order in
+   * the list (models/categorical in model.ts). Ignored when the kernel acts on the MLP features.
+   */
+  readonly categories?: readonly number[];
 }
 
 export interface ValueAndGrad {

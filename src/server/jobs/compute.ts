@@ -360,7 +360,7 @@ export function heldOutFit(input: ModelInput): { points: number; meanLogLik: num
     } else if (sharedFit) {
       ({ spec, theta } = sharedFit);
     } else {
-      const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed });
+      const fit = fitSingleTask(obs.x, obs.y, { seed: input.seed, categories: study.space.categories() });
       spec = fit.spec;
       theta = fit.theta;
     }

@@ -146,6 +146,60 @@ describe('engine/model: posterior', () => {
     }
   }
 
+  describe('categorical inputs seen one-hot (spec.categories)', () => {
+    // Inputs: a float, a 3-choice categorical (slices [0, ⅓), [⅓, ⅔), [⅔, 1]) and a 2-choice one (left as it is).
+    const spec: ModelSpec = { dim: 3, mean: 'constant', kernel: 'matern52', kernelOnFeatures: false, mlp: [], categories: [0, 3, 2] };
+    const at = (u: number, c: number, b: number) => Float64Array.from([u, c, b]);
+
+    it('gives the 3-choice input one lengthscale per choice, and rejects a malformed list', () => {
+      assert.equal(paramLayout(spec).kernelDim, 1 + 3 + 1);
+      assert.equal(paramLayout({ ...spec, categories: [0, 2, 2] }).kernelDim, 3);
+      assert.throws(() => paramLayout({ ...spec, categories: [0, 3] }), /2 entries for 3 inputs/);
+      assert.throws(() => paramLayout({ ...spec, categories: [0, -1, 2] }), /whole numbers/);
+    });
+
+    it('every two choices are equally far apart (any order of the list), and within a choice the coordinate does not matter', () => {
+      const theta = paramsFromValues(spec, { constant: 0, lengthscale: 0.4, signalVariance: 1, noiseVariance: 1e-6 });
+      const k = (a: Float64Array, b: Float64Array) => priorCovariance(spec, theta, { n: 2, d: 3, data: Float64Array.from([...a, ...b]) })[1]!;
+      const first = k(at(0.3, 1 / 6, 0.25), at(0.3, 0.5, 0.25));
+      assertClose(k(at(0.3, 1 / 6, 0.25), at(0.3, 5 / 6, 0.25)), first, { rel: 1e-12 });
+      assertClose(k(at(0.3, 0.5, 0.25), at(0.3, 5 / 6, 0.25)), first, { rel: 1e-12 });
+      // Two choices are as far apart as the two choices of a 2-choice input (0.5 in the unit cube).
+      assertClose(k(at(0.3, 0.5, 0.25), at(0.3, 0.5, 0.75)), first, { rel: 1e-12 });
+      assertClose(k(at(0.3, 0.4, 0.25), at(0.3, 0.6, 0.25)), 1, { rel: 1e-6 });
+      // Without categories the ordinal coordinate puts the middle choice nearer to both others.
+      const ordinal: ModelSpec = { ...spec, categories: undefined };
+      const thetaOrdinal = paramsFromValues(ordinal, { constant: 0, lengthscale: 0.4, signalVariance: 1, noiseVariance: 1e-6 });
+      const kOrdinal = (a: Float64Array, b: Float64Array) => priorCovariance(ordinal, thetaOrdinal, { n: 2, d: 3, data: Float64Array.from([...a, ...b]) })[1]!;
+      assert.ok(kOrdinal(at(0.3, 1 / 6, 0.25), at(0.3, 0.5, 0.25)) > kOrdinal(at(0.3, 1 / 6, 0.25), at(0.3, 5 / 6, 0.25)) + 0.1);
+    });
+
+    it('predictWithGradient agrees with predict and finite differences in the numeric inputs; 0 along the categorical one', () => {
+      const rng = createRng(77);
+      const layout = paramLayout(spec);
+      const theta = paramsFromValues(spec, {
+        constant: 0.2,
+        lengthscale: Array.from({ length: layout.kernelDim }, () => 0.3 + rng.next()),
+        signalVariance: 1.3,
+        noiseVariance: 0.01,
+      });
+      const x = { n: 9, d: 3, data: Float64Array.from({ length: 27 }, () => rng.next()) };
+      const y = Float64Array.from({ length: 9 }, () => rng.normal());
+      const posterior = condition(spec, theta, x, y);
+      const query = at(0.37, 0.52, 0.2);
+      const single = posterior.predictWithGradient(query, { includeNoise: true });
+      const batch = posterior.predict({ n: 1, d: 3, data: query }, { includeNoise: true });
+      assertClose(single.mean, batch.mean[0]!, { rel: 1e-12 });
+      assertClose(single.variance, batch.variance[0]!, { rel: 1e-10 });
+      const fdMean = finiteDifferenceGradient((q) => posterior.predict({ n: 1, d: 3, data: q }).mean[0]!, query, 1e-6);
+      const fdVar = finiteDifferenceGradient((q) => posterior.predict({ n: 1, d: 3, data: q }, { includeNoise: true }).variance[0]!, query, 1e-6);
+      assert.ok(maxRelativeError(single.meanGradient, fdMean, 1e-3) < 1e-5, `${single.meanGradient} vs ${fdMean}`);
+      assert.ok(maxRelativeError(single.varianceGradient, fdVar, 1e-3) < 1e-5, `${single.varianceGradient} vs ${fdVar}`);
+      assert.equal(single.meanGradient[1], 0);
+      assert.notEqual(single.meanGradient[0], 0);
+    });
+  });
+
   it("an estimated level is universal kriging: GLS offset in the mean, its uncertainty in the variance", () => {
     const spec: ModelSpec = { dim: 2, mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true, mlp: [4] };
     const rng = createRng(41);

@@ -82,6 +82,19 @@ describe('engine/objectives: analytic gradients vs central finite differences', 
       }
     }
   }
+
+  it('linear mean, Matérn 5/2 with a 4-choice input seen one-hot (spec.categories, the single-task GP on mixed spaces)', () => {
+    const spec: ModelSpec = { dim: 2, mean: 'linear', kernel: 'matern52', kernelOnFeatures: false, mlp: [], categories: [0, 4] };
+    const rng = createRng(1999);
+    const tasks = [makeTask('a', 7, 2, rng), makeTask('b', 5, 2, rng)];
+    const theta = randomTheta(spec, rng);
+    for (const [name, objective] of Object.entries({ nll: nllObjective(spec, tasks), 'nll, levels estimated': nllObjective(spec, tasks, { level: 'estimated' }) })) {
+      const { value, grad } = objective(theta);
+      assert.ok(Number.isFinite(value), name);
+      const error = maxRelativeError(grad, finiteDifferenceGradient((t) => objective(t).value, theta, 1e-5), 1e-2);
+      assert.ok(error < GRADIENT_TOLERANCE, `${name}: max relative gradient error ${error.toExponential(2)}`);
+    }
+  });
 });
 
 describe('engine/objectives: values', () => {
