@@ -16,7 +16,8 @@ export type ReduceRule = 'last' | 'min' | 'max';
 export type ParamValue = number | string | boolean;
 export type Scale = 'linear' | 'log';
 export type PriorObjective = 'auto' | 'nll' | 'ekl' | 'nll+ekl';
-export type AcquisitionType = 'ucb' | 'ei' | 'pi';
+/** `auto`: EI without a prior, UCB with one (session/acquisition.ts). */
+export type AcquisitionType = 'auto' | 'ucb' | 'ei' | 'pi';
 
 export const TRIAL_STATUSES: readonly TrialStatus[] = ['pending', 'running', 'completed', 'failed', 'diverged', 'stopped'];
 /** The default factor beyond which a growing loss counts as diverged (see curve.ts). */
@@ -839,9 +840,12 @@ function parseUnsafe(structure: YamlStructure, options: ParseOptions): ParseResu
   };
   const acquisitionMap = asMap(field(ctx, root, 'acquisition')?.node);
   const acqType = asString(field(ctx, acquisitionMap, 'type')?.node);
-  const acquisition: AcquisitionSpec = { type: acqType === 'ei' || acqType === 'pi' ? acqType : 'ucb' };
   const beta = field(ctx, acquisitionMap, 'beta');
   const xi = field(ctx, acquisitionMap, 'xi');
+  // Without a type, a beta means UCB and an xi PI (as before auto existed); nothing at all means auto.
+  const acquisition: AcquisitionSpec = {
+    type: acqType === 'ucb' || acqType === 'ei' || acqType === 'pi' || acqType === 'auto' ? acqType : beta ? 'ucb' : xi ? 'pi' : 'auto',
+  };
   if (asNumber(beta?.node) !== undefined) acquisition.beta = asNumber(beta!.node);
   if (asNumber(xi?.node) !== undefined) acquisition.xi = asNumber(xi!.node);
   if (beta && acquisition.type !== 'ucb') report(ctx, beta.keyRange, 'warning', 'inconsistent-setting', `beta is only used by ucb; ${acquisition.type} ignores it.`);

@@ -209,7 +209,7 @@ function studyFor(exp: Experiment, session: SessionPrior, trials: readonly Trial
       output: session.output,
       outputOverrides: exp.objective.output,
       prior: session.prior,
-      acquisition: acquisitionOptionsOf(exp.acquisition),
+      acquisition: acquisitionOptionsOf(exp.acquisition, exp.prior !== undefined),
       seed,
     },
     trials,

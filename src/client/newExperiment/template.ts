@@ -158,7 +158,7 @@ export function renderExperiment(answers: NewExperimentAnswers): string {
   }
   lines.push('prior:');
   lines.push('  from: []          # related experiments or PD1-style data, e.g. [../other/*.hyperbo.yaml]; empty: a GP fitted to this task');
-  lines.push('acquisition: { type: ucb, beta: 1 }   # larger beta explores more');
+  lines.push('acquisition: { type: auto }   # ei without a prior, ucb (beta 1) with one');
   if (answers.budget !== undefined) lines.push(`budget: ${answers.budget}`);
   lines.push('run:');
   lines.push(`  command: [${answers.command.map(yamlString).join(', ')}]`);

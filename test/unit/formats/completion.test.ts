@@ -27,7 +27,7 @@ describe('formats/completion', () => {
     assert.deepEqual(type.range, { start: text.indexOf('ty'), end: text.indexOf('ty') + 2 });
     assert.equal(type.insertText, 'type: ');
     assert.match(type.documentation!, /acquisition function/);
-    assert.equal(type.detail, 'string: ucb | ei | pi');
+    assert.equal(type.detail, 'string: auto | ucb | ei | pi');
   });
 
   it('completes enum values with their descriptions', () => {

@@ -69,13 +69,17 @@ describe('formats/experiment: parsing', () => {
     assert.equal(FIXTURE.slice(s.trialsBlock!.keyRange.start, s.trialsBlock!.keyRange.end), 'trials');
   });
 
-  it('applies defaults: reduce follows the goal, ucb, parallel 1, name from the file name, missing prior = plain GP', () => {
+  it('applies defaults: reduce follows the goal, auto acquisition, parallel 1, name from the file name, missing prior = plain GP', () => {
     const r = parseExperiment('objective: { metric: acc, goal: maximize }\nsearch_space: { x: { type: float, low: 0, high: 1 } }\n', { fileName: '/w/tune/mnist.hyperbo.yaml' });
     assert.ok(r.ok, JSON.stringify(r.diagnostics));
     assert.equal(r.experiment!.objective.reduce, 'max');
     assert.equal(r.experiment!.name, 'mnist');
     assert.equal(r.experiment!.prior, undefined);
-    assert.deepEqual(r.experiment!.acquisition, { type: 'ucb' });
+    assert.deepEqual(r.experiment!.acquisition, { type: 'auto' });
+    // Without a type, a beta still means UCB and an xi PI, as they did before auto.
+    assert.deepEqual(parseExperiment(BASE + 'acquisition: { beta: 2 }\n').experiment!.acquisition, { type: 'ucb', beta: 2 });
+    assert.deepEqual(parseExperiment(BASE + 'acquisition: { xi: 0.2 }\n').experiment!.acquisition, { type: 'pi', xi: 0.2 });
+    assert.deepEqual(parseExperiment(BASE + 'acquisition: { type: auto }\n').experiment!.acquisition, { type: 'auto' });
     assert.deepEqual(r.experiment!.trials, []);
     assert.equal(parseExperiment(BASE + 'prior: { from: [] }\n').experiment!.prior, undefined);
     assert.equal(parseExperiment(BASE + 'prior:\n').experiment!.prior, undefined);

@@ -52,7 +52,7 @@ describe('server ModelQueries (no connection)', function () {
     const result = await q.suggest(uri, 2);
     assert.equal(result.experiment, 'bowl');
     assert.equal(result.model, 'single-task');
-    assert.equal(result.acquisition, 'UCB (β = 1)');
+    assert.equal(result.acquisition, 'expected improvement', 'auto without a prior');
     assert.deepEqual(result.best, { trialId: 4, value: 0.0105234, params: { lr: 0.03, mom: 0.3 } });
     assert.equal(result.suggestions.length, 2);
     for (const s of result.suggestions) {
