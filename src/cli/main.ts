@@ -55,6 +55,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`hyperbo tune … | head`) ends the output, not the command: a session goes on running and
+// recording its trials in the file, with no stack trace; any other stream error is still thrown.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -4,11 +4,17 @@
 // categorical parameter UCB with β = 1 kept refining the first good choice (bench/EXPERIMENTS.md, "Categorical
 // parameters one-hot"), and on continuous ones the two were even; with a prior it is UCB with β = 1, measured on
 // the main job and pd1-mini.
-import type { AcquisitionOptions } from '../engine';
+import { DEFAULT_UCB_BETA, type AcquisitionOptions } from '../engine';
 import type { AcquisitionSpec } from '../formats/experiment';
 
 export function acquisitionOptionsOf(a: AcquisitionSpec, withPrior: boolean): AcquisitionOptions {
   if (a.type === 'auto') return withPrior ? { kind: 'ucb' } : { kind: 'ei' };
   if (a.type === 'ucb') return { kind: 'ucb', ...(a.beta !== undefined ? { beta: a.beta } : {}) };
   return { kind: a.type, ...(a.type === 'pi' && a.xi !== undefined ? { piMargin: a.xi } : {}) };
+}
+
+/** The acquisition in words, as the Suggestions panel and `hyperbo tune` name it. */
+export function describeAcquisition(a: AcquisitionOptions): string {
+  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? DEFAULT_UCB_BETA})`;
+  return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
 }

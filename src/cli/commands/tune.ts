@@ -43,7 +43,7 @@ import { reconcileRunning, signalGroup, stopGroup } from '../../files/trialProce
 import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experiment, type Trial } from '../../formats/experiment';
 import { structureOf, type YamlStructure } from '../../formats/structure';
 import { budgetLeft, budgetUsedUp, defaultSessionTrials, raiseBudget } from '../../session/budget';
-import { acquisitionOptionsOf } from '../../session/acquisition';
+import { acquisitionOptionsOf, describeAcquisition } from '../../session/acquisition';
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
@@ -367,6 +367,7 @@ export async function run(argv: string[]): Promise<number> {
   const allowed = (values['allow-path'] ?? []).map((p) => path.resolve(expandHome(p)));
   const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), allowed);
   out(`Prior: ${session.summary}`);
+  out(`Acquisition: ${describeAcquisition(acquisitionOptionsOf(exp.acquisition, exp.prior !== undefined))}`);
   for (const note of session.notes ?? []) out(note);
   const trials: Trial[] = [...exp.trials];
   if (trials.length) {

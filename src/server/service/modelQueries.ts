@@ -2,11 +2,11 @@
 // lens's suggestion without starting a long pre-training, the posterior at a trial's parameters (hover), posterior
 // slices (panel) and what the model is made of (provenance). The model input is the experiment's trials as the
 // server reports them plus its cached prior (PriorService). No LSP connection: cancellation is an AbortSignal.
-import { completedValues, DEFAULT_UCB_BETA, isInfeasible, recordedOutputTransform, SearchSpace, summarizeOutputRule, type AcquisitionOptions, type Config } from '../../engine';
+import { completedValues, isInfeasible, recordedOutputTransform, SearchSpace, summarizeOutputRule, type Config } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
 import type { CachedPrior } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
-import { acquisitionOptionsOf } from '../../session/acquisition';
+import { acquisitionOptionsOf, describeAcquisition } from '../../session/acquisition';
 import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO } from '../../shared/dto';
 import { modelInputKey, namedHyperparameters, outputFor, type ModelInput, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
@@ -298,11 +298,6 @@ function serializedPrior(prior: CachedPrior): SerializedPrior {
   const names = new Set(prior.loaded.file.training.tasks.map((t) => t.name));
   const transfer = prior.loaded.file.transfer;
   return { spec: prior.loaded.spec, theta: Array.from(prior.loaded.theta), numTrainingTasks: names.size, ...(transfer ? { transfer } : {}) };
-}
-
-function describeAcquisition(a: AcquisitionOptions): string {
-  if (a.kind === 'ucb') return `UCB (β = ${a.beta ?? DEFAULT_UCB_BETA})`;
-  return a.kind === 'ei' ? 'expected improvement' : 'probability of improvement';
 }
 
 /**

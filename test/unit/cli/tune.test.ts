@@ -109,6 +109,7 @@ describe('hyperbo tune (CLI)', function () {
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /^Experiment quadratic: minimize score over lr, mom$/m);
       assert.match(first.stdout, /^Prior: no prior\.from: a GP fitted to this experiment alone$/m);
+      assert.match(first.stdout, /^Acquisition: expected improvement$/m, 'auto without a prior');
       const trials = exp.trials();
       assert.deepEqual(trials.map((t) => t.id), [1, 2, 3, 4]);
       for (const t of trials) {
@@ -261,6 +262,16 @@ describe('hyperbo tune (CLI)', function () {
         assert.match(captured, /a warning on stderr \(simulated\)/);
         assert.ok(Math.abs(t.value! - expectedScore(t.params)) < 1e-12);
       }
+    });
+
+    it('a reader that goes away (tune | head) ends the output, not the session: every trial is recorded, no stack trace', async () => {
+      const exp = experiment(HEAD + TRIALS + tail('ok'));
+      const { child, done } = startCli(['tune', 'quadratic.hyperbo.yaml', '--trials', '3'], exp.dir);
+      child.stdout.once('data', () => child.stdout.destroy());
+      const r = await done;
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /EPIPE|Error:|at /);
+      assert.deepEqual(exp.trials().map((t) => t.status), ['completed', 'completed', 'completed']);
     });
 
     it('run.capture: true writes the output to run.log', () => {
