@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
-import { ListingLimitError, listNamedPattern } from '../../priors/listing';
+import { expandDataGlobs } from '../dataArgs';
 import { markdownReport, svgReport } from '../bench/report';
 import { METHODS, runRegretBenchmark, type Method } from '../bench/regret';
 import { loadSuite } from '../bench/suite';
@@ -60,20 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const patterns = [...(values.data ?? []), ...positionals];
   if (patterns.length === 0) throw new UsageError(`Missing --data.\n\n${USAGE}`);
-  // Quoted globs (e.g. 'dir/*.json') are expanded here so commands read the same in every shell, by the bounded walk
-  // prior.from uses (src/priors/listing.ts: SOURCE_LIMITS, links out of the named folder not followed, loops once).
-  const files: string[] = [];
-  for (const p of patterns) {
-    if (!/[*?[{]/.test(p)) files.push(p);
-    else {
-      const found = await listNamedPattern(process.cwd(), p).catch((e: unknown) => {
-        throw e instanceof ListingLimitError ? new UsageError(`--data ${e.message}`, 1) : e;
-      });
-      for (const note of found.notes) process.stderr.write(`--data ${note}\n`);
-      if (found.files.length === 0) throw new UsageError(`No files match ${p}.`, 1);
-      files.push(...found.files);
-    }
-  }
+  const files = await expandDataGlobs(patterns);
   const metric = requireString(values.metric, '--metric', USAGE);
   const budget = optionalInt(values.budget, '--budget', 30);
   const seeds = optionalInt(values.seeds, '--seeds', 3);

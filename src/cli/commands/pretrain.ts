@@ -8,6 +8,7 @@ import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { listFiles, listingNotes } from '../../priors';
+import { expandDataGlobs } from '../dataArgs';
 import { usesMatchedGroups } from '../../shared/objectiveKind';
 
 const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal minimize|maximize] [--objective nll|ekl|nll+ekl|auto]
@@ -16,7 +17,8 @@ const USAGE = `Usage: hyperbo pretrain --data FILE... --metric NAME [--goal mini
 FILE is PD1 JSONL (.jsonl or .jsonl.gz; tasks are (dataset, model, batch size)), HPOBench task JSON (.json), or
 tuning history from other tools, one task per study: an Optuna storage (.db) or journal, an MLflow store (mlflow.db
 or an mlruns folder), a Ray Tune experiment folder, a Lightning CSVLogger folder, a Keras Tuner project folder, or a
-CSV file with a header (parameters and metric as columns). A folder stands for every file in it.
+CSV file with a header (parameters and metric as columns). A folder stands for every file in it; a quoted glob
+('runs/*.jsonl.gz') is expanded by hyperbo, in a bounded walk.
 Rows whose metric is missing or not finite are skipped and counted. Writes the prior (default prior.json).`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -41,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     writeOut(USAGE + '\n');
     return 0;
   }
-  const named = [...(values.data ?? []), ...positionals];
+  const named = await expandDataGlobs([...(values.data ?? []), ...positionals]);
   const files: string[] = [];
   for (const f of named) {
     const isDir = await stat(f).then((s) => s.isDirectory(), () => false);

@@ -109,6 +109,13 @@ describe('hyperbo pretrain (CLI)', function () {
       assert.deepEqual(other.theta, plain.theta, 'the same rows and seed give the same prior');
     }
     assert.deepEqual(readPrior('split.json').training.sources, ['part-a.jsonl', 'part-b.jsonl.gz']);
+    // A quoted glob is expanded by hyperbo itself, as bench's --data is; one that matches nothing says so.
+    const globbed = pretrain('--data', 'part-*.jsonl*', '--metric', METRIC, '--out', 'glob.json');
+    assert.equal(globbed.status, 0, globbed.stderr);
+    assert.deepEqual(readPrior('glob.json').theta, plain.theta);
+    const none = pretrain('--data', 'nothing-*.jsonl', '--metric', METRIC, '--out', 'none.json');
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /No files match nothing-\*\.jsonl\./);
   });
 
   it('accepts --goal maximize for a metric to maximise', () => {
