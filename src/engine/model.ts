@@ -46,12 +46,11 @@ const layoutCache = new WeakMap<ModelSpec, ParamLayout>();
 
 /**
  * Input `input` (a categorical coordinate in [0, 1], choice i owning [i/k, (i+1)/k)) seen by the kernel as `count`
- * coordinates from `at`: ONE_HOT_LEVEL at the choice's, 0 elsewhere.
+ * coordinates: ONE_HOT_LEVEL at the choice's, 0 elsewhere.
  */
 export interface OneHotBlock {
   readonly input: number;
   readonly count: number;
-  readonly at: number;
 }
 
 /**
@@ -72,7 +71,7 @@ function oneHotBlocks(spec: ModelSpec): { blocks: OneHotBlock[]; width: number }
     const k = categories[j] ?? 0;
     if (!Number.isInteger(k) || k < 0) throw new EngineError(`spec.categories must hold whole numbers ≥ 0, got ${k}.`);
     if (k >= 3) {
-      blocks.push({ input: j, count: k, at: width });
+      blocks.push({ input: j, count: k });
       width += k;
     } else width += 1;
   }
