@@ -54,7 +54,9 @@ def parse_args(argv):
     parser.add_argument("--batch-size", type=_number(int, 1), default=64,
                         help="minibatch size (default 64; at most the training set, 1257 images)")
     parser.add_argument("--hidden", type=_number(int, 1, 4096), default=64,
-                        help="units in the hidden ReLU layer (default 64)")
+                        help="units in the hidden layer (default 64)")
+    parser.add_argument("--activation", choices=["relu", "tanh", "logistic"], default="relu",
+                        help="the hidden layer's activation (default relu)")
     parser.add_argument("--epochs", type=_number(int, 1, 10000), default=20,
                         help="passes over the training set (default 20)")
     parser.add_argument("--seed", type=_number(int, 0, 2**32 - 1), default=0,
@@ -92,7 +94,7 @@ def main(argv):
     classes = numpy.unique(labels)
 
     model = MLPClassifier(
-        hidden_layer_sizes=(args.hidden,), activation="relu", solver="sgd", learning_rate="constant",
+        hidden_layer_sizes=(args.hidden,), activation=args.activation, solver="sgd", learning_rate="constant",
         learning_rate_init=args.learning_rate, momentum=args.momentum, nesterovs_momentum=True,
         alpha=args.alpha, batch_size=args.batch_size, shuffle=True, random_state=args.seed)
 

@@ -49,9 +49,9 @@ function epochLines(text: string): { epoch: number; trainLoss: number; validErro
 describe('examples/sklearn-digits (scikit-learn MLP tuned by hyperbo tune)', function () {
   this.timeout(120_000);
 
-  it('the experiment file parses with no errors or warnings and tunes five hyperparameters without a prior', () => {
+  it('the experiment file parses with no errors or warnings and tunes six hyperparameters (one categorical) without a prior', () => {
     const e = parseFile(path.join(EXAMPLE, EXPERIMENT));
-    assert.deepEqual(e.searchSpace.map((p) => p.name), ['learning_rate', 'momentum', 'alpha', 'batch_size', 'hidden']);
+    assert.deepEqual(e.searchSpace.map((p) => p.name), ['learning_rate', 'momentum', 'alpha', 'batch_size', 'hidden', 'activation']);
     assert.deepEqual([e.objective.metric, e.objective.goal, e.objective.reduce], ['valid_error', 'minimize', 'min']);
     assert.equal(e.prior, undefined);
     assert.equal(e.run?.command[0], 'python3');
@@ -93,8 +93,9 @@ describe('examples/sklearn-digits (scikit-learn MLP tuned by hyperbo tune)', fun
       for (const t of e.trials) {
         assert.ok(t.value! > 0 && t.value! < 0.5, `trial ${t.id}: a plausible error rate, got ${t.value}`);
         for (const p of e.searchSpace) {
-          const v = t.params[p.name] as number;
-          assert.ok(p.type !== 'categorical' && v >= p.low && v <= p.high, `trial ${t.id}: ${p.name}=${v} in the space`);
+          const v = t.params[p.name]!;
+          const inside = p.type === 'categorical' ? p.choices.includes(v) : typeof v === 'number' && v >= p.low && v <= p.high;
+          assert.ok(inside, `trial ${t.id}: ${p.name}=${v} in the space`);
         }
         assert.equal(t.log, `runs/${t.id}/train.log`);
         const logFile = path.join(dir, t.log);
@@ -113,7 +114,7 @@ describe('examples/sklearn-digits (scikit-learn MLP tuned by hyperbo tune)', fun
       assert.ok(printed, r.stdout);
       assert.equal(Number(printed[2]), best.id);
       assert.ok(Math.abs(Number(printed[1]) - best.value!) <= 5e-4 * best.value!, `printed ${printed[1]}, file ${best.value}`);
-      const printedParams = Object.fromEntries(printed[3]!.split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+      const printedParams = Object.fromEntries(printed[3]!.split(' ').map((kv) => kv.split('=')).map(([k, v]) => [k, k === 'activation' ? v : Number(v)]));
       assert.deepEqual(printedParams, best.params);
     });
 
