@@ -63,7 +63,8 @@ const USAGE = `Usage: hyperbo tune EXPERIMENT.hyperbo.yaml [--trials N] [--seed 
 
 Pre-trains the experiment's prior on what prior.from names (related experiment files' completed trials and
 data files), then repeats N times: suggest a configuration, append it to the file's trials, run the experiment's
-command, read the objective from the trial's log, and record the result. Prints each trial and the best
+command, read the objective from the trial's log (run.log, or the command's captured output when there is none), and
+record the result. Prints each trial and the best
 configuration. N defaults to the trials left in the experiment's budget (else 10) and never runs past that
 budget. After ${MAX_CONSECUTIVE_FAILURES} failed trials in a row the session stops and says why.
 
