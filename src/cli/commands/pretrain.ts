@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
-import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
+import { pretrain, priorFileFromPretrain, serializePrior, transferSupport } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { listFiles, listingNotes } from '../../priors';
@@ -96,10 +96,13 @@ export async function run(argv: string[]): Promise<number> {
   if (process.stderr.isTTY) process.stderr.write('\r');
   const hash = createHash('sha256');
   for (const f of files) hash.update(await readFile(f));
+  // The training tasks' data for a study's first pick, as the editor's and tune's priors carry it: without it
+  // `hyperbo suggest` started at the prior mean's argmax, which extrapolates to corners no task measured.
   const file = priorFileFromPretrain(result, data.space, output, {
     dataHash: hash.digest('hex').slice(0, 16),
     metric,
     sources: named.map((f) => path.basename(f)),
+    transfer: transferSupport(training),
   });
   try {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });

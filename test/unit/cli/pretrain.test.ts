@@ -38,6 +38,9 @@ describe('hyperbo pretrain (CLI)', function () {
     assert.equal(prior.training.metric, METRIC);
     assert.equal(prior.training.objective, 'ekl');
     assert.deepEqual(prior.training.sources, ['tasks.jsonl']);
+    // The training tasks' data for a study's first pick, as the editor's priors carry it.
+    assert.equal(prior.transfer?.tasks.length, 3);
+    assert.ok(loaded.transfer && loaded.transfer.length === 3);
     assert.deepEqual(
       prior.training.tasks.map((t) => [t.name, t.points]),
       [...TASKS].sort().map((t) => [t, PER_TASK]),
