@@ -29,8 +29,8 @@ export interface ParamLayout {
   readonly mlpWidths: readonly number[];
   /** Dimension of the inputs the kernel sees: dim (categories one-hot), or the last MLP width when kernelOnFeatures. */
   readonly kernelDim: number;
-  /** The kernel's one-hot blocks (none without spec.categories or when the kernel acts on features). */
-  readonly oneHot: readonly OneHotBlock[];
+  /** Where the kernel's input columns come from when some input is seen one-hot; null when z is x or φ(x). */
+  readonly oneHot: OneHotInputs | null;
   readonly constant: number;
   readonly linearWeights: number;
   readonly linearWeightCount: number;
@@ -45,12 +45,13 @@ export interface ParamLayout {
 const layoutCache = new WeakMap<ModelSpec, ParamLayout>();
 
 /**
- * Input `input` (a categorical coordinate in [0, 1], choice i owning [i/k, (i+1)/k)) seen by the kernel as `count`
- * coordinates: ONE_HOT_LEVEL at the choice's, 0 elsewhere.
+ * Per input j, its first column in the kernel's input z and its choice count: 0 for a coordinate z takes as it is,
+ * k ≥ 3 for a categorical coordinate in [0, 1] (choice i owning [i/k, (i+1)/k)) seen as k columns: ONE_HOT_LEVEL at
+ * the choice's, 0 elsewhere.
  */
-export interface OneHotBlock {
-  readonly input: number;
-  readonly count: number;
+export interface OneHotInputs {
+  readonly columns: readonly number[];
+  readonly choices: readonly number[];
 }
 
 /**
@@ -59,42 +60,39 @@ export interface OneHotBlock {
  */
 export const ONE_HOT_LEVEL = 0.5 / Math.SQRT2;
 
-/** The one-hot blocks of a kernel on the inputs, and the width of its input with them. */
-function oneHotBlocks(spec: ModelSpec): { blocks: OneHotBlock[]; width: number } {
-  const blocks: OneHotBlock[] = [];
-  let width = 0;
+/** The one-hot columns of a kernel on the inputs (null when no input is seen one-hot), and the kernel's input width. */
+function oneHotInputs(spec: ModelSpec): { inputs: OneHotInputs | null; width: number } {
   const categories = spec.categories ?? [];
   if (categories.length !== 0 && categories.length !== spec.dim) {
     throw new EngineError(`spec.categories has ${categories.length} entries for ${spec.dim} inputs.`);
   }
+  const columns: number[] = [];
+  const choices: number[] = [];
+  let width = 0;
   for (let j = 0; j < spec.dim; j++) {
     const k = categories[j] ?? 0;
     if (!Number.isInteger(k) || k < 0) throw new EngineError(`spec.categories must hold whole numbers ≥ 0, got ${k}.`);
-    if (k >= 3) {
-      blocks.push({ input: j, count: k });
-      width += k;
-    } else width += 1;
+    columns.push(width);
+    choices.push(k >= 3 ? k : 0);
+    width += k >= 3 ? k : 1;
   }
-  return { blocks, width };
+  return { inputs: width > spec.dim ? { columns, choices } : null, width };
 }
 
-/** The kernel's inputs for x (n×dim): numeric coordinates as they are, each one-hot block expanded. */
-function embedInputs(layout: ParamLayout, x: Float64Array, n: number): Float64Array {
+/** The kernel's inputs for x (n×dim): numeric coordinates as they are, each one-hot input expanded. */
+function embedInputs(layout: ParamLayout, { columns, choices }: OneHotInputs, x: Float64Array, n: number): Float64Array {
   const d = layout.spec.dim;
   const p = layout.kernelDim;
   const z = new Float64Array(n * p);
   for (let i = 0; i < n; i++) {
-    let c = 0;
-    let b = 0;
     for (let j = 0; j < d; j++) {
-      const block = layout.oneHot[b];
       const u = x[i * d + j]!;
-      if (block?.input === j) {
+      const k = choices[j]!;
+      if (k === 0) z[i * p + columns[j]!] = u;
+      else {
         const t = Number.isFinite(u) ? Math.min(1, Math.max(0, u)) : 0.5;
-        z[i * p + c + Math.min(block.count - 1, Math.floor(t * block.count))] = ONE_HOT_LEVEL;
-        c += block.count;
-        b++;
-      } else z[i * p + c++] = u;
+        z[i * p + columns[j]! + Math.min(k - 1, Math.floor(t * k))] = ONE_HOT_LEVEL;
+      }
     }
   }
   return z;
@@ -102,17 +100,13 @@ function embedInputs(layout: ParamLayout, x: Float64Array, n: number): Float64Ar
 
 /**
  * dL/dx (dim) from dL/dz (kernelDim) of a kernel on the inputs, added into `out`: numeric coordinates pass through,
- * a one-hot block's choice is piecewise constant in its coordinate (gradient 0).
+ * a one-hot input's choice is piecewise constant in its coordinate (gradient 0).
  */
 function addInputGradient(layout: ParamLayout, gz: Float64Array, out: Float64Array): void {
-  let c = 0;
-  let b = 0;
+  const oneHot = layout.oneHot;
   for (let j = 0; j < layout.spec.dim; j++) {
-    const block = layout.oneHot[b];
-    if (block?.input === j) {
-      c += block.count;
-      b++;
-    } else out[j] += gz[c++]!;
+    if (!oneHot) out[j] += gz[j]!;
+    else if (oneHot.choices[j] === 0) out[j] += gz[oneHot.columns[j]!]!;
   }
 }
 
@@ -148,7 +142,7 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
   const linearBias = take(linearWeightCount > 0 ? 1 : 0);
   const mlpCount = usesMlp ? mlpParamCount(spec.dim, mlpWidths) : 0;
   const mlp = take(mlpCount);
-  const inputs = spec.kernelOnFeatures ? { blocks: [], width: spec.dim } : oneHotBlocks(spec);
+  const inputs = spec.kernelOnFeatures ? { inputs: null, width: spec.dim } : oneHotInputs(spec);
   const kernelDim = spec.kernelOnFeatures ? featureDim : inputs.width;
   const lengthscale = take(kernelDim);
   const signalVariance = take(1);
@@ -159,7 +153,7 @@ export function paramLayout(spec: ModelSpec): ParamLayout {
     usesMlp,
     mlpWidths,
     kernelDim,
-    oneHot: inputs.blocks,
+    oneHot: inputs.inputs,
     constant,
     linearWeights,
     linearWeightCount,
@@ -342,7 +336,7 @@ export function evaluateModel(layout: ParamLayout, theta: Float64Array, x: Float
   const spec = layout.spec;
   const mlpCache = layout.usesMlp ? mlpForward(theta, layout.mlp, spec.dim, layout.mlpWidths, x, n, reuse?.mlpCache ?? undefined) : null;
   const features = mlpCache ? mlpCache.activations[mlpCache.activations.length - 1] : null;
-  const z = spec.kernelOnFeatures ? features! : layout.oneHot.length > 0 ? embedInputs(layout, x, n) : x;
+  const z = spec.kernelOnFeatures ? features! : layout.oneHot ? embedInputs(layout, layout.oneHot, x, n) : x;
   const meanOut = reuse && reuse.mean.length === n ? reuse.mean : new Float64Array(n);
   const mean = meanForward(layout, theta, x, n, features, meanOut);
   return { n, x, mlpCache, z, mean, kernel: kernelParams(layout, theta), noise: noiseVariance(layout, theta) };
