@@ -632,7 +632,8 @@ export class Study {
       // Studies built afresh for the same data (the editor's code lens, then a hover) share one fit.
       // The space's shape too (its categorical parameters): with no observations the data hashes alike whatever the space.
       const categories = this.space.categories();
-      const sharedKey = `${categories.join(',')}:${key}:${seed}:${this.maxFitObservations}`;
+      const fitKey = `${categories.join(',')}:${seed}:${this.maxFitObservations}`;
+      const sharedKey = `${fitKey}:${key}`;
       const compute = (): SingleTaskFit => {
         let fit = sharedFits.get(sharedKey);
         if (!fit) {
@@ -646,7 +647,7 @@ export class Study {
         }
         return fit;
       };
-      const fit = this.conditioning ? this.conditioning.singleTaskFit(x, `${categories.join(',')}:${seed}:${this.maxFitObservations}`, compute) : compute();
+      const fit = this.conditioning ? this.conditioning.singleTaskFit(x, fitKey, compute) : compute();
       this.singleTaskCache = { key, fit };
     }
     return this.singleTaskCache.fit;

@@ -7,8 +7,10 @@
 import { DEFAULT_UCB_BETA, type AcquisitionOptions } from '../engine';
 import type { AcquisitionSpec } from '../formats/experiment';
 
-export function acquisitionOptionsOf(a: AcquisitionSpec, withPrior: boolean): AcquisitionOptions {
-  if (a.type === 'auto') return withPrior ? { kind: 'ucb' } : { kind: 'ei' };
+/** The experiment's acquisition; `auto` turns on whether the file has a prior section. */
+export function acquisitionOptionsOf(experiment: { acquisition: AcquisitionSpec; prior?: unknown }): AcquisitionOptions {
+  const a = experiment.acquisition;
+  if (a.type === 'auto') return experiment.prior !== undefined ? { kind: 'ucb' } : { kind: 'ei' };
   if (a.type === 'ucb') return { kind: 'ucb', ...(a.beta !== undefined ? { beta: a.beta } : {}) };
   return { kind: a.type, ...(a.type === 'pi' && a.xi !== undefined ? { piMargin: a.xi } : {}) };
 }

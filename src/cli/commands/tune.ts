@@ -210,7 +210,7 @@ function studyFor(exp: Experiment, session: SessionPrior, trials: readonly Trial
       output: session.output,
       outputOverrides: exp.objective.output,
       prior: session.prior,
-      acquisition: acquisitionOptionsOf(exp.acquisition, exp.prior !== undefined),
+      acquisition: acquisitionOptionsOf(exp),
       seed,
     },
     trials,
@@ -368,7 +368,7 @@ export async function run(argv: string[]): Promise<number> {
   const allowed = (values['allow-path'] ?? []).map((p) => path.resolve(expandHome(p)));
   const session = await loadPrior(file, exp, seed, workspaceFlag ?? findWorkspaceRoot(file, process.cwd()), allowed);
   out(`Prior: ${session.summary}`);
-  out(`Acquisition: ${describeAcquisition(acquisitionOptionsOf(exp.acquisition, exp.prior !== undefined))}`);
+  out(`Acquisition: ${describeAcquisition(acquisitionOptionsOf(exp))}`);
   for (const note of session.notes ?? []) out(note);
   const trials: Trial[] = [...exp.trials];
   if (trials.length) {

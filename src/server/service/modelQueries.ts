@@ -230,7 +230,7 @@ export class ModelQueries {
       space: paramSpecsOf(experiment.searchSpace),
       goal: experiment.objective.goal,
       outputOverrides: experiment.objective.output,
-      acquisition: acquisitionOptionsOf(experiment.acquisition, experiment.prior !== undefined),
+      acquisition: acquisitionOptionsOf(experiment),
       trials: modelTrialsOf(experiment, this.options.trials(entry)),
       seed: experiment.seed,
       experiment: entry.uri,

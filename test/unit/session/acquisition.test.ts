@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { acquisitionValue, DEFAULT_UCB_BETA } from '../../../src/engine';
-import { acquisitionOptionsOf } from '../../../src/session/acquisition';
+import type { AcquisitionSpec } from '../../../src/formats/experiment';
+import { acquisitionOptionsOf as ofExperiment } from '../../../src/session/acquisition';
+
+/** The options for an experiment with this acquisition section, with or without a prior section. */
+const acquisitionOptionsOf = (acquisition: AcquisitionSpec, withPrior: boolean) =>
+  ofExperiment({ acquisition, prior: withPrior ? { from: ['related/*.hyperbo.yaml'] } : undefined });
 
 describe('session/acquisition (the file\'s acquisition as the engine takes it, for the server and tune)', () => {
   it('keeps UCB\'s beta and PI\'s xi (as the PI margin); EI takes neither', () => {
