@@ -56,3 +56,6 @@ export function spawnErrorReason(error: NodeJS.ErrnoException, file: string, cwd
 
 /** Consecutive failed trials after which `hyperbo tune` stops: the command is most likely broken, not the configurations. */
 export const MAX_CONSECUTIVE_FAILURES = 3;
+
+/** What a run section needs at least, for the messages that refuse to launch without run.command (editor and tune). */
+export const RUN_COMMAND_EXAMPLE = 'run: { command: [python, train.py, --lr, "${learning_rate}"] }';

@@ -44,7 +44,7 @@ import { launchSpec, LineIndex, parseExperiment, type Diagnostic, type Experimen
 import { structureOf, type YamlStructure } from '../../formats/structure';
 import { budgetLeft, budgetUsedUp, defaultSessionTrials, raiseBudget } from '../../session/budget';
 import { acquisitionOptionsOf, describeAcquisition } from '../../session/acquisition';
-import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, spawnErrorReason } from '../../session/failure';
+import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, RUN_COMMAND_EXAMPLE, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
 import { commandWritesLog, newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
@@ -348,7 +348,7 @@ export async function run(argv: string[]): Promise<number> {
   // may look further ahead).
   let count = trialsFlag ?? defaultSessionTrials(left);
   const launch = launchSpec(exp);
-  if (!dryRun && !launch) fail(file, 'needs run.command to launch trials, e.g. run: { command: [python, train.py, --lr, "${learning_rate}"] }.');
+  if (!dryRun && !launch) fail(file, `needs run.command to launch trials, e.g. ${RUN_COMMAND_EXAMPLE}.`);
   const out = (line: string) => writeOut(line + '\n');
 
   const { metric, goal } = exp.objective;

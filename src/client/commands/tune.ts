@@ -6,7 +6,7 @@ import type { ExperimentSummary } from '../../shared/dto';
 import { formatNumber, formatParams } from '../../shared/numbers';
 import { ListExperimentsRequest } from '../../shared/protocol';
 import { budgetLeft, budgetUsedUp, defaultSessionTrials } from '../../session/budget';
-import { MAX_CONSECUTIVE_FAILURES } from '../../session/failure';
+import { MAX_CONSECUTIVE_FAILURES, RUN_COMMAND_EXAMPLE } from '../../session/failure';
 import type { Ctx } from '../ctx';
 import { isCancellation, UserFacingError } from '../errors';
 import type { RunEvent } from '../runner/trialRunner';
@@ -46,7 +46,7 @@ export function tunableTrials(summary: ExperimentSummary): number | undefined {
   const file = vscode.workspace.asRelativePath(vscode.Uri.parse(summary.uri));
   if (summary.errors) throw new UserFacingError(`${file} has ${summary.errors} error(s); fix them (see Problems) before tuning.`, [openFile(summary.uri)]);
   if (summary.parallel === undefined) {
-    throw new UserFacingError(`${file} has no run.command, so trials cannot be launched; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`, [openFile(summary.uri)]);
+    throw new UserFacingError(`${file} has no run.command, so trials cannot be launched; add one, e.g. ${RUN_COMMAND_EXAMPLE}.`, [openFile(summary.uri)]);
   }
   const left = budgetLeft(summary.budget, summary.trials.total);
   if (left !== undefined && left <= 0) throw new UserFacingError(budgetUsedUp(summary.budget!, summary.trials.total, file), [openFile(summary.uri)]);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { launchSpec } from '../../formats/experiment';
 import type { RunPlan, TrialDTO } from '../../shared/dto';
 import { experimentName } from '../../priors/experiment';
+import { RUN_COMMAND_EXAMPLE } from '../../session/failure';
 import { endedRunOutcome, logBelongsToRun, shownPath } from '../../session/outcome';
 import { commandWritesLog, newRunId, trialLog, trialRunSpec } from '../../session/trialRun';
 import { UserError } from './errors';
@@ -174,7 +175,7 @@ export class TrialState {
     const { entry, trial } = this.trial(uri, trialId);
     const runSpec = launchSpec(entry.experiment);
     if (!runSpec) {
-      throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. run: { command: [python, train.py, --lr, "\${learning_rate}"] }.`);
+      throw new UserError(`${path.basename(entry.fsPath)} has no run.command; add one, e.g. ${RUN_COMMAND_EXAMPLE}.`);
     }
     // A new run's log is its own: the path from run.log with the new run id, not the one an earlier run recorded.
     const run = attach ? trial.run : newRunId();
