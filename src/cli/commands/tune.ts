@@ -277,9 +277,10 @@ async function outcomeFromLog(exp: Experiment, trial: Pick<Trial, 'started'>, lo
  * Settles the trials the file says are running but no session watches: a live process is left (or stopped with
  * --stop-stray), a dead one's log decides its status; each is reported.
  */
-async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<void> {
+/** Settles the trials a killed session left running; returns the file's trials after its writes. */
+async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<readonly Trial[]> {
   const running = exp.trials.filter((t) => t.status === 'running');
-  if (running.length === 0) return;
+  if (running.length === 0) return exp.trials;
   const run = launchSpec(exp);
   const logs = new Map(running.map((t) => [t.id, trialLog(file, run, t)]));
   const settled = await reconcileRunning(
@@ -293,13 +294,14 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
     { stop },
   );
   const finished = new Date().toISOString();
+  let text: string | undefined;
   for (const r of settled) {
     if (r.action === 'recorded') {
       const o = r.outcome;
-      await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null, runner: null });
+      text = await updateTrialLocked(file, r.id, { ...(o.status === 'completed' ? { status: 'completed', value: o.value } : { status: o.status, reason: o.reason }), finished, pid: null, runner: null });
       out(`Trial ${r.id} was left running by a session that ended; its log says ${o.status}${o.status === 'completed' ? ` (${formatNumber(o.value)})` : ''}. Recorded.`);
     } else if (r.action === 'failed' || r.action === 'stopped') {
-      await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null, runner: null });
+      text = await updateTrialLocked(file, r.id, { status: 'failed', reason: r.reason, finished, pid: null, runner: null });
       out(`Trial ${r.id} recorded as failed: ${r.reason}.`);
     } else if (r.action === 'still-running') {
       writeErr(
@@ -310,6 +312,7 @@ async function reconcile(file: string, exp: Experiment, stop: boolean, out: (lin
       writeErr(`${shown(file)}: trial ${r.id} is running with no pid recorded (the editor runs it, or a tune that is still starting it); not stopped.\n`);
     }
   }
+  return text === undefined ? exp.trials : readExperiment(file, text).trials;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -355,7 +358,7 @@ export async function run(argv: string[]): Promise<number> {
   const space = spaceOf(exp);
   out(`Experiment ${experimentName(exp)}: ${goal} ${metric} over ${space.names.join(', ')}`);
   // Trials left "running" by a session that was killed: settle them from their process and log before anything else.
-  if (!dryRun || values['stop-stray']) await reconcile(file, exp, values['stop-stray'] === true, out);
+  const settled = !dryRun || values['stop-stray'] ? await reconcile(file, exp, values['stop-stray'] === true, out) : exp.trials;
   if (values['stop-stray']) return 0;
   if (left !== undefined && left <= 0 && (trialsFlag === undefined || !dryRun)) {
     out(budgetUsedUp(exp.budget!, exp.trials.length, path.basename(file), dryRun ? 'pass --trials N to see more.' : undefined));
@@ -370,7 +373,7 @@ export async function run(argv: string[]): Promise<number> {
   out(`Prior: ${session.summary}`);
   out(`Acquisition: ${describeAcquisition(acquisitionOptionsOf(exp))}`);
   for (const note of session.notes ?? []) out(note);
-  const trials: Trial[] = [...exp.trials];
+  const trials: Trial[] = [...settled];
   if (trials.length) {
     const open = trials.filter((t) => t.status === 'pending' || t.status === 'running').length;
     const outside = trials.filter((t) => t.outsideSpace).length;

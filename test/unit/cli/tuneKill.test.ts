@@ -89,6 +89,8 @@ describe('hyperbo tune: killed sessions and stray runs', function () {
     const next = runCli(['tune', 'slow.hyperbo.yaml', '--trials', '1'], e.dir, 60_000);
     assert.equal(next.status, 0, next.stderr);
     assert.match(next.stdout, /Trial 1 was left running by a session that ended; its log says completed/);
+    // The count comes from the file as settled, not as it was before: trial 1 is no longer running.
+    assert.match(next.stdout, /^Resuming after 1 recorded trials\.$/m);
     const [t1, t2] = e.trials();
     assert.equal(t1!.status, 'completed');
     assert.ok(Math.abs(t1!.value! - ((t1!.params.x as number) - 0.3) ** 2 - 1 / 3) < 1e-12);
