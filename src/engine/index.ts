@@ -15,6 +15,9 @@ export type {
   ValueAndGrad,
 } from './types';
 
+export { COVERAGE_GAP_SHARE, coverageGaps, trainingCoverage } from './coverage';
+export type { CoverageGap, ParamCoverage } from './coverage';
+
 export { HaltonSequence, SeededRng, createRng, sampleWithoutReplacement, shuffleInPlace } from './rng';
 
 export {

@@ -1,8 +1,9 @@
 // Versioned JSON form of a pre-trained prior, with what it was trained on, and strict validation on load.
 import { paramLayout, type ParamValues } from './model';
 import { SearchSpace, type ParamSpec } from './space';
-import { checkTransfer, type TransferTask } from './transfer';
-import { EngineError, type KernelKind, type MeanKind, type ModelSpec } from './types';
+import { coverageFromJson, trainingCoverage, type ParamCoverage } from './coverage';
+import { checkTransfer, transferSupport, type TransferTask } from './transfer';
+import { EngineError, type KernelKind, type MeanKind, type ModelSpec, type PretrainData } from './types';
 import type { OutputSpec } from './warp';
 import type { PretrainObjectiveKind } from '../shared/objectiveKind';
 
@@ -54,6 +55,11 @@ export interface PriorFile {
    * the acquisition's argmax under the prior.
    */
   readonly transfer?: { readonly tasks: readonly SerializedTransferTask[] };
+  /**
+   * Each parameter's span (or choices) in the training data, in the order of `space`: where the prior was told
+   * anything (engine coverage.ts). Absent in priors made before it.
+   */
+  readonly coverage?: readonly ParamCoverage[];
 }
 
 export interface SerializedTransferTask {
@@ -70,6 +76,7 @@ export interface LoadedPrior {
   readonly space: SearchSpace;
   readonly output: OutputSpec;
   readonly transfer?: readonly TransferTask[];
+  readonly coverage?: readonly ParamCoverage[];
 }
 
 const MEANS: readonly MeanKind[] = ['zero', 'constant', 'linear', 'linear-mlp'];
@@ -86,6 +93,8 @@ export interface BuildPriorInput {
   createdAt?: Date;
   /** The training tasks' data for a study's first pick (transferSupport). */
   transfer?: readonly TransferTask[];
+  /** Where the training data lie in the space (trainingCoverage). */
+  coverage?: readonly ParamCoverage[];
 }
 
 export function buildPriorFile(input: BuildPriorInput): PriorFile {
@@ -122,6 +131,9 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
             })),
           },
         }
+      : {}),
+    ...(input.coverage
+      ? { coverage: input.coverage.map((c) => ('choices' in c ? { name: c.name, choices: [...c.choices] } : { name: c.name, low: c.low, high: c.high })) }
       : {}),
   };
 }
@@ -255,10 +267,23 @@ export function parsePrior(json: string | unknown): LoadedPrior {
   if (typeof raw.createdAt !== 'string' || Number.isNaN(Date.parse(raw.createdAt))) fail('"createdAt" must be an ISO date.');
   if (!isObj(raw.parameters)) fail('"parameters" must be an object.');
   const transfer = raw.transfer === undefined ? undefined : transferFromJson(raw.transfer, spec.dim);
-  return { file: raw as unknown as PriorFile, spec, theta: Float64Array.from(raw.theta as number[]), space, output, ...(transfer ? { transfer } : {}) };
+  const coverage = raw.coverage === undefined ? undefined : coverageFromJson(raw.coverage, space);
+  if (typeof coverage === 'string') return fail(`"coverage" ${coverage}.`);
+  return {
+    file: raw as unknown as PriorFile,
+    spec,
+    theta: Float64Array.from(raw.theta as number[]),
+    space,
+    output,
+    ...(transfer ? { transfer } : {}),
+    ...(coverage ? { coverage } : {}),
+  };
 }
 
-/** A prior file from a pre-training result; `dataHash` and `createdAt` come from the caller. */
+/**
+ * A prior file from a pre-training result; `dataHash` and `createdAt` come from the caller. With the training data,
+ * the file keeps the subset a study's first pick reads (transferSupport) and where the data lie (trainingCoverage).
+ */
 export function priorFileFromPretrain(
   result: {
     spec: ModelSpec;
@@ -278,11 +303,11 @@ export function priorFileFromPretrain(
   },
   space: SearchSpace,
   output: OutputSpec,
-  extra: { dataHash?: string; createdAt?: Date; metric?: string; sources?: readonly string[]; transfer?: readonly TransferTask[] } = {},
+  extra: { dataHash?: string; createdAt?: Date; metric?: string; sources?: readonly string[]; data?: PretrainData } = {},
 ): PriorFile {
   const p = result.provenance;
   return buildPriorFile({
-    transfer: extra.transfer,
+    ...(extra.data ? { transfer: transferSupport(extra.data), coverage: trainingCoverage(extra.data, space) } : {}),
     spec: result.spec,
     theta: result.theta,
     output,

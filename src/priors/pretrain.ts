@@ -20,7 +20,6 @@ import {
   type Progress,
   type RawMatchedGroup,
   type RawTask,
-  transferSupport,
 } from '../engine';
 import { outputSpecForValues } from '../formats/taskData';
 import { loadDataFileTasks } from './dataFiles';
@@ -148,7 +147,7 @@ export async function runPretrain(input: PretrainInput, progress: Progress = {})
     dataHash: input.dataHash,
     metric: input.metric,
     sources: input.sources,
-    transfer: transferSupport(prepared.data),
+    data: prepared.data,
   });
   return { prior, taskSources, skipped, skippedRows };
 }

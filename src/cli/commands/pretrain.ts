@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../files/atomicWrite';
 import * as path from 'node:path';
-import { pretrain, priorFileFromPretrain, serializePrior, transferSupport } from '../../engine';
+import { pretrain, priorFileFromPretrain, serializePrior } from '../../engine';
 import { oneOf, optionalInt, parse, requireString, UsageError } from '../args';
 import { buildPretrainData, loadTaskFiles, outputSpecFor } from '../../formats/taskData';
 import { listFiles, listingNotes } from '../../priors';
@@ -102,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     dataHash: hash.digest('hex').slice(0, 16),
     metric,
     sources: named.map((f) => path.basename(f)),
-    transfer: transferSupport(training),
+    data: training,
   });
   try {
     await mkdir(path.dirname(path.resolve(out)), { recursive: true });

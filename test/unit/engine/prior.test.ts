@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { buildPriorFile, parsePrior, priorFileFromPretrain, serializePrior, studyPriorFromFile, type PriorFile } from '../../../src/engine/prior';
 import { pretrain, simpleSpec } from '../../../src/engine/pretrain';
+import { trainingCoverage } from '../../../src/engine/coverage';
 import { createRng } from '../../../src/engine/rng';
 import { pd1SearchSpace } from '../../../src/engine/space';
 import { EngineError, type ModelSpec } from '../../../src/engine/types';
@@ -82,6 +83,13 @@ describe('engine/prior', () => {
     assert.deepEqual(Array.from(prior.theta), Array.from(result.theta));
     assert.equal(loaded.file.training.tasks[0]!.points, 15);
     assert.equal(loaded.file.training.level, 'fixed', 'a constant mean keeps one level, and the file says so');
+    assert.equal(loaded.transfer, undefined, 'without the training data the file has no transfer subset');
+    assert.equal(loaded.coverage, undefined, 'nor coverage');
+    // With them it keeps both: the first pick's subset and where the data lie in each parameter.
+    const withData = parsePrior(serializePrior(priorFileFromPretrain(result, pd1SearchSpace(), PD1_OUTPUT_SPEC, { data: { tasks, matched: [] } })));
+    assert.equal(withData.transfer!.length, 3);
+    assert.deepEqual(withData.coverage, trainingCoverage({ tasks, matched: [] }, pd1SearchSpace()));
+    assert.throws(() => parsePrior(JSON.stringify({ ...withData.file, coverage: withData.coverage!.slice(1) })), /"coverage" must list the 4 parameters/);
     const shaped = pretrain({ tasks, matched: [] }, { spec: { ...simpleSpec(4), mean: 'linear' }, steps: 5, seed: 2 });
     assert.equal(parsePrior(serializePrior(priorFileFromPretrain(shaped, pd1SearchSpace(), PD1_OUTPUT_SPEC))).file.training.level, 'estimated');
     const { condition } = await import('../../../src/engine/model');
