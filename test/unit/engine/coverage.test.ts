@@ -30,7 +30,8 @@ describe('engine/coverage', () => {
   it('spans each numeric parameter in its own units and lists the choices tried, over tasks and matched groups', () => {
     const coverage = trainingCoverage(dataOf(configs, 2), space);
     assert.equal(coverage.length, 4);
-    const [lr, layers, dropout, optimizer] = coverage as [any, any, any, any];
+    type Span = { name: string; low: number; high: number };
+    const [lr, layers, dropout, optimizer] = coverage as [Span, Span, Span, unknown];
     assert.equal(lr.name, 'lr');
     assert.ok(Math.abs(lr.low / 1e-4 - 1) < 1e-12 && Math.abs(lr.high / 0.1 - 1) < 1e-12, JSON.stringify(lr));
     assert.deepEqual(layers, { name: 'layers', low: 2, high: 3 });
