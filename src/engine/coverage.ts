@@ -1,5 +1,6 @@
 // Where a prior's training data lie in the search space, and where the space reaches past them. Beyond the span the
 // training tasks measured, the learnt mean and kernel extrapolate: no task told them what happens there.
+import { COVERAGE_GAP_SHARE } from '../shared/coverage';
 import type { ParamValue, SearchSpace } from './space';
 import type { PretrainData } from './types';
 
@@ -22,8 +23,6 @@ export type CoverageGap =
     }
   | { readonly name: string; readonly kind: 'choices'; readonly missing: readonly ParamValue[]; readonly tried: readonly ParamValue[] };
 
-/** The share of a parameter's range (on its own scale) the training data may leave out on a side before it is a gap. */
-export const COVERAGE_GAP_SHARE = 0.1;
 
 /** Each parameter's measured span or tried choices over every training point (rows of tasks and matched groups). */
 export function trainingCoverage(data: PretrainData, space: SearchSpace): ParamCoverage[] {

@@ -15,7 +15,7 @@ export type {
   ValueAndGrad,
 } from './types';
 
-export { COVERAGE_GAP_SHARE, coverageGaps, trainingCoverage } from './coverage';
+export { coverageGaps, trainingCoverage } from './coverage';
 export type { CoverageGap, ParamCoverage } from './coverage';
 
 export { HaltonSequence, SeededRng, createRng, sampleWithoutReplacement, shuffleInPlace } from './rng';
@@ -117,6 +117,7 @@ export {
   serializePrior,
   studyPriorFromFile,
   transferFromJson,
+  priorCoverageGaps,
 } from './prior';
 export type { BuildPriorInput, LoadedPrior, PretrainObjectiveKind, PriorFile, PriorTrainingInfo } from './prior';
 

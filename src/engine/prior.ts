@@ -1,7 +1,7 @@
 // Versioned JSON form of a pre-trained prior, with what it was trained on, and strict validation on load.
 import { paramLayout, type ParamValues } from './model';
 import { SearchSpace, type ParamSpec } from './space';
-import { coverageFromJson, trainingCoverage, type ParamCoverage } from './coverage';
+import { coverageFromJson, coverageGaps, trainingCoverage, type CoverageGap, type ParamCoverage } from './coverage';
 import { checkTransfer, transferSupport, type TransferTask } from './transfer';
 import { EngineError, type KernelKind, type MeanKind, type ModelSpec, type PretrainData } from './types';
 import type { OutputSpec } from './warp';
@@ -329,6 +329,11 @@ export function priorFileFromPretrain(
       durationMs: p.durationMs,
     },
   });
+}
+
+/** Where the prior's space reaches past its training data ([] for a prior made before coverage was kept). */
+export function priorCoverageGaps(loaded: LoadedPrior): CoverageGap[] {
+  return loaded.coverage ? coverageGaps(loaded.coverage, loaded.space) : [];
 }
 
 /**

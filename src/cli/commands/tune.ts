@@ -14,8 +14,10 @@ import {
   SearchSpace,
   Study,
   studyFromRecord,
+  priorCoverageGaps,
   studyPriorFromFile,
   summarizeOutputRule,
+  type LoadedPrior,
   type OutputSpec,
   type StudyPrior,
   type Suggestion,
@@ -49,6 +51,7 @@ import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
 import { commandWritesLog, newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
+import { coverageGapText } from '../../shared/coverage';
 import { formatNumber } from '../../shared/numbers';
 import { outputRuleText } from '../../shared/outputRule';
 import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
@@ -162,7 +165,12 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
   const cache = new PriorCache(root);
   const cached = await cache.get(plan.key);
   if (cached) {
-    return { prior: studyPriorFromFile(cached.loaded), output: cached.loaded.output, summary: `cached prior ${shown(cached.file)}` };
+    return {
+      prior: studyPriorFromFile(cached.loaded),
+      output: cached.loaded.output,
+      summary: `cached prior ${shown(cached.file)}`,
+      notes: coverageNotes(cached.loaded),
+    };
   }
   const started = performance.now();
   let lastShown = -1;
@@ -181,6 +189,7 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
   const notes = [
     ...output.skipped.map((s) => `Left out of the prior: ${s.name} (${s.reason}).`),
     `Saved the prior to ${shown(stored.file)}.`,
+    ...coverageNotes(stored.loaded),
   ];
   return {
     prior: studyPriorFromFile(stored.loaded),
@@ -191,6 +200,9 @@ async function loadPrior(file: string, exp: Experiment, seed: number, root: stri
     notes,
   };
 }
+
+/** Where the search space reaches past the prior's training data, one line each. */
+const coverageNotes = (loaded: LoadedPrior): string[] => priorCoverageGaps(loaded).map((g) => `Prior coverage: ${coverageGapText(g)}`);
 
 /** How often running jobs are polled: HYPERBO_POLL_MS (for tests and busy clusters), else every 2 s. */
 function pollMs(): number {

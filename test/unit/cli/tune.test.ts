@@ -530,6 +530,24 @@ trials: []
       assert.match(none.stderr, /prior\.from \(\.\.\/other\/\*\.hyperbo\.yaml\) matches no usable experiment or data file next to quadratic\.hyperbo\.yaml: broken\.hyperbo\.yaml: it has errors/);
     });
 
+    it('says where the search space reaches past the prior\'s training data, when pre-trained and when cached', () => {
+      const w = workspace('prior: { from: [../other/*.hyperbo.yaml] }\n');
+      // The related run measured lr only in [0.001, 0.01] of [1e-4, 1]; mom over its whole range.
+      writeFileSync(w.related, relatedText([relatedTrial(1, 0.001, 0), relatedTrial(2, 0.003, 0.5), relatedTrial(3, 0.01, 1)]));
+      const expected =
+        /^Prior coverage: No training task of the prior measured lr below 0\.001 or above 0\.01 \(the search space: 1e-4 to 1\): the prior extrapolates there\. Narrow the range, or add data that reach it to prior\.from\.$/m;
+      const trained = dryRun(w);
+      assert.equal(trained.status, 0, trained.stderr);
+      assert.match(trained.stdout, expected);
+      assert.doesNotMatch(trained.stdout, /measured mom/);
+      const cached = dryRun(w);
+      assert.match(cached.stdout, /^Prior: cached prior/m);
+      assert.match(cached.stdout, expected);
+      // Data over the whole space: no such line.
+      writeFileSync(w.related, relatedText(RELATED_TRIALS));
+      assert.doesNotMatch(dryRun(w).stdout, /Prior coverage/);
+    });
+
     it('--workspace must be a folder', () => {
       const w = workspace('prior: { from: [../other/*.hyperbo.yaml] }\n');
       const r = runCli(['tune', 'quadratic.hyperbo.yaml', '--dry-run', '--workspace', 'no-such-folder'], w.tuneDir);
