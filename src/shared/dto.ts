@@ -167,6 +167,20 @@ export interface ProvenanceResult {
   priorCheck?: { points: number; priorLogLik: number; priorMeanZ2?: number; singleTaskLogLik: number; verdict: 'kept' | 'dropped' };
   /** What the GP sees of this task's values (docs/experiment-format.md, Output rule), fitted on its completed trials. */
   output?: OutputRuleDTO;
+  /** Pre-trained prior only: where its training data lie in each parameter; absent for a prior made before it was kept. */
+  coverage?: CoverageRowDTO[];
+}
+
+/** One parameter of a pre-trained prior's space against what its training data measured (engine coverage.ts). */
+export interface CoverageRowDTO {
+  name: string;
+  categorical: boolean;
+  /** Numbers: [low, high]; categorical: its choices. */
+  space: ParamValue[];
+  /** What the training data measured: [low, high], or the choices tried. */
+  measured: ParamValue[];
+  /** Where the space reaches past the data here, in shared/coverage's words; absent when it does not. */
+  gap?: string;
 }
 
 /** The output rule a study applies and what it found in the task's completed results (engine summarizeOutputRule). */

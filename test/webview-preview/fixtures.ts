@@ -195,5 +195,14 @@ export function fixtureProvenance(): ProvenanceResult {
     hyperparameters: { lengthscales: [0.412, 0.873, 2.31, 3.05], signal_variance: 0.9214, noise_variance: 0.0123, constant_mean: -0.118 },
     heldOut: { points: 10, meanLogLik: 1.874, rmse: 0.0061 },
     output: { goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'none', values: 10, infeasible: 1, halfRank: false },
+    coverage: [
+      {
+        name: 'learning_rate', categorical: false, space: [1e-5, 10], measured: [1.1e-5, 0.98],
+        gap: 'No training task of the prior measured learning_rate above 0.98 (the search space: 1e-5 to 10): the prior extrapolates there. Narrow the range, or add data that reach it to prior.from.',
+      },
+      { name: 'one_minus_momentum', categorical: false, space: [1e-3, 1], measured: [1.02e-3, 0.996] },
+      { name: 'lr_decay_power', categorical: false, space: [0.1, 2], measured: [0.101, 1.99] },
+      { name: 'lr_decay_steps_factor', categorical: false, space: [0.01, 0.99], measured: [0.0107, 0.987] },
+    ],
   };
 }

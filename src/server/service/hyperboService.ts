@@ -93,6 +93,7 @@ export class HyperboService {
           this.publishDiagnostics(uri);
           this.events.lensesChanged?.();
         },
+        coverageChanged: (uri) => this.publishDiagnostics(uri),
       },
     });
     this.queries = new ModelQueries({
@@ -191,8 +192,9 @@ export class HyperboService {
 
   private publishDiagnostics(uri: string): void {
     const entry = this.index.get(uri);
-    // The parser's diagnostics plus what the last listing of prior.from found (on the current text's entries).
-    const listed = entry ? this.priors.diagnostics(entry.uri, entry.text) : [];
+    // The parser's diagnostics plus what the last listing of prior.from found (on the current text's entries), and
+    // where the search space reaches past the data of the prior the experiment uses.
+    const listed = entry ? this.priors.diagnostics(entry.uri, entry.text, entry.experiment) : [];
     this.events.diagnostics?.(normalizeUri(uri), [...(entry?.diagnostics ?? []), ...listed]);
   }
 

@@ -11,7 +11,7 @@ import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO
 import { modelInputKey, namedHyperparameters, outputFor, type ModelInput, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
 import { bestTrial, parameterInfos } from './experimentSummary';
-import type { PretrainProgress, PriorService } from './priorService';
+import { coverageRows, type PretrainProgress, type PriorService } from './priorService';
 import type { ServerSettings } from './settings';
 import type { ExperimentEntry, ValidEntry, WorkspaceIndex } from './workspaceIndex';
 
@@ -190,6 +190,7 @@ export class ModelQueries {
     const priorCheck = await this.options.jobs.run({ kind: 'priorCheck', input });
     const file = prior.loaded.file;
     const spec = prior.loaded.spec;
+    const coverage = coverageRows(prior.loaded);
     return {
       uri: entry.uri,
       model: 'pretrained',
@@ -207,6 +208,7 @@ export class ModelQueries {
       ...(heldOut ? { heldOut } : {}),
       ...(priorCheck ? { priorCheck } : {}),
       output,
+      ...(coverage ? { coverage } : {}),
     };
   }
 
@@ -236,9 +238,13 @@ export class ModelQueries {
       experiment: entry.uri,
     };
     const plan = await priors.plan(entry.fsPath, experiment);
-    if (!plan) return { input, priorPending: false };
+    if (!plan) {
+      priors.using(entry.uri, undefined);
+      return { input, priorPending: false };
+    }
     let prior = await priors.cached(plan);
     if (!prior && options.train) prior = await priors.ensure(plan, { signal: options.signal });
+    priors.using(entry.uri, prior);
     if (!prior) return { input, priorPending: true };
     input.prior = serializedPrior(prior);
     input.output = prior.loaded.output;

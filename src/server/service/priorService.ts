@@ -4,11 +4,14 @@
 // experiments named in prior.from are read from the workspace index, their trials refined by their logs.
 // No LSP connection: progress and cancellation are plain callbacks and an AbortSignal, events plain functions.
 import * as path from 'node:path';
-import type { ParamValue } from '../../engine';
+import { isMap, type Node } from 'yaml';
+import { priorCoverageGaps, type CoverageGap, type LoadedPrior, type ParamValue } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
+import { structureOf } from '../../formats/structure';
 import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
-import { experimentName } from '../../priors/experiment';
-import type { TrialDTO } from '../../shared/dto';
+import { experimentName, paramSpecsOf } from '../../priors/experiment';
+import { coverageGapText } from '../../shared/coverage';
+import type { CoverageRowDTO, ParamValue as DtoValue, TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { UserError } from './errors';
@@ -30,6 +33,8 @@ export interface PriorEvents {
   trained?(key: string): void;
   /** A listing of an experiment's prior.from finished (its diagnostics may have changed). */
   listed?(uri: string): void;
+  /** The prior an experiment's model uses changed, and with it where that prior's training data fall short. */
+  coverageChanged?(uri: string): void;
 }
 
 export interface PriorServiceOptions {
@@ -50,6 +55,8 @@ export class PriorService {
   /** prior.from listed in the background, per experiment. */
   readonly listings: SourceListings;
   private readonly training = new Map<string, Promise<CachedPrior>>();
+  /** Per experiment, the space of the prior its model last used and where that space reaches past the prior's data. */
+  private readonly coverage = new Map<string, { space: string; gaps: CoverageGap[] }>();
   private readonly events: PriorEvents;
 
   constructor(private readonly options: PriorServiceOptions) {
@@ -83,6 +90,7 @@ export class PriorService {
       if (error instanceof PriorSourceError) {
         // Nothing usable listed: the next request lists again, so a file made or fixed since is seen.
         this.listings.markStale(pathToUri(fsPath));
+        this.using(pathToUri(fsPath), undefined);
         throw new UserError(error.message);
       }
       if (error instanceof ListingCancelledError) {
@@ -100,7 +108,10 @@ export class PriorService {
   /** The experiment's prior.from may have changed: list it in the background (no-op when current). */
   sourcesChanged(fsPath: string, experiment: Experiment | undefined): void {
     if (experiment) this.listings.update(fsPath, experiment.prior?.from ?? []);
-    else this.listings.forget(pathToUri(fsPath));
+    else {
+      this.listings.forget(pathToUri(fsPath));
+      this.coverage.delete(pathToUri(fsPath));
+    }
   }
 
   /** Files were created or deleted, or the settings changed: list prior.from again (in the background). */
@@ -108,9 +119,26 @@ export class PriorService {
     this.listings.invalidate();
   }
 
-  /** Diagnostics of the last listing of the experiment's prior.from, on the entries of `text`. */
-  diagnostics(uri: string, text: string): Diagnostic[] {
-    return listingDiagnostics(text, this.listings.current(uri));
+  /**
+   * Diagnostics of the last listing of the experiment's prior.from, on the entries of `text`; and, while the search
+   * space is the one the experiment's prior was trained on, where it reaches past that prior's training data.
+   */
+  diagnostics(uri: string, text: string, experiment?: Experiment): Diagnostic[] {
+    const out = listingDiagnostics(text, this.listings.current(uri));
+    const known = this.coverage.get(uri);
+    if (known && known.gaps.length > 0 && experiment && JSON.stringify(paramSpecsOf(experiment.searchSpace)) === known.space) {
+      out.push(...coverageDiagnostics(text, known.gaps));
+    }
+    return out;
+  }
+
+  /** The prior the experiment's model uses now (undefined: none yet, or a single-task GP). */
+  using(uri: string, prior: CachedPrior | undefined): void {
+    const next = prior && { space: JSON.stringify(prior.loaded.file.space), gaps: priorCoverageGaps(prior.loaded) };
+    if (JSON.stringify(next) === JSON.stringify(this.coverage.get(uri))) return;
+    if (next) this.coverage.set(uri, next);
+    else this.coverage.delete(uri);
+    this.events.coverageChanged?.(uri);
   }
 
   dispose(): void {
@@ -175,4 +203,38 @@ export class PriorService {
       .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
     return { name: experimentName(other.experiment), trials: completed };
   };
+}
+
+/** An information diagnostic on each search_space parameter of `text` that reaches past the prior's training data. */
+export function coverageDiagnostics(text: string, gaps: readonly CoverageGap[]): Diagnostic[] {
+  const structure = structureOf(text);
+  const space = structure.get(['search_space']);
+  if (!isMap(space)) return [];
+  const out: Diagnostic[] = [];
+  for (const gap of gaps) {
+    const key = structure.pair(space, gap.name)?.key as Node | undefined;
+    if (!key?.range) continue;
+    const range = { start: structure.lines.positionAt(key.range[0]), end: structure.lines.positionAt(key.range[1]) };
+    out.push({ range, severity: 3, code: 'prior-coverage', source: 'hyperbo', message: coverageGapText(gap) });
+  }
+  return out;
+}
+
+/** Each parameter of the prior's space against its training data, for the Prior Provenance panel. */
+export function coverageRows(loaded: LoadedPrior): CoverageRowDTO[] | undefined {
+  if (!loaded.coverage) return undefined;
+  const gaps = new Map(priorCoverageGaps(loaded).map((g) => [g.name, coverageGapText(g)]));
+  // A boolean choice is shown as written.
+  const values = (vs: readonly ParamValue[]): DtoValue[] => vs.map((v) => (typeof v === 'boolean' ? String(v) : v));
+  return loaded.space.params.map((p, j): CoverageRowDTO => {
+    const c = loaded.coverage![j]!;
+    const gap = gaps.get(p.name);
+    return {
+      name: p.name,
+      categorical: p.type === 'categorical',
+      space: p.type === 'categorical' ? values(p.choices) : [p.low, p.high],
+      measured: 'choices' in c ? values(c.choices) : [c.low, c.high],
+      ...(gap ? { gap } : {}),
+    };
+  });
 }

@@ -1,6 +1,6 @@
 // Provenance panel view model: what the prior learned from and how well it fits this task.
 import type { ProvenanceResult } from '../../shared/dto';
-import { formatNumber } from '../../shared/numbers';
+import { formatNumber, formatParamValue } from '../../shared/numbers';
 import { usesMatchedGroups } from '../../shared/objectiveKind';
 import { outputRuleText } from '../../shared/outputRule';
 
@@ -16,6 +16,8 @@ export interface ProvenanceView {
   totalPoints: number;
   hyperparameters: KeyValue[];
   heldOut?: KeyValue[];
+  /** Each parameter's search space against what the prior's training data measured, and where they fall short. */
+  coverage?: { rows: { name: string; space: string; measured: string; gap: boolean }[]; gaps: string[] };
   note?: string;
 }
 
@@ -86,6 +88,14 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
           : `prior predicts this task's ${c.points} trials (held-out log-likelihood ${formatNumber(c.priorLogLik)}${spread}; a GP fitted to them alone: ${formatNumber(c.singleTaskLogLik)})`,
     };
     view.heldOut = [...(view.heldOut ?? []), line];
+  }
+  if (data.coverage) {
+    const shown = (categorical: boolean, values: (string | number)[]) =>
+      categorical ? values.map(formatParamValue).join(', ') || 'none' : `${formatNumber(values[0] as number)} to ${formatNumber(values[1] as number)}`;
+    view.coverage = {
+      rows: data.coverage.map((c) => ({ name: c.name, space: shown(c.categorical, c.space), measured: shown(c.categorical, c.measured), gap: c.gap !== undefined })),
+      gaps: data.coverage.flatMap((c) => (c.gap ? [c.gap] : [])),
+    };
   }
   if (!pretrained && data.tasks.length === 0) {
     view.note = 'No related tasks: the model learns from this experiment\'s own trials only. Add a `prior:` section to pre-train on related data.';

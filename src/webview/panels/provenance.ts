@@ -43,6 +43,25 @@ export class ProvenancePanel implements Panel {
         )),
       ));
     }
+    if (view.coverage) {
+      const { rows, gaps } = view.coverage;
+      sections.push(el('section', { className: 'card' },
+        el('h2', { text: 'Training data coverage' }),
+        el('div', { className: 'table-scroll' }, el('table', { className: 'data-table' },
+          el('thead', {}, el('tr', {},
+            el('th', { text: 'Parameter', attrs: { scope: 'col' } }),
+            el('th', { text: 'Search space', attrs: { scope: 'col' } }),
+            el('th', { text: 'Training data', attrs: { scope: 'col' } }),
+          )),
+          el('tbody', {}, ...rows.map((r) => el('tr', r.gap ? { className: 'coverage-gap' } : {},
+            el('th', { text: r.name, attrs: { scope: 'row' } }),
+            el('td', { text: r.space }),
+            el('td', { text: r.gap ? `${r.measured} (the prior extrapolates beyond)` : r.measured }),
+          ))),
+        )),
+        ...gaps.map((g) => el('p', { className: 'note', text: g })),
+      ));
+    }
     sections.push(el('section', { className: 'card' }, el('h2', { text: 'Hyperparameters' }), keyValues(view.hyperparameters)));
     if (view.heldOut) sections.push(el('section', { className: 'card' }, el('h2', { text: 'Fit on this experiment (held out)' }), keyValues(view.heldOut)));
     this.root.replaceChildren(...sections);

@@ -114,6 +114,42 @@ describe('server ModelQueries (no connection)', function () {
     assert.deepEqual(provenance.output, { goal: 'minimize', warp: 'log', tails: 'auto', normalization: 'standardize', values: 0, infeasible: 0, halfRank: false });
   });
 
+  it('where the space reaches past the prior\'s training data: an information diagnostic on the parameter, rows in the provenance', async () => {
+    await mkdir(path.join(root, 'earlier'));
+    // The related trials measured lr from 1e-4 to 0.3 of [1e-4, 1], mom from 0.1 to 0.9 of [0, 1].
+    await writeFile(path.join(root, 'earlier', 'related.hyperbo.yaml'), 'name: earlier\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    const text = 'name: quad\n' + HEAD + 'prior:\n  from: [earlier/*.hyperbo.yaml]\n  objective: nll\ntrials: []\n';
+    const uri = await experiment('quad', text);
+    const changed: string[] = [];
+    const priors = new PriorService({ root, index, trials: fileTrials, jobs, settings: async () => settings, events: { coverageChanged: (u) => changed.push(u) } });
+    const q = new ModelQueries({ index, trials: fileTrials, priors, jobs, settings: async () => settings });
+    const coverageOf = (u: string) => {
+      const entry = index.experiment(u);
+      return priors.diagnostics(u, entry.text, entry.experiment).filter((d) => d.code === 'prior-coverage');
+    };
+    assert.deepEqual(coverageOf(uri), [], 'nothing before a prior is trained');
+    const entry = index.experiment(uri);
+    await priors.ensure((await priors.plan(entry.fsPath, entry.experiment))!);
+    await q.peekSuggestion(uri);
+    assert.deepEqual(changed, [uri], 'the model now uses a prior: its diagnostics are published again');
+    const [lr, ...rest] = coverageOf(uri);
+    assert.equal(rest.length, 0, 'mom is measured to within a tenth of its range at both ends');
+    assert.equal(lr!.severity, 3);
+    assert.deepEqual(lr!.range, { start: { line: 3, character: 2 }, end: { line: 3, character: 4 } }, 'on the name lr in search_space');
+    assert.match(String(lr!.message), /^No training task of the prior measured lr above 0\.3 \(the search space: 1e-4 to 1\): the prior extrapolates there\./);
+    const provenance = await q.provenance(uri);
+    assert.deepEqual(provenance.coverage!.map((c) => [c.name, c.space, c.measured, c.gap !== undefined]), [
+      ['lr', [1e-4, 1], [provenance.coverage![0]!.measured[0], provenance.coverage![0]!.measured[1]], true],
+      ['mom', [0, 1], [provenance.coverage![1]!.measured[0], provenance.coverage![1]!.measured[1]], false],
+    ]);
+    assert.ok(Math.abs((provenance.coverage![0]!.measured[1] as number) - 0.3) < 1e-12);
+    // Narrowing lr to what the data measured is another space (another prior): the old gap is not shown on it.
+    const narrowed = await experiment('quad', text.replace('high: 1, scale: log', 'high: 0.3, scale: log'));
+    assert.deepEqual(coverageOf(narrowed), []);
+    await q.peekSuggestion(narrowed);
+    assert.deepEqual(changed, [uri, uri], 'no prior trained for it yet: the old one is forgotten');
+  });
+
   it('posterior slices pass through the best trial (or the suggestion when nothing completed); the hover counts the observations', async () => {
     const uri = await experiment('bowl', 'name: bowl\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
     const q = queries().queries;

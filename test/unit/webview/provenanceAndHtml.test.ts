@@ -17,6 +17,18 @@ describe('provenance view model', () => {
     assert.equal(view.heldOut?.length, 3);
   });
 
+  it('lists each parameter\'s search space against the training data, marking where the prior extrapolates', () => {
+    const data = fixtureProvenance();
+    const view = provenanceView(data);
+    assert.deepEqual(view.coverage!.rows[0], { name: 'learning_rate', space: '1e-5 to 10', measured: '1.1e-5 to 0.98', gap: true });
+    assert.equal(view.coverage!.rows[1]!.gap, false);
+    assert.deepEqual(view.coverage!.gaps, [data.coverage![0]!.gap]);
+    const categorical = provenanceView({ ...data, coverage: [{ name: 'optimizer', categorical: true, space: ['adam', 'sgd', 'rmsprop'], measured: ['adam'], gap: 'never tried' }] });
+    assert.deepEqual(categorical.coverage!.rows, [{ name: 'optimizer', space: 'adam, sgd, rmsprop', measured: 'adam', gap: true }]);
+    // A prior made before coverage was kept, or a single-task model: no section.
+    assert.equal(provenanceView({ ...data, coverage: undefined }).coverage, undefined);
+  });
+
   it('shows the transfer check: kept, or dropped as negative transfer', () => {
     const data = fixtureProvenance();
     const kept = provenanceView({ ...data, priorCheck: { points: 12, priorLogLik: -0.8, singleTaskLogLik: -0.9, verdict: 'kept' } });
