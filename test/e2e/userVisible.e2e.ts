@@ -3,7 +3,7 @@
 // diagnostic for a bounds error, the CLI's errors in the terminal, and a .vsix without source maps.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { repoRoot } from './codeServer';
@@ -228,6 +228,31 @@ describe('what the user sees (e2e, issue 12)', function () {
     assert.doesNotMatch(problems, /names no parameter/);
     await vs.screenshot('bounds-error-only');
     await vs.runCommand('View: Toggle Panel Visibility');
+  });
+
+  it('a learning rate searched past what the prior\'s data measured gets an information diagnostic on the parameter', async () => {
+    const vs = workbench();
+    const example = readFileSync(join(vs.workspace, 'digits-mlp.hyperbo.yaml'), 'utf8');
+    const wide = example
+      .replace('name: digits-mlp-relu-32-bs128', 'name: digits-wide-learning-rate')
+      .replace('learning_rate:         { type: float, low: 1.0e-5, high: 10,', 'learning_rate:         { type: float, low: 1.0e-7, high: 100,');
+    assert.notEqual(wide.indexOf('low: 1.0e-7, high: 100'), -1, 'the example still has the learning_rate line this test widens');
+    const file = join(vs.workspace, 'wide.hyperbo.yaml');
+    writeFileSync(file, wide);
+    try {
+      await vs.runCommand('View: Close All Editors');
+      await vs.openFile('wide.hyperbo.yaml');
+      // The lens starts pre-training; once the model uses the prior, the diagnostic appears.
+      await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+      await vs.waitForText(/No training task of the prior measured learning_rate below 1\.00\d*e-5 or above 9\.\d+/, { within: '.part.panel', timeoutMs: 180_000 });
+      const problems = await vs.page.locator('.part.panel').innerText();
+      assert.doesNotMatch(problems, /measured (one_minus_momentum|lr_decay)/, 'the other parameters are measured over their ranges');
+      await vs.screenshot('prior-coverage-diagnostic');
+      await vs.runCommand('View: Toggle Panel Visibility');
+    } finally {
+      await vs.runCommand('View: Close All Editors');
+      rmSync(file, { force: true });
+    }
   });
 
   it('CLI errors in the terminal: a typo gets the nearest option, a negative count one line, a non-experiment one sentence', async () => {
