@@ -2,7 +2,6 @@
 // The prior comes from the pipeline the editor uses (src/priors), so both share one cache entry per experiment.
 import { writeErr, writeOut } from '../print';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import {
@@ -49,6 +48,7 @@ import { acquisitionOptionsOf, describeAcquisition } from '../../session/acquisi
 import { exitReason, failureReason, MAX_CONSECUTIVE_FAILURES, OutputTail, RUN_COMMAND_EXAMPLE, spawnErrorReason } from '../../session/failure';
 import { lastRunChanges } from '../../session/lastRun';
 import { endedRunOutcome, logBelongsToRun, readTrialLog, shownPath, type TrialLogState, type TrialOutcome as LogOutcome } from '../../session/outcome';
+import { RunOutput } from '../../session/runOutput';
 import { commandWritesLog, newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 import { coverageGapText } from '../../shared/coverage';
@@ -244,21 +244,14 @@ function runCommand(argv: string[], cwd: string, env: NodeJS.ProcessEnv, capture
     // The command leads its own process group, so stopping a trial (or a stray run later) reaches all it started.
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, shell: false, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     started(child);
-    const output = new OutputTail();
-    // A log that cannot be written loses the curve, not the run: the trial then fails for want of a value.
-    const log = capture === undefined ? undefined : createWriteStream(capture, { flags: 'w' }).on('error', (e) => writeErr(`${shown(capture)}: ${e.message}\n`));
+    const output = new RunOutput(capture, (e) => writeErr(`${shown(capture!)}: ${e.message}\n`));
     let startError: NodeJS.ErrnoException | undefined;
-    const take = (d: Buffer) => {
-      output.add(d);
-      log?.write(d);
-    };
+    const take = (d: Buffer) => output.add(d);
     child.stdout.on('data', take);
     child.stderr.on('data', take);
     child.on('error', (e) => (startError = e));
     child.on('close', (code, signal) => {
-      const done = () => resolve({ code, signal, output, ...(startError ? { startError } : {}) });
-      if (log && !log.destroyed) log.end(done);
-      else done();
+      void output.close().then(() => resolve({ code, signal, output: output.tail, ...(startError ? { startError } : {}) }));
     });
   });
 }

@@ -2,7 +2,7 @@
 // into the trial's log when the command does not write one, respects `parallel`, and records the status in
 // the file (running → completed/diverged/failed). Only in a trusted workspace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { Scheduler } from '../../scheduler/scheduler';
@@ -14,7 +14,8 @@ import type { Config } from '../config';
 import { messageOf, UserFacingError } from '../errors';
 import type { ExperimentEditor } from '../experimentEditor';
 import type { ServerConnection } from '../languageClient';
-import { failureReason, OutputTail } from '../../session/failure';
+import { failureReason } from '../../session/failure';
+import { RunOutput } from '../../session/runOutput';
 import { displayCommand, exitReason, spawnErrorReason, spawnSpec } from './commandLine';
 import { killTree, processGroupOptions } from './processTree';
 import { RunQueue } from './runQueue';
@@ -271,7 +272,7 @@ export class TrialRunner implements vscode.Disposable {
 
   private async runLocal(run: ActiveRun, spec: ReturnType<typeof spawnSpec>): Promise<{ reason?: string }> {
     const { plan, trialId } = run;
-    const capture: WriteStream | undefined = plan.commandWritesLog ? undefined : createWriteStream(plan.logPath, { flags: 'w' });
+    const output = new RunOutput(plan.commandWritesLog ? undefined : plan.logPath, (error) => this.say(run, `cannot write the captured log ${plan.logPath}: ${error.message}`));
     this.say(run, `$ ${displayCommand(plan.command)}   (in ${plan.cwd})`);
     this.say(run, plan.commandWritesLog ? `the command writes its log to ${plan.logPath}` : `output captured to ${plan.logPath}`);
     this.log.info(`Trial ${trialId}: starting ${displayCommand(plan.command)} in ${plan.cwd}`);
@@ -308,12 +309,10 @@ export class TrialRunner implements vscode.Disposable {
         );
       });
       // A failure's reason ends with the command's last output lines (what it printed before exiting).
-      const tail = new OutputTail();
       const pipe = (stream: NodeJS.ReadableStream | null) => {
         let partial = '';
         stream?.on('data', (chunk: Buffer) => {
-          capture?.write(chunk);
-          tail.add(chunk);
+          output.add(chunk);
           const text = partial + chunk.toString('utf8');
           const lines = text.split(/\r?\n/);
           partial = lines.pop() ?? '';
@@ -331,10 +330,10 @@ export class TrialRunner implements vscode.Disposable {
       });
       child.on('close', (code, signal) => {
         const how = exitReason(code, signal, run.stopped);
-        settle(how && !run.stopped ? failureReason(how, tail.lastLines()) : how);
+        settle(how && !run.stopped ? failureReason(how, output.tail.lastLines()) : how);
       });
     });
-    if (capture) await new Promise<void>((resolve) => capture.end(resolve));
+    await output.close();
     await pidRecorded;
     return outcome;
   }
