@@ -366,3 +366,48 @@ export function inlineTrialPlacement(structure: YamlStructure, cursorLine: numbe
   if (flow) placement.removeEmptyFlow = { start: edit.range.start + flow[1]!.length, end: edit.range.start + flow[0].length };
   return placement;
 }
+
+/** The mapping of a search_space parameter (block or flow), or why the edit cannot be made. */
+function parameterMap(input: string | YamlStructure, name: string): { structure: YamlStructure; map: YAMLMap } | { message: string } {
+  const parsed = parseForEdit(input);
+  if ('message' in parsed) return parsed;
+  const space = parsed.structure.deref(findPair(parsed.root, 'search_space')?.value);
+  const map = isMap(space) ? parsed.structure.deref(findPair(space, name)?.value) : null;
+  if (!isMap(map)) return { message: `search_space has no parameter "${name}" written as a mapping.` };
+  return { structure: parsed.structure, map };
+}
+
+/** A bound as people write one: exponent form for small and large magnitudes (1.0e-5, not 0.00001). */
+function formatBound(value: number): string {
+  const magnitude = Math.abs(value);
+  if (magnitude === 0 || (magnitude >= 1e-3 && magnitude < 1e5)) return formatScalar(value);
+  // toExponential writes 1e-5; YAML 1.1 reads that as a string, 1.0e-5 as a float everywhere.
+  const [mantissa, exponent] = value.toExponential().split('e');
+  return `${mantissa!.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`;
+}
+
+/** The edits that set a numeric parameter's low and/or high, each written over its current value (comments kept). */
+export function parameterBoundsEdits(input: string | YamlStructure, name: string, bounds: { low?: number; high?: number }): OffsetEdit[] | { message: string } {
+  const found = parameterMap(input, name);
+  if ('message' in found) return found;
+  const edits: OffsetEdit[] = [];
+  for (const key of ['low', 'high'] as const) {
+    const value = bounds[key];
+    if (value === undefined) continue;
+    const node = findPair(found.map, key)?.value as Node | null | undefined;
+    if (!isScalar(node) || !node.range) return { message: `"${name}" has no ${key} value to change.` };
+    edits.push({ range: { start: node.range[0], end: node.range[1] }, newText: formatBound(value) });
+  }
+  return edits;
+}
+
+/** The edit that sets a categorical parameter's choices, when they are written as a flow list (`[a, b, c]`). */
+export function parameterChoicesEdit(input: string | YamlStructure, name: string, choices: readonly ParamValue[]): OffsetEdit | { message: string } {
+  const found = parameterMap(input, name);
+  if ('message' in found) return found;
+  const node = found.structure.deref(findPair(found.map, 'choices')?.value);
+  if (!isSeq(node) || !node.flow || !node.range) return { message: `"${name}" has no choices written as [a, b, …].` };
+  const padded = found.structure.text[node.range[0] + 1] === ' ';
+  const body = choices.map(formatScalar).join(', ');
+  return { range: { start: node.range[0], end: node.range[1] }, newText: padded ? `[ ${body} ]` : `[${body}]` };
+}

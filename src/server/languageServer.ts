@@ -146,6 +146,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         completionProvider: { triggerCharacters: [':', ' ', '-'] },
         hoverProvider: true,
         codeLensProvider: { resolveProvider: false },
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
         workspace: { workspaceFolders: { supported: true } },
       },
       serverInfo: { name: 'HyperBO language server' },

@@ -32,3 +32,28 @@ export function coverageGapText(gap: CoverageGapLike): string {
     'the prior extrapolates there. Narrow the range, or add data that reach it to prior.from.'
   );
 }
+
+/** `value` rounded to `digits` significant digits toward −∞ ('down') or +∞ ('up'); exact values stay as they are. */
+export function roundSignificant(value: number, digits: number, direction: 'down' | 'up'): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  const step = 10 ** (Math.floor(Math.log10(Math.abs(value))) - (digits - 1));
+  const round = direction === 'down' ? Math.floor : Math.ceil;
+  // The division can land a hair past a whole number (0.3 / 0.1 = 2.9999999999999996): such a value is already round.
+  const q = value / step;
+  const near = Math.round(q);
+  const steps = Math.abs(q - near) < 1e-9 * Math.max(1, Math.abs(near)) ? near : round(q);
+  return Number((steps * step).toPrecision(digits + 2));
+}
+
+/**
+ * The bounds that narrow a parameter to what the prior's training data measured: each side with a gap moves to the
+ * measured end rounded outward to two significant digits (so every measured point stays inside), never past the
+ * current bound. Undefined when nothing would narrow.
+ */
+export function narrowedBounds(gap: Extract<CoverageGapLike, { kind: 'span' }>): { low: number; high: number } | undefined {
+  const [low, high] = gap.space;
+  const narrowLow = gap.below > COVERAGE_GAP_SHARE ? Math.max(low, roundSignificant(gap.measured[0], 2, 'down')) : low;
+  const narrowHigh = gap.above > COVERAGE_GAP_SHARE ? Math.min(high, roundSignificant(gap.measured[1], 2, 'up')) : high;
+  if (!(narrowLow < narrowHigh) || (narrowLow === low && narrowHigh === high)) return undefined;
+  return { low: narrowLow, high: narrowHigh };
+}

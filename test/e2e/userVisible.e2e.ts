@@ -230,7 +230,7 @@ describe('what the user sees (e2e, issue 12)', function () {
     await vs.runCommand('View: Toggle Panel Visibility');
   });
 
-  it('a learning rate searched past what the prior\'s data measured gets an information diagnostic on the parameter', async () => {
+  it('a learning rate searched past what the prior\'s data measured: an information diagnostic, and a quick fix that undo reverts', async () => {
     const vs = workbench();
     const example = readFileSync(join(vs.workspace, 'digits-mlp.hyperbo.yaml'), 'utf8');
     const wide = example
@@ -249,6 +249,20 @@ describe('what the user sees (e2e, issue 12)', function () {
       assert.doesNotMatch(problems, /measured (one_minus_momentum|lr_decay)/, 'the other parameters are measured over their ranges');
       await vs.screenshot('prior-coverage-diagnostic');
       await vs.runCommand('View: Toggle Panel Visibility');
+
+      // The quick fix on the parameter's line narrows it to what the data measured; undo takes it back.
+      await vs.revealLine(10);
+      await vs.page.keyboard.press('Control+.');
+      const fix = vs.page.locator('.action-widget').getByText(/Narrow learning_rate to what the prior's data measured \(1e-5 to 9\.9\)/);
+      await fix.waitFor({ state: 'visible', timeout: 30_000 });
+      await vs.screenshot('prior-coverage-quick-fix');
+      await fix.click();
+      await vs.waitForText(/learning_rate:\s+\{ type: float, low: 1\.0e-5, high: 9\.9, scale: log \}/, { within: editorText });
+      await vs.focusEditorArea();
+      await vs.page.keyboard.press('Control+Z');
+      await vs.waitForText(/learning_rate:\s+\{ type: float, low: 1\.0e-7, high: 100, scale: log \}/, { within: editorText });
+      assert.equal(readFileSync(file, 'utf8'), wide, 'the file on disk is untouched: the fix is an edit in the editor');
+      await vs.runCommand('File: Revert File');
     } finally {
       await vs.runCommand('View: Close All Editors');
       rmSync(file, { force: true });

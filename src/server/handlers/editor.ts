@@ -1,4 +1,4 @@
-// Editor features on experiment files (code lenses, hovers, completion): each handler passes the request on to the
+// Editor features on experiment files (code lenses, hovers, completion, quick fixes): each handler passes the request on to the
 // connection-free EditorFeatures (service/editorFeatures.ts), with the editor's text when the document is open.
 import type { Connection, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -28,6 +28,15 @@ export function registerEditorFeatures(
       const uri = params.textDocument.uri;
       if (!isExperiment(uri)) return null;
       return service().editor.hover(uri, params.position, documents.get(uri)?.getText());
+    }),
+  );
+
+  connection.onCodeAction(
+    guarded(async (params) => {
+      await ready;
+      const uri = params.textDocument.uri;
+      if (!isExperiment(uri)) return [];
+      return service().codeActions(uri, params.range, params.context.diagnostics);
     }),
   );
 

@@ -3,7 +3,7 @@
 // (modelQueries.ts), with editor features, trial edits and history import on top. It turns workspace events into
 // calls on them.
 // Everything is derived from files plus the cache, so a restarted server rebuilds the same state.
-import type { Diagnostic } from 'vscode-languageserver-types';
+import type { CodeAction, Diagnostic, Range } from 'vscode-languageserver-types';
 import type { ExperimentSummary, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { JobRunner } from '../jobs/jobRunner';
 import { EditorFeatures } from './editorFeatures';
@@ -204,6 +204,27 @@ export class HyperboService {
     if (text === this.lastSummaries) return;
     this.lastSummaries = text;
     this.events.experimentsChanged?.(summaries);
+  }
+
+  /**
+   * Quick fixes on the lines of `range`: for a parameter reaching past the prior's data, narrow it (or keep the choices
+   * tried). The edit names the document version it was computed on, so the editor refuses it on a text since changed.
+   */
+  codeActions(uri: string, range: Range, diagnostics: readonly Diagnostic[]): CodeAction[] {
+    const entry = this.index.get(normalizeUri(uri));
+    if (!entry) return [];
+    return this.priors
+      .coverageFixes(entry.uri, entry.text, entry.experiment)
+      .filter((f) => f.range.start.line <= range.end.line && range.start.line <= f.range.end.line)
+      .map((f) => ({
+        title: f.title,
+        kind: 'quickfix',
+        diagnostics: diagnostics.filter((d) => d.code === 'prior-coverage' && d.range.start.line === f.range.start.line),
+        edit:
+          entry.version === undefined
+            ? { changes: { [uri]: f.edits } }
+            : { documentChanges: [{ textDocument: { uri, version: entry.version }, edits: f.edits }] },
+      }));
   }
 
   listExperiments(): ExperimentSummary[] {

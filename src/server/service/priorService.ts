@@ -10,7 +10,10 @@ import type { Experiment } from '../../formats/experiment';
 import { structureOf } from '../../formats/structure';
 import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
-import { coverageGapText } from '../../shared/coverage';
+import { coverageGapText, narrowedBounds } from '../../shared/coverage';
+import { formatNumber, formatParamValue } from '../../shared/numbers';
+import { parameterBoundsEdits, parameterChoicesEdit, toLspEdit, type LspTextEdit, type OffsetEdit } from '../../formats/edits';
+import type { Range } from '../../formats/text';
 import type { CoverageRowDTO, ParamValue as DtoValue, TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
 import type { Diagnostic } from 'vscode-languageserver-types';
@@ -124,12 +127,18 @@ export class PriorService {
    * space is the one the experiment's prior was trained on, where it reaches past that prior's training data.
    */
   diagnostics(uri: string, text: string, experiment?: Experiment): Diagnostic[] {
-    const out = listingDiagnostics(text, this.listings.current(uri));
+    return [...listingDiagnostics(text, this.listings.current(uri)), ...coverageDiagnostics(text, this.currentGaps(uri, experiment))];
+  }
+
+  /** Quick fixes for the coverage diagnostics of `text`: narrow a range, or drop the untried choices. */
+  coverageFixes(uri: string, text: string, experiment?: Experiment): CoverageFix[] {
+    return coverageFixes(text, this.currentGaps(uri, experiment));
+  }
+
+  /** The gaps of the prior the experiment last used, while its search space is the one that prior was trained on. */
+  private currentGaps(uri: string, experiment: Experiment | undefined): CoverageGap[] {
     const known = this.coverage.get(uri);
-    if (known && known.gaps.length > 0 && experiment && JSON.stringify(paramSpecsOf(experiment.searchSpace)) === known.space) {
-      out.push(...coverageDiagnostics(text, known.gaps));
-    }
-    return out;
+    return known && experiment && JSON.stringify(paramSpecsOf(experiment.searchSpace)) === known.space ? known.gaps : [];
   }
 
   /** The prior the experiment's model uses now (undefined: none yet, or a single-task GP). */
@@ -205,19 +214,54 @@ export class PriorService {
   };
 }
 
-/** An information diagnostic on each search_space parameter of `text` that reaches past the prior's training data. */
-export function coverageDiagnostics(text: string, gaps: readonly CoverageGap[]): Diagnostic[] {
+/** Each gap with the range of its parameter's name in `text`'s search_space (gaps whose name is not there are left out). */
+function gapsAt(text: string, gaps: readonly CoverageGap[]): { gap: CoverageGap; range: Range; structure: ReturnType<typeof structureOf> }[] {
+  if (gaps.length === 0) return [];
   const structure = structureOf(text);
   const space = structure.get(['search_space']);
   if (!isMap(space)) return [];
-  const out: Diagnostic[] = [];
-  for (const gap of gaps) {
+  return gaps.flatMap((gap) => {
     const key = structure.pair(space, gap.name)?.key as Node | undefined;
-    if (!key?.range) continue;
-    const range = { start: structure.lines.positionAt(key.range[0]), end: structure.lines.positionAt(key.range[1]) };
-    out.push({ range, severity: 3, code: 'prior-coverage', source: 'hyperbo', message: coverageGapText(gap) });
+    return key?.range ? [{ gap, structure, range: { start: structure.lines.positionAt(key.range[0]), end: structure.lines.positionAt(key.range[1]) } }] : [];
+  });
+}
+
+/** An information diagnostic on each search_space parameter of `text` that reaches past the prior's training data. */
+export function coverageDiagnostics(text: string, gaps: readonly CoverageGap[]): Diagnostic[] {
+  return gapsAt(text, gaps).map(({ gap, range }) => ({ range, severity: 3, code: 'prior-coverage', source: 'hyperbo', message: coverageGapText(gap) }));
+}
+
+/** A quick fix for one coverage diagnostic: its title, the diagnostic's range, and the edits to the file. */
+export interface CoverageFix {
+  title: string;
+  range: Range;
+  edits: LspTextEdit[];
+}
+
+/** The fixes for the coverage gaps of `text`: a range narrowed to what the data measured, or the choices tried. */
+export function coverageFixes(text: string, gaps: readonly CoverageGap[]): CoverageFix[] {
+  const fixes: CoverageFix[] = [];
+  for (const { gap, range, structure } of gapsAt(text, gaps)) {
+    let title: string;
+    let edits: OffsetEdit[] | { message: string };
+    if (gap.kind === 'span') {
+      const bounds = narrowedBounds(gap);
+      if (!bounds) continue;
+      title = `Narrow ${gap.name} to what the prior's data measured (${formatNumber(bounds.low)} to ${formatNumber(bounds.high)})`;
+      edits = parameterBoundsEdits(structure, gap.name, {
+        ...(bounds.low !== gap.space[0] ? { low: bounds.low } : {}),
+        ...(bounds.high !== gap.space[1] ? { high: bounds.high } : {}),
+      });
+    } else {
+      if (gap.tried.length < 2) continue;
+      title = `Keep only the choices of ${gap.name} the prior's data tried (${gap.tried.map(formatParamValue).join(', ')})`;
+      const edit = parameterChoicesEdit(structure, gap.name, gap.tried);
+      edits = 'message' in edit ? edit : [edit];
+    }
+    if ('message' in edits || edits.length === 0) continue;
+    fixes.push({ title, range, edits: edits.map((e) => toLspEdit(text, e, structure.lines)) });
   }
-  return out;
+  return fixes;
 }
 
 /** Each parameter of the prior's space against its training data, for the Prior Provenance panel. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { appendTrialEdit, applyEdit, formatScalar, toLspEdit, updateTrialEdit, type OffsetEdit } from '../../../src/formats/edits';
+import { appendTrialEdit, applyEdit, formatScalar, parameterBoundsEdits, parameterChoicesEdit, toLspEdit, updateTrialEdit, type OffsetEdit } from '../../../src/formats/edits';
 import { parseExperiment } from '../../../src/formats/experiment';
 
 const FIXTURE = readFileSync(new URL('../../fixtures/experiments/cifar10-wrn.hyperbo.yaml', import.meta.url), 'utf8');
@@ -138,5 +138,49 @@ describe('formats/edits: scalars', () => {
     assert.equal(formatScalar('a: b'), '"a: b"');
     assert.equal(formatScalar('0.5'), '"0.5"');
     assert.equal(formatScalar(true), 'true');
+  });
+});
+
+describe('formats/edits: search_space bounds and choices', () => {
+  const TEXT = `name: t
+objective: { metric: loss, goal: minimize }
+search_space:
+  lr: { type: float, low: 1.0e-7, high: 100, scale: log }   # wide on purpose
+  width:
+    type: int
+    low: 8      # at least one byte
+    high: 512
+  opt: { type: categorical, choices: [ adam, sgd, rmsprop ] }
+  act:
+    type: categorical
+    choices:
+      - relu
+      - tanh
+trials: []
+`;
+  const applyAll = (text: string, edits: OffsetEdit[]) => [...edits].sort((a, b) => b.range.start - a.range.start).reduce(applyEdit, text);
+
+  it('writes low and high over their values, in flow and block mappings, keeping comments and layout', () => {
+    const flow = parameterBoundsEdits(TEXT, 'lr', { low: 1e-5, high: 9.9 });
+    assert.ok(Array.isArray(flow));
+    const once = applyAll(TEXT, flow);
+    assert.ok(once.includes('  lr: { type: float, low: 1.0e-5, high: 9.9, scale: log }   # wide on purpose\n'), once);
+    const block = parameterBoundsEdits(once, 'width', { high: 64 });
+    assert.ok(Array.isArray(block) && block.length === 1);
+    const twice = applyChecked(once, block[0]!);
+    assert.ok(twice.includes('    low: 8      # at least one byte\n    high: 64\n'), twice);
+    const parsed = parseExperiment(twice);
+    assert.ok(parsed.ok);
+    assert.deepEqual(parsed.experiment!.searchSpace.slice(0, 2).map((p) => (p.type === 'categorical' ? [] : [p.low, p.high])), [[1e-5, 9.9], [8, 64]]);
+  });
+
+  it('writes the choices of a flow list in its style; a block list, a missing parameter or bound is refused with why', () => {
+    const edit = parameterChoicesEdit(TEXT, 'opt', ['adam', 'sgd']);
+    assert.ok(!('message' in edit));
+    assert.ok(applyChecked(TEXT, edit).includes('  opt: { type: categorical, choices: [ adam, sgd ] }\n'));
+    assert.match((parameterChoicesEdit(TEXT, 'act', ['relu']) as { message: string }).message, /no choices written as \[a, b, …\]/);
+    assert.match((parameterBoundsEdits(TEXT, 'momentum', { low: 0 }) as { message: string }).message, /no parameter "momentum"/);
+    assert.match((parameterBoundsEdits(TEXT, 'opt', { low: 0 }) as { message: string }).message, /"opt" has no low value/);
+    assert.match((parameterBoundsEdits('search_space: [\n', 'lr', { low: 0 }) as { message: string }).message, /YAML errors/);
   });
 });

@@ -12,6 +12,7 @@ import { lensWaitMs, ModelQueries } from '../../../src/server/service/modelQueri
 import { PriorService } from '../../../src/server/service/priorService';
 import { DEFAULT_SETTINGS, type ServerSettings } from '../../../src/server/service/settings';
 import { WorkspaceIndex } from '../../../src/server/service/workspaceIndex';
+import { applyTextEdits } from '../../../src/shared/textEdits';
 import { fileTrials, FIVE_TRIALS, HEAD, removeFolder, tempFolder } from './fixtures';
 
 describe('server ModelQueries (no connection)', function () {
@@ -143,8 +144,13 @@ describe('server ModelQueries (no connection)', function () {
       ['mom', [0, 1], [provenance.coverage![1]!.measured[0], provenance.coverage![1]!.measured[1]], false],
     ]);
     assert.ok(Math.abs((provenance.coverage![0]!.measured[1] as number) - 0.3) < 1e-12);
-    // Narrowing lr to what the data measured is another space (another prior): the old gap is not shown on it.
-    const narrowed = await experiment('quad', text.replace('high: 1, scale: log', 'high: 0.3, scale: log'));
+    // The quick fix narrows lr to what the data measured, rounded outward; applied, it is a space the data cover.
+    const fixes = priors.coverageFixes(uri, text, index.experiment(uri).experiment);
+    assert.deepEqual(fixes.map((f) => [f.title, f.range]), [["Narrow lr to what the prior's data measured (1e-4 to 0.3)", lr!.range]]);
+    const fixed = applyTextEdits(text, fixes[0]!.edits);
+    assert.equal(fixed, text.replace('high: 1, scale: log', 'high: 0.3, scale: log'));
+    // Narrowing lr is another space (another prior): the old gap is not shown on it.
+    const narrowed = await experiment('quad', fixed);
     assert.deepEqual(coverageOf(narrowed), []);
     await q.peekSuggestion(narrowed);
     assert.deepEqual(changed, [uri, uri], 'no prior trained for it yet: the old one is forgotten');
