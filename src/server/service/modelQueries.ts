@@ -11,7 +11,8 @@ import type { Params, PosteriorResult, ProvenanceResult, SuggestResult, TrialDTO
 import { modelInputKey, namedHyperparameters, outputFor, type ModelInput, type SerializedPrior } from '../jobs/compute';
 import type { JobRunner } from '../jobs/jobRunner';
 import { bestTrial, parameterInfos } from './experimentSummary';
-import { coverageRows, type PretrainProgress, type PriorService } from './priorService';
+import { coverageRows } from './priorCoverage';
+import type { PretrainProgress, PriorService } from './priorService';
 import type { ServerSettings } from './settings';
 import type { ExperimentEntry, ValidEntry, WorkspaceIndex } from './workspaceIndex';
 

@@ -4,21 +4,16 @@
 // experiments named in prior.from are read from the workspace index, their trials refined by their logs.
 // No LSP connection: progress and cancellation are plain callbacks and an AbortSignal, events plain functions.
 import * as path from 'node:path';
-import { isMap, type Node } from 'yaml';
-import { priorCoverageGaps, type CoverageGap, type LoadedPrior, type ParamValue } from '../../engine';
+import { priorCoverageGaps, type CoverageGap, type ParamValue } from '../../engine';
 import type { Experiment } from '../../formats/experiment';
-import { structureOf } from '../../formats/structure';
 import { ListingCancelledError, planPrior, PriorCache, PriorSourceError, type CachedPrior, type PriorPlan, type RelatedReader } from '../../priors';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
-import { coverageGapText, narrowedBounds } from '../../shared/coverage';
-import { formatNumber, formatParamValue } from '../../shared/numbers';
-import { parameterBoundsEdits, parameterChoicesEdit, toLspEdit, type LspTextEdit, type OffsetEdit } from '../../formats/edits';
-import type { Range } from '../../formats/text';
-import type { CoverageRowDTO, ParamValue as DtoValue, TrialDTO } from '../../shared/dto';
+import type { TrialDTO } from '../../shared/dto';
 import type { JobRunner } from '../jobs/jobRunner';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { UserError } from './errors';
 import type { ServerSettings } from './settings';
+import { coverageDiagnostics, coverageFixes, type CoverageFix } from './priorCoverage';
 import { listingDiagnostics, SourceListings } from './sourceListings';
 import { pathToUri, type ExperimentEntry, type WorkspaceIndex } from './workspaceIndex';
 
@@ -212,73 +207,4 @@ export class PriorService {
       .map((t) => ({ params: t.params as Record<string, ParamValue>, value: t.value! }));
     return { name: experimentName(other.experiment), trials: completed };
   };
-}
-
-/** Each gap with the range of its parameter's name in `text`'s search_space (gaps whose name is not there are left out). */
-function gapsAt(text: string, gaps: readonly CoverageGap[]): { gap: CoverageGap; range: Range; structure: ReturnType<typeof structureOf> }[] {
-  if (gaps.length === 0) return [];
-  const structure = structureOf(text);
-  const space = structure.get(['search_space']);
-  if (!isMap(space)) return [];
-  return gaps.flatMap((gap) => {
-    const key = structure.pair(space, gap.name)?.key as Node | undefined;
-    return key?.range ? [{ gap, structure, range: { start: structure.lines.positionAt(key.range[0]), end: structure.lines.positionAt(key.range[1]) } }] : [];
-  });
-}
-
-/** An information diagnostic on each search_space parameter of `text` that reaches past the prior's training data. */
-export function coverageDiagnostics(text: string, gaps: readonly CoverageGap[]): Diagnostic[] {
-  return gapsAt(text, gaps).map(({ gap, range }) => ({ range, severity: 3, code: 'prior-coverage', source: 'hyperbo', message: coverageGapText(gap) }));
-}
-
-/** A quick fix for one coverage diagnostic: its title, the diagnostic's range, and the edits to the file. */
-export interface CoverageFix {
-  title: string;
-  range: Range;
-  edits: LspTextEdit[];
-}
-
-/** The fixes for the coverage gaps of `text`: a range narrowed to what the data measured, or the choices tried. */
-export function coverageFixes(text: string, gaps: readonly CoverageGap[]): CoverageFix[] {
-  const fixes: CoverageFix[] = [];
-  for (const { gap, range, structure } of gapsAt(text, gaps)) {
-    let title: string;
-    let edits: OffsetEdit[] | { message: string };
-    if (gap.kind === 'span') {
-      const bounds = narrowedBounds(gap);
-      if (!bounds) continue;
-      title = `Narrow ${gap.name} to what the prior's data measured (${formatNumber(bounds.low)} to ${formatNumber(bounds.high)})`;
-      edits = parameterBoundsEdits(structure, gap.name, {
-        ...(bounds.low !== gap.space[0] ? { low: bounds.low } : {}),
-        ...(bounds.high !== gap.space[1] ? { high: bounds.high } : {}),
-      });
-    } else {
-      if (gap.tried.length < 2) continue;
-      title = `Keep only the choices of ${gap.name} the prior's data tried (${gap.tried.map(formatParamValue).join(', ')})`;
-      const edit = parameterChoicesEdit(structure, gap.name, gap.tried);
-      edits = 'message' in edit ? edit : [edit];
-    }
-    if ('message' in edits || edits.length === 0) continue;
-    fixes.push({ title, range, edits: edits.map((e) => toLspEdit(text, e, structure.lines)) });
-  }
-  return fixes;
-}
-
-/** Each parameter of the prior's space against its training data, for the Prior Provenance panel. */
-export function coverageRows(loaded: LoadedPrior): CoverageRowDTO[] | undefined {
-  if (!loaded.coverage) return undefined;
-  const gaps = new Map(priorCoverageGaps(loaded).map((g) => [g.name, coverageGapText(g)]));
-  // A boolean choice is shown as written.
-  const values = (vs: readonly ParamValue[]): DtoValue[] => vs.map((v) => (typeof v === 'boolean' ? String(v) : v));
-  return loaded.space.params.map((p, j): CoverageRowDTO => {
-    const c = loaded.coverage![j]!;
-    const gap = gaps.get(p.name);
-    return {
-      name: p.name,
-      categorical: p.type === 'categorical',
-      space: p.type === 'categorical' ? values(p.choices) : [p.low, p.high],
-      measured: 'choices' in c ? values(c.choices) : [c.low, c.high],
-      ...(gap ? { gap } : {}),
-    };
-  });
 }
