@@ -134,5 +134,6 @@ export {
   transferScores,
   transferTaskScores,
   transferSupport,
+  taskAgreement,
 } from './transfer';
-export type { TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';
+export type { TaskAgreement, TransferMean, TransferSpread, TransferTask, TransferValues } from './transfer';

@@ -63,6 +63,7 @@ export interface PriorFile {
 }
 
 export interface SerializedTransferTask {
+  readonly name?: string;
   readonly x: readonly (readonly number[])[];
   readonly y: readonly number[];
   readonly center: number;
@@ -124,6 +125,7 @@ export function buildPriorFile(input: BuildPriorInput): PriorFile {
       ? {
           transfer: {
             tasks: input.transfer.map((t) => ({
+              ...(t.name !== undefined ? { name: t.name } : {}),
               x: Array.from({ length: t.x.n }, (_, i) => Array.from(t.x.data.subarray(i * t.x.d, (i + 1) * t.x.d))),
               y: Array.from(t.y),
               center: t.center,
@@ -150,7 +152,9 @@ export function transferFromJson(raw: unknown, dim: number): TransferTask[] {
       fail(`every "transfer.tasks" input must be a list of ${dim} numbers.`);
     }
     if (!(t.y as unknown[]).every((v) => typeof v === 'number')) fail('"transfer.tasks" values must be numbers.');
+    if (t.name !== undefined && typeof t.name !== 'string') fail('a "transfer.tasks" name must be a string.');
     return {
+      ...(typeof t.name === 'string' ? { name: t.name } : {}),
       x: { n: rows.length, d: dim, data: Float64Array.from((rows as number[][]).flat()) },
       y: Float64Array.from(t.y as number[]),
       center: t.center,

@@ -36,7 +36,17 @@ import { condition, meanHasShape, type Level, type Posterior } from './model';
 import { createRng, HaltonSequence, type SeededRng } from './rng';
 import { fitSingleTask, type SingleTaskFit } from './singleTask';
 import { DEFAULT_MAX_FIT_OBSERVATIONS, DEFAULT_MAX_MODEL_OBSERVATIONS, selectObservations } from './subset';
-import { checkTransfer, combineTransfer, transferCandidates, transferTaskScores, type TransferMean, type TransferSpread, type TransferTask } from './transfer';
+import {
+  checkTransfer,
+  combineTransfer,
+  taskAgreement,
+  transferCandidates,
+  transferTaskScores,
+  type TaskAgreement,
+  type TransferMean,
+  type TransferSpread,
+  type TransferTask,
+} from './transfer';
 import type { Config, ParamValue, SearchSpace } from './space';
 import { EngineError, type ModelSpec, type Points } from './types';
 import {
@@ -58,6 +68,8 @@ export type Adaptation = 'held-out' | 'none';
 export const HELD_OUT_MIN = 6;
 /** It looks at the latest this-many completed trials (leave-one-out within them), so its cost stays bounded. */
 export const HELD_OUT_WINDOW = 40;
+/** Results a task-agreement count looks at, the latest (its pairs grow with the square). */
+export const AGREEMENT_WINDOW = 200;
 /** The prior is dropped when the single-task GP's mean held-out log-likelihood beats it by more than this (nats/point). */
 export const HELD_OUT_MARGIN = 0.25;
 /**
@@ -576,6 +588,19 @@ export class Study {
   priorCheck(): PriorCheck | undefined {
     const obs = this.observations();
     return this.checkPrior(obs.x, obs.y)?.check;
+  }
+
+  /**
+   * How each training task orders this study's latest AGREEMENT_WINDOW results (engine taskAgreement), for Prior
+   * Provenance; empty without a prior that kept its training tasks' data, or with fewer than 3 results.
+   */
+  taskAgreement(): TaskAgreement[] {
+    const transfer = this.prior?.transfer;
+    const obs = this.observations();
+    if (!transfer || obs.x.n < 3) return [];
+    const start = Math.max(0, obs.x.n - AGREEMENT_WINDOW);
+    const x: Points = { n: obs.x.n - start, d: obs.x.d, data: obs.x.data.slice(start * obs.x.d) };
+    return taskAgreement(this.prior!.spec, this.prior!.theta, transfer, x, obs.y.slice(start));
   }
 
   private checkPrior(x: Points, y: Float64Array): { check: PriorCheck; fit: SingleTaskFit } | undefined {

@@ -24,6 +24,8 @@ import { EngineError, type ModelSpec, type Points, type PretrainData } from './t
 
 /** One training task's data for the transfer score: unit-cube inputs, model-unit values and their centre/spread. */
 export interface TransferTask {
+  /** The training task's name (absent in prior files made before names were kept). */
+  readonly name?: string;
   readonly x: Points;
   readonly y: Float64Array;
   /** Centre (median) and spread (sd, > 0) of the task's model values, over all its usable data. */
@@ -57,11 +59,11 @@ export function transferSupport(
 ): TransferTask[] {
   const perTask = options.perTask ?? TRANSFER_POINTS_PER_TASK;
   const values = options.values ?? TRANSFER_VALUES;
-  const rows = new Map<string, { d: number; seen: Set<string>; x: number[]; y: number[] }>();
+  const rows = new Map<string, { name: string; d: number; seen: Set<string>; x: number[]; y: number[] }>();
   const add = (name: string, d: number, x: Float64Array, y: number): void => {
     if (!Number.isFinite(y)) return;
     let r = rows.get(name);
-    if (!r) rows.set(name, (r = { d, seen: new Set(), x: [], y: [] }));
+    if (!r) rows.set(name, (r = { name, d, seen: new Set(), x: [], y: [] }));
     const key = Array.from(x).join(',');
     if (r.seen.has(key)) return;
     r.seen.add(key);
@@ -92,7 +94,7 @@ export function transferSupport(
       data.set(x.data.subarray(i * r.d, (i + 1) * r.d), k * r.d);
       y[k] = all[i]!;
     });
-    out.push({ x: { n: keep.length, d: r.d, data }, y, center, scale });
+    out.push({ name: r.name, x: { n: keep.length, d: r.d, data }, y, center, scale });
   }
   return out;
 }
@@ -255,4 +257,36 @@ export function transferCandidates(tasks: readonly TransferTask[]): Points {
     }
   }
   return { n: rows.length / Math.max(1, d), d, data: Float64Array.from(rows) };
+}
+
+/** How one training task orders a study's completed results (taskAgreement). */
+export interface TaskAgreement {
+  readonly name?: string;
+  /** Pairs of results with different values, and of those the ones the task's prediction orders the same way. */
+  readonly pairs: number;
+  readonly concordant: number;
+}
+
+/**
+ * For each training task, the share of pairs of the study's results (x, y in model units) that the task orders the
+ * same way: its values where it measured a configuration, else the frozen prior conditioned on its data (the transfer
+ * score's z_i). Which past tasks resemble this one, in the terms of ranking-weighted ensembles (RGPE).
+ */
+export function taskAgreement(spec: ModelSpec, theta: Float64Array, tasks: readonly TransferTask[], x: Points, y: Float64Array): TaskAgreement[] {
+  if (tasks.length === 0 || x.n < 2) return [];
+  const { z } = transferTaskScores(spec, theta, tasks, x);
+  return tasks.map((t, k) => {
+    const zk = z[k]!;
+    let pairs = 0;
+    let concordant = 0;
+    for (let i = 0; i < x.n; i++) {
+      for (let j = i + 1; j < x.n; j++) {
+        const dy = y[i]! - y[j]!;
+        if (dy === 0) continue;
+        pairs++;
+        if (dy * (zk[i]! - zk[j]!) > 0) concordant++;
+      }
+    }
+    return { ...(t.name !== undefined ? { name: t.name } : {}), pairs, concordant };
+  });
 }

@@ -150,8 +150,11 @@ export interface ProvenanceResult {
   kernel: string;
   /** True when the kernel acts on the learnt MLP's features rather than on the raw inputs. */
   kernelOnFeatures: boolean;
-  /** Tasks the prior learned from and how many points each had. */
-  tasks: { name: string; source: string; points: number }[];
+  /**
+   * Tasks the prior learned from and how many points each had; with 3 or more completed trials, how many pairs of
+   * them each task orders the same way (its values or the prior conditioned on them), when the prior kept the data.
+   */
+  tasks: { name: string; source: string; points: number; agreement?: { pairs: number; concordant: number } }[];
   matchedGroups: number;
   finalLoss?: number;
   trainedAt?: string;

@@ -187,7 +187,8 @@ export function fixtureProvenance(): ProvenanceResult {
   const models = ['mlp-relu-32', 'mlp-relu-64', 'cnn-pool'];
   const tasks = Array.from({ length: 15 }, (_, i) => {
     const name = `${datasets[i % datasets.length]}/${models[i % models.length]}/${[64, 128, 256][i % 3]}`;
-    return { name, source: `data/pd1-mini/${name.replace(/\//g, '_')}.jsonl.gz`, points: 80 + Math.round(random() * 220) };
+    const pairs = 45;
+    return { name, source: `data/pd1-mini/${name.replace(/\//g, '_')}.jsonl.gz`, points: 80 + Math.round(random() * 220), agreement: { pairs, concordant: Math.round(pairs * (0.45 + 0.5 * random())) } };
   });
   return {
     uri: fixtureUri, model: 'pretrained', objective: 'nll', trainingLevel: 'estimated', mean: 'linear-mlp', kernel: 'matern52', kernelOnFeatures: true,

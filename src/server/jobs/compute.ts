@@ -25,6 +25,7 @@ import {
   type Adaptation,
   type OutputOverrides,
   type PriorCheck,
+  type TaskAgreement,
   type OutputSpec,
   type OutputTransform,
   type ParamSpec,
@@ -128,6 +129,12 @@ export function buildStudy(input: ModelInput, skipTrialId?: number, adaptation?:
 export function priorCheckFor(input: ModelInput): PriorCheck | undefined {
   if (!input.prior) return undefined;
   return buildStudy(input, undefined, 'held-out').priorCheck();
+}
+
+/** How each training task orders the experiment's completed trials (engine Study.taskAgreement), for Prior Provenance. */
+export function taskAgreementFor(input: ModelInput): TaskAgreement[] {
+  if (!input.prior?.transfer) return [];
+  return buildStudy(input).taskAgreement();
 }
 
 export function suggest(input: ModelInput, count: number): ComputedSuggestion[] {

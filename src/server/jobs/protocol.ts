@@ -1,7 +1,7 @@
 // Messages between the server and its worker thread. Everything here is structured-clone friendly.
 import type { ComputedSuggestion, ModelInput, PosteriorOptions, ContourOut, SliceOut } from './compute';
 import type { PretrainInput, PretrainOutput } from '../../priors/pretrain';
-import type { ConditioningCounts, Config, PriorCheck } from '../../engine';
+import type { ConditioningCounts, Config, PriorCheck, TaskAgreement } from '../../engine';
 
 export type JobRequest =
   | { kind: 'suggest'; input: ModelInput; count: number }
@@ -9,6 +9,7 @@ export type JobRequest =
   | { kind: 'posterior'; input: ModelInput; options: PosteriorOptions }
   | { kind: 'heldOut'; input: ModelInput }
   | { kind: 'priorCheck'; input: ModelInput }
+  | { kind: 'taskAgreement'; input: ModelInput }
   | { kind: 'singleTaskHyperparameters'; input: ModelInput }
   | { kind: 'pretrain'; input: PretrainInput }
   | { kind: 'conditioningCounts'; experiment: string };
@@ -19,6 +20,7 @@ export interface JobResults {
   posterior: { slices: SliceOut[]; contour?: ContourOut };
   heldOut: { points: number; meanLogLik: number; rmse: number } | undefined;
   priorCheck: PriorCheck | undefined;
+  taskAgreement: TaskAgreement[];
   singleTaskHyperparameters: Record<string, number | number[]>;
   pretrain: PretrainOutput;
   conditioningCounts: ConditioningCounts | undefined;

@@ -1,6 +1,6 @@
 // Dispatches a job request to its computation; used by the worker thread (and directly in tests).
 import type { Progress } from '../../engine';
-import { conditioningCounts, heldOutFit, posterior, predictAt, priorCheckFor, singleTaskHyperparameters, suggest } from './compute';
+import { conditioningCounts, heldOutFit, posterior, predictAt, priorCheckFor, singleTaskHyperparameters, suggest, taskAgreementFor } from './compute';
 import type { JobRequest } from './protocol';
 import { runPretrain } from '../../priors/pretrain';
 
@@ -16,6 +16,8 @@ export async function runJob(request: JobRequest, progress: Progress): Promise<u
       return heldOutFit(request.input);
     case 'priorCheck':
       return priorCheckFor(request.input);
+    case 'taskAgreement':
+      return taskAgreementFor(request.input);
     case 'singleTaskHyperparameters':
       return singleTaskHyperparameters(request.input);
     case 'pretrain':

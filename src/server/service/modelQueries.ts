@@ -189,6 +189,7 @@ export class ModelQueries {
       };
     }
     const priorCheck = await this.options.jobs.run({ kind: 'priorCheck', input });
+    const agreement = new Map((await this.options.jobs.run({ kind: 'taskAgreement', input })).flatMap((a) => (a.name === undefined ? [] : [[a.name, a] as const])));
     const file = prior.loaded.file;
     const spec = prior.loaded.spec;
     const coverage = coverageRows(prior.loaded);
@@ -200,7 +201,10 @@ export class ModelQueries {
       mean: spec.mean,
       kernel: spec.kernel,
       kernelOnFeatures: spec.kernelOnFeatures,
-      tasks: file.training.tasks.map((t) => ({ name: t.name, source: prior.sidecar.taskSources[t.name] ?? '', points: t.points })),
+      tasks: file.training.tasks.map((t) => {
+        const a = agreement.get(t.name);
+        return { name: t.name, source: prior.sidecar.taskSources[t.name] ?? '', points: t.points, ...(a ? { agreement: { pairs: a.pairs, concordant: a.concordant } } : {}) };
+      }),
       matchedGroups: file.training.matchedGroups.length,
       finalLoss: file.training.finalLoss,
       trainedAt: file.createdAt,

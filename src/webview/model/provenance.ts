@@ -12,7 +12,9 @@ export interface KeyValue {
 export interface ProvenanceView {
   heading: string;
   summary: KeyValue[];
-  tasks: { name: string; source: string; points: string; share: number }[];
+  tasks: { name: string; source: string; points: string; share: number; agreement?: string }[];
+  /** True when some task says how it orders this experiment's trials (the table then has that column). */
+  agreement: boolean;
   totalPoints: number;
   hyperparameters: KeyValue[];
   heldOut?: KeyValue[];
@@ -64,7 +66,16 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
     totalPoints,
     tasks: [...data.tasks]
       .sort((a, b) => b.points - a.points || a.name.localeCompare(b.name))
-      .map((t) => ({ name: t.name, source: t.source, points: String(t.points), share: totalPoints > 0 ? t.points / totalPoints : 0 })),
+      .map((t) => ({
+        name: t.name,
+        source: t.source,
+        points: String(t.points),
+        share: totalPoints > 0 ? t.points / totalPoints : 0,
+        ...(t.agreement && t.agreement.pairs > 0
+          ? { agreement: `${Math.round((100 * t.agreement.concordant) / t.agreement.pairs)} % of ${t.agreement.pairs} pairs` }
+          : {}),
+      })),
+    agreement: data.tasks.some((t) => t.agreement && t.agreement.pairs > 0),
     hyperparameters: Object.entries(data.hyperparameters).map(([key, v]) => ({
       key,
       value: Array.isArray(v) ? v.map((x) => formatNumber(x, 3)).join(', ') : formatNumber(v),

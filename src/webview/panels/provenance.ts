@@ -29,6 +29,7 @@ export class ProvenancePanel implements Panel {
             el('th', { text: 'Source', attrs: { scope: 'col' } }),
             el('th', { text: 'Points', attrs: { scope: 'col' }, className: 'num' }),
             el('th', { text: 'Share', attrs: { scope: 'col' } }),
+            ...(view.agreement ? [el('th', { text: 'Orders this experiment\'s trials alike', attrs: { scope: 'col', title: 'Pairs of completed trials this task ranks the same way (its values, or the prior conditioned on them)' } })] : []),
           )),
           el('tbody', {}, ...view.tasks.map((t) => {
             const bar = el('span', { className: 'share-bar' });
@@ -38,6 +39,7 @@ export class ProvenancePanel implements Panel {
               el('td', { text: t.source, className: 'subtle path' }),
               el('td', { text: t.points, className: 'num' }),
               el('td', {}, el('span', { className: 'share' }, el('span', { className: 'share-track', attrs: { 'aria-hidden': 'true' } }, bar), el('span', { text: `${(t.share * 100).toFixed(1)}%` }))),
+              ...(view.agreement ? [el('td', { text: t.agreement ?? '—', className: 'num' })] : []),
             );
           })),
         )),

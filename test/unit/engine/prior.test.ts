@@ -133,6 +133,7 @@ describe('engine/prior', () => {
       assert.deepEqual(Array.from(t.y), Array.from(transfer[i]!.y));
       assert.equal(t.center, transfer[i]!.center);
       assert.equal(t.scale, transfer[i]!.scale);
+      assert.equal(t.name, `t${i}`, 'the task\'s name survives save → load');
     });
     // Older priors have none: the study falls back to the acquisition's argmax.
     assert.equal(studyPriorFromFile(parsePrior(serializePrior(sample()))).transfer, undefined);
@@ -141,6 +142,7 @@ describe('engine/prior', () => {
       [{ tasks: [{ x: [[0.1, 0.2]], y: [1], center: 0, scale: 1 }] }, /list of 4 numbers/],
       [{ tasks: [{ x: [[0.1, 0.2, 0.3, 2]], y: [1], center: 0, scale: 1 }] }, /unit cube/],
       [{ tasks: [{ x: [[0.1, 0.2, 0.3, 0.4]], y: [1], center: 0, scale: 0 }] }, /positive spread/],
+      [{ tasks: [{ name: 3, x: [[0.1, 0.2, 0.3, 0.4]], y: [1], center: 0, scale: 1 }] }, /name must be a string/],
     ];
     for (const [t, re] of bad) {
       assert.throws(() => parsePrior(JSON.stringify({ ...file, transfer: t })), (e: unknown) => e instanceof EngineError && re.test(e.message), String(re));

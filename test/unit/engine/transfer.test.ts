@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { paramsFromValues } from '../../../src/engine/model';
 import { SearchSpace } from '../../../src/engine/space';
 import { Study } from '../../../src/engine/study';
-import { checkTransfer, combineTransfer, transferCandidates, transferScores, transferSupport, transferTaskScores, type TransferTask } from '../../../src/engine/transfer';
+import { checkTransfer, combineTransfer, taskAgreement, transferCandidates, transferScores, transferSupport, transferTaskScores, type TransferTask } from '../../../src/engine/transfer';
 import type { ModelSpec, Points } from '../../../src/engine/types';
 import { askAndTell } from './studyRuns';
 
@@ -211,5 +211,33 @@ describe('engine/transfer (first pick from the training tasks)', () => {
     const candidates = [0.1, 0.2, 0.3, 0.4].map((x) => ({ x }));
     const study = new Study({ space, output, prior: { spec, theta, transfer: [small(), small()] }, candidates, acquisition: { kind: 'pi' }, seed: 2 });
     assert.deepEqual(askAndTell(study, 3, (x) => 10 * x).map((s) => s.transfer), [true, undefined, undefined]);
+  });
+});
+
+describe('engine/transfer: how each training task orders a study\'s results', () => {
+  it('counts the pairs a task orders as the results do: all when it agrees, none when reversed, ties left out', () => {
+    // The study measured the tasks' own configurations, so each task's values are used as measured.
+    const named = [{ ...tasks[0]!, name: 'alike' }, { ...tasks[0]!, name: 'reversed', y: Float64Array.from(tasks[0]!.y, (v) => -v) }];
+    const results = Float64Array.of(0.4, 1.2, 0.9, 0.1); // ordered as task 0 (0.5, 1.5, 0.8, 0.2)
+    assert.deepEqual(taskAgreement(spec, theta, named, pts(0.1, 0.2, 0.3, 0.4), results), [
+      { name: 'alike', pairs: 6, concordant: 6 },
+      { name: 'reversed', pairs: 6, concordant: 0 },
+    ]);
+    // Two equal results make no pair.
+    assert.deepEqual(taskAgreement(spec, theta, named.slice(0, 1), pts(0.1, 0.2, 0.3, 0.4), Float64Array.of(0.4, 1.2, 0.4, 0.1))[0], { name: 'alike', pairs: 5, concordant: 5 });
+    assert.deepEqual(taskAgreement(spec, theta, named, pts(0.1), Float64Array.of(1)), [], 'one result has no pairs');
+  });
+
+  it('transferSupport names each task, and a study with 3 results reports the training tasks\' agreement', () => {
+    const support = transferSupport({ tasks: [{ name: 'a', x: pts(0.1, 0.2, 0.3, 0.4), y: Float64Array.of(0.5, 1.5, 0.8, 0.2) }], matched: [] });
+    assert.deepEqual(support.map((t) => t.name), ['a']);
+    const space = new SearchSpace([{ name: 'x', type: 'float', low: 0, high: 1 }]);
+    const study = new Study({ space, output: { goal: 'maximize', warp: 'none', normalization: 'none' }, prior: { spec, theta, numTrainingTasks: 1, transfer: support } });
+    assert.deepEqual(study.taskAgreement(), [], 'fewer than 3 results');
+    for (const [x, v] of [[0.1, 0.5], [0.2, 1.5], [0.3, 0.8]] as const) study.tell({ x }, v);
+    const [a] = study.taskAgreement();
+    assert.equal(a!.name, 'a');
+    assert.equal(a!.pairs, 3);
+    assert.equal(a!.concordant, 3);
   });
 });

@@ -156,6 +156,18 @@ describe('server ModelQueries (no connection)', function () {
     assert.deepEqual(changed, [uri, uri], 'no prior trained for it yet: the old one is forgotten');
   });
 
+  it('provenance says how many pairs of the experiment\'s trials each training task orders alike', async () => {
+    await mkdir(path.join(root, 'earlier'));
+    await writeFile(path.join(root, 'earlier', 'related.hyperbo.yaml'), 'name: earlier\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    // This experiment measured the same five configurations with the same values: every pair is ordered alike.
+    const uri = await experiment('quad', 'name: quad\n' + HEAD + 'prior:\n  from: [earlier/*.hyperbo.yaml]\n  objective: nll\ntrials:\n' + FIVE_TRIALS.join('\n') + '\n');
+    const { queries: q, priors } = queries();
+    const entry = index.experiment(uri);
+    await priors.ensure((await priors.plan(entry.fsPath, entry.experiment))!);
+    const provenance = await q.provenance(uri);
+    assert.deepEqual(provenance.tasks, [{ name: 'earlier', source: path.join('earlier', 'related.hyperbo.yaml'), points: 5, agreement: { pairs: 10, concordant: 10 } }]);
+  });
+
   it('posterior slices pass through the best trial (or the suggestion when nothing completed); the hover counts the observations', async () => {
     const uri = await experiment('bowl', 'name: bowl\n' + HEAD + 'trials:\n' + FIVE_TRIALS.join('\n') + '\n');
     const q = queries().queries;

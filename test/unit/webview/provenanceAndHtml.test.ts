@@ -29,6 +29,16 @@ describe('provenance view model', () => {
     assert.equal(provenanceView({ ...data, coverage: undefined }).coverage, undefined);
   });
 
+  it('says how many pairs of this experiment\'s trials each task orders alike, when it knows', () => {
+    const data = fixtureProvenance();
+    assert.equal(provenanceView({ ...data, tasks: data.tasks.map(({ agreement: _a, ...t }) => t) }).agreement, false, 'no column without it');
+    const [first, second, ...rest] = data.tasks.map(({ agreement: _a, ...t }) => t);
+    const view = provenanceView({ ...data, tasks: [{ ...first!, agreement: { pairs: 45, concordant: 36 } }, { ...second!, agreement: { pairs: 0, concordant: 0 } }, ...rest] });
+    assert.equal(view.agreement, true);
+    assert.equal(view.tasks.find((t) => t.name === first!.name)!.agreement, '80 % of 45 pairs');
+    assert.equal(view.tasks.find((t) => t.name === second!.name)!.agreement, undefined, 'no pairs: nothing to say');
+  });
+
   it('shows the transfer check: kept, or dropped as negative transfer', () => {
     const data = fixtureProvenance();
     const kept = provenanceView({ ...data, priorCheck: { points: 12, priorLogLik: -0.8, singleTaskLogLik: -0.9, verdict: 'kept' } });
