@@ -668,5 +668,17 @@ export async function run(argv: string[]): Promise<number> {
         'objective.tails: none fits every result as a number.',
     );
   }
+  // Which past tasks resemble this one, as Prior Provenance shows it (3 results at least, a prior that kept its data).
+  const alike = studyFor(exp, session, trials, seed)
+    .taskAgreement()
+    .filter((a) => a.name !== undefined && a.pairs > 0)
+    .sort((a, b) => b.concordant / b.pairs - a.concordant / a.pairs);
+  if (alike.length > 0) {
+    const share = (a: { concordant: number; pairs: number }) => `${Math.round((100 * a.concordant) / a.pairs)} %`;
+    out(
+      `The prior's tasks that order this experiment's trials most alike: ${alike.slice(0, 3).map((a) => `${a.name} (${share(a)})`).join(', ')} ` +
+        `of ${alike[0]!.pairs} pairs${alike.length > 3 ? `; the least: ${alike.at(-1)!.name} (${share(alike.at(-1)!)})` : ''}.`,
+    );
+  }
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
 }

@@ -109,6 +109,7 @@ describe('hyperbo tune (CLI)', function () {
       assert.equal(first.status, 0, first.stderr);
       assert.match(first.stdout, /^Experiment quadratic: minimize score over lr, mom$/m);
       assert.match(first.stdout, /^Prior: no prior\.from: a GP fitted to this experiment alone$/m);
+      assert.doesNotMatch(first.stdout, /most alike/, 'no prior, no training tasks to compare');
       assert.match(first.stdout, /^Acquisition: expected improvement$/m, 'auto without a prior');
       const trials = exp.trials();
       assert.deepEqual(trials.map((t) => t.id), [1, 2, 3, 4]);
@@ -419,6 +420,9 @@ trials: []
       for (const t of trials) assert.ok(Math.abs(t.value! - expectedError(t.params)) < 1e-12);
       // With a prior every suggestion has a prediction in the metric's units.
       for (const row of [...shown, ...tableRows(r.stdout, names)]) assert.match(row.predicted, /^-?[\d.]+(e[+-]\d+)?±[\d.]+(e[+-]\d+)?$/);
+      // After 3 results: which training tasks order them alike (3 pairs), as Prior Provenance says.
+      const task = '(?:digits|cars)/mlp-relu-32/128 \\((?:0|33|67|100) %\\)';
+      assert.match(r.stdout, new RegExp(`^The prior's tasks that order this experiment's trials most alike: ${task}, ${task} of 3 pairs\\.$`, 'm'));
     });
 
     it('data whose parameters differ from search_space, or a prior.from that matches nothing: an error, the file untouched', () => {
