@@ -23,7 +23,6 @@ export type CoverageGap =
     }
   | { readonly name: string; readonly kind: 'choices'; readonly missing: readonly ParamValue[]; readonly tried: readonly ParamValue[] };
 
-
 /** Each parameter's measured span or tried choices over every training point (rows of tasks and matched groups). */
 export function trainingCoverage(data: PretrainData, space: SearchSpace): ParamCoverage[] {
   const d = space.dim;
