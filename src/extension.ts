@@ -8,6 +8,7 @@ import type { Ctx } from './client/ctx';
 import { messageOf } from './client/errors';
 import { ExperimentEditor } from './client/experimentEditor';
 import { ServerConnection } from './client/languageClient';
+import type { ServerHealth } from './client/statusModel';
 import { registerPanels } from './client/panels';
 import { openTrialLog, revealTrial } from './client/commands/trials';
 import { applySuggestion } from './client/commands/suggestions';
@@ -60,6 +61,8 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
       vscode.window.registerTreeDataProvider('hyperbo.experiments', ctx.tree),
       vscode.languages.registerInlineCompletionItemProvider({ scheme: 'file', pattern: '**/*.hyperbo.yaml' }, new NextTrialInlineProvider(ctx)),
       server.onExperimentsChanged(() => ctx.panels.refresh()),
+      // A pre-training that ends changes what the model is: open panels (Provenance, Suggestions) ask again.
+      onPretrainingEnded(server, () => ctx.panels.refresh()),
       server.onTrialUpdated(({ uri, trial }) => ctx.panels.trialUpdated(uri, trial)),
       vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('Workspace trusted: Run Trial and Apply and Run are enabled')),
     );
@@ -84,4 +87,13 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
 export async function deactivate(): Promise<void> {
   await current?.server.stop();
   current = undefined;
+}
+
+/** Calls `ended` each time the server's health leaves 'pretraining' (the prior is cached, or it failed). */
+function onPretrainingEnded(server: ServerConnection, ended: () => void): vscode.Disposable {
+  let last: ServerHealth | undefined;
+  return server.onHealth(({ health }) => {
+    if (last === 'pretraining' && health !== 'pretraining') ended();
+    last = health;
+  });
 }

@@ -280,6 +280,34 @@ describe('what the user sees (e2e, issue 12)', function () {
     }
   });
 
+  it('Prior Provenance says how many pairs of the trials each training task orders alike', async () => {
+    const vs = workbench();
+    const example = readFileSync(join(vs.workspace, 'digits-mlp.hyperbo.yaml'), 'utf8');
+    // The example's first three trials of the README's main job, recorded.
+    const trials = [
+      '  - { id: 1, params: { learning_rate: 0.2783, one_minus_momentum: 0.2959, lr_decay_power: 0.9491, lr_decay_steps_factor: 0.90563 }, status: completed, value: 0.03525 }',
+      '  - { id: 2, params: { learning_rate: 0.02212, one_minus_momentum: 0.001, lr_decay_power: 0.1, lr_decay_steps_factor: 0.99 }, status: completed, value: 0.06679 }',
+      '  - { id: 3, params: { learning_rate: 0.5022, one_minus_momentum: 1, lr_decay_power: 0.1, lr_decay_steps_factor: 0.99 }, status: completed, value: 0.03896 }',
+    ];
+    const text = example.replace('name: digits-mlp-relu-32-bs128', 'name: digits-three-trials').replace(/^trials: \[\]$/m, `trials:\n${trials.join('\n')}`);
+    assert.ok(text.includes('status: completed, value: 0.03896'), 'the example ends with trials: [] for this test to fill');
+    const file = join(vs.workspace, 'alike.hyperbo.yaml');
+    writeFileSync(file, text);
+    try {
+      await vs.runCommand('View: Close All Editors');
+      await vs.openFile('alike.hyperbo.yaml');
+      await vs.runCommand('HyperBO: Show Prior Provenance');
+      const frame = await vs.webviewFrame(/Orders this experiment's trials alike/, 180_000);
+      const rows = await frame.locator('table.data-table').first().locator('tbody tr').allInnerTexts();
+      assert.equal(rows.length, 15, 'the 15 training tasks');
+      for (const row of rows) assert.match(row, /\b\d{1,3} % of 3 pairs$/, row);
+      await vs.screenshot('provenance-task-agreement');
+    } finally {
+      await vs.runCommand('View: Close All Editors');
+      rmSync(file, { force: true });
+    }
+  });
+
   it('CLI errors in the terminal: a typo gets the nearest option, a negative count one line, a non-experiment one sentence', async () => {
     const vs = workbench();
     const cli = join(repoRoot, 'dist', 'cli.js');
