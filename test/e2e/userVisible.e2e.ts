@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
+import { withoutTrials } from '../exampleCopy';
 import { repoRoot } from './codeServer';
 import { tableOverflow, vsixPath } from './harness';
 import { workbench } from './setup';
@@ -79,6 +80,9 @@ async function runCommandFromPanelGroup(vs: ReturnType<typeof workbench>, comman
   await until('the panels\' group to be the active one', async () => /\bactive\b/.test((await group.getAttribute('class')) ?? ''));
   await vs.pressCommandKey(command);
 }
+
+/** The example experiment as the repository has it, with no trials (earlier tests add some to the workspace's copy). */
+const pristineExample = (): string => withoutTrials(readFileSync(join(repoRoot, 'examples', 'digits-mlp.hyperbo.yaml'), 'utf8'));
 
 /** Hides the bottom panel (Output, Problems, Terminal) so a screenshot shows the editors whole. */
 async function hideBottomPanel(vs: ReturnType<typeof workbench>): Promise<void> {
@@ -232,7 +236,7 @@ describe('what the user sees (e2e, issue 12)', function () {
 
   it('a learning rate searched past what the prior\'s data measured: an information diagnostic, and a quick fix that undo reverts', async () => {
     const vs = workbench();
-    const example = readFileSync(join(vs.workspace, 'digits-mlp.hyperbo.yaml'), 'utf8');
+    const example = pristineExample();
     const wide = example
       .replace('name: digits-mlp-relu-32-bs128', 'name: digits-wide-learning-rate')
       .replace('learning_rate:         { type: float, low: 1.0e-5, high: 10,', 'learning_rate:         { type: float, low: 1.0e-7, high: 100,');
@@ -282,7 +286,7 @@ describe('what the user sees (e2e, issue 12)', function () {
 
   it('Prior Provenance says how many pairs of the trials each training task orders alike', async () => {
     const vs = workbench();
-    const example = readFileSync(join(vs.workspace, 'digits-mlp.hyperbo.yaml'), 'utf8');
+    const example = pristineExample();
     // The example's first three trials of the README's main job, recorded.
     const trials = [
       '  - { id: 1, params: { learning_rate: 0.2783, one_minus_momentum: 0.2959, lr_decay_power: 0.9491, lr_decay_steps_factor: 0.90563 }, status: completed, value: 0.03525 }',
