@@ -53,8 +53,8 @@ export class PriorService {
   /** prior.from listed in the background, per experiment. */
   readonly listings: SourceListings;
   private readonly training = new Map<string, Promise<CachedPrior>>();
-  /** Per experiment, the space of the prior its model last used and where that space reaches past the prior's data. */
-  private readonly coverage = new Map<string, { space: string; gaps: CoverageGap[] }>();
+  /** Per experiment, the prior its model last used (cache key), its space, and where that space reaches past its data. */
+  private readonly coverage = new Map<string, { key: string; space: string; gaps: CoverageGap[] }>();
   private readonly events: PriorEvents;
 
   constructor(private readonly options: PriorServiceOptions) {
@@ -136,11 +136,13 @@ export class PriorService {
     return known && experiment && JSON.stringify(paramSpecsOf(experiment.searchSpace)) === known.space ? known.gaps : [];
   }
 
-  /** The prior the experiment's model uses now (undefined: none yet, or a single-task GP). */
+  /**
+   * The prior the experiment's model uses now (undefined: none yet, or a single-task GP). Called on every model
+   * query (lens, hover): a prior already known by its cache key costs one comparison.
+   */
   using(uri: string, prior: CachedPrior | undefined): void {
-    const next = prior && { space: JSON.stringify(prior.loaded.file.space), gaps: priorCoverageGaps(prior.loaded) };
-    if (JSON.stringify(next) === JSON.stringify(this.coverage.get(uri))) return;
-    if (next) this.coverage.set(uri, next);
+    if (this.coverage.get(uri)?.key === prior?.key) return;
+    if (prior) this.coverage.set(uri, { key: prior.key, space: JSON.stringify(prior.loaded.file.space), gaps: priorCoverageGaps(prior.loaded) });
     else this.coverage.delete(uri);
     this.events.coverageChanged?.(uri);
   }
