@@ -595,19 +595,16 @@ export class Study {
    * Provenance; empty without a prior that kept its training tasks' data, or with fewer than 3 results.
    */
   taskAgreement(): TaskAgreement[] {
-    const transfer = this.prior?.transfer;
+    const prior = this.prior;
     const obs = this.observations();
-    if (!transfer || obs.x.n < 3) return [];
-    const start = Math.max(0, obs.x.n - AGREEMENT_WINDOW);
-    const x: Points = { n: obs.x.n - start, d: obs.x.d, data: obs.x.data.slice(start * obs.x.d) };
-    return taskAgreement(this.prior!.spec, this.prior!.theta, transfer, x, obs.y.slice(start));
+    if (!prior?.transfer || obs.x.n < 3) return [];
+    const { x, y } = latest(obs.x, obs.y, AGREEMENT_WINDOW);
+    return taskAgreement(prior.spec, prior.theta, prior.transfer, x, y);
   }
 
   private checkPrior(x: Points, y: Float64Array): { check: PriorCheck; fit: SingleTaskFit } | undefined {
     if (!this.prior || this.adaptation !== 'held-out' || x.n < HELD_OUT_MIN) return undefined;
-    const start = Math.max(0, x.n - HELD_OUT_WINDOW);
-    const wx: Points = { n: x.n - start, d: x.d, data: x.data.slice(start * x.d) };
-    const wy = y.slice(start);
+    const { x: wx, y: wy } = latest(x, y, HELD_OUT_WINDOW);
     const key = `${wx.n}:${hashArray(wx.data)}:${hashArray(wy)}`;
     if (this.checkCache?.key === key) return this.checkCache;
     const { spec, theta, numTrainingTasks } = this.prior;
@@ -832,6 +829,12 @@ function encodable(space: SearchSpace, params: Config): boolean {
 /** Single-task fits shared by the studies of one process, keyed by their data, seed and fit limit. */
 const sharedFits = new Map<string, SingleTaskFit>();
 const SHARED_FITS = 8;
+
+/** The last `count` observations (all of them when there are fewer). */
+function latest(x: Points, y: Float64Array, count: number): { x: Points; y: Float64Array } {
+  const start = Math.max(0, x.n - count);
+  return { x: { n: x.n - start, d: x.d, data: x.data.slice(start * x.d) }, y: y.slice(start) };
+}
 
 function pick(x: Points, y: Float64Array, indices: Int32Array): { x: Points; y: Float64Array } {
   const d = x.d;
