@@ -280,9 +280,8 @@ async function outcomeFromLog(exp: Experiment, trial: Pick<Trial, 'started'>, lo
 
 /**
  * Settles the trials the file says are running but no session watches: a live process is left (or stopped with
- * --stop-stray), a dead one's log decides its status; each is reported.
+ * --stop-stray), a dead one's log decides its status; each is reported. Returns the file's trials after its writes.
  */
-/** Settles the trials a killed session left running; returns the file's trials after its writes. */
 async function reconcile(file: string, exp: Experiment, stop: boolean, out: (line: string) => void): Promise<readonly Trial[]> {
   const running = exp.trials.filter((t) => t.status === 'running');
   if (running.length === 0) return exp.trials;
