@@ -84,6 +84,26 @@ async function runCommandFromPanelGroup(vs: ReturnType<typeof workbench>, comman
 /** The example experiment as the repository has it, with no trials (earlier tests add some to the workspace's copy). */
 const pristineExample = (): string => withoutTrials(readFileSync(join(repoRoot, 'examples', 'digits-mlp.hyperbo.yaml'), 'utf8'));
 
+/**
+ * Writes an experiment file into the workspace and opens it alone, then runs `body`; afterwards closes the editors and
+ * removes the file, with a screenshot of what the window showed first when `body` failed.
+ */
+async function withOpenExperiment(vs: ReturnType<typeof workbench>, name: string, text: string, body: (file: string) => Promise<void>): Promise<void> {
+  const file = join(vs.workspace, name);
+  writeFileSync(file, text);
+  try {
+    await vs.runCommand('View: Close All Editors');
+    await vs.openFile(name);
+    await body(file);
+  } catch (error) {
+    await vs.screenshot(`${name.replace(/\.hyperbo\.yaml$/, '')}-failed`);
+    throw error;
+  } finally {
+    await vs.runCommand('View: Close All Editors');
+    rmSync(file, { force: true });
+  }
+}
+
 /** Hides the bottom panel (Output, Problems, Terminal) so a screenshot shows the editors whole. */
 async function hideBottomPanel(vs: ReturnType<typeof workbench>): Promise<void> {
   if (await vs.page.locator('.part.panel').isVisible()) await vs.runCommand('View: Toggle Panel Visibility');
@@ -241,11 +261,7 @@ describe('what the user sees (e2e, issue 12)', function () {
       .replace('name: digits-mlp-relu-32-bs128', 'name: digits-wide-learning-rate')
       .replace('learning_rate:         { type: float, low: 1.0e-5, high: 10,', 'learning_rate:         { type: float, low: 1.0e-7, high: 100,');
     assert.notEqual(wide.indexOf('low: 1.0e-7, high: 100'), -1, 'the example still has the learning_rate line this test widens');
-    const file = join(vs.workspace, 'wide.hyperbo.yaml');
-    writeFileSync(file, wide);
-    try {
-      await vs.runCommand('View: Close All Editors');
-      await vs.openFile('wide.hyperbo.yaml');
+    await withOpenExperiment(vs, 'wide.hyperbo.yaml', wide, async (file) => {
       // The lens starts pre-training; once the model uses the prior, the diagnostic appears.
       await vs.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
       await vs.waitForText(/No training task of the prior measured learning_rate below 1\.00\d*e-5 or above 9\.\d+/, { within: '.part.panel', timeoutMs: 180_000 });
@@ -274,14 +290,7 @@ describe('what the user sees (e2e, issue 12)', function () {
       await vs.waitForText(/learning_rate:\s+\{ type: float, low: 1\.0e-7, high: 100, scale: log \}/, { within: editorText });
       assert.equal(readFileSync(file, 'utf8'), wide, 'the file on disk is untouched: the fix is an edit in the editor');
       await vs.runCommand('File: Revert File');
-    } catch (error) {
-      // What the window showed, before the cleanup below closes the editor.
-      await vs.screenshot('prior-coverage-failed');
-      throw error;
-    } finally {
-      await vs.runCommand('View: Close All Editors');
-      rmSync(file, { force: true });
-    }
+    });
   });
 
   it('Prior Provenance says how many pairs of the trials each training task orders alike', async () => {
@@ -295,21 +304,14 @@ describe('what the user sees (e2e, issue 12)', function () {
     ];
     const text = example.replace('name: digits-mlp-relu-32-bs128', 'name: digits-three-trials').replace(/^trials: \[\]$/m, `trials:\n${trials.join('\n')}`);
     assert.ok(text.includes('status: completed, value: 0.03896'), 'the example ends with trials: [] for this test to fill');
-    const file = join(vs.workspace, 'alike.hyperbo.yaml');
-    writeFileSync(file, text);
-    try {
-      await vs.runCommand('View: Close All Editors');
-      await vs.openFile('alike.hyperbo.yaml');
+    await withOpenExperiment(vs, 'alike.hyperbo.yaml', text, async () => {
       await vs.runCommand('HyperBO: Show Prior Provenance');
       const frame = await vs.webviewFrame(/Orders this experiment's trials alike/, 180_000);
       const rows = await frame.locator('table.data-table').first().locator('tbody tr').allInnerTexts();
       assert.equal(rows.length, 15, 'the 15 training tasks');
       for (const row of rows) assert.match(row, /\b\d{1,3} % of 3 pairs$/, row);
       await vs.screenshot('provenance-task-agreement');
-    } finally {
-      await vs.runCommand('View: Close All Editors');
-      rmSync(file, { force: true });
-    }
+    });
   });
 
   it('CLI errors in the terminal: a typo gets the nearest option, a negative count one line, a non-experiment one sentence', async () => {
