@@ -35,6 +35,11 @@ export function formatParams(params: Readonly<Record<string, ParamValue | boolea
     .join(' ');
 }
 
+/** `part` of `whole` as a whole percentage: "80 %". */
+export function formatPercent(part: number, whole: number): string {
+  return `${Math.round((100 * part) / whole)} %`;
+}
+
 /** "0.123 ± 0.004": the sd to 2 significant digits. */
 export function formatMeanSd(mean: number, sd: number): string {
   return `${formatNumber(mean)} ± ${formatNumber(sd, 2)}`;

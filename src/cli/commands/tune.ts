@@ -52,7 +52,7 @@ import { RunOutput } from '../../session/runOutput';
 import { commandWritesLog, newRunId, runCwd, trialLog, trialRunSpec, type TrialLog } from '../../session/trialRun';
 import { trialEnvironment } from '../../session/runEnvironment';
 import { coverageGapText } from '../../shared/coverage';
-import { formatNumber } from '../../shared/numbers';
+import { formatNumber, formatPercent } from '../../shared/numbers';
 import { outputRuleText } from '../../shared/outputRule';
 import { MedianStopping, stopReason, type StopVerdict } from '../../session/stopping';
 import { finishedCurve, RunningTrialCheck } from '../../session/stoppingWatch';
@@ -673,10 +673,9 @@ export async function run(argv: string[]): Promise<number> {
     .filter((a) => a.name !== undefined && a.pairs > 0)
     .sort((a, b) => b.concordant / b.pairs - a.concordant / a.pairs);
   if (alike.length > 0) {
-    const share = (a: { concordant: number; pairs: number }) => `${Math.round((100 * a.concordant) / a.pairs)} %`;
     out(
-      `The prior's tasks that order this experiment's trials most alike: ${alike.slice(0, 3).map((a) => `${a.name} (${share(a)})`).join(', ')} ` +
-        `of ${alike[0]!.pairs} pairs${alike.length > 3 ? `; the least: ${alike.at(-1)!.name} (${share(alike.at(-1)!)})` : ''}.`,
+      `The prior's tasks that order this experiment's trials most alike: ${alike.slice(0, 3).map((a) => `${a.name} (${formatPercent(a.concordant, a.pairs)})`).join(', ')} ` +
+        `of ${alike[0]!.pairs} pairs${alike.length > 3 ? `; the least: ${alike.at(-1)!.name} (${formatPercent(alike.at(-1)!.concordant, alike.at(-1)!.pairs)})` : ''}.`,
     );
   }
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;

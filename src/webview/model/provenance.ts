@@ -1,6 +1,6 @@
 // Provenance panel view model: what the prior learned from and how well it fits this task.
 import type { ProvenanceResult } from '../../shared/dto';
-import { formatNumber, formatParamValue } from '../../shared/numbers';
+import { formatNumber, formatParamValue, formatPercent } from '../../shared/numbers';
 import { usesMatchedGroups } from '../../shared/objectiveKind';
 import { outputRuleText } from '../../shared/outputRule';
 
@@ -72,7 +72,7 @@ export function provenanceView(data: ProvenanceResult): ProvenanceView {
         points: String(t.points),
         share: totalPoints > 0 ? t.points / totalPoints : 0,
         ...(t.agreement && t.agreement.pairs > 0
-          ? { agreement: `${Math.round((100 * t.agreement.concordant) / t.agreement.pairs)} % of ${t.agreement.pairs} pairs` }
+          ? { agreement: `${formatPercent(t.agreement.concordant, t.agreement.pairs)} of ${t.agreement.pairs} pairs` }
           : {}),
       })),
     agreement: data.tasks.some((t) => t.agreement && t.agreement.pairs > 0),
