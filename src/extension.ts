@@ -10,6 +10,7 @@ import { ExperimentEditor } from './client/experimentEditor';
 import { ServerConnection } from './client/languageClient';
 import type { ServerHealth } from './client/statusModel';
 import { registerPanels } from './client/panels';
+import { compareTrialWithBest } from './client/commands/compareTrials';
 import { openTrialLog, revealTrial } from './client/commands/trials';
 import { applySuggestion } from './client/commands/suggestions';
 import { suggestionCount } from './client/panels';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): HyperboApi {
         tune: async (uri) => void (await vscode.commands.executeCommand('hyperbo.tune', uri)),
         openLog: (uri, trialId) => openTrialLog(ctx, uri, trialId),
         revealTrial: (uri, trialId) => revealTrial(ctx, uri, trialId),
+        compareTrial: async (uri, trialId) => void (await compareTrialWithBest(ctx, uri, trialId)),
       }),
     };
     current = ctx;

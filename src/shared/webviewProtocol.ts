@@ -24,7 +24,8 @@ export type FromWebview =
   | { type: 'tune' }
   | { type: 'posteriorOptions'; pair?: [string, string]; includePrior: boolean; anchor: 'best' | 'suggested' }
   | { type: 'openLog'; trialId: number }
-  | { type: 'revealTrial'; trialId: number };
+  | { type: 'revealTrial'; trialId: number }
+  | { type: 'compareTrial'; trialId: number };
 
 /** Persisted with `setState` so a panel restores after a reload. */
 export interface WebviewState {

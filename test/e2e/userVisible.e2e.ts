@@ -314,6 +314,35 @@ describe('what the user sees (e2e, issue 12)', function () {
     });
   });
 
+  it('Compare Trial with Best from the palette: pick a trial, and the diff editor sets it against the best', async () => {
+    const vs = workbench();
+    const trials = [
+      '  - { id: 1, params: { learning_rate: 0.2783, one_minus_momentum: 0.2959, lr_decay_power: 0.9491, lr_decay_steps_factor: 0.90563 }, status: completed, value: 0.03525 }',
+      '  - { id: 2, params: { learning_rate: 0.02212, one_minus_momentum: 0.001, lr_decay_power: 0.1, lr_decay_steps_factor: 0.99 }, status: completed, value: 0.06679 }',
+    ];
+    const text = pristineExample().replace('name: digits-mlp-relu-32-bs128', 'name: digits-compare').replace(/^trials: \[\]$/m, `trials:\n${trials.join('\n')}`);
+    await withOpenExperiment(vs, 'compare.hyperbo.yaml', text, async () => {
+      await vs.runCommand('HyperBO: Compare Trial with Best', 60_000, { opensQuickInput: true });
+      const pick = vs.page.locator('.quick-input-widget .monaco-list-row', { has: vs.page.locator('.label-name', { hasText: /^Trial 2$/ }) }).first();
+      await pick.waitFor({ state: 'visible', timeout: 30_000 });
+      await pick.click();
+      const tab = vs.page.locator('.tabs-container .tab', { hasText: 'digits-compare: trial 1 (best) ↔ trial 2' });
+      await tab.waitFor({ state: 'visible', timeout: 30_000 });
+      const diff = vs.page.locator('.monaco-diff-editor').first();
+      await diff.waitFor({ state: 'visible', timeout: 30_000 });
+      // Both sides drawn: the best's value on the left, trial 2's learning rate on the right, marked as changed.
+      await until('both sides of the diff to be drawn', async () => {
+        const original = await diff.locator('.editor.original .view-lines').innerText();
+        const modified = await diff.locator('.editor.modified .view-lines').innerText();
+        // The editor draws spaces as no-break spaces: \s matches both.
+        return /valid\/error_rate:\s0\.03525/.test(original) && /learning_rate:\s0\.02212/.test(modified);
+      });
+      assert.ok((await diff.locator('.editor.modified .line-insert, .editor.modified .char-insert').count()) > 0, 'the changed lines are marked');
+      await hideBottomPanel(vs);
+      await vs.screenshot('compare-trial-with-best');
+    });
+  });
+
   it('CLI errors in the terminal: a typo gets the nearest option, a negative count one line, a non-experiment one sentence', async () => {
     const vs = workbench();
     const cli = join(repoRoot, 'dist', 'cli.js');

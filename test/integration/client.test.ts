@@ -143,6 +143,37 @@ describe('HyperBO client', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
+  it('Compare Trial with Best opens a diff of the best trial and the trial, which follows a run to its result', async () => {
+    const hyperbo = await hyperboApi();
+    const uri = writeExperiment(
+      'compare-check',
+      loggingScript,
+      'trials:\n  - { id: 1, params: { x: 0.5 }, status: completed, value: 0.5 }\n  - { id: 2, params: { x: 0.25 }, status: completed, value: 0.25 }\n  - { id: 3, params: { x: 0.125 }, status: pending }',
+    );
+    await experimentListed(hyperbo, uri);
+    const sides = async () => {
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.ok(tab?.input instanceof vscode.TabInputTextDiff, 'a diff editor is the active tab');
+      return { label: tab.label, left: await vscode.workspace.openTextDocument(tab.input.original), right: await vscode.workspace.openTextDocument(tab.input.modified) };
+    };
+    assert.deepEqual(await vscode.commands.executeCommand('hyperbo.compareTrial', uri.toString(), 3), { left: 2, right: 3 });
+    const { label, left, right } = await sides();
+    assert.equal(label, 'compare-check: trial 2 (best) ↔ trial 3');
+    assert.match(left.getText(), /^# compare-check · trial 2 \(best\)/);
+    assert.match(left.getText(), /\nloss: 0\.25\n[\s\S]*\n {2}x: 0\.25\n/);
+    assert.match(right.getText(), /\nstatus: pending\nloss: null\n/);
+    // Run trial 3: its side shows the result once the file records it (x = 0.125 is the new best).
+    await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 3);
+    await waitFor('the open trial document to show the run\'s result', () => /\nstatus: completed\nloss: 0\.125\n/.test(right.getText()));
+    // The best trial itself: the trial before it on the left.
+    assert.deepEqual(await vscode.commands.executeCommand('hyperbo.compareTrial', uri.toString(), 3), { left: 2, right: 3 });
+    assert.equal((await sides()).label, 'compare-check: trial 2 ↔ trial 3 (best)');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const none = writeExperiment('compare-none', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
+    await experimentListed(hyperbo, none);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.compareTrial', none.toString(), 1)), /no completed trial yet/);
+  });
+
   it('offers the next trial as inline ghost text on a blank line under trials:', async () => {
     const hyperbo = await hyperboApi();
     const uri = writeExperiment('inline-check', loggingScript, 'trials:\n  - id: 1\n    params: { x: 0.5 }\n    status: completed\n    value: 0.5\n  ');

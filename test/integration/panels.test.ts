@@ -37,6 +37,7 @@ function fixtureDeps(log: vscode.LogOutputChannel) {
     async tune() {},
     async openLog() {},
     async revealTrial() {},
+    async compareTrial() {},
   };
   return { deps, requests, applied, fail: (method: string, message: string) => failures.set(method, message) };
 }

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { panelHtml } from '../../src/client/panels/html';
+import { bestTrial } from '../../src/shared/trials';
 import type { FromWebview, PanelKind, ToWebview } from '../../src/shared/webviewProtocol';
 import { fixtureHistory, fixturePosterior, fixtureProvenance, fixtureSuggestions, fixtureTrials, fixtureUri } from './fixtures';
 
@@ -193,6 +194,12 @@ async function main(): Promise<void> {
       await check(`history (${theme}): Log button posts openLog`, async () => {
         await page.locator('.trials-table tbody tr').first().getByRole('button', { name: 'Log' }).click();
         assert.equal((await messages(page)).at(-1)?.type, 'openLog');
+      });
+      await check(`history (${theme}): Compare button posts compareTrial for its row`, async () => {
+        // The table is sorted by value: its first row is the best trial (★).
+        const best = bestTrial(fixtureHistory().trials, fixtureHistory().goal)!;
+        await page.locator('.trials-table tbody tr.best').getByRole('button', { name: 'Compare' }).click();
+        assert.deepEqual((await messages(page)).at(-1), { type: 'compareTrial', trialId: best.id });
       });
       await shot(`history-${theme}.png`);
 

@@ -9,6 +9,7 @@ import type { TextEditDTO } from '../../shared/dto';
 import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
 import type { StopStrayArgs } from '../runner/strays';
 import { resolveExperiment } from '../targets';
+import { compareTrialWithBest, registerTrialDocuments } from './compareTrials';
 import { importHistory } from './importHistory';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
 import { suggestionCommands } from './suggestions';
@@ -29,6 +30,7 @@ const titles: Record<string, string> = {
   'hyperbo.showProvenance': 'Show Prior Provenance',
   'hyperbo.openTrialLog': 'Open Trial Log',
   'hyperbo.revealTrial': 'Reveal Trial in File',
+  'hyperbo.compareTrial': 'Compare Trial with Best',
   'hyperbo.restartServer': 'Restart Server',
   'hyperbo.importHistory': 'Import Tuning History',
   'hyperbo.stopStrayRuns': 'Stop Stray Runs',
@@ -36,6 +38,7 @@ const titles: Record<string, string> = {
 };
 
 export function registerCommands(ctx: Ctx): void {
+  registerTrialDocuments(ctx);
   const panel = (kind: PanelKind, purpose: string) => async (arg: unknown) => {
     const uri = await resolveExperiment(ctx, arg, purpose);
     if (uri) await ctx.panels.show(kind, uri);
@@ -49,6 +52,8 @@ export function registerCommands(ctx: Ctx): void {
     'hyperbo.showHistory': panel('history', 'Show Trial History'),
     'hyperbo.showProvenance': panel('provenance', 'Show Prior Provenance'),
     'hyperbo.importHistory': (arg) => importHistory(ctx, arg),
+    // Tree: the trial's node; palette: a pick; tests pass (uri, trialId).
+    'hyperbo.compareTrial': (arg, trialId) => compareTrialWithBest(ctx, arg, trialId),
     // Palette and tree: asks how many trials; tests pass (uri, trials).
     'hyperbo.tune': async (arg, trials) => {
       const uri = await resolveExperiment(ctx, arg, 'Tune');

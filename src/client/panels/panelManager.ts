@@ -15,6 +15,8 @@ export interface PanelDeps {
   tune(uri: string): Promise<void>;
   openLog(uri: string, trialId: number): Promise<void>;
   revealTrial(uri: string, trialId: number): Promise<void>;
+  /** Compare Trial with Best on trial `trialId`. */
+  compareTrial(uri: string, trialId: number): Promise<void>;
   log: vscode.LogOutputChannel;
 }
 
@@ -143,6 +145,9 @@ class PanelController implements vscode.Disposable {
         return;
       case 'revealTrial':
         void deps.revealTrial(uri, message.trialId).catch(report(`Revealing trial ${message.trialId}`));
+        return;
+      case 'compareTrial':
+        void deps.compareTrial(uri, message.trialId).catch(report(`Comparing trial ${message.trialId} with the best`));
         return;
     }
   }

@@ -13,7 +13,7 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, enableCommandUris: false, localResourceRoots: resourceRoots(extensionUri) };
 }
 
-const fromWebviewTypes = new Set<FromWebview['type']>(['ready', 'refresh', 'apply', 'applyAndRun', 'tune', 'posteriorOptions', 'openLog', 'revealTrial']);
+const fromWebviewTypes = new Set<FromWebview['type']>(['ready', 'refresh', 'apply', 'applyAndRun', 'tune', 'posteriorOptions', 'openLog', 'revealTrial', 'compareTrial']);
 
 /** Checks an incoming message's shape: the webview is ours, but its messages still cross a process boundary. */
 export function asFromWebview(value: unknown): FromWebview | undefined {
@@ -27,6 +27,7 @@ export function asFromWebview(value: unknown): FromWebview | undefined {
       return integer(m.index) ? (m as unknown as FromWebview) : undefined;
     case 'openLog':
     case 'revealTrial':
+    case 'compareTrial':
       return integer(m.trialId) ? (m as unknown as FromWebview) : undefined;
     case 'posteriorOptions': {
       const pairOk = m.pair === undefined || (Array.isArray(m.pair) && m.pair.length === 2 && m.pair.every((p) => typeof p === 'string'));

@@ -5,6 +5,7 @@ import type { ParamSpec } from '../../engine';
 import { launchSpec } from '../../formats/experiment';
 import { experimentName, paramSpecsOf } from '../../priors/experiment';
 import type { ExperimentSummary, Goal, ParameterInfo, Params, TrialDTO, TrialHistoryResult } from '../../shared/dto';
+import { bestTrial as bestOf } from '../../shared/trials';
 import type { ExperimentEntry, ValidEntry } from './workspaceIndex';
 
 export interface BestTrial {
@@ -15,11 +16,7 @@ export interface BestTrial {
 
 /** The best completed trial with a finite value for the goal (the first of equals). */
 export function bestTrial(goal: Goal, trials: readonly TrialDTO[]): BestTrial | undefined {
-  let best: TrialDTO | undefined;
-  for (const t of trials) {
-    if (t.status !== 'completed' || !Number.isFinite(t.value)) continue;
-    if (!best || (goal === 'minimize' ? t.value! < best.value! : t.value! > best.value!)) best = t;
-  }
+  const best = bestOf(trials, goal);
   return best ? { trialId: best.id, value: best.value!, params: best.params } : undefined;
 }
 

@@ -2,6 +2,7 @@
 import type { Goal, ParamValue, ParameterInfo, TrialDTO, TrialHistoryResult } from '../../shared/dto';
 import { maxOf, minOf } from '../../shared/extent';
 import { formatNumber, formatParamValue } from '../../shared/numbers';
+import { bestTrial } from '../../shared/trials';
 import { statusText } from '../../shared/trialStatus';
 import { formatDuration, isBetter, plotText } from './format';
 import { valueColourScale, withAlpha, type Palette } from './palette';
@@ -36,15 +37,6 @@ export function mergeTrial(result: TrialHistoryResult, trial: TrialDTO): TrialHi
   return { ...result, trials };
 }
 
-/** The best completed trial under the goal, if any. */
-export function bestTrial(trials: TrialDTO[], goal: Goal): TrialDTO | undefined {
-  let best: TrialDTO | undefined;
-  for (const t of trials) {
-    if (t.status !== 'completed' || t.value === undefined || !Number.isFinite(t.value)) continue;
-    if (!best || isBetter(t.value, best.value!, goal)) best = t;
-  }
-  return best;
-}
 
 export function historyColumns(result: TrialHistoryResult): HistoryColumn[] {
   return [

@@ -112,6 +112,7 @@ export class HistoryPanel implements Panel {
       });
       tr.append(el('td', { className: 'row-actions' },
         el('button', { className: 'link', text: 'Reveal', attrs: { type: 'button', title: `Show trial ${row.id} in the experiment file` }, on: { click: () => this.ctx.post({ type: 'revealTrial', trialId: row.id }) } }),
+        el('button', { className: 'link', text: 'Compare', attrs: { type: 'button', title: row.isBest ? `Compare trial ${row.id}, the best, with the trial before it` : `Compare trial ${row.id} with the best trial` }, on: { click: () => this.ctx.post({ type: 'compareTrial', trialId: row.id }) } }),
         row.hasLog && el('button', { className: 'link', text: 'Log', attrs: { type: 'button', title: `Open the log of trial ${row.id}` }, on: { click: () => this.ctx.post({ type: 'openLog', trialId: row.id }) } }),
       ));
       body.append(tr);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { TrialDTO } from '../../../src/shared/dto';
+import { bestTrial } from '../../../src/shared/trials';
 import {
-  bestSoFar, bestSoFarSpec, bestTrial, flatRange, trialTickStep, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
+  bestSoFar, bestSoFarSpec, flatRange, trialTickStep, historyColumns, historyRows, historySummary, learningCurvesSpec, logTicks, mergeTrial, nextSort, parcoordsSpec,
 } from '../../../src/webview/model/history';
 import { buildPalette } from '../../../src/webview/model/palette';
 import { fixtureHistory } from '../../webview-preview/fixtures';

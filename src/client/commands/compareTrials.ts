@@ -1,0 +1,86 @@
+// Compare Trial with Best: a trial and the best completed one side by side in VS Code's diff editor, each written out
+// as a read-only YAML document (trialDocument) under the hyperbo-trial: scheme. A document follows its trial: a run
+// that ends while it is open shows its result.
+import * as vscode from 'vscode';
+import { TrialHistoryRequest } from '../../shared/protocol';
+import type { TrialDTO } from '../../shared/dto';
+import { bestTrial } from '../../shared/trials';
+import type { Ctx } from '../ctx';
+import { UserFacingError } from '../errors';
+import { resolveTrial } from '../targets';
+import { trialDocument } from '../trialDocument';
+
+export const TRIAL_SCHEME = 'hyperbo-trial';
+
+/** The document of one trial: the tab reads "<experiment> trial N.yaml"; the query names the file and the trial. */
+export function trialDocumentUri(experimentUri: string, experiment: string, trialId: number, role?: string): vscode.Uri {
+  const query = new URLSearchParams({ uri: experimentUri, id: String(trialId), ...(role ? { role } : {}) });
+  return vscode.Uri.from({ scheme: TRIAL_SCHEME, path: `/${experiment} trial ${trialId}.yaml`, query: query.toString() });
+}
+
+function parseTrialDocumentUri(uri: vscode.Uri): { experimentUri: string; trialId: number; role?: string } | undefined {
+  const query = new URLSearchParams(uri.query);
+  const experimentUri = query.get('uri');
+  const trialId = Number(query.get('id'));
+  if (!experimentUri || !Number.isInteger(trialId)) return undefined;
+  return { experimentUri, trialId, role: query.get('role') ?? undefined };
+}
+
+class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly ctx: Ctx) {
+    this.subscription = ctx.server.onTrialUpdated(({ uri, trial }) => {
+      for (const document of vscode.workspace.textDocuments) {
+        if (document.uri.scheme !== TRIAL_SCHEME) continue;
+        const shown = parseTrialDocumentUri(document.uri);
+        if (shown?.experimentUri === uri && shown.trialId === trial.id) this.changed.fire(document.uri);
+      }
+    });
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const shown = parseTrialDocumentUri(uri);
+    if (!shown) return '# Not a HyperBO trial document.\n';
+    const history = await this.ctx.server.request(TrialHistoryRequest.type, { uri: shown.experimentUri });
+    const trial = history.trials.find((t) => t.id === shown.trialId);
+    if (!trial) return `# Trial ${shown.trialId} is no longer in ${history.experiment}.\n`;
+    return trialDocument(history, trial, shown.role);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}
+
+export function registerTrialDocuments(ctx: Ctx): void {
+  const documents = new TrialDocuments(ctx);
+  ctx.push(documents, vscode.workspace.registerTextDocumentContentProvider(TRIAL_SCHEME, documents));
+}
+
+/**
+ * The best completed trial (left) against the trial (right); for the best trial itself, the trial before it against
+ * it. Returns the two trial ids compared.
+ */
+export async function compareTrialWithBest(ctx: Ctx, arg: unknown, trialArg: unknown): Promise<{ left: number; right: number } | undefined> {
+  const target = await resolveTrial(ctx, arg, trialArg, 'Compare Trial with Best');
+  if (!target) return undefined;
+  const history = await ctx.server.request(TrialHistoryRequest.type, { uri: target.uri });
+  const best = bestTrial(history.trials, history.goal);
+  if (!best) throw new UserFacingError(`${history.experiment} has no completed trial yet to compare trial ${target.trial.id} with.`);
+  let left: { trial: TrialDTO; role?: string } = { trial: best, role: 'best' };
+  let right: { trial: TrialDTO; role?: string } = { trial: target.trial };
+  if (best.id === target.trial.id) {
+    const earlier = history.trials.filter((t) => t.id < best.id).at(-1) ?? history.trials.find((t) => t.id !== best.id);
+    if (!earlier) throw new UserFacingError(`Trial ${best.id} is the only trial of ${history.experiment}: there is nothing to compare it with.`);
+    left = { trial: earlier };
+    right = { trial: best, role: 'best' };
+  }
+  const side = (s: typeof left) => trialDocumentUri(target.uri, history.experiment, s.trial.id, s.role);
+  const label = (s: typeof left) => `trial ${s.trial.id}${s.role ? ` (${s.role})` : ''}`;
+  await vscode.commands.executeCommand('vscode.diff', side(left), side(right), `${history.experiment}: ${label(left)} ↔ ${label(right)}`, { preview: true });
+  return { left: left.trial.id, right: right.trial.id };
+}
