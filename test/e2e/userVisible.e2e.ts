@@ -319,6 +319,7 @@ describe('what the user sees (e2e, issue 12)', function () {
     const trials = [
       '  - { id: 1, params: { learning_rate: 0.2783, one_minus_momentum: 0.2959, lr_decay_power: 0.9491, lr_decay_steps_factor: 0.90563 }, status: completed, value: 0.03525 }',
       '  - { id: 2, params: { learning_rate: 0.02212, one_minus_momentum: 0.001, lr_decay_power: 0.1, lr_decay_steps_factor: 0.99 }, status: completed, value: 0.06679 }',
+      '  - { id: 3, params: { learning_rate: 0.5022, one_minus_momentum: 1, lr_decay_power: 0.1, lr_decay_steps_factor: 0.99 }, status: completed, value: 0.03896 }',
     ];
     const text = pristineExample().replace('name: digits-mlp-relu-32-bs128', 'name: digits-compare').replace(/^trials: \[\]$/m, `trials:\n${trials.join('\n')}`);
     await withOpenExperiment(vs, 'compare.hyperbo.yaml', text, async () => {
@@ -340,6 +341,9 @@ describe('what the user sees (e2e, issue 12)', function () {
       assert.ok((await diff.locator('.editor.modified .line-insert, .editor.modified .char-insert').count()) > 0, 'the changed lines are marked');
       await hideBottomPanel(vs);
       await vs.screenshot('compare-trial-with-best');
+      // The editor's title bar steps the right side to the next trial.
+      await vs.page.locator('.editor-actions .action-label[aria-label="Compare the Next Trial"]').first().click();
+      await vs.page.locator('.tabs-container .tab', { hasText: 'digits-compare: trial 1 (best) ↔ trial 3' }).waitFor({ state: 'visible', timeout: 30_000 });
     });
   });
 

@@ -168,7 +168,14 @@ describe('HyperBO client', function () {
     // The best trial itself: the trial before it on the left.
     assert.deepEqual(await vscode.commands.executeCommand('hyperbo.compareTrial', uri.toString(), 3), { left: 2, right: 3 });
     assert.equal((await sides()).label, 'compare-check: trial 2 ↔ trial 3 (best)');
+    // Previous / Next step the right side through the other trials by id, the left side kept.
+    assert.deepEqual(await vscode.commands.executeCommand('hyperbo.comparePreviousTrial'), { left: 2, right: 1 });
+    assert.equal((await sides()).label, 'compare-check: trial 2 ↔ trial 1');
+    assert.equal(await vscode.commands.executeCommand('hyperbo.comparePreviousTrial'), undefined, 'trial 1 is the first');
+    assert.deepEqual(await vscode.commands.executeCommand('hyperbo.compareNextTrial'), { left: 2, right: 3 });
+    assert.match((await sides()).right.getText(), /^# compare-check · trial 3 \(best\)/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.compareNextTrial')), /No trial comparison is open/);
     const none = writeExperiment('compare-none', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
     await experimentListed(hyperbo, none);
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.compareTrial', none.toString(), 1)), /no completed trial yet/);

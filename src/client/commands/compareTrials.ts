@@ -1,6 +1,6 @@
 // Compare Trial with Best: a trial and the best completed one side by side in VS Code's diff editor, each written out
-// as a read-only YAML document (trialDocument) under the hyperbo-trial: scheme. A document follows its trial: a run
-// that ends while it is open shows its result.
+// as a read-only YAML document (trialDocument) under the hyperbo-trial: scheme; Next/Previous Trial step the right
+// side through the experiment's trials. A document follows its trial: a run that ends while it is open shows its result.
 import * as vscode from 'vscode';
 import { TrialHistoryRequest } from '../../shared/protocol';
 import type { TrialDTO } from '../../shared/dto';
@@ -61,6 +61,42 @@ export function registerTrialDocuments(ctx: Ctx): void {
   ctx.push(documents, vscode.workspace.registerTextDocumentContentProvider(TRIAL_SCHEME, documents));
 }
 
+interface Side {
+  trial: TrialDTO;
+  role?: string;
+}
+
+async function showDiff(experimentUri: string, experiment: string, left: Side, right: Side): Promise<{ left: number; right: number }> {
+  const side = (s: Side) => trialDocumentUri(experimentUri, experiment, s.trial.id, s.role);
+  const label = (s: Side) => `trial ${s.trial.id}${s.role ? ` (${s.role})` : ''}`;
+  await vscode.commands.executeCommand('vscode.diff', side(left), side(right), `${experiment}: ${label(left)} ↔ ${label(right)}`, { preview: true });
+  return { left: left.trial.id, right: right.trial.id };
+}
+
+/**
+ * Steps the right side of the active trial comparison to the next (or previous) trial by id, the left side kept.
+ * Returns the two trial ids now compared, or undefined at either end (the status bar says so).
+ */
+export async function stepComparison(ctx: Ctx, step: 1 | -1): Promise<{ left: number; right: number } | undefined> {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  const isComparison = input instanceof vscode.TabInputTextDiff && input.original.scheme === TRIAL_SCHEME && input.modified.scheme === TRIAL_SCHEME;
+  const left = isComparison ? parseTrialDocumentUri(input.original) : undefined;
+  const right = isComparison ? parseTrialDocumentUri(input.modified) : undefined;
+  if (!left || !right) throw new UserFacingError('No trial comparison is open: run Compare Trial with Best first.');
+  const history = await ctx.server.request(TrialHistoryRequest.type, { uri: right.experimentUri });
+  const ids = history.trials.map((t) => t.id).filter((id) => id !== left.trialId);
+  const next = step > 0 ? ids.find((id) => id > right.trialId) : ids.filter((id) => id < right.trialId).at(-1);
+  const leftTrial = history.trials.find((t) => t.id === left.trialId);
+  const nextTrial = history.trials.find((t) => t.id === next);
+  if (!leftTrial || !nextTrial) {
+    vscode.window.setStatusBarMessage(`HyperBO: trial ${right.trialId} is the ${step > 0 ? 'last' : 'first'} trial to compare`, 4000);
+    return undefined;
+  }
+  const best = bestTrial(history.trials, history.goal);
+  const role = (t: TrialDTO) => (t.id === best?.id ? 'best' : undefined);
+  return showDiff(right.experimentUri, history.experiment, { trial: leftTrial, role: role(leftTrial) }, { trial: nextTrial, role: role(nextTrial) });
+}
+
 /**
  * The best completed trial (left) against the trial (right); for the best trial itself, the trial before it against
  * it. Returns the two trial ids compared.
@@ -71,16 +107,13 @@ export async function compareTrialWithBest(ctx: Ctx, arg: unknown, trialArg: unk
   const history = await ctx.server.request(TrialHistoryRequest.type, { uri: target.uri });
   const best = bestTrial(history.trials, history.goal);
   if (!best) throw new UserFacingError(`${history.experiment} has no completed trial yet to compare trial ${target.trial.id} with.`);
-  let left: { trial: TrialDTO; role?: string } = { trial: best, role: 'best' };
-  let right: { trial: TrialDTO; role?: string } = { trial: target.trial };
+  let left: Side = { trial: best, role: 'best' };
+  let right: Side = { trial: target.trial };
   if (best.id === target.trial.id) {
     const earlier = history.trials.filter((t) => t.id < best.id).at(-1) ?? history.trials.find((t) => t.id !== best.id);
     if (!earlier) throw new UserFacingError(`Trial ${best.id} is the only trial of ${history.experiment}: there is nothing to compare it with.`);
     left = { trial: earlier };
     right = { trial: best, role: 'best' };
   }
-  const side = (s: typeof left) => trialDocumentUri(target.uri, history.experiment, s.trial.id, s.role);
-  const label = (s: typeof left) => `trial ${s.trial.id}${s.role ? ` (${s.role})` : ''}`;
-  await vscode.commands.executeCommand('vscode.diff', side(left), side(right), `${history.experiment}: ${label(left)} ↔ ${label(right)}`, { preview: true });
-  return { left: left.trial.id, right: right.trial.id };
+  return showDiff(target.uri, history.experiment, left, right);
 }

@@ -9,7 +9,7 @@ import type { TextEditDTO } from '../../shared/dto';
 import { removeEmptyFlow, removeEmptyFlowCommand } from '../providers/inlineTrial';
 import type { StopStrayArgs } from '../runner/strays';
 import { resolveExperiment } from '../targets';
-import { compareTrialWithBest, registerTrialDocuments } from './compareTrials';
+import { compareTrialWithBest, registerTrialDocuments, stepComparison } from './compareTrials';
 import { importHistory } from './importHistory';
 import { newExperiment, type NewExperimentArgs } from './newExperiment';
 import { suggestionCommands } from './suggestions';
@@ -31,6 +31,8 @@ const titles: Record<string, string> = {
   'hyperbo.openTrialLog': 'Open Trial Log',
   'hyperbo.revealTrial': 'Reveal Trial in File',
   'hyperbo.compareTrial': 'Compare Trial with Best',
+  'hyperbo.compareNextTrial': 'Compare the Next Trial',
+  'hyperbo.comparePreviousTrial': 'Compare the Previous Trial',
   'hyperbo.restartServer': 'Restart Server',
   'hyperbo.importHistory': 'Import Tuning History',
   'hyperbo.stopStrayRuns': 'Stop Stray Runs',
@@ -54,6 +56,8 @@ export function registerCommands(ctx: Ctx): void {
     'hyperbo.importHistory': (arg) => importHistory(ctx, arg),
     // Tree: the trial's node; palette: a pick; tests pass (uri, trialId).
     'hyperbo.compareTrial': (arg, trialId) => compareTrialWithBest(ctx, arg, trialId),
+    'hyperbo.compareNextTrial': () => stepComparison(ctx, 1),
+    'hyperbo.comparePreviousTrial': () => stepComparison(ctx, -1),
     // Palette and tree: asks how many trials; tests pass (uri, trials).
     'hyperbo.tune': async (arg, trials) => {
       const uri = await resolveExperiment(ctx, arg, 'Tune');
