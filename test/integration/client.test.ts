@@ -176,6 +176,10 @@ describe('HyperBO client', function () {
     assert.match((await sides()).right.getText(), /^# compare-check · trial 3 \(best\)/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.compareNextTrial')), /No trial comparison is open/);
+    // A comparison restored after its file went away says why it is empty.
+    const gone = vscode.Uri.joinPath(workspaceFolder().uri, 'gone.hyperbo.yaml').toString();
+    const stale = await vscode.workspace.openTextDocument(vscode.Uri.parse(`hyperbo-trial:/gone trial 1.yaml?${new URLSearchParams({ uri: gone, id: '1' })}`));
+    assert.match(stale.getText(), /^# Trial 1 cannot be shown: /);
     const none = writeExperiment('compare-none', loggingScript, 'trials:\n  - { id: 1, params: { x: 0.5 }, status: pending }');
     await experimentListed(hyperbo, none);
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('hyperbo.compareTrial', none.toString(), 1)), /no completed trial yet/);

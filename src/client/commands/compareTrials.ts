@@ -44,7 +44,13 @@ class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Dispo
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const shown = parseTrialDocumentUri(uri);
     if (!shown) return '# Not a HyperBO trial document.\n';
-    const history = await this.ctx.server.request(TrialHistoryRequest.type, { uri: shown.experimentUri });
+    let history;
+    try {
+      history = await this.ctx.server.request(TrialHistoryRequest.type, { uri: shown.experimentUri });
+    } catch (error) {
+      // The file was removed or no longer parses: say so in the document instead of an empty editor.
+      return `# Trial ${shown.trialId} cannot be shown: ${error instanceof Error ? error.message : String(error)}\n`;
+    }
     const trial = history.trials.find((t) => t.id === shown.trialId);
     if (!trial) return `# Trial ${shown.trialId} is no longer in ${history.experiment}.\n`;
     return trialDocument(history, trial, shown.role);
