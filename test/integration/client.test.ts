@@ -165,6 +165,7 @@ describe('HyperBO client', function () {
     // Run trial 3: its side shows the result once the file records it (x = 0.125 is the new best).
     await vscode.commands.executeCommand('hyperbo.runTrial', uri.toString(), 3);
     await waitFor('the open trial document to show the run\'s result', () => /\nstatus: completed\nloss: 0\.125\n/.test(right.getText()));
+    await waitFor('both documents to say which trial is now the best', () => /^# compare-check · trial 3 \(best\)/.test(right.getText()) && /^# compare-check · trial 2 · read-only/.test(left.getText()));
     // The best trial itself: the trial before it on the left.
     assert.deepEqual(await vscode.commands.executeCommand('hyperbo.compareTrial', uri.toString(), 3), { left: 2, right: 3 });
     assert.equal((await sides()).label, 'compare-check: trial 2 ↔ trial 3 (best)');

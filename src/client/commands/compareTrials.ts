@@ -1,6 +1,7 @@
 // Compare Trial with Best: a trial and the best completed one side by side in VS Code's diff editor, each written out
 // as a read-only YAML document (trialDocument) under the hyperbo-trial: scheme; Next/Previous Trial step the right
-// side through the experiment's trials. A document follows its trial: a run that ends while it is open shows its result.
+// side through the experiment's trials. A document follows its trial: a run that ends while it is open shows its result
+// (and which trial is the best).
 import * as vscode from 'vscode';
 import { TrialHistoryRequest } from '../../shared/protocol';
 import type { TrialDTO } from '../../shared/dto';
@@ -12,18 +13,22 @@ import { trialDocument } from '../trialDocument';
 
 export const TRIAL_SCHEME = 'hyperbo-trial';
 
-/** The document of one trial: the tab reads "<experiment> trial N.yaml"; the query names the file and the trial. */
+/**
+ * The document of one trial: the tab reads "<experiment> trial N.yaml"; the query names the file and the trial, and
+ * the role it was opened in. The role only keeps tabs apart: VS Code reuses a diff tab, title and all, for the same two
+ * URIs, so "trial 2 (best) ↔ trial 3" must not be found again once trial 3 has become the best.
+ */
 export function trialDocumentUri(experimentUri: string, experiment: string, trialId: number, role?: string): vscode.Uri {
   const query = new URLSearchParams({ uri: experimentUri, id: String(trialId), ...(role ? { role } : {}) });
   return vscode.Uri.from({ scheme: TRIAL_SCHEME, path: `/${experiment} trial ${trialId}.yaml`, query: query.toString() });
 }
 
-function parseTrialDocumentUri(uri: vscode.Uri): { experimentUri: string; trialId: number; role?: string } | undefined {
+function parseTrialDocumentUri(uri: vscode.Uri): { experimentUri: string; trialId: number } | undefined {
   const query = new URLSearchParams(uri.query);
   const experimentUri = query.get('uri');
   const trialId = Number(query.get('id'));
   if (!experimentUri || !Number.isInteger(trialId)) return undefined;
-  return { experimentUri, trialId, role: query.get('role') ?? undefined };
+  return { experimentUri, trialId };
 }
 
 class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -32,11 +37,10 @@ class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Dispo
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly ctx: Ctx) {
-    this.subscription = ctx.server.onTrialUpdated(({ uri, trial }) => {
+    // Every open document of the experiment: the trial's own, and the others, one of which may no longer be the best.
+    this.subscription = ctx.server.onTrialUpdated(({ uri }) => {
       for (const document of vscode.workspace.textDocuments) {
-        if (document.uri.scheme !== TRIAL_SCHEME) continue;
-        const shown = parseTrialDocumentUri(document.uri);
-        if (shown?.experimentUri === uri && shown.trialId === trial.id) this.changed.fire(document.uri);
+        if (document.uri.scheme === TRIAL_SCHEME && parseTrialDocumentUri(document.uri)?.experimentUri === uri) this.changed.fire(document.uri);
       }
     });
   }
@@ -53,7 +57,8 @@ class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Dispo
     }
     const trial = history.trials.find((t) => t.id === shown.trialId);
     if (!trial) return `# Trial ${shown.trialId} is no longer in ${history.experiment}.\n`;
-    return trialDocument(history, trial, shown.role);
+    // Whether it is the best is read as the document is drawn: a run that ends while it is open may take that place.
+    return trialDocument(history, trial, bestTrial(history.trials, history.goal)?.id === trial.id ? 'best' : undefined);
   }
 
   dispose(): void {
