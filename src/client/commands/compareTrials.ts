@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { TrialHistoryRequest } from '../../shared/protocol';
 import type { TrialDTO } from '../../shared/dto';
-import { bestTrial } from '../../shared/trials';
+import { adjacentTrial, bestTrial } from '../../shared/trials';
 import type { Ctx } from '../ctx';
 import { UserFacingError } from '../errors';
 import { resolveTrial } from '../targets';
@@ -18,7 +18,7 @@ export const TRIAL_SCHEME = 'hyperbo-trial';
  * the role it was opened in. The role only keeps tabs apart: VS Code reuses a diff tab, title and all, for the same two
  * URIs, so "trial 2 (best) ↔ trial 3" must not be found again once trial 3 has become the best.
  */
-export function trialDocumentUri(experimentUri: string, experiment: string, trialId: number, role?: string): vscode.Uri {
+function trialDocumentUri(experimentUri: string, experiment: string, trialId: number, role?: string): vscode.Uri {
   const query = new URLSearchParams({ uri: experimentUri, id: String(trialId), ...(role ? { role } : {}) });
   return vscode.Uri.from({ scheme: TRIAL_SCHEME, path: `/${experiment} trial ${trialId}.yaml`, query: query.toString() });
 }
@@ -95,10 +95,8 @@ export async function stepComparison(ctx: Ctx, step: 1 | -1): Promise<{ left: nu
   const right = isComparison ? parseTrialDocumentUri(input.modified) : undefined;
   if (!left || !right) throw new UserFacingError('No trial comparison is open: run Compare Trial with Best first.');
   const history = await ctx.server.request(TrialHistoryRequest.type, { uri: right.experimentUri });
-  const ids = history.trials.map((t) => t.id).filter((id) => id !== left.trialId);
-  const next = step > 0 ? ids.find((id) => id > right.trialId) : ids.filter((id) => id < right.trialId).at(-1);
   const leftTrial = history.trials.find((t) => t.id === left.trialId);
-  const nextTrial = history.trials.find((t) => t.id === next);
+  const nextTrial = adjacentTrial(history.trials, right.trialId, step, left.trialId);
   if (!leftTrial || !nextTrial) {
     vscode.window.setStatusBarMessage(`HyperBO: trial ${right.trialId} is the ${step > 0 ? 'last' : 'first'} trial to compare`, 4000);
     return undefined;
@@ -121,7 +119,7 @@ export async function compareTrialWithBest(ctx: Ctx, arg: unknown, trialArg: unk
   let left: Side = { trial: best, role: 'best' };
   let right: Side = { trial: target.trial };
   if (best.id === target.trial.id) {
-    const earlier = history.trials.filter((t) => t.id < best.id).at(-1) ?? history.trials.find((t) => t.id !== best.id);
+    const earlier = adjacentTrial(history.trials, best.id, -1) ?? adjacentTrial(history.trials, best.id, 1);
     if (!earlier) throw new UserFacingError(`Trial ${best.id} is the only trial of ${history.experiment}: there is nothing to compare it with.`);
     left = { trial: earlier };
     right = { trial: best, role: 'best' };

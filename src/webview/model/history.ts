@@ -37,7 +37,6 @@ export function mergeTrial(result: TrialHistoryResult, trial: TrialDTO): TrialHi
   return { ...result, trials };
 }
 
-
 export function historyColumns(result: TrialHistoryResult): HistoryColumn[] {
   return [
     { key: 'id', label: 'Trial', numeric: true },

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { trialDocument } from '../../../src/client/trialDocument';
 import type { TrialDTO, TrialHistoryResult } from '../../../src/shared/dto';
-import { bestTrial } from '../../../src/shared/trials';
+import { adjacentTrial, bestTrial } from '../../../src/shared/trials';
 
 const history: Pick<TrialHistoryResult, 'experiment' | 'metric' | 'parameters'> = {
   experiment: 'digits',
@@ -65,5 +65,16 @@ describe('Compare Trial with Best: the trial documents', () => {
     assert.equal(bestTrial(trials, 'minimize')?.id, 4);
     assert.equal(bestTrial(trials, 'maximize')?.id, 1);
     assert.equal(bestTrial(trials.slice(1, 3), 'minimize'), undefined);
+  });
+
+  it('the next and previous trial go by id, whatever order the file lists them in, and can skip one', () => {
+    const trials = [5, 1, 9, 3, 7].map((id): TrialDTO => ({ id, params: {}, status: 'pending' }));
+    const ids = (t: TrialDTO | undefined) => t?.id;
+    assert.equal(ids(adjacentTrial(trials, 3, 1)), 5);
+    assert.equal(ids(adjacentTrial(trials, 3, -1)), 1);
+    assert.equal(ids(adjacentTrial(trials, 3, 1, 5)), 7);
+    assert.equal(ids(adjacentTrial(trials, 9, 1)), undefined);
+    assert.equal(ids(adjacentTrial(trials, 1, -1)), undefined);
+    assert.equal(ids(adjacentTrial(trials, 4, -1)), 3, 'from an id no trial has');
   });
 });
