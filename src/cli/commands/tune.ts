@@ -673,9 +673,10 @@ export async function run(argv: string[]): Promise<number> {
     .filter((a) => a.name !== undefined && a.pairs > 0)
     .sort((a, b) => b.concordant / b.pairs - a.concordant / a.pairs);
   if (alike.length > 0) {
+    const named = (a: (typeof alike)[number]) => `${a.name} (${formatPercent(a.concordant, a.pairs)})`;
     out(
-      `The prior's tasks that order this experiment's trials most alike: ${alike.slice(0, 3).map((a) => `${a.name} (${formatPercent(a.concordant, a.pairs)})`).join(', ')} ` +
-        `of ${alike[0]!.pairs} pairs${alike.length > 3 ? `; the least: ${alike.at(-1)!.name} (${formatPercent(alike.at(-1)!.concordant, alike.at(-1)!.pairs)})` : ''}.`,
+      `The prior's tasks that order this experiment's trials most alike: ${alike.slice(0, 3).map(named).join(', ')} ` +
+        `of ${alike[0]!.pairs} pairs${alike.length > 3 ? `; the least: ${named(alike.at(-1)!)}` : ''}.`,
     );
   }
   return interrupted ? interruptedCode : stoppedBy !== undefined ? 1 : 0;
