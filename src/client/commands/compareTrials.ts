@@ -35,13 +35,20 @@ class TrialDocuments implements vscode.TextDocumentContentProvider, vscode.Dispo
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  /** What the documents show of each updated trial, by "<experiment uri>#<id>": a running trial's new curve point changes none of it. */
+  private readonly shown = new Map<string, string>();
 
   constructor(private readonly ctx: Ctx) {
     // Every open document of the experiment: the trial's own, and the others, one of which may no longer be the best.
-    this.subscription = ctx.server.onTrialUpdated(({ uri }) => {
-      for (const document of vscode.workspace.textDocuments) {
-        if (document.uri.scheme === TRIAL_SCHEME && parseTrialDocumentUri(document.uri)?.experimentUri === uri) this.changed.fire(document.uri);
-      }
+    this.subscription = ctx.server.onTrialUpdated(({ uri, trial }) => {
+      const open = vscode.workspace.textDocuments.filter((d) => d.uri.scheme === TRIAL_SCHEME && parseTrialDocumentUri(d.uri)?.experimentUri === uri);
+      if (open.length === 0) return;
+      const { status, value, step, reason, params, started, finished, log, job } = trial;
+      const signature = JSON.stringify([status, value, step, reason, params, started, finished, log, job]);
+      const key = `${uri}#${trial.id}`;
+      if (this.shown.get(key) === signature) return;
+      this.shown.set(key, signature);
+      for (const document of open) this.changed.fire(document.uri);
     });
   }
 
